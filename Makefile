@@ -1,0 +1,51 @@
+# One idempotent install step shared by `make demo` and `make test`.
+# On this machine class torch comes first and alone (a CPU wheel lies on disk);
+# elsewhere set TORCH_SPEC, e.g. `make install TORCH_SPEC="torch --index-url ..."`.
+SHELL := /bin/bash
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TORCH_SPEC ?= torch==2.13.0
+EXTRAS ?= dev,room,bench
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export TRANSFORMERS_NO_ADVISORY_WARNINGS := 1
+export MPLBACKEND := Agg
+
+.PHONY: install demo test slides bench clean system-deps
+
+install: system-deps $(VENV)/.installed
+
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian chromium (browser tests and slide rendering)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: chromium not found; browser tests will be skipped"; fi; \
+	fi
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q "$(TORCH_SPEC)"
+	$(BIN)/pip install -q -e ".[$(EXTRAS)]"
+	touch $@
+
+demo: install
+	$(BIN)/tutorial-lib run --preset demo --out runs/demo
+
+test: install
+	$(BIN)/python -m pytest -q
+
+slides: install
+	$(BIN)/python -m tutorial_lib.slides --out slides/build
+
+bench: install
+	$(BIN)/python benchmarks/qc_overlap.py
+	$(BIN)/python benchmarks/finetune_throughput.py
+	$(BIN)/python benchmarks/eval_vs_harness.py
+
+clean:
+	rm -rf runs/ slides/build .pytest_cache

@@ -1,0 +1,46 @@
+"""Shared fixtures. HF offline switches are set before any HF import (they are read at import)."""
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REALDATA = REPO_ROOT.parent / "shared" / "realdata"
+
+_TINY_TEXTS = [
+    "Habari ya asubuhi, rafiki yangu. Leo tutajifunza Kiswahili.",
+    "Kiswahili ni lugha ya Afrika Mashariki inayozungumzwa na watu wengi.",
+    "Eleza jinsi ya kupika wali na maharagwe kwa familia ya watu wanne.",
+    "Mji mkuu wa Kenya ni Nairobi, na mji mkuu wa Tanzania ni Dodoma.",
+    "Mwanafunzi alisoma kitabu kwa sababu alitaka kufaulu mtihani.",
+    "Mvua ilinyesha sana, kwa hiyo barabara zilijaa maji.",
+    "Tafadhali andika shairi fupi kuhusu bahari na jua.",
+    "Wakulima hupanda mahindi wakati wa msimu wa mvua za masika.",
+]
+
+
+def realdata_path(*parts: str) -> Path:
+    """A path under ../shared/realdata; the calling test is skipped when it is absent."""
+    path = REALDATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data not available: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    """A tiny mT5 built once per test session (offline), loadable with from_pretrained."""
+    from tutorial_lib.finetune.tiny import build_tiny_mt5
+
+    texts = _TINY_TEXTS * 20
+    seed_file = REPO_ROOT / "data" / "prompts" / "seed_sw.jsonl"
+    if seed_file.exists():
+        texts += seed_file.read_text(encoding="utf-8").splitlines()
+    return build_tiny_mt5(tmp_path_factory.mktemp("tiny_mt5"), texts, vocab_size=800, seed=0)

@@ -1,0 +1,89 @@
+"""A tiny mT5 built locally, the offline stand-in for ``google/mt5-small``.
+
+No weights can be downloaded in CI or on a plane, so the demo trains a small
+SentencePiece tokenizer on the kit's own text and initialises a small
+``MT5ForConditionalGeneration``. Both are written with ``save_pretrained`` and
+load back through ``AutoTokenizer``/``AutoModelForSeq2SeqLM``: the same path
+that loads the real checkpoint online, so nothing downstream special-cases it.
+The model is untrained: every output says plainly when it is used.
+
+Taught in notebooks/05_hands_on_mt5.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+from pathlib import Path
+from typing import Iterable
+
+logger = logging.getLogger(__name__)
+
+TINY_MARKER = "tutorial_lib_tiny_mt5.json"
+TINY_SHAPE = dict(d_model=64, d_ff=128, num_layers=2, num_decoder_layers=2, num_heads=4, d_kv=16)
+
+
+def train_sentencepiece(texts: Iterable[str], vocab_size: int = 2000, seed: int = 0) -> list[tuple[str, float]]:
+    """Train a unigram SentencePiece model in memory; returns ``[(piece, score), ...]``.
+
+    Ids 0/1/2 are ``<pad>``/``</s>``/``<unk>`` as in mT5, so the T5 tokenizer
+    built from the list keeps mT5's special-token ids.
+    """
+    import sentencepiece as spm
+
+    texts = [t.strip() for t in texts if t and t.strip()]
+    if not texts:
+        raise ValueError("cannot train a tokenizer on no text")
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts), model_writer=model, vocab_size=vocab_size,
+        model_type="unigram", character_coverage=1.0, pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
+        pad_piece="<pad>", eos_piece="</s>", unk_piece="<unk>", hard_vocab_limit=False,
+        num_threads=1, minloglevel=2,
+    )
+    proc = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    return [(proc.id_to_piece(i), proc.get_score(i)) for i in range(proc.get_piece_size())]
+
+
+def build_tiny_tokenizer(texts: Iterable[str], vocab_size: int = 2000, seed: int = 0):
+    """A ``T5Tokenizer`` from a freshly trained vocabulary (``vocab=``, not ``vocab_file=``:
+    transformers 5 silently maps every token to ``<unk>`` with a bare ``spiece.model``)."""
+    from transformers import T5Tokenizer
+
+    vocab = train_sentencepiece(texts, vocab_size=vocab_size, seed=seed)
+    return T5Tokenizer(vocab=vocab, extra_ids=0)
+
+
+def build_tiny_mt5(out_dir: str | Path, texts: Iterable[str], vocab_size: int = 2000,
+                   seed: int = 0, shape: dict | None = None) -> Path:
+    """Build, save and return the folder of a tiny untrained mT5 (tokenizer included).
+
+    Idempotent: an existing folder with the marker file is reused as is.
+    """
+    import torch
+    from transformers import MT5Config, MT5ForConditionalGeneration
+
+    out_dir = Path(out_dir)
+    if (out_dir / TINY_MARKER).exists() and (out_dir / "config.json").exists():
+        return out_dir
+    torch.manual_seed(seed)
+    tokenizer = build_tiny_tokenizer(texts, vocab_size=vocab_size, seed=seed)
+    config = MT5Config(
+        vocab_size=len(tokenizer), decoder_start_token_id=tokenizer.pad_token_id,
+        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+        feed_forward_proj="gated-gelu", dropout_rate=0.0, **(shape or TINY_SHAPE),
+    )
+    model = MT5ForConditionalGeneration(config)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    info = {"stand_in_for": "google/mt5-small", "vocab_size": len(tokenizer), "seed": seed,
+            "note": "tiny untrained mT5 built locally for offline demos; not a real checkpoint"}
+    (out_dir / TINY_MARKER).write_text(json.dumps(info, indent=2), encoding="utf-8")
+    logger.info("built tiny mT5 stand-in (%d-token vocabulary) in %s", len(tokenizer), out_dir)
+    return out_dir
+
+
+def is_tiny(model_dir: str | Path) -> bool:
+    """True when ``model_dir`` holds the locally built stand-in, not a real checkpoint."""
+    return (Path(model_dir) / TINY_MARKER).exists()

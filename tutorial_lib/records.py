@@ -1,0 +1,263 @@
+"""The shared schemas every stage reads and writes, and JSONL I/O with line-numbered errors.
+
+Records are plain dataclasses so that tests, notebooks and every crowd backend
+speak one language. Reading is strict: a bad row raises :class:`RecordError`
+naming the file and line, never a silent skip, because a dropped row is a
+worker's lost work. Text is NFC-normalised on the way in so that the same
+Swahili word typed on two keyboards compares equal.
+
+Taught in notebooks/02_collecting_answers.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, TypeVar
+
+CATEGORIES = (
+    "open_qa",
+    "closed_qa",
+    "brainstorming",
+    "classification",
+    "summarization",
+    "creative_writing",
+    "information_extraction",
+    "general_qa",
+)
+STAGES = ("answers", "validation", "ranking")
+BACKENDS = ("simulated", "toloka", "room", "widget")
+STATUSES = ("submitted", "accepted", "rejected", "skipped", "expired")
+VERDICTS = ("accept", "reject")
+TRANSLATION_ORIGINS = ("human", "source", "machine")
+
+
+class RecordError(ValueError):
+    """A row that does not fit its schema; the message names file and line."""
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC normal form, so equal-looking text compares equal."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _require_text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise RecordError(f"field '{name}' must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise RecordError(f"field '{name}' is empty or whitespace")
+    return nfc(value)
+
+
+def _require_choice(value: Any, name: str, choices: Iterable[str]) -> str:
+    choices = tuple(choices)
+    if value not in choices:
+        raise RecordError(f"field '{name}' is {value!r}; expected one of {', '.join(choices)}")
+    return value
+
+
+@dataclass
+class Prompt:
+    """One instruction prompt: English original, target-language text, references.
+
+    ``translation_origin`` says who wrote ``prompt``: ``human`` (a translator),
+    ``source`` (the data set was written in the language), or ``machine``
+    (``translation_model`` names the model), so people can review MT output.
+    """
+
+    id: str
+    category: str
+    prompt: str
+    prompt_en: str = ""
+    references: list[str] = field(default_factory=list)
+    lang: str = "sw"
+    translation_origin: str = "human"
+    translation_model: str = ""
+    source: str = "seed"
+    context: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = _require_text(self.id, "id")
+        self.category = _require_choice(self.category, "category", CATEGORIES)
+        self.prompt = _require_text(self.prompt, "prompt")
+        self.prompt_en = nfc(self.prompt_en or "")
+        self.context = nfc(self.context or "")
+        if not isinstance(self.references, list):
+            raise RecordError("field 'references' must be a list of strings")
+        self.references = [_require_text(r, f"references[{i}]") for i, r in enumerate(self.references)]
+        self.lang = _require_text(self.lang, "lang")
+        self.translation_origin = _require_choice(
+            self.translation_origin, "translation_origin", TRANSLATION_ORIGINS
+        )
+
+
+@dataclass
+class Assignment:
+    """One unit of crowd work from any backend: a written answer or a vote.
+
+    ``task_id`` is the prompt id for ``answers``, the answered assignment's id
+    for ``validation``, and a comparison id for ``ranking``. ``worker_id`` is
+    always pseudonymised before it is stored. ``label`` holds the vote
+    (1/0 helpful, or 1–5), ``answer`` the written text; ``extra`` carries
+    optional questions (harmless, truthful) and platform fields.
+    """
+
+    assignment_id: str
+    task_id: str
+    worker_id: str
+    stage: str
+    backend: str
+    submitted_at: str
+    duration_s: float
+    status: str = "submitted"
+    answer: str | None = None
+    label: int | None = None
+    round: int = 0
+    comment: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.assignment_id = _require_text(self.assignment_id, "assignment_id")
+        self.task_id = _require_text(self.task_id, "task_id")
+        self.worker_id = _require_text(self.worker_id, "worker_id")
+        self.stage = _require_choice(self.stage, "stage", STAGES)
+        self.backend = _require_choice(self.backend, "backend", BACKENDS)
+        self.status = _require_choice(self.status, "status", STATUSES)
+        if self.answer is not None:
+            # Answers are kept exactly as written (NFC only): an empty answer is
+            # still a worker's submission that quality control must see.
+            self.answer = nfc(str(self.answer))
+        if self.duration_s is None or float(self.duration_s) < 0:
+            raise RecordError(f"field 'duration_s' must be >= 0, got {self.duration_s!r}")
+        self.duration_s = float(self.duration_s)
+
+
+@dataclass
+class Decision:
+    """Post-acceptance verdict on one Part I answer, from Part II votes and QC."""
+
+    answer_id: str
+    prompt_id: str
+    worker_id: str
+    verdict: str
+    score: float
+    confidence: float
+    votes: int
+    reasons: list[str] = field(default_factory=list)
+    round: int = 0
+    comment: str = ""
+
+    def __post_init__(self) -> None:
+        self.verdict = _require_choice(self.verdict, "verdict", VERDICTS)
+
+
+@dataclass
+class RunManifest:
+    """What a stage did: config, versions, seed, timings and row counts."""
+
+    stage: str
+    preset: str
+    seed: int
+    config: dict
+    versions: dict
+    started_at: str
+    finished_at: str
+    duration_s: float
+    rows: dict
+    outputs: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+R = TypeVar("R")
+
+
+def to_dict(record: Any) -> dict:
+    """A record as a JSON-ready dict."""
+    return dataclasses.asdict(record)
+
+
+def from_dict(cls: type[R], row: dict, where: str = "") -> R:
+    """Build ``cls`` from a dict; unknown or missing fields are errors naming ``where``."""
+    prefix = f"{where}: " if where else ""
+    if not isinstance(row, dict):
+        raise RecordError(f"{prefix}expected a JSON object, got {type(row).__name__}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    required = {
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+    missing = sorted(required - row.keys())
+    if missing:
+        raise RecordError(f"{prefix}missing field(s) {', '.join(missing)}")
+    unknown = sorted(row.keys() - names)
+    if unknown:
+        raise RecordError(f"{prefix}unknown field(s) {', '.join(unknown)}")
+    try:
+        return cls(**row)
+    except RecordError as err:
+        raise RecordError(f"{prefix}{err}") from None
+    except (TypeError, ValueError) as err:
+        raise RecordError(f"{prefix}{err}") from None
+
+
+def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
+    """Yield ``(line_number, object)``; bad encoding or JSON names file and line."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise RecordError(f"{path}:{lineno}: not valid UTF-8 ({err.reason})") from None
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as err:
+                raise RecordError(f"{path}:{lineno}: invalid JSON ({err.msg})") from None
+
+
+def read_jsonl(path: str | os.PathLike, cls: type[R] | None = None) -> list:
+    """Read every row of a JSONL file, as ``cls`` records when given."""
+    rows = []
+    for lineno, obj in iter_jsonl(path):
+        rows.append(from_dict(cls, obj, f"{path}:{lineno}") if cls else obj)
+    return rows
+
+
+def _json_line(record: Any) -> str:
+    obj = record if isinstance(record, dict) else to_dict(record)
+    return json.dumps(obj, ensure_ascii=False, sort_keys=False)
+
+
+def write_jsonl(path: str | os.PathLike, records: Iterable[Any]) -> int:
+    """Write records atomically (temp file then rename); returns the row count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    n = 0
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(_json_line(rec) + "\n")
+            n += 1
+    os.replace(tmp, path)
+    return n
+
+
+def append_jsonl(path: str | os.PathLike, records: Iterable[Any]) -> int:
+    """Append records and flush each one, so an interrupted collection loses nothing."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(path, "a", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(_json_line(rec) + "\n")
+            fh.flush()
+            n += 1
+    return n

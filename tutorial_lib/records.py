@@ -136,6 +136,26 @@ class Assignment:
 
 
 @dataclass
+class QCResult:
+    """Quality-control verdict on one Part I answer before validation.
+
+    ``reasons`` holds reason codes (``wrong_language``, ``too_short``,
+    ``too_long``, ``copied_prompt``, ``near_duplicate``, ``fast_submission``,
+    ``failed_control``, ``banned_worker``); an empty list means it passed.
+    Flagged answers are kept with their reasons, never deleted.
+    """
+
+    answer_id: str
+    prompt_id: str
+    worker_id: str
+    passed: bool
+    reasons: list[str] = field(default_factory=list)
+    lang: str = ""
+    lang_confidence: float = 0.0
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
 class Decision:
     """Post-acceptance verdict on one Part I answer, from Part II votes and QC."""
 

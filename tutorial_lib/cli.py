@@ -1,0 +1,100 @@
+"""The ``tutorial-lib`` command line: ``run``, ``aggregate``, ``finetune``, ``evaluate``, ``room``.
+
+Each wing registers its own sub-command (``<wing>/commands.py``); this module only
+assembles them, sets up logging and turns the kit's own errors into one clear
+line and a non-zero exit instead of a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+
+for _var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
+    # The demo runs offline; online use sets these to 0 explicitly (read at HF import time).
+    os.environ.setdefault(_var, "1" if os.environ.get("TUTORIAL_LIB_ONLINE") != "1" else "0")
+
+logger = logging.getLogger("tutorial_lib")
+WING_COMMANDS = (
+    "tutorial_lib.quality.commands",
+    "tutorial_lib.finetune.commands",
+    "tutorial_lib.evaluate.commands",
+    "tutorial_lib.crowd.commands",
+)
+
+
+def _parse_mapping(items: list[str]) -> dict:
+    mapping = {}
+    for item in items or []:
+        if "=" not in item:
+            raise SystemExit(f"--map {item!r}: expected FIELD=COLUMN (e.g. prompt=question)")
+        key, value = item.split("=", 1)
+        mapping[key.strip()] = value.strip()
+    return mapping
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .pipeline import Pipeline
+
+    overrides = list(args.set or [])
+    cfg = load_config(args.preset, overrides)
+    if args.prompts:
+        cfg.prompts.path = args.prompts
+        cfg.prompts.format = args.prompt_format
+        cfg.prompts.mapping = _parse_mapping(args.map)
+    pipe = Pipeline(cfg, args.out)
+    manifests = pipe.run(stages=args.stage, force=args.force)
+    for name, manifest in manifests.items():
+        print(f"{name:>10}: {manifest['rows']}")
+        for note in manifest.get("notes", []):
+            print(f"{'':>10}  note: {note}")
+    if "report" in manifests:
+        print(f"report: {pipe.run_dir.path('report', 'report.md')}")
+    return 0
+
+
+def _add_run(sub) -> None:
+    p = sub.add_parser("run", help="run the pipeline (or some stages) into a run directory")
+    p.add_argument("--preset", default="demo", help="demo | ci | colab-t4 | full, or a YAML path")
+    p.add_argument("--out", default="runs/demo", help="run directory")
+    p.add_argument("--stage", action="append", help="run only this stage (repeatable)")
+    p.add_argument("--force", action="store_true", help="redo stages that already finished")
+    p.add_argument("--prompts", help="import prompts from this file (JSONL/CSV/TSV/JSON) or hf:ORG/NAME")
+    p.add_argument("--prompt-format", default="auto", help="auto | seed | jsonl | csv | tsv | json | hf")
+    p.add_argument("--map", action="append", metavar="FIELD=COLUMN",
+                   help="column mapping for --prompts, e.g. --map prompt=question --map category==open_qa")
+    p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
+                   help="override a preset value, e.g. --set finetune.max_steps=10")
+    p.set_defaults(func=_run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tutorial-lib", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_run(sub)
+    for module in WING_COMMANDS:
+        importlib.import_module(module).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from .config import ConfigError
+    from .records import RecordError
+
+    try:
+        return int(args.func(args) or 0)
+    except (ConfigError, RecordError, FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

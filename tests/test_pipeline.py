@@ -1,0 +1,67 @@
+"""End to end: the `ci` preset through every stage, offline, then re-runs and bad input."""
+import json
+
+import pytest
+
+from tutorial_lib.cli import main
+from tutorial_lib.config import load_config
+from tutorial_lib.pipeline import STAGES, Pipeline
+
+
+@pytest.fixture(scope="module")
+def ci_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "ci"
+    pipe = Pipeline(load_config("ci"), out)
+    manifests = pipe.run()
+    return pipe, manifests
+
+
+def test_every_stage_writes_outputs_and_manifest(ci_run):
+    pipe, manifests = ci_run
+    assert list(manifests) == list(STAGES)
+    for stage, manifest in manifests.items():
+        assert manifest["preset"] == "ci" and manifest["versions"]["transformers"]
+        for output in manifest["outputs"]:
+            assert (pipe.run_dir.root / output).exists() or __import__("pathlib").Path(output).exists(), (stage, output)
+    rows = manifests["decisions"]["rows"]
+    assert 0 < rows["accepted"] <= rows["decisions"]
+    assert manifests["dataset"]["rows"]["train"] > 0
+    assert manifests["finetune"]["rows"]["steps"] == 12
+
+
+def test_truth_never_reaches_pipeline_records(ci_run):
+    pipe, _ = ci_run
+    for path in pipe.run_dir.root.glob("0*/*.jsonl"):
+        text = path.read_text(encoding="utf-8")
+        assert '"helpful"' not in text and '"profile"' not in text, path
+
+
+def test_report_shows_the_figures(ci_run):
+    pipe, _ = ci_run
+    report = pipe.run_dir.path("report", "report.md").read_text(encoding="utf-8")
+    for heading in ("## Crowd data", "## Dataset", "## Fine-tuning", "## Evaluation"):
+        assert heading in report
+    assert "acceptance rate" in report and "cost (USD" in report
+    assert "Stand-in model" in report
+    for fig in ("loss_curve.png", "accuracy.png"):
+        assert (pipe.run_dir.root / "08_report" / "figures" / fig).stat().st_size > 1000
+
+
+def test_rerun_does_nothing_and_stage_runs_alone(ci_run):
+    pipe, manifests = ci_run
+    again = Pipeline(load_config("ci"), pipe.run_dir.root).run()
+    assert all(again[s]["finished_at"] == manifests[s]["finished_at"] for s in STAGES)
+    answers_before = pipe.run_dir.path("answers", "answers.jsonl").read_text()
+    redo = Pipeline(load_config("ci"), pipe.run_dir.root).run_stage("report", force=True)
+    assert redo["finished_at"] >= manifests["report"]["finished_at"]
+    assert pipe.run_dir.path("answers", "answers.jsonl").read_text() == answers_before
+
+
+def test_cli_rejects_malformed_prompt_file(tmp_path, capsys):
+    bad = tmp_path / "prompts.jsonl"
+    good = {"id": "x1", "category": "open_qa", "prompt": "Habari?", "references": ["Nzuri."]}
+    bad.write_text(json.dumps(good) + "\n" + '{"id": "x2", "category": "open_qa", "prompt": ""}\n')
+    code = main(["run", "--preset", "ci", "--out", str(tmp_path / "run"), "--prompts", str(bad),
+                 "--stage", "prompts"])
+    assert code == 2
+    assert f"{bad}:2" in capsys.readouterr().err

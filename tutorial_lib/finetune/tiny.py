@@ -5,7 +5,8 @@ SentencePiece tokenizer on the kit's own text and initialises a small
 ``MT5ForConditionalGeneration``. Both are written with ``save_pretrained`` and
 load back through ``AutoTokenizer``/``AutoModelForSeq2SeqLM``: the same path
 that loads the real checkpoint online, so nothing downstream special-cases it.
-The model is untrained: every output says plainly when it is used.
+Like the real mT5 checkpoints it has its own ``lm_head`` (untied from the input
+embedding). The model is untrained: every output says plainly when it is used.
 
 Taught in notebooks/05_hands_on_mt5.
 """
@@ -73,7 +74,7 @@ def build_tiny_mt5(out_dir: str | Path, texts: Iterable[str], vocab_size: int = 
         pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
         feed_forward_proj="gated-gelu", dropout_rate=0.0, **(shape or TINY_SHAPE),
     )
-    model = MT5ForConditionalGeneration(config)
+    model = untie_lm_head(MT5ForConditionalGeneration(config))
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
@@ -82,6 +83,26 @@ def build_tiny_mt5(out_dir: str | Path, texts: Iterable[str], vocab_size: int = 
     (out_dir / TINY_MARKER).write_text(json.dumps(info, indent=2), encoding="utf-8")
     logger.info("built tiny mT5 stand-in (%d-token vocabulary) in %s", len(tokenizer), out_dir)
     return out_dir
+
+
+def untie_lm_head(model):
+    """Give ``model`` its own ``lm_head``, as the real mT5 checkpoints have.
+
+    transformers 5 forces ``MT5Config.tie_word_embeddings=True``, so a freshly
+    built model shares ``lm_head`` with ``shared``. Real checkpoints still load
+    untied because their file holds a *different* ``lm_head.weight``; we
+    reproduce that: a separate parameter (scaled so first logits are ~unit
+    variance) and no tie entry, so ``save_pretrained`` writes both tensors.
+    """
+    import torch
+
+    if model.lm_head.weight is not model.get_input_embeddings().weight:
+        return model
+    d_model = model.config.d_model
+    weight = torch.empty_like(model.lm_head.weight).normal_(0.0, d_model ** -0.5)
+    model.lm_head.weight = torch.nn.Parameter(weight)
+    getattr(model, "all_tied_weights_keys", {}).pop("lm_head.weight", None)
+    return model
 
 
 def is_tiny(model_dir: str | Path) -> bool:

@@ -1,0 +1,128 @@
+"""finetune(): the demo trains and reloads offline, resumes to the same step count, refuses bad input."""
+import json
+import logging
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import AutoModelForSeq2SeqLM, TrainerCallback
+
+from tutorial_lib.finetune.data import DataError
+from tutorial_lib.finetune.models import ModelLoadError
+from tutorial_lib.finetune.train import finetune
+
+FAST = dict(max_steps=4, save_steps=2, eval_steps=2, batch_size=4, tiny_vocab_size=300)
+
+
+def test_demo_trains_evaluates_and_reports(demo_run, train_rows, heldout_rows):
+    result, _, out = demo_run
+    assert result.used_tiny_stand_in and result.steps == 4
+    assert result.n_train == len(train_rows) and result.n_heldout == len(heldout_rows)
+    evals = [row for row in result.log_history if "eval_loss" in row]
+    assert [row["step"] for row in evals] == [2, 4]  # evaluated on held-out while training
+    assert result.eval_loss == evals[-1]["eval_loss"]
+    assert result.train_loss is not None and result.tokens_per_s > 0
+    saved = json.loads((out / "train_result.json").read_text())
+    assert saved["steps"] == 4 and saved["model_dir"] == result.model_dir
+
+
+def test_saved_model_reloads_with_separate_trained_lm_head(demo_run):
+    result, _, out = demo_run
+    model = AutoModelForSeq2SeqLM.from_pretrained(result.model_dir)
+    head, shared = model.lm_head.weight, model.shared.weight
+    assert head.data_ptr() != shared.data_ptr() and not torch.equal(head, shared)
+    base = load_file(str(Path(result.base_model) / "model.safetensors"))
+    last_ckpt = load_file(str(out / "checkpoint-4" / "model.safetensors"))
+    assert not torch.equal(head, base["lm_head.weight"])  # training changed it...
+    assert torch.equal(head, last_ckpt["lm_head.weight"])  # ...and the trained values were kept
+    assert model.generation_config.max_new_tokens == 12
+
+
+def test_default_optimizer_is_adafactor_with_fixed_lr(demo_run):
+    _, seen, _ = demo_run
+    from transformers.optimization import Adafactor
+
+    opt = seen["optimizer"]
+    opt = getattr(opt, "optimizer", opt)  # accelerate wraps it
+    assert isinstance(opt, Adafactor)
+    d = opt.defaults
+    assert (d["scale_parameter"], d["relative_step"], d["warmup_init"], d["lr"]) == (
+        False, False, False, 1e-3)
+
+
+class _Crash(Exception):
+    pass
+
+
+class CrashAfterSave(TrainerCallback):
+    """Simulates a Colab disconnect right after checkpoint ``step`` is written."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            raise _Crash(f"disconnected at step {state.global_step}")
+
+
+class CountSteps(TrainerCallback):
+    def __init__(self):
+        self.steps = 0
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.steps += 1
+
+
+def test_resume_continues_interrupted_run_to_same_step_count(tmp_path, train_rows):
+    kw = dict(FAST, max_steps=6)
+    with pytest.raises(_Crash):
+        finetune(train_rows, tmp_path, "tiny", callbacks=[CrashAfterSave(4)], **kw)
+    assert not (tmp_path / "model").exists()
+    counter = CountSteps()
+    result = finetune(train_rows, tmp_path, "tiny", resume=True, callbacks=[counter], **kw)
+    assert Path(result.resumed_from).name == "checkpoint-4"
+    assert counter.steps == 2 and result.steps == 6
+    state = json.loads((tmp_path / "checkpoint-6" / "trainer_state.json").read_text())
+    assert state["global_step"] == 6
+
+
+def test_resume_without_checkpoint_starts_fresh(tmp_path, train_rows, caplog):
+    with caplog.at_level(logging.INFO, logger="tutorial_lib.finetune.train"):
+        result = finetune(train_rows, tmp_path, "tiny", resume=True, **dict(FAST, max_steps=2))
+    assert result.steps == 2 and result.resumed_from is None
+    assert "no checkpoint yet" in caplog.text
+
+
+def test_long_answers_are_truncated_and_counted(tmp_path, train_rows):
+    long = [{"prompt": r["prompt"], "answer": r["answer"] + " " + "maji " * 40} for r in train_rows[:3]]
+    result = finetune(train_rows[3:] + long, tmp_path, "tiny", max_target_length=24,
+                      **dict(FAST, max_steps=1))
+    assert result.n_truncated_targets == 3 and result.n_train == len(train_rows)
+
+
+def test_fp16_refused_before_anything_is_built(tmp_path, train_rows):
+    with pytest.raises(ValueError, match="fp16 is refused"):
+        finetune(train_rows, tmp_path, "tiny", precision="fp16", **FAST)
+    assert not (tmp_path / "base_tiny").exists()
+
+
+def test_model_that_cannot_load_offline_is_a_clear_error(tmp_path, train_rows):
+    with pytest.raises(ModelLoadError, match="offline.*not in the Hugging Face cache"):
+        finetune(train_rows, tmp_path, "google/mt5-small", **FAST)
+
+
+def test_bad_training_data_names_file_and_columns(tmp_path):
+    bad = tmp_path / "train.jsonl"
+    bad.write_text('{"prompt": "Habari", "answer": "Nzuri"}\n{"prompt": "Jina", "output": "x"}\n')
+    with pytest.raises(DataError, match=r"train.jsonl:2: .*found columns \['output', 'prompt'\]"):
+        finetune(bad, tmp_path / "out", "tiny", **FAST)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    with pytest.raises(DataError, match="empty.*empty.jsonl has no rows"):
+        finetune(empty, tmp_path / "out", "tiny", **FAST)
+
+
+def test_unknown_setting_is_rejected(tmp_path, train_rows):
+    with pytest.raises(TypeError, match="max_step"):
+        finetune(train_rows, tmp_path, "tiny", max_step=3)

@@ -1,0 +1,183 @@
+"""The tutorial notebooks: committed clean, Colab-ready, and executable headless in demo mode.
+
+Static checks read the .ipynb files; execution runs every notebook with nbclient
+on the venv's own Python (a kernelspec written for the test, so a user-level
+``python3`` kernel elsewhere cannot hijack it), with papermill-style injected
+parameters. Notebooks 02-05 share one ``ci`` run directory built once per
+session; 01 gets its own. Executed copies land in ``build/notebooks/`` with
+their figures.
+"""
+import ast
+import json
+import re
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+from packaging.requirements import InvalidRequirement, Requirement
+
+from tutorial_lib import colab
+
+REPO = Path(__file__).resolve().parents[2]
+NB_DIR = REPO / "notebooks"
+BUILD = REPO / "build" / "notebooks"
+NAMES = ["01_crowdsourcing_basics", "02_collecting_answers", "03_answer_validation",
+         "04_instruction_finetuning", "05_hands_on_mt5"]
+PARAMETERS = {"preset", "backend", "model_size", "run_dir"}
+MAX_SECONDS = 300
+MAX_CELL_LINES = 12
+
+
+def _nb(name: str):
+    return nbformat.read(NB_DIR / f"{name}.ipynb", as_version=4)
+
+
+def _code(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def _tagged(nb, tag: str):
+    return [c for c in nb.cells if tag in c.get("metadata", {}).get("tags", [])]
+
+
+def test_the_five_notebooks_and_nothing_else():
+    assert sorted(p.stem for p in NB_DIR.glob("*.ipynb")) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_without_outputs(name):
+    nb = _nb(name)
+    for i, cell in enumerate(_code(nb)):
+        assert cell.outputs == [] and cell.execution_count is None, f"{name}: code cell {i} has output"
+    assert "widgets" not in nb.metadata, f"{name}: saved widget state is output too"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parameters_cell_is_tagged_and_literal(name):
+    cells = _tagged(_nb(name), "parameters")
+    assert len(cells) == 1, f"{name}: needs exactly one cell tagged 'parameters'"
+    tree = ast.parse(cells[0].source)
+    assigned = {}
+    for node in tree.body:
+        assert isinstance(node, ast.Assign), f"{name}: parameters cell holds only assignments"
+        assigned[node.targets[0].id] = ast.literal_eval(node.value)
+    assert PARAMETERS <= assigned.keys(), f"{name}: missing {PARAMETERS - assigned.keys()}"
+    assert assigned["preset"] == "demo" and assigned["backend"] == "simulated"
+    assert assigned["model_size"] in ("small", "base", "large")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_opens_with_badge_goals_and_time_budget(name):
+    nb = _nb(name)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown"
+    assert colab.badge_markdown(name) in first.source, f"{name}: badge must match colab.REPO_URL"
+    assert re.search(r"(?i)\bgoals?\b", first.source) and re.search(r"(?i)time budget", first.source)
+    assert re.search(r"\b\d+ min", first.source)
+    links = re.findall(r"https://colab\.research\.google\.com/github/[^)\s\"]+", nbformat.writes(nb))
+    assert links and set(links) == {colab.colab_url(name)}, f"{name}: stray Colab links {set(links)}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_first_code_cell_is_the_setup_cell(name):
+    assert _code(_nb(name))[0].source == colab.setup_cell_source()
+
+
+def test_setup_cell_pins_agree_with_pyproject():
+    deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    pinned = {Requirement(d).name.lower(): str(Requirement(d).specifier) for d in deps}
+    source = colab.setup_cell_source()
+    assert colab.REPO_URL in source and '"-e", KIT' in source  # installs the kit itself
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                req = Requirement(node.value)
+            except InvalidRequirement:
+                continue
+            if req.specifier:
+                assert pinned.get(req.name.lower()) == str(req.specifier), node.value
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cells_are_short_and_hold_no_secrets(name):
+    for cell in _code(_nb(name)):
+        lines = [ln for ln in cell.source.splitlines() if ln.strip()]
+        assert len(lines) <= MAX_CELL_LINES, f"{name}: a {len(lines)}-line cell:\n{cell.source}"
+        assert not re.search(r"(?i)(token|api_key|password|secret)\w*\s*=\s*['\"]", cell.source), \
+            f"{name}: a literal secret in a cell"
+
+
+# ------------------------------------------------------------------ execution
+
+
+@pytest.fixture(scope="session")
+def kernel_dir(tmp_path_factory):
+    """A kernelspec pointing at this interpreter (ipykernel from the dev extra)."""
+    root = tmp_path_factory.mktemp("kernels")
+    spec = root / "tutorial-lib-test"
+    spec.mkdir()
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "tutorial-lib test", "language": "python"}))
+    return root
+
+
+@pytest.fixture(scope="session")
+def shared_run(tmp_path_factory):
+    """One finished ``ci`` run that notebooks 02-05 read instead of redoing every stage."""
+    from tutorial_lib.config import load_config
+    from tutorial_lib.pipeline import Pipeline
+
+    out = tmp_path_factory.mktemp("nb-run") / "ci"
+    Pipeline(load_config("ci"), out).run()
+    return out
+
+
+def _inject(nb, params: dict):
+    index = nb.cells.index(_tagged(nb, "parameters")[0])
+    cell = nbformat.v4.new_code_cell("\n".join(f"{k} = {v!r}" for k, v in params.items()))
+    cell.metadata["tags"] = ["injected-parameters"]
+    nb.cells.insert(index + 1, cell)
+
+
+def execute(name: str, params: dict, kernel_dir: Path):
+    """Run a notebook top to bottom; returns the executed notebook and its wall time."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    nb = _nb(name)
+    _inject(nb, params)
+    km = KernelManager(kernel_name="tutorial-lib-test",
+                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernel_dir)]))
+    client = NotebookClient(nb, km=km, timeout=MAX_SECONDS, allow_errors=False,
+                            resources={"metadata": {"path": str(NB_DIR)}})
+    start = time.monotonic()
+    try:
+        client.execute()
+    finally:
+        BUILD.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, BUILD / f"{name}.ipynb")
+    return nb, time.monotonic() - start
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_headless_in_demo_mode(name, kernel_dir, shared_run, tmp_path):
+    params = {"preset": "ci", "run_dir": str(shared_run)}
+    if name == NAMES[0]:
+        params["run_dir"] = str(tmp_path / "nb01")
+    nb, seconds = execute(name, params, kernel_dir)
+    assert seconds < MAX_SECONDS, f"{name} took {seconds:.0f}s"
+    for cell in _tagged(nb, "figure"):
+        assert any("image/png" in o.get("data", {}) for o in cell.outputs), \
+            f"{name}: figure cell made no image:\n{cell.source}"
+    assert _tagged(nb, "figure"), f"{name}: no cell tagged 'figure'"
+    for cell in _code(nb):
+        for out in cell.outputs:
+            assert out.output_type != "error", out
+            text = out.get("text", "")
+            assert "Traceback" not in text, text

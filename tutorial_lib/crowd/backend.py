@@ -1,0 +1,137 @@
+"""The lifecycle every crowd backend implements, so the pipeline never asks which one it has.
+
+create project -> add tasks -> open -> poll progress -> fetch assignments ->
+accept/reject with a comment -> raise overlap (re-collection, more votes) ->
+close. The simulated crowd, Toloka and the room (Potato) each implement
+:class:`CrowdBackend`; ``collect.py`` drives any of them the same way.
+
+Two promises every implementation keeps, because stages run in separate
+processes and may be re-run after an interruption:
+
+* **idempotent**: ``create_project`` finds an existing project by
+  ``spec.private_name``; ``add_tasks`` skips task ids it already has. Nothing is
+  created (or paid) twice.
+* **pseudonymous**: worker ids leave the backend only through
+  :func:`pseudonymise`, so records never hold a platform's real worker id.
+
+Taught in notebooks/02_collecting_answers.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from ..records import Assignment
+from .design import ProjectSpec
+
+
+class BackendError(RuntimeError):
+    """A lifecycle call the backend cannot honour (unknown id, wrong state); names the id."""
+
+
+@dataclass
+class Progress:
+    """How many assignments a project expects (tasks x overlap) and how many are in."""
+
+    total: int
+    submitted: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.total - self.submitted, 0)
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.total == 0 else min(self.submitted / self.total, 1.0)
+
+    @property
+    def done(self) -> bool:
+        return self.remaining == 0
+
+
+def pseudonymise(raw_worker_id: str, salt: str) -> str:
+    """A stable, non-reversible worker id: ``"w_"`` + 10 hex chars of HMAC-SHA256(salt, id).
+
+    The same worker keeps the same pseudonym across stages (so worker skills can
+    be learned) while the platform's id never reaches a record or a report.
+
+    Taught in notebooks/02_collecting_answers.
+    """
+    if not salt:
+        raise ValueError("pseudonymise needs a non-empty salt (a per-run secret)")
+    digest = hmac.new(salt.encode("utf-8"), str(raw_worker_id).encode("utf-8"), hashlib.sha256)
+    return "w_" + digest.hexdigest()[:10]
+
+
+def check_tasks(tasks: list[dict], where: str = "tasks") -> list[str]:
+    """Task ids in order; a task without a ``task_id`` or a repeated id is a clear error."""
+    ids, seen = [], set()
+    for i, task in enumerate(tasks):
+        if not isinstance(task, dict) or not str(task.get("task_id") or "").strip():
+            raise BackendError(f"{where}[{i}] has no 'task_id': {str(task)[:80]!r}")
+        task_id = str(task["task_id"])
+        if task_id in seen:
+            raise BackendError(f"{where}[{i}]: task_id {task_id!r} appears twice")
+        seen.add(task_id)
+        ids.append(task_id)
+    return ids
+
+
+def check_comment(comment: str, action: str = "reject") -> str:
+    """Workers deserve a reason for a rejection; an empty one is refused."""
+    if not isinstance(comment, str) or not comment.strip():
+        raise BackendError(f"{action} needs a non-empty comment telling the worker why")
+    return comment.strip()
+
+
+class CrowdBackend(ABC):
+    """One crowd platform behind the common lifecycle.
+
+    Task dicts by project kind (every one has ``task_id``):
+
+    * answers: ``{"task_id": prompt.id, "prompt", "prompt_en", "context"}``
+    * validation: ``{"task_id": answer assignment_id, "prompt_id", "prompt", "answer"}``
+    * ranking: ``{"task_id", "prompt_id", "prompt", "answer_a", "answer_b", "model_a", "model_b"}``
+
+    Taught in notebooks/02_collecting_answers.
+    """
+
+    name: str = "abstract"
+
+    @abstractmethod
+    def create_project(self, spec: ProjectSpec) -> str:
+        """Create the project, or return the existing one with ``spec.private_name``."""
+
+    @abstractmethod
+    def add_tasks(self, project_id: str, tasks: list[dict], overlap: int) -> int:
+        """Add tasks (``overlap`` assignments each); known task ids are skipped. Returns new count."""
+
+    @abstractmethod
+    def open(self, project_id: str) -> None:
+        """Let workers start (idempotent)."""
+
+    @abstractmethod
+    def progress(self, project_id: str) -> Progress:
+        """Assignments expected and submitted so far."""
+
+    @abstractmethod
+    def fetch(self, project_id: str) -> list[Assignment]:
+        """Every assignment submitted so far, with its current status and comment."""
+
+    @abstractmethod
+    def accept(self, assignment_id: str, comment: str = "") -> None:
+        """Accept (and pay) an assignment."""
+
+    @abstractmethod
+    def reject(self, assignment_id: str, comment: str) -> None:
+        """Reject an assignment; the comment (required) tells the worker why."""
+
+    @abstractmethod
+    def raise_overlap(self, project_id: str, task_ids: list[str], extra: int = 1) -> None:
+        """Ask for ``extra`` more assignments on each task (re-collection, more votes)."""
+
+    @abstractmethod
+    def close(self, project_id: str) -> None:
+        """Stop taking new work (idempotent)."""

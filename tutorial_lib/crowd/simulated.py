@@ -1,0 +1,300 @@
+"""The default crowd: offline, seeded, fast, and with a hidden truth to score quality control.
+
+A pool of simulated workers, each with a writer profile (diligent native
+speaker, spammer, English writer, prompt copier, off-topic answerer,
+truncator) and a validator profile (diligent, careless, always-yes, spammer),
+per-worker skill and yes-bias drawn around the profile's mean, and an entry
+exam that the diligent mostly pass and spammers mostly fail. Every simulated
+answer has a hidden truth (helpful or not, the writer's profile) kept in
+``workdir/_truth.jsonl`` and never in an :class:`~tutorial_lib.records.Assignment`,
+so quality control is scored against it later without seeing it now.
+
+All state lives as JSON in ``workdir`` and every draw is seeded by
+(seed, project, task, slot), so a stage in another process continues where the
+last one stopped and re-running creates nothing twice, with the same ids.
+
+Taught in notebooks/02_collecting_answers.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from ..records import Assignment, Prompt, to_dict
+from . import simtext
+from .backend import BackendError, CrowdBackend, Progress, check_comment, check_tasks, pseudonymise
+from .design import ProjectSpec
+from .simworkers import ROLE_OF, build_pool, resolve_mix, vote
+
+log = logging.getLogger(__name__)
+
+STATE, TRUTH, WORKERS = "_state.json", "_truth.jsonl", "_workers.json"
+_EPOCH = datetime(2025, 1, 6, 8, 0, tzinfo=timezone.utc)
+_PREFIX = {"answers": "ans", "validation": "val", "ranking": "rnk"}
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256("|".join(map(str, parts)).encode("utf-8")).hexdigest()
+
+
+def _write_json(path: Path, obj) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class SimulatedCrowd(CrowdBackend):
+    """A reconstructible simulated crowd; see the module docstring.
+
+    Args:
+        prompts: prompts whose references seed the good answers.
+        workdir: where state, the worker pool and the hidden truth persist.
+        seed: the simulation seed (a workdir belongs to one seed).
+        n_workers: pool size; each worker writes and validates.
+        mix: profile shares, ``{"writers": {...}, "validators": {...}}``; defaults
+            are tuned so that majority vote over 3 votes stays below 93% accurate.
+
+    Taught in notebooks/02_collecting_answers.
+    """
+
+    name = "simulated"
+
+    def __init__(self, prompts: list[Prompt], workdir: str | os.PathLike, seed: int = 0,
+                 n_workers: int = 40, mix: dict | None = None):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.seed = int(seed)
+        self.prompts = {p.id: p for p in prompts}
+        self._other_refs = [(p.id, r) for p in prompts for r in p.references]
+        self.mix = resolve_mix(mix)
+        self.workers = self._load_or_build_pool(n_workers)
+        self.state = self._load_state()
+        self.truth = self.load_truth(self.workdir)
+
+    # --- persistence -------------------------------------------------------------------
+    def _load_or_build_pool(self, n_workers: int) -> dict:
+        path = self.workdir / WORKERS
+        if path.exists():
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            wanted = {"seed": self.seed, "n_workers": n_workers, "mix": self.mix}
+            got = {k: saved.get(k) for k in wanted}
+            if got != wanted:
+                raise BackendError(f"{path} belongs to another simulation ({got}); use a fresh "
+                                   f"workdir or the same seed, n_workers and mix ({wanted})")
+            return saved["workers"]
+        salt = f"simulated-crowd-{self.seed}"
+        workers = build_pool(self.seed, n_workers, self.mix, lambda raw: pseudonymise(raw, salt))
+        _write_json(path, {"seed": self.seed, "n_workers": n_workers, "mix": self.mix,
+                           "workers": workers})
+        return workers
+
+    def _load_state(self) -> dict:
+        path = self.workdir / STATE
+        if path.exists():
+            return json.loads(path.read_text(encoding="utf-8"))
+        return {"format": 1, "seed": self.seed, "projects": {}, "tasks": {}, "assignments": {}}
+
+    def _save(self) -> None:
+        _write_json(self.workdir / STATE, self.state)
+
+    @staticmethod
+    def load_truth(workdir: str | os.PathLike) -> dict:
+        """Hidden truth per simulated answer id: ``{"helpful", "profile", "worker_id", "variant"}``.
+
+        Taught in notebooks/03_answer_validation.
+        """
+        path, out = Path(workdir) / TRUTH, {}
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    out[row.pop("answer_id")] = row
+        return out
+
+    @staticmethod
+    def load_worker_profiles(workdir: str | os.PathLike) -> dict:
+        """Hidden profile per pseudonymised worker id (writer and validator role, skill, exam).
+
+        Taught in notebooks/03_answer_validation.
+        """
+        path = Path(workdir) / WORKERS
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no simulated worker pool here")
+        return json.loads(path.read_text(encoding="utf-8"))["workers"]
+
+    # --- lifecycle ---------------------------------------------------------------------
+    def _project(self, project_id: str) -> dict:
+        if project_id not in self.state["projects"]:
+            raise BackendError(f"simulated crowd in {self.workdir} has no project {project_id!r}")
+        return self.state["projects"][project_id]
+
+    def create_project(self, spec: ProjectSpec) -> str:
+        project_id = f"sim-{spec.private_name}"
+        if project_id not in self.state["projects"]:
+            self.state["projects"][project_id] = {
+                "private_name": spec.private_name, "kind": spec.kind, "status": "created",
+                "has_exam": bool(spec.exam_items), "scale": spec.scale,
+                "seconds_per_task": spec.seconds_per_task,
+                "questions": [q.name for q in spec.output_fields]}
+            self.state["tasks"][project_id] = {}
+            self._save()
+        return project_id
+
+    def add_tasks(self, project_id: str, tasks: list[dict], overlap: int) -> int:
+        project = self._project(project_id)
+        ids = check_tasks(tasks, f"tasks for {project_id}")
+        self._check_overlap(project, overlap)
+        known = self.state["tasks"][project_id]
+        new = 0
+        for task_id, task in zip(ids, tasks):
+            if task_id not in known:
+                known[task_id] = {"task": dict(task), "overlap": int(overlap), "round": 0,
+                                  "workers": [], "filled": 0}
+                new += 1
+        if project["status"] == "open":
+            self._simulate(project_id)
+        self._save()
+        return new
+
+    def open(self, project_id: str) -> None:
+        self._project(project_id)["status"] = "open"
+        self._simulate(project_id)
+        self._save()
+
+    def close(self, project_id: str) -> None:
+        self._project(project_id)["status"] = "closed"
+        self._save()
+
+    def progress(self, project_id: str) -> Progress:
+        self._project(project_id)
+        tasks = self.state["tasks"][project_id].values()
+        return Progress(total=sum(t["overlap"] for t in tasks),
+                        submitted=sum(t["filled"] for t in tasks))
+
+    def fetch(self, project_id: str) -> list[Assignment]:
+        self._project(project_id)
+        rows = [a for a in self.state["assignments"].values() if a["project_id"] == project_id]
+        return [Assignment(**{k: v for k, v in a.items() if k != "project_id"}) for a in rows]
+
+    def _decide(self, assignment_id: str, status: str, comment: str) -> None:
+        row = self.state["assignments"].get(assignment_id)
+        if row is None:
+            raise BackendError(f"simulated crowd has no assignment {assignment_id!r}")
+        if row["status"] not in ("submitted", status):
+            raise BackendError(f"assignment {assignment_id} is already {row['status']}")
+        row["status"], row["comment"] = status, comment
+        self._save()
+
+    def accept(self, assignment_id: str, comment: str = "") -> None:
+        self._decide(assignment_id, "accepted", comment)
+
+    def reject(self, assignment_id: str, comment: str) -> None:
+        self._decide(assignment_id, "rejected", check_comment(comment))
+
+    def raise_overlap(self, project_id: str, task_ids: list[str], extra: int = 1) -> None:
+        project = self._project(project_id)
+        known = self.state["tasks"][project_id]
+        unknown = [t for t in task_ids if t not in known]
+        if unknown:
+            raise BackendError(f"project {project_id} has no task(s) {unknown[:5]}")
+        if extra < 1:
+            raise BackendError(f"extra must be >= 1, got {extra}")
+        for task_id in task_ids:
+            self._check_overlap(project, known[task_id]["overlap"] + extra)
+            known[task_id]["overlap"] += extra
+            known[task_id]["round"] += 1
+        if project["status"] == "open":
+            self._simulate(project_id)
+        self._save()
+
+    # --- simulation --------------------------------------------------------------------
+    def _eligible(self, project: dict) -> list[str]:
+        role = ROLE_OF[project["kind"]]
+        return [wid for wid, w in self.workers.items()
+                if not project["has_exam"] or w["passed"][role]]
+
+    def _check_overlap(self, project: dict, overlap: int) -> None:
+        n = len(self._eligible(project))
+        if overlap > n - (project["kind"] != "answers"):  # a rater never rates own work
+            raise BackendError(f"overlap {overlap} needs more simulated workers than the {n} "
+                               f"who passed the {project['kind']} exam; raise n_workers")
+
+    def _simulate(self, project_id: str) -> None:
+        """Fill every open slot; each draw is seeded by (seed, project, task, slot)."""
+        project = self._project(project_id)
+        eligible = self._eligible(project)
+        new_truth = []
+        for task_id, t in self.state["tasks"][project_id].items():
+            while t["filled"] < t["overlap"]:
+                slot = t["filled"]
+                rng = random.Random(_digest(self.seed, project["private_name"], task_id, slot))
+                author = self.truth.get(task_id, {}).get("worker_id")
+                pool = [w for w in eligible if w not in t["workers"] and w != author]
+                weights = [self.workers[w][ROLE_OF[project["kind"]]]["activity"] for w in pool]
+                worker = rng.choices(pool, weights=weights)[0]
+                row, truth = self._make(project, t, task_id, slot, worker, rng)
+                self.state["assignments"][row["assignment_id"]] = row
+                if truth:
+                    self.truth[row["assignment_id"]] = truth
+                    new_truth.append({"answer_id": row["assignment_id"], **truth})
+                t["workers"].append(worker)
+                t["filled"] += 1
+        if new_truth:
+            with open(self.workdir / TRUTH, "a", encoding="utf-8") as fh:
+                fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in new_truth)
+
+    def _make(self, project: dict, t: dict, task_id: str, slot: int, worker_id: str,
+              rng: random.Random) -> tuple[dict, dict | None]:
+        kind, w = project["kind"], self.workers[worker_id]
+        role = w[ROLE_OF[kind]]
+        seconds = project["seconds_per_task"] * role["speed"] * rng.lognormvariate(0, 0.35)
+        offset = t["round"] * 86400 + rng.uniform(0, 4 * 3600)
+        record = Assignment(
+            assignment_id=f"{_PREFIX[kind]}-{_digest(self.seed, project['private_name'], task_id, slot)[:14]}",
+            task_id=task_id, worker_id=worker_id, stage=kind, backend="simulated",
+            submitted_at=(_EPOCH + timedelta(seconds=offset)).isoformat(timespec="seconds"),
+            duration_s=round(max(seconds, 2.0), 1), round=t["round"])
+        truth = None
+        if kind == "answers":
+            record.answer, truth = self._write(t["task"], role, worker_id, rng)
+        else:
+            record.label, record.extra = self._judge(project, t["task"], role, rng)
+        return {**to_dict(record), "project_id": f"sim-{project['private_name']}"}, truth
+
+    def _write(self, task: dict, role: dict, worker_id: str, rng: random.Random):
+        prompt = self.prompts.get(task["task_id"])
+        refs = prompt.references if prompt else []
+        variant = "good" if rng.random() < role["good"] else role["bad_variant"]
+        others = [r for pid, r in self._other_refs if pid != task["task_id"]]
+        text = simtext.write(rng, variant, refs, task.get("prompt", ""),
+                             task.get("prompt_en", ""), others)
+        return text, {"helpful": variant == "good", "profile": role["profile"],
+                      "worker_id": worker_id, "variant": variant}
+
+    def _helpful(self, task: dict) -> bool:
+        """Truth for a validation task; answers from outside the simulation get a heuristic."""
+        known = self.truth.get(task["task_id"])
+        if known is not None:
+            return known["helpful"]
+        prompt = self.prompts.get(task.get("prompt_id", ""))
+        answer = task.get("answer") or ""
+        if prompt and prompt.references:
+            return simtext.closeness(answer, prompt.references) >= 25.0
+        return len(answer.split()) >= 5 and answer.strip() != task.get("prompt", "").strip()
+
+    def _judge(self, project: dict, task: dict, role: dict, rng: random.Random):
+        if project["kind"] == "ranking":
+            prompt = self.prompts.get(task.get("prompt_id", ""))
+            refs = prompt.references if prompt else []
+            diff = (simtext.closeness(task.get("answer_b", ""), refs)
+                    - simtext.closeness(task.get("answer_a", ""), refs))
+            return vote(rng, role, "ranking", diff=diff), {}
+        label = vote(rng, role, project["scale"] or "binary", truth=self._helpful(task))
+        extra = {q: vote(rng, role, "binary", truth=True)
+                 for q in ("harmless", "truthful") if q in project["questions"]}
+        return label, extra

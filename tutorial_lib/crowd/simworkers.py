@@ -1,0 +1,140 @@
+"""The simulated worker pool: profiles, per-worker skill and bias, exams, and how they vote.
+
+Default shares are tuned to a realistic open crowd *before* the entry exam
+(many spammers apply, most fail it), so that among the validators who pass,
+about 55-60% are diligent (right ~95% of the time), ~18% careless (~70%), ~13%
+say yes to everything and ~10% click at random. With helpful answers around
+60-70%, majority vote over 3 votes lands near 0.90 accuracy, while a model of
+each worker's skill learned across many tasks can do much better; that gap is
+what notebooks/03_answer_validation teaches.
+
+Taught in notebooks/03_answer_validation.
+"""
+from __future__ import annotations
+
+import random
+from typing import Callable
+
+ROLE_OF = {"answers": "writer", "validation": "validator", "ranking": "validator"}
+
+# share: of the pool before the exam; exam: share who pass it; speed: x seconds_per_task;
+# activity: how many tasks they take relative to others (fast workers grab more);
+# good: chance an answer is the good variant (mean, sd); bad_variant: what it is otherwise.
+WRITERS = {
+    "diligent": {"share": 0.50, "exam": 0.95, "speed": 1.0, "good": (0.93, 0.03),
+                 "bad_variant": "weak", "activity": 1.0},
+    "spammer": {"share": 0.12, "exam": 0.2, "speed": 0.07, "good": (0.0, 0.0),
+                "bad_variant": "junk", "activity": 1.5},
+    "english": {"share": 0.12, "exam": 0.4, "speed": 0.5, "good": (0.1, 0.05),
+                "bad_variant": "english", "activity": 1.2},
+    "copier": {"share": 0.08, "exam": 0.45, "speed": 0.12, "good": (0.1, 0.05),
+               "bad_variant": "copy", "activity": 1.5},
+    "offtopic": {"share": 0.08, "exam": 0.6, "speed": 0.45, "good": (0.15, 0.05),
+                 "bad_variant": "offtopic", "activity": 1.2},
+    "truncator": {"share": 0.10, "exam": 0.7, "speed": 0.35, "good": (0.2, 0.05),
+                  "bad_variant": "truncated", "activity": 1.3},
+}
+# skill: chance to judge by the truth; otherwise the vote is "yes" with probability bias.
+VALIDATORS = {
+    "diligent": {"share": 0.44, "exam": 0.95, "speed": 1.0, "skill": (0.92, 0.03),
+                 "bias": (0.6, 0.1), "activity": 1.0},
+    "careless": {"share": 0.14, "exam": 0.75, "speed": 0.45, "skill": (0.45, 0.08),
+                 "bias": (0.6, 0.1), "activity": 1.3},
+    "always_yes": {"share": 0.16, "exam": 0.7, "speed": 0.2, "skill": (0.0, 0.0),
+                   "bias": (0.97, 0.01), "activity": 1.5},
+    "spammer": {"share": 0.26, "exam": 0.3, "speed": 0.1, "skill": (0.0, 0.0),
+                "bias": (0.5, 0.15), "activity": 1.5},
+}
+_TABLES = {"writers": WRITERS, "validators": VALIDATORS}
+
+
+def resolve_mix(mix: dict | None) -> dict:
+    """Profile shares per role, normalised; ``mix`` replaces a role's shares wholesale."""
+    mix = dict(mix or {})
+    unknown_roles = set(mix) - set(_TABLES)
+    if unknown_roles:
+        raise ValueError(f"mix has unknown role(s) {sorted(unknown_roles)}; use writers/validators")
+    out = {}
+    for role, table in _TABLES.items():
+        shares = mix.get(role) or {name: p["share"] for name, p in table.items()}
+        unknown = set(shares) - set(table)
+        if unknown:
+            raise ValueError(f"mix[{role!r}] has unknown profile(s) {sorted(unknown)}; "
+                             f"known: {sorted(table)}")
+        if any(v < 0 for v in shares.values()) or sum(shares.values()) <= 0:
+            raise ValueError(f"mix[{role!r}] shares must be >= 0 and not all zero: {shares}")
+        total = sum(shares.values())
+        out[role] = {name: round(v / total, 6) for name, v in shares.items() if v > 0}
+    return out
+
+
+def _quota(shares: dict, n: int, rng: random.Random) -> list[str]:
+    """Exactly-proportional profile list (largest remainder), shuffled."""
+    raw = {name: share * n for name, share in shares.items()}
+    counts = {name: int(v) for name, v in raw.items()}
+    for name in sorted(raw, key=lambda k: raw[k] - counts[k], reverse=True)[: n - sum(counts.values())]:
+        counts[name] += 1
+    out = [name for name, c in counts.items() for _ in range(c)]
+    rng.shuffle(out)
+    return out
+
+
+def _around(rng: random.Random, mean_sd: tuple, lo: float = 0.0, hi: float = 0.99) -> float:
+    mean, sd = mean_sd
+    return round(min(max(rng.gauss(mean, sd) if sd else mean, lo), hi), 4)
+
+
+def _exam(profiles: list[str], table: dict, rng: random.Random) -> list[bool]:
+    """Who passes: each profile's exam share of its workers (stochastic rounding), at random."""
+    passed = [False] * len(profiles)
+    for name in sorted(set(profiles)):
+        idx = [i for i, p in enumerate(profiles) if p == name]
+        n_pass = min(len(idx), int(len(idx) * table[name]["exam"] + rng.random()))
+        for i in rng.sample(idx, n_pass):
+            passed[i] = True
+    return passed
+
+
+def build_pool(seed: int, n_workers: int, mix: dict, name: Callable[[str], str]) -> dict:
+    """``n_workers`` workers keyed by pseudonymised id, each with a writer and validator role."""
+    if n_workers < 2:
+        raise ValueError(f"n_workers must be >= 2, got {n_workers}")
+    rng = random.Random(f"pool|{seed}|{n_workers}")
+    writers, validators = _quota(mix["writers"], n_workers, rng), _quota(mix["validators"], n_workers, rng)
+    w_pass, v_pass = _exam(writers, WRITERS, rng), _exam(validators, VALIDATORS, rng)
+    pool = {}
+    for i in range(n_workers):
+        wp, vp = WRITERS[writers[i]], VALIDATORS[validators[i]]
+        base = rng.lognormvariate(0.0, 0.3)
+        pool[name(f"sim{seed}-worker-{i:04d}")] = {
+            "writer": {"profile": writers[i], "speed": wp["speed"], "good": _around(rng, wp["good"], hi=1.0),
+                       "bad_variant": wp["bad_variant"], "activity": round(base * wp["activity"], 4)},
+            "validator": {"profile": validators[i], "speed": vp["speed"],
+                          "skill": _around(rng, vp["skill"]), "bias": _around(rng, vp["bias"], 0.01),
+                          "activity": round(base * vp["activity"], 4)},
+            "passed": {"writer": w_pass[i], "validator": v_pass[i]},
+        }
+    return pool
+
+
+def vote(rng: random.Random, role: dict, scale: str, truth: bool | None = None,
+         diff: float = 0.0) -> int:
+    """One vote: ``binary`` 1/0, ``likert5`` 1-5 (truth = helpful), ``ranking`` 0=A / 1=B.
+
+    For ranking, ``diff`` is closeness(B) - closeness(A): near-ties are hard
+    even for the diligent, and a yes-sayer's bias becomes a bias for answer A.
+    """
+    skill = role["skill"]
+    if scale == "ranking":
+        truth = diff > 0 if diff else rng.random() < 0.5
+        skill *= min(1.0, abs(diff) / 8.0)
+        knows = rng.random() < skill
+        return int(truth) if knows else int(rng.random() >= role["bias"])
+    yes = truth if rng.random() < skill else rng.random() < role["bias"]
+    if scale == "binary":
+        return int(yes)
+    if scale != "likert5":
+        raise ValueError(f"unknown scale {scale!r}")
+    if role["profile"] in ("careless", "spammer") and rng.random() < 0.2:
+        return 3
+    return (5 if rng.random() < 0.6 else 4) if yes else (1 if rng.random() < 0.6 else 2)

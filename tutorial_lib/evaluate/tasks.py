@@ -1,0 +1,113 @@
+"""The three rank-classification benchmarks as the harness defines them, and their requests.
+
+A task turns documents into requests: one context and several choices, each
+choice scored as the continuation ``" " + choice``. Few-shot contexts follow
+the harness's default sampler (``random.Random(1234)`` drawn once per task,
+documents in file order, examples joined as ``q + " " + answer + "\\n\\n"``),
+so ``num_fewshot=k`` reproduces ``lm_eval --num_fewshot k`` on the same files.
+
+Taught in notebooks/05_hands_on_mt5.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Callable
+
+from . import templates as T
+
+FEWSHOT_SEED = 1234  # lm_eval.evaluator DEFAULT_OTHER_SEED (fewshot_random_seed)
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One benchmark: its prompt functions, number of choices and chance level."""
+
+    name: str
+    text: Callable[[dict, str], str]
+    choices: Callable[[dict, str], list[str]]
+    target: Callable[[dict, str], int]
+    n_choices: int
+    fewshot_split: str  # where the harness draws few-shot examples from (no training split -> validation)
+
+    @property
+    def chance(self) -> float:
+        return 1.0 / self.n_choices
+
+    def harness_name(self, lang: str) -> str:
+        return f"{self.name}_{T.check_lang(self.name, lang)}"
+
+
+TASKS: dict[str, TaskSpec] = {
+    "xcopa": TaskSpec("xcopa", T.xcopa_text, T.xcopa_choices, T.xcopa_target, 2, "validation"),
+    "xnli": TaskSpec("xnli", T.xnli_text, T.xnli_choices, T.xnli_target, 3, "train"),
+    "xstorycloze": TaskSpec("xstorycloze", T.xstorycloze_text, T.xstorycloze_choices,
+                            T.xstorycloze_target, 2, "train"),
+}
+
+
+@dataclass
+class Request:
+    """One document to score: shared context, its choices, the gold index and the source row."""
+
+    idx: int
+    context: str
+    choices: list[str]
+    label: int
+
+
+def get_task(task: str) -> TaskSpec:
+    """The :class:`TaskSpec` named ``task``; unknown names list the ones that exist."""
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
+    return TASKS[task]
+
+
+def _harness_doc(doc: dict) -> dict:
+    """The document as the harness sees it (without the kit's ``_row`` bookkeeping)."""
+    return {k: v for k, v in doc.items() if k != "_row"}
+
+
+def _fewshot_prefix(spec: TaskSpec, lang: str, examples: list[dict]) -> str:
+    parts = []
+    for ex in examples:
+        answer = spec.choices(ex, lang)[spec.target(ex, lang)]
+        parts.append(spec.text(ex, lang) + T.TARGET_DELIMITER + answer + T.FEWSHOT_DELIMITER)
+    return "".join(parts)
+
+
+def build_requests(task: str, lang: str, docs: list[dict], num_fewshot: int = 0,
+                   fewshot_docs: list[dict] | None = None, exclude_self: bool = False,
+                   seed: int = FEWSHOT_SEED) -> list[Request]:
+    """Requests for ``docs`` with the harness's prompt, in document order.
+
+    ``exclude_self`` is for few-shot examples drawn from the evaluated split
+    itself (the harness then samples k+1 and drops the evaluated document).
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
+    spec = get_task(task)
+    T.check_lang(task, lang)
+    if num_fewshot < 0:
+        raise ValueError(f"num_fewshot must be >= 0, got {num_fewshot}")
+    if num_fewshot and not fewshot_docs:
+        raise ValueError(f"num_fewshot={num_fewshot} needs few-shot documents (the harness "
+                         f"draws them from the {spec.fewshot_split} split)")
+    pool = [_harness_doc(d) for d in fewshot_docs or []]
+    if num_fewshot > len(pool) - int(exclude_self):
+        raise ValueError(f"num_fewshot={num_fewshot} but only {len(pool)} few-shot documents")
+    rnd = random.Random(seed)
+    requests = []
+    for doc in docs:
+        prefix = ""
+        if num_fewshot:
+            if exclude_self:
+                this = _harness_doc(doc)
+                shots = [x for x in rnd.sample(pool, num_fewshot + 1) if x != this][:num_fewshot]
+            else:
+                shots = rnd.sample(pool, num_fewshot)
+            prefix = _fewshot_prefix(spec, lang, shots)
+        requests.append(Request(idx=int(doc.get("_row", len(requests))),
+                                context=prefix + spec.text(doc, lang),
+                                choices=spec.choices(doc, lang), label=spec.target(doc, lang)))
+    return requests

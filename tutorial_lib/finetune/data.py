@@ -1,0 +1,214 @@
+"""Training data for seq2seq fine-tuning: reading the splits, the instruction format, tokenising.
+
+The curated dataset is read from wherever the user has it (a run directory, a
+JSONL/Parquet/JSON file, or rows in memory) and checked strictly: an empty
+split or a missing column stops with the file and the columns that *were*
+found. Every row is kept; answers longer than ``max_target_length`` are
+truncated for training and *counted*, so the user sees what the model never
+learnt to say. Batches are padded only to their own longest item (dynamic
+padding) and the length column lets the sampler group similar lengths, which is
+where the kit's speed-up over ``padding="max_length"`` comes from.
+
+Taught in notebooks/04_instruction_finetuning.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ..records import RecordError, iter_jsonl
+
+logger = logging.getLogger(__name__)
+
+STAGE_FOLDER = "05_dataset"
+SUFFIXES = (".jsonl", ".parquet", ".json")
+LENGTH_COLUMN = "length"
+
+
+class DataError(ValueError):
+    """Training data that cannot be used; the message names the file (and row) and why."""
+
+
+def split_path(source: str | Path, split: str) -> Path:
+    """The file holding ``split`` for a run directory, a ``05_dataset`` folder or a file."""
+    path = Path(source)
+    if path.is_file():
+        return path
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder (expected a run directory or a "
+                                f".jsonl/.parquet/.json file)")
+    for folder in (path / STAGE_FOLDER, path):
+        for suffix in SUFFIXES:
+            if (folder / f"{split}{suffix}").exists():
+                return folder / f"{split}{suffix}"
+    raise FileNotFoundError(
+        f"{path} is a folder without {STAGE_FOLDER}/{split}.jsonl; run the dataset stage first "
+        f"(tutorial-lib run --stage dataset --out {path}) or pass the {split} file itself")
+
+
+def _read_file(path: Path) -> list[tuple[str, dict]]:
+    """Rows of a file as ``(where, row)``, where = ``file:line`` or ``file row N``."""
+    if path.suffix == ".jsonl":
+        return [(f"{path}:{line}", row) for line, row in iter_jsonl(path)]
+    if path.suffix == ".parquet":
+        import pandas as pd
+
+        frame = pd.read_parquet(path)
+        return [(f"{path} row {i + 1}", _plain(row)) for i, row in enumerate(frame.to_dict("records"))]
+    if path.suffix == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise DataError(f"{path}:{err.lineno}: invalid JSON ({err.msg})") from None
+        if not isinstance(data, list):
+            raise DataError(f"{path}: expected a JSON array of objects, got {type(data).__name__}")
+        return [(f"{path} item {i + 1}", row) for i, row in enumerate(data)]
+    raise DataError(f"{path}: unsupported file type {path.suffix!r}; use .jsonl, .parquet or .json")
+
+
+def _plain(row: dict) -> dict:
+    """Parquet gives numpy arrays for list columns; turn them back into lists."""
+    return {k: (v.tolist() if hasattr(v, "tolist") and not isinstance(v, str) else v)
+            for k, v in row.items()}
+
+
+def read_split(source: str | Path | Sequence[dict], split: str) -> tuple[list[tuple[str, dict]], str]:
+    """Rows of one split with where each came from, and a name for the source.
+
+    ``source`` is a run directory (its curated ``05_dataset/{split}.jsonl``), a
+    file, or a list of dicts. Taught in notebooks/04_instruction_finetuning.
+    """
+    if isinstance(source, (str, Path)):
+        path = split_path(source, split)
+        return _read_file(path), str(path)
+    if isinstance(source, Iterable) and not isinstance(source, (bytes, dict)):
+        rows = list(source)
+        return [(f"{split} rows[{i}]", row) for i, row in enumerate(rows)], f"{split} rows (in memory)"
+    raise DataError(f"{split} data must be a run directory, a file or a list of dicts, "
+                    f"got {type(source).__name__}")
+
+
+def format_source(row: dict) -> str:
+    """The model input for a row: the prompt, then its context (if any) after a blank line.
+
+    Generation at evaluation time must build its input the same way.
+    Taught in notebooks/04_instruction_finetuning.
+    """
+    prompt = str(row["prompt"]).strip()
+    context = str(row.get("context") or "").strip()
+    return f"{prompt}\n\n{context}" if context else prompt
+
+
+def _target(row: dict, split: str) -> Any:
+    if split == "train" or "references" not in row:
+        return row.get("answer")
+    refs = row["references"]
+    return refs[0] if isinstance(refs, list) and refs else None
+
+
+def to_pairs(rows: list[tuple[str, dict]], split: str, source_name: str) -> list[tuple[str, str]]:
+    """``(model input, target)`` per row; training uses ``answer``, held-out ``references[0]``.
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
+    if not rows:
+        raise DataError(f"the {split} split is empty: {source_name} has no rows")
+    target_col = "answer" if split == "train" else "references (or answer)"
+    pairs = []
+    for where, row in rows:
+        if not isinstance(row, dict):
+            raise DataError(f"{where}: expected an object with prompt and {target_col}, "
+                            f"got {type(row).__name__}")
+        has_target = "answer" in row or (split != "train" and "references" in row)
+        if "prompt" not in row or not has_target:
+            raise DataError(f"{where}: {split} rows need columns 'prompt' and {target_col!r}; "
+                            f"found columns {sorted(row)}")
+        source, target = row["prompt"], _target(row, split)
+        for name, value in (("prompt", source), (target_col, target)):
+            if not isinstance(value, str) or not value.strip():
+                raise DataError(f"{where}: {name} is empty or not text ({value!r:.60})")
+        pairs.append((format_source(row), target.strip()))
+    return pairs
+
+
+def load_pairs(source, split: str) -> tuple[list[tuple[str, str]], str]:
+    """Read and check one split; returns the pairs and the source's name."""
+    try:
+        rows, name = read_split(source, split)
+    except RecordError as err:
+        raise DataError(str(err)) from None
+    return to_pairs(rows, split, name), name
+
+
+@dataclass
+class EncodedSplit:
+    """A tokenised split and what tokenising it did."""
+
+    dataset: Any  # datasets.Dataset with input_ids, attention_mask, labels, length
+    n_rows: int
+    n_truncated_sources: int
+    n_truncated_targets: int
+    real_tokens: int
+
+
+def _clip(ids: list[int], limit: int, eos: int | None) -> list[int]:
+    if len(ids) <= limit:
+        return ids
+    return ids[: limit - 1] + [eos] if eos is not None else ids[:limit]
+
+
+def encode_pairs(tokenizer, pairs: list[tuple[str, str]], max_source_length: int,
+                 max_target_length: int, split: str = "train") -> EncodedSplit:
+    """Tokenise without padding, truncate to the limits (keeping ``</s>``) and count truncations.
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
+    import datasets
+
+    sources = tokenizer([s for s, _ in pairs])["input_ids"]
+    targets = tokenizer(text_target=[t for _, t in pairs])["input_ids"]
+    eos = tokenizer.eos_token_id
+    n_src = sum(len(ids) > max_source_length for ids in sources)
+    n_tgt = sum(len(ids) > max_target_length for ids in targets)
+    sources = [_clip(ids, max_source_length, eos) for ids in sources]
+    targets = [_clip(ids, max_target_length, eos) for ids in targets]
+    if n_tgt:
+        logger.warning("%d of %d %s answers are longer than max_target_length=%d tokens and were "
+                       "truncated (raise finetune.max_target_length to keep them whole)",
+                       n_tgt, len(pairs), split, max_target_length)
+    if n_src:
+        logger.warning("%d of %d %s prompts are longer than max_source_length=%d tokens and were "
+                       "truncated", n_src, len(pairs), split, max_source_length)
+    lengths = [len(s) + len(t) for s, t in zip(sources, targets)]
+    dataset = datasets.Dataset.from_dict({
+        "input_ids": sources, "attention_mask": [[1] * len(s) for s in sources],
+        "labels": targets, LENGTH_COLUMN: lengths,
+    })
+    return EncodedSplit(dataset, len(pairs), n_src, n_tgt, sum(lengths))
+
+
+class Seq2SeqCollator:
+    """Dynamic padding (labels padded with -100) that drops the sampler's length column.
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
+
+    def __init__(self, tokenizer, model=None, pad_to_multiple_of: int | None = None):
+        from transformers import DataCollatorForSeq2Seq
+
+        self.inner = DataCollatorForSeq2Seq(tokenizer, model=model, label_pad_token_id=-100,
+                                            pad_to_multiple_of=pad_to_multiple_of)
+
+    def __call__(self, features: list[dict]) -> dict:
+        features = [{k: v for k, v in f.items() if k != LENGTH_COLUMN} for f in features]
+        return self.inner(features)
+
+
+def padding_stats(sources: list[int], targets: list[int], batches: list[list[int]]) -> dict:
+    """Real vs padded tokens when each batch (list of row indices) pads to its own longest row."""
+    real = sum(sources) + sum(targets)
+    padded = sum(len(b) * (max(sources[i] for i in b) + max(targets[i] for i in b)) for b in batches)
+    return {"real_tokens": real, "padded_tokens": padded, "padding_ratio": padded / max(real, 1)}

@@ -1,0 +1,87 @@
+"""LoRA adapters through ``peft``: wrap a seq2seq model, reload an adapter, merge it into a plain model.
+
+LoRA trains small low-rank matrices beside the attention's query and value
+projections (``q``/``v`` in T5 naming) and freezes everything else, so a larger
+mT5 fits the same GPU and a checkpoint is megabytes, not gigabytes. Merging
+folds the adapter back into the weights: the result is an ordinary model that
+``AutoModelForSeq2SeqLM.from_pretrained`` loads without peft.
+
+Taught in notebooks/04_instruction_finetuning.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+T5_ATTENTION_TARGETS = ("q", "v")
+
+
+def apply_lora(model, r: int = 8, alpha: int = 16, dropout: float = 0.05,
+               target_modules: tuple[str, ...] = T5_ATTENTION_TARGETS):
+    """Wrap ``model`` with fresh LoRA adapters; only the adapters stay trainable.
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    if r <= 0 or alpha <= 0:
+        raise ValueError(f"LoRA rank and alpha must be > 0, got r={r}, alpha={alpha}")
+    config = LoraConfig(task_type=TaskType.SEQ_2_SEQ_LM, r=r, lora_alpha=alpha,
+                        lora_dropout=dropout, target_modules=list(target_modules))
+    peft_model = get_peft_model(model, config)
+    trainable, total = trainable_parameters(peft_model)
+    logger.info("LoRA r=%d alpha=%d on %s: %d of %d parameters trainable (%.2f%%)",
+                r, alpha, ",".join(target_modules), trainable, total, 100 * trainable / total)
+    return peft_model
+
+
+def trainable_parameters(model) -> tuple[int, int]:
+    """``(trainable, total)`` parameter counts."""
+    params = list(model.parameters())
+    return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
+
+
+def adapter_base(adapter_dir: str | Path) -> str:
+    """The base model an adapter was trained on (from its ``adapter_config.json``)."""
+    path = Path(adapter_dir) / "adapter_config.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{adapter_dir} is not a LoRA adapter folder (no adapter_config.json)")
+    base = json.loads(path.read_text(encoding="utf-8")).get("base_model_name_or_path")
+    if not base:
+        raise ValueError(f"{path} does not name its base model; pass base_model explicitly")
+    return base
+
+
+def load_lora(adapter_dir: str | Path, base_model: str | Path | None = None):
+    """The base model with a saved adapter attached (a ``PeftModel``), ready to generate.
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
+    from peft import PeftModel
+
+    from .models import load_seq2seq
+
+    base, _ = load_seq2seq(str(base_model or adapter_base(adapter_dir)))
+    return PeftModel.from_pretrained(base, str(adapter_dir))
+
+
+def merge_lora(adapter_dir: str | Path, out_dir: str | Path,
+               base_model: str | Path | None = None) -> Path:
+    """Fold an adapter into its base model and save a plain model (with tokenizer) in ``out_dir``.
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
+    from .models import load_tokenizer
+
+    base_name = str(base_model or adapter_base(adapter_dir))
+    merged = load_lora(adapter_dir, base_name).merge_and_unload()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    merged.save_pretrained(out_dir)
+    tokenizer_src = adapter_dir if (Path(adapter_dir) / "tokenizer_config.json").exists() else base_name
+    load_tokenizer(str(tokenizer_src)).save_pretrained(out_dir)
+    logger.info("merged LoRA adapter %s into %s -> %s", adapter_dir, base_name, out_dir)
+    return out_dir

@@ -1,0 +1,111 @@
+"""Training precision chosen safely for mT5, and a guard that stops training on a NaN/inf loss.
+
+mT5 overflows in fp16 (NaN or zero loss), so fp16 is refused for the T5 family.
+bf16 is used only where the GPU does it natively (compute capability >= 8.0,
+Ampere or newer). ``torch.cuda.is_bf16_supported()`` is deliberately not
+consulted: it answers True on a T4 (7.5), where bf16 is emulated and slow.
+Everything else trains in fp32. The GPU query sits in one small function so
+tests can mock it.
+
+Taught in notebooks/04_instruction_finetuning.
+"""
+from __future__ import annotations
+
+import logging
+import math
+
+from transformers import TrainerCallback
+
+logger = logging.getLogger(__name__)
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+T5_FAMILY_MARKERS = ("t5", "mt0", "aya-101", "tiny")
+BF16_MIN_CAPABILITY = (8, 0)
+
+
+def gpu_capability() -> tuple[int, int] | None:
+    """The CUDA compute capability of the current GPU, or None without one."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return None
+    return tuple(torch.cuda.get_device_capability())
+
+
+def is_t5_family(model_name: str = "", model_type: str | None = None) -> bool:
+    """True for T5/mT5/mT0/Aya-101 (all overflow in fp16); by config type, else by name."""
+    if model_type:
+        return "t5" in model_type.lower()
+    name = str(model_name).lower()
+    return any(marker in name for marker in T5_FAMILY_MARKERS)
+
+
+def choose_precision(requested: str = "auto", model_name: str = "",
+                     model_type: str | None = None) -> str:
+    """``"bf16"`` or ``"fp32"`` (``"fp16"`` only for a non-T5 model on a GPU); errors say why.
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
+    if requested not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {requested!r}")
+    capability = gpu_capability()
+    if requested == "fp16":
+        if is_t5_family(model_name, model_type):
+            raise ValueError(
+                f"fp16 is refused for {model_name or model_type}: mT5/T5 activations overflow in "
+                "fp16 and training gives NaN or zero loss. Use --precision auto (bf16 on a GPU with "
+                "compute capability >= 8.0, fp32 otherwise, e.g. on a T4)")
+        if capability is None:
+            raise ValueError("fp16 training needs a CUDA GPU; this machine has none (use fp32)")
+        return "fp16"
+    native_bf16 = capability is not None and capability >= BF16_MIN_CAPABILITY
+    if requested == "bf16" and not native_bf16:
+        where = f"compute capability {capability[0]}.{capability[1]}" if capability else "no CUDA GPU"
+        raise ValueError(
+            f"bf16 was requested but this machine has {where}; bf16 needs >= 8.0 (A100, L4, H100). "
+            "Use --precision auto or fp32")
+    if requested == "fp32":
+        return "fp32"
+    precision = "bf16" if native_bf16 else "fp32"
+    logger.info("precision: %s (GPU compute capability %s)", precision, capability or "none")
+    return precision
+
+
+def precision_arguments(precision: str) -> dict:
+    """The ``TrainingArguments`` flags for a chosen precision."""
+    return {"bf16": precision == "bf16", "fp16": precision == "fp16"}
+
+
+class NonFiniteLossError(RuntimeError):
+    """Training produced a NaN/inf loss; raised before any checkpoint of that state is written."""
+
+
+class StopOnNonFiniteLoss(TrainerCallback):
+    """Raise :class:`NonFiniteLossError` as soon as a logged loss is NaN or inf.
+
+    The Trainer logs before it evaluates and saves within a step, so raising in
+    ``on_log`` stops the run before a garbage checkpoint. ``on_step_end`` asks for
+    a log on every step that will evaluate or save, so no save goes unchecked.
+    Needs ``logging_nan_inf_filter=False`` (else the Trainer hides NaN steps).
+    """
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if control.should_save or control.should_evaluate or control.should_training_stop:
+            control.should_log = True
+        return control
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        self._check(logs or {}, state.global_step)
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        self._check(metrics or {}, state.global_step)
+
+    @staticmethod
+    def _check(values: dict, step: int) -> None:
+        for key in ("loss", "eval_loss"):
+            value = values.get(key)
+            if value is not None and not math.isfinite(value):
+                raise NonFiniteLossError(
+                    f"{key} became {value} at step {step}; training stopped and no checkpoint of "
+                    "this state was saved. With mT5 this usually means fp16 or a too-high learning "
+                    "rate: use --precision auto/fp32, or lower finetune.learning_rate")

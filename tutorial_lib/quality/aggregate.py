@@ -1,0 +1,212 @@
+"""Aggregation of crowd answers with crowd-kit 1.4.2: labels, texts and pairwise votes.
+
+Thin, estimator-style wrappers: each function builds the crowd-kit model,
+fits it on a ``task, worker, label`` (or ``text`` / ``left, right``) frame
+and returns a tidy frame plus, on request, the fitted model (its ``_``
+attributes hold worker skills, confusion matrices, loss history). Results
+equal crowd-kit's own call with the same settings: the tests check it on
+CIFAR-10N and CrowdSpeech.
+
+Confidence is the posterior probability of the chosen label where the method
+has one (Dawid-Skene, GLAD, MACE) and the (skill-weighted) vote share for
+majority vote and Wawa.
+
+Taught in notebooks/03_answer_validation.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+import crowdkit.aggregation as ck
+from crowdkit.aggregation.utils import get_accuracy
+from crowdkit.metrics.data import alpha_krippendorff
+
+log = logging.getLogger(__name__)
+
+LABEL_METHODS = ("mv", "wawa", "ds", "glad", "mace")
+TEXT_METHODS = ("rover", "hrrasa")
+PAIRWISE_METHODS = ("bt", "noisybt")
+# MACE is slow (restarts x iterations of variational EM): bounded by default.
+MACE_DEFAULTS = {"n_restarts": 2, "n_iter": 30}
+
+
+class AggregationError(ValueError):
+    """Input that an aggregation method cannot use; the message says what is missing."""
+
+
+def require_columns(data: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    """Raise naming the missing and the found columns, and reject empty or null input."""
+    if not isinstance(data, pd.DataFrame):
+        raise AggregationError(f"{what} needs a pandas DataFrame, got {type(data).__name__}")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise AggregationError(
+            f"{what} needs column(s) {', '.join(missing)}; found {', '.join(map(str, data.columns))}"
+        )
+    if data.empty:
+        raise AggregationError(f"{what}: no rows to aggregate")
+    nulls = [c for c in columns if data[c].isna().any()]
+    if nulls:
+        row = int(np.flatnonzero(data[nulls[0]].isna().to_numpy())[0])
+        raise AggregationError(f"{what}: column {nulls[0]!r} is empty in row {row} (0-based)")
+
+
+def make_label_aggregator(method: str, n_iter: int | None = None, seed: int = 0) -> Any:
+    """The crowd-kit model for ``method`` (one of :data:`LABEL_METHODS`).
+
+    Taught in notebooks/03_answer_validation.
+    """
+    if method == "mv":
+        return ck.MajorityVote()
+    if method == "wawa":
+        return ck.Wawa()
+    if method == "ds":
+        return ck.DawidSkene(n_iter=n_iter or 100)
+    if method == "glad":
+        return ck.GLAD(n_iter=n_iter or 100)
+    if method == "mace":
+        return ck.MACE(n_restarts=MACE_DEFAULTS["n_restarts"],
+                       n_iter=n_iter or MACE_DEFAULTS["n_iter"], random_state=seed)
+    raise AggregationError(f"unknown label method {method!r}; choose one of {', '.join(LABEL_METHODS)}")
+
+
+def aggregate_labels(
+    data: pd.DataFrame,
+    method: str = "ds",
+    *,
+    n_iter: int | None = None,
+    seed: int = 0,
+    return_fitted: bool = False,
+):
+    """One label per task with its confidence, from ``task, worker, label`` rows.
+
+    Returns a frame ``task, label, confidence`` sorted by task; with
+    ``return_fitted=True`` a tuple ``(frame, fitted_model)``.
+
+    Examples:
+        >>> df = pd.DataFrame({"task": ["t1", "t1", "t1"], "worker": ["a", "b", "c"],
+        ...                    "label": [1, 1, 0]})
+        >>> aggregate_labels(df, "mv")
+          task  label  confidence
+        0   t1      1    0.666667
+
+    Taught in notebooks/03_answer_validation.
+    """
+    require_columns(data, ("task", "worker", "label"), f"aggregation '{method}'")
+    model = make_label_aggregator(method, n_iter=n_iter, seed=seed)
+    frame = data[["task", "worker", "label"]]
+    probas = model.fit_predict_proba(frame)
+    labels = model.labels_
+    conf = probas.max(axis=1)
+    out = pd.DataFrame({"task": labels.index, "label": labels.to_numpy(),
+                        "confidence": conf.reindex(labels.index).to_numpy(dtype=float)})
+    out = out.sort_values("task", kind="stable").reset_index(drop=True)
+    return (out, model) if return_fitted else out
+
+
+def worker_skills(model: Any, data: pd.DataFrame) -> pd.Series:
+    """Each worker's estimated accuracy (0..1) from a fitted label model.
+
+    Dawid-Skene: the prior-weighted diagonal of the worker's confusion
+    matrix; majority vote and Wawa: agreement with the aggregate (their
+    ``skills_``); GLAD and MACE: agreement with their own aggregate.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    if getattr(model, "skills_", None) is not None:
+        return model.skills_.rename("skill")
+    if isinstance(model, ck.DawidSkene):
+        # errors_ rows are (worker, observed label), columns the true label;
+        # a label a worker never gave has no row: probability 0.
+        errors, priors = model.errors_, model.priors_
+        workers = errors.index.get_level_values("worker").unique()
+        diag = {w: sum(priors[k] * errors.get(k, {}).get((w, k), 0.0) for k in priors.index)
+                for w in workers}
+        return pd.Series(diag, name="skill", dtype=float).rename_axis("worker")
+    return get_accuracy(data[["task", "worker", "label"]], model.labels_, by="worker").rename("skill")
+
+
+def agreement(data: pd.DataFrame) -> float:
+    """Krippendorff's alpha of ``task, worker, label`` rows (1 = perfect, 0 = chance).
+
+    Taught in notebooks/03_answer_validation.
+    """
+    require_columns(data, ("task", "worker", "label"), "agreement")
+    return float(alpha_krippendorff(data[["task", "worker", "label"]]))
+
+
+def char_ngram_encoder(n_features: int = 512) -> Callable[[str], np.ndarray]:
+    """An offline text encoder (hashed character 1-3-grams, L2-normalised) for HRRASA.
+
+    crowd-kit's examples use a sentence-transformers model; that needs a Hub
+    download, so the kit ships this model-free stand-in. Pass any
+    ``str -> vector`` callable to :func:`aggregate_texts` to use a real one.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    vec = HashingVectorizer(analyzer="char_wb", ngram_range=(1, 3), n_features=n_features,
+                            alternate_sign=False, norm="l2", lowercase=True)
+    return lambda text: vec.transform([text]).toarray()[0]
+
+
+def aggregate_texts(
+    data: pd.DataFrame,
+    method: str = "rover",
+    *,
+    encoder: Callable[[str], Any] | None = None,
+    n_iter: int = 100,
+    return_fitted: bool = False,
+):
+    """One text per task from several workers' texts: ROVER or TextHRRASA.
+
+    ROVER tokenises on single spaces (``s.split(" ")``) and joins with one
+    space, crowd-kit's documented setting. Returns ``task, text``.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    require_columns(data, ("task", "worker", "text"), f"aggregation '{method}'")
+    frame = data[["task", "worker", "text"]].astype({"text": str})
+    if method == "rover":
+        model = ck.ROVER(tokenizer=lambda s: s.split(" "), detokenizer=lambda t: " ".join(t))
+        texts = model.fit_predict(frame)
+    elif method == "hrrasa":
+        model = ck.TextHRRASA(encoder=encoder or char_ngram_encoder(), n_iter=n_iter)
+        texts = model.fit_predict(frame, None)
+    else:
+        raise AggregationError(f"unknown text method {method!r}; choose one of {', '.join(TEXT_METHODS)}")
+    out = pd.DataFrame({"task": texts.index, "text": texts.to_numpy()})
+    out = out.sort_values("task", kind="stable").reset_index(drop=True)
+    return (out, model) if return_fitted else out
+
+
+def aggregate_pairwise(data: pd.DataFrame, method: str = "bt", *, n_iter: int = 100,
+                       return_fitted: bool = False):
+    """Scores of items from side-by-side votes ``worker, left, right, label`` (label = winner).
+
+    Bradley-Terry (``bt``) or NoisyBradleyTerry (``noisybt``, which also
+    learns each worker's reliability). Returns ``item, score`` best first.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    require_columns(data, ("worker", "left", "right", "label"), f"aggregation '{method}'")
+    bad = ~((data["label"] == data["left"]) | (data["label"] == data["right"]))
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise AggregationError(f"pairwise row {row} (0-based): label must equal left or right")
+    if method == "bt":
+        model = ck.BradleyTerry(n_iter=n_iter)
+    elif method == "noisybt":
+        model = ck.NoisyBradleyTerry(n_iter=n_iter)
+    else:
+        raise AggregationError(
+            f"unknown pairwise method {method!r}; choose one of {', '.join(PAIRWISE_METHODS)}")
+    scores = model.fit_predict(data[["worker", "left", "right", "label"]])
+    out = pd.DataFrame({"item": scores.index, "score": scores.to_numpy(dtype=float)})
+    out = out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    return (out, model) if return_fitted else out

@@ -1,0 +1,84 @@
+"""The ``tutorial-lib aggregate`` command: aggregate a crowd file with crowd-kit.
+
+    tutorial-lib aggregate INPUT --method {mv,wawa,ds,glad,mace,rover,hrrasa,bt} --out OUT.csv
+        [--task-col C --worker-col C --label-col C] [--sep S]
+
+Labels give ``task,label,confidence``; texts (rover, hrrasa) give
+``task,text``; pairwise (bt) reads ``worker,left,right,label`` and gives
+``item,score``.
+
+Taught in notebooks/03_answer_validation.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .aggregate import (
+    LABEL_METHODS,
+    PAIRWISE_METHODS,
+    TEXT_METHODS,
+    AggregationError,
+    aggregate_labels,
+    aggregate_pairwise,
+    aggregate_texts,
+)
+from .io import CrowdFileError, read_crowd_file, read_pairwise_file
+
+log = logging.getLogger(__name__)
+METHODS = LABEL_METHODS + TEXT_METHODS + ("bt",)
+
+
+def run_aggregate(args: argparse.Namespace) -> int:
+    """Read ``args.input``, aggregate with ``args.method``, write ``args.out``; exit code.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    if args.method not in METHODS and args.method not in PAIRWISE_METHODS:
+        print(f"error: unknown method {args.method!r}; choose one of {', '.join(METHODS)}",
+              file=sys.stderr)
+        return 2
+    cols = {"task_col": args.task_col, "worker_col": args.worker_col, "label_col": args.label_col,
+            "sep": args.sep}
+    try:
+        if args.method in PAIRWISE_METHODS:
+            result = aggregate_pairwise(read_pairwise_file(args.input, sep=args.sep), args.method)
+        elif args.method in TEXT_METHODS:
+            data = read_crowd_file(args.input, "text", **cols)
+            result = aggregate_texts(data, args.method)
+        else:
+            data = read_crowd_file(args.input, "label", **cols)
+            result = aggregate_labels(data, args.method)
+    except (CrowdFileError, AggregationError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.to_csv(out, index=False)
+    log.info("aggregate: %d rows written to %s", len(result), out)
+    print(f"{len(result)} rows ({args.method}) -> {out}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``aggregate`` to the CLI.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    p = subparsers.add_parser(
+        "aggregate",
+        help="aggregate crowd labels, texts or pairwise votes with crowd-kit",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument("input", help="CSV/TSV in crowd-kit layout (task,worker,label|text) or Toloka export")
+    p.add_argument("--method", default="ds", metavar="{" + ",".join(METHODS) + "}",
+                   help="aggregation method (default: ds)")
+    p.add_argument("--out", required=True, help="output CSV")
+    p.add_argument("--task-col", help="column holding the task (default: task, or INPUT:*)")
+    p.add_argument("--worker-col", help="column holding the worker (default: worker or ASSIGNMENT:worker_id)")
+    p.add_argument("--label-col", help="column holding the answer (default: label/text or the one OUTPUT:*)")
+    p.add_argument("--sep", help="field separator (default: by extension .tsv/.csv, else sniffed; 'tab' for a tab)")
+    p.set_defaults(func=run_aggregate)
+    return p

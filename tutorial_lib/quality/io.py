@@ -1,0 +1,170 @@
+"""Read crowd result files (crowd-kit or Toloka export layout, CSV or TSV) into one frame.
+
+Two layouts are understood:
+
+- crowd-kit: ``task, worker, label`` (or ``task, worker, text``; pairwise
+  ``worker, left, right, label``);
+- Toloka's export: ``INPUT:*`` columns (the task is their value),
+  ``OUTPUT:*`` (the answer) and ``ASSIGNMENT:worker_id``.
+
+Parsing uses the ``csv`` module, so quoted fields may hold line breaks (as
+CrowdSpeech's transcriptions do); every value is kept as text, so an answer
+reading "NA" or "007" is not turned into a missing value or a number. Errors
+name the file and the line where the row ends.
+
+Taught in notebooks/03_answer_validation.
+"""
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+TOLOKA_WORKER = "ASSIGNMENT:worker_id"
+
+
+class CrowdFileError(ValueError):
+    """A crowd file that cannot be read as asked; the message names file, line and columns."""
+
+
+@dataclass
+class ColumnMap:
+    """Which file columns hold the task, the worker and the answer."""
+
+    task: str | list[str]
+    worker: str
+    answer: str
+
+
+def sniff_separator(path: Path, header: str, sep: str | None = None) -> str:
+    """The field separator: ``sep`` if given, else by extension, else by the header line."""
+    if sep:
+        return "\t" if sep in ("\\t", "tab", "TAB") else sep
+    suffix = path.suffix.lower()
+    if suffix in (".tsv", ".tab"):
+        return "\t"
+    if suffix == ".csv":
+        return ","
+    return "\t" if header.count("\t") > header.count(",") else ","
+
+
+def _read_rows(path: Path, sep: str | None) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline()
+        if not first.strip():
+            raise CrowdFileError(f"{path}: empty file (no header line)")
+        delimiter = sniff_separator(path, first, sep)
+        fh.seek(0)
+        reader = csv.reader(fh, delimiter=delimiter)
+        header = [h.strip() for h in next(reader)]
+        rows = []
+        try:
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue
+                rows.append((reader.line_num, row))
+        except csv.Error as err:
+            raise CrowdFileError(f"{path}:{reader.line_num}: cannot parse ({err})") from None
+    if not rows:
+        raise CrowdFileError(f"{path}: header only, no answers")
+    return header, rows, delimiter
+
+
+def pick_columns(header: list[str], path: Path, answer_kind: str, task_col: str | None = None,
+                 worker_col: str | None = None, label_col: str | None = None) -> ColumnMap:
+    """Decide which columns to use; overrides first, then crowd-kit, then Toloka names."""
+    found = ", ".join(header)
+
+    def need(name: str, flag: str) -> str:
+        if name not in header:
+            raise CrowdFileError(f"{path}: no column {name!r} ({flag}); columns found: {found}")
+        return name
+
+    inputs = [h for h in header if h.startswith("INPUT:")]
+    outputs = [h for h in header if h.startswith("OUTPUT:")]
+    if task_col:
+        task: str | list[str] = need(task_col, "--task-col")
+    elif "task" in header:
+        task = "task"
+    elif inputs:
+        task = inputs
+    else:
+        raise CrowdFileError(f"{path}: no task column ('task' or INPUT:*); columns found: {found}; "
+                             "name one with --task-col")
+    if worker_col:
+        worker = need(worker_col, "--worker-col")
+    else:
+        worker = next((c for c in ("worker", TOLOKA_WORKER) if c in header), "")
+        if not worker:
+            raise CrowdFileError(f"{path}: no worker column ('worker' or {TOLOKA_WORKER}); "
+                                 f"columns found: {found}; name one with --worker-col")
+    if label_col:
+        answer = need(label_col, "--label-col")
+    elif answer_kind in header:
+        answer = answer_kind
+    elif len(outputs) == 1:
+        answer = outputs[0]
+    else:
+        what = f"several OUTPUT columns ({', '.join(outputs)})" if outputs else f"no '{answer_kind}' column"
+        raise CrowdFileError(f"{path}: {what}; columns found: {found}; pick one with --label-col")
+    return ColumnMap(task, worker, answer)
+
+
+def read_crowd_file(path: str | os.PathLike, answer_kind: str = "label", *, task_col: str | None = None,
+                    worker_col: str | None = None, label_col: str | None = None,
+                    sep: str | None = None) -> pd.DataFrame:
+    """A ``task, worker, <answer_kind>`` frame (all text) from a crowd-kit or Toloka file.
+
+    ``answer_kind`` is ``label`` or ``text``. Several ``INPUT:*`` columns
+    make one task key (values joined by `` | ``).
+
+    Taught in notebooks/03_answer_validation.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CrowdFileError(f"{path}: no such file")
+    header, rows, _ = _read_rows(path, sep)
+    cols = pick_columns(header, path, answer_kind, task_col, worker_col, label_col)
+    index = {name: i for i, name in enumerate(header)}
+    task_idx = [index[c] for c in (cols.task if isinstance(cols.task, list) else [cols.task])]
+    records = []
+    for line, row in rows:
+        if len(row) != len(header):
+            raise CrowdFileError(f"{path}:{line}: {len(row)} fields, header has {len(header)}")
+        task = " | ".join(row[i] for i in task_idx)
+        worker, answer = row[index[cols.worker]], row[index[cols.answer]]
+        for name, value in (("task", task), ("worker", worker)):
+            if not value.strip():
+                raise CrowdFileError(f"{path}:{line}: empty {name} value")
+        if answer_kind == "label" and not answer.strip():
+            raise CrowdFileError(f"{path}:{line}: empty label in column {cols.answer!r}")
+        records.append((task, worker, answer))
+    return pd.DataFrame(records, columns=["task", "worker", answer_kind])
+
+
+def read_pairwise_file(path: str | os.PathLike, *, sep: str | None = None) -> pd.DataFrame:
+    """A ``worker, left, right, label`` frame (label = the winning item) from CSV/TSV.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CrowdFileError(f"{path}: no such file")
+    header, rows, _ = _read_rows(path, sep)
+    missing = [c for c in ("worker", "left", "right", "label") if c not in header]
+    if missing:
+        raise CrowdFileError(f"{path}: pairwise votes need column(s) {', '.join(missing)}; "
+                             f"columns found: {', '.join(header)}")
+    index = {name: i for i, name in enumerate(header)}
+    out = []
+    for line, row in rows:
+        if len(row) != len(header):
+            raise CrowdFileError(f"{path}:{line}: {len(row)} fields, header has {len(header)}")
+        rec = {c: row[index[c]] for c in ("worker", "left", "right", "label")}
+        if rec["label"] not in (rec["left"], rec["right"]):
+            raise CrowdFileError(f"{path}:{line}: label {rec['label']!r} is neither left nor right")
+        out.append(rec)
+    return pd.DataFrame(out, columns=["worker", "left", "right", "label"])

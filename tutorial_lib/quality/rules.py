@@ -1,0 +1,178 @@
+"""Quality-control rules for Part I answers, before anyone pays to validate them.
+
+Each rule adds a reason code (see :class:`tutorial_lib.records.QCResult`):
+``wrong_language``, ``too_short``, ``too_long``, ``copied_prompt``,
+``near_duplicate``, ``fast_submission``, ``failed_control``,
+``banned_worker``. A flagged answer is kept with all its reasons and the
+evidence in ``details``; nothing is deleted, so a reviewer can overrule a rule.
+Per-worker summaries and bans live in :mod:`tutorial_lib.quality.workers`.
+
+Taught in notebooks/03_answer_validation.
+"""
+from __future__ import annotations
+
+import logging
+
+from datasketch import MinHashLSH
+
+from ..config import QualityConfig
+from ..records import Assignment, Prompt, QCResult
+from .langid import LanguageChecker
+from .textsim import containment, jaccard, minhash, normalise, shingles
+from .workers import banned_workers, worker_summary  # noqa: F401  (part of this module's API)
+
+log = logging.getLogger(__name__)
+
+REASONS = (
+    "wrong_language",
+    "too_short",
+    "too_long",
+    "copied_prompt",
+    "near_duplicate",
+    "fast_submission",
+    "failed_control",
+    "banned_worker",
+)
+# Share of an answer's shingles found in the prompt above which it is a copy:
+# an honest answer may repeat the question's words, not most of its text.
+COPY_CONTAINMENT = 0.8
+# Share of the control answer's character trigrams that must appear in the
+# answer, so a typo ("Nairob") still passes but another answer does not.
+CONTROL_CONTAINMENT = 0.7
+
+
+def _check_inputs(prompts: list[Prompt], answers: list[Assignment]) -> dict[str, Prompt]:
+    by_id = {p.id: p for p in prompts}
+    for a in answers:
+        if a.stage != "answers":
+            raise ValueError(
+                f"check_answers takes Part I answers; assignment {a.assignment_id} has stage {a.stage!r}"
+            )
+        if a.task_id not in by_id:
+            raise ValueError(
+                f"answer {a.assignment_id} is for prompt {a.task_id!r}, which is not among the "
+                f"{len(by_id)} prompts given"
+            )
+    return by_id
+
+
+def copies_prompt(answer: str, prompt: Prompt) -> float:
+    """How much of the answer is the prompt's text (target or English), 0..1."""
+    ans = shingles(answer)
+    best = 0.0
+    for source in (prompt.prompt, prompt.prompt_en):
+        if source:
+            best = max(best, containment(ans, shingles(source)))
+    return best
+
+
+def matches_control(answer: str, expected: str) -> bool:
+    """True when the known answer of a control task is in the worker's answer."""
+    exp_norm, ans_norm = normalise(expected), normalise(answer)
+    if exp_norm and exp_norm in ans_norm:
+        return True
+    if set(exp_norm.split()) <= set(ans_norm.split()) and exp_norm:
+        return True
+    return containment(shingles(expected, 3), shingles(answer, 3)) >= CONTROL_CONTAINMENT
+
+
+def find_near_duplicates(answers: list[Assignment], threshold: float) -> dict[str, tuple[str, float]]:
+    """Map answer id -> (earlier answer id, Jaccard) for answers nearly equal to an earlier one.
+
+    MinHash LSH proposes candidates; the exact Jaccard of character 5-gram
+    sets confirms them, so a hash collision never flags an answer. The
+    earliest submission is treated as the original and is not flagged.
+    """
+    lsh = MinHashLSH(threshold=threshold, num_perm=64)
+    sets: dict[str, set[str]] = {}
+    found: dict[str, tuple[str, float]] = {}
+    for a in sorted(answers, key=lambda x: (x.submitted_at, x.assignment_id)):
+        sh = shingles(a.answer or "")
+        if len(sh) < 2:
+            continue  # empty answers are too_short, not duplicates
+        sig = minhash(sh)
+        best = max(((jaccard(sh, sets[c]), c) for c in lsh.query(sig)), default=(0.0, ""))
+        if best[0] >= threshold:
+            found[a.assignment_id] = (best[1], round(best[0], 3))
+        sets[a.assignment_id] = sh
+        lsh.insert(a.assignment_id, sig)
+    return found
+
+
+def check_answers(
+    prompts: list[Prompt],
+    answers: list[Assignment],
+    cfg: QualityConfig,
+    lang: str = "sw",
+    control: dict[str, str] | None = None,
+    *,
+    banned: set[str] | None = None,
+    checker: LanguageChecker | None = None,
+) -> list[QCResult]:
+    """Run every rule on every answer; one :class:`QCResult` per answer, in input order.
+
+    Args:
+        prompts: the prompts the answers respond to (every ``task_id`` must be here).
+        answers: Part I assignments (``stage == "answers"``).
+        cfg: thresholds (``min_chars``, ``max_chars``, ``fast_seconds``,
+            ``lang_min_confidence``, ``near_duplicate_threshold``).
+        lang: the target language (ISO 639-1).
+        control: prompt id -> known answer, for control tasks.
+        banned: worker ids already banned; their answers get ``banned_worker``.
+        checker: a prepared :class:`LanguageChecker` (e.g. other candidates).
+
+    Examples:
+        >>> qc = check_answers(prompts, answers, QualityConfig())
+        >>> [r.reasons for r in qc if not r.passed]
+
+    Taught in notebooks/03_answer_validation.
+    """
+    by_id = _check_inputs(prompts, answers)
+    checker = checker or LanguageChecker(lang)
+    control = control or {}
+    banned = banned or set()
+    dups = find_near_duplicates(answers, cfg.near_duplicate_threshold)
+    results = []
+    for a in answers:
+        text = a.answer or ""
+        chars = len(text.strip())
+        guess = checker.guess(text)
+        copy = copies_prompt(text, by_id[a.task_id])
+        details: dict = {"chars": chars, "duration_s": a.duration_s, "prompt_copy": round(copy, 3),
+                         "lang_target_confidence": round(guess.target_confidence, 3)}
+        reasons = []
+        if guess.lang != checker.lang or guess.target_confidence < cfg.lang_min_confidence:
+            reasons.append("wrong_language")
+        if chars < cfg.min_chars:
+            reasons.append("too_short")
+        if chars > cfg.max_chars:
+            reasons.append("too_long")
+        if copy >= COPY_CONTAINMENT:
+            reasons.append("copied_prompt")
+        if a.assignment_id in dups:
+            reasons.append("near_duplicate")
+            details["duplicate_of"], details["duplicate_similarity"] = dups[a.assignment_id]
+        if a.duration_s < cfg.fast_seconds:
+            reasons.append("fast_submission")
+        if a.task_id in control and not matches_control(text, control[a.task_id]):
+            reasons.append("failed_control")
+            details["control_expected"] = control[a.task_id]
+        if a.worker_id in banned:
+            reasons.append("banned_worker")
+        results.append(QCResult(a.assignment_id, a.task_id, a.worker_id, not reasons, reasons,
+                                guess.lang, round(guess.confidence, 4), details))
+    n_flagged = sum(not r.passed for r in results)
+    log.info("quality rules: %d of %d answers flagged", n_flagged, len(results))
+    return results
+
+
+def reason_counts(qc: list[QCResult]) -> dict[str, int]:
+    """How many answers each reason flagged (an answer may count under several).
+
+    Taught in notebooks/03_answer_validation.
+    """
+    counts = {r: 0 for r in REASONS}
+    for result in qc:
+        for reason in result.reasons:
+            counts[reason] = counts.get(reason, 0) + 1
+    return counts

@@ -1,0 +1,225 @@
+"""Figures for crowd, quality and dataset: each function takes plain data and returns a Figure.
+
+Figures are built with ``matplotlib.figure.Figure`` directly, never through
+pyplot: no global figure registry to leak memory in loops, no backend switch
+that would break a notebook's inline display, and it works headless (the Agg
+canvas is used when a figure is saved). In a notebook, end a cell with the
+returned figure to show it (it has a PNG representation of its own, so this
+works even where pyplot was never imported); elsewhere call ``fig.savefig(path)``.
+
+Taught in notebooks/03_answer_validation.
+"""
+from __future__ import annotations
+
+import io
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from matplotlib.figure import Figure
+
+SKILL_BINS = 10
+
+
+class NotebookFigure(Figure):
+    """A Figure that shows itself as PNG in Jupyter/Colab even when pyplot was never imported."""
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=100)
+        return buf.getvalue()
+
+
+def _figure(width: float = 6.0, height: float = 3.2):
+    fig = NotebookFigure(figsize=(width, height), layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _values(data: Any, column: str) -> list[float]:
+    """Numbers from a dict, pandas Series/DataFrame column, or iterable; NaN dropped."""
+    if hasattr(data, "columns"):
+        if column not in data.columns:
+            raise ValueError(f"expected a {column!r} column; found {', '.join(map(str, data.columns))}")
+        data = data[column]
+    if isinstance(data, Mapping):
+        data = data.values()
+    elif hasattr(data, "tolist"):
+        data = data.tolist()
+    values = [float(v) for v in data if v is not None]
+    return [v for v in values if not math.isnan(v)]
+
+
+def _histogram(values: list[float], title: str, xlabel: str, ylabel: str):
+    fig, ax = _figure()
+    edges = [i / SKILL_BINS for i in range(SKILL_BINS + 1)]
+    clipped = [min(max(v, 0.0), 1.0) for v in values]
+    ax.hist(clipped, bins=edges, edgecolor="white")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return fig, ax
+
+
+def plot_worker_skills(skills: Any, column: str = "skill") -> Figure:
+    """Histogram of worker skills in [0, 1] (a dict, Series, list or a DataFrame's column).
+
+    Taught in notebooks/03_answer_validation.
+    """
+    values = _values(skills, column)
+    fig, ax = _histogram(values, f"Worker skill ({len(values)} workers)", "estimated skill", "workers")
+    if values:
+        mean = sum(values) / len(values)
+        ax.axvline(mean, color="black", linestyle="--", linewidth=1, label=f"mean {mean:.2f}")
+        ax.legend(loc="upper left")
+    return fig
+
+
+def majority_share(votes: Any) -> dict:
+    """Per task, the share of votes that agree with the task's most common label.
+
+    ``votes`` is crowd-kit's layout: rows with ``task``, ``worker``, ``label``.
+    """
+    counts: dict[Any, Counter] = defaultdict(Counter)
+    for task, label in zip(votes["task"], votes["label"]):
+        counts[task][label] += 1
+    return {task: c.most_common(1)[0][1] / sum(c.values()) for task, c in counts.items()}
+
+
+def plot_agreement(agreement: Any, alpha: float | None = None, column: str = "agreement") -> Figure:
+    """Histogram of agreement with the majority (per worker or per item), with Krippendorff's alpha.
+
+    ``agreement`` is either the values themselves (a dict, Series, list, or a
+    DataFrame's ``column``) or raw votes (a DataFrame with ``task``, ``worker``,
+    ``label``), from which each task's majority share is computed.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    if hasattr(agreement, "columns") and {"task", "worker", "label"} <= set(agreement.columns):
+        agreement = majority_share(agreement)
+    values = _values(agreement, column)
+    title = "Agreement with the majority"
+    if alpha is not None:
+        title += f" (Krippendorff's alpha = {alpha:.3f})"
+    fig, _ = _histogram(values, title, "share of votes agreeing with the majority", "count")
+    return fig
+
+
+def _get(record: Any, name: str) -> Any:
+    return record[name] if isinstance(record, Mapping) else getattr(record, name)
+
+
+def plot_acceptance_by_profile(decisions: Iterable[Any], profiles: Mapping[str, str]) -> Figure:
+    """Share of answers accepted per (simulated) worker profile; one bar per profile.
+
+    Workers missing from ``profiles`` are shown as ``unknown`` rather than dropped.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    total, accepted = Counter(), Counter()
+    for d in decisions:
+        profile = profiles.get(_get(d, "worker_id"), "unknown")
+        total[profile] += 1
+        accepted[profile] += _get(d, "verdict") == "accept"
+    names = sorted(total)
+    rates = [accepted[n] / total[n] for n in names]
+    fig, ax = _figure()
+    bars = ax.bar(names, rates)
+    for bar, n in zip(bars, names):
+        ax.annotate(f"{accepted[n]}/{total[n]}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("answers accepted")
+    ax.set_title("Acceptance by worker profile")
+    return fig
+
+
+def plot_cost_vs_accuracy(points: list[Mapping[str, Any]]) -> Figure:
+    """Decision accuracy against cost (USD) or validation assignments, one labelled point each.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    if not points:
+        raise ValueError("plot_cost_vs_accuracy needs at least one point")
+    key = "cost" if all("cost" in p for p in points) else "assignments"
+    missing = [p.get("label", i) for i, p in enumerate(points) if key not in p or "accuracy" not in p]
+    if missing:
+        raise ValueError(f"points need 'accuracy' and one x key for all ('cost' or 'assignments'); "
+                         f"check {missing}")
+    pts = sorted(points, key=lambda p: float(p[key]))
+    fig, ax = _figure()
+    xs, ys = [float(p[key]) for p in pts], [float(p["accuracy"]) for p in pts]
+    ax.plot(xs, ys, marker="o", linestyle="-", color="tab:blue")
+    for p, x, y in zip(pts, xs, ys):
+        ax.annotate(str(p.get("label", "")), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xlabel("cost (USD)" if key == "cost" else "validation assignments")
+    ax.set_ylabel("decision accuracy")
+    ax.set_title("Cost vs accuracy")
+    return fig
+
+
+def plot_category_counts(rows: Iterable[Mapping], heldout: Iterable[Mapping] | None = None) -> Figure:
+    """Rows per category (horizontal bars); held-out prompts as a second bar set when given.
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
+    train = Counter(r["category"] for r in rows)
+    held = Counter(r["category"] for r in heldout) if heldout is not None else None
+    cats = sorted(set(train) | set(held or ()))
+    fig, ax = _figure(6, 0.45 * max(len(cats), 2) + 1)
+    ys = list(range(len(cats)))
+    height = 0.4 if held is not None else 0.8
+    ax.barh([y - (height / 2 if held is not None else 0) for y in ys], [train[c] for c in cats],
+            height=height, label="train")
+    if held is not None:
+        ax.barh([y + height / 2 for y in ys], [held[c] for c in cats], height=height, label="held-out")
+        ax.legend()
+    ax.set_yticks(ys, cats)
+    ax.set_xlabel("rows")
+    ax.set_title("Rows per category")
+    return fig
+
+
+def plot_filters(filters: list[Mapping]) -> Figure:
+    """The curation trade-off: rows remaining after each filter, with how many it removed.
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
+    fig, ax = _figure(6, 0.45 * max(len(filters), 2) + 1)
+    names = [f["step"] for f in filters]
+    ys = list(range(len(filters)))
+    bars = ax.barh(ys, [f["remaining"] for f in filters], color="tab:green")
+    for bar, f in zip(bars, filters):
+        if f["removed"]:
+            ax.annotate(f"-{f['removed']}", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                        xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_yticks(ys, names)
+    ax.invert_yaxis()
+    ax.set_xlabel("rows remaining")
+    ax.set_title("From collected answers to training rows")
+    return fig
+
+
+def plot_loss_curve(log_history: list[Mapping]) -> Figure:
+    """Training and evaluation loss against step, from a transformers Trainer's ``log_history``.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
+    series: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for entry in log_history:
+        for key in ("loss", "eval_loss"):
+            if key in entry and "step" in entry and entry[key] is not None:
+                series[key].append((float(entry["step"]), float(entry[key])))
+    if not series:
+        raise ValueError("log_history has no entries with 'step' and 'loss' or 'eval_loss'")
+    fig, ax = _figure()
+    for key, label in (("loss", "train loss"), ("eval_loss", "held-out loss")):
+        if series.get(key):
+            xs, ys = zip(*sorted(series[key]))
+            ax.plot(xs, ys, marker="o" if key == "eval_loss" else None, label=label)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_title("Loss curve")
+    ax.legend()
+    return fig

@@ -125,10 +125,19 @@ class Pipeline:
         prompts = load_prompts(path, format=pc.format, mapping=pc.mapping or None, lang=pc.lang,
                                limit=pc.limit)
         notes = []
+        from .data import needs_translation
+
         if pc.translate_missing:
             from .data.translate import translate_missing
 
             prompts = translate_missing(prompts, model_name=pc.mt_model)
+        waiting = [p.id for p in prompts if needs_translation(p)]
+        if waiting:
+            raise ValueError(
+                f"{len(waiting)} prompts from {pc.path} have no {pc.lang} translation yet "
+                f"(e.g. {', '.join(waiting[:3])}); prompts are machine-translated online with "
+                f"--set prompts.translate_missing=true (model {pc.mt_model}), or map a column "
+                "that holds a translation")
         machine = sum(p.translation_origin == "machine" for p in prompts)
         if machine:
             notes.append(f"{machine} prompts are machine-translated: review them before launch")

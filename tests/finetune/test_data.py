@@ -6,7 +6,8 @@ import pytest
 from transformers import AutoTokenizer
 
 from tutorial_lib.finetune.data import (
-    DataError, Seq2SeqCollator, encode_pairs, format_source, load_pairs, padding_stats)
+    DataError, Seq2SeqCollator, Seq2SeqLengthSampler, encode_pairs, format_source, load_pairs,
+    padding_stats)
 
 
 def _write_jsonl(path, rows):
@@ -70,7 +71,8 @@ def test_truncation_keeps_eos_and_is_counted(tiny_model_dir):
     labels = enc.dataset["labels"]
     assert [len(x) for x in labels] == [full[0], limit, limit]
     assert all(x[-1] == tok.eos_token_id for x in labels)
-    assert enc.dataset["length"] == [len(s) + len(t) for s, t in zip(enc.dataset["input_ids"], labels)]
+    assert enc.dataset["target_length"] == [len(t) for t in labels]
+    assert enc.real_tokens == sum(map(len, enc.dataset["input_ids"])) + sum(map(len, labels))
 
 
 def test_collator_pads_to_batch_longest_and_masks_label_padding(tiny_model_dir):
@@ -78,7 +80,7 @@ def test_collator_pads_to_batch_longest_and_masks_label_padding(tiny_model_dir):
     enc = encode_pairs(tok, [("Habari", "Nzuri"), ("Eleza jinsi ya kupika wali", "Wali hupikwa kwa maji")],
                        64, 64)
     batch = Seq2SeqCollator(tok)([enc.dataset[0], enc.dataset[1]])
-    assert "length" not in batch
+    assert not {"source_length", "target_length"} & set(batch)
     src = [len(x) for x in enc.dataset["input_ids"]]
     tgt = [len(x) for x in enc.dataset["labels"]]
     assert batch["input_ids"].shape == (2, max(src)) and batch["labels"].shape == (2, max(tgt))
@@ -89,3 +91,36 @@ def test_collator_pads_to_batch_longest_and_masks_label_padding(tiny_model_dir):
 def test_padding_stats():
     stats = padding_stats([2, 4], [1, 3], [[0, 1]])
     assert stats["real_tokens"] == 10 and stats["padded_tokens"] == 2 * (4 + 3)
+
+
+def _batch_cost(batches, src, tgt):
+    return sum(len(b) * (max(src[i] for i in b) + max(tgt[i] for i in b)) for b in batches)
+
+
+def test_sampler_groups_both_sides_and_covers_every_row_once():
+    import random
+
+    rng = random.Random(3)
+    src = [rng.randint(2, 80) for _ in range(203)]
+    tgt = [rng.randint(2, 80) for _ in range(203)]  # independent of the source length
+    sampler = Seq2SeqLengthSampler(src, tgt, batch_size=8, seed=5)
+    batches = sampler.batches()
+    assert sorted(i for b in batches for i in b) == list(range(203))
+    assert [len(b) for b in batches[:-1]] == [8] * 25 and len(batches[-1]) == 3  # partial one last
+    flat = list(sampler)
+    assert [flat[k:k + 8] for k in range(0, 203, 8)] == batches  # DataLoader re-chunks the same
+    one_side = sorted(range(203), key=lambda i: src[i] + tgt[i])  # a sort on one length
+    by_sum = [one_side[k:k + 8] for k in range(0, 203, 8)]
+    assert _batch_cost(batches, src, tgt) < 0.9 * _batch_cost(by_sum, src, tgt)
+    first = max(src[i] for i in batches[0]) + max(tgt[i] for i in batches[0])
+    assert first == max(max(src[i] for i in b) + max(tgt[i] for i in b) for b in batches)
+
+
+def test_sampler_order_depends_only_on_seed_and_epoch():
+    src, tgt = list(range(1, 41)), list(range(40, 0, -1))
+    a, b = Seq2SeqLengthSampler(src, tgt, 4, seed=1), Seq2SeqLengthSampler(src, tgt, 4, seed=1)
+    assert list(a) == list(b)
+    b.set_epoch(1)
+    assert list(a) != list(b)
+    a.set_epoch(1)
+    assert list(a) == list(b)

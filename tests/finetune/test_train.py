@@ -126,3 +126,37 @@ def test_bad_training_data_names_file_and_columns(tmp_path):
 def test_unknown_setting_is_rejected(tmp_path, train_rows):
     with pytest.raises(TypeError, match="max_step"):
         finetune(train_rows, tmp_path, "tiny", max_step=3)
+
+
+def test_training_batches_are_length_grouped_and_dynamically_padded(tmp_path, tiny_model_dir):
+    import random
+
+    from transformers import AutoTokenizer
+
+    from tutorial_lib.config import FinetuneConfig
+    from tutorial_lib.finetune.data import Seq2SeqCollator, encode_pairs
+    from tutorial_lib.finetune.train import EXTRA_DEFAULTS, trainer_class, training_arguments
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    rng = random.Random(0)
+    words = "mvua ilinyesha sana kwa hiyo barabara zilijaa maji".split()
+    text = lambda n: " ".join(rng.choice(words) for _ in range(n))
+    pairs = [(text(rng.randint(1, 60)), text(rng.randint(1, 60))) for _ in range(48)]
+    enc = encode_pairs(tok, pairs, 512, 512)
+    cfg = FinetuneConfig(batch_size=4, max_steps=12)
+    args = training_arguments(cfg, EXTRA_DEFAULTS, tmp_path, "fp32", has_eval=False)
+    model = AutoModelForSeq2SeqLM.from_pretrained(tiny_model_dir)
+    trainer = trainer_class()(model=model, args=args, train_dataset=enc.dataset,
+                              data_collator=Seq2SeqCollator(tok), processing_class=tok)
+    padded = real = 0
+    for batch in trainer.get_train_dataloader():
+        padded += batch["input_ids"].numel() + batch["labels"].numel()
+        real += int(batch["attention_mask"].sum()) + int((batch["labels"] != -100).sum())
+    assert real == enc.real_tokens  # one epoch, every row once, nothing dropped
+    order = list(range(48))
+    rng.shuffle(order)
+    lens_s = [len(x) for x in enc.dataset["input_ids"]]
+    lens_t = [len(x) for x in enc.dataset["labels"]]
+    shuffled = sum(4 * (max(lens_s[i] for i in order[k:k + 4]) + max(lens_t[i] for i in order[k:k + 4]))
+                   for k in range(0, 48, 4))
+    assert padded / real < 0.85 * shuffled / real

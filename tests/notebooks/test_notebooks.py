@@ -166,10 +166,11 @@ def execute(name: str, params: dict, kernel_dir: Path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_runs_headless_in_demo_mode(name, kernel_dir, shared_run, tmp_path):
-    params = {"preset": "ci", "run_dir": str(shared_run)}
-    if name == NAMES[0]:
-        params["run_dir"] = str(tmp_path / "nb01")
+def test_notebook_runs_headless_in_demo_mode(name, kernel_dir, request, tmp_path):
+    if name == NAMES[0]:  # notebook 01 runs no pipeline stage: it gets a folder of its own
+        params = {"preset": "ci", "run_dir": str(tmp_path / "nb01")}
+    else:
+        params = {"preset": "ci", "run_dir": str(request.getfixturevalue("shared_run"))}
     nb, seconds = execute(name, params, kernel_dir)
     assert seconds < MAX_SECONDS, f"{name} took {seconds:.0f}s"
     for cell in _tagged(nb, "figure"):

@@ -82,11 +82,16 @@ def test_near_duplicate_flags_the_later_copy_not_the_original(cfg):
     assert results["copy"].details["duplicate_of"] == "orig"
 
 
-def test_different_answers_to_the_same_prompt_are_not_duplicates(cfg):
+def test_same_prompt_needs_a_near_verbatim_copy(cfg):
     other = "Nairobi ndio mji mkuu. Watu wengi huishi huko na kuna ofisi nyingi za serikali."
-    found = find_near_duplicates([ans("x", "p1", GOOD["p1"]), ans("y", "p1", other, worker="w2")],
+    reordered = "Ni kituo kikubwa cha biashara na una mbuga ya wanyama. Mji mkuu wa Kenya ni Nairobi."
+    first = ans("x", "p1", GOOD["p1"], at="2024-01-01T09:00:00")
+    found = find_near_duplicates([first, ans("y", "p1", other, worker="w2"),
+                                  ans("z", "p1", reordered, worker="w3")],
                                  cfg.near_duplicate_threshold)
-    assert found == {}
+    assert found == {}  # an honest second answer from the same facts is not a copy
+    verbatim = ans("v", "p1", GOOD["p1"].lower(), worker="w4")
+    assert find_near_duplicates([first, verbatim], cfg.near_duplicate_threshold) == {"v": ("x", 1.0)}
 
 
 def test_failed_control_only_when_the_known_answer_is_missing(cfg):

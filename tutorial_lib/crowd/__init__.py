@@ -8,6 +8,15 @@ they pull in optional dependencies.
 Taught in notebooks/01_crowdsourcing_basics.
 """
 from .backend import BackendError, CrowdBackend, Progress, pseudonymise
+from .collect import (
+    Pricing,
+    collect_answers,
+    collect_rankings,
+    collect_votes,
+    make_backend,
+    request_more_answers,
+    request_more_votes,
+)
 from .design import (
     DesignError,
     ProjectSpec,
@@ -17,8 +26,13 @@ from .design import (
     render_html,
     validation_project,
 )
+from .pricing import BudgetExceeded, CostEstimate, check_budget, estimate_cost, reward_per_assignment
+from .simulated import SimulatedCrowd
 
 __all__ = [
-    "BackendError", "CrowdBackend", "Progress", "pseudonymise", "DesignError", "ProjectSpec",
-    "QuestionSpec", "answer_project", "ranking_project", "render_html", "validation_project",
+    "BackendError", "BudgetExceeded", "CostEstimate", "CrowdBackend", "DesignError", "Pricing",
+    "Progress", "ProjectSpec", "QuestionSpec", "SimulatedCrowd", "answer_project", "check_budget",
+    "collect_answers", "collect_rankings", "collect_votes", "estimate_cost", "make_backend",
+    "pseudonymise", "ranking_project", "render_html", "request_more_answers",
+    "request_more_votes", "reward_per_assignment", "validation_project",
 ]

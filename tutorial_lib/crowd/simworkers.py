@@ -36,13 +36,13 @@ WRITERS = {
 }
 # skill: chance to judge by the truth; otherwise the vote is "yes" with probability bias.
 VALIDATORS = {
-    "diligent": {"share": 0.44, "exam": 0.95, "speed": 1.0, "skill": (0.92, 0.03),
+    "diligent": {"share": 0.42, "exam": 0.95, "speed": 1.0, "skill": (0.92, 0.03),
                  "bias": (0.6, 0.1), "activity": 1.0},
     "careless": {"share": 0.14, "exam": 0.75, "speed": 0.45, "skill": (0.45, 0.08),
                  "bias": (0.6, 0.1), "activity": 1.3},
-    "always_yes": {"share": 0.16, "exam": 0.7, "speed": 0.2, "skill": (0.0, 0.0),
+    "always_yes": {"share": 0.18, "exam": 0.8, "speed": 0.2, "skill": (0.0, 0.0),
                    "bias": (0.97, 0.01), "activity": 1.5},
-    "spammer": {"share": 0.26, "exam": 0.3, "speed": 0.1, "skill": (0.0, 0.0),
+    "spammer": {"share": 0.26, "exam": 0.4, "speed": 0.1, "skill": (0.0, 0.0),
                 "bias": (0.5, 0.15), "activity": 1.5},
 }
 _TABLES = {"writers": WRITERS, "validators": VALIDATORS}

@@ -22,7 +22,6 @@ Taught in notebooks/02_collecting_answers.
 from __future__ import annotations
 
 import datetime as dt
-import html
 
 from toloka.client import Pool, Project, Skill, Task, Training, filter as tfilter
 from toloka.client import actions, collectors, conditions
@@ -35,6 +34,7 @@ from toloka.client.project.view_spec import TemplateBuilderViewSpec
 from toloka.client.quality_control import QualityControl
 
 from .design import ProjectSpec, QuestionSpec
+from .instructions import instructions_html
 
 TASK_ID_FIELD = "task_id"  # our stable id, carried as a hidden input so re-runs find tasks
 CHOICE_KINDS = ("binary", "likert5", "choice")
@@ -122,21 +122,6 @@ def view_config(spec: ProjectSpec, lang: str | None = None) -> tb.TemplateBuilde
     layout_cls = tb.TolokaPluginV1.TolokaPluginLayout
     layout = layout_cls(kind=layout_cls.Kind.SCROLL, task_width=720.0)
     return tb.TemplateBuilder(view=tb.ListViewV1(items), plugins=[tb.TolokaPluginV1(layout)])
-
-
-def instructions_html(spec: ProjectSpec, lang: str) -> str:
-    """Instructions and worked examples as escaped HTML in one language."""
-    parts = []
-    for line in spec.text(spec.instructions, lang).splitlines():
-        if line.strip():
-            parts.append(f"<p>{html.escape(line)}</p>")
-    for ex in spec.examples:
-        heading = spec.ui_text("good" if ex.good else "bad", lang)
-        shown = "".join(f"<div><b>{html.escape(str(k))}:</b> {html.escape(str(v))}</div>"
-                        for k, v in {**ex.item, **ex.output}.items())
-        parts.append(f"<h4>{html.escape(heading)}</h4>{shown}"
-                     f"<p><i>{html.escape(spec.text(ex.explanation, lang))}</i></p>")
-    return "\n".join(parts)
 
 
 def build_project(spec: ProjectSpec) -> Project:

@@ -11,6 +11,7 @@ Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -92,12 +93,36 @@ def load_tokenizer(name: str):
         raise _load_error(name, err) from None
 
 
-class _DropTieWarning(logging.Filter):
-    """mT5 configs force ``tie_word_embeddings=True`` while the weights are untied; the load
-    warning telling the user to change the config is noise they cannot act on."""
+class TieNoiseFilter(logging.Filter):
+    """Drops two transformers warnings about mT5's untied ``lm_head`` that users cannot act on.
+
+    mT5 configs force ``tie_word_embeddings=True`` while real weights are untied
+    (load: "we will NOT tie them"), and checkpoints omit the embeddings that *are*
+    tied to ``shared`` (resume: "missing keys ... embed_tokens").
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "we will NOT tie them" not in record.getMessage()
+        msg = record.getMessage()
+        if "we will NOT tie them" in msg:
+            return False
+        return not ("missing keys in the checkpoint" in msg and "embed_tokens" in msg
+                    and "lm_head" not in msg and msg.count("'") == 4)
+
+
+@contextlib.contextmanager
+def quiet_tie_warnings(*names: str):
+    """Attach :class:`TieNoiseFilter` to transformers loggers for the duration of a block."""
+    from transformers.utils import logging as hf_logging
+
+    loggers = [hf_logging.get_logger(n) for n in names or ("transformers.modeling_utils",)]
+    noise = TieNoiseFilter()
+    for log in loggers:
+        log.addFilter(noise)
+    try:
+        yield
+    finally:
+        for log in loggers:
+            log.removeFilter(noise)
 
 
 def load_seq2seq(name: str):
@@ -106,17 +131,13 @@ def load_seq2seq(name: str):
     Taught in notebooks/05_hands_on_mt5.
     """
     from transformers import AutoModelForSeq2SeqLM
-    from transformers.utils import logging as hf_logging
 
     tokenizer = load_tokenizer(name)
-    hf_logger, noise = hf_logging.get_logger("transformers.modeling_utils"), _DropTieWarning()
-    hf_logger.addFilter(noise)
     try:
-        model = AutoModelForSeq2SeqLM.from_pretrained(name)
+        with quiet_tie_warnings():
+            model = AutoModelForSeq2SeqLM.from_pretrained(name)
     except (OSError, ValueError) as err:
         raise _load_error(name, err) from None
-    finally:
-        hf_logger.removeFilter(noise)
     return model, tokenizer
 
 

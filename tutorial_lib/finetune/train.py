@@ -26,7 +26,7 @@ from typing import Any
 
 from ..config import FinetuneConfig
 from . import data as ftdata
-from .models import load_seq2seq, model_type_of, resolve_base_model
+from .models import load_seq2seq, model_type_of, quiet_tie_warnings, resolve_base_model
 from .precision import StopOnNonFiniteLoss, choose_precision, precision_arguments
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def resolve_settings(cfg: FinetuneConfig | None, model: str | None,
 
 @functools.lru_cache(maxsize=None)
 def trainer_class():
-    """The kit's ``Trainer``: counts the real (non-pad) source + target tokens it trains on.
+    """The kit's ``Trainer``: length-grouped batches on both sides, and a count of real tokens.
 
     Built on first use so that importing this module does not import transformers.
     """
@@ -89,6 +89,18 @@ def trainer_class():
 
     class KitTrainer(Trainer):
         real_tokens = None
+
+        def _get_train_sampler(self, train_dataset=None):
+            """Batches of similar source and target length (see ``data.Seq2SeqLengthSampler``)."""
+            dataset = train_dataset if train_dataset is not None else self.train_dataset
+            columns = getattr(dataset, "column_names", None) or []
+            if (self.args.train_sampling_strategy != "group_by_length"
+                    or not set(ftdata.LENGTH_COLUMNS) <= set(columns)):
+                return super()._get_train_sampler(train_dataset)
+            src, tgt = (dataset[c] for c in ftdata.LENGTH_COLUMNS)
+            return ftdata.Seq2SeqLengthSampler(
+                src, tgt, self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                seed=self.args.seed)
 
         def training_step(self, model, inputs, num_items_in_batch=None):
             count = inputs["attention_mask"].sum() + (inputs["labels"] != -100).sum()
@@ -118,8 +130,8 @@ def training_arguments(cfg: FinetuneConfig, extras: dict, output_dir: Path, prec
         # Trainer's Adafactor: scale_parameter=False, relative_step=False, warmup_init=False.
         optim="adafactor" if adafactor else "adamw_torch",
         lr_scheduler_type="constant" if adafactor else "linear",
-        train_sampling_strategy="group_by_length", length_column_name=ftdata.LENGTH_COLUMN,
-        remove_unused_columns=False,  # keep the length column; the collator drops it
+        train_sampling_strategy="group_by_length",
+        remove_unused_columns=False,  # keep the length columns for the sampler; the collator drops them
         eval_strategy="steps" if has_eval else "no", eval_steps=cfg.eval_steps,
         save_strategy="steps", save_steps=cfg.save_steps,
         save_total_limit=extras["save_total_limit"],
@@ -209,7 +221,8 @@ def finetune(train, output_dir, model: str | None = None, cfg: FinetuneConfig | 
     )
     checkpoint = _resume_point(output_dir, resume)
     started = time.time()
-    output = trainer.train(resume_from_checkpoint=checkpoint)
+    with quiet_tie_warnings("transformers.trainer", "transformers.modeling_utils"):
+        output = _train(trainer, checkpoint, cfg.max_steps)
     tokens = trainer.tokens_trained()
     model_dir, adapter_dir = _save(trainer, tokenizer, output_dir, cfg.lora)
     result = TrainResult(
@@ -226,6 +239,29 @@ def finetune(train, output_dir, model: str | None = None, cfg: FinetuneConfig | 
     if trainer.is_world_process_zero():
         _write_result(result, output_dir)
     return result
+
+
+def _checkpoint_step(checkpoint: str) -> int:
+    state = json.loads((Path(checkpoint) / "trainer_state.json").read_text(encoding="utf-8"))
+    return int(state.get("global_step", 0))
+
+
+def _train(trainer, checkpoint: str | None, max_steps: int):
+    """``trainer.train``, except that a checkpoint already at ``max_steps`` is loaded, not retrained.
+
+    (Trainer would run one extra step when resuming a finished run.)
+    """
+    from transformers import TrainerState
+    from transformers.trainer_utils import TrainOutput
+
+    if checkpoint is None or _checkpoint_step(checkpoint) < max_steps:
+        return trainer.train(resume_from_checkpoint=checkpoint)
+    logger.info("%s already reached max_steps=%d: loading it, nothing left to train",
+                checkpoint, max_steps)
+    trainer._load_from_checkpoint(checkpoint)  # the Trainer's own loader (full model or adapter)
+    trainer.state = TrainerState.load_from_json(str(Path(checkpoint) / "trainer_state.json"))
+    losses = [row["loss"] for row in trainer.state.log_history if "loss" in row]
+    return TrainOutput(trainer.state.global_step, losses[-1] if losses else None, {})
 
 
 def _heldout_pairs(train, heldout) -> list[tuple[str, str]]:

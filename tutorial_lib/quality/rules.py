@@ -39,6 +39,10 @@ COPY_CONTAINMENT = 0.8
 # Share of the control answer's character trigrams that must appear in the
 # answer, so a typo ("Nairob") still passes but another answer does not.
 CONTROL_CONTAINMENT = 0.7
+# Two honest writers answering the same prompt from the same facts can reach
+# a Jaccard of 0.8 (measured on the simulated crowd); only a near-verbatim
+# copy counts there. Across prompts any threshold-level match is a copy.
+SAME_PROMPT_DUPLICATE = 0.95
 
 
 def _check_inputs(prompts: list[Prompt], answers: list[Assignment]) -> dict[str, Prompt]:
@@ -76,26 +80,52 @@ def matches_control(answer: str, expected: str) -> bool:
     return containment(shingles(expected, 3), shingles(answer, 3)) >= CONTROL_CONTAINMENT
 
 
-def find_near_duplicates(answers: list[Assignment], threshold: float) -> dict[str, tuple[str, float]]:
-    """Map answer id -> (earlier answer id, Jaccard) for answers nearly equal to an earlier one.
+def relevance(answer: str, prompt: Prompt) -> float:
+    """Share of the prompt's longer words (> 3 letters) that the answer uses, 0..1."""
+    words = {w for w in normalise(prompt.prompt).split() if len(w) > 3}
+    if not words:
+        return 0.0
+    return len(words & set(normalise(answer).split())) / len(words)
 
-    MinHash LSH proposes candidates; the exact Jaccard of character 5-gram
-    sets confirms them, so a hash collision never flags an answer. The
-    earliest submission is treated as the original and is not flagged.
-    """
+
+def _similar_pairs(answers: list[Assignment], threshold: float):
+    """(earlier, later, Jaccard) for pairs at or above the bar, via MinHash LSH + exact Jaccard."""
     lsh = MinHashLSH(threshold=threshold, num_perm=64)
-    sets: dict[str, set[str]] = {}
-    found: dict[str, tuple[str, float]] = {}
+    seen: dict[str, tuple[Assignment, set[str]]] = {}
     for a in sorted(answers, key=lambda x: (x.submitted_at, x.assignment_id)):
         sh = shingles(a.answer or "")
         if len(sh) < 2:
             continue  # empty answers are too_short, not duplicates
         sig = minhash(sh)
-        best = max(((jaccard(sh, sets[c]), c) for c in lsh.query(sig)), default=(0.0, ""))
-        if best[0] >= threshold:
-            found[a.assignment_id] = (best[1], round(best[0], 3))
-        sets[a.assignment_id] = sh
+        for other_id in sorted(lsh.query(sig)):
+            other, other_sh = seen[other_id]
+            j = jaccard(sh, other_sh)
+            same = other.task_id == a.task_id
+            if j >= (max(threshold, SAME_PROMPT_DUPLICATE) if same else threshold):
+                yield other, a, j
+        seen[a.assignment_id] = (a, sh)
         lsh.insert(a.assignment_id, sig)
+
+
+def find_near_duplicates(answers: list[Assignment], threshold: float,
+                         prompts: dict[str, Prompt] | None = None) -> dict[str, tuple[str, float]]:
+    """Map answer id -> (the answer it copies, Jaccard) for near-identical answers.
+
+    MinHash LSH proposes candidates; the exact Jaccard of character 5-gram
+    sets confirms them, so a hash collision never flags an answer. On the
+    same prompt the later one is the copy (and the bar is
+    :data:`SAME_PROMPT_DUPLICATE`); across prompts the one less relevant to
+    its own prompt is the copy (an off-topic paste), the later one on a tie.
+    """
+    found: dict[str, tuple[str, float]] = {}
+    for first, later, j in _similar_pairs(answers, threshold):
+        copy, original = later, first
+        if prompts and first.task_id != later.task_id:
+            if relevance(first.answer or "", prompts[first.task_id]) < relevance(
+                    later.answer or "", prompts[later.task_id]):
+                copy, original = first, later
+        if j > found.get(copy.assignment_id, ("", 0.0))[1]:
+            found[copy.assignment_id] = (original.assignment_id, round(j, 3))
     return found
 
 
@@ -131,7 +161,7 @@ def check_answers(
     checker = checker or LanguageChecker(lang)
     control = control or {}
     banned = banned or set()
-    dups = find_near_duplicates(answers, cfg.near_duplicate_threshold)
+    dups = find_near_duplicates(answers, cfg.near_duplicate_threshold, by_id)
     results = []
     for a in answers:
         text = a.answer or ""

@@ -1,0 +1,135 @@
+"""``tutorial-lib room serve|export``: run a room crowd from the command line.
+
+``room serve --stage answers --prompts FILE`` serves Part I (write answers);
+``room serve --stage validation --answers FILE`` serves Part II (judge them;
+prompt texts come from ``--prompts`` or the answers room in the same
+workdir). The server runs until Ctrl-C; ``--check`` starts it, confirms it
+answers, prints the URL and stops (a presenter's rehearsal).
+``room export --workdir DIR --out FILE.jsonl`` writes the common records.
+
+Taught in notebooks/02_collecting_answers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..records import Assignment, Prompt, RecordError, read_jsonl
+from .design import DesignError, answer_project, validation_project
+from .room import RoomError, export, room_dir, serve, stop, wait_ready, write_room
+
+
+def _prompt_tasks(path: Path) -> tuple[list[dict], str]:
+    prompts = read_jsonl(path, Prompt)
+    if not prompts:
+        raise RoomError(f"{path}: no prompts")
+    tasks = [{"task_id": p.id, "prompt": p.prompt, "prompt_en": p.prompt_en,
+              "context": p.context} for p in prompts]
+    return tasks, prompts[0].lang
+
+
+def _prompt_texts(args) -> dict[str, str]:
+    """Prompt id -> text, from --prompts or from the answers room in the same workdir."""
+    if args.prompts:
+        return {p.id: p.prompt for p in read_jsonl(args.prompts, Prompt)}
+    items = room_dir(args.workdir, "answers") / "data" / "items.jsonl"
+    if not items.exists():
+        return {}
+    rows = [json.loads(line) for line in items.read_text(encoding="utf-8").splitlines() if line]
+    return {str(r["id"]): r.get("prompt", "") for r in rows}
+
+
+def _validation_tasks(args) -> list[dict]:
+    answers = [a for a in read_jsonl(args.answers, Assignment)
+               if a.stage == "answers" and a.answer is not None]
+    if not answers:
+        raise RoomError(f"{args.answers}: no Part I answers (stage 'answers') to validate")
+    texts = _prompt_texts(args)
+    missing = sorted({a.task_id for a in answers if not texts.get(a.task_id)})
+    if missing:
+        raise RoomError(f"no prompt text for {len(missing)} prompt id(s) ({', '.join(missing[:5])}"
+                        f"); pass --prompts FILE with those prompts")
+    return [{"task_id": a.assignment_id, "prompt_id": a.task_id, "prompt": texts[a.task_id],
+             "answer": a.answer} for a in answers]
+
+
+def _write(args) -> Path:
+    if args.stage == "answers":
+        if not args.prompts:
+            raise RoomError("--stage answers needs --prompts FILE (JSONL of prompts)")
+        tasks, lang = _prompt_tasks(args.prompts)
+        spec = answer_project(lang=args.lang or lang, show_english=not args.no_english)
+    else:
+        if not args.answers:
+            raise RoomError("--stage validation needs --answers FILE (JSONL of Part I answers)")
+        tasks = _validation_tasks(args)
+        spec = validation_project(scale=args.scale, lang=args.lang or "sw")
+    overlap = args.overlap or (2 if args.stage == "answers" else 3)
+    return write_room(args.stage, tasks, args.workdir, spec, port=args.port, host=args.host,
+                      training=args.training, overlap=overlap)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """Write the room, start Potato, print the URL; serve until Ctrl-C (or stop with --check)."""
+    try:
+        config = _write(args)
+        proc = serve(config, args.host, args.port)
+    except (RoomError, RecordError, DesignError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    try:
+        url = wait_ready(proc, config, args.host, args.port, timeout_s=args.timeout)
+        print(f"Room for {args.stage} is open: {url}  (nickname login; Ctrl-C to stop)",
+              flush=True)
+        if not args.check:
+            proc.wait()
+        return 0
+    except RoomError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(proc)
+
+
+def export_command(args: argparse.Namespace) -> int:
+    """Write the rooms' answers as assignment records; report how many per stage."""
+    try:
+        records = export(args.workdir, args.out)
+    except (RoomError, RecordError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    stages = {}
+    for r in records:
+        stages[r.stage] = stages.get(r.stage, 0) + 1
+    summary = ", ".join(f"{n} {stage}" for stage, n in sorted(stages.items())) or "nothing"
+    print(f"Exported {summary} to {args.out}")
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add ``room serve`` and ``room export`` to the kit's CLI."""
+    room = subparsers.add_parser("room", help="serve a room crowd (Potato) and export answers")
+    sub = room.add_subparsers(dest="room_command", required=True)
+    s = sub.add_parser("serve", help="write and start a room for one stage")
+    s.add_argument("--stage", choices=("answers", "validation"), required=True)
+    s.add_argument("--prompts", type=Path, help="JSONL of prompts (answers; optional for validation)")
+    s.add_argument("--answers", type=Path, help="JSONL of Part I answer records (validation)")
+    s.add_argument("--workdir", type=Path, required=True)
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to let the room's laptops in")
+    s.add_argument("--training", action="store_true", help="training phase first (off: starts at once)")
+    s.add_argument("--overlap", type=int, help="people per item (default 2 answers, 3 votes)")
+    s.add_argument("--scale", choices=("binary", "likert5"), default="binary")
+    s.add_argument("--lang", help="target language code (default: the prompts' language)")
+    s.add_argument("--no-english", action="store_true", help="hide the English original")
+    s.add_argument("--check", action="store_true", help="start, print the URL, stop")
+    s.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for Potato")
+    s.set_defaults(func=serve_command)
+    e = sub.add_parser("export", help="write the rooms' answers as assignment records")
+    e.add_argument("--workdir", type=Path, required=True)
+    e.add_argument("--out", type=Path, required=True)
+    e.set_defaults(func=export_command)

@@ -1,0 +1,171 @@
+"""The room crowd: a presenter's Potato server, behind the common crowd lifecycle.
+
+For a live tutorial (or a pilot before Prolific): attendees open a URL, type a
+nickname, and answer Part I prompts or judge Part II answers. Public pieces:
+:func:`write_room` (Potato project from the task design), :func:`serve`
+(start Potato through the XSS-fixing wrapper), :func:`export` (annotations
+back as records), and :class:`RoomBackend`, which drives them like any other
+backend. A room pays nobody, so accept/reject decisions are recorded in
+``decisions.jsonl``; re-collection serves the chosen items again as a new
+round.
+
+Taught in notebooks/02_collecting_answers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+from ..records import Assignment, append_jsonl
+from .backend import CrowdBackend, Progress, check_comment, check_tasks
+from .design import ProjectSpec
+from .room_config import RoomError, find_rooms, read_room, room_dir, write_room  # noqa: F401
+from .room_export import DECISIONS_FILE, export, load_decisions  # noqa: F401
+from .room_server import require_potato, room_url, serve, stop, wait_ready  # noqa: F401
+from .secrets import workdir_salt
+
+log = logging.getLogger(__name__)
+
+
+class RoomBackend(CrowdBackend):
+    """Rooms under one ``workdir``; the project id is the stage (``answers``, ``validation``).
+
+    ``autostart=True`` makes :meth:`open` start Potato (and :meth:`close` stop
+    it); otherwise the presenter serves with ``tutorial-lib room serve``.
+
+    Taught in notebooks/02_collecting_answers.
+    """
+
+    name = "room"
+
+    def __init__(self, workdir: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
+                 training: bool = False, autostart: bool = False, salt: str | None = None):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.host, self.port, self.training, self.autostart = host, int(port), training, autostart
+        self.salt = salt or workdir_salt(self.workdir)
+        self._servers: dict[str, object] = {}
+
+    def __repr__(self) -> str:
+        return f"RoomBackend(workdir={str(self.workdir)!r}, url={room_url(self.host, self.port)!r})"
+
+    # -- state ----------------------------------------------------------------
+    def _spec_path(self, stage: str) -> Path:
+        return self.workdir / f"{stage}.spec.json"
+
+    def _spec(self, stage: str) -> ProjectSpec:
+        path = self._spec_path(stage)
+        if not path.exists():
+            raise RoomError(f"no {stage!r} room in {self.workdir}; call create_project(spec)")
+        return ProjectSpec.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    def _rounds(self, stage: str) -> list[dict]:
+        return sorted((read_room(f) for f in find_rooms(self.workdir)
+                       if read_room(f)["stage"] == stage), key=lambda m: m["round"])
+
+    def _items(self, stage: str, round: int = 0) -> dict[str, dict]:
+        path = room_dir(self.workdir, stage, round) / "data" / "items.jsonl"
+        if not path.exists():
+            return {}
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+        return {str(r["id"]): {k: v for k, v in r.items() if k not in ("id", "text")}
+                for r in rows}
+
+    # -- lifecycle ------------------------------------------------------------
+    def create_project(self, spec: ProjectSpec) -> str:
+        """Remember the design for ``spec.kind``; an existing room of that stage is reused."""
+        path = self._spec_path(spec.kind)
+        if path.exists() and self._spec(spec.kind).private_name != spec.private_name:
+            raise RoomError(f"{self.workdir} already has a {spec.kind} room for "
+                            f"{self._spec(spec.kind).private_name}; use another workdir")
+        path.write_text(json.dumps(spec.to_dict(), ensure_ascii=False), encoding="utf-8")
+        return spec.kind
+
+    def add_tasks(self, project_id: str, tasks: list[dict], overlap: int) -> int:
+        """Add items to the first round (known task ids are kept as they are)."""
+        check_tasks(tasks)
+        spec, known = self._spec(project_id), self._items(project_id)
+        new = [t for t in tasks if str(t["task_id"]) not in known]
+        if not new:
+            return 0
+        merged = [{"task_id": k, **v} for k, v in known.items()] + new
+        write_room(project_id, merged, self.workdir, spec, self.port, self.host,
+                   training=self.training, overlap=overlap)
+        if project_id in self._servers:
+            log.warning("room %s is running: restart it (close, open) to serve the new items",
+                        project_id)
+        return len(new)
+
+    def open(self, project_id: str) -> None:
+        """Start the latest round's server when ``autostart``; otherwise say how to."""
+        latest = room_dir(self.workdir, project_id, self._rounds(project_id)[-1]["round"])
+        config = latest / "config.yaml"
+        if not self.autostart:
+            log.info("serve the room with: tutorial-lib room serve (config %s)", config)
+            return
+        if project_id in self._servers and self._servers[project_id].poll() is None:
+            return
+        proc = serve(config, self.host, self.port)
+        self._servers[project_id] = proc
+        log.info("room %s open at %s", project_id,
+                 wait_ready(proc, config, self.host, self.port))
+
+    def close(self, project_id: str) -> None:
+        """Stop the room's server if this backend started it."""
+        stop(self._servers.pop(project_id, None))
+
+    def progress(self, project_id: str) -> Progress:
+        total = sum(len(m["item_ids"]) * m["overlap"] for m in self._rounds(project_id))
+        done = sum(1 for r in self.fetch(project_id))
+        return Progress(total=total, submitted=done)
+
+    def fetch(self, project_id: str) -> list[Assignment]:
+        """All exported answers of this stage (attention/gold and stray rows dropped)."""
+        if not find_rooms(self.workdir):
+            return []
+        return [r for r in export(self.workdir, salt=self.salt) if r.stage == project_id]
+
+    # -- decisions ------------------------------------------------------------
+    def _decide(self, assignment_id: str, status: str, comment: str) -> None:
+        current = load_decisions(self.workdir).get(assignment_id)
+        if current and current["status"] == status:
+            return  # recorded already: deciding twice changes nothing
+        append_jsonl(self.workdir / DECISIONS_FILE, [{
+            "assignment_id": assignment_id, "status": status, "comment": comment,
+            "decided_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}])
+
+    def accept(self, assignment_id: str, comment: str = "") -> None:
+        self._decide(assignment_id, "accepted", comment)
+
+    def reject(self, assignment_id: str, comment: str) -> None:
+        self._decide(assignment_id, "rejected", check_comment(comment))
+
+    def raise_overlap(self, project_id: str, task_ids: list[str], extra: int = 1) -> None:
+        """Serve ``task_ids`` again as a new round with ``extra`` people each.
+
+        Idempotent: the same set of tasks already waiting in an unfinished
+        round is not queued a second time.
+        """
+        wanted = sorted(map(str, task_ids))
+        known = self._items(project_id)
+        unknown = [t for t in wanted if t not in known]
+        if unknown:
+            raise RoomError(f"{project_id} room has no task(s) {', '.join(unknown[:5])}")
+        rounds = self._rounds(project_id)
+        done = {(r.round, r.task_id) for r in self.fetch(project_id)}
+        for meta in rounds[1:]:
+            pending = sum(1 for t in meta["item_ids"] if (meta["round"], t) not in done)
+            if sorted(meta["item_ids"]) == wanted and pending:
+                return
+        rnd = rounds[-1]["round"] + 1
+        items = [{"task_id": t, **known[t]} for t in wanted]
+        write_room(project_id, items, self.workdir, self._spec(project_id), self.port,
+                   self.host, gold=False, attention_checks=False, overlap=extra, round=rnd)
+        log.info("room %s round %d: %d task(s) re-served to %d more people each",
+                 project_id, rnd, len(items), extra)
+        if project_id in self._servers:
+            self.close(project_id)
+            self.open(project_id)

@@ -1,0 +1,205 @@
+"""A room crowd's Potato project, written from the task design (pure file writing).
+
+``write_room`` turns a :class:`ProjectSpec` and its task dicts into a Potato
+project folder: ``config.yaml``, the item data, optional attention checks and
+gold items (the spec's exam and control items, for questions with options),
+an optional training phase, and ``room.json`` (our own metadata, read back by
+:func:`room_export.export`). Login is a plain nickname (no passwords): a room
+starts at once.
+
+Layout under the room's ``workdir``: ``<stage>/`` for the first round,
+``<stage>-round<k>/`` for re-collection rounds.
+
+Every item carries ``text``, an HTML rendering of its fields with everything
+escaped (Potato renders ``text`` as HTML), and the raw fields exactly as
+written; those reach the browser inside a JSON ``<script>``, which
+``potato_safe`` escapes.
+
+Taught in notebooks/02_collecting_answers.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import yaml
+
+from .backend import BackendError, check_tasks
+from .design import ProjectSpec, TrainingItem
+from .instructions import bilingual_instructions, both, item_html
+
+log = logging.getLogger(__name__)
+
+ROOM_FILE = "room.json"
+CHOICE_KINDS = ("binary", "likert5", "choice")
+ATTENTION_PREFIX = "attention-"
+GOLD_PREFIX = "gold-"
+
+
+class RoomError(BackendError):
+    """A room that cannot be written, served or read; the message says what to change."""
+
+
+def room_dir(workdir: str | Path, stage: str, round: int = 0) -> Path:
+    """The Potato project folder for ``stage`` and re-collection ``round``."""
+    return Path(workdir) / (stage if round == 0 else f"{stage}-round{round}")
+
+
+def _scheme(spec: ProjectSpec, q) -> dict:
+    scheme = {"name": q.name, "description": both(spec, q.label)}
+    if q.kind == "text":
+        scheme.update(annotation_type="text", multiline=True, rows=6)
+        if q.min_length:
+            scheme["min_chars"] = int(q.min_length)
+        return scheme
+    labels = [{"name": str(value), "displayed_label": both(spec, text)} for value, text in q.options]
+    scheme.update(annotation_type="radio", labels=labels, humanize_labels=False,
+                  label_requirement={"required": bool(q.required)})
+    return scheme
+
+
+def _row(spec: ProjectSpec, task_id: str, item: dict) -> dict:
+    """One Potato data row: escaped display HTML plus the raw input fields, unchanged."""
+    raw = {f.name: item[f.name] for f in spec.input_fields if item.get(f.name) not in (None, "")}
+    missing = [f.name for f in spec.input_fields if f.required and f.name not in raw]
+    if missing:
+        raise RoomError(f"task {task_id!r} lacks {', '.join(missing)}, which "
+                        f"{spec.private_name} shows to workers")
+    return {"id": task_id, "text": item_html(spec, raw), **raw}
+
+
+def _checked_items(spec: ProjectSpec, given, default: list, prefix: str) -> list[TrainingItem]:
+    """Known-answer items for checks: ``None`` means the spec's, ``False`` none."""
+    if given is False:
+        return []
+    items = default if given is None else [
+        t if isinstance(t, TrainingItem) else TrainingItem(**t) for t in given]
+    graded = {q.name for q in spec.output_fields if q.kind in CHOICE_KINDS}
+    usable = [t for t in items if graded & set(t.expected)]
+    if given is not None and len(usable) < len(items):
+        raise RoomError(f"{prefix}items need an expected answer to a question with options "
+                        f"({', '.join(sorted(graded)) or 'none in this project'})")
+    return usable
+
+
+def _expected(spec: ProjectSpec, item: TrainingItem) -> dict:
+    graded = {q.name for q in spec.output_fields if q.kind in CHOICE_KINDS}
+    return {k: str(v) for k, v in item.expected.items() if k in graded}
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+
+
+def _checks(spec: ProjectSpec, folder: Path, attention: list, gold: list) -> dict:
+    config = {}
+    if attention:
+        rows = [{**_row(spec, f"{ATTENTION_PREFIX}{i}", t.item),
+                 "expected_answer": _expected(spec, t)} for i, t in enumerate(attention)]
+        _write_jsonl(folder / "data" / "attention.jsonl", rows)
+        config["attention_checks"] = {"enabled": True, "items_file": "data/attention.jsonl",
+                                      "frequency": 5, "failure_handling": {
+                                          "warn_threshold": 1, "block_threshold": 3}}
+    if gold:
+        rows = [{**_row(spec, f"{GOLD_PREFIX}{i}", t.item), "gold_label": _expected(spec, t),
+                 "explanation": both(spec, t.feedback) if t.feedback else ""}
+                for i, t in enumerate(gold)]
+        _write_jsonl(folder / "data" / "gold.jsonl", rows)
+        config["gold_standards"] = {"enabled": True, "items_file": "data/gold.jsonl",
+                                    "mode": "mixed", "frequency": 7}
+    return config
+
+
+def _training(spec: ProjectSpec, folder: Path) -> dict:
+    items = _checked_items(spec, None, spec.training_items, "training ")
+    if not items:
+        raise RoomError(f"{spec.private_name} has no training items with options to grade "
+                        f"(free-text answers cannot be graded automatically); serve it "
+                        f"without --training and show the worked examples in the instructions")
+    rows = [{**_row(spec, f"training-{i}", t.item), "correct_answers": _expected(spec, t),
+             "explanation": both(spec, t.feedback) if t.feedback else ""}
+            for i, t in enumerate(items)]
+    path = folder / "data" / "training.json"
+    path.write_text(json.dumps({"training_instances": rows}, ensure_ascii=False, indent=1),
+                    encoding="utf-8")
+    return {"training": {"enabled": True, "data_file": "data/training.json",
+                         "allow_retry": True}}
+
+
+def potato_config(spec: ProjectSpec, overlap: int, port: int, host: str) -> dict:
+    """The Potato settings for one room: items, questions, instructions, nickname login."""
+    if overlap < 1:
+        raise RoomError(f"overlap must be >= 1, got {overlap}")
+    return {
+        "annotation_task_name": both(spec, spec.title),
+        "task_dir": ".",
+        "output_annotation_dir": "annotation_output",
+        "data_files": ["data/items.jsonl"],
+        "item_properties": {"id_key": "id", "text_key": "text"},
+        "annotation_schemes": [_scheme(spec, q) for q in spec.output_fields],
+        "annotation_instructions": bilingual_instructions(spec),
+        "user_config": {"allow_all_users": True},
+        "require_password": False,
+        "num_annotators_per_item": int(overlap),
+        "port": int(port),
+        "host": host,
+        "site_dir": "default",
+    }
+
+
+def write_room(stage: str, items: list[dict], workdir: str | Path, spec: ProjectSpec,
+               port: int = 8000, host: str = "127.0.0.1", training: bool = False,
+               gold=None, attention_checks=None, overlap: int = 3, round: int = 0) -> Path:
+    """Write the Potato project for ``stage`` and return its ``config.yaml``.
+
+    ``gold`` / ``attention_checks``: ``None`` takes the spec's control / exam
+    items (only for questions with options; a free-text room has none),
+    ``False`` turns them off, a list gives your own ``TrainingItem``s.
+    ``training`` adds Potato's training phase (off by default, so a live room
+    starts at once). Re-writing a room keeps its annotations.
+
+    Taught in notebooks/02_collecting_answers.
+    """
+    if stage != spec.kind:
+        raise RoomError(f"stage {stage!r} does not match the spec's kind {spec.kind!r}")
+    ids = check_tasks(items, where=f"{stage} items")
+    folder = room_dir(workdir, stage, round)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_jsonl(folder / "data" / "items.jsonl",
+                 [_row(spec, task_id, item) for task_id, item in zip(ids, items)])
+    attention = _checked_items(spec, attention_checks, spec.exam_items, "attention-check ")
+    gold_items = _checked_items(spec, gold, spec.control_items, "gold ")
+    config = potato_config(spec, overlap, port, host)
+    config.update(_checks(spec, folder, attention, gold_items))
+    if training:
+        config.update(_training(spec, folder))
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    meta = {"stage": stage, "round": round, "overlap": int(overlap), "item_ids": ids,
+            "attention_ids": [f"{ATTENTION_PREFIX}{i}" for i in range(len(attention))],
+            "gold_ids": [f"{GOLD_PREFIX}{i}" for i in range(len(gold_items))],
+            "training": bool(training), "spec": spec.to_dict()}
+    (folder / ROOM_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1),
+                                    encoding="utf-8")
+    log.info("room %s (round %d): %d items, overlap %d, %d attention checks, %d gold items%s",
+             stage, round, len(ids), overlap, len(attention), len(gold_items),
+             ", training on" if training else "")
+    return path
+
+
+def read_room(folder: str | Path) -> dict:
+    """A room folder's metadata (``room.json``), with the spec rebuilt."""
+    path = Path(folder) / ROOM_FILE
+    if not path.exists():
+        raise RoomError(f"{path}: no room here (write one with write_room or `room serve`)")
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta["spec"] = ProjectSpec.from_dict(meta["spec"])
+    return meta
+
+
+def find_rooms(workdir: str | Path) -> list[Path]:
+    """Every room folder under ``workdir`` (all stages and rounds), in a stable order."""
+    return sorted(p.parent for p in Path(workdir).glob(f"*/{ROOM_FILE}"))

@@ -1,0 +1,137 @@
+"""Dynamic overlap (incremental relabeling): pay for another vote only where it can change the verdict.
+
+Every answer starts with a low number of validation votes; after each
+round the votes of *all* answers are aggregated together (so Dawid-Skene or
+GLAD learn each validator's skill from every task they did), and only answers
+whose verdict is still uncertain get one more vote, up to a maximum. Clear
+cases stop at the start overlap; that is where the savings come from.
+
+Taught in notebooks/03_answer_validation.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import CrowdConfig
+from ..records import Assignment, Prompt
+from .aggregate import aggregate_labels
+
+log = logging.getLogger(__name__)
+
+# On the likert5 scale a vote of 4 or 5 counts as "helpful".
+LIKERT_HELPFUL = 4
+
+
+def helpful_label(vote: Assignment) -> int:
+    """A vote as 1 (helpful) / 0 (not): binary as is, likert5 as ``label >= 4``."""
+    if vote.label is None:
+        raise ValueError(f"vote {vote.assignment_id} on answer {vote.task_id} has no label")
+    label = int(vote.label)
+    if label in (0, 1):
+        return label
+    if 1 <= label <= 5:
+        return int(label >= LIKERT_HELPFUL)
+    raise ValueError(f"vote {vote.assignment_id} has label {label}; expected 0/1 or 1-5")
+
+
+def votes_frame(votes: list[Assignment]) -> pd.DataFrame:
+    """``task, worker, label`` rows (label 1 = helpful) from validation votes.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    rows = [(v.task_id, v.worker_id, helpful_label(v)) for v in votes if v.stage == "validation"]
+    return pd.DataFrame(rows, columns=["task", "worker", "label"])
+
+
+def helpfulness(votes: list[Assignment], method: str = "ds", *, n_iter: int | None = None,
+                seed: int = 0) -> pd.DataFrame:
+    """Per answer: ``score`` = P(helpful), ``confidence`` = P(chosen verdict), ``votes``.
+
+    Aggregates every vote at once, so worker skills come from all their tasks.
+    Indexed by answer id (the votes' ``task_id``); empty when there are no votes.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    df = votes_frame(votes)
+    if df.empty:
+        return pd.DataFrame(columns=["score", "confidence", "votes"], dtype=float)
+    counts = df.groupby("task").size()
+    if df.label.nunique() == 1:
+        # One class only: every model says the same; the vote count is the evidence.
+        score = pd.Series(float(df.label.iloc[0]), index=counts.index)
+    else:
+        _, fitted = aggregate_labels(df, method, n_iter=n_iter, seed=seed, return_fitted=True)
+        probas = fitted.probas_
+        score = probas[1] if 1 in probas.columns else pd.Series(0.0, index=probas.index)
+        score = score.reindex(counts.index).fillna(0.0).astype(float)
+    out = pd.DataFrame({"score": score, "votes": counts})
+    out["confidence"] = out.score.where(out.score >= 0.5, 1.0 - out.score)
+    return out[["score", "confidence", "votes"]]
+
+
+def uncertain_answers(table: pd.DataFrame, answer_ids: list[str], threshold: float,
+                      max_overlap: int) -> list[str]:
+    """Answers whose verdict confidence is below ``threshold`` and that can still get a vote.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    out = []
+    for aid in answer_ids:
+        if aid not in table.index:
+            out.append(aid)  # no vote yet: certainly uncertain
+            continue
+        row = table.loc[aid]
+        if row.confidence < threshold and row.votes < max_overlap:
+            out.append(aid)
+    return out
+
+
+def validate_dynamic(
+    backend,
+    answers: list[Assignment],
+    prompts: list[Prompt],
+    crowd_cfg: CrowdConfig,
+    sink: Path,
+    method: str = "ds",
+    round: int = 0,
+    *,
+    prior_votes: list[Assignment] | None = None,
+    budget_usd: float | None = None,
+) -> list[Assignment]:
+    """Collect validation votes with dynamic overlap; returns every vote in ``sink``.
+
+    Each answer starts at ``crowd_cfg.validation_overlap`` votes; while an
+    answer's aggregated confidence is below ``crowd_cfg.confidence_threshold``
+    it gets one more vote (``collect.request_more_votes``), up to
+    ``crowd_cfg.validation_max_overlap``. ``prior_votes`` (e.g. earlier
+    rounds kept in another file) only help learn worker skills. Resume-safe:
+    votes already in ``sink`` count, so a re-run asks only for what is missing.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    from ..crowd.collect import collect_votes, request_more_votes
+
+    sink = Path(sink)
+    ids = [a.assignment_id for a in answers]
+    if not ids:
+        return collect_votes(backend, [], prompts, crowd_cfg.validation_overlap, sink, round=round,
+                             budget_usd=budget_usd) if sink.exists() else []
+    votes = collect_votes(backend, answers, prompts, crowd_cfg.validation_overlap, sink,
+                          round=round, budget_usd=budget_usd)
+    known = {v.assignment_id: v for v in (prior_votes or [])}
+    known.update({v.assignment_id: v for v in votes})
+    max_steps = crowd_cfg.validation_max_overlap - crowd_cfg.validation_overlap
+    for step in range(max_steps + 1):
+        table = helpfulness(list(known.values()), method)
+        todo = uncertain_answers(table, ids, crowd_cfg.confidence_threshold,
+                                 crowd_cfg.validation_max_overlap)
+        log.info("dynamic overlap step %d: %d of %d answers still uncertain", step, len(todo), len(ids))
+        if not todo or step == max_steps:
+            break
+        for v in request_more_votes(backend, todo, 1, sink):
+            known[v.assignment_id] = v
+    mine = set(ids)
+    return [v for v in known.values() if v.task_id in mine or v in votes]

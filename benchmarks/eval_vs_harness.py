@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -80,18 +81,33 @@ def harness_yaml(task: str, path: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _clocks() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _since(started: tuple[float, float]) -> tuple[float, float]:
+    wall, cpu = _clocks()
+    return round(wall - started[0], 3), round(cpu - started[1], 3)
+
+
 def run_kit(model_dir: str, tasks: list[str], limit: int | None, batch_size: int) -> dict:
-    """The kit's side, in this (fresh) process."""
-    from tutorial_lib.evaluate.scoring import evaluate_task, load_model
+    """The kit's side, in this (fresh) process: what ``evaluate_task`` does, timed inside."""
+    from tutorial_lib.evaluate.loaders import load_task_docs
+    from tutorial_lib.evaluate.scoring import first_argmax, load_model, score_requests
+    from tutorial_lib.evaluate.tasks import build_requests
 
     model, tokenizer = load_model(model_dir, device="cpu")
     out = {}
     for task in tasks:
-        res = evaluate_task(model, tokenizer, task, "sw", data_file=FILES[task], limit=limit,
-                            batch_size=batch_size)
-        out[task] = {"acc": res["accuracy"], "score_s": res["scoring_s"],
-                     "scores": [p["scores"] for p in res["predictions"]],
-                     "preds": [p["pred"] for p in res["predictions"]]}
+        docs = load_task_docs(task, "sw", data_file=FILES[task])[:limit]
+        requests = build_requests(task, "sw", docs)
+        started = _clocks()
+        scores = score_requests(model, tokenizer, requests, batch_size=batch_size)
+        wall, cpu = _since(started)
+        preds = [first_argmax(s) for s in scores]
+        acc = sum(p == r.label for p, r in zip(preds, requests)) / len(requests)
+        out[task] = {"acc": acc, "score_s": wall, "score_cpu_s": cpu, "scores": scores,
+                     "preds": preds}
     return out
 
 
@@ -104,42 +120,49 @@ def run_harness(model_dir: str, tasks: list[str], limit: int | None, batch_size:
 
     lm = HFLM(pretrained=model_dir, backend="seq2seq", batch_size=batch_size, device="cpu",
               dtype="float32")
-    timer = {"s": 0.0}
+    timer = {"wall": 0.0, "cpu": 0.0}
     inner = lm.loglikelihood
 
     def timed(requests, *args, **kwargs):
-        started = time.perf_counter()
+        started = _clocks()
         try:
             return inner(requests, *args, **kwargs)
         finally:
-            timer["s"] += time.perf_counter() - started
+            wall, cpu = _since(started)
+            timer["wall"] += wall
+            timer["cpu"] += cpu
 
     lm.loglikelihood = timed
     manager = TaskManager(include_path=task_dir)
     out = {}
     for task in tasks:
         name = f"kitbench_{task}_sw"
-        timer["s"] = 0.0
+        timer.update(wall=0.0, cpu=0.0)
         res = lm_eval.simple_evaluate(model=lm, tasks=[name], num_fewshot=0, limit=limit,
                                       task_manager=manager, log_samples=True)
         samples = sorted(res["samples"][name], key=lambda s: s["doc_id"])
         scores = [[float(r[0]) for r in s["filtered_resps"]] for s in samples]
-        out[task] = {"acc": res["results"][name]["acc,none"], "score_s": round(timer["s"], 3),
-                     "scores": scores,
+        out[task] = {"acc": res["results"][name]["acc,none"], "score_s": round(timer["wall"], 3),
+                     "score_cpu_s": round(timer["cpu"], 3), "scores": scores,
                      "preds": [max(range(len(s)), key=lambda i: (s[i], -i)) for s in scores]}
     return out
 
 
-def _subprocess(side: str, args, work: Path) -> tuple[dict, float]:
+def _subprocess(side: str, args, work: Path) -> tuple[dict, float, float]:
+    """Run one side in a fresh interpreter; returns its result, wall and CPU seconds."""
     out = work / f"{side}.json"
     cmd = [sys.executable, __file__, "--_side", side, "--_model", str(work / "model"),
            "--_out", str(out), "--tasks", ",".join(args.tasks), "--batch-size",
-           str(args.batch_size), "--_taskdir", str(work / "tasks")]
+           str(args.batch_size), "--_taskdir", str(work / "tasks"), "--threads", str(args.threads)]
     if args.limit:
         cmd += ["--limit", str(args.limit)]
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(cmd, check=True, cwd=REPO)
-    return json.loads(out.read_text()), round(time.perf_counter() - started, 2)
+    wall = round(time.perf_counter() - started, 2)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = round(after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime, 2)
+    return json.loads(out.read_text()), wall, cpu
 
 
 def build_model(work: Path, vocab_size: int) -> Path:
@@ -201,11 +224,16 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--vocab-size", type=int, default=16000)
     parser.add_argument("--workdir", default=None, help="keep the model and YAMLs here")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads on both sides (1: steadier timings on a shared machine)")
     for hidden in ("--_side", "--_model", "--_out", "--_taskdir"):
         parser.add_argument(hidden, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.tasks = [t for t in args.tasks.split(",") if t]
     if args._side:  # a child process: run one side and write its JSON
+        import torch
+
+        torch.set_num_threads(args.threads)
         fn = run_kit if args._side == "kit" else run_harness
         extra = (args._taskdir,) if args._side == "harness" else ()
         result = fn(args._model, args.tasks, args.limit, args.batch_size, *extra)
@@ -220,24 +248,30 @@ def main() -> None:
     (work / "tasks").mkdir(exist_ok=True)
     for task in args.tasks:
         (work / "tasks" / f"kitbench_{task}_sw.yaml").write_text(harness_yaml(task, FILES[task]))
-    kit, kit_wall = _subprocess("kit", args, work)
-    harness, harness_wall = _subprocess("harness", args, work)
+    kit, kit_wall, kit_cpu = _subprocess("kit", args, work)
+    harness, harness_wall, harness_cpu = _subprocess("harness", args, work)
     report = compare(kit, harness)
-    report["kit_score_s"] = {t: kit[t]["score_s"] for t in args.tasks}
-    report["harness_score_s"] = {t: harness[t]["score_s"] for t in args.tasks}
+    for key in ("score_s", "score_cpu_s"):
+        report[f"kit_{key}"] = {t: kit[t][key] for t in args.tasks}
+        report[f"harness_{key}"] = {t: harness[t][key] for t in args.tasks}
     report["score_speedup"] = {t: round(harness[t]["score_s"] / max(kit[t]["score_s"], 1e-9), 2)
                                for t in args.tasks}
+    report["score_cpu_speedup"] = {
+        t: round(harness[t]["score_cpu_s"] / max(kit[t]["score_cpu_s"], 1e-9), 2) for t in args.tasks}
     report.update(kit_wall_s=kit_wall, harness_wall_s=harness_wall,
-                  wall_speedup=round(harness_wall / kit_wall, 2), limit=args.limit,
-                  batch_size=args.batch_size, vocab_size=args.vocab_size, targets=TARGETS,
-                  cpu_threads=os.cpu_count())
+                  wall_speedup=round(harness_wall / kit_wall, 2), kit_cpu_s=kit_cpu,
+                  harness_cpu_s=harness_cpu, cpu_speedup=round(harness_cpu / max(kit_cpu, 1e-9), 2),
+                  limit=args.limit, batch_size=args.batch_size, vocab_size=args.vocab_size,
+                  threads=args.threads, load_avg_1min=round(os.getloadavg()[0], 2),
+                  targets=TARGETS)
     for task in args.tasks:
         print(f"{task:12s} n={report['n'][task]:5d} agree={report['agreement'][task]:.4f} "
               f"max|dll|={report['max_ll_diff'][task]:.2e} acc kit/harness="
               f"{report['kit_acc'][task]:.4f}/{report['harness_acc'][task]:.4f} score s kit/harness="
               f"{report['kit_score_s'][task]:.1f}/{report['harness_score_s'][task]:.1f} "
-              f"(x{report['score_speedup'][task]})")
-    print(f"whole run: kit {kit_wall}s, harness {harness_wall}s (x{report['wall_speedup']})")
+              f"(x{report['score_speedup'][task]}; CPU x{report['score_cpu_speedup'][task]})")
+    print(f"whole run: kit {kit_wall}s, harness {harness_wall}s (x{report['wall_speedup']}); "
+          f"CPU kit {kit_cpu}s, harness {harness_cpu}s (x{report['cpu_speedup']})")
     print(json.dumps(report))
 
 

@@ -1,14 +1,14 @@
-"""Why low-resource languages lag: data share in public training sets and tokenizer fertility.
+"""Why low-resource languages lag, and what fair pay costs: the facts behind notebook 01.
 
-Two facts open the tutorial. The first is cited, not computed: how little
-Swahili there is in a large English-first pretraining corpus (GPT-3's own
-published per-language word counts). The second is computed live, offline:
-train a small SentencePiece tokenizer on an English-heavy mix and on a
-balanced mix of the kit's parallel prompts and count how many pieces each
-language needs for the same meaning ("fertility"; Rust et al. 2021,
-https://aclanthology.org/2021.acl-long.243/; Petrov et al. 2023,
-https://arxiv.org/abs/2305.15425). More pieces per word means a shorter
-effective context, higher API cost and a harder learning problem.
+The first fact is cited, not computed: how little Swahili there is in a large
+English-first pretraining corpus (GPT-3's own published per-language word
+counts). The second is computed live, offline: train a small SentencePiece
+tokenizer on an English-heavy mix and on a balanced mix of the kit's parallel
+prompts and count how many pieces each language needs for the same meaning
+("fertility"; Rust et al. 2021, https://aclanthology.org/2021.acl-long.243/;
+Petrov et al. 2023, https://arxiv.org/abs/2305.15425). More pieces per word
+means a shorter effective context, higher cost and a harder learning problem.
+Two pricing figures (reward per task, cost by overlap) draw on ``crowd.pricing``.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """

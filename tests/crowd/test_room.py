@@ -180,25 +180,26 @@ def _annotate(base: str, user: str, payload) -> list[str]:
 
 def test_three_people_answer_a_served_room_over_http(tmp_path, capsys):
     port = _free_port()
-    prompts = tmp_path / "prompts.jsonl"
-    write_jsonl(prompts, PROMPTS)
     workdir = tmp_path / "room"
-    config = write_room("answers", _answer_tasks(), workdir, answer_project(), port=port,
-                        overlap=3)
-    proc = room_server.serve(config, "127.0.0.1", port)
+    backend = RoomBackend(workdir, port=port)  # open() serves through potato_safe
+    stage = backend.create_project(answer_project())
+    backend.add_tasks(stage, _answer_tasks(), overlap=3)
+    people = ["amina", "baraka", "chausiku"]
     try:
-        base = room_server.wait_ready(proc, config, "127.0.0.1", port).rstrip("/")
-        people = ["amina", "baraka", "chausiku"]
+        backend.open(stage)
+        backend.open(stage)  # already running: no second server
         for user in people:
-            seen = _annotate(base, user, lambda u, i: {
+            seen = _annotate(f"http://127.0.0.1:{port}", user, lambda u, i: {
                 "answer:::text_box": f"Jibu la {u} kwa {i}: maelezo marefu ya kutosha."})
             assert sorted(seen) == [p.id for p in PROMPTS]
+        assert backend.progress(stage).done
     finally:
-        room_server.stop(proc)
+        backend.close(stage)
     out = tmp_path / "answers.jsonl"
     assert _cli(["room", "export", "--workdir", str(workdir), "--out", str(out)]) == 0
     assert "Exported 9 answers" in capsys.readouterr().out
     records = read_jsonl(out, Assignment)
+    assert records == backend.fetch(stage)
     assert len({r.worker_id for r in records}) == 3
     assert {(r.task_id, r.answer.split()[2]) for r in records} == {
         (p.id, u) for p in PROMPTS for u in people}

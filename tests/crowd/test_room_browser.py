@@ -90,12 +90,11 @@ def test_hostile_answer_is_shown_literally_and_runs_nothing(tmp_path):
 def test_control_unpatched_potato_runs_the_script(tmp_path):
     port = _free_port()
     config = _room(tmp_path, port)
-    log = open(config.parent / "plain_potato.log", "ab")
     env = dict(os.environ, PYTHONPATH=str(room_server.PACKAGE_ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "potato", "start", "config.yaml", "--host",
-                             "127.0.0.1", "-p", str(port)], cwd=config.parent, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    log.close()
+    with open(config.parent / room_server.LOG_FILE, "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "potato", "start", "config.yaml",
+                                 "--host", "127.0.0.1", "-p", str(port)], cwd=config.parent,
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         seen = _visit(room_server.wait_ready(proc, config, "127.0.0.1", port))
     finally:

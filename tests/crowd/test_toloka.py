@@ -8,12 +8,12 @@ import pytest
 
 warnings.filterwarnings("ignore", message="pkg_resources")
 sys.path.insert(0, str(Path(__file__).parent))
-from toloka_stub import TolokaStub  # noqa: E402
+from toloka_stub import TolokaStub
 
-from tutorial_lib.crowd.backend import BackendError  # noqa: E402
-from tutorial_lib.crowd.design import answer_project, validation_project  # noqa: E402
-from tutorial_lib.crowd.secrets import MissingSecret  # noqa: E402
-from tutorial_lib.crowd.toloka import TolokaBackend, TolokaError  # noqa: E402
+from tutorial_lib.crowd.backend import BackendError
+from tutorial_lib.crowd.design import answer_project, validation_project
+from tutorial_lib.crowd.secrets import MissingSecret
+from tutorial_lib.crowd.toloka import TolokaBackend, TolokaError
 
 WORKERS = ["tolokerA", "tolokerB", "tolokerC", "tolokerD", "tolokerE"]
 PROMPTS = [{"task_id": f"sw-{i}", "prompt": f"Eleza jambo la {i}.", "prompt_en": f"Explain {i}.",

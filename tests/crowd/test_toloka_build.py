@@ -5,10 +5,10 @@ import warnings
 import pytest
 
 warnings.filterwarnings("ignore", message="pkg_resources")
-from toloka.client import Pool, Project, Task, Training, structure, unstructure  # noqa: E402
+from toloka.client import Pool, Project, Task, Training, structure, unstructure
 
-from tutorial_lib.crowd import toloka_build as B  # noqa: E402
-from tutorial_lib.crowd.design import answer_project, validation_project  # noqa: E402
+from tutorial_lib.crowd import toloka_build as B
+from tutorial_lib.crowd.design import answer_project, validation_project
 
 SPECS = {"answers": answer_project(), "validation": validation_project(),
          "likert": validation_project(scale="likert5", ask_truthful=False)}

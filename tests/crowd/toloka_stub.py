@@ -61,7 +61,7 @@ class TolokaStub:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "TolokaStub":
+    def start(self) -> TolokaStub:
         self._thread.start()
         return self
 

@@ -23,6 +23,17 @@ def test_demo_trains_evaluates_and_reports(demo_run, train_rows, heldout_rows):
     assert [row["step"] for row in evals] == [2, 4]  # evaluated on held-out while training
     assert result.eval_loss == evals[-1]["eval_loss"]
     assert result.train_loss is not None and result.tokens_per_s > 0
+    # Real tokens counted by the trainer = those of the 4 batches the sampler served (16 of 24 rows).
+    from transformers import AutoTokenizer
+
+    from tutorial_lib.finetune.data import Seq2SeqLengthSampler, encode_pairs, load_pairs
+
+    enc = encode_pairs(AutoTokenizer.from_pretrained(result.base_model),
+                       load_pairs(train_rows, "train")[0], 256, 256)
+    src, tgt = enc.dataset["source_length"], enc.dataset["target_length"]
+    served = Seq2SeqLengthSampler(src, tgt, 4, seed=0).batches()[:4]
+    assert result.tokens_trained == sum(src[i] + tgt[i] for b in served for i in b)
+    assert result.tokens_trained < enc.real_tokens
     saved = json.loads((out / "train_result.json").read_text())
     assert saved["steps"] == 4 and saved["model_dir"] == result.model_dir
 

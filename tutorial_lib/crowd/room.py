@@ -21,8 +21,8 @@ from pathlib import Path
 from ..records import Assignment, append_jsonl
 from .backend import CrowdBackend, Progress, check_comment, check_tasks
 from .design import ProjectSpec
-from .room_config import RoomError, find_rooms, read_room, room_dir, write_room  # noqa: F401
-from .room_export import DECISIONS_FILE, export, load_decisions  # noqa: F401
+from .room_config import RoomError, find_rooms, read_room, room_dir, write_room
+from .room_export import DECISIONS_FILE, export, load_decisions
 from .room_server import require_potato, room_url, serve, stop, wait_ready  # noqa: F401
 from .secrets import workdir_salt
 
@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 class RoomBackend(CrowdBackend):
     """Rooms under one ``workdir``; the project id is the stage (``answers``, ``validation``).
 
-    ``autostart=True`` makes :meth:`open` start Potato (and :meth:`close` stop
-    it); otherwise the presenter serves with ``tutorial-lib room serve``.
+    :meth:`open` starts Potato on ``host:port`` and :meth:`close` stops it;
+    with ``autostart=False`` the presenter serves it with ``tutorial-lib room serve``.
 
     Taught in notebooks/02_collecting_answers.
     """
@@ -41,7 +41,7 @@ class RoomBackend(CrowdBackend):
     name = "room"
 
     def __init__(self, workdir: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
-                 training: bool = False, autostart: bool = False, salt: str | None = None):
+                 training: bool = False, autostart: bool = True, salt: str | None = None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.host, self.port, self.training, self.autostart = host, int(port), training, autostart
@@ -101,7 +101,10 @@ class RoomBackend(CrowdBackend):
 
     def open(self, project_id: str) -> None:
         """Start the latest round's server when ``autostart``; otherwise say how to."""
-        latest = room_dir(self.workdir, project_id, self._rounds(project_id)[-1]["round"])
+        rounds = self._rounds(project_id)
+        if not rounds:
+            raise RoomError(f"the {project_id} room has no items yet; call add_tasks first")
+        latest = room_dir(self.workdir, project_id, rounds[-1]["round"])
         config = latest / "config.yaml"
         if not self.autostart:
             log.info("serve the room with: tutorial-lib room serve (config %s)", config)

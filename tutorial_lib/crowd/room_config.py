@@ -130,7 +130,10 @@ def _training(spec: ProjectSpec, folder: Path) -> dict:
 
 
 def potato_config(spec: ProjectSpec, overlap: int, port: int, host: str) -> dict:
-    """The Potato settings for one room: items, questions, instructions, nickname login."""
+    """The Potato settings for one room: items, questions, instructions, nickname login.
+
+    Taught in notebooks/02_collecting_answers.
+    """
     if overlap < 1:
         raise RoomError(f"overlap must be >= 1, got {overlap}")
     return {

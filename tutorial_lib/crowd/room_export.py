@@ -126,7 +126,10 @@ def _room_records(folder: Path, salt: str, dropped: Counter) -> list[Assignment]
 
 
 def load_decisions(workdir: str | Path) -> dict[str, dict]:
-    """The latest accept/reject per assignment id (a room records them, nobody is paid)."""
+    """The latest accept/reject per assignment id (a room records them, nobody is paid).
+
+    Taught in notebooks/02_collecting_answers.
+    """
     path = Path(workdir) / DECISIONS_FILE
     if not path.exists():
         return {}

@@ -35,9 +35,21 @@ def require_potato() -> None:
         raise RoomError(f"the room crowd needs Potato (GPL, optional): {INSTALL_HINT}")
 
 
+def _lan_address() -> str:
+    """This machine's address on the local network (no packet is sent), else loopback."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+            return s.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
+
+
 def room_url(host: str, port: int) -> str:
-    """Where attendees point their browsers."""
-    shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
+    """Where attendees point their browsers (the LAN address when serving on all interfaces)."""
+    shown = _lan_address() if host in ("", "0.0.0.0") else host
     return f"http://{shown}:{port}/"
 
 
@@ -57,12 +69,9 @@ def serve(config: str | Path, host: str = "127.0.0.1", port: int = 8000) -> subp
         p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p)
     cmd = [sys.executable, "-m", "tutorial_lib.crowd.potato_safe", "start", config.name,
            "--host", host, "-p", str(int(port))]
-    logfile = open(config.parent / LOG_FILE, "ab")
-    try:
+    with open(config.parent / LOG_FILE, "ab") as logfile:  # the child keeps its own handle
         proc = subprocess.Popen(cmd, cwd=config.parent, env=env, stdout=logfile,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    finally:
-        logfile.close()  # the child holds its own handle
     log.info("room server starting (pid %d) at %s", proc.pid, room_url(host, port))
     return proc
 
@@ -77,7 +86,10 @@ def _log_tail(config: Path, n: int = 15) -> str:
 
 def wait_ready(proc: subprocess.Popen, config: str | Path, host: str, port: int,
                timeout_s: float = 60.0) -> str:
-    """Block until the room answers HTTP (returns its URL) or fail with Potato's log tail."""
+    """Block until the room answers HTTP (returns its URL) or fail with Potato's log tail.
+
+    Taught in notebooks/02_collecting_answers.
+    """
     url = room_url(host, port)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -96,7 +108,10 @@ def wait_ready(proc: subprocess.Popen, config: str | Path, host: str, port: int,
 
 
 def stop(proc: subprocess.Popen | None, timeout_s: float = 10.0) -> None:
-    """Terminate a room server started by :func:`serve` (kill if it does not stop)."""
+    """Terminate a room server started by :func:`serve` (kill if it does not stop).
+
+    Taught in notebooks/02_collecting_answers.
+    """
     if proc is None or proc.poll() is not None:
         return
     proc.terminate()

@@ -69,7 +69,7 @@ def _from_colab(name: str) -> str | None:
         from google.colab import userdata  # type: ignore[import-not-found]
 
         return userdata.get(name)
-    except Exception as err:  # SecretNotFoundError, NotebookAccessError, ...
+    except Exception as err:  # noqa: BLE001  (SecretNotFoundError, NotebookAccessError, ...)
         # Only the exception's type: its message is Colab's, and we keep ours predictable.
         log.info("Colab secret %s not available (%s)", name, type(err).__name__)
         return None

@@ -21,7 +21,7 @@ ROLE_OF = {"answers": "writer", "validation": "validator", "ranking": "validator
 # activity: how many tasks they take relative to others (fast workers grab more);
 # good: chance an answer is the good variant (mean, sd); bad_variant: what it is otherwise.
 WRITERS = {
-    "diligent": {"share": 0.50, "exam": 0.95, "speed": 1.0, "good": (0.93, 0.03),
+    "diligent": {"share": 0.46, "exam": 0.95, "speed": 1.0, "good": (0.93, 0.03),
                  "bad_variant": "weak", "activity": 1.0},
     "spammer": {"share": 0.12, "exam": 0.2, "speed": 0.07, "good": (0.0, 0.0),
                 "bad_variant": "junk", "activity": 1.5},
@@ -29,9 +29,9 @@ WRITERS = {
                 "bad_variant": "english", "activity": 1.2},
     "copier": {"share": 0.08, "exam": 0.45, "speed": 0.12, "good": (0.1, 0.05),
                "bad_variant": "copy", "activity": 1.5},
-    "offtopic": {"share": 0.08, "exam": 0.6, "speed": 0.45, "good": (0.15, 0.05),
+    "offtopic": {"share": 0.10, "exam": 0.6, "speed": 0.45, "good": (0.15, 0.05),
                  "bad_variant": "offtopic", "activity": 1.2},
-    "truncator": {"share": 0.10, "exam": 0.7, "speed": 0.35, "good": (0.2, 0.05),
+    "truncator": {"share": 0.12, "exam": 0.7, "speed": 0.35, "good": (0.2, 0.05),
                   "bad_variant": "truncated", "activity": 1.3},
 }
 # skill: chance to judge by the truth; otherwise the vote is "yes" with probability bias.
@@ -105,7 +105,7 @@ def build_pool(seed: int, n_workers: int, mix: dict, name: Callable[[str], str])
     pool = {}
     for i in range(n_workers):
         wp, vp = WRITERS[writers[i]], VALIDATORS[validators[i]]
-        base = rng.lognormvariate(0.0, 0.3)
+        base = rng.lognormvariate(0.0, 0.25)
         pool[name(f"sim{seed}-worker-{i:04d}")] = {
             "writer": {"profile": writers[i], "speed": wp["speed"], "good": _around(rng, wp["good"], hi=1.0),
                        "bad_variant": wp["bad_variant"], "activity": round(base * wp["activity"], 4)},

@@ -23,14 +23,26 @@ from collections import Counter
 from pathlib import Path
 
 from ..records import Assignment
-from .backend import BackendError, CrowdBackend, Progress, check_comment, check_tasks, pseudonymise
+from .backend import BackendError, CrowdBackend, Progress, check_comment, check_tasks
 from .design import ProjectSpec
 from .pricing import reward_per_assignment
 from .secrets import Secret, get_token, workdir_salt
 from .toloka_build import (  # noqa: F401  (re-exported: the public builders)
-    TASK_ID_FIELD, build_pool, build_project, build_skill, build_training,
-    build_training_tasks, has_choices, pool_private_name, skill_name, training_private_name,
+    TASK_ID_FIELD,
+    assignment_record,
+    build_pool,
+    build_project,
+    build_skill,
+    build_training,
+    build_training_tasks,
+    has_choices,
+    pool_private_name,
+    skill_name,
+    training_private_name,
     view_config,
+)
+from .toloka_build import (
+    status_name as _status,
 )
 
 log = logging.getLogger(__name__)
@@ -48,10 +60,6 @@ NAMESPACE = uuid.UUID("6f1e9a52-64c4-4d7e-9d3b-2f0c1a7b5e11")  # task-upload ope
 
 class TolokaError(BackendError):
     """A Toloka call failed or was refused; the message names the call, never the token."""
-
-
-def _status(value) -> str:
-    return str(getattr(value, "value", value))
 
 
 class TolokaBackend(CrowdBackend):
@@ -103,7 +111,7 @@ class TolokaBackend(CrowdBackend):
             return fn(*args, **kwargs)
         except ApiError as err:
             message = f"Toloka {what} failed ({err.status_code} {err.code}): {err.message}"
-        except Exception as err:  # network errors, timeouts, malformed replies
+        except Exception as err:  # noqa: BLE001  (network, timeouts, malformed replies)
             message = f"Toloka {what} failed: {type(err).__name__}: {err}"
         raise TolokaError(self._token.scrub(message)) from None
 
@@ -128,7 +136,10 @@ class TolokaBackend(CrowdBackend):
         return ProjectSpec.from_dict(self._project(project_id)["spec"])
 
     def _find(self, what: str, items, **match):
+        """The first live (not archived) object whose attributes equal ``match``."""
         for item in self._call(what, lambda: list(items())):
+            if _status(getattr(item, "status", "")) == "ARCHIVED":
+                continue
             if all(getattr(item, k) == v for k, v in match.items()):
                 return item
         return None
@@ -149,7 +160,7 @@ class TolokaBackend(CrowdBackend):
         training_id = self._training(spec, project.id)
         pool = self._find("pool search", lambda: c.get_pools(project_id=project.id),
                           private_name=pool_private_name(spec))
-        if pool is None or _status(pool.status) == "ARCHIVED":
+        if pool is None:
             reward = reward_per_assignment(spec.seconds_per_task, self.hourly_pay_usd)
             pool = self._call("create_pool", c.create_pool, build_pool(
                 spec, project.id, reward, training_id=training_id, skill_id=skill_id))
@@ -174,7 +185,7 @@ class TolokaBackend(CrowdBackend):
         c = self._client
         training = self._find("training search", lambda: c.get_trainings(project_id=project_id),
                               private_name=training_private_name(spec))
-        if training is None or _status(training.status) == "ARCHIVED":
+        if training is None:
             training = self._call("create_training", c.create_training,
                                   build_training(spec, project_id))
         self._upload(str(training.id), build_training_tasks(spec, str(training.id)))
@@ -270,24 +281,9 @@ class TolokaBackend(CrowdBackend):
                 seen[task_id] += 1
                 rnd = sum(1 for t in rounds.get(task_id, []) if n_before >= t)
                 aid = str(a.id) if len(a.tasks) == 1 else f"{a.id}#{i}"
-                out.append(self._record(spec, a, aid, task_id, solution.output_values, rnd))
+                out.append(assignment_record(spec, a, aid, task_id, solution.output_values,
+                                              rnd, self._salt))
         return out
-
-    def _record(self, spec: ProjectSpec, a, aid: str, task_id: str, values: dict,
-                rnd: int) -> Assignment:
-        main, *others = [q.name for q in spec.output_fields]
-        answer = label = None
-        if spec.kind == "answers":
-            answer = str(values.get(main, ""))
-        else:
-            label = int(values[main]) if values.get(main) is not None else None
-        extra = {k: int(values[k]) for k in others if values.get(k) is not None}
-        duration = (a.submitted - a.created).total_seconds() if a.submitted and a.created else 0.0
-        return Assignment(
-            assignment_id=aid, task_id=task_id, worker_id=pseudonymise(a.user_id, self._salt),
-            stage=spec.kind, backend="toloka", submitted_at=a.submitted.isoformat(),
-            duration_s=max(duration, 0.0), status=_status(a.status).lower(), answer=answer,
-            label=label, round=rnd, comment=a.public_comment or "", extra=extra)
 
     # -- decisions ------------------------------------------------------------
     def _current(self, assignment_id: str):

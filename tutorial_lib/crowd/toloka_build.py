@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from toloka.client import Pool, Project, Skill, Task, Training, filter as tfilter
-from toloka.client import actions, collectors, conditions
+from toloka.client import Pool, Project, Skill, Task, Training, actions, collectors, conditions
+from toloka.client import filter as tfilter
 from toloka.client.pool.mixer_config import MixerConfig
 from toloka.client.project import field_spec as fs
 from toloka.client.project import template_builder as tb
@@ -33,6 +33,8 @@ from toloka.client.project.task_spec import TaskSpec
 from toloka.client.project.view_spec import TemplateBuilderViewSpec
 from toloka.client.quality_control import QualityControl
 
+from ..records import Assignment
+from .backend import pseudonymise
 from .design import ProjectSpec, QuestionSpec
 from .instructions import instructions_html
 
@@ -116,7 +118,10 @@ def _question_view(spec: ProjectSpec, q: QuestionSpec, lang: str | None):
 
 
 def view_config(spec: ProjectSpec, lang: str | None = None) -> tb.TemplateBuilder:
-    """The task interface as a Template Builder config: fields to read, questions to answer."""
+    """The task interface as a Template Builder config: fields to read, questions to answer.
+
+    Taught in notebooks/02_collecting_answers.
+    """
     items = [_field_view(spec, f, lang) for f in spec.input_fields]
     items += [_question_view(spec, q, lang) for q in spec.output_fields]
     layout_cls = tb.TolokaPluginV1.TolokaPluginLayout
@@ -159,7 +164,7 @@ def build_skill(spec: ProjectSpec) -> Skill:
 def passing_score(spec: ProjectSpec) -> int:
     """Training pass mark in percent. Free text cannot be graded by exact match, so a
     free-text training teaches through feedback (the model answer) and passes everyone."""
-    return int(round(spec.exam_pass_score * 100)) if has_choices(spec) else 0
+    return round(spec.exam_pass_score * 100) if has_choices(spec) else 0
 
 
 def build_training(spec: ProjectSpec, project_id: str) -> Training:
@@ -179,7 +184,10 @@ def build_training(spec: ProjectSpec, project_id: str) -> Training:
 
 
 def build_training_tasks(spec: ProjectSpec, training_id: str) -> list[Task]:
-    """Training and exam items as Toloka training tasks with known solutions and hints."""
+    """Training and exam items as Toloka training tasks with known solutions and hints.
+
+    Taught in notebooks/02_collecting_answers.
+    """
     tasks = []
     groups = [("train", spec.training_items), ("exam", spec.exam_items)]
     names = {f.name for f in spec.input_fields}
@@ -242,7 +250,7 @@ def build_pool(spec: ProjectSpec, project_id: str, reward: float, overlap: int =
     clauses = [tfilter.FilterOr([tfilter.Languages.in_(language)])]
     if skill_id and has_choices(spec):  # unknown workers may start; low agreement may not
         clauses.append(tfilter.FilterOr([tfilter.Skill(skill_id) >= 50.0,
-                                         tfilter.Skill(skill_id) == None]))  # noqa: E711
+                                         tfilter.Skill(skill_id) == None]))
     who = tfilter.FilterAnd(clauses)
     pool = Pool(
         project_id=project_id, private_name=pool_private_name(spec),
@@ -262,3 +270,32 @@ def build_pool(spec: ProjectSpec, project_id: str, reward: float, overlap: int =
             training_pool_id=training_id, training_passing_skill_value=passing_score(spec))
     _add_quality_rules(pool, spec, skill_id)
     return pool
+
+
+# -- reading results back ------------------------------------------------------
+def status_name(value) -> str:
+    """A toloka-kit enum (or plain string) as its API name, e.g. ``"SUBMITTED"``."""
+    return str(getattr(value, "value", value))
+
+
+def assignment_record(spec: ProjectSpec, assignment, assignment_id: str, task_id: str,
+                      values: dict, round: int, salt: str) -> Assignment:
+    """One Toloka solution as the kit's record: first question -> answer or label, the
+    other questions -> ``extra``; the Toloker's id pseudonymised with ``salt``.
+
+    Taught in notebooks/02_collecting_answers.
+    """
+    main, *others = [q.name for q in spec.output_fields]
+    answer = label = None
+    if spec.kind == "answers":
+        answer = str(values.get(main, ""))
+    elif values.get(main) is not None:
+        label = int(values[main])
+    extra = {k: int(values[k]) for k in others if values.get(k) is not None}
+    a = assignment
+    duration = (a.submitted - a.created).total_seconds() if a.submitted and a.created else 0.0
+    return Assignment(
+        assignment_id=assignment_id, task_id=task_id, worker_id=pseudonymise(a.user_id, salt),
+        stage=spec.kind, backend="toloka", submitted_at=a.submitted.isoformat(),
+        duration_s=max(duration, 0.0), status=status_name(a.status).lower(), answer=answer,
+        label=label, round=round, comment=a.public_comment or "", extra=extra)

@@ -57,6 +57,7 @@ class TrainResult:
     lora: bool = False
     wall_s: float = 0.0
     tokens_per_s: float = 0.0
+    tokens_trained: int = 0
     adapter_dir: str | None = None
     resumed_from: str | None = None
 
@@ -234,6 +235,7 @@ def finetune(train, output_dir, model: str | None = None, cfg: FinetuneConfig | 
         n_truncated_targets=encoded.n_truncated_targets, precision=precision, lora=cfg.lora,
         wall_s=round(time.time() - started, 2),
         tokens_per_s=round(tokens / max(output.metrics.get("train_runtime", 0.0), 1e-9), 1),
+        tokens_trained=tokens,
         adapter_dir=str(adapter_dir) if adapter_dir else None, resumed_from=checkpoint,
     )
     if trainer.is_world_process_zero():

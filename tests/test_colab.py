@@ -35,7 +35,7 @@ def _run_setup_cell(monkeypatch, kit_exists: bool, on_colab: bool):
     else:
         monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     path_before = list(sys.path)
-    exec(colab.setup_cell_source(), {})
+    exec(colab.setup_cell_source(), {})  # noqa: S102  (the cell under test)
     sys.path[:] = path_before
     return calls
 

@@ -156,8 +156,8 @@ def test_html_table_escapes_and_truncates():
 
 def test_save_assignment_keeps_other_rows(tmp_path):
     sink = tmp_path / "s.jsonl"
-    base = dict(worker_id="w_1", stage="answers", backend="widget", submitted_at="t",
-                duration_s=1.0)
+    base = {"worker_id": "w_1", "stage": "answers", "backend": "widget", "submitted_at": "t",
+            "duration_s": 1.0}
     save_assignment(sink, Assignment(assignment_id="a", task_id="t1", answer="one", **base))
     save_assignment(sink, Assignment(assignment_id="b", task_id="t2", answer="two", **base))
     assert save_assignment(sink, Assignment(assignment_id="a", task_id="t1", answer="uno", **base))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import Iterable
+from collections.abc import Iterable
 
 from .viz import NotebookFigure
 

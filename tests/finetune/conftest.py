@@ -1,4 +1,5 @@
-"""Fixtures for the fine-tuning tests: small Swahili instruction pairs and one shared trained run."""
+"""Fine-tuning test fixtures: small Swahili instruction pairs and one shared trained run."""
+
 import pytest
 
 SW = [
@@ -11,8 +12,14 @@ SW = [
     "Tafadhali andika shairi fupi kuhusu bahari na jua.",
     "Wakulima hupanda mahindi wakati wa msimu wa mvua za masika.",
 ]
-FAST = dict(max_steps=4, save_steps=2, eval_steps=2, batch_size=4, tiny_vocab_size=300,
-            max_new_tokens=12)
+FAST = {
+    "max_steps": 4,
+    "save_steps": 2,
+    "eval_steps": 2,
+    "batch_size": 4,
+    "tiny_vocab_size": 300,
+    "max_new_tokens": 12,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -29,14 +36,18 @@ def _one_thread():
 @pytest.fixture(scope="session")
 def train_rows():
     # Answers of different lengths, so batches need padding and grouping has work to do.
-    return [{"prompt": SW[i % 8], "answer": " ".join(SW[(i + 1) % 8].split()[: 3 + i % 7])}
-            for i in range(24)]
+    return [
+        {"prompt": SW[i % 8], "answer": " ".join(SW[(i + 1) % 8].split()[: 3 + i % 7])}
+        for i in range(24)
+    ]
 
 
 @pytest.fixture(scope="session")
 def heldout_rows():
-    return [{"prompt": SW[i], "references": [SW[(i + 2) % 8], "ignored second reference"]}
-            for i in range(4)]
+    return [
+        {"prompt": SW[i], "references": [SW[(i + 2) % 8], "ignored second reference"]}
+        for i in range(4)
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +66,7 @@ def demo_run(tmp_path_factory, train_rows, heldout_rows):
 
     torch.set_num_threads(1)
     out = tmp_path_factory.mktemp("demo_run")
-    result = finetune(train_rows, out, "tiny", heldout=heldout_rows, callbacks=[Spy()],
-                      tiny_texts=SW * 10, **FAST)
+    result = finetune(
+        train_rows, out, "tiny", heldout=heldout_rows, callbacks=[Spy()], tiny_texts=SW * 10, **FAST
+    )
     return result, seen, out

@@ -1,4 +1,5 @@
-"""`tutorial-lib finetune` and `python -m tutorial_lib.finetune.train` on the single-process path."""
+"""`tutorial-lib finetune` and `python -m tutorial_lib.finetune.train`, single process."""
+
 import argparse
 import json
 import logging
@@ -24,8 +25,22 @@ def data_file(tmp_path, train_rows):
 
 def test_preset_demo_without_model_trains_tiny_stand_in(tmp_path, data_file, capsys):
     out = tmp_path / "out"
-    args = _parse(["--data", str(data_file), "--output-dir", str(out), "--preset", "demo",
-                   "--max-steps", "2", "--save-steps", "2", "--batch-size", "4"])
+    args = _parse(
+        [
+            "--data",
+            str(data_file),
+            "--output-dir",
+            str(out),
+            "--preset",
+            "demo",
+            "--max-steps",
+            "2",
+            "--save-steps",
+            "2",
+            "--batch-size",
+            "4",
+        ]
+    )
     assert args.func(args) == 0
     result = json.loads((out / "train_result.json").read_text())
     assert result["used_tiny_stand_in"] and result["steps"] == 2
@@ -35,19 +50,34 @@ def test_preset_demo_without_model_trains_tiny_stand_in(tmp_path, data_file, cap
 
 def test_module_entry_point_resumes_a_finished_run(tmp_path, data_file):
     out = tmp_path / "out"
-    argv = ["--data", str(data_file), "--output-dir", str(out), "--model", "tiny",
-            "--max-steps", "2", "--save-steps", "1", "--batch-size", "4"]
+    argv = [
+        "--data",
+        str(data_file),
+        "--output-dir",
+        str(out),
+        "--model",
+        "tiny",
+        "--max-steps",
+        "2",
+        "--save-steps",
+        "1",
+        "--batch-size",
+        "4",
+    ]
     assert main(argv) == 0
     assert main([*argv, "--resume"]) == 0
     result = json.loads((out / "train_result.json").read_text())
     assert result["steps"] == 2 and result["resumed_from"].endswith("checkpoint-2")
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--precision", "fp16"], "fp16 is refused"),
-    (["--model", "google/mt5-small"], "offline"),
-    (["--preset", "nosuch"], "preset 'nosuch' not found"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--precision", "fp16"], "fp16 is refused"),
+        (["--model", "google/mt5-small"], "offline"),
+        (["--preset", "nosuch"], "preset 'nosuch' not found"),
+    ],
+)
 def test_errors_exit_2_with_one_clear_line(tmp_path, data_file, caplog, extra, message):
     args = _parse(["--data", str(data_file), "--output-dir", str(tmp_path / "o"), *extra])
     with caplog.at_level(logging.ERROR):

@@ -1,25 +1,30 @@
-"""Reading splits from run directories and files, the instruction format, truncation counts, dynamic padding."""
+"""Reading splits, the instruction format, truncation counts, dynamic padding, batching."""
+
 import json
 
 import pandas as pd
 import pytest
 from transformers import AutoTokenizer
 
-from tutorial_lib.finetune.data import (
-    DataError, Seq2SeqCollator, Seq2SeqLengthSampler, encode_pairs, format_source, load_pairs,
-    padding_stats)
+from tutorial_lib.finetune.data import DataError, encode_pairs, format_source, load_pairs
 
 
 def _write_jsonl(path, rows):
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
 
 
 def test_run_directory_means_curated_splits(tmp_path):
-    _write_jsonl(tmp_path / "05_dataset" / "train.jsonl",
-                 [{"prompt": "Habari?", "answer": "Nzuri.", "prompt_id": "p1"}])
-    _write_jsonl(tmp_path / "05_dataset" / "heldout.jsonl",
-                 [{"prompt": "Jina lako?", "references": ["Amina.", "Juma."]}])
+    _write_jsonl(
+        tmp_path / "05_dataset" / "train.jsonl",
+        [{"prompt": "Habari?", "answer": "Nzuri.", "prompt_id": "p1"}],
+    )
+    _write_jsonl(
+        tmp_path / "05_dataset" / "heldout.jsonl",
+        [{"prompt": "Jina lako?", "references": ["Amina.", "Juma."]}],
+    )
     assert load_pairs(tmp_path, "train")[0] == [("Habari?", "Nzuri.")]
     assert load_pairs(tmp_path, "heldout")[0] == [("Jina lako?", "Amina.")]  # first reference
 
@@ -32,23 +37,35 @@ def test_parquet_and_in_memory_rows(tmp_path):
 
 
 def test_context_follows_the_prompt():
-    assert format_source({"prompt": "Fupisha:", "context": "Maandishi."}) == "Fupisha:\n\nMaandishi."
+    assert (
+        format_source({"prompt": "Fupisha:", "context": "Maandishi."}) == "Fupisha:\n\nMaandishi."
+    )
     assert format_source({"prompt": " Swali ", "context": ""}) == "Swali"
 
 
-@pytest.mark.parametrize("rows, message", [
-    ([{"prompt": "a", "answer": "b"}, {"instruction": "a", "answer": "b"}],
-     r"train rows\[1\]: train rows need columns 'prompt' and 'answer'; found columns \['answer', 'instruction'\]"),
-    ([{"prompt": "a", "answer": "  "}], r"rows\[0\]: answer is empty"),
-    ([], "the train split is empty"),
-])
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        (
+            [{"prompt": "a", "answer": "b"}, {"instruction": "a", "answer": "b"}],
+            (
+                r"train rows\[1\]: train rows need columns 'prompt' and 'answer'; "
+                r"found columns \['answer', 'instruction'\]"
+            ),
+        ),
+        ([{"prompt": "a", "answer": "  "}], r"rows\[0\]: answer is empty"),
+        ([], "the train split is empty"),
+    ],
+)
 def test_bad_rows_are_named(rows, message):
     with pytest.raises(DataError, match=message):
         load_pairs(rows, "train")
 
 
 def test_missing_split_in_run_dir_says_what_to_run(tmp_path):
-    with pytest.raises(FileNotFoundError, match="05_dataset/train.jsonl.*tutorial-lib run --stage dataset"):
+    with pytest.raises(
+        FileNotFoundError, match="05_dataset/train.jsonl.*tutorial-lib run --stage dataset"
+    ):
         load_pairs(tmp_path, "train")
 
 
@@ -73,54 +90,3 @@ def test_truncation_keeps_eos_and_is_counted(tiny_model_dir):
     assert all(x[-1] == tok.eos_token_id for x in labels)
     assert enc.dataset["target_length"] == [len(t) for t in labels]
     assert enc.real_tokens == sum(map(len, enc.dataset["input_ids"])) + sum(map(len, labels))
-
-
-def test_collator_pads_to_batch_longest_and_masks_label_padding(tiny_model_dir):
-    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
-    enc = encode_pairs(tok, [("Habari", "Nzuri"), ("Eleza jinsi ya kupika wali", "Wali hupikwa kwa maji")],
-                       64, 64)
-    batch = Seq2SeqCollator(tok)([enc.dataset[0], enc.dataset[1]])
-    assert not {"source_length", "target_length"} & set(batch)
-    src = [len(x) for x in enc.dataset["input_ids"]]
-    tgt = [len(x) for x in enc.dataset["labels"]]
-    assert batch["input_ids"].shape == (2, max(src)) and batch["labels"].shape == (2, max(tgt))
-    assert int((batch["labels"] == -100).sum()) == max(tgt) - min(tgt)
-    assert int(batch["attention_mask"].sum()) == sum(src)
-
-
-def test_padding_stats():
-    stats = padding_stats([2, 4], [1, 3], [[0, 1]])
-    assert stats["real_tokens"] == 10 and stats["padded_tokens"] == 2 * (4 + 3)
-
-
-def _batch_cost(batches, src, tgt):
-    return sum(len(b) * (max(src[i] for i in b) + max(tgt[i] for i in b)) for b in batches)
-
-
-def test_sampler_groups_both_sides_and_covers_every_row_once():
-    import random
-
-    rng = random.Random(3)
-    src = [rng.randint(2, 80) for _ in range(203)]
-    tgt = [rng.randint(2, 80) for _ in range(203)]  # independent of the source length
-    sampler = Seq2SeqLengthSampler(src, tgt, batch_size=8, seed=5)
-    batches = sampler.batches()
-    assert sorted(i for b in batches for i in b) == list(range(203))
-    assert [len(b) for b in batches[:-1]] == [8] * 25 and len(batches[-1]) == 3  # partial one last
-    flat = list(sampler)
-    assert [flat[k:k + 8] for k in range(0, 203, 8)] == batches  # DataLoader re-chunks the same
-    one_side = sorted(range(203), key=lambda i: src[i] + tgt[i])  # a sort on one length
-    by_sum = [one_side[k:k + 8] for k in range(0, 203, 8)]
-    assert _batch_cost(batches, src, tgt) < 0.9 * _batch_cost(by_sum, src, tgt)
-    first = max(src[i] for i in batches[0]) + max(tgt[i] for i in batches[0])
-    assert first == max(max(src[i] for i in b) + max(tgt[i] for i in b) for b in batches)
-
-
-def test_sampler_order_depends_only_on_seed_and_epoch():
-    src, tgt = list(range(1, 41)), list(range(40, 0, -1))
-    a, b = Seq2SeqLengthSampler(src, tgt, 4, seed=1), Seq2SeqLengthSampler(src, tgt, 4, seed=1)
-    assert list(a) == list(b)
-    b.set_epoch(1)
-    assert list(a) != list(b)
-    a.set_epoch(1)
-    assert list(a) == list(b)

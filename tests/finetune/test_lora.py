@@ -1,4 +1,5 @@
-"""LoRA: only adapters train, the adapter reloads, and merging gives a plain model with the update folded in."""
+"""LoRA: only adapters train, the adapter reloads, merging gives a plain model with the update."""
+
 from pathlib import Path
 
 import torch
@@ -19,9 +20,21 @@ def test_apply_lora_freezes_everything_but_q_v_adapters(tiny_model_dir):
 
 
 def test_lora_trains_saves_adapter_and_merges(tmp_path, train_rows, heldout_rows):
-    result = finetune(train_rows, tmp_path, "tiny", heldout=heldout_rows, lora=True, lora_r=4,
-                      lora_alpha=8, max_steps=4, save_steps=2, eval_steps=2, batch_size=4,
-                      learning_rate=1e-2, tiny_vocab_size=300)
+    result = finetune(
+        train_rows,
+        tmp_path,
+        "tiny",
+        heldout=heldout_rows,
+        lora=True,
+        lora_r=4,
+        lora_alpha=8,
+        max_steps=4,
+        save_steps=2,
+        eval_steps=2,
+        batch_size=4,
+        learning_rate=1e-2,
+        tiny_vocab_size=300,
+    )
     assert result.lora and result.steps == 4
     assert adapter_base(result.adapter_dir) == result.base_model
     merged = AutoModelForSeq2SeqLM.from_pretrained(result.model_dir)  # plain model, no peft

@@ -1,11 +1,16 @@
-"""Precision is chosen from the GPU's compute capability (mocked here); fp16 for mT5 and NaN losses stop."""
+"""Precision from the GPU's compute capability (mocked); fp16 for mT5 and NaN losses stop."""
+
 import math
 
 import pytest
 import torch
 
 from tutorial_lib.finetune import precision as prec
-from tutorial_lib.finetune.precision import NonFiniteLossError, StopOnNonFiniteLoss, choose_precision
+from tutorial_lib.finetune.precision import (
+    NonFiniteLossError,
+    StopOnNonFiniteLoss,
+    choose_precision,
+)
 
 
 @pytest.fixture
@@ -21,18 +26,32 @@ def gpu(monkeypatch):
     return set_capability
 
 
-@pytest.mark.parametrize("capability, expected", [
-    (None, "fp32"), ((7, 5), "fp32"), ((7, 0), "fp32"), ((8, 0), "bf16"), ((8, 9), "bf16"), ((9, 0), "bf16"),
-])
+@pytest.mark.parametrize(
+    "capability, expected",
+    [
+        (None, "fp32"),
+        ((7, 5), "fp32"),
+        ((7, 0), "fp32"),
+        ((8, 0), "bf16"),
+        ((8, 9), "bf16"),
+        ((9, 0), "bf16"),
+    ],
+)
 def test_auto_uses_bf16_only_from_capability_8(gpu, capability, expected):
     gpu(capability)
     assert choose_precision("auto", "google/mt5-small") == expected
 
 
-@pytest.mark.parametrize("name, model_type", [
-    ("google/mt5-small", None), ("bigscience/mt0-base", None), ("CohereForAI/aya-101", None),
-    ("/some/local/folder", "mt5"), ("t5-small", "t5"),
-])
+@pytest.mark.parametrize(
+    "name, model_type",
+    [
+        ("google/mt5-small", None),
+        ("bigscience/mt0-base", None),
+        ("CohereForAI/aya-101", None),
+        ("/some/local/folder", "mt5"),
+        ("t5-small", "t5"),
+    ],
+)
 def test_fp16_refused_for_t5_family_even_on_a_gpu(gpu, name, model_type):
     gpu((8, 0))
     with pytest.raises(ValueError, match="fp16 is refused.*NaN or zero loss"):
@@ -83,6 +102,8 @@ def test_nan_during_training_stops_before_any_checkpoint(tmp_path, tiny_model_di
     AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(broken)
     out = tmp_path / "out"
     with pytest.raises(NonFiniteLossError, match="loss became nan at step 1"):
-        finetune(train_rows, out, str(broken), max_steps=4, save_steps=1, eval_steps=1, batch_size=4)
+        finetune(
+            train_rows, out, str(broken), max_steps=4, save_steps=1, eval_steps=1, batch_size=4
+        )
     assert not list(out.glob("checkpoint-*")) and not (out / "model").exists()
     assert prec.is_t5_family(str(broken), "mt5")

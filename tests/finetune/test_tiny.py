@@ -1,4 +1,5 @@
-"""The tiny stand-in reloads through the Auto classes with its own lm_head, like real mT5 checkpoints."""
+"""The tiny stand-in reloads through the Auto classes with its own lm_head, like real mT5."""
+
 import torch
 from safetensors.torch import load_file
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer

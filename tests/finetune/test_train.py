@@ -1,4 +1,5 @@
-"""finetune(): the demo trains and reloads offline, resumes to the same step count, refuses bad input."""
+"""finetune(): the demo trains and reloads offline, resumes to the same step, refuses bad input."""
+
 import json
 import logging
 from pathlib import Path
@@ -9,10 +10,10 @@ from safetensors.torch import load_file
 from transformers import AutoModelForSeq2SeqLM, TrainerCallback
 
 from tutorial_lib.finetune.data import DataError
-from tutorial_lib.finetune.models import ModelLoadError
+from tutorial_lib.finetune.loading import ModelLoadError
 from tutorial_lib.finetune.train import finetune
 
-FAST = dict(max_steps=4, save_steps=2, eval_steps=2, batch_size=4, tiny_vocab_size=300)
+FAST = {"max_steps": 4, "save_steps": 2, "eval_steps": 2, "batch_size": 4, "tiny_vocab_size": 300}
 
 
 def test_demo_trains_evaluates_and_reports(demo_run, train_rows, heldout_rows):
@@ -23,13 +24,18 @@ def test_demo_trains_evaluates_and_reports(demo_run, train_rows, heldout_rows):
     assert [row["step"] for row in evals] == [2, 4]  # evaluated on held-out while training
     assert result.eval_loss == evals[-1]["eval_loss"]
     assert result.train_loss is not None and result.tokens_per_s > 0
-    # Real tokens counted by the trainer = those of the 4 batches the sampler served (16 of 24 rows).
+    # Real tokens counted = those of the 4 batches the sampler served (16 of 24 rows).
     from transformers import AutoTokenizer
 
-    from tutorial_lib.finetune.data import Seq2SeqLengthSampler, encode_pairs, load_pairs
+    from tutorial_lib.finetune.batching import Seq2SeqLengthSampler
+    from tutorial_lib.finetune.data import encode_pairs, load_pairs
 
-    enc = encode_pairs(AutoTokenizer.from_pretrained(result.base_model),
-                       load_pairs(train_rows, "train")[0], 256, 256)
+    enc = encode_pairs(
+        AutoTokenizer.from_pretrained(result.base_model),
+        load_pairs(train_rows, "train")[0],
+        256,
+        256,
+    )
     src, tgt = enc.dataset["source_length"], enc.dataset["target_length"]
     served = Seq2SeqLengthSampler(src, tgt, 4, seed=0).batches()[:4]
     assert result.tokens_trained == sum(src[i] + tgt[i] for b in served for i in b)
@@ -59,7 +65,11 @@ def test_default_optimizer_is_adafactor_with_fixed_lr(demo_run):
     assert isinstance(opt, Adafactor)
     d = opt.defaults
     assert (d["scale_parameter"], d["relative_step"], d["warmup_init"], d["lr"]) == (
-        False, False, False, 1e-3)
+        False,
+        False,
+        False,
+        1e-3,
+    )
 
 
 class _Crash(Exception):
@@ -99,16 +109,19 @@ def test_resume_continues_interrupted_run_to_same_step_count(tmp_path, train_row
 
 
 def test_resume_without_checkpoint_starts_fresh(tmp_path, train_rows, caplog):
-    with caplog.at_level(logging.INFO, logger="tutorial_lib.finetune.train"):
+    with caplog.at_level(logging.INFO, logger="tutorial_lib.finetune"):
         result = finetune(train_rows, tmp_path, "tiny", resume=True, **dict(FAST, max_steps=2))
     assert result.steps == 2 and result.resumed_from is None
     assert "no checkpoint yet" in caplog.text
 
 
 def test_long_answers_are_truncated_and_counted(tmp_path, train_rows):
-    long = [{"prompt": r["prompt"], "answer": r["answer"] + " " + "maji " * 40} for r in train_rows[:3]]
-    result = finetune(train_rows[3:] + long, tmp_path, "tiny", max_target_length=24,
-                      **dict(FAST, max_steps=1))
+    long = [
+        {"prompt": r["prompt"], "answer": r["answer"] + " " + "maji " * 40} for r in train_rows[:3]
+    ]
+    result = finetune(
+        train_rows[3:] + long, tmp_path, "tiny", max_target_length=24, **dict(FAST, max_steps=1)
+    )
     assert result.n_truncated_targets == 3 and result.n_train == len(train_rows)
 
 
@@ -145,20 +158,27 @@ def test_training_batches_are_length_grouped_and_dynamically_padded(tmp_path, ti
     from transformers import AutoTokenizer
 
     from tutorial_lib.config import FinetuneConfig
-    from tutorial_lib.finetune.data import Seq2SeqCollator, encode_pairs
-    from tutorial_lib.finetune.train import EXTRA_DEFAULTS, trainer_class, training_arguments
+    from tutorial_lib.finetune.batching import Seq2SeqCollator
+    from tutorial_lib.finetune.data import encode_pairs
+    from tutorial_lib.finetune.train import EXTRA_DEFAULTS
+    from tutorial_lib.finetune.trainer import trainer_class, training_arguments
 
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     rng = random.Random(0)
-    words = "mvua ilinyesha sana kwa hiyo barabara zilijaa maji".split()
+    words = ["mvua", "ilinyesha", "sana", "kwa", "hiyo", "barabara", "zilijaa", "maji"]
     text = lambda n: " ".join(rng.choice(words) for _ in range(n))
     pairs = [(text(rng.randint(1, 60)), text(rng.randint(1, 60))) for _ in range(48)]
     enc = encode_pairs(tok, pairs, 512, 512)
     cfg = FinetuneConfig(batch_size=4, max_steps=12)
     args = training_arguments(cfg, EXTRA_DEFAULTS, tmp_path, "fp32", has_eval=False)
     model = AutoModelForSeq2SeqLM.from_pretrained(tiny_model_dir)
-    trainer = trainer_class()(model=model, args=args, train_dataset=enc.dataset,
-                              data_collator=Seq2SeqCollator(tok), processing_class=tok)
+    trainer = trainer_class()(
+        model=model,
+        args=args,
+        train_dataset=enc.dataset,
+        data_collator=Seq2SeqCollator(tok),
+        processing_class=tok,
+    )
     padded = real = 0
     for batch in trainer.get_train_dataloader():
         padded += batch["input_ids"].numel() + batch["labels"].numel()
@@ -168,6 +188,88 @@ def test_training_batches_are_length_grouped_and_dynamically_padded(tmp_path, ti
     rng.shuffle(order)
     lens_s = [len(x) for x in enc.dataset["input_ids"]]
     lens_t = [len(x) for x in enc.dataset["labels"]]
-    shuffled = sum(4 * (max(lens_s[i] for i in order[k:k + 4]) + max(lens_t[i] for i in order[k:k + 4]))
-                   for k in range(0, 48, 4))
+    shuffled = sum(
+        4 * (max(lens_s[i] for i in order[k : k + 4]) + max(lens_t[i] for i in order[k : k + 4]))
+        for k in range(0, 48, 4)
+    )
     assert padded / real < 0.85 * shuffled / real
+
+
+def test_run_directory_with_ci_preset_uses_curated_splits(tmp_path, train_rows, heldout_rows):
+    from tutorial_lib.config import load_config
+
+    ds = tmp_path / "05_dataset"
+    ds.mkdir()
+    extra = {"prompt_id": "p", "category": "open_qa", "lang": "sw", "score": 0.9}
+    (ds / "train.jsonl").write_text("".join(json.dumps({**r, **extra}) + "\n" for r in train_rows))
+    (ds / "heldout.jsonl").write_text(
+        "".join(json.dumps({**r, **extra}) + "\n" for r in heldout_rows)
+    )
+    ft = load_config("ci").finetune
+    result = finetune(
+        tmp_path,
+        tmp_path / "06_finetune",
+        model=ft.model,
+        cfg=ft,
+        heldout=tmp_path,
+        tiny_texts=[r["prompt"] for r in train_rows] * 5,
+        tiny_vocab_size=300,
+    )
+    assert result.steps == ft.max_steps == 12
+    assert (result.n_train, result.n_heldout) == (len(train_rows), len(heldout_rows))
+    assert [r["step"] for r in result.log_history if "eval_loss" in r] == [6, 12]
+    assert sorted(p.name for p in (tmp_path / "06_finetune").glob("checkpoint-*")) == [
+        "checkpoint-12",
+        "checkpoint-6",
+    ]
+
+
+def test_gradient_accumulation_keeps_the_loss_scale(tmp_path, train_rows):
+    """Same 4 rows per step either way; without the fix the accumulated loss is logged ~2x."""
+    kw = dict(FAST, max_steps=1, logging_steps=1)
+    one = finetune(
+        train_rows,
+        tmp_path / "a",
+        "tiny",
+        batch_size=4,
+        **{k: v for k, v in kw.items() if k != "batch_size"},
+    )
+    two = finetune(
+        train_rows,
+        tmp_path / "b",
+        "tiny",
+        batch_size=2,
+        gradient_accumulation_steps=2,
+        **{k: v for k, v in kw.items() if k != "batch_size"},
+    )
+    loss = lambda r: next(row["loss"] for row in r.log_history if "loss" in row)
+    assert loss(two) == pytest.approx(loss(one), rel=0.15)
+
+
+def test_fresh_start_moves_old_checkpoints_aside(tmp_path, train_rows):
+    kw = dict(FAST, max_steps=2)
+    finetune(train_rows, tmp_path, "tiny", **kw)
+    old = (tmp_path / "checkpoint-2" / "model.safetensors").read_bytes()
+    result = finetune(train_rows, tmp_path, "tiny", seed=1, **kw)  # resume=False: start again
+    assert result.resumed_from is None and result.steps == 2
+    aside = list(tmp_path.glob("previous-*/checkpoint-2"))
+    assert len(aside) == 1 and (aside[0] / "model.safetensors").read_bytes() == old
+
+
+def test_adamw_option(tmp_path, train_rows):
+    seen = {}
+
+    class Spy(TrainerCallback):
+        def on_train_begin(self, args, state, control, optimizer=None, **kwargs):
+            seen["opt"] = getattr(optimizer, "optimizer", optimizer)
+
+    finetune(
+        train_rows,
+        tmp_path,
+        "tiny",
+        optimizer="adamw",
+        learning_rate=3e-4,
+        callbacks=[Spy()],
+        **dict(FAST, max_steps=1),
+    )
+    assert type(seen["opt"]).__name__ == "AdamW" and seen["opt"].defaults["lr"] == 3e-4

@@ -12,11 +12,11 @@ import json
 import re
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 import nbformat
 import pytest
+import tomllib
 from packaging.requirements import InvalidRequirement, Requirement
 
 from tutorial_lib import colab

@@ -8,8 +8,11 @@ where it stopped; nothing is lost and nothing is counted twice.
 
 Requests for more work (re-collection of rejected answers, extra votes for
 uncertain ones) go through a small ledger next to the sink
-(``.<sink name>.ledger.jsonl``) recording the project and, per task, the
-number of assignments asked for, so a re-run does not ask (and pay) twice.
+(``.<sink name>.ledger.jsonl``) recording the project and, per task, how many
+assignments the sink held when more were asked for. A request repeated while
+the sink still holds that many (a crash before the new work was appended) is
+collected, not asked (and paid) twice; once the new work is in, asking again
+is a genuine new request.
 
 Taught in notebooks/02_collecting_answers.
 """
@@ -242,23 +245,24 @@ def _request_more(backend: CrowdBackend, stage: str, task_ids: list[str], extra:
                   timeout_s: float | None, poll_s: float, budget_usd: float | None,
                   pricing: Pricing | None) -> list[Assignment]:
     project_id = _project_for(backend, sink, stage, spec)
-    _append_new(backend, project_id, sink, stage, None)  # sync first: count what is there
     have = Counter(a.task_id for a in read_sink(sink, stage))
-    asked: dict[str, int] = {}
+    asked_at: dict[str, int] = {}  # task -> assignments in the sink when more were last asked for
     for row in _ledger(sink):
         if row.get("event") == "raise" and row.get("project_id") == project_id:
-            asked.update(row["targets"])
+            asked_at.update(row["base"])
     ids = list(dict.fromkeys(task_ids))
-    pending = [t for t in ids if asked.get(t, 0) > have[t]]
-    if pending:
-        log.info("%s: %d task(s) already have more assignments on the way; not asking twice",
-                 stage, len(pending))
-    todo = [t for t in ids if t not in pending]
+    # Same sink count as at the last request: that request is still being answered (or its
+    # answers were never appended), so asking again would pay twice. Fetch instead.
+    repeat = [t for t in ids if asked_at.get(t) == have[t]]
+    if repeat:
+        log.info("%s: more assignments for %d task(s) were already requested; collecting those "
+                 "instead of asking twice", stage, len(repeat))
+    todo = [t for t in ids if t not in set(repeat)]
     if todo:
         _price(len(todo), extra, spec or _spec_stub(stage), pricing, budget_usd)
         backend.raise_overlap(project_id, todo, extra)
-        _note(sink, {"event": "raise", "project_id": project_id, "round": round,
-                     "targets": {t: have[t] + extra for t in todo}})
+        _note(sink, {"event": "raise", "project_id": project_id, "round": round, "extra": extra,
+                     "base": {t: have[t] for t in todo}})
     backend.open(project_id)
     _wait(backend, project_id, timeout_s, poll_s, f"{backend.name} {stage} (more)")
     return _append_new(backend, project_id, sink, stage, round)

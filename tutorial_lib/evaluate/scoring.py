@@ -27,6 +27,7 @@ import time
 from tqdm.auto import tqdm
 
 from .loaders import load_task_docs
+from .loglik import group_documents, score_group, shared_inputs
 from .tasks import Request, build_requests, get_task
 
 logger = logging.getLogger(__name__)
@@ -113,116 +114,15 @@ def encode_request(tokenizer, req: Request, limit: int) -> tuple[list[int], list
     return ctx[-limit:], [e[-limit:] for e in enc]
 
 
-def _batches(order: list[int], n_rows: list[int], batch_size: int):
-    """Consecutive groups of documents holding at most ``batch_size`` choice rows (at least one doc)."""
-    group, rows = [], 0
-    for i in order:
-        if group and rows + n_rows[i] > batch_size:
-            yield group
-            group, rows = [], 0
-        group.append(i)
-        rows += n_rows[i]
-    if group:
-        yield group
-
-
-def _pad(seqs: list[list[int]], value: int = 0):
-    import torch
-
-    width = max(len(s) for s in seqs)
-    out = torch.full((len(seqs), width), value, dtype=torch.long)
-    for i, s in enumerate(seqs):
-        out[i, : len(s)] = torch.tensor(s, dtype=torch.long)
-    return out
-
-
-def _shared_inputs(conts: list[list[int]]) -> int:
-    """How many decoder inputs all choices share: the start token plus their common prefix."""
-    common = 0
-    for column in zip(*conts):
-        if any(tok != column[0] for tok in column):
-            break
-        common += 1
-    return min(common + 1, min(len(c) for c in conts))
-
-
-def _cache_kwargs(model, cache) -> dict:
-    """The cache argument under the name this transformers version uses."""
-    import inspect
-
-    names = inspect.signature(model.forward).parameters
-    return {"cache": cache} if "cache" in names else {"past_key_values": cache}
-
-
-def _token_logprobs(logits, targets):
-    """log p(target) per position, float32 (gather minus logsumexp = log_softmax, gathered)."""
-    logits = logits.float()
-    return logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - logits.logsumexp(-1)
-
-
-def _score_group(model, contexts, conts_per_doc, device, share_prefix=True):
-    """Log-likelihood of every continuation of a group of documents.
-
-    One encoder pass per context. With ``share_prefix`` the decoder first runs
-    once per document over the inputs all its choices share (the start token and
-    their common token prefix, e.g. XNLI's premise), then each choice continues
-    from that cache (self- and cross-attention keys/values computed once).
-    """
-    import torch
-    from transformers.modeling_outputs import BaseModelOutput
-
-    enc_ids = _pad(contexts).to(device)
-    enc_mask = _pad([[1] * len(c) for c in contexts]).to(device)
-    owner = torch.tensor([d for d, conts in enumerate(conts_per_doc) for _ in conts], device=device)
-    flat = [c for conts in conts_per_doc for c in conts]
-    start = model.config.decoder_start_token_id
-    start = model.config.pad_token_id if start is None else start
-    dec_in = [[start] + c[:-1] for c in flat]
-    hidden = model.get_encoder()(input_ids=enc_ids, attention_mask=enc_mask).last_hidden_state
-    # Documents in a group are sorted by shared length, so the minimum wastes little.
-    shared = min(_shared_inputs(conts) for conts in conts_per_doc) if share_prefix else 0
-    scores = torch.zeros(len(flat), dtype=torch.float32, device=device)
-    cache_kw = {}
-    if shared:
-        # Every choice of a document has the same first ``shared`` inputs: take the first one's.
-        firsts = [sum(len(c) for c in conts_per_doc[:b]) for b in range(len(conts_per_doc))]
-        prefix = torch.tensor([dec_in[i][:shared] for i in firsts], device=device)
-        out = model(encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
-                    attention_mask=enc_mask, decoder_input_ids=prefix, use_cache=True)
-        # Normalise once per document, then pick each choice's own target tokens.
-        logits = out.logits.float()
-        lse = logits.logsumexp(-1).index_select(0, owner)
-        targets = torch.tensor([c[:shared] for c in flat], device=device)
-        positions = torch.arange(shared, device=device)
-        picked = logits[owner[:, None], positions[None, :], targets]
-        scores += (picked - lse).sum(-1)
-        cache = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
-        cache.reorder_cache(owner)
-        cache_kw = _cache_kwargs(model, cache)
-    rest = [c[shared:] for c in flat]
-    if any(rest):
-        labels = _pad([r or [0] for r in rest]).to(device)
-        mask = _pad([[1] * len(r) for r in rest]).to(device, torch.float32)
-        inputs = _pad([d[shared:] or [0] for d in dec_in]).to(device)
-        out = model(encoder_outputs=BaseModelOutput(last_hidden_state=hidden.index_select(0, owner)),
-                    attention_mask=enc_mask.index_select(0, owner), decoder_input_ids=inputs,
-                    use_cache=bool(cache_kw), **cache_kw)
-        scores += (_token_logprobs(out.logits, labels) * mask).sum(-1)
-    values = scores.tolist()
-    grouped, k = [], 0
-    for conts in conts_per_doc:
-        grouped.append(values[k: k + len(conts)])
-        k += len(conts)
-    return grouped
-
-
 def score_requests(model, tokenizer, requests: list[Request], batch_size: int = 16,
                    device=None, progress: bool = True, share_prefix: bool = True
                    ) -> list[list[float]]:
     """One log-likelihood per choice per request, in request order.
 
-    ``batch_size`` counts (context, choice) rows per decoder pass, like the
-    harness's batch size.
+    ``batch_size`` is the harness's: (context, choice) rows of full length per
+    pass. Where choices share decoder inputs the passes are shorter, and a
+    group takes more documents within the same number of decoder positions.
+    ``share_prefix=False`` turns the shared decoder pass off (same numbers).
 
     Taught in notebooks/05_hands_on_mt5.
     """
@@ -232,19 +132,16 @@ def score_requests(model, tokenizer, requests: list[Request], batch_size: int = 
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     device = next(model.parameters()).device if device is None else pick_device(device)
     limit = max_length(model, tokenizer)
-    encoded = [encode_request(tokenizer, r, limit) for r in requests]
-    n_rows = [len(conts) for _, conts in encoded]
-    # Longest first (like the harness): padding stays small and memory errors show at once.
-    order = sorted(range(len(encoded)), key=lambda i: (-len(encoded[i][0]),
-                                                        -_shared_inputs(encoded[i][1]),
-                                                        -max(map(len, encoded[i][1]))))
-    results: list[list[float] | None] = [None] * len(encoded)
-    bar = tqdm(total=len(encoded), desc="scoring", disable=not progress, leave=False)
+    docs = [encode_request(tokenizer, r, limit) for r in requests]
+    # Longest first (like the harness): little padding, and memory errors show at once.
+    order = sorted(range(len(docs)), key=lambda i: (-len(docs[i][0]), -shared_inputs(docs[i][1]),
+                                                    -max(map(len, docs[i][1]))))
+    results: list[list[float] | None] = [None] * len(docs)
+    bar = tqdm(total=len(docs), desc="scoring", disable=not progress, leave=False)
     with torch.inference_mode():
-        for group in _batches(order, n_rows, batch_size):
-            scores = _score_group(model, [encoded[i][0] for i in group],
-                                  [encoded[i][1] for i in group], device, share_prefix)
-            for i, s in zip(group, scores):
+        for group in group_documents(order, docs, batch_size, share_prefix):
+            for i, s in zip(group, score_group(model, [docs[i] for i in group], device,
+                                               share_prefix)):
                 results[i] = s
             bar.update(len(group))
     bar.close()

@@ -5,21 +5,33 @@ command line stay fast; torch and transformers load on first use.
 
 Taught in notebooks/04_instruction_finetuning.
 """
+
 from __future__ import annotations
 
 import importlib
 
 _EXPORTS = {
-    "finetune": "train", "TrainResult": "train", "training_arguments": "train",
-    "select_model": "models", "load_seq2seq": "models", "ModelLoadError": "models",
-    "estimate_memory_gb": "models", "estimate_epoch_hours": "models",
-    "choose_precision": "precision", "NonFiniteLossError": "precision",
+    "finetune": "train",
+    "TrainResult": "train",
+    "training_arguments": "trainer",
+    "trainer_class": "trainer",
+    "select_model": "models",
+    "load_seq2seq": "loading",
+    "ModelLoadError": "loading",
+    "estimate_memory_gb": "models",
+    "estimate_epoch_hours": "models",
+    "choose_precision": "precision",
+    "NonFiniteLossError": "precision",
     "StopOnNonFiniteLoss": "precision",
-    "apply_lora": "lora", "load_lora": "lora", "merge_lora": "lora",
-    "format_source": "data", "DataError": "data",
-    "build_tiny_mt5": "tiny", "is_tiny": "tiny",
+    "apply_lora": "lora",
+    "load_lora": "lora",
+    "merge_lora": "lora",
+    "format_source": "data",
+    "DataError": "data",
+    "build_tiny_mt5": "tiny",
+    "is_tiny": "tiny",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = list(_EXPORTS)
 
 
 def __getattr__(name: str):

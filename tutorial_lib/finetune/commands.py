@@ -6,42 +6,73 @@ tiny local stand-in); flags override single values. The same arguments work for
 
 Taught in notebooks/04_instruction_finetuning.
 """
+
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 
 logger = logging.getLogger(__name__)
 
 # flag destination -> FinetuneConfig field (or finetune() extra setting)
-OVERRIDES = ("max_steps", "save_steps", "eval_steps", "batch_size", "learning_rate", "optimizer",
-             "precision", "max_source_length", "max_target_length", "max_new_tokens",
-             "lora_r", "lora_alpha", "seed")
+OVERRIDES = (
+    "max_steps",
+    "save_steps",
+    "eval_steps",
+    "batch_size",
+    "learning_rate",
+    "optimizer",
+    "precision",
+    "max_source_length",
+    "max_target_length",
+    "max_new_tokens",
+    "lora_r",
+    "lora_alpha",
+    "seed",
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The finetune flags (shared by the sub-command and ``python -m ...finetune.train``)."""
-    p.add_argument("--data", required=True,
-                   help="run directory (its curated 05_dataset/train.jsonl) or a .jsonl/.parquet/.json file")
+    p.add_argument(
+        "--data",
+        required=True,
+        help="run directory (its curated 05_dataset/train.jsonl) or a .jsonl/.parquet/.json file",
+    )
     p.add_argument("--heldout", help="held-out file (default: the run directory's heldout split)")
     p.add_argument("--model", help="Hub id, local folder, or 'tiny' (default: the preset's model)")
     p.add_argument("--output-dir", help="checkpoints and final model (e.g. on Google Drive)")
-    p.add_argument("--preset", help="load finetune settings from a preset (demo, ci, colab-t4, full)")
+    p.add_argument(
+        "--preset", help="load finetune settings from a preset (demo, ci, colab-t4, full)"
+    )
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("--lora", action="store_true", default=None, help="train LoRA adapters (peft)")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"))
     p.add_argument("--optimizer", choices=("adafactor", "adamw"))
-    for name, kind in (("max_steps", int), ("save_steps", int), ("eval_steps", int),
-                       ("batch_size", int), ("learning_rate", float), ("max_source_length", int),
-                       ("max_target_length", int), ("max_new_tokens", int), ("lora_r", int),
-                       ("lora_alpha", int), ("seed", int)):
+    for name, kind in (
+        ("max_steps", int),
+        ("save_steps", int),
+        ("eval_steps", int),
+        ("batch_size", int),
+        ("learning_rate", float),
+        ("max_source_length", int),
+        ("max_target_length", int),
+        ("max_new_tokens", int),
+        ("lora_r", int),
+        ("lora_alpha", int),
+        ("seed", int),
+    ):
         p.add_argument("--" + name.replace("_", "-"), type=kind, dest=name)
 
 
 def register(subparsers) -> None:
     """Add ``finetune`` to the ``tutorial-lib`` command line."""
-    p = subparsers.add_parser("finetune", help="instruction fine-tune mT5 on a curated dataset",
-                              description=__doc__.split("\n\n")[0])
+    p = subparsers.add_parser(
+        "finetune",
+        help="instruction fine-tune mT5 on a curated dataset",
+        description=__doc__.split("\n\n")[0],
+    )
     add_arguments(p)
     p.set_defaults(func=run)
 
@@ -66,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     """Run fine-tuning from parsed arguments; 0 on success, 2 on a clear, reported error."""
     from ..config import ConfigError
     from .data import DataError
-    from .models import ModelLoadError
+    from .loading import ModelLoadError
     from .precision import NonFiniteLossError
     from .train import finetune
 
@@ -75,21 +106,38 @@ def run(args: argparse.Namespace) -> int:
         output_dir = args.output_dir or cfg.output_dir
         if not output_dir:
             raise ValueError("--output-dir is required (or set finetune.output_dir in the preset)")
-        result = finetune(args.data, output_dir, args.model, cfg, heldout=args.heldout,
-                          resume=args.resume, **overrides)
-    except (ConfigError, DataError, ModelLoadError, NonFiniteLossError, FileNotFoundError,
-            ValueError) as err:
+        result = finetune(
+            args.data,
+            output_dir,
+            args.model,
+            cfg,
+            heldout=args.heldout,
+            resume=args.resume,
+            **overrides,
+        )
+    except (
+        ConfigError,
+        DataError,
+        ModelLoadError,
+        NonFiniteLossError,
+        FileNotFoundError,
+        ValueError,
+    ) as err:
         logger.error("finetune: %s", err)
         return 2
+    if os.environ.get("RANK", "0") != "0":
+        return 0  # one summary per multi-process run
     stand_in = " (tiny local stand-in, not a real checkpoint)" if result.used_tiny_stand_in else ""
-    print(f"fine-tuned {result.base_model}{stand_in}: {result.steps} steps, "
-          f"train loss {result.train_loss}, eval loss {result.eval_loss}, "
-          f"{result.n_truncated_targets} answers truncated; model in {result.model_dir}")
+    print(
+        f"fine-tuned {result.base_model}{stand_in}: {result.steps} steps, "
+        f"train loss {result.train_loss}, eval loss {result.eval_loss}, "
+        f"{result.n_truncated_targets} answers truncated; model in {result.model_dir}"
+    )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m tutorial_lib.finetune.train``, ``accelerate launch``)."""
+    """Entry point of ``python -m tutorial_lib.finetune.train`` (and ``accelerate launch``)."""
     parser = argparse.ArgumentParser(prog="tutorial_lib.finetune.train", description=__doc__)
     add_arguments(parser)
     if not logging.getLogger().handlers:

@@ -5,20 +5,19 @@ JSONL/Parquet/JSON file, or rows in memory) and checked strictly: an empty
 split or a missing column stops with the file and the columns that *were*
 found. Every row is kept; answers longer than ``max_target_length`` are
 truncated for training and *counted*, so the user sees what the model never
-learnt to say. Batches are padded only to their own longest item (dynamic
-padding) and hold items of similar source *and* target length
-(:class:`Seq2SeqLengthSampler`): that is where the kit's speed-up over
-``padding="max_length"`` comes from.
+learnt to say. Padding and batching live in ``batching.py``.
 
 Taught in notebooks/04_instruction_finetuning.
 """
+
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from ..records import RecordError, iter_jsonl
 
@@ -39,15 +38,18 @@ def split_path(source: str | Path, split: str) -> Path:
     if path.is_file():
         return path
     if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file or folder (expected a run directory or a "
-                                f".jsonl/.parquet/.json file)")
+        raise FileNotFoundError(
+            f"{path}: no such file or folder (expected a run directory or a "
+            f".jsonl/.parquet/.json file)"
+        )
     for folder in (path / STAGE_FOLDER, path):
         for suffix in SUFFIXES:
             if (folder / f"{split}{suffix}").exists():
                 return folder / f"{split}{suffix}"
     raise FileNotFoundError(
         f"{path} is a folder without {STAGE_FOLDER}/{split}.jsonl; run the dataset stage first "
-        f"(tutorial-lib run --stage dataset --out {path}) or pass the {split} file itself")
+        f"(tutorial-lib run --stage dataset --out {path}) or pass the {split} file itself"
+    )
 
 
 def _read_file(path: Path) -> list[tuple[str, dict]]:
@@ -58,7 +60,9 @@ def _read_file(path: Path) -> list[tuple[str, dict]]:
         import pandas as pd
 
         frame = pd.read_parquet(path)
-        return [(f"{path} row {i + 1}", _plain(row)) for i, row in enumerate(frame.to_dict("records"))]
+        return [
+            (f"{path} row {i + 1}", _plain(row)) for i, row in enumerate(frame.to_dict("records"))
+        ]
     if path.suffix == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -72,11 +76,15 @@ def _read_file(path: Path) -> list[tuple[str, dict]]:
 
 def _plain(row: dict) -> dict:
     """Parquet gives numpy arrays for list columns; turn them back into lists."""
-    return {k: (v.tolist() if hasattr(v, "tolist") and not isinstance(v, str) else v)
-            for k, v in row.items()}
+    return {
+        k: (v.tolist() if hasattr(v, "tolist") and not isinstance(v, str) else v)
+        for k, v in row.items()
+    }
 
 
-def read_split(source: str | Path | Sequence[dict], split: str) -> tuple[list[tuple[str, dict]], str]:
+def read_split(
+    source: str | Path | Sequence[dict], split: str
+) -> tuple[list[tuple[str, dict]], str]:
     """Rows of one split with where each came from, and a name for the source.
 
     ``source`` is a run directory (its curated ``05_dataset/{split}.jsonl``), a
@@ -87,9 +95,13 @@ def read_split(source: str | Path | Sequence[dict], split: str) -> tuple[list[tu
         return _read_file(path), str(path)
     if isinstance(source, Iterable) and not isinstance(source, (bytes, dict)):
         rows = list(source)
-        return [(f"{split} rows[{i}]", row) for i, row in enumerate(rows)], f"{split} rows (in memory)"
-    raise DataError(f"{split} data must be a run directory, a file or a list of dicts, "
-                    f"got {type(source).__name__}")
+        return [
+            (f"{split} rows[{i}]", row) for i, row in enumerate(rows)
+        ], f"{split} rows (in memory)"
+    raise DataError(
+        f"{split} data must be a run directory, a file or a list of dicts, "
+        f"got {type(source).__name__}"
+    )
 
 
 def format_source(row: dict) -> str:
@@ -121,12 +133,16 @@ def to_pairs(rows: list[tuple[str, dict]], split: str, source_name: str) -> list
     pairs = []
     for where, row in rows:
         if not isinstance(row, dict):
-            raise DataError(f"{where}: expected an object with prompt and {target_col}, "
-                            f"got {type(row).__name__}")
+            raise DataError(
+                f"{where}: expected an object with prompt and {target_col}, "
+                f"got {type(row).__name__}"
+            )
         has_target = "answer" in row or (split != "train" and "references" in row)
         if "prompt" not in row or not has_target:
-            raise DataError(f"{where}: {split} rows need columns 'prompt' and {target_col!r}; "
-                            f"found columns {sorted(row)}")
+            raise DataError(
+                f"{where}: {split} rows need columns 'prompt' and {target_col!r}; "
+                f"found columns {sorted(row)}"
+            )
         source, target = row["prompt"], _target(row, split)
         for name, value in (("prompt", source), (target_col, target)):
             if not isinstance(value, str) or not value.strip():
@@ -161,8 +177,13 @@ def _clip(ids: list[int], limit: int, eos: int | None) -> list[int]:
     return ids[: limit - 1] + [eos] if eos is not None else ids[:limit]
 
 
-def encode_pairs(tokenizer, pairs: list[tuple[str, str]], max_source_length: int,
-                 max_target_length: int, split: str = "train") -> EncodedSplit:
+def encode_pairs(
+    tokenizer,
+    pairs: list[tuple[str, str]],
+    max_source_length: int,
+    max_target_length: int,
+    split: str = "train",
+) -> EncodedSplit:
     """Tokenise without padding, truncate to the limits (keeping ``</s>``) and count truncations.
 
     Taught in notebooks/04_instruction_finetuning.
@@ -177,94 +198,30 @@ def encode_pairs(tokenizer, pairs: list[tuple[str, str]], max_source_length: int
     sources = [_clip(ids, max_source_length, eos) for ids in sources]
     targets = [_clip(ids, max_target_length, eos) for ids in targets]
     if n_tgt:
-        logger.warning("%d of %d %s answers are longer than max_target_length=%d tokens and were "
-                       "truncated (raise finetune.max_target_length to keep them whole)",
-                       n_tgt, len(pairs), split, max_target_length)
+        logger.warning(
+            "%d of %d %s answers are longer than max_target_length=%d tokens and were "
+            "truncated (raise finetune.max_target_length to keep them whole)",
+            n_tgt,
+            len(pairs),
+            split,
+            max_target_length,
+        )
     if n_src:
-        logger.warning("%d of %d %s prompts are longer than max_source_length=%d tokens and were "
-                       "truncated", n_src, len(pairs), split, max_source_length)
-    dataset = datasets.Dataset.from_dict({
-        "input_ids": sources, "attention_mask": [[1] * len(s) for s in sources], "labels": targets,
-        LENGTH_COLUMNS[0]: [len(s) for s in sources], LENGTH_COLUMNS[1]: [len(t) for t in targets],
-    })
+        logger.warning(
+            "%d of %d %s prompts are longer than max_source_length=%d tokens and were truncated",
+            n_src,
+            len(pairs),
+            split,
+            max_source_length,
+        )
+    dataset = datasets.Dataset.from_dict(
+        {
+            "input_ids": sources,
+            "attention_mask": [[1] * len(s) for s in sources],
+            "labels": targets,
+            LENGTH_COLUMNS[0]: [len(s) for s in sources],
+            LENGTH_COLUMNS[1]: [len(t) for t in targets],
+        }
+    )
     real = sum(map(len, sources)) + sum(map(len, targets))
     return EncodedSplit(dataset, len(pairs), n_src, n_tgt, real)
-
-
-class Seq2SeqCollator:
-    """Dynamic padding (labels padded with -100) that drops the sampler's length columns.
-
-    Taught in notebooks/04_instruction_finetuning.
-    """
-
-    def __init__(self, tokenizer, model=None, pad_to_multiple_of: int | None = None):
-        from transformers import DataCollatorForSeq2Seq
-
-        self.inner = DataCollatorForSeq2Seq(tokenizer, model=model, label_pad_token_id=-100,
-                                            pad_to_multiple_of=pad_to_multiple_of)
-
-    def __call__(self, features: list[dict]) -> dict:
-        features = [{k: v for k, v in f.items() if k not in LENGTH_COLUMNS} for f in features]
-        return self.inner(features)
-
-
-class Seq2SeqLengthSampler:
-    """Indices in batches of similar source *and* target length, batches in random order.
-
-    Within each random megabatch (50 batches) items are sorted by the longer side
-    (source or target, whichever holds more tokens), then each run of two batches
-    is re-sorted by the other side; so both the encoder's and the decoder's
-    padding stay small, unlike a sort on one length. The costliest batch comes
-    first, so an out-of-memory error shows at step 1, not at step 400. The order
-    depends only on ``seed`` and the epoch (``set_epoch``, called by the Trainer),
-    so a resumed run and every process of a multi-GPU run see the same batches.
-
-    Taught in notebooks/04_instruction_finetuning.
-    """
-
-    def __init__(self, source_lengths: Sequence[int], target_lengths: Sequence[int],
-                 batch_size: int, seed: int = 0, megabatches: int = 50, chunk: int = 2):
-        if len(source_lengths) != len(target_lengths):
-            raise ValueError("source and target length lists differ in size")
-        self.src, self.tgt = list(source_lengths), list(target_lengths)
-        self.batch_size, self.seed, self.epoch = batch_size, seed, 0
-        self.mega, self.chunk = megabatches * batch_size, chunk * batch_size
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return len(self.src)
-
-    def batches(self) -> list[list[int]]:
-        """This epoch's batches (lists of row indices)."""
-        import torch
-
-        gen = torch.Generator().manual_seed(self.seed + self.epoch)
-        first, second = (self.src, self.tgt) if sum(self.src) >= sum(self.tgt) else (self.tgt, self.src)
-        perm = torch.randperm(len(self.src), generator=gen).tolist()
-        batches: list[list[int]] = []
-        for m in range(0, len(perm), self.mega):
-            mega = sorted(perm[m:m + self.mega], key=lambda i: first[i], reverse=True)
-            for c in range(0, len(mega), self.chunk):
-                group = sorted(mega[c:c + self.chunk], key=lambda i: second[i], reverse=True)
-                batches += [group[b:b + self.batch_size] for b in range(0, len(group), self.batch_size)]
-        full = [b for b in batches if len(b) == self.batch_size]
-        partial = [b for b in batches if len(b) < self.batch_size]  # at most one; it stays last
-        full = [full[i] for i in torch.randperm(len(full), generator=gen).tolist()]
-        if full:
-            cost = [max(self.src[i] for i in b) + max(self.tgt[i] for i in b) for b in full]
-            top = cost.index(max(cost))
-            full[0], full[top] = full[top], full[0]
-        return full + partial
-
-    def __iter__(self):
-        for batch in self.batches():
-            yield from batch
-
-
-def padding_stats(sources: list[int], targets: list[int], batches: list[list[int]]) -> dict:
-    """Real vs padded tokens when each batch (list of row indices) pads to its own longest row."""
-    real = sum(sources) + sum(targets)
-    padded = sum(len(b) * (max(sources[i] for i in b) + max(targets[i] for i in b)) for b in batches)
-    return {"real_tokens": real, "padded_tokens": padded, "padding_ratio": padded / max(real, 1)}

@@ -1,4 +1,4 @@
-"""LoRA adapters through ``peft``: wrap a seq2seq model, reload an adapter, merge it into a plain model.
+"""LoRA adapters through ``peft``: wrap a seq2seq model, reload an adapter, merge it into the model.
 
 LoRA trains small low-rank matrices beside the attention's query and value
 projections (``q``/``v`` in T5 naming) and freezes everything else, so a larger
@@ -8,6 +8,7 @@ folds the adapter back into the weights: the result is an ordinary model that
 
 Taught in notebooks/04_instruction_finetuning.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,13 @@ logger = logging.getLogger(__name__)
 T5_ATTENTION_TARGETS = ("q", "v")
 
 
-def apply_lora(model, r: int = 8, alpha: int = 16, dropout: float = 0.05,
-               target_modules: tuple[str, ...] = T5_ATTENTION_TARGETS):
+def apply_lora(
+    model,
+    r: int = 8,
+    alpha: int = 16,
+    dropout: float = 0.05,
+    target_modules: tuple[str, ...] = T5_ATTENTION_TARGETS,
+):
     """Wrap ``model`` with fresh LoRA adapters; only the adapters stay trainable.
 
     Taught in notebooks/04_instruction_finetuning.
@@ -29,12 +35,24 @@ def apply_lora(model, r: int = 8, alpha: int = 16, dropout: float = 0.05,
 
     if r <= 0 or alpha <= 0:
         raise ValueError(f"LoRA rank and alpha must be > 0, got r={r}, alpha={alpha}")
-    config = LoraConfig(task_type=TaskType.SEQ_2_SEQ_LM, r=r, lora_alpha=alpha,
-                        lora_dropout=dropout, target_modules=list(target_modules))
+    config = LoraConfig(
+        task_type=TaskType.SEQ_2_SEQ_LM,
+        r=r,
+        lora_alpha=alpha,
+        lora_dropout=dropout,
+        target_modules=list(target_modules),
+    )
     peft_model = get_peft_model(model, config)
     trainable, total = trainable_parameters(peft_model)
-    logger.info("LoRA r=%d alpha=%d on %s: %d of %d parameters trainable (%.2f%%)",
-                r, alpha, ",".join(target_modules), trainable, total, 100 * trainable / total)
+    logger.info(
+        "LoRA r=%d alpha=%d on %s: %d of %d parameters trainable (%.2f%%)",
+        r,
+        alpha,
+        ",".join(target_modules),
+        trainable,
+        total,
+        100 * trainable / total,
+    )
     return peft_model
 
 
@@ -48,7 +66,9 @@ def adapter_base(adapter_dir: str | Path) -> str:
     """The base model an adapter was trained on (from its ``adapter_config.json``)."""
     path = Path(adapter_dir) / "adapter_config.json"
     if not path.exists():
-        raise FileNotFoundError(f"{adapter_dir} is not a LoRA adapter folder (no adapter_config.json)")
+        raise FileNotFoundError(
+            f"{adapter_dir} is not a LoRA adapter folder (no adapter_config.json)"
+        )
     base = json.loads(path.read_text(encoding="utf-8")).get("base_model_name_or_path")
     if not base:
         raise ValueError(f"{path} does not name its base model; pass base_model explicitly")
@@ -62,26 +82,29 @@ def load_lora(adapter_dir: str | Path, base_model: str | Path | None = None):
     """
     from peft import PeftModel
 
-    from .models import load_seq2seq
+    from .loading import load_seq2seq
 
     base, _ = load_seq2seq(str(base_model or adapter_base(adapter_dir)))
     return PeftModel.from_pretrained(base, str(adapter_dir))
 
 
-def merge_lora(adapter_dir: str | Path, out_dir: str | Path,
-               base_model: str | Path | None = None) -> Path:
+def merge_lora(
+    adapter_dir: str | Path, out_dir: str | Path, base_model: str | Path | None = None
+) -> Path:
     """Fold an adapter into its base model and save a plain model (with tokenizer) in ``out_dir``.
 
     Taught in notebooks/04_instruction_finetuning.
     """
-    from .models import load_tokenizer
+    from .loading import load_tokenizer
 
     base_name = str(base_model or adapter_base(adapter_dir))
     merged = load_lora(adapter_dir, base_name).merge_and_unload()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     merged.save_pretrained(out_dir)
-    tokenizer_src = adapter_dir if (Path(adapter_dir) / "tokenizer_config.json").exists() else base_name
+    tokenizer_src = (
+        adapter_dir if (Path(adapter_dir) / "tokenizer_config.json").exists() else base_name
+    )
     load_tokenizer(str(tokenizer_src)).save_pretrained(out_dir)
     logger.info("merged LoRA adapter %s into %s -> %s", adapter_dir, base_name, out_dir)
     return out_dir

@@ -1,4 +1,4 @@
-"""Which mT5 to fine-tune, and loading it (or the tiny local stand-in) with clear offline errors.
+"""Which mT5 to fine-tune: fertility, size, memory and time estimates, and a recommendation.
 
 ``select_model`` answers the attendee's first question, "which checkpoint fits
 my GPU and my afternoon?", from the data itself: Swahili tokenizer fertility
@@ -9,25 +9,20 @@ The estimates are arithmetic on the model shapes (see ``estimate_memory_gb`` and
 
 Taught in notebooks/05_hands_on_mt5.
 """
+
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import math
-import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+
+from .loading import ModelLoadError, load_tokenizer
 
 logger = logging.getLogger(__name__)
 
-TINY = "tiny"
 MT5_VOCAB = 250112
-
-
-class ModelLoadError(OSError):
-    """A model name or folder that cannot be loaded here (offline, not cached, not a model)."""
 
 
 @dataclass(frozen=True)
@@ -69,105 +64,8 @@ ASSUMED_FERTILITY = 1.8  # tokens/word when no tokenizer is available offline (a
 MIN_EPOCHS = 3
 
 
-def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
-
-
-def _load_error(name: str, err: Exception) -> ModelLoadError:
-    if Path(name).exists():
-        return ModelLoadError(f"{name} is a folder but not a loadable seq2seq model ({err})")
-    where = ("this machine is offline (HF_HUB_OFFLINE=1) and it is not in the Hugging Face cache"
-             if _offline() else f"it could not be fetched from the Hub ({err})")
-    return ModelLoadError(
-        f"cannot load model {name!r}: {where}. Use the tiny local stand-in (--preset demo, or "
-        "model='tiny'), a local folder saved with save_pretrained, or go online to download it")
-
-
-def load_tokenizer(name: str):
-    """``AutoTokenizer`` with a clear :class:`ModelLoadError` when it is not available."""
-    from transformers import AutoTokenizer
-
-    try:
-        return AutoTokenizer.from_pretrained(name)
-    except (OSError, ValueError) as err:
-        raise _load_error(name, err) from None
-
-
-class TieNoiseFilter(logging.Filter):
-    """Drops two transformers warnings about mT5's untied ``lm_head`` that users cannot act on.
-
-    mT5 configs force ``tie_word_embeddings=True`` while real weights are untied
-    (load: "we will NOT tie them"), and checkpoints omit the embeddings that *are*
-    tied to ``shared`` (resume: "missing keys ... embed_tokens").
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        msg = record.getMessage()
-        if "we will NOT tie them" in msg:
-            return False
-        return not ("missing keys in the checkpoint" in msg and "embed_tokens" in msg
-                    and "lm_head" not in msg and msg.count("'") == 4)
-
-
-@contextlib.contextmanager
-def quiet_tie_warnings(*names: str):
-    """Attach :class:`TieNoiseFilter` to transformers loggers for the duration of a block."""
-    from transformers.utils import logging as hf_logging
-
-    loggers = [hf_logging.get_logger(n) for n in names or ("transformers.modeling_utils",)]
-    noise = TieNoiseFilter()
-    for log in loggers:
-        log.addFilter(noise)
-    try:
-        yield
-    finally:
-        for log in loggers:
-            log.removeFilter(noise)
-
-
-def load_seq2seq(name: str):
-    """``(model, tokenizer)`` for a Hub id or local folder; :class:`ModelLoadError` otherwise.
-
-    Taught in notebooks/05_hands_on_mt5.
-    """
-    from transformers import AutoModelForSeq2SeqLM
-
-    tokenizer = load_tokenizer(name)
-    try:
-        with quiet_tie_warnings():
-            model = AutoModelForSeq2SeqLM.from_pretrained(name)
-    except (OSError, ValueError) as err:
-        raise _load_error(name, err) from None
-    return model, tokenizer
-
-
-def resolve_base_model(model: str, output_dir: str | Path, texts: Sequence[str],
-                       vocab_size: int = 2000, seed: int = 0) -> tuple[str, bool]:
-    """``(name or folder to load, used_tiny_stand_in)``; ``"tiny"`` builds the local stand-in.
-
-    Taught in notebooks/05_hands_on_mt5.
-    """
-    if model != TINY:
-        return model, False
-    from .tiny import build_tiny_mt5
-
-    folder = build_tiny_mt5(Path(output_dir) / "base_tiny", texts, vocab_size=vocab_size, seed=seed)
-    logger.warning("using the tiny locally built mT5 stand-in (%s), not google/mt5-small: it shows "
-                   "the workflow offline; its outputs say nothing about model quality", folder)
-    return str(folder), True
-
-
-def model_type_of(model: str) -> str | None:
-    """The ``model_type`` of a local folder's config.json, ``"mt5"`` for the tiny stand-in."""
-    if model == TINY:
-        return "mt5"
-    config = Path(model) / "config.json"
-    if config.exists():
-        return json.loads(config.read_text(encoding="utf-8")).get("model_type")
-    return None
-
-
 # ----- selection -----------------------------------------------------------------------------
+
 
 def _shape_of_folder(folder: str) -> Shape:
     import torch
@@ -176,8 +74,9 @@ def _shape_of_folder(folder: str) -> Shape:
     cfg = AutoConfig.from_pretrained(folder)
     with torch.device("meta"):
         params = sum(p.numel() for p in AutoModelForSeq2SeqLM.from_config(cfg).parameters())
-    return Shape(params, cfg.d_model, cfg.d_ff, cfg.num_layers, cfg.num_heads, cfg.d_kv,
-                 cfg.vocab_size)
+    return Shape(
+        params, cfg.d_model, cfg.d_ff, cfg.num_layers, cfg.num_heads, cfg.d_kv, cfg.vocab_size
+    )
 
 
 def fertility(tokenizer, texts: Sequence[str]) -> float:
@@ -194,8 +93,14 @@ def _tokenizer_or_none(name: str):
         return None
 
 
-def estimate_memory_gb(shape: Shape, batch_size: int, source_len: int, target_len: int,
-                       precision: str = "fp32", optimizer: str = "adafactor") -> float:
+def estimate_memory_gb(
+    shape: Shape,
+    batch_size: int,
+    source_len: int,
+    target_len: int,
+    precision: str = "fp32",
+    optimizer: str = "adafactor",
+) -> float:
     """Training memory (GB): weights + grads + optimizer state + activations + ~1 GB runtime.
 
     Adafactor's factored second moments are ~1% of the weights; AdamW keeps two
@@ -208,18 +113,27 @@ def estimate_memory_gb(shape: Shape, batch_size: int, source_len: int, target_le
     act_bytes = 2 if precision in ("bf16", "fp16") else 4
     d, f, inner, h = shape.d_model, shape.d_ff, shape.heads * shape.d_kv, shape.heads
     enc = shape.layers * source_len * (4 * d + 4 * inner + 4 * f + 2 * h * source_len)
-    dec = shape.layers * target_len * (6 * d + 8 * inner + 4 * f + 2 * h * (target_len + source_len))
+    dec = (
+        shape.layers * target_len * (6 * d + 8 * inner + 4 * f + 2 * h * (target_len + source_len))
+    )
     logits = target_len * 3 * shape.vocab * 4
     return (static + batch_size * ((enc + dec) * act_bytes + logits)) / 1e9 + 1.0
 
 
-def estimate_epoch_hours(shape: Shape, source_tokens: float, target_tokens: float,
-                         peak_tflops: float, mfu: float = ASSUMED_MFU) -> float:
+def estimate_epoch_hours(
+    shape: Shape,
+    source_tokens: float,
+    target_tokens: float,
+    peak_tflops: float,
+    mfu: float = ASSUMED_MFU,
+) -> float:
     """Hours per epoch from training FLOPs (6 x matmul params x tokens, plus the lm_head)."""
     d, f, inner = shape.d_model, shape.d_ff, shape.heads * shape.d_kv
     enc_params = shape.layers * (4 * d * inner + 3 * d * f)
     dec_params = shape.layers * (8 * d * inner + 3 * d * f)
-    flops = 6 * (enc_params * source_tokens + dec_params * target_tokens + d * shape.vocab * target_tokens)
+    flops = 6 * (
+        enc_params * source_tokens + dec_params * target_tokens + d * shape.vocab * target_tokens
+    )
     return flops / (peak_tflops * 1e12 * mfu) / 3600
 
 
@@ -236,9 +150,16 @@ def _percentile(values: list[int], q: float) -> int:
     return values[min(len(values) - 1, int(q * len(values)))] if values else 0
 
 
-def select_model(dataset_texts: Sequence[str], gpu_mem_gb: float, time_budget_h: float,
-                 candidates: Sequence[str] | None = None, *, batch_size: int = 16,
-                 max_length: int = 256, optimizer: str = "adafactor"):
+def select_model(
+    dataset_texts: Sequence[str],
+    gpu_mem_gb: float,
+    time_budget_h: float,
+    candidates: Sequence[str] | None = None,
+    *,
+    batch_size: int = 16,
+    max_length: int = 256,
+    optimizer: str = "adafactor",
+):
     """A table of candidate checkpoints for this data and budget, with a recommendation.
 
     Columns: model, params_m, fertility, train_mem_gb (estimate), fits_memory,
@@ -261,8 +182,10 @@ def select_model(dataset_texts: Sequence[str], gpu_mem_gb: float, time_budget_h:
         local = Path(name).exists()
         shape = _shape_of_folder(name) if local else KNOWN_MODELS.get(name)
         if shape is None:
-            raise ValueError(f"unknown candidate {name!r}: not a local folder and not one of "
-                             f"{', '.join(KNOWN_MODELS)}")
+            raise ValueError(
+                f"unknown candidate {name!r}: not a local folder and not one of "
+                f"{', '.join(KNOWN_MODELS)}"
+            )
         fert = None
         if local or family_fertility is None:
             tok = _tokenizer_or_none(name)
@@ -275,11 +198,17 @@ def select_model(dataset_texts: Sequence[str], gpu_mem_gb: float, time_budget_h:
         mem = estimate_memory_gb(shape, batch_size, seq, seq, precision, optimizer)
         tokens = sum(words) * per_word * 1.26  # kit's length-grouped padding overhead
         hours = estimate_epoch_hours(shape, tokens / 2, tokens / 2, tflops)
-        rows.append({"model": name, "params_m": round(shape.params / 1e6, 1),
-                     "fertility": round(fert, 2) if fert else "n/a (offline)",
-                     "train_mem_gb": round(mem, 1), "fits_memory": mem <= 0.9 * gpu_mem_gb,
-                     "epoch_min": round(hours * 60, 2),
-                     "epochs_in_budget": round(time_budget_h / hours, 1) if hours else float("inf")})
+        rows.append(
+            {
+                "model": name,
+                "params_m": round(shape.params / 1e6, 1),
+                "fertility": round(fert, 2) if fert else "n/a (offline)",
+                "train_mem_gb": round(mem, 1),
+                "fits_memory": mem <= 0.9 * gpu_mem_gb,
+                "epoch_min": float(f"{hours * 60:.3g}"),
+                "epochs_in_budget": round(time_budget_h / hours, 1) if hours else float("inf"),
+            }
+        )
     table = pd.DataFrame(rows)
     return _recommend(table, gpu_mem_gb, gpu_name, time_budget_h)
 
@@ -299,10 +228,16 @@ def _recommend(table, gpu_mem_gb: float, gpu_name: str, time_budget_h: float):
     if ok.any():
         best = table[ok]["params_m"].idxmax()
         table.loc[best, "recommended"] = True
-        table.loc[best, "reason"] = (f"largest model that fits {gpu_mem_gb} GB ({gpu_name}) and "
-                                     f"trains >= {MIN_EPOCHS} epochs in {time_budget_h} h; "
-                                     + table.loc[best, "reason"] + " (estimates)")
+        table.loc[best, "reason"] = (
+            f"largest model that fits {gpu_mem_gb} GB ({gpu_name}) and "
+            f"trains >= {MIN_EPOCHS} epochs in {time_budget_h} h; "
+            + table.loc[best, "reason"]
+            + " (estimates)"
+        )
     else:
-        logger.warning("no candidate fits %s GB and %s h; consider LoRA, a smaller batch or more time",
-                       gpu_mem_gb, time_budget_h)
+        logger.warning(
+            "no candidate fits %s GB and %s h; consider LoRA, a smaller batch or more time",
+            gpu_mem_gb,
+            time_budget_h,
+        )
     return table

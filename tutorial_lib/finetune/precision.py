@@ -9,6 +9,7 @@ tests can mock it.
 
 Taught in notebooks/04_instruction_finetuning.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,9 @@ def is_t5_family(model_name: str = "", model_type: str | None = None) -> bool:
     return any(marker in name for marker in T5_FAMILY_MARKERS)
 
 
-def choose_precision(requested: str = "auto", model_name: str = "",
-                     model_type: str | None = None) -> str:
+def choose_precision(
+    requested: str = "auto", model_name: str = "", model_type: str | None = None
+) -> str:
     """``"bf16"`` or ``"fp32"`` (``"fp16"`` only for a non-T5 model on a GPU); errors say why.
 
     Taught in notebooks/04_instruction_finetuning.
@@ -52,18 +54,22 @@ def choose_precision(requested: str = "auto", model_name: str = "",
     if requested == "fp16":
         if is_t5_family(model_name, model_type):
             raise ValueError(
-                f"fp16 is refused for {model_name or model_type}: mT5/T5 activations overflow in "
-                "fp16 and training gives NaN or zero loss. Use --precision auto (bf16 on a GPU with "
-                "compute capability >= 8.0, fp32 otherwise, e.g. on a T4)")
+                f"fp16 is refused for {model_name or model_type}: mT5/T5 activations overflow "
+                "in fp16 and training gives NaN or zero loss. Use --precision auto (bf16 on a GPU "
+                "with compute capability >= 8.0, fp32 otherwise, e.g. on a T4)"
+            )
         if capability is None:
             raise ValueError("fp16 training needs a CUDA GPU; this machine has none (use fp32)")
         return "fp16"
     native_bf16 = capability is not None and capability >= BF16_MIN_CAPABILITY
     if requested == "bf16" and not native_bf16:
-        where = f"compute capability {capability[0]}.{capability[1]}" if capability else "no CUDA GPU"
+        where = (
+            f"compute capability {capability[0]}.{capability[1]}" if capability else "no CUDA GPU"
+        )
         raise ValueError(
             f"bf16 was requested but this machine has {where}; bf16 needs >= 8.0 (A100, L4, H100). "
-            "Use --precision auto or fp32")
+            "Use --precision auto or fp32"
+        )
     if requested == "fp32":
         return "fp32"
     precision = "bf16" if native_bf16 else "fp32"
@@ -108,4 +114,5 @@ class StopOnNonFiniteLoss(TrainerCallback):
                 raise NonFiniteLossError(
                     f"{key} became {value} at step {step}; training stopped and no checkpoint of "
                     "this state was saved. With mT5 this usually means fp16 or a too-high learning "
-                    "rate: use --precision auto/fp32, or lower finetune.learning_rate")
+                    "rate: use --precision auto/fp32, or lower finetune.learning_rate"
+                )

@@ -10,21 +10,33 @@ embedding). The model is untrained: every output says plainly when it is used.
 
 Taught in notebooks/05_hands_on_mt5.
 """
+
 from __future__ import annotations
 
 import io
 import json
 import logging
+import os
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 logger = logging.getLogger(__name__)
 
 TINY_MARKER = "tutorial_lib_tiny_mt5.json"
-TINY_SHAPE = dict(d_model=64, d_ff=128, num_layers=2, num_decoder_layers=2, num_heads=4, d_kv=16)
+TINY_SHAPE = {
+    "d_model": 64,
+    "d_ff": 128,
+    "num_layers": 2,
+    "num_decoder_layers": 2,
+    "num_heads": 4,
+    "d_kv": 16,
+}
 
 
-def train_sentencepiece(texts: Iterable[str], vocab_size: int = 2000, seed: int = 0) -> list[tuple[str, float]]:
+def train_sentencepiece(
+    texts: Iterable[str], vocab_size: int = 2000, seed: int = 0
+) -> list[tuple[str, float]]:
     """Train a unigram SentencePiece model in memory; returns ``[(piece, score), ...]``.
 
     Ids 0/1/2 are ``<pad>``/``</s>``/``<unk>`` as in mT5, so the T5 tokenizer
@@ -37,10 +49,21 @@ def train_sentencepiece(texts: Iterable[str], vocab_size: int = 2000, seed: int 
         raise ValueError("cannot train a tokenizer on no text")
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(texts), model_writer=model, vocab_size=vocab_size,
-        model_type="unigram", character_coverage=1.0, pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
-        pad_piece="<pad>", eos_piece="</s>", unk_piece="<unk>", hard_vocab_limit=False,
-        num_threads=1, minloglevel=2,
+        sentence_iterator=iter(texts),
+        model_writer=model,
+        vocab_size=vocab_size,
+        model_type="unigram",
+        character_coverage=1.0,
+        pad_id=0,
+        eos_id=1,
+        unk_id=2,
+        bos_id=-1,
+        pad_piece="<pad>",
+        eos_piece="</s>",
+        unk_piece="<unk>",
+        hard_vocab_limit=False,
+        num_threads=1,
+        minloglevel=2,
     )
     proc = spm.SentencePieceProcessor(model_proto=model.getvalue())
     return [(proc.id_to_piece(i), proc.get_score(i)) for i in range(proc.get_piece_size())]
@@ -55,8 +78,13 @@ def build_tiny_tokenizer(texts: Iterable[str], vocab_size: int = 2000, seed: int
     return T5Tokenizer(vocab=vocab, extra_ids=0)
 
 
-def build_tiny_mt5(out_dir: str | Path, texts: Iterable[str], vocab_size: int = 2000,
-                   seed: int = 0, shape: dict | None = None) -> Path:
+def build_tiny_mt5(
+    out_dir: str | Path,
+    texts: Iterable[str],
+    vocab_size: int = 2000,
+    seed: int = 0,
+    shape: dict | None = None,
+) -> Path:
     """Build, save and return the folder of a tiny untrained mT5 (tokenizer included).
 
     Idempotent: an existing folder with the marker file is reused as is.
@@ -70,17 +98,36 @@ def build_tiny_mt5(out_dir: str | Path, texts: Iterable[str], vocab_size: int = 
     torch.manual_seed(seed)
     tokenizer = build_tiny_tokenizer(texts, vocab_size=vocab_size, seed=seed)
     config = MT5Config(
-        vocab_size=len(tokenizer), decoder_start_token_id=tokenizer.pad_token_id,
-        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
-        feed_forward_proj="gated-gelu", dropout_rate=0.0, **(shape or TINY_SHAPE),
+        vocab_size=len(tokenizer),
+        decoder_start_token_id=tokenizer.pad_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        feed_forward_proj="gated-gelu",
+        dropout_rate=0.0,
+        **(shape or TINY_SHAPE),
     )
     model = untie_lm_head(MT5ForConditionalGeneration(config))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
-    info = {"stand_in_for": "google/mt5-small", "vocab_size": len(tokenizer), "seed": seed,
-            "note": "tiny untrained mT5 built locally for offline demos; not a real checkpoint"}
-    (out_dir / TINY_MARKER).write_text(json.dumps(info, indent=2), encoding="utf-8")
+    # Written aside and renamed into place, so processes of a multi-GPU launch that build
+    # at the same time never see (or leave) a half-written folder.
+    tmp = out_dir.with_name(f"{out_dir.name}.tmp-{os.getpid()}")
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    info = {
+        "stand_in_for": "google/mt5-small",
+        "vocab_size": len(tokenizer),
+        "seed": seed,
+        "note": "tiny untrained mT5 built locally for offline demos; not a real checkpoint",
+    }
+    (tmp / TINY_MARKER).write_text(json.dumps(info, indent=2), encoding="utf-8")
+    if out_dir.exists() and not any(out_dir.iterdir()):
+        out_dir.rmdir()
+    try:
+        os.rename(tmp, out_dir)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (out_dir / TINY_MARKER).exists():
+            raise
+        return out_dir  # another process finished first
     logger.info("built tiny mT5 stand-in (%d-token vocabulary) in %s", len(tokenizer), out_dir)
     return out_dir
 
@@ -99,7 +146,7 @@ def untie_lm_head(model):
     if model.lm_head.weight is not model.get_input_embeddings().weight:
         return model
     d_model = model.config.d_model
-    weight = torch.empty_like(model.lm_head.weight).normal_(0.0, d_model ** -0.5)
+    weight = torch.empty_like(model.lm_head.weight).normal_(0.0, d_model**-0.5)
     model.lm_head.weight = torch.nn.Parameter(weight)
     getattr(model, "all_tied_weights_keys", {}).pop("lm_head.weight", None)
     return model

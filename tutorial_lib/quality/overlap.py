@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import CrowdConfig
+from ..crowd.collect import collect_votes, read_sink, request_more_votes
 from ..records import Assignment, Prompt
 from .aggregate import aggregate_labels
 
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 
 # On the likert5 scale a vote of 4 or 5 counts as "helpful".
 LIKERT_HELPFUL = 4
+# Dirichlet pseudo-counts for Dawid-Skene when deciding (see SmoothedDawidSkene):
+# calibrated confidences are what the stopping rule compares to its threshold.
+DECISION_SMOOTHING = 1.0
 
 
 def helpful_label(vote: Assignment) -> int:
@@ -47,7 +51,7 @@ def votes_frame(votes: list[Assignment]) -> pd.DataFrame:
 
 
 def helpfulness(votes: list[Assignment], method: str = "ds", *, n_iter: int | None = None,
-                seed: int = 0) -> pd.DataFrame:
+                seed: int = 0, smoothing: float = DECISION_SMOOTHING) -> pd.DataFrame:
     """Per answer: ``score`` = P(helpful), ``confidence`` = P(chosen verdict), ``votes``.
 
     Aggregates every vote at once, so worker skills come from all their tasks.
@@ -63,7 +67,8 @@ def helpfulness(votes: list[Assignment], method: str = "ds", *, n_iter: int | No
         # One class only: every model says the same; the vote count is the evidence.
         score = pd.Series(float(df.label.iloc[0]), index=counts.index)
     else:
-        _, fitted = aggregate_labels(df, method, n_iter=n_iter, seed=seed, return_fitted=True)
+        _, fitted = aggregate_labels(df, method, n_iter=n_iter, seed=seed, return_fitted=True,
+                                     smoothing=smoothing if method == "ds" else 0.0)
         probas = fitted.probas_
         score = probas[1] if 1 in probas.columns else pd.Series(0.0, index=probas.index)
         score = score.reindex(counts.index).fillna(0.0).astype(float)
@@ -112,17 +117,13 @@ def validate_dynamic(
 
     Taught in notebooks/03_answer_validation.
     """
-    from ..crowd.collect import collect_votes, request_more_votes
-
     sink = Path(sink)
     ids = [a.assignment_id for a in answers]
-    if not ids:
-        return collect_votes(backend, [], prompts, crowd_cfg.validation_overlap, sink, round=round,
-                             budget_usd=budget_usd) if sink.exists() else []
     votes = collect_votes(backend, answers, prompts, crowd_cfg.validation_overlap, sink,
                           round=round, budget_usd=budget_usd)
-    known = {v.assignment_id: v for v in (prior_votes or [])}
-    known.update({v.assignment_id: v for v in votes})
+    known = {v.assignment_id: v for v in votes}
+    for v in prior_votes or []:
+        known.setdefault(v.assignment_id, v)
     max_steps = crowd_cfg.validation_max_overlap - crowd_cfg.validation_overlap
     for step in range(max_steps + 1):
         table = helpfulness(list(known.values()), method)
@@ -131,7 +132,6 @@ def validate_dynamic(
         log.info("dynamic overlap step %d: %d of %d answers still uncertain", step, len(todo), len(ids))
         if not todo or step == max_steps:
             break
-        for v in request_more_votes(backend, todo, 1, sink):
+        for v in request_more_votes(backend, todo, 1, sink, budget_usd=budget_usd):
             known[v.assignment_id] = v
-    mine = set(ids)
-    return [v for v in known.values() if v.task_id in mine or v in votes]
+    return read_sink(sink, "validation")

@@ -22,8 +22,16 @@ from .deck import TOTAL_MINUTES, Section, check_budget, load_sections, render_de
 from .figures import FIGURES, render
 from .markdown import SlideSyntaxError
 
-__all__ = ["build_deck", "export_pdf", "load_sections", "BuildResult", "SlideSyntaxError",
-           "FIGURES", "TOTAL_MINUTES", "Section"]
+__all__ = [
+    "FIGURES",
+    "TOTAL_MINUTES",
+    "BuildResult",
+    "Section",
+    "SlideSyntaxError",
+    "build_deck",
+    "export_pdf",
+    "load_sections",
+]
 logger = logging.getLogger(__name__)
 
 SLIDES_DIR = REPO_ROOT / "slides"
@@ -55,7 +63,7 @@ def export_pdf(html: Path, pdf: Path, chromium: str, timeout: float = 120) -> Pa
     with tempfile.TemporaryDirectory() as profile:
         cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                f"--print-to-pdf={pdf}", html.resolve().as_uri()]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0 or not pdf.exists() or pdf.stat().st_size == 0:
         raise RuntimeError(f"chromium could not print {html} to PDF (exit {proc.returncode}): "
                            f"{proc.stderr.strip()[-500:]}")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 import logging
-from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
+from functools import cache
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ FIGURES: dict[str, Callable] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def render(name: str) -> bytes:
     """PNG bytes of figure ``name``; an unknown name raises ``KeyError`` listing the known ones."""
     if name not in FIGURES:

@@ -1,0 +1,165 @@
+"""The kit's ``Trainer``: its arguments, length-grouped sampling, token count, resume.
+
+Everything here is configuration of ``transformers.Trainer`` that tests and
+notebooks can inspect offline; ``train.finetune`` assembles it. Resuming picks
+the last ``checkpoint-N`` in the output folder (none yet: a fresh start, said
+so); starting afresh over old checkpoints first moves them aside, so a later
+resume never continues someone else's run and nothing is deleted.
+
+Taught in notebooks/04_instruction_finetuning.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import time
+from pathlib import Path
+
+from ..config import FinetuneConfig
+from . import data as ftdata
+from .batching import Seq2SeqLengthSampler
+from .precision import precision_arguments
+
+logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def trainer_class():
+    """The kit's ``Trainer``: length-grouped batches on both sides, and a count of real tokens.
+
+    A function, so the subclass is defined once and only when training needs it.
+    """
+    import torch
+    from transformers import Trainer
+
+    class KitTrainer(Trainer):
+        real_tokens = None
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            # mT5's forward takes **kwargs but ignores num_items_in_batch and returns a mean loss;
+            # believing otherwise, the Trainer skips the gradient-accumulation division and scales
+            # the loss by the process count: logged loss and gradients x N. Mean of means instead.
+            self.model_accepts_loss_kwargs = False
+
+        def _get_train_sampler(self, train_dataset=None):
+            """Batches of similar source and target length (see ``data.Seq2SeqLengthSampler``)."""
+            dataset = train_dataset if train_dataset is not None else self.train_dataset
+            columns = getattr(dataset, "column_names", None) or []
+            if self.args.train_sampling_strategy != "group_by_length" or not set(
+                ftdata.LENGTH_COLUMNS
+            ) <= set(columns):
+                return super()._get_train_sampler(train_dataset)
+            src, tgt = (dataset[c] for c in ftdata.LENGTH_COLUMNS)
+            return Seq2SeqLengthSampler(
+                src,
+                tgt,
+                self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                seed=self.args.seed,
+            )
+
+        def training_step(self, model, inputs, num_items_in_batch=None):
+            count = inputs["attention_mask"].sum() + (inputs["labels"] != -100).sum()
+            self.real_tokens = count if self.real_tokens is None else self.real_tokens + count
+            return super().training_step(model, inputs, num_items_in_batch)
+
+        def tokens_trained(self) -> int:
+            if self.real_tokens is None:
+                return 0
+            return int(self.accelerator.gather(self.real_tokens.reshape(1).to(torch.long)).sum())
+
+    return KitTrainer
+
+
+def training_arguments(
+    cfg: FinetuneConfig, extras: dict, output_dir: Path, precision: str, has_eval: bool
+):
+    """``TrainingArguments`` for the kit's recipe (inspect them offline in tests/notebooks)."""
+    import torch
+    from transformers import TrainingArguments
+
+    adafactor = cfg.optimizer == "adafactor"
+    return TrainingArguments(
+        output_dir=str(output_dir),
+        max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=cfg.batch_size,
+        gradient_accumulation_steps=cfg.gradient_accumulation_steps,
+        learning_rate=cfg.learning_rate,
+        # Trainer's Adafactor: scale_parameter=False, relative_step=False, warmup_init=False.
+        optim="adafactor" if adafactor else "adamw_torch",
+        lr_scheduler_type="constant" if adafactor else "linear",
+        train_sampling_strategy="group_by_length",
+        remove_unused_columns=False,  # the sampler reads the length columns; collator drops them
+        eval_strategy="steps" if has_eval else "no",
+        eval_steps=cfg.eval_steps,
+        save_strategy="steps",
+        save_steps=cfg.save_steps,
+        save_total_limit=extras["save_total_limit"],
+        logging_strategy="steps",
+        logging_steps=min(extras["logging_steps"], cfg.save_steps),
+        logging_nan_inf_filter=False,  # the NaN guard must see NaN losses
+        seed=extras["seed"],
+        report_to="none",
+        dataloader_num_workers=extras["dataloader_num_workers"],
+        dataloader_pin_memory=torch.cuda.is_available(),
+        use_cpu=not torch.cuda.is_available(),  # also lets torchrun/accelerate run DDP on CPUs
+        **precision_arguments(precision),
+    )
+
+
+def last_checkpoint(output_dir: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(output_dir)) if output_dir.is_dir() else None
+
+
+def resume_point(output_dir: Path, resume: bool, is_main: bool = True) -> str | None:
+    """The checkpoint to continue from, or None for a fresh start (old checkpoints moved aside)."""
+    last = last_checkpoint(output_dir)
+    if resume and last is None:
+        logger.info(
+            "resume requested but %s has no checkpoint yet: starting from scratch", output_dir
+        )
+    if resume or last is None:
+        return last
+    aside = output_dir / time.strftime("previous-%Y%m%d-%H%M%S")
+    logger.warning(
+        "%s already holds checkpoints (last: %s); starting from scratch because "
+        "resume=False and moving them to %s. Pass resume=True (--resume) to continue "
+        "a run instead",
+        output_dir,
+        Path(last).name,
+        aside.name,
+    )
+    if is_main:
+        aside.mkdir()
+        for ckpt in output_dir.glob("checkpoint-*"):
+            ckpt.rename(aside / ckpt.name)
+    return None
+
+
+def _checkpoint_step(checkpoint: str) -> int:
+    state = json.loads((Path(checkpoint) / "trainer_state.json").read_text(encoding="utf-8"))
+    return int(state.get("global_step", 0))
+
+
+def run_training(trainer, checkpoint: str | None, max_steps: int):
+    """``trainer.train``; a checkpoint already at ``max_steps`` is loaded, not trained further.
+
+    (Trainer would run one extra step when resuming a finished run.)
+    """
+    from transformers import TrainerState
+    from transformers.trainer_utils import TrainOutput
+
+    if checkpoint is None or _checkpoint_step(checkpoint) < max_steps:
+        return trainer.train(resume_from_checkpoint=checkpoint)
+    logger.info(
+        "%s already reached max_steps=%d: loading it, nothing left to train", checkpoint, max_steps
+    )
+    trainer._load_from_checkpoint(checkpoint)  # the Trainer's own loader (full model or adapter)
+    trainer.state = TrainerState.load_from_json(str(Path(checkpoint) / "trainer_state.json"))
+    losses = [row["loss"] for row in trainer.state.log_history if "loss" in row]
+    return TrainOutput(trainer.state.global_step, losses[-1] if losses else None, {})

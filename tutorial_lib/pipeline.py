@@ -229,7 +229,8 @@ class Pipeline:
 
         ft = self.cfg.finetune
         out = Path(ft.output_dir) if ft.output_dir else self.run_dir.stage_dir("finetune")
-        result = finetune(self.run_dir.root, out, model=ft.model, cfg=ft,
+        # resume=True: an interrupted stage continues from its last checkpoint (--force wipes it).
+        result = finetune(self.run_dir.root, out, model=ft.model, cfg=ft, resume=True,
                           heldout=self.run_dir.root, tiny_texts=prompt_texts(self.load("prompts")))
         summary = {k: v for k, v in vars(result).items() if k != "log_history"}
         summary = json.loads(json.dumps(summary, default=str))

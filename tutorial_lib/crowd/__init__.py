@@ -26,7 +26,13 @@ from .design import (
     render_html,
     validation_project,
 )
-from .pricing import BudgetExceeded, CostEstimate, check_budget, estimate_cost, reward_per_assignment
+from .pricing import (
+    BudgetExceeded,
+    CostEstimate,
+    check_budget,
+    estimate_cost,
+    reward_per_assignment,
+)
 from .simulated import SimulatedCrowd
 
 __all__ = [

@@ -45,7 +45,7 @@ class Pricing:
     platform_fee: float = 0.3
 
     @classmethod
-    def from_config(cls, cfg: CrowdConfig) -> "Pricing":
+    def from_config(cls, cfg: CrowdConfig) -> Pricing:
         return cls(cfg.hourly_pay_usd, cfg.control_share, cfg.platform_fee)
 
 

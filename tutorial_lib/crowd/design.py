@@ -168,7 +168,7 @@ class ProjectSpec:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ProjectSpec":
+    def from_dict(cls, data: dict) -> ProjectSpec:
         data = dict(data)
         data["input_fields"] = [InputField(*f) for f in data.get("input_fields", [])]
         return cls(**data)
@@ -200,7 +200,7 @@ def _spec(kind: str, private_name: str, lang: str, questions: list[tuple],
           inputs: list[tuple[str, bool]], **extra) -> ProjectSpec:
     """Assemble a spec for ``kind`` from the language tables in ``design_texts``."""
     texts = T.texts_for(kind, lang)
-    pick = lambda key: {code: t[key] for code, t in texts.items()}  # noqa: E731
+    pick = lambda key: {code: t[key] for code, t in texts.items()}
     fields = [InputField(name, "string", {code: t["fields"][name] for code, t in texts.items()},
                          required) for name, required in inputs]
     data = _fit_items(T.items_for(kind, lang), {name for name, _ in inputs}, {q[0]: q[1] for q in questions})
@@ -351,8 +351,8 @@ def render_html(spec: ProjectSpec, item: dict, lang: str = "sw") -> str:
     Taught in notebooks/01_crowdsourcing_basics.
     """
     parts = [f"<h2>{_esc(spec.text(spec.title, lang))}</h2>",
-             f"<details open><summary>{_esc(spec.ui_text('instructions', lang))}</summary>"
-             f"{_paragraphs(spec.text(spec.instructions, lang))}</details>"]
+             (f"<details open><summary>{_esc(spec.ui_text('instructions', lang))}</summary>"
+              f"{_paragraphs(spec.text(spec.instructions, lang))}</details>")]
     if spec.examples:
         parts.append(f"<details><summary>{_esc(spec.ui_text('examples', lang))}</summary>"
                      f"{_render_examples(spec, lang)}</details>")

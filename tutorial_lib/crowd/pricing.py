@@ -60,16 +60,16 @@ class CostEstimate:
 
     def summary(self) -> str:
         """A few lines to show before launch."""
-        return "\n".join([
-            f"{self.n_tasks} tasks x overlap {self.overlap} = {self.assignments - self.control_assignments}"
-            f" assignments + {self.control_assignments} control ({self.control_share:.0%})"
-            f" = {self.assignments} assignments",
-            f"reward ${self.reward_usd:.2f} per assignment (~{self.seconds_per_task:.0f} s each)"
-            f" = ${self.effective_hourly_usd:.2f}/h (target ${self.hourly_pay_usd:.2f}/h)",
-            f"worker pay ${self.worker_pay_usd:.2f} + platform fee ${self.fee_usd:.2f}"
-            f" ({self.platform_fee:.0%}) = total ${self.total_usd:.2f}"
-            f" for ~{self.worker_hours:.1f} worker-hours",
-        ])
+        real = self.assignments - self.control_assignments
+        work = (f"{self.n_tasks} tasks x overlap {self.overlap} = {real} assignments"
+                f" + {self.control_assignments} control ({self.control_share:.0%})"
+                f" = {self.assignments} assignments")
+        pay = (f"reward ${self.reward_usd:.2f} per assignment (~{self.seconds_per_task:.0f} s"
+               f" each) = ${self.effective_hourly_usd:.2f}/h (target ${self.hourly_pay_usd:.2f}/h)")
+        bill = (f"worker pay ${self.worker_pay_usd:.2f} + platform fee ${self.fee_usd:.2f}"
+                f" ({self.platform_fee:.0%}) = total ${self.total_usd:.2f}"
+                f" for ~{self.worker_hours:.1f} worker-hours")
+        return f"{work}\n{pay}\n{bill}"
 
 
 def estimate_cost(n_tasks: int, overlap: int, seconds_per_task: float,

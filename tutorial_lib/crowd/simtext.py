@@ -33,21 +33,21 @@ CLOSERS = [
 ]
 # Fluent, on-language, and useless: only a human reader can tell it does not help.
 FILLER = [
-    "Hili ni swali zuri sana. Jibu lake linategemea hali ya mtu binafsi, kwa hiyo kila mtu "
-    "anapaswa kufikiria mwenyewe.",
-    "Kuna njia nyingi za kulitazama jambo hili. Watu tofauti wana maoni tofauti, na yote "
-    "yanaweza kuwa sahihi.",
+    ("Hili ni swali zuri sana. Jibu lake linategemea hali ya mtu binafsi, kwa hiyo kila mtu "
+     "anapaswa kufikiria mwenyewe."),
+    ("Kuna njia nyingi za kulitazama jambo hili. Watu tofauti wana maoni tofauti, na yote "
+     "yanaweza kuwa sahihi."),
     "Sina uhakika sana, lakini nadhani ni vizuri kuuliza wataalamu au kutafuta habari zaidi.",
-    "Jambo hili ni muhimu katika maisha ya kila siku. Ni vizuri kulifikiria kwa makini kabla "
-    "ya kuamua.",
+    ("Jambo hili ni muhimu katika maisha ya kila siku. Ni vizuri kulifikiria kwa makini kabla "
+     "ya kuamua."),
 ]
 ENGLISH = [
-    'About "{q}": I think it depends on many things, but in general you should look for '
-    "reliable information and ask someone who knows.",
-    'Good question. "{q}" - the answer is that it is important and most people agree it '
-    "should be done carefully.",
-    "Sorry, my Swahili is not good. In English: this is something you can learn about online, "
-    "and practice helps a lot.",
+    ('About "{q}": I think it depends on many things, but in general you should look for '
+     "reliable information and ask someone who knows."),
+    ('Good question. "{q}" - the answer is that it is important and most people agree it '
+     "should be done carefully."),
+    ("Sorry, my Swahili is not good. In English: this is something you can learn about online, "
+     "and practice helps a lot."),
 ]
 JUNK = ["sawa", "ndiyo", "asante", "jibu", "...", "ok", "nzuri", "sijui", "abc abc", "hapana", ""]
 
@@ -81,8 +81,8 @@ def vary(rng: random.Random, text: str) -> str:
         parts.pop(rng.randrange(1, len(parts)))
     if rng.random() < 0.5:
         parts.insert(0, rng.choice(OPENERS))
-    if rng.random() < 0.6 or len(parts) == 1:
-        parts.append(rng.choice(CLOSERS))
+    if rng.random() < 0.6 or len(parts) == 1 or " ".join(parts) == text.strip():
+        parts.append(rng.choice(CLOSERS))  # never hand in the reference unchanged
     return " ".join(parts)
 
 

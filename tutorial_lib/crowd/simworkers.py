@@ -15,7 +15,7 @@ Taught in notebooks/03_answer_validation.
 from __future__ import annotations
 
 import random
-from typing import Callable
+from collections.abc import Callable
 
 ROLE_OF = {"answers": "writer", "validation": "validator", "ranking": "validator"}
 

@@ -1,0 +1,148 @@
+"""Human ranking: side-by-side comparison tasks and a Bradley-Terry ranking with uncertainty.
+
+Workers see one prompt and two answers (A and B, which model is which
+randomised per comparison, so position bias averages out) and say which is
+more helpful: label 0 = A better, 1 = B better (the crowd wing's ranking
+project). Any crowd backend (simulated, room, Toloka) or the notebook widget
+returns ``records.Assignment`` rows with that label; the ranking maps them back
+to models and fits Bradley-Terry (crowd-kit). Bootstrap over comparisons gives
+a 95% interval, because with a few dozen votes the ordering may be noise.
+
+Taught in notebooks/04_instruction_finetuning.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+PAIRWISE_COLUMNS = ["worker", "left", "right", "label"]
+
+
+def comparison_id(prompt_id: str, name_a: str, name_b: str) -> str:
+    """A stable id for one prompt's comparison of two models (order of the names ignored)."""
+    key = "|".join([prompt_id, *sorted([name_a, name_b])])
+    return f"cmp_{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
+
+
+def _prompt_fields(row) -> tuple[str, str]:
+    if isinstance(row, dict):
+        return str(row["id"] if "id" in row else row["prompt_id"]), row["prompt"]
+    return row.id, row.prompt
+
+
+def build_comparisons(prompt_rows, answers_a: list[str], answers_b: list[str], name_a: str,
+                      name_b: str, seed: int = 0) -> list[dict]:
+    """Ranking task dicts (crowd wing's schema), the A/B side of each model drawn at random.
+
+    ``prompt_rows`` are ``records.Prompt`` objects or dicts with ``id`` and ``prompt``.
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
+    if not (len(prompt_rows) == len(answers_a) == len(answers_b)):
+        raise ValueError(f"{len(prompt_rows)} prompts, {len(answers_a)} answers of {name_a}, "
+                         f"{len(answers_b)} answers of {name_b}: lengths must match")
+    if name_a == name_b:
+        raise ValueError(f"the two models need different names, both are {name_a!r}")
+    rng = random.Random(seed)
+    tasks = []
+    for row, ans_a, ans_b in zip(prompt_rows, answers_a, answers_b):
+        prompt_id, prompt = _prompt_fields(row)
+        sides = [(name_a, ans_a), (name_b, ans_b)]
+        if rng.random() < 0.5:
+            sides.reverse()
+        tasks.append({"task_id": comparison_id(prompt_id, name_a, name_b), "prompt_id": prompt_id,
+                      "prompt": prompt, "answer_a": sides[0][1], "answer_b": sides[1][1],
+                      "model_a": sides[0][0], "model_b": sides[1][0]})
+    return tasks
+
+
+def votes_frame(assignments, tasks: list[dict], include_rejected: bool = False) -> pd.DataFrame:
+    """Ranking assignments as crowd-kit pairwise rows: worker, left, right, label (the winner).
+
+    Unknown task ids and labels other than 0/1 are errors naming the assignment;
+    rejected assignments are left out (and counted in the log) unless asked for.
+    """
+    by_id = {t["task_id"]: t for t in tasks}
+    rows, rejected = [], 0
+    for a in assignments:
+        if a.stage != "ranking":
+            raise ValueError(f"assignment {a.assignment_id}: stage {a.stage!r}, expected 'ranking'")
+        if a.status == "rejected" and not include_rejected:
+            rejected += 1
+            continue
+        task = by_id.get(a.task_id)
+        if task is None:
+            raise ValueError(f"assignment {a.assignment_id}: task {a.task_id!r} is not among the "
+                             f"{len(by_id)} comparison tasks given")
+        if a.label not in (0, 1):
+            raise ValueError(f"assignment {a.assignment_id}: label {a.label!r}; expected 0 (A "
+                             "better) or 1 (B better)")
+        winner = task["model_a"] if a.label == 0 else task["model_b"]
+        rows.append([a.worker_id, task["model_a"], task["model_b"], winner])
+    if rejected:
+        logger.info("left out %d rejected ranking assignments", rejected)
+    return pd.DataFrame(rows, columns=PAIRWISE_COLUMNS)
+
+
+def _fit(frame: pd.DataFrame, models: list[str], method: str) -> np.ndarray:
+    import crowdkit.aggregation as agg
+
+    if method == "bt":
+        scores = agg.BradleyTerry(n_iter=200).fit_predict(frame)
+    elif method == "noisy_bt":
+        scores = agg.NoisyBradleyTerry(n_iter=50).fit_predict(frame)
+    else:
+        raise ValueError(f"unknown method {method!r}; use 'bt' or 'noisy_bt'")
+    return np.array([float(scores.get(m, 0.0)) for m in models])
+
+
+def rank_models(votes, tasks: list[dict] | None = None, n_bootstrap: int = 200, seed: int = 0,
+                method: str = "bt", include_rejected: bool = False) -> pd.DataFrame:
+    """Bradley-Terry ranking of models with a bootstrap 95% interval.
+
+    ``votes`` is a DataFrame with ``worker, left, right, label`` (label = the
+    winning model), or ranking ``Assignment`` records together with the
+    ``tasks`` built by :func:`build_comparisons`. Returns one row per model:
+    ``model, score, ci_low, ci_high, wins, comparisons, win_rate, rank``
+    (scores sum to 1; higher is better).
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
+    if isinstance(votes, pd.DataFrame):
+        missing = [c for c in PAIRWISE_COLUMNS if c not in votes.columns]
+        if missing:
+            raise ValueError(f"votes frame lacks column(s) {', '.join(missing)}")
+        frame = votes[PAIRWISE_COLUMNS].reset_index(drop=True)
+    else:
+        if tasks is None:
+            raise ValueError("ranking assignments need the comparison tasks (tasks=...)")
+        frame = votes_frame(votes, tasks, include_rejected)
+    if frame.empty:
+        raise ValueError("no ranking votes to aggregate")
+    bad = frame[(frame["label"] != frame["left"]) & (frame["label"] != frame["right"])]
+    if not bad.empty:
+        raise ValueError(f"vote row {bad.index[0]}: winner {bad.iloc[0]['label']!r} is neither "
+                         "the left nor the right model")
+    models = sorted(set(frame["left"]) | set(frame["right"]))
+    point = _fit(frame, models, method)
+    rng = np.random.default_rng(seed)
+    boots = np.array([_fit(frame.iloc[rng.integers(0, len(frame), len(frame))], models, method)
+                      for _ in range(n_bootstrap)]) if n_bootstrap else point[None, :]
+    low, high = np.percentile(boots, [2.5, 97.5], axis=0)
+    wins = frame["label"].value_counts()
+    seen = pd.concat([frame["left"], frame["right"]]).value_counts()
+    table = pd.DataFrame({
+        "model": models, "score": point, "ci_low": low, "ci_high": high,
+        "wins": [int(wins.get(m, 0)) for m in models],
+        "comparisons": [int(seen.get(m, 0)) for m in models],
+    })
+    table["win_rate"] = table["wins"] / table["comparisons"]
+    table = table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    table["rank"] = np.arange(1, len(table) + 1)
+    return table

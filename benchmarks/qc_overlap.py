@@ -32,7 +32,7 @@ from pathlib import Path
 from tutorial_lib.config import CrowdConfig, resolve_path
 from tutorial_lib.crowd.collect import collect_answers, collect_votes
 from tutorial_lib.crowd.simulated import SimulatedCrowd
-from tutorial_lib.quality.overlap import helpfulness, validate_dynamic
+from tutorial_lib.quality.overlap import DECISION_SMOOTHING, helpfulness, validate_dynamic
 from tutorial_lib.records import Prompt, read_jsonl
 
 SEED_PROMPTS = "data/prompts/seed_sw.jsonl"
@@ -50,28 +50,32 @@ def crowd_with_answers(prompts: list[Prompt], workdir: Path, seed: int):
     return sim, answers, SimulatedCrowd.load_truth(workdir)
 
 
-def run_seed(prompts: list[Prompt], seed: int, root: Path, method: str, threshold: float) -> dict:
+def run_seed(prompts: list[Prompt], seed: int, root: Path, method: str, threshold: float,
+             smoothing: float = DECISION_SMOOTHING) -> dict:
     out = {}
     for k in (3, 5):
         sim, answers, truth = crowd_with_answers(prompts, root / f"fixed{k}", seed)
         votes = collect_votes(sim, answers, prompts, k, root / f"fixed{k}" / "votes.jsonl")
         out[f"mv{k}"] = (accuracy(helpfulness(votes, "mv"), truth), len(votes))
-        out[f"{method}{k}"] = (accuracy(helpfulness(votes, method), truth), len(votes))
+        out[f"{method}{k}"] = (accuracy(helpfulness(votes, method, smoothing=smoothing), truth),
+                               len(votes))
     sim, answers, truth = crowd_with_answers(prompts, root / "dynamic", seed)
     cfg = CrowdConfig(validation_overlap=2, validation_max_overlap=5,
                       confidence_threshold=threshold)
     votes = validate_dynamic(sim, answers, prompts, cfg, root / "dynamic" / "votes.jsonl",
-                             method=method)
-    out["dynamic"] = (accuracy(helpfulness(votes, method), truth), len(votes))
+                             method=method, smoothing=smoothing)
+    out["dynamic"] = (accuracy(helpfulness(votes, method, smoothing=smoothing), truth), len(votes))
     out["helpful_share"] = (sum(t["helpful"] for t in truth.values()) / len(truth), len(truth))
     return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
+    ap.add_argument("--seeds", type=int, nargs="+", default=list(range(10)))
     ap.add_argument("--method", default="ds", choices=["ds", "glad", "wawa", "mace"])
     ap.add_argument("--threshold", type=float, default=0.9)
+    ap.add_argument("--smoothing", type=float, default=DECISION_SMOOTHING,
+                    help="pseudo-votes shrinking each validator toward the crowd (ds only)")
     args = ap.parse_args()
     logging.disable(logging.INFO)
     prompts = read_jsonl(resolve_path(SEED_PROMPTS), Prompt)
@@ -79,7 +83,8 @@ def main() -> None:
     per_seed = {}
     for seed in args.seeds:
         with tempfile.TemporaryDirectory() as tmp:
-            per_seed[seed] = run_seed(prompts, seed, Path(tmp), args.method, args.threshold)
+            per_seed[seed] = run_seed(prompts, seed, Path(tmp), args.method, args.threshold,
+                                      args.smoothing)
         row = per_seed[seed]
         print(f"seed {seed}: " + ", ".join(f"{k} {a:.3f} ({n})" for k, (a, n) in row.items()))
     keys = per_seed[args.seeds[0]].keys()
@@ -101,7 +106,8 @@ def main() -> None:
         "fixed5_mv_accuracy": round(mean["mv5"][0], 4),
         "dynamic_votes": mean["dynamic"][1], "fixed5_votes": n5,
         "helpful_share": round(mean["helpful_share"][0], 4),
-        "method": args.method, "threshold": args.threshold, "seeds": args.seeds,
+        "method": args.method, "threshold": args.threshold, "smoothing": args.smoothing,
+        "seeds": args.seeds,
         "seconds": round(time.perf_counter() - start, 1),
     }
     print(json.dumps(result))

@@ -76,12 +76,15 @@ class CrowdConfig:
     scale: str = "binary"  # binary | likert5
     hourly_pay_usd: float = 12.0
     seconds_per_answer: float = 120.0
-    seconds_per_vote: float = 30.0
+    seconds_per_vote: float = 36.0
     platform_fee: float = 0.3
     control_share: float = 0.1
     budget_usd: float = 500.0
     production: bool = False
     n_workers: int = 40
+    room_host: str = "127.0.0.1"
+    room_port: int = 8000
+    wait_timeout_s: float | None = None  # how long a live (room/Toloka) stage waits for people
 
     def __post_init__(self) -> None:
         _one_of(self.backend, "crowd.backend", ("simulated", "toloka", "room"))

@@ -116,6 +116,19 @@ class Pipeline:
                                          self.cfg.seed)
         return self._backend
 
+    def _spec(self, kind: str):
+        """The task design for ``kind``, timed and scaled as the preset says (prices follow)."""
+        import dataclasses
+
+        from .crowd.design import answer_project, validation_project
+
+        crowd = self.cfg.crowd
+        if kind == "answers":
+            return dataclasses.replace(answer_project(lang=self.cfg.prompts.lang),
+                                       seconds_per_task=crowd.seconds_per_answer)
+        return dataclasses.replace(validation_project(scale=crowd.scale, lang=self.cfg.prompts.lang),
+                                   seconds_per_task=crowd.seconds_per_vote)
+
     # ------------------------------------------------------------------ stages
     def _prompts(self):
         from .data.prompts import load_prompts
@@ -149,13 +162,15 @@ class Pipeline:
         return {"prompts": len(prompts), "by_category": by_cat, "machine_translated": machine}, [out], notes
 
     def _answers(self):
-        from .crowd.collect import collect_answers
+        from .crowd.collect import Pricing, collect_answers
         from .quality.rules import check_answers
 
         prompts = self.load("prompts")
         sink = self.run_dir.path("answers", "answers.jsonl")
-        answers = collect_answers(self.backend(), prompts, self.cfg.crowd.answer_overlap, sink,
-                                  budget_usd=self.cfg.crowd.budget_usd)
+        crowd = self.cfg.crowd
+        answers = collect_answers(self.backend(), prompts, crowd.answer_overlap, sink,
+                                  spec=self._spec("answers"), timeout_s=crowd.wait_timeout_s,
+                                  budget_usd=crowd.budget_usd, pricing=Pricing.from_config(crowd))
         qc = check_answers(prompts, answers, self.cfg.quality, lang=self.cfg.prompts.lang)
         qc_path = self.run_dir.path("answers", "qc.jsonl")
         write_jsonl(qc_path, qc)
@@ -163,7 +178,7 @@ class Pipeline:
         return {"answers": len(answers), "qc_flagged": flagged}, [sink, qc_path], []
 
     def _validation(self):
-        from .crowd.collect import collect_votes
+        from .crowd.collect import Pricing, collect_votes
         from .quality.postaccept import validate_dynamic
 
         prompts = self.load("prompts")
@@ -176,7 +191,8 @@ class Pipeline:
                                      method=self.cfg.quality.aggregation)
         else:
             votes = collect_votes(self.backend(), answers, prompts, crowd.validation_overlap, sink,
-                                  budget_usd=crowd.budget_usd)
+                                  spec=self._spec("validation"), timeout_s=crowd.wait_timeout_s,
+                                  budget_usd=crowd.budget_usd, pricing=Pricing.from_config(crowd))
         return {"answers_validated": len(answers), "votes": len(votes)}, [sink], []
 
     def _decisions(self):

@@ -73,7 +73,7 @@ def make_backend(cfg: CrowdConfig, workdir: str | os.PathLike, prompts: list[Pro
         except ImportError as err:
             raise BackendError(f"crowd.backend=room is unavailable ({err}); install the room "
                                "extra: pip install 'tutorial-lib[room]'") from None
-        return RoomBackend(workdir)
+        return RoomBackend(workdir, host=cfg.room_host, port=cfg.room_port)
     raise BackendError(f"unknown crowd backend {cfg.backend!r}; use simulated, toloka or room")
 
 

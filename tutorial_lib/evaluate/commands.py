@@ -16,7 +16,10 @@ logger = logging.getLogger(__name__)
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    """Add the ``evaluate`` subcommand to ``subparsers``."""
+    """Add the ``evaluate`` subcommand to ``subparsers``.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     langs = "; ".join(f"{t}: {' '.join(codes)}" for t, codes in LANGUAGES.items())
     p = subparsers.add_parser(
         "evaluate", help="zero/few-shot accuracy with lm-evaluation-harness prompts",
@@ -41,7 +44,10 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """Run one evaluation from parsed arguments; returns the exit code."""
+    """Run one evaluation from parsed arguments; returns the exit code.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     from .loaders import DataFileError
     from .scoring import ModelLoadError, evaluate_task, load_model
     from .templates import UnknownLanguageError

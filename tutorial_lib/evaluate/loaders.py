@@ -139,7 +139,10 @@ def _read_parquet(task: str, path: Path) -> list[dict]:
 
 
 def read_local(task: str, path: str | os.PathLike, lang: str = "sw") -> list[dict]:
-    """Documents from one local file, format chosen by extension (``.jsonl``/``.tsv``/``.parquet``)."""
+    """Documents from one local file, format chosen by extension (``.jsonl``/``.tsv``/``.parquet``).
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such {task} file")
@@ -159,7 +162,10 @@ def read_local(task: str, path: str | os.PathLike, lang: str = "sw") -> list[dic
 
 
 def hub_parquet_url(task: str, lang: str, split: str | None = None) -> str:
-    """The ``hf://`` parquet glob for a task's language and split (the harness's dataset)."""
+    """The ``hf://`` parquet glob for a task's language and split (the harness's dataset).
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     return HUB_PARQUET.format(repo=HUB_DATASETS[task], lang=lang,
                               split=split or HARNESS_SPLITS[task])
 
@@ -170,7 +176,10 @@ def _offline() -> bool:
 
 
 def read_hub(task: str, lang: str, split: str | None = None) -> list[dict]:
-    """Documents from the Hub's parquet conversion; offline -> an error that says what to pass."""
+    """Documents from the Hub's parquet conversion; offline -> an error that says what to pass.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     url = hub_parquet_url(task, lang, split)
     hint = (f"pass a local file instead: --data-file (e.g. XCOPA test.{lang}.jsonl, XStoryCloze "
             f"spring2016.val.{lang}.tsv.split_20_80_eval.tsv, XNLI {lang}/test.jsonl)")

@@ -29,7 +29,10 @@ MIN_CONTEXT_FOR_CACHE = 32
 
 
 def shared_inputs(conts: list[list[int]]) -> int:
-    """Decoder inputs common to all choices: the start token plus their common token prefix."""
+    """Decoder inputs common to all choices: the start token plus their common token prefix.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     common = 0
     for column in zip(*conts):
         if any(tok != column[0] for tok in column):
@@ -45,7 +48,10 @@ def _plan(shared: int, longest_context: int, share: bool) -> int:
 
 
 def plan_prefix(docs: list[tuple[list[int], list[list[int]]]], share: bool = True) -> int:
-    """How many decoder inputs a group runs once per document (0: no shared pass)."""
+    """How many decoder inputs a group runs once per document (0: no shared pass).
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     if not docs:
         return 0
     return _plan(min(shared_inputs(conts) for _, conts in docs),
@@ -54,7 +60,10 @@ def plan_prefix(docs: list[tuple[list[int], list[list[int]]]], share: bool = Tru
 
 def group_documents(order: list[int], docs, batch_size: int, share: bool = True):
     """Consecutive groups of documents whose biggest decoder pass holds at most as many
-    positions as ``batch_size`` full-length rows (a harness batch); at least one document."""
+    positions as ``batch_size`` full-length rows (a harness batch); at least one document.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     group: list[int] = []
     shared = context = rows = longest = 0
     for i in order:
@@ -97,6 +106,8 @@ def token_logprobs(logits, targets):
 
     (``logits - logsumexp`` gives the same numbers but is many times slower on
     CPU for real logits, whose far tails underflow into denormals.)
+
+    Taught in notebooks/05_hands_on_mt5.
     """
     import torch
 
@@ -108,6 +119,8 @@ def score_group(model, docs, device, share: bool = True) -> list[list[float]]:
     """Sum of token log-probabilities of every continuation of a group of documents.
 
     ``docs`` is a list of ``(context_ids, [continuation_ids, ...])``.
+
+    Taught in notebooks/05_hands_on_mt5.
     """
     import torch
     from transformers.modeling_outputs import BaseModelOutput

@@ -25,7 +25,10 @@ PAIRWISE_COLUMNS = ["worker", "left", "right", "label"]
 
 
 def comparison_id(prompt_id: str, name_a: str, name_b: str) -> str:
-    """A stable id for one prompt's comparison of two models (order of the names ignored)."""
+    """A stable id for one prompt's comparison of two models (order of the names ignored).
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
     key = "|".join([prompt_id, *sorted([name_a, name_b])])
     return f"cmp_{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
 
@@ -67,6 +70,8 @@ def votes_frame(assignments, tasks: list[dict], include_rejected: bool = False) 
 
     Unknown task ids and labels other than 0/1 are errors naming the assignment;
     rejected assignments are left out (and counted in the log) unless asked for.
+
+    Taught in notebooks/04_instruction_finetuning.
     """
     by_id = {t["task_id"]: t for t in tasks}
     rows, rejected = [], 0

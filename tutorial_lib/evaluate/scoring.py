@@ -41,7 +41,10 @@ class ModelLoadError(OSError):
 
 
 def pick_device(device=None):
-    """``device`` as given, else CUDA when available, else CPU."""
+    """``device`` as given, else CUDA when available, else CPU.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     import torch
 
     if device is not None:
@@ -77,7 +80,10 @@ def load_model(name_or_dir, device=None):
 
 
 def max_length(model, tokenizer) -> int:
-    """The context limit the harness uses (config, then tokenizer, then 2048)."""
+    """The context limit the harness uses (config, then tokenizer, then 2048).
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     cfg = getattr(model.config, "text_config", None) or model.config
     for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
         if getattr(cfg, attr, None) is not None:
@@ -89,12 +95,18 @@ def max_length(model, tokenizer) -> int:
 
 
 def prefix_token_id(tokenizer) -> int:
-    """What stands in for an empty context: BOS, else EOS (the harness's ``prefix_token_id``)."""
+    """What stands in for an empty context: BOS, else EOS (the harness's ``prefix_token_id``).
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     return tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
 
 
 def encode_request(tokenizer, req: Request, limit: int) -> tuple[list[int], list[list[int]]]:
-    """Token ids of one request's context and of each ``" " + choice``, as the harness makes them."""
+    """Token ids of one request's context and of each ``" " + choice``, as the harness makes them.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     conts = [" " + choice for choice in req.choices]
     prefix = prefix_token_id(tokenizer)
     if req.context == "":
@@ -149,7 +161,10 @@ def score_requests(model, tokenizer, requests: list[Request], batch_size: int = 
 
 
 def first_argmax(values: list[float]) -> int:
-    """Index of the largest value, the first one on ties (as ``numpy.argmax``)."""
+    """Index of the largest value, the first one on ties (as ``numpy.argmax``).
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     return max(range(len(values)), key=lambda i: (values[i], -i))
 
 

@@ -29,6 +29,10 @@ class TaskSpec:
     target: Callable[[dict, str], int]
     n_choices: int
     fewshot_split: str  # where the harness draws few-shot examples from (no training split -> validation)
+    # The harness passes the evaluated document to its sampler when the task's
+    # few-shot split and test split are equal -- for xnli_*/xstorycloze_* both are
+    # unset (None == None) -- and then draws k+1 examples and drops that document.
+    draws_extra: bool = False
 
     @property
     def chance(self) -> float:
@@ -40,9 +44,10 @@ class TaskSpec:
 
 TASKS: dict[str, TaskSpec] = {
     "xcopa": TaskSpec("xcopa", T.xcopa_text, T.xcopa_choices, T.xcopa_target, 2, "validation"),
-    "xnli": TaskSpec("xnli", T.xnli_text, T.xnli_choices, T.xnli_target, 3, "train"),
+    "xnli": TaskSpec("xnli", T.xnli_text, T.xnli_choices, T.xnli_target, 3, "train",
+                     draws_extra=True),
     "xstorycloze": TaskSpec("xstorycloze", T.xstorycloze_text, T.xstorycloze_choices,
-                            T.xstorycloze_target, 2, "train"),
+                            T.xstorycloze_target, 2, "train", draws_extra=True),
 }
 
 
@@ -57,7 +62,10 @@ class Request:
 
 
 def get_task(task: str) -> TaskSpec:
-    """The :class:`TaskSpec` named ``task``; unknown names list the ones that exist."""
+    """The :class:`TaskSpec` named ``task``; unknown names list the ones that exist.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
     return TASKS[task]
@@ -74,6 +82,16 @@ def _fewshot_prefix(spec: TaskSpec, lang: str, examples: list[dict]) -> str:
         answer = spec.choices(ex, lang)[spec.target(ex, lang)]
         parts.append(spec.text(ex, lang) + T.TARGET_DELIMITER + answer + T.FEWSHOT_DELIMITER)
     return "".join(parts)
+
+
+def _sample(rnd: random.Random, pool: list[dict], k: int, doc: dict, with_doc: bool) -> list[dict]:
+    """The harness's ``ContextSampler.sample``: k examples, or k+1 minus the evaluated doc."""
+    if not with_doc:
+        return rnd.sample(pool, k)
+    shots = [x for x in rnd.sample(pool, k + 1) if x != doc][:k]
+    if len(shots) < k:  # duplicates of the document were drawn: redraw without any of them
+        shots = rnd.sample([x for x in pool if x != doc], k)
+    return shots
 
 
 def build_requests(task: str, lang: str, docs: list[dict], num_fewshot: int = 0,
@@ -94,19 +112,15 @@ def build_requests(task: str, lang: str, docs: list[dict], num_fewshot: int = 0,
         raise ValueError(f"num_fewshot={num_fewshot} needs few-shot documents (the harness "
                          f"draws them from the {spec.fewshot_split} split)")
     pool = [_harness_doc(d) for d in fewshot_docs or []]
-    if num_fewshot > len(pool) - int(exclude_self):
+    if num_fewshot and num_fewshot > len(pool) - int(exclude_self or spec.draws_extra):
         raise ValueError(f"num_fewshot={num_fewshot} but only {len(pool)} few-shot documents")
     rnd = random.Random(seed)
     requests = []
     for doc in docs:
         prefix = ""
         if num_fewshot:
-            if exclude_self:
-                this = _harness_doc(doc)
-                shots = [x for x in rnd.sample(pool, num_fewshot + 1) if x != this][:num_fewshot]
-            else:
-                shots = rnd.sample(pool, num_fewshot)
-            prefix = _fewshot_prefix(spec, lang, shots)
+            prefix = _fewshot_prefix(spec, lang, _sample(rnd, pool, num_fewshot, _harness_doc(doc),
+                                                         exclude_self or spec.draws_extra))
         requests.append(Request(idx=int(doc.get("_row", len(requests))),
                                 context=prefix + spec.text(doc, lang),
                                 choices=spec.choices(doc, lang), label=spec.target(doc, lang)))

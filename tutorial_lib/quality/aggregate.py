@@ -56,19 +56,27 @@ def require_columns(data: pd.DataFrame, columns: tuple[str, ...], what: str) -> 
 
 
 class SmoothedDawidSkene(ck.DawidSkene):
-    """crowd-kit's Dawid-Skene with a Dirichlet prior on each worker's confusion matrix.
+    """crowd-kit's Dawid-Skene with each worker's confusion matrix shrunk toward the crowd's.
 
     Maximum-likelihood confusion matrices reach exactly 0 or 1 once a worker
     has agreed with the consensus on their 20-50 tasks; a single vote of such
     a worker then decides an answer alone and the posterior is overconfident,
-    which breaks a confidence-based stopping rule. ``smoothing`` pseudo-counts
-    (``smoothing`` x 2 on the diagonal, ``smoothing`` elsewhere) are added in
-    every M-step, so skills stay below 1 until the evidence is large.
+    which breaks a confidence-based stopping rule. In every M-step each
+    worker gets ``smoothing`` pseudo-votes per true class, distributed like
+    the pooled confusion matrix of all workers under the majority-vote start
+    (empirical Bayes), computed once: a uniform prior, or one re-estimated
+    each step, lets a rare class's column turn uninformative with 2 votes
+    per task, and EM then collapses to "everything helpful".
     """
 
     def __init__(self, n_iter: int = 100, tol: float = 1e-5, smoothing: float = 1.0) -> None:
         super().__init__(n_iter=n_iter, tol=tol)
         self.smoothing = float(smoothing)
+        self._pooled = None
+
+    def fit(self, data, true_labels=None, initial_error=None):
+        self._pooled = None  # re-estimated from this data's majority-vote start
+        return super().fit(data, true_labels, initial_error)
 
     def _m_step(self, data, probas, initial_error=None, initial_error_strategy=None):
         joined = data.join(probas, on="task").drop(columns=["task"])
@@ -77,9 +85,10 @@ class SmoothedDawidSkene(ck.DawidSkene):
         workers = pd.unique(data["worker"])
         index = pd.MultiIndex.from_product([workers, labels], names=["worker", "label"])
         counts = counts.reindex(index, fill_value=0.0)[labels]
-        prior = np.full((len(labels), len(labels)), self.smoothing)
-        np.fill_diagonal(prior, 2 * self.smoothing)
-        counts = counts + np.tile(prior, (len(workers), 1))
+        if self._pooled is None:  # first M-step: probas are the majority vote
+            pooled = counts.groupby(level="label", sort=False).sum().reindex(labels) + 1e-6
+            self._pooled = (pooled / pooled.sum()).to_numpy()
+        counts = counts + np.tile(self.smoothing * self._pooled, (len(workers), 1))
         return counts / counts.groupby("worker", sort=False).sum()
 
 

@@ -24,9 +24,12 @@ log = logging.getLogger(__name__)
 
 # On the likert5 scale a vote of 4 or 5 counts as "helpful".
 LIKERT_HELPFUL = 4
-# Dirichlet pseudo-counts for Dawid-Skene when deciding (see SmoothedDawidSkene):
-# calibrated confidences are what the stopping rule compares to its threshold.
-DECISION_SMOOTHING = 1.0
+# Pseudo-votes that shrink each validator's confusion matrix toward the crowd's
+# (SmoothedDawidSkene): plain DS calls two votes of "perfect" workers certain
+# and the stopping rule stops too early. The same model must stop and decide,
+# or an answer stops as "certain" and is then decided at 0.49. Measured by
+# benchmarks/qc_overlap.py: 1, 2 and 4 give the same accuracy/cost curve.
+DECISION_SMOOTHING = 2.0
 
 
 def helpful_label(vote: Assignment) -> int:
@@ -56,6 +59,8 @@ def helpfulness(votes: list[Assignment], method: str = "ds", *, n_iter: int | No
 
     Aggregates every vote at once, so worker skills come from all their tasks.
     Indexed by answer id (the votes' ``task_id``); empty when there are no votes.
+    For ``ds``, ``smoothing`` > 0 uses :class:`~.aggregate.SmoothedDawidSkene`
+    (0 gives crowd-kit's plain DawidSkene).
 
     Taught in notebooks/03_answer_validation.
     """
@@ -105,6 +110,7 @@ def validate_dynamic(
     *,
     prior_votes: list[Assignment] | None = None,
     budget_usd: float | None = None,
+    smoothing: float = DECISION_SMOOTHING,
 ) -> list[Assignment]:
     """Collect validation votes with dynamic overlap; returns every vote in ``sink``.
 
@@ -112,7 +118,9 @@ def validate_dynamic(
     answer's aggregated confidence is below ``crowd_cfg.confidence_threshold``
     it gets one more vote (``collect.request_more_votes``), up to
     ``crowd_cfg.validation_max_overlap``. ``prior_votes`` (e.g. earlier
-    rounds kept in another file) only help learn worker skills. Resume-safe:
+    rounds kept in another file) only help learn worker skills. Confidence
+    comes from :func:`helpfulness` (``method``, ``smoothing``), the model that
+    :func:`~.postaccept.decide` uses for the verdict. Resume-safe:
     votes already in ``sink`` count, so a re-run asks only for what is missing.
 
     Taught in notebooks/03_answer_validation.
@@ -126,7 +134,7 @@ def validate_dynamic(
         known.setdefault(v.assignment_id, v)
     max_steps = crowd_cfg.validation_max_overlap - crowd_cfg.validation_overlap
     for step in range(max_steps + 1):
-        table = helpfulness(list(known.values()), method)
+        table = helpfulness(list(known.values()), method, smoothing=smoothing)
         todo = uncertain_answers(table, ids, crowd_cfg.confidence_threshold,
                                  crowd_cfg.validation_max_overlap)
         log.info("dynamic overlap step %d: %d of %d answers still uncertain", step, len(todo), len(ids))

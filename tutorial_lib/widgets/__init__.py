@@ -6,7 +6,7 @@ the crowd's; crowd- and model-written text is always HTML-escaped.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
-from .display import html_table, save_assignment, show_table
+from .display import html_table, save_assignment, show_figure, show_table
 from .pricing import cost_summary, pricing_calculator
 from .ranking import RankingWidget
 from .task import DEFAULT_SALT, PoolProgress, TaskWidget
@@ -20,5 +20,6 @@ __all__ = [
            "html_table",
            "pricing_calculator",
            "save_assignment",
+           "show_figure",
            "show_table",
 ]

@@ -56,3 +56,23 @@ def save_assignment(sink: str | Path, record: Assignment) -> bool:
     rows[ids.index(record.assignment_id)] = record
     write_jsonl(sink, rows)
     return True
+
+
+def show_figure(fig, dpi: int = 100):
+    """A figure as a PNG display object, shown exactly once on any matplotlib backend.
+
+    Figures made through pyplot are also shown by Jupyter's inline backend at
+    the end of the cell (a duplicate), and not at all under Agg; this closes
+    the pyplot handle and returns the picture itself.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return Image(data=buf.getvalue(), format="png")

@@ -1,0 +1,198 @@
+"""Post-acceptance: accept or reject each Part I answer, tell the worker why, re-collect what is missing.
+
+Pay follows the verdict, so it must be explainable: an answer is accepted
+when it passed every quality rule and its aggregated helpfulness reaches
+``accept_threshold``; otherwise it is rejected with the reasons in the
+worker's language. Answers that fail the rules are never sent to validation
+(no money spent) but still get a decision. Prompts left without an accepted
+answer go back to the crowd for a bounded number of rounds.
+
+Idempotent: every verdict applied on the backend is appended to a small log
+next to the answers sink before anything else happens, and a re-run reuses
+it, so no assignment is paid (or rejected) twice.
+
+Taught in notebooks/03_answer_validation.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+from ..config import PipelineConfig, QualityConfig
+from ..crowd.collect import read_sink, request_more_answers
+from ..crowd.design import answer_project
+from ..records import Assignment, Decision, Prompt, QCResult, append_jsonl, read_jsonl
+from .overlap import helpfulness, validate_dynamic
+from .rules import check_answers
+from .workers import banned_workers, worker_summary
+
+log = logging.getLogger(__name__)
+
+# What a worker reads next to a verdict; add a language by adding a block.
+COMMENTS = {
+    "en": {
+        "accept": "Thank you! Your answer was accepted.",
+        "not_helpful": "Validators judged the answer not helpful enough for the prompt.",
+        "wrong_language": "The answer is not written in the task's language.",
+        "too_short": "The answer is too short.",
+        "too_long": "The answer is longer than allowed.",
+        "copied_prompt": "The answer repeats the prompt instead of answering it.",
+        "near_duplicate": "The answer is nearly identical to another answer.",
+        "fast_submission": "The answer was submitted too quickly to be a careful answer.",
+        "failed_control": "A control question with a known answer was answered wrongly.",
+        "banned_worker": "Your account was excluded from this project after earlier quality checks.",
+    },
+    "sw": {
+        "accept": "Asante! Jibu lako limekubaliwa.",
+        "not_helpful": "Wahakiki waliona kwamba jibu halisaidii vya kutosha kwa swali hili.",
+        "wrong_language": "Jibu halikuandikwa kwa lugha ya kazi hii.",
+        "too_short": "Jibu ni fupi mno.",
+        "too_long": "Jibu ni refu kuliko inavyoruhusiwa.",
+        "copied_prompt": "Jibu linarudia swali badala ya kulijibu.",
+        "near_duplicate": "Jibu linakaribia kufanana kabisa na jibu jingine.",
+        "fast_submission": "Jibu liliwasilishwa haraka mno kuwa jibu la makini.",
+        "failed_control": "Swali la udhibiti lenye jibu linalojulikana lilijibiwa vibaya.",
+        "banned_worker": "Akaunti yako iliondolewa kwenye mradi huu baada ya ukaguzi wa ubora.",
+    },
+}
+
+
+def comment_for(verdict: str, reasons: list[str], lang: str = "en") -> str:
+    """The message a worker sees with a verdict, in ``lang`` when we have it (else English).
+
+    Taught in notebooks/03_answer_validation.
+    """
+    texts = COMMENTS.get(lang, COMMENTS["en"])
+    if verdict == "accept":
+        return texts["accept"]
+    parts = [texts.get(r, COMMENTS["en"].get(r, r)) for r in reasons] or [texts["not_helpful"]]
+    return " ".join(parts)
+
+
+def decide(answers: list[Assignment], votes: list[Assignment], qc: list[QCResult],
+           cfg: QualityConfig, method: str | None = None, *, lang: str = "en") -> list[Decision]:
+    """One :class:`Decision` per answer: QC failures rejected with their reasons, the rest by votes.
+
+    ``score`` is the aggregated P(helpful) (``method``, default
+    ``cfg.aggregation``, fitted on every vote given so skills come from all
+    tasks); ``confidence`` is the probability of the verdict taken.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    by_qc = {q.answer_id: q for q in qc}
+    missing = [a.assignment_id for a in answers if a.assignment_id not in by_qc]
+    if missing:
+        raise ValueError(f"{len(missing)} answer(s) have no QC result, e.g. {missing[:3]}; "
+                         "run rules.check_answers on them first")
+    table = helpfulness(votes, method or cfg.aggregation)
+    unvoted = [a.assignment_id for a in answers
+               if by_qc[a.assignment_id].passed and a.assignment_id not in table.index]
+    if unvoted:
+        raise ValueError(f"{len(unvoted)} answer(s) passed QC but have no validation votes, e.g. "
+                         f"{unvoted[:3]}; validate them before deciding")
+    out = []
+    for a in answers:
+        q = by_qc[a.assignment_id]
+        row = table.loc[a.assignment_id] if a.assignment_id in table.index else None
+        score = float(row.score) if row is not None else 0.0
+        n_votes = int(row.votes) if row is not None else 0
+        if not q.passed:
+            verdict, reasons, conf = "reject", list(q.reasons), 1.0
+        elif score >= cfg.accept_threshold:
+            verdict, reasons, conf = "accept", [], score
+        else:
+            verdict, reasons, conf = "reject", ["not_helpful"], 1.0 - score
+        out.append(Decision(a.assignment_id, a.task_id, a.worker_id, verdict, round(score, 4),
+                            round(conf, 4), n_votes, reasons, a.round,
+                            comment_for(verdict, reasons, lang)))
+    return out
+
+
+def _merge(*groups: list[Assignment]) -> dict[str, Assignment]:
+    """By assignment id, first occurrence wins (the original record, not a sink's copy)."""
+    out: dict[str, Assignment] = {}
+    for group in groups:
+        for a in group:
+            out.setdefault(a.assignment_id, a)
+    return out
+
+
+def _apply(backend, decisions: list[Decision], log_path: Path, applied: dict) -> None:
+    """Accept/reject on the backend, logging each verdict right after it is applied."""
+    for d in decisions:
+        if d.answer_id in applied:
+            continue
+        if d.verdict == "accept":
+            backend.accept(d.answer_id, d.comment)
+        else:
+            backend.reject(d.answer_id, d.comment)
+        append_jsonl(log_path, [d])
+        applied[d.answer_id] = d
+
+
+def _qc_new(prompts, answers, qc_by: dict, votes, cfg: PipelineConfig) -> None:
+    """QC answers that have none yet, against all answers (duplicates) and current bans."""
+    if all(a.assignment_id in qc_by for a in answers):
+        return
+    banned = banned_workers(worker_summary(list(qc_by.values()), votes))
+    for q in check_answers(prompts, answers, cfg.quality, lang=cfg.prompts.lang, banned=banned):
+        qc_by.setdefault(q.answer_id, q)
+
+
+def post_accept(backend, prompts: list[Prompt], answers: list[Assignment],
+                votes: list[Assignment], qc: list[QCResult], cfg: PipelineConfig,
+                answers_sink: Path, votes_sink: Path, *, decided_log: Path | None = None,
+                extra_answers: int = 1) -> tuple[list[Decision], list[Assignment], list[Assignment]]:
+    """Decide, apply, re-collect for up to ``cfg.quality.max_rounds`` rounds.
+
+    Returns the final decisions (one per answer), every answer (with its
+    status and comment as applied) and every vote. New answers land in
+    ``answers_sink``, their votes in ``votes_sink``; applied verdicts in
+    ``decided_log`` (default: ``applied_decisions.jsonl`` beside ``answers_sink``).
+
+    Taught in notebooks/03_answer_validation.
+    """
+    answers_sink, votes_sink = Path(answers_sink), Path(votes_sink)
+    log_path = Path(decided_log) if decided_log else answers_sink.with_name("applied_decisions.jsonl")
+    applied = {d.answer_id: d for d in (read_jsonl(log_path, Decision) if log_path.exists() else [])}
+    lang, method = cfg.prompts.lang, cfg.quality.aggregation
+    all_answers = _merge(answers, read_sink(answers_sink, "answers"))
+    all_votes = _merge(votes, read_sink(votes_sink, "validation"))
+    qc_by = {q.answer_id: q for q in qc}
+    answered = {a.task_id for a in all_answers.values()}
+    for rnd in range(cfg.quality.max_rounds + 1):
+        current = list(all_answers.values())
+        _qc_new(prompts, current, qc_by, list(all_votes.values()), cfg)
+        voted = {v.task_id for v in all_votes.values()}
+        need = [a for a in current if qc_by[a.assignment_id].passed
+                and a.assignment_id not in voted and a.assignment_id not in applied]
+        if need:
+            new = validate_dynamic(backend, need, prompts, cfg.crowd, votes_sink, method, round=rnd,
+                                   prior_votes=list(all_votes.values()),
+                                   budget_usd=cfg.crowd.budget_usd)
+            all_votes = _merge(list(all_votes.values()), new)
+        pending = [a for a in current if a.assignment_id not in applied]
+        if pending:
+            decisions = decide(pending, list(all_votes.values()), list(qc_by.values()), cfg.quality,
+                               method, lang=lang)
+            _apply(backend, decisions, log_path, applied)
+        accepted = {d.prompt_id for d in applied.values() if d.verdict == "accept"}
+        missing = [p.id for p in prompts if p.id in answered and p.id not in accepted]
+        log.info("post-acceptance round %d: %d answers decided, %d prompts without an accepted "
+                 "answer", rnd, len(applied), len(missing))
+        if not missing or rnd == cfg.quality.max_rounds:
+            break
+        asked = {a.task_id for a in current if a.round == rnd + 1}  # a re-run: already asked
+        todo = [pid for pid in missing if pid not in asked]
+        if todo:
+            request_more_answers(backend, todo, extra_answers, answers_sink, round=rnd + 1,
+                                 spec=answer_project(lang=lang), budget_usd=cfg.crowd.budget_usd)
+        all_answers = _merge(list(all_answers.values()), read_sink(answers_sink, "answers"))
+    final_answers = []
+    for a in all_answers.values():
+        d = applied.get(a.assignment_id)
+        status = {"accept": "accepted", "reject": "rejected"}[d.verdict] if d else a.status
+        final_answers.append(dataclasses.replace(a, status=status, comment=d.comment if d else a.comment))
+    decisions = [applied[a.assignment_id] for a in final_answers if a.assignment_id in applied]
+    return decisions, final_answers, list(all_votes.values())

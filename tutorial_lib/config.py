@@ -52,7 +52,7 @@ class PromptsConfig:
     path: str = "data/prompts/seed_sw.jsonl"
     format: str = "auto"  # auto | seed | jsonl | csv | tsv | json | hf
     mapping: dict = field(default_factory=dict)
-    limit: int | None = None
+    limit: int | None = None  # a category-balanced subset of this many prompts
     lang: str = "sw"
     translate_missing: bool = False
     mt_model: str = "facebook/nllb-200-distilled-600M"

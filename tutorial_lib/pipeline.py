@@ -131,12 +131,13 @@ class Pipeline:
 
     # ------------------------------------------------------------------ stages
     def _prompts(self):
-        from .data.prompts import load_prompts
+        from .data.prompts import balanced_subset, load_prompts
 
         pc = self.cfg.prompts
         path = pc.path if pc.path.startswith("hf:") else resolve_path(pc.path)
-        prompts = load_prompts(path, format=pc.format, mapping=pc.mapping or None, lang=pc.lang,
-                               limit=pc.limit)
+        prompts = load_prompts(path, format=pc.format, mapping=pc.mapping or None, lang=pc.lang)
+        if pc.limit:
+            prompts = balanced_subset(prompts, pc.limit)
         notes = []
         from .data import needs_translation
 

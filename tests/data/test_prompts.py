@@ -130,3 +130,18 @@ def test_prompt_texts_collects_every_non_empty_text():
         "Jibu mbili.",
         "Swali jingine?",
     ]
+
+
+def test_balanced_subset_covers_every_category_in_file_order():
+    from tutorial_lib.data import SEED_PATH
+    from tutorial_lib.data.prompts import balanced_subset, load_prompts
+
+    prompts = load_prompts(SEED_PATH)
+    subset = balanced_subset(prompts, 20)
+    counts = {}
+    for p in subset:
+        counts[p.category] = counts.get(p.category, 0) + 1
+    assert len(subset) == 20 and len(counts) == 8 and max(counts.values()) - min(counts.values()) <= 1
+    order = [prompts.index(p) for p in subset]
+    assert order == sorted(order)
+    assert balanced_subset(prompts, 10_000) == prompts

@@ -247,3 +247,26 @@ def prompt_texts(prompts: Iterable[Prompt]) -> list[str]:
             if text and text.strip():
                 texts.append(text)
     return texts
+
+
+def balanced_subset(prompts: list[Prompt], n: int) -> list[Prompt]:
+    """The first ``n`` prompts taken round-robin across categories, in file order.
+
+    A small preset still sees every category, so the curated split, the
+    category plots and the fine-tune keep their shape at any size.
+
+    Taught in notebooks/02_collecting_answers.
+    """
+    by_category: dict[str, list[Prompt]] = {}
+    for prompt in prompts:
+        by_category.setdefault(prompt.category, []).append(prompt)
+    queues = list(by_category.values())
+    chosen: list[Prompt] = []
+    depth = 0
+    while len(chosen) < min(n, len(prompts)):
+        for queue in queues:
+            if depth < len(queue) and len(chosen) < n:
+                chosen.append(queue[depth])
+        depth += 1
+    keep = {id(p) for p in chosen}
+    return [p for p in prompts if id(p) in keep]

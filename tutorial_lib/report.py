@@ -36,6 +36,8 @@ def _save(fig, path: Path) -> str:
 
 def _md_cell(value) -> str:
     """Escape a table cell: crowd or model text must never become markup."""
+    if isinstance(value, float):
+        value = f"{value:.4g}"
     return html.escape(str(value)).replace("|", "&#124;").replace("\n", " ")
 
 

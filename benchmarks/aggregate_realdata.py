@@ -91,9 +91,10 @@ def speech(split: str, n_tasks: int | None) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cifar-tasks", type=int, default=10_000,
-                    help="first N images (GLAD takes minutes on all 50,000)")
-    ap.add_argument("--speech-tasks", type=int, default=None, help="first N tasks per split")
+    ap.add_argument("--cifar-tasks", type=int, default=5_000,
+                    help="first N images (GLAD takes ~10 minutes on all 50,000)")
+    ap.add_argument("--speech-tasks", type=int, default=500,
+                    help="first N tasks per split, 0 for all (ROVER takes ~10 minutes on all)")
     args = ap.parse_args()
     if not CROWD.exists():
         print(json.dumps({"skipped": f"{CROWD} absent"}))

@@ -90,3 +90,26 @@ def test_tokens_come_from_the_crowd_secrets_module_and_never_show(monkeypatch):
     monkeypatch.delenv("TOLOKA_TOKEN")
     with pytest.raises(colab.MissingSecret):
         colab.get_token("TOLOKA_TOKEN", interactive=False)
+
+
+@pytest.mark.parametrize("preset,online_env,expected", [
+    ("demo", None, "1"),        # tiny local model: nothing to download, never wait on a network
+    ("ci", None, "1"),
+    ("colab-t4", None, "0"),    # mT5 and the benchmarks come from the Hub
+    ("demo", "1", "0"),         # TUTORIAL_LIB_ONLINE=1 forces online, as on the command line
+])
+def test_hub_access_by_preset(monkeypatch, preset, online_env, expected):
+    for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TUTORIAL_LIB_ONLINE"):
+        monkeypatch.delenv(var, raising=False)
+    if online_env:
+        monkeypatch.setenv("TUTORIAL_LIB_ONLINE", online_env)
+    assert colab.hub_access(preset) == (expected == "0")
+    assert sys.modules["os"].environ["HF_HUB_OFFLINE"] == expected
+    assert sys.modules["os"].environ["HF_DATASETS_OFFLINE"] == expected
+
+
+def test_hub_access_respects_an_explicit_setting(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.delenv("TUTORIAL_LIB_ONLINE", raising=False)
+    assert colab.hub_access("colab-t4") is False

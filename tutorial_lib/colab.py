@@ -12,6 +12,7 @@ Taught in notebooks/02_collecting_answers.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -140,6 +141,29 @@ def runtime_info(model_name: str = "google/mt5-small") -> RuntimeInfo:
                        compute_capability=cc, gpu_memory_gb=round(mem, 1),
                        bf16=precision == "bf16", precision=precision,
                        preset=recommend_preset(cc is not None, cc, mem))
+
+
+def hub_access(preset: str) -> bool:
+    """Decide once, before any Hugging Face import, whether this notebook may use the Hub.
+
+    Presets built on the tiny local model (``demo``, ``ci``) stay offline, so a
+    laptop demo never waits on a network; GPU presets download their checkpoint
+    and benchmarks. ``TUTORIAL_LIB_ONLINE=1`` forces online (the command line's
+    convention) and variables already set are respected. Returns True when online.
+
+    Taught in notebooks/02_collecting_answers.
+    """
+    from .config import load_config
+
+    online = (os.environ.get("TUTORIAL_LIB_ONLINE") == "1"
+              or load_config(preset).finetune.model != "tiny")
+    for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(var, "0" if online else "1")
+    effective = os.environ["HF_HUB_OFFLINE"].lower() not in ("1", "true", "yes")
+    if "huggingface_hub" in sys.modules and effective != online:
+        logger.warning("Hugging Face libraries were imported before hub_access(); restart the "
+                       "runtime for the %s setting to apply", "online" if online else "offline")
+    return effective
 
 
 def enable_widgets() -> None:

@@ -6,10 +6,10 @@ import pytest
 from tutorial_lib.quality.aggregate import (
     LABEL_METHODS,
     AggregationError,
-    agreement,
     aggregate_labels,
     aggregate_pairwise,
     aggregate_texts,
+    agreement,
     worker_skills,
 )
 

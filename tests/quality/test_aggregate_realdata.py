@@ -6,10 +6,10 @@ test within a few seconds (GLAD and ROVER are the slow ones).
 """
 from pathlib import Path
 
+import crowdkit.aggregation as ck
 import pandas as pd
 import pytest
 
-import crowdkit.aggregation as ck
 from tutorial_lib.quality.aggregate import MACE_DEFAULTS, aggregate_labels, aggregate_texts
 from tutorial_lib.quality.commands import register
 from tutorial_lib.quality.io import read_crowd_file

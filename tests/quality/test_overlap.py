@@ -1,10 +1,10 @@
 """Helpfulness aggregation and dynamic overlap on the simulated crowd."""
 import collections
 
+import crowdkit.aggregation as ck
 import pandas as pd
 import pytest
 
-import crowdkit.aggregation as ck
 from tutorial_lib.config import CrowdConfig, resolve_path
 from tutorial_lib.crowd.collect import collect_answers, collect_votes, read_sink
 from tutorial_lib.crowd.simulated import SimulatedCrowd

@@ -6,9 +6,9 @@ import pytest
 from tutorial_lib.config import QualityConfig, load_config, resolve_path
 from tutorial_lib.crowd.collect import collect_answers
 from tutorial_lib.crowd.simulated import SimulatedCrowd
+from tutorial_lib.quality.overlap import validate_dynamic
 from tutorial_lib.quality.postaccept import comment_for, decide, post_accept
 from tutorial_lib.quality.rules import check_answers
-from tutorial_lib.quality.overlap import validate_dynamic
 from tutorial_lib.records import Assignment, Prompt, QCResult, read_jsonl
 
 
@@ -97,7 +97,7 @@ def run(tmp_path):
 
 
 def test_post_accept_decides_applies_and_recollects(run):
-    prompts, answers, votes, qc, sim, _, post = run
+    _, answers, _, qc, sim, _, post = run
     decisions, all_answers, all_votes = post(sim)
     assert len(decisions) == len(all_answers) > len(answers)  # re-collected answers were added
     assert len({d.answer_id for d in decisions}) == len(decisions)

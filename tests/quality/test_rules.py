@@ -2,7 +2,6 @@
 import pytest
 
 from tutorial_lib.config import QualityConfig
-from tutorial_lib.records import Assignment, Prompt
 from tutorial_lib.quality.rules import (
     REASONS,
     check_answers,
@@ -11,6 +10,7 @@ from tutorial_lib.quality.rules import (
     matches_control,
     reason_counts,
 )
+from tutorial_lib.records import Assignment, Prompt
 
 PROMPTS = [
     Prompt(id="p1", category="open_qa", prompt="Mji mkuu wa Kenya ni upi na una sifa gani?",

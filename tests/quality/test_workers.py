@@ -3,8 +3,8 @@ import math
 
 import pytest
 
-from tutorial_lib.records import Assignment, QCResult
 from tutorial_lib.quality.workers import banned_workers, leave_one_out_agreement, worker_summary
+from tutorial_lib.records import Assignment, QCResult
 
 TRUTH = [1, 0, 1, 1, 0, 1, 0, 1]
 

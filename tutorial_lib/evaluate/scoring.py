@@ -11,10 +11,12 @@ What the harness (0.4.13, ``HFLM`` seq2seq backend) computes for one
 - the score is the float32 sum of the continuation's token log-probabilities,
   no length normalisation; the prediction is the first argmax.
 
-Where it is faster: the harness runs the encoder once per (context, choice)
-pair. Here each context is encoded once and its encoder output is repeated for
-each choice's decoder pass; documents are ordered by length so that batches
-carry little padding.
+Where it is faster (``loglik.py``): each context is encoded once for all its
+choices, decoder inputs shared by all choices (the start token; XNLI's whole
+premise) are decoded once, and documents are sorted and grouped by length.
+One difference on purpose: lm-eval's ``HFLM`` calls ``model.tie_weights()``,
+which under transformers 5 replaces an mT5 checkpoint's own ``lm_head`` by
+the input embeddings; the kit scores the checkpoint as saved.
 
 Taught in notebooks/05_hands_on_mt5.
 """

@@ -16,12 +16,12 @@ Taught in notebooks/03_answer_validation.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
-
-import numpy as np
-import pandas as pd
+from collections.abc import Callable
+from typing import Any
 
 import crowdkit.aggregation as ck
+import numpy as np
+import pandas as pd
 from crowdkit.aggregation.utils import get_accuracy
 from crowdkit.metrics.data import alpha_krippendorff
 

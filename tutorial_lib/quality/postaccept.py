@@ -131,11 +131,15 @@ def _apply(backend, decisions: list[Decision], log_path: Path, applied: dict) ->
         applied[d.answer_id] = d
 
 
-def _qc_new(prompts, answers, qc_by: dict, votes, cfg: PipelineConfig) -> None:
-    """QC answers that have none yet, against all answers (duplicates) and current bans."""
+def _qc_new(prompts, answers, qc_by: dict, cfg: PipelineConfig) -> None:
+    """QC answers that have none yet, against all answers (duplicates) and writer bans.
+
+    Bans here come from a worker's answers only: how someone validates is no
+    reason to reject what they write (validator bans belong to the Part II project).
+    """
     if all(a.assignment_id in qc_by for a in answers):
         return
-    banned = banned_workers(worker_summary(list(qc_by.values()), votes))
+    banned = banned_workers(worker_summary(list(qc_by.values())))
     for q in check_answers(prompts, answers, cfg.quality, lang=cfg.prompts.lang, banned=banned):
         qc_by.setdefault(q.answer_id, q)
 
@@ -163,7 +167,7 @@ def post_accept(backend, prompts: list[Prompt], answers: list[Assignment],
     answered = {a.task_id for a in all_answers.values()}
     for rnd in range(cfg.quality.max_rounds + 1):
         current = list(all_answers.values())
-        _qc_new(prompts, current, qc_by, list(all_votes.values()), cfg)
+        _qc_new(prompts, current, qc_by, cfg)
         voted = {v.task_id for v in all_votes.values()}
         need = [a for a in current if qc_by[a.assignment_id].passed
                 and a.assignment_id not in voted and a.assignment_id not in applied]

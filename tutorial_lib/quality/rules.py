@@ -120,10 +120,10 @@ def find_near_duplicates(answers: list[Assignment], threshold: float,
     found: dict[str, tuple[str, float]] = {}
     for first, later, j in _similar_pairs(answers, threshold):
         copy, original = later, first
-        if prompts and first.task_id != later.task_id:
-            if relevance(first.answer or "", prompts[first.task_id]) < relevance(
-                    later.answer or "", prompts[later.task_id]):
-                copy, original = first, later
+        if (prompts and first.task_id != later.task_id
+                and relevance(first.answer or "", prompts[first.task_id])
+                < relevance(later.answer or "", prompts[later.task_id])):
+            copy, original = first, later
         if j > found.get(copy.assignment_id, ("", 0.0))[1]:
             found[copy.assignment_id] = (original.assignment_id, round(j, 3))
     return found

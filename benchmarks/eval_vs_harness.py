@@ -43,8 +43,8 @@ FILES = {
     "xnli": REALDATA / "xnli" / "sw" / "test.jsonl",
     "xstorycloze": REALDATA / "xstorycloze" / "spring2016.val.sw.tsv.split_20_80_eval.tsv",
 }
-MT5_SMALL_SHAPE = dict(d_model=512, d_ff=1024, num_layers=8, num_decoder_layers=8,
-                       num_heads=6, d_kv=64)
+MT5_SMALL_SHAPE = {"d_model": 512, "d_ff": 1024, "num_layers": 8, "num_decoder_layers": 8,
+                   "num_heads": 6, "d_kv": 64}
 TARGETS = {"agreement": 0.995, "max_ll_diff": 0.01, "acc_points": 0.5,
            "score_speedup": {"xstorycloze": 1.5, "xcopa": 1.2, "xnli": 1.0}, "wall_speedup": 2.0}
 
@@ -69,8 +69,8 @@ def harness_yaml(task: str, path: Path) -> str:
             f"  data_files: {{test: {json.dumps(str(path))}}}",
             "  delimiter: \"\\t\"",
             "  quoting: 3",
-            "doc_to_text: \"{{[InputSentence1, InputSentence2, InputSentence3, InputSentence4]"
-            "|join(' ')}}\"",
+            ("doc_to_text: \"{{[InputSentence1, InputSentence2, InputSentence3, InputSentence4]"
+             "|join(' ')}}\""),
             "doc_to_target: \"{{AnswerRightEnding-1}}\"",
             "doc_to_choice: \"{{[RandomFifthSentenceQuiz1, RandomFifthSentenceQuiz2]}}\"",
             "should_decontaminate: false",
@@ -202,8 +202,8 @@ def tie_lm_head(model_dir: Path) -> None:
 def compare(kit: dict, harness: dict) -> dict:
     """Per task: prediction agreement, max |ll diff| per choice, both accuracies."""
     report = {k: {} for k in ("agreement", "max_ll_diff", "kit_acc", "harness_acc", "n")}
-    for task in kit:
-        a, b = kit[task], harness[task]
+    for task, a in kit.items():
+        b = harness[task]
         if len(a["scores"]) != len(b["scores"]):
             raise SystemExit(f"{task}: kit scored {len(a['scores'])} docs, harness "
                              f"{len(b['scores'])}")

@@ -1,6 +1,7 @@
 """The interactive cells: the attendee's work becomes real records, escaped, and never twice."""
 import pytest
 
+from tutorial_lib.config import CrowdConfig
 from tutorial_lib.crowd.backend import pseudonymise
 from tutorial_lib.crowd.design import answer_project, validation_project
 from tutorial_lib.crowd.pricing import estimate_cost
@@ -143,10 +144,16 @@ def test_pricing_calculator_reacts_to_its_sliders():
     before = calc.output.value
     calc.sliders["hourly_pay_usd"].value = 3.0
     assert calc.output.value != before
-    part1 = estimate_cost(100, 2, 120, 3.0).total_usd
-    part2 = estimate_cost(200, 3, 30, 3.0).total_usd
-    assert f"Both parts: ${part1 + part2:.2f}" in cost_summary(100, 2, 3, 120, 30, 3.0)
-    assert f"${part1 + part2:.2f}" in calc.output.value
+    assert f"Both parts: ${_both(100, 2, 3, 120, 30, 3.0):.2f}" in cost_summary(100, 2, 3, 120, 30, 3.0)
+    c = CrowdConfig()  # the calculator starts from the preset's crowd settings
+    expected = _both(100, c.answer_overlap, c.validation_overlap, c.seconds_per_answer,
+                     c.seconds_per_vote, 3.0, c.control_share, c.platform_fee)
+    assert f"Both parts: ${expected:.2f}" in calc.output.value
+
+
+def _both(n, a_overlap, v_overlap, s_answer, s_vote, hourly, control=0.1, fee=0.3):
+    part1 = estimate_cost(n, a_overlap, s_answer, hourly, control, fee).total_usd
+    return part1 + estimate_cost(n * a_overlap, v_overlap, s_vote, hourly, control, fee).total_usd
 
 
 def test_html_table_escapes_and_truncates():

@@ -2,7 +2,10 @@
 import pytest
 
 from tutorial_lib.evaluate.generation import (
-    UnicodeTokenizer, generate_answers, score_generations, side_by_side_html,
+    UnicodeTokenizer,
+    generate_answers,
+    score_generations,
+    side_by_side_html,
 )
 
 

@@ -6,7 +6,10 @@ from pathlib import Path
 import pytest
 
 from tutorial_lib.evaluate.loaders import (
-    DataFileError, hub_parquet_url, load_task_docs, read_local,
+    DataFileError,
+    hub_parquet_url,
+    load_task_docs,
+    read_local,
 )
 from tutorial_lib.evaluate.templates import UnknownLanguageError
 

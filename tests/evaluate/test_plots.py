@@ -3,10 +3,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import pandas as pd
+import pytest
 
-from tutorial_lib.evaluate.plots import plot_accuracy, plot_ranking  # noqa: E402
+from tutorial_lib.evaluate.plots import plot_accuracy, plot_ranking
 
 
 def test_accuracy_plot_has_chance_lines_and_labelled_references():

@@ -7,7 +7,11 @@ import torch
 
 from tutorial_lib.evaluate.loaders import load_task_docs
 from tutorial_lib.evaluate.scoring import (
-    encode_request, evaluate_task, first_argmax, load_model, score_requests,
+    encode_request,
+    evaluate_task,
+    first_argmax,
+    load_model,
+    score_requests,
 )
 from tutorial_lib.evaluate.tasks import Request, build_requests
 

@@ -9,7 +9,7 @@ import yaml
 from tutorial_lib.evaluate import templates as T
 
 lm_eval = pytest.importorskip("lm_eval")
-from lm_eval.utils import apply_template  # noqa: E402
+from lm_eval.utils import apply_template
 
 TASKS_DIR = Path(lm_eval.__file__).parent / "tasks"
 COPA_DOCS = [

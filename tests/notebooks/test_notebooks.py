@@ -8,6 +8,7 @@ session; 01 gets its own. Executed copies land in ``build/notebooks/`` with
 their figures.
 """
 import ast
+import hashlib
 import json
 import re
 import sys
@@ -28,7 +29,7 @@ NAMES = ["01_crowdsourcing_basics", "02_collecting_answers", "03_answer_validati
          "04_instruction_finetuning", "05_hands_on_mt5"]
 PARAMETERS = {"preset", "backend", "model_size", "run_dir"}
 MAX_SECONDS = 300
-MAX_CELL_LINES = 12
+MAX_CELL_LINES = 10
 
 
 def _nb(name: str):
@@ -136,6 +137,12 @@ def shared_run(tmp_path_factory):
     return out
 
 
+def _snapshot(root: Path) -> dict[str, str]:
+    """Hash of every file in a run directory, to prove a re-run changed nothing."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 def _inject(nb, params: dict):
     index = nb.cells.index(_tagged(nb, "parameters")[0])
     cell = nbformat.v4.new_code_cell("\n".join(f"{k} = {v!r}" for k, v in params.items()))
@@ -171,7 +178,12 @@ def test_notebook_runs_headless_in_demo_mode(name, kernel_dir, request, tmp_path
         params = {"preset": "ci", "run_dir": str(tmp_path / "nb01")}
     else:
         params = {"preset": "ci", "run_dir": str(request.getfixturevalue("shared_run"))}
+    before = _snapshot(Path(params["run_dir"])) if name != NAMES[0] else None
     nb, seconds = execute(name, params, kernel_dir)
+    if before is not None:  # every stage had run: re-running the notebook must create nothing
+        after = _snapshot(Path(params["run_dir"]))
+        changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        assert not changed, f"{name} changed a finished run: {changed[:10]}"
     assert seconds < MAX_SECONDS, f"{name} took {seconds:.0f}s"
     for cell in _tagged(nb, "figure"):
         assert any("image/png" in o.get("data", {}) for o in cell.outputs), \

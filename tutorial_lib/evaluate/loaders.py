@@ -190,7 +190,7 @@ def read_hub(task: str, lang: str, split: str | None = None) -> list[dict]:
 
     try:
         data = load_dataset("parquet", data_files={"split": url}, split="split")
-    except Exception as err:  # network, auth, missing config: one clear message
+    except Exception as err:  # noqa: BLE001 -- network, auth, missing config: one clear message
         raise DataFileError(f"cannot read {url} ({type(err).__name__}: {err}); {hint}") from None
     return [_check_doc(task, dict(rec, _row=i), f"{url}: row {i}") for i, rec in enumerate(data)]
 

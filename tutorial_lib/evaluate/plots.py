@@ -10,6 +10,8 @@ Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 
+import math
+
 from .tasks import TASKS
 
 # Published results of OTHER models: {"model", "task", "lang", "accuracy" (0-1),
@@ -50,7 +52,7 @@ def plot_accuracy(results: dict[str, dict[str, float]], references: list[dict] |
         xs = [i - 0.4 + width * (k + 0.5) for i in range(len(tasks))]
         ys = [accs.get(t, float("nan")) for t in tasks]
         bars = ax.bar(xs, ys, width * 0.95, label=name)
-        ax.bar_label(bars, labels=[f"{y:.2f}" if y == y else "" for y in ys], fontsize=7)
+        ax.bar_label(bars, labels=["" if math.isnan(y) else f"{y:.2f}" for y in ys], fontsize=7)
     for i, task in enumerate(tasks):
         chance = TASKS[task].chance
         ax.hlines(chance, i - 0.45, i + 0.45, colors="grey", linestyles="--",

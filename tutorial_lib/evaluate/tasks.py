@@ -11,8 +11,8 @@ Taught in notebooks/05_hands_on_mt5.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from . import templates as T
 

@@ -46,3 +46,14 @@ def tiny_model_dir(tmp_path_factory):
     if seed_file.exists():
         texts += seed_file.read_text(encoding="utf-8").splitlines()
     return build_tiny_mt5(tmp_path_factory.mktemp("tiny_mt5"), texts, vocab_size=800, seed=0)
+
+
+@pytest.fixture(scope="session")
+def ci_run_dir(tmp_path_factory):
+    """One finished ``ci`` pipeline run shared by the end-to-end and notebook tests."""
+    from tutorial_lib.config import load_config
+    from tutorial_lib.pipeline import Pipeline
+
+    out = tmp_path_factory.mktemp("ci-run") / "ci"
+    Pipeline(load_config("ci"), out).run()
+    return out

@@ -9,10 +9,9 @@ from tutorial_lib.pipeline import STAGES, Pipeline
 
 
 @pytest.fixture(scope="module")
-def ci_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "ci"
-    pipe = Pipeline(load_config("ci"), out)
-    manifests = pipe.run()
+def ci_run(ci_run_dir):
+    pipe = Pipeline(load_config("ci"), ci_run_dir)
+    manifests = pipe.run()  # already finished by the shared fixture: returns the manifests
     return pipe, manifests
 
 

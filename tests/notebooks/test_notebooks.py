@@ -127,14 +127,9 @@ def kernel_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def shared_run(tmp_path_factory):
-    """One finished ``ci`` run that notebooks 02-05 read instead of redoing every stage."""
-    from tutorial_lib.config import load_config
-    from tutorial_lib.pipeline import Pipeline
-
-    out = tmp_path_factory.mktemp("nb-run") / "ci"
-    Pipeline(load_config("ci"), out).run()
-    return out
+def shared_run(ci_run_dir):
+    """One finished ``ci`` run (tests/conftest.py) that notebooks 02-05 read instead of redoing it."""
+    return ci_run_dir
 
 
 def _snapshot(root: Path) -> dict[str, str]:

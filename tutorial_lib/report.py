@@ -48,21 +48,10 @@ def _table(header: list[str], rows: list[list]) -> str:
 
 
 def _accuracy_figure(benchmarks: dict):
-    tasks = sorted({t for scores in benchmarks.values() for t in scores})
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    width = 0.8 / max(len(benchmarks), 1)
-    for i, (name, scores) in enumerate(benchmarks.items()):
-        xs = [j + i * width for j in range(len(tasks))]
-        ax.bar(xs, [scores.get(t, {}).get("accuracy", 0) for t in tasks], width, label=name)
-    chance = {"xcopa": 0.5, "xstorycloze": 0.5, "xnli": 1 / 3}
-    for j, task in enumerate(tasks):
-        ax.hlines(chance.get(task, 0.5), j - 0.1, j + 0.9, colors="grey", linestyles="dashed")
-    ax.set_xticks([j + width * (len(benchmarks) - 1) / 2 for j in range(len(tasks))], tasks)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("accuracy")
-    ax.set_title("Benchmarks (dashed: chance)")
-    ax.legend()
-    return fig
+    from .evaluate.plots import plot_accuracy
+
+    results = {name: {t: v["accuracy"] for t, v in scores.items()} for name, scores in benchmarks.items()}
+    return plot_accuracy(results, title="Benchmarks: our models vs chance (and other models, published)")
 
 
 def _loss_figure(log_history: list[dict]):

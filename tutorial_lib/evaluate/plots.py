@@ -91,7 +91,7 @@ def plot_ranking(table, ax=None, title: str = "Human ranking (Bradley-Terry, 95%
 
     ``table`` is what :func:`tutorial_lib.evaluate.ranking.rank_models` returns.
 
-    Taught in notebooks/04_instruction_finetuning.
+    Taught in notebooks/05_hands_on_mt5.
     """
     import matplotlib.pyplot as plt
 

@@ -8,7 +8,7 @@ returns ``records.Assignment`` rows with that label; the ranking maps them back
 to models and fits Bradley-Terry (crowd-kit). Bootstrap over comparisons gives
 a 95% interval, because with a few dozen votes the ordering may be noise.
 
-Taught in notebooks/04_instruction_finetuning.
+Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ PAIRWISE_COLUMNS = ["worker", "left", "right", "label"]
 def comparison_id(prompt_id: str, name_a: str, name_b: str) -> str:
     """A stable id for one prompt's comparison of two models (order of the names ignored).
 
-    Taught in notebooks/04_instruction_finetuning.
+    Taught in notebooks/05_hands_on_mt5.
     """
     key = "|".join([prompt_id, *sorted([name_a, name_b])])
     return f"cmp_{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
@@ -45,7 +45,7 @@ def build_comparisons(prompt_rows, answers_a: list[str], answers_b: list[str], n
 
     ``prompt_rows`` are ``records.Prompt`` objects or dicts with ``id`` and ``prompt``.
 
-    Taught in notebooks/04_instruction_finetuning.
+    Taught in notebooks/05_hands_on_mt5.
     """
     if not (len(prompt_rows) == len(answers_a) == len(answers_b)):
         raise ValueError(f"{len(prompt_rows)} prompts, {len(answers_a)} answers of {name_a}, "
@@ -71,7 +71,7 @@ def votes_frame(assignments, tasks: list[dict], include_rejected: bool = False) 
     Unknown task ids and labels other than 0/1 are errors naming the assignment;
     rejected assignments are left out (and counted in the log) unless asked for.
 
-    Taught in notebooks/04_instruction_finetuning.
+    Taught in notebooks/05_hands_on_mt5.
     """
     by_id = {t["task_id"]: t for t in tasks}
     rows, rejected = [], 0
@@ -117,7 +117,7 @@ def rank_models(votes, tasks: list[dict] | None = None, n_bootstrap: int = 200, 
     ``model, score, ci_low, ci_high, wins, comparisons, win_rate, rank``
     (scores sum to 1; higher is better).
 
-    Taught in notebooks/04_instruction_finetuning.
+    Taught in notebooks/05_hands_on_mt5.
     """
     if isinstance(votes, pd.DataFrame):
         missing = [c for c in PAIRWISE_COLUMNS if c not in votes.columns]

@@ -7,7 +7,7 @@ parameter count, a training-memory estimate and an estimated time per epoch.
 The estimates are arithmetic on the model shapes (see ``estimate_memory_gb`` and
 ``estimate_epoch_hours``), not measurements, and are labelled as such.
 
-Taught in notebooks/05_hands_on_mt5.
+Taught in notebooks/04_instruction_finetuning (and used in 05_hands_on_mt5).
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def select_model(
     that fits memory and trains ``MIN_EPOCHS`` epochs within the budget is picked.
     Candidates may be Hub ids (shapes from a known table) or local folders.
 
-    Taught in notebooks/05_hands_on_mt5.
+    Taught in notebooks/04_instruction_finetuning.
     """
     import pandas as pd
 

@@ -7,7 +7,7 @@ Each rule adds a reason code (see :class:`tutorial_lib.records.QCResult`):
 evidence in ``details``; nothing is deleted, so a reviewer can overrule a rule.
 Per-worker summaries and bans live in :mod:`tutorial_lib.quality.workers`.
 
-Taught in notebooks/03_answer_validation.
+Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ def check_answers(
         >>> qc = check_answers(prompts, answers, QualityConfig())
         >>> [r.reasons for r in qc if not r.passed]
 
-    Taught in notebooks/03_answer_validation.
+    Taught in notebooks/02_collecting_answers.
     """
     by_id = _check_inputs(prompts, answers)
     checker = checker or LanguageChecker(lang)

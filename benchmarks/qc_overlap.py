@@ -57,7 +57,8 @@ def crowd_with_answers(prompts: list[Prompt], workdir: Path, seed: int):
 
 
 def run_seed(prompts: list[Prompt], seed: int, root: Path, method: str, threshold: float,
-             smoothing: float = DECISION_SMOOTHING) -> dict:
+             smoothing: float = DECISION_SMOOTHING, max_overlap: int = 7,
+             budget_ratio: float | None = None) -> dict:
     out = {}
     for k in (3, 5):
         sim, answers, truth = crowd_with_answers(prompts, root / f"fixed{k}", seed)
@@ -66,10 +67,11 @@ def run_seed(prompts: list[Prompt], seed: int, root: Path, method: str, threshol
         out[f"{method}{k}"] = (accuracy(helpfulness(votes, method, smoothing=smoothing), truth),
                                len(votes))
     sim, answers, truth = crowd_with_answers(prompts, root / "dynamic", seed)
-    cfg = CrowdConfig(validation_overlap=2, validation_max_overlap=5,
+    cfg = CrowdConfig(validation_overlap=2, validation_max_overlap=max_overlap,
                       confidence_threshold=threshold)
+    cap = None if budget_ratio is None else round(budget_ratio * 5 * len(answers))
     votes = validate_dynamic(sim, answers, prompts, cfg, root / "dynamic" / "votes.jsonl",
-                             method=method, smoothing=smoothing)
+                             method=method, smoothing=smoothing, max_votes=cap)
     out["dynamic"] = (accuracy(helpfulness(votes, method, smoothing=smoothing), truth), len(votes))
     out["helpful_share"] = (sum(t["helpful"] for t in truth.values()) / len(truth), len(truth))
     return out
@@ -82,6 +84,10 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=0.9)
     ap.add_argument("--smoothing", type=float, default=DECISION_SMOOTHING,
                     help="pseudo-votes shrinking each validator toward the crowd (ds only)")
+    ap.add_argument("--max-overlap", type=int, default=7,
+                    help="dynamic arm: most votes one answer may get")
+    ap.add_argument("--budget-ratio", type=float, default=None,
+                    help="dynamic arm: cap on votes, as a share of fixed overlap 5's")
     args = ap.parse_args()
     logging.disable(logging.INFO)
     prompts = read_jsonl(resolve_path(SEED_PROMPTS), Prompt)
@@ -90,7 +96,7 @@ def main() -> None:
     for seed in args.seeds:
         with tempfile.TemporaryDirectory() as tmp:
             per_seed[seed] = run_seed(prompts, seed, Path(tmp), args.method, args.threshold,
-                                      args.smoothing)
+                                      args.smoothing, args.max_overlap, args.budget_ratio)
         row = per_seed[seed]
         print(f"seed {seed}: " + ", ".join(f"{k} {a:.3f} ({n})" for k, (a, n) in row.items()))
     keys = per_seed[args.seeds[0]].keys()

@@ -46,6 +46,15 @@ def test_uncertain_answers_respects_threshold_and_maximum():
     assert uncertain_answers(table, ["sure", "unsure", "capped", "new"], 0.9, 5) == ["unsure", "new"]
 
 
+def test_uncertain_answers_with_a_limit_takes_the_least_confident_first():
+    table = pd.DataFrame({"score": [0.2, 0.55, 0.85, 0.99], "confidence": [0.8, 0.55, 0.85, 0.99],
+                          "votes": [3, 3, 3, 3]}, index=["a", "b", "c", "d"])
+    ids = ["a", "b", "c", "d", "new"]
+    assert uncertain_answers(table, ids, 0.9, 7, limit=2) == ["new", "b"]
+    assert uncertain_answers(table, ids, 0.9, 7, limit=10) == ["new", "b", "a", "c"]
+    assert uncertain_answers(table, ids, 0.9, 7, limit=0) == []
+
+
 def test_smoothed_ds_agrees_with_ds_but_is_not_certain_of_one_vote():
     truth = [1, 0, 1, 1, 0, 1, 0, 1]
     rows = [(f"t{i}", w, y) for i, y in enumerate(truth) for w in ("g1", "g2", "g3")]
@@ -102,3 +111,13 @@ def test_dynamic_overlap_rerun_asks_for_nothing_more(prompts, tmp_path):
                              sink)
     assert len(again) == len(first) == len(read_sink(sink))
     assert len({v.assignment_id for v in again}) == len(again)
+
+
+def test_dynamic_overlap_respects_a_vote_cap(prompts, tmp_path):
+    cfg = CrowdConfig(validation_overlap=2, validation_max_overlap=7, confidence_threshold=0.99)
+    sim, answers = crowd(prompts[:30], tmp_path, seed=4)
+    cap = int(2.5 * len(answers))
+    votes = validate_dynamic(sim, answers, prompts, cfg, tmp_path / "votes.jsonl", max_votes=cap)
+    per_answer = collections.Counter(v.task_id for v in votes)
+    assert len(votes) == cap  # a 0.99 threshold wants more than the cap: all of it is spent
+    assert min(per_answer.values()) >= 2 and max(per_answer.values()) > 3

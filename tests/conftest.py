@@ -9,12 +9,12 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Tiny models train ~20x slower with 2 threads on a shared 2-core box than with 1.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-REALDATA = REPO_ROOT.parent / "shared" / "realdata"
+from realdata_helpers import REALDATA, realdata_path  # noqa: F401  (re-exported)
 
 _TINY_TEXTS = [
     "Habari ya asubuhi, rafiki yangu. Leo tutajifunza Kiswahili.",
@@ -27,13 +27,6 @@ _TINY_TEXTS = [
     "Wakulima hupanda mahindi wakati wa msimu wa mvua za masika.",
 ]
 
-
-def realdata_path(*parts: str) -> Path:
-    """A path under ../shared/realdata; the calling test is skipped when it is absent."""
-    path = REALDATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"real data not available: {path}")
-    return path
 
 
 @pytest.fixture(scope="session")

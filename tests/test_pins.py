@@ -1,8 +1,8 @@
 """One place for versions: pyproject.toml; environment.yml and the Makefile defer to it."""
 import re
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,8 +3,14 @@ import unicodedata
 
 import pytest
 
-from tutorial_lib.records import (Assignment, Prompt, RecordError, append_jsonl, read_jsonl,
-                                  write_jsonl)
+from tutorial_lib.records import (
+    Assignment,
+    Prompt,
+    RecordError,
+    append_jsonl,
+    read_jsonl,
+    write_jsonl,
+)
 
 
 def _prompt(**kw):

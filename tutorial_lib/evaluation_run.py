@@ -56,8 +56,7 @@ def _heldout(loaded: dict, heldout: list[dict], max_new_tokens: int, out_dir: Pa
              **{name: gens[name][i] for name in gens}} for i, r in enumerate(heldout)]
     gen_path = out_dir / "heldout_generations.jsonl"
     with open(gen_path, "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     html = side_by_side_html(prompts, gens["base"], gens["fine-tuned"], "base", "fine-tuned",
                              references=refs)
     html_path = out_dir / "side_by_side.html"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .config import PipelineConfig, resolve_path
 from .records import Assignment, Decision, Prompt, QCResult, read_jsonl, write_jsonl

@@ -14,9 +14,10 @@ import dataclasses
 import json
 import os
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 CATEGORIES = (
     "open_qa",
@@ -224,23 +225,28 @@ def from_dict(cls: type[R], row: dict, where: str = "") -> R:
         raise RecordError(f"{prefix}{err}") from None
 
 
-def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
-    """Yield ``(line_number, object)``; bad encoding or JSON names file and line."""
+def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, text)`` decoded one by one, so bad UTF-8 names its line."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             try:
-                line = raw.decode("utf-8")
+                yield lineno, raw.decode("utf-8")
             except UnicodeDecodeError as err:
                 raise RecordError(f"{path}:{lineno}: not valid UTF-8 ({err.reason})") from None
-            if not line.strip():
-                continue
-            try:
-                yield lineno, json.loads(line)
-            except json.JSONDecodeError as err:
-                raise RecordError(f"{path}:{lineno}: invalid JSON ({err.msg})") from None
+
+
+def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
+    """Yield ``(line_number, object)``; bad encoding or JSON names file and line."""
+    for lineno, line in iter_lines(path):
+        if not line.strip():
+            continue
+        try:
+            yield lineno, json.loads(line)
+        except json.JSONDecodeError as err:
+            raise RecordError(f"{path}:{lineno}: invalid JSON ({err.msg})") from None
 
 
 def read_jsonl(path: str | os.PathLike, cls: type[R] | None = None) -> list:

@@ -16,9 +16,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from .rundir import RunDir  # noqa: E402
+from .rundir import RunDir
 
 logger = logging.getLogger(__name__)
 

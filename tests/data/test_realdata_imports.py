@@ -2,22 +2,14 @@
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from realdata_helpers import realdata_path
 
 from tutorial_lib.data import MAPPINGS, load_prompts
 
-REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 pytestmark = pytest.mark.realdata
 
-
-def realdata_path(*parts: str) -> Path:
-    """Same skip rule as tests/conftest.py (not importable under --import-mode=importlib)."""
-    path = REALDATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"real data not available: {path}")
-    return path
 
 
 @pytest.mark.parametrize("split", ["train", "dev", "test"])

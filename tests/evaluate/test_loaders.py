@@ -1,9 +1,9 @@
 """Loading the benchmark files in their original formats, and clear errors for bad ones."""
 import csv
 import json
-from pathlib import Path
 
 import pytest
+from realdata_helpers import realdata_path
 
 from tutorial_lib.evaluate.loaders import (
     DataFileError,
@@ -13,17 +13,10 @@ from tutorial_lib.evaluate.loaders import (
 )
 from tutorial_lib.evaluate.templates import UnknownLanguageError
 
-REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 STORY_HEADER = ["InputStoryid", "InputSentence1", "InputSentence2", "InputSentence3",
                 "InputSentence4", "RandomFifthSentenceQuiz1", "RandomFifthSentenceQuiz2",
                 "AnswerRightEnding"]
 
-
-def realdata_path(*parts):
-    path = REALDATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"real data not available: {path}")
-    return path
 
 
 @pytest.mark.realdata

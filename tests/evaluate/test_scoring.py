@@ -16,16 +16,11 @@ from tutorial_lib.evaluate.scoring import (
 from tutorial_lib.evaluate.tasks import Request, build_requests
 
 SMOKE = Path(__file__).resolve().parents[2] / "data" / "smoke"
-REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
+from realdata_helpers import realdata_path
+
 FILES = {"xcopa": SMOKE / "xcopa" / "test.sw.jsonl", "xnli": SMOKE / "xnli" / "test.sw.jsonl",
          "xstorycloze": SMOKE / "xstorycloze" / "spring2016.val.sw.tsv.split_20_80_eval.tsv"}
 
-
-def realdata_path(*parts):
-    path = REALDATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"real data not available: {path}")
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ CIFAR-10N (categorical, MTurk) and CrowdSpeech (Toloka transcriptions) from
 ../shared/realdata/crowd, read through the CLI's reader; subsets keep each
 test within a few seconds (GLAD and ROVER are the slow ones).
 """
-from pathlib import Path
 
 import crowdkit.aggregation as ck
 import pandas as pd
@@ -15,15 +14,7 @@ from tutorial_lib.quality.commands import register
 from tutorial_lib.quality.io import read_crowd_file
 
 pytestmark = pytest.mark.realdata
-REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
-
-
-def realdata_path(*parts: str) -> Path:
-    """As tests/conftest.py's helper (conftest is not importable in importlib mode)."""
-    path = REALDATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"real data not available: {path}")
-    return path
+from realdata_helpers import realdata_path
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutorial_lib.records import RecordError, iter_jsonl
+from tutorial_lib.records import RecordError, iter_jsonl, iter_lines
 
 logger = logging.getLogger(__name__)
 
@@ -97,18 +97,11 @@ def _decode_whole(path: Path) -> str:
 
 def _decoded_lines(path: Path) -> list[tuple[int, str]]:
     """Lines decoded one by one, so bad UTF-8 is reported with its line number."""
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
     out = []
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise RecordError(f"{path}:{lineno}: not valid UTF-8 ({err.reason})") from None
-            if lineno == 1:
-                line = line.lstrip("\ufeff")  # spreadsheet exports start with a BOM
-            out.append((lineno, line))
+    for lineno, line in iter_lines(path):
+        if lineno == 1:
+            line = line.lstrip("\ufeff")  # spreadsheet exports start with a BOM
+        out.append((lineno, line))
     return out
 
 

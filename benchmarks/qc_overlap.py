@@ -9,7 +9,8 @@ first k votes of an answer are the same draws in every arm:
   decision model (Dawid-Skene with smoothed confusion matrices, skills
   learned across all answers);
 - dynamic overlap: start at 2 votes, add one vote at a time to answers whose
-  confidence is below the threshold, up to 5 (``validate_dynamic``).
+  confidence is below the threshold, up to 7, re-fitting skills on every vote
+  after each round and reopening answers that turned uncertain (``validate_dynamic``).
 
 Decision accuracy = share of answers whose verdict (helpful iff aggregated
 P(helpful) >= 0.5) equals the hidden truth; every answer counts, none is
@@ -18,11 +19,17 @@ Assignments = validation votes paid.
 
 "ds" here is the decision model of ``quality.overlap.helpfulness``: crowd-kit's
 Dawid-Skene with each validator's confusion matrix shrunk toward the crowd's
-(``SmoothedDawidSkene``, 2 pseudo-votes). The dynamic arm's votes on an answer
-are the first k of the fixed-5 arm's (same seeded draws), so it cannot see
-more than fixed 5 does: it trades a little accuracy for 40% fewer votes.
+(``SmoothedDawidSkene``, 1 pseudo-vote). The dynamic arm's votes on an answer
+are the first k of the fixed arms' (same seeded draws). ``fixed5_accuracy`` is
+fixed overlap 5 aggregated by that SAME model (the strict comparison);
+``fixed5_mv_accuracy`` is fixed 5 by majority vote (the usual practice).
 
-Run: .venv/bin/python benchmarks/qc_overlap.py [--seeds 0 1 2 3] [--threshold 0.9]
+The default threshold 0.89 is the operating point whose cost stays under 0.6x
+fixed 5: chosen on seeds 0-9, checked on held-out seeds 10-19 (0.598x there).
+For reference, DS with the simulator's TRUE worker skills, same stopping rule,
+reaches ~0.981 at 0.57x: what is left is the cost of learning skills.
+
+Run: .venv/bin/python benchmarks/qc_overlap.py [--seeds 0 1 2 3] [--threshold 0.89]
 Last output line: JSON with decision_accuracy, assignments_ratio_vs_fixed5,
 fixed5_accuracy, mv3_accuracy.
 """
@@ -81,7 +88,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=list(range(10)))
     ap.add_argument("--method", default="ds", choices=["ds", "glad", "wawa", "mace"])
-    ap.add_argument("--threshold", type=float, default=0.9)
+    ap.add_argument("--threshold", type=float, default=0.89)
     ap.add_argument("--smoothing", type=float, default=DECISION_SMOOTHING,
                     help="pseudo-votes shrinking each validator toward the crowd (ds only)")
     ap.add_argument("--max-overlap", type=int, default=7,
@@ -109,8 +116,11 @@ def main() -> None:
     for k in keys:
         if k != "helpful_share":
             print(f"{k:12} {mean[k][0]:9.4f} {mean[k][1]:8.0f} {mean[k][1] / n5:9.2f}")
-    dyn_acc, ratio = mean["dynamic"][0], mean["dynamic"][1] / n5
+    # rounded: equal correct-answer counts must compare equal despite float sums
+    dyn_acc, ratio = round(mean["dynamic"][0], 6), round(mean["dynamic"][1] / n5, 6)
     base_ok = dyn_acc >= 0.95 and ratio <= 0.6
+    print(f"fixed5_accuracy = fixed overlap 5 aggregated by '{args.method}' (the dynamic arm's own "
+          f"model): {mean[f'{args.method}5'][0]:.4f}; by majority vote: {mean['mv5'][0]:.4f}")
     result = {
         "decision_accuracy": round(mean["dynamic"][0], 4),
         "assignments_ratio_vs_fixed5": round(mean["dynamic"][1] / n5, 4),
@@ -122,8 +132,11 @@ def main() -> None:
         "helpful_share": round(mean["helpful_share"][0], 4),
         # the issue's target, against fixed overlap 5 aggregated by majority vote (the usual
         # fixed-overlap practice) and, stricter, by the same skill-aware model
-        "target_met_vs_fixed5_mv": bool(base_ok and dyn_acc >= mean["mv5"][0]),
-        "target_met_vs_fixed5_same_method": bool(base_ok and dyn_acc >= mean[f"{args.method}5"][0]),
+        "fixed5_method": args.method,
+        "target_met_vs_fixed5_mv": bool(base_ok and dyn_acc >= round(mean["mv5"][0], 6)),
+        "target_met_vs_fixed5_same_method": bool(
+            base_ok and dyn_acc >= round(mean[f"{args.method}5"][0], 6)),
+        "max_overlap": args.max_overlap, "budget_ratio": args.budget_ratio,
         "mv3_below_0.93": bool(mean["mv3"][0] < 0.93),
         "method": args.method, "threshold": args.threshold, "smoothing": args.smoothing,
         "seeds": args.seeds,

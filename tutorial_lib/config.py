@@ -70,9 +70,9 @@ class CrowdConfig:
     backend: str = "simulated"  # simulated | toloka | room
     answer_overlap: int = 2
     validation_overlap: int = 2  # the start; dynamic overlap asks for more while unsure
-    validation_max_overlap: int = 5
+    validation_max_overlap: int = 7
     dynamic_overlap: bool = True
-    confidence_threshold: float = 0.9
+    confidence_threshold: float = 0.89
     scale: str = "binary"  # binary | likert5
     hourly_pay_usd: float = 12.0
     seconds_per_answer: float = 120.0

@@ -16,16 +16,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 from realdata_helpers import REALDATA, realdata_path  # noqa: F401  (re-exported)
 
-_TINY_TEXTS = [
-    "Habari ya asubuhi, rafiki yangu. Leo tutajifunza Kiswahili.",
-    "Kiswahili ni lugha ya Afrika Mashariki inayozungumzwa na watu wengi.",
-    "Eleza jinsi ya kupika wali na maharagwe kwa familia ya watu wanne.",
-    "Mji mkuu wa Kenya ni Nairobi, na mji mkuu wa Tanzania ni Dodoma.",
-    "Mwanafunzi alisoma kitabu kwa sababu alitaka kufaulu mtihani.",
-    "Mvua ilinyesha sana, kwa hiyo barabara zilijaa maji.",
-    "Tafadhali andika shairi fupi kuhusu bahari na jua.",
-    "Wakulima hupanda mahindi wakati wa msimu wa mvua za masika.",
-]
+from sample_text import SWAHILI_SENTENCES as _TINY_TEXTS  # noqa: E402
 
 
 

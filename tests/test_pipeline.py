@@ -64,3 +64,25 @@ def test_cli_rejects_malformed_prompt_file(tmp_path, capsys):
                  "--stage", "prompts"])
     assert code == 2
     assert f"{bad}:2" in capsys.readouterr().err
+
+
+def test_cli_imports_a_real_prompt_set_by_named_mapping(tmp_path, capsys):
+    from realdata_helpers import realdata_path
+
+    from tutorial_lib.records import Prompt, read_jsonl
+
+    src = realdata_path("swahili_instruct", "afriqa", "queries.afriqa.swa.en.test.json")
+    out = tmp_path / "run"
+    code = main(["run", "--preset", "ci", "--out", str(out), "--prompts", str(src),
+                 "--mapping", "afriqa", "--set", "prompts.limit=null", "--stage", "prompts"])
+    assert code == 0, capsys.readouterr().err
+    prompts = read_jsonl(out / "01_prompts" / "prompts.jsonl", Prompt)
+    n_rows = sum(1 for line in src.read_text(encoding="utf-8").splitlines() if line.strip())
+    assert len(prompts) == n_rows and all(p.source == "afriqa" for p in prompts)
+    assert all(p.translation_origin == "source" and p.prompt_en for p in prompts)
+
+
+def test_cli_unknown_mapping_is_a_clear_error(tmp_path, capsys):
+    code = main(["run", "--preset", "ci", "--out", str(tmp_path), "--prompts", "x.csv",
+                 "--mapping", "nope", "--stage", "prompts"])
+    assert code == 2 and "known: afriinstruct" in capsys.readouterr().err

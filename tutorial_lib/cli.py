@@ -44,7 +44,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.prompts:
         cfg.prompts.path = args.prompts
         cfg.prompts.format = args.prompt_format
-        cfg.prompts.mapping = _parse_mapping(args.map)
+        inline = _parse_mapping(args.map)
+        if args.mapping:
+            from .pipeline import named_mapping
+
+            inline = {**named_mapping(args.mapping), **inline}
+        cfg.prompts.mapping = inline
     pipe = Pipeline(cfg, args.out)
     manifests = pipe.run(stages=args.stage, force=args.force)
     for name, manifest in manifests.items():
@@ -64,6 +69,8 @@ def _add_run(sub) -> None:
     p.add_argument("--force", action="store_true", help="redo stages that already finished")
     p.add_argument("--prompts", help="import prompts from this file (JSONL/CSV/TSV/JSON) or hf:ORG/NAME")
     p.add_argument("--prompt-format", default="auto", help="auto | seed | jsonl | csv | tsv | json | hf")
+    p.add_argument("--mapping", metavar="NAME",
+                   help="a known column mapping for --prompts: afriqa, mgsm, afriinstruct, aya, dolly")
     p.add_argument("--map", action="append", metavar="FIELD=COLUMN",
                    help="column mapping for --prompts, e.g. --map prompt=question --map category==open_qa")
     p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
@@ -92,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (ConfigError, RecordError, FileNotFoundError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        if args.verbose:
+            raise
+        print(f"error: {err} (-v shows the traceback)", file=sys.stderr)
         return 2
 
 

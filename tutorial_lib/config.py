@@ -51,7 +51,7 @@ class PromptsConfig:
 
     path: str = "data/prompts/seed_sw.jsonl"
     format: str = "auto"  # auto | seed | jsonl | csv | tsv | json | hf
-    mapping: dict = field(default_factory=dict)
+    mapping: dict | str = field(default_factory=dict)  # columns, or a named mapping (afriqa, mgsm...)
     limit: int | None = None  # a category-balanced subset of this many prompts
     lang: str = "sw"
     translate_missing: bool = False

@@ -135,7 +135,7 @@ class Pipeline:
 
         pc = self.cfg.prompts
         path = pc.path if pc.path.startswith("hf:") else resolve_path(pc.path)
-        prompts = load_prompts(path, format=pc.format, mapping=pc.mapping or None, lang=pc.lang)
+        prompts = load_prompts(path, format=pc.format, mapping=named_mapping(pc.mapping), lang=pc.lang)
         if pc.limit:
             prompts = balanced_subset(prompts, pc.limit)
         notes = []
@@ -272,6 +272,17 @@ class Pipeline:
 
         path = write_report(self.run_dir.root)
         return {"report": 1}, [path], []
+
+
+def named_mapping(mapping: dict | str | None) -> dict | None:
+    """A column mapping given inline, or by the name of a known real set (``afriqa``, ``mgsm`` ...)."""
+    from .data import MAPPINGS
+
+    if isinstance(mapping, str):
+        if mapping not in MAPPINGS:
+            raise ValueError(f"unknown prompt mapping {mapping!r}; known: {', '.join(sorted(MAPPINGS))}")
+        return dict(MAPPINGS[mapping])
+    return mapping or None
 
 
 def crowd_cost(answers: list[Assignment], votes: list[Assignment], crowd) -> dict:

@@ -65,16 +65,15 @@ def _heldout(loaded: dict, heldout: list[dict], max_new_tokens: int, out_dir: Pa
 
 
 def _ranking(pipe, heldout: list[dict], gens: dict, out_dir: Path) -> tuple[pd.DataFrame, Path]:
-    from .crowd.design import ranking_project
+    from .crowd.collect import Pricing, collect_rankings
     from .evaluate.ranking import build_comparisons, rank_models
 
     comparisons = build_comparisons(heldout, gens["base"], gens["fine-tuned"], "base", "fine-tuned",
                                     seed=pipe.cfg.seed)
-    backend = pipe.backend()
-    project = backend.create_project(ranking_project())
-    backend.add_tasks(project, comparisons, overlap=pipe.cfg.evaluate.ranking_votes_per_pair)
-    backend.open(project)
-    votes = [a for a in backend.fetch(project) if a.stage == "ranking"]
+    crowd = pipe.cfg.crowd
+    votes = collect_rankings(pipe.backend(), comparisons, pipe.cfg.evaluate.ranking_votes_per_pair,
+                             out_dir / "ranking_votes.jsonl", timeout_s=crowd.wait_timeout_s,
+                             budget_usd=crowd.budget_usd, pricing=Pricing.from_config(crowd))
     table = rank_models(votes, comparisons)
     path = out_dir / "ranking.csv"
     table.to_csv(path, index=False)
@@ -95,6 +94,7 @@ def evaluate_run(pipe) -> dict:
     heldout = load_split(root, "heldout")[: cfg.heldout_limit or None]
     metrics, gens, more = _heldout(loaded, heldout, pipe.cfg.finetune.max_new_tokens, out_dir)
     table, rank_path = _ranking(pipe, heldout, gens, out_dir)
+    outputs.append(out_dir / "ranking_votes.jsonl")
     notes = []
     if is_tiny(models["base"]):
         notes.append("models are the tiny locally built mT5 stand-in: expect chance-level scores")

@@ -79,7 +79,9 @@ def _add_run(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tutorial-lib", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="tutorial-lib",
+        description="Align an LLM to a low-resource language: crowd data to a fine-tuned, evaluated model.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_run(sub)

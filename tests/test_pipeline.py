@@ -86,3 +86,15 @@ def test_cli_unknown_mapping_is_a_clear_error(tmp_path, capsys):
     code = main(["run", "--preset", "ci", "--out", str(tmp_path), "--prompts", "x.csv",
                  "--mapping", "nope", "--stage", "prompts"])
     assert code == 2 and "known: afriinstruct" in capsys.readouterr().err
+
+
+def test_budget_covers_the_whole_run_not_each_launch(tmp_path, capsys):
+    # Part I alone fits a $60 budget; Part II then has too little left and is refused.
+    out = tmp_path / "run"
+    args = ["run", "--preset", "ci", "--out", str(out), "--set", "crowd.budget_usd=60"]
+    assert main([*args, "--stage", "prompts", "--stage", "answers"]) == 0
+    capsys.readouterr()
+    assert main([*args, "--stage", "validation"]) == 2
+    err = capsys.readouterr().err
+    assert "budget" in err and "exceeds" in err
+    assert not (out / "03_validation" / "manifest.json").exists()

@@ -96,11 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
     from .config import ConfigError
+    from .crowd.pricing import BudgetExceeded
     from .records import RecordError
 
     try:
         return int(args.func(args) or 0)
-    except (ConfigError, RecordError, FileNotFoundError, ValueError) as err:
+    except (ConfigError, RecordError, FileNotFoundError, ValueError, BudgetExceeded) as err:
         if args.verbose:
             raise
         print(f"error: {err} (-v shows the traceback)", file=sys.stderr)

@@ -9,6 +9,7 @@ Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -116,10 +117,26 @@ class Pipeline:
                                          self.cfg.seed)
         return self._backend
 
+    def _budget_left(self, answers: list[Assignment], votes: list[Assignment]) -> float:
+        """What remains of ``crowd.budget_usd`` after the work already collected in this run.
+
+        Each launch is then checked against the remainder, so the run as a whole stays
+        within the budget, not only each launch on its own.
+        """
+        from .crowd.pricing import BudgetExceeded
+
+        crowd = self.cfg.crowd
+        spent = crowd_cost(answers, votes, crowd)["total_usd"]
+        if spent >= crowd.budget_usd:
+            raise BudgetExceeded(
+                f"this run has already spent ${spent:.2f} of its ${crowd.budget_usd:.2f} budget "
+                "(crowd.budget_usd): raise the budget or lower prompts.limit / the overlaps")
+        logger.info("crowd budget: $%.2f spent, $%.2f left of $%.2f", spent,
+                    crowd.budget_usd - spent, crowd.budget_usd)
+        return crowd.budget_usd - spent
+
     def _spec(self, kind: str):
         """The task design for ``kind``, timed and scaled as the preset says (prices follow)."""
-        import dataclasses
-
         from .crowd.design import answer_project, validation_project
 
         crowd = self.cfg.crowd
@@ -187,13 +204,14 @@ class Pipeline:
         answers = [a for a in self.load("answers") if qc[a.assignment_id].passed]
         sink = self.run_dir.path("validation", "votes.jsonl")
         crowd = self.cfg.crowd
+        budget = self._budget_left(self.load("answers"), [])
         if crowd.dynamic_overlap:
             votes = validate_dynamic(self.backend(), answers, prompts, crowd, sink,
-                                     method=self.cfg.quality.aggregation)
+                                     method=self.cfg.quality.aggregation, budget_usd=budget)
         else:
             votes = collect_votes(self.backend(), answers, prompts, crowd.validation_overlap, sink,
                                   spec=self._spec("validation"), timeout_s=crowd.wait_timeout_s,
-                                  budget_usd=crowd.budget_usd, pricing=Pricing.from_config(crowd))
+                                  budget_usd=budget, pricing=Pricing.from_config(crowd))
         return {"answers_validated": len(answers), "votes": len(votes)}, [sink], []
 
     def _decisions(self):
@@ -203,8 +221,10 @@ class Pipeline:
         prompts, qc = self.load("prompts"), self.load("qc")
         answers, votes = self.load("answers"), self.load("validation")
         stage = "decisions"
+        cfg = dataclasses.replace(self.cfg, crowd=dataclasses.replace(
+            self.cfg.crowd, budget_usd=self._budget_left(answers, votes)))
         decisions, answers, votes = post_accept(
-            self.backend(), prompts, answers, votes, qc, self.cfg,
+            self.backend(), prompts, answers, votes, qc, cfg,
             answers_sink=self.run_dir.path(stage, "recollected_answers.jsonl"),
             votes_sink=self.run_dir.path(stage, "recollected_votes.jsonl"),
         )

@@ -111,8 +111,19 @@ def _finetune_section(run: RunDir, fig_dir: Path) -> list[str]:
     lines += [_table(["what", "value"], [[k, result.get(k, "")] for k in keys]), ""]
     if result.get("log_history"):
         path = _save(_loss_figure(result["log_history"]), fig_dir / "loss_curve.png")
-        lines += [f"![training loss]({path})", ""]
+        lines += [f"![training loss]({path})", "", *_overfitting_note(result["log_history"])]
     return lines
+
+
+def _overfitting_note(log_history: list[dict]) -> list[str]:
+    """Say so when held-out loss rises while training loss falls: the model memorises."""
+    evals = [row["eval_loss"] for row in log_history if "eval_loss" in row]
+    train = [row["loss"] for row in log_history if "loss" in row]
+    if len(evals) < 2 or len(train) < 2 or not (evals[-1] > evals[0] and train[-1] < train[0]):
+        return []
+    return [f"> Held-out loss rose from {evals[0]:.3g} to {evals[-1]:.3g} while training loss fell "
+            f"from {train[0]:.3g} to {train[-1]:.3g}: the model is memorising its training answers. "
+            "Train fewer steps, collect more data, or keep the best checkpoint.", ""]
 
 
 def _evaluate_section(run: RunDir, fig_dir: Path) -> list[str]:

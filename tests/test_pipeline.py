@@ -98,3 +98,14 @@ def test_budget_covers_the_whole_run_not_each_launch(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "budget" in err and "exceeds" in err
     assert not (out / "03_validation" / "manifest.json").exists()
+
+
+def test_checkpoints_elsewhere_still_leave_the_result_in_the_run(tmp_path):
+    elsewhere = tmp_path / "drive" / "ft"
+    cfg = load_config("ci", [f"finetune.output_dir={elsewhere}", "finetune.max_steps=2",
+                             "finetune.save_steps=2", "finetune.eval_steps=2"])
+    pipe = Pipeline(cfg, tmp_path / "run")
+    pipe.run(stages=["prompts", "answers", "validation", "decisions", "dataset", "finetune"])
+    copied = json.loads(pipe.run_dir.path("finetune", "train_result.json").read_text())
+    assert copied["steps"] == 2 and copied["model_dir"].startswith(str(elsewhere))
+    assert (elsewhere / "model" / "config.json").exists()

@@ -22,7 +22,7 @@ MODEL_NAMES = ("base", "fine-tuned")
 
 
 def _models(run_root: Path) -> dict[str, str]:
-    result = json.loads((run_root / "06_finetune" / "result.json").read_text(encoding="utf-8"))
+    result = json.loads((run_root / "06_finetune" / "train_result.json").read_text(encoding="utf-8"))
     return {"base": result["base_model"], "fine-tuned": result["model_dir"]}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -262,17 +263,16 @@ class Pipeline:
 
     def _finetune(self):
         from .data.prompts import prompt_texts
-        from .finetune.train import finetune
+        from .finetune.train import RESULT_FILE, finetune
 
         ft = self.cfg.finetune
-        out = Path(ft.output_dir) if ft.output_dir else self.run_dir.stage_dir("finetune")
+        stage_dir = self.run_dir.stage_dir("finetune")
+        out = Path(ft.output_dir) if ft.output_dir else stage_dir
         # resume=True: an interrupted stage continues from its last checkpoint (--force wipes it).
         result = finetune(self.run_dir.root, out, model=ft.model, cfg=ft, resume=True,
                           heldout=self.run_dir.root, tiny_texts=prompt_texts(self.load("prompts")))
-        summary = {k: v for k, v in vars(result).items() if k != "log_history"}
-        summary = json.loads(json.dumps(summary, default=str))
-        (self.run_dir.stage_dir("finetune") / "result.json").write_text(
-            json.dumps({**summary, "log_history": result.log_history}, indent=2), encoding="utf-8")
+        if out.resolve() != stage_dir.resolve():  # checkpoints elsewhere (e.g. Drive): keep a copy
+            shutil.copyfile(out / RESULT_FILE, stage_dir / RESULT_FILE)
         notes = []
         if result.used_tiny_stand_in:
             notes.append("fine-tuned the tiny locally built mT5 stand-in, not google/mt5-small: "

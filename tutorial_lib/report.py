@@ -100,7 +100,7 @@ def _dataset_section(run: RunDir) -> list[str]:
 
 
 def _finetune_section(run: RunDir, fig_dir: Path) -> list[str]:
-    result = _json(run.root / "06_finetune" / "result.json")
+    result = _json(run.root / "06_finetune" / "train_result.json")
     if not result:
         return []
     lines = ["## Fine-tuning", ""]

@@ -28,6 +28,7 @@ import time
 
 from tqdm.auto import tqdm
 
+from ..finetune.loading import ModelLoadError  # re-exported: one loader, one error
 from .loaders import load_task_docs
 from .loglik import group_documents, score_group, shared_inputs
 from .tasks import Request, build_requests, get_task
@@ -36,10 +37,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_LENGTH = 2048  # lm_eval.models.utils.DEFAULT_MAX_LENGTH
 TOKENIZER_INFINITY = 1000000000000000019884624838656
-
-
-class ModelLoadError(OSError):
-    """A model that cannot be loaded (missing folder, offline Hub, not seq2seq)."""
 
 
 def pick_device(device=None):
@@ -57,26 +54,18 @@ def pick_device(device=None):
 def load_model(name_or_dir, device=None):
     """Load a seq2seq model (float32, eval mode) and its tokenizer from a folder or the Hub.
 
-    mT5 is loaded in float32 because fp16 gives NaN/zero losses.
+    mT5 is loaded in float32 because fp16 gives NaN/zero losses. Loading and its
+    errors are the fine-tuning wing's (one loader for the whole kit).
 
     Taught in notebooks/05_hands_on_mt5.
     """
-    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    from ..finetune.loading import load_seq2seq
 
     name = str(name_or_dir)
-    local = os.path.isdir(name)
-    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
-    if not local and (name.startswith((".", "/", "~")) or name.count("/") > 1):
+    if not os.path.isdir(name) and (name.startswith((".", "/", "~")) or name.count("/") > 1):
         raise ModelLoadError(f"model folder {name} does not exist")
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(name)
-        model = AutoModelForSeq2SeqLM.from_pretrained(name, dtype="float32")
-    except (OSError, ValueError) as err:
-        where = "local folder" if local else "Hub model"
-        hint = (" (HF_HUB_OFFLINE is set: download it once online, or pass a local folder)"
-                if offline and not local else "")
-        raise ModelLoadError(f"cannot load {where} {name!r} as a seq2seq model{hint}: "
-                             f"{type(err).__name__}: {str(err).splitlines()[0]}") from None
+    model, tokenizer = load_seq2seq(name)
+    model.float()
     model.to(pick_device(device)).eval()
     return model, tokenizer
 

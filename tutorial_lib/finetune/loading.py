@@ -42,7 +42,8 @@ def _load_error(name: str, err: Exception) -> ModelLoadError:
     )
     return ModelLoadError(
         f"cannot load model {name!r}: {where}. Use the tiny local stand-in (--preset demo, or "
-        "model='tiny'), a local folder saved with save_pretrained, or go online to download it"
+        "model='tiny'), a local folder saved with save_pretrained, or go online to download it "
+        "(tutorial-lib stays offline unless TUTORIAL_LIB_ONLINE=1)"
     )
 
 

@@ -95,13 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
-    from .config import ConfigError
-    from .crowd.pricing import BudgetExceeded
-    from .records import RecordError
+    from .errors import TutorialLibError
 
     try:
         return int(args.func(args) or 0)
-    except (ConfigError, RecordError, FileNotFoundError, ValueError, BudgetExceeded) as err:
+    except (TutorialLibError, FileNotFoundError, IsADirectoryError, ValueError) as err:
         if args.verbose:
             raise
         print(f"error: {err} (-v shows the traceback)", file=sys.stderr)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from .errors import TutorialLibError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = REPO_ROOT / "configs"
@@ -21,7 +22,7 @@ DATA_DIR = REPO_ROOT / "data"
 PRESETS = ("demo", "ci", "colab-t4", "full")
 
 
-class ConfigError(ValueError):
+class ConfigError(TutorialLibError, ValueError):
     """A preset value that cannot work; the message names the field."""
 
 

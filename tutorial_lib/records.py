@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from .errors import TutorialLibError
 
 CATEGORIES = (
     "open_qa",
@@ -36,7 +37,7 @@ VERDICTS = ("accept", "reject")
 TRANSLATION_ORIGINS = ("human", "source", "machine")
 
 
-class RecordError(ValueError):
+class RecordError(TutorialLibError, ValueError):
     """A row that does not fit its schema; the message names file and line."""
 
 

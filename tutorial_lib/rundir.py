@@ -31,6 +31,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .records import RunManifest
+from .errors import TutorialLibError
 
 STAGE_DIRS = {
     "prompts": "01_prompts",
@@ -65,7 +66,7 @@ def package_versions(names: tuple[str, ...] = TRACKED_PACKAGES) -> dict:
     return out
 
 
-class UnknownStageError(ValueError):
+class UnknownStageError(TutorialLibError, ValueError):
     """A stage name that the pipeline does not have."""
 
 

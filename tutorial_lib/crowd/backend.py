@@ -25,9 +25,10 @@ from dataclasses import dataclass
 
 from ..records import Assignment
 from .design import ProjectSpec
+from ..errors import TutorialLibError
 
 
-class BackendError(RuntimeError):
+class BackendError(TutorialLibError, RuntimeError):
     """A lifecycle call the backend cannot honour (unknown id, wrong state); names the id."""
 
 

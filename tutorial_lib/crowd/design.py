@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import design_texts as T
+from ..errors import TutorialLibError
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ QUESTION_KINDS = ("text", "binary", "likert5", "choice")
 SCALES = ("binary", "likert5")
 
 
-class DesignError(ValueError):
+class DesignError(TutorialLibError, ValueError):
     """A project spec that a backend could not render; the message names the field."""
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
+from ..errors import TutorialLibError
 
 CENT = Decimal("0.01")
 
 
-class BudgetExceeded(Exception):
+class BudgetExceeded(TutorialLibError):
     """A launch that would cost more than the budget; the message says what to change."""
 
 

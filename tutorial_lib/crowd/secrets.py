@@ -17,13 +17,14 @@ import os
 import secrets as _random
 import sys
 from pathlib import Path
+from ..errors import TutorialLibError
 
 log = logging.getLogger(__name__)
 
 MASK = "***"
 
 
-class MissingSecret(RuntimeError):
+class MissingSecret(TutorialLibError, RuntimeError):
     """No token was found in any of the places we look; the message says where to put one."""
 
 

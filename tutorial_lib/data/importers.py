@@ -29,6 +29,7 @@ from typing import Any
 from tutorial_lib.records import Prompt, RecordError, from_dict
 
 from .readers import RawRow
+from ..errors import TutorialLibError
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ MAPPINGS: dict[str, dict] = {
 }
 
 
-class MappingError(ValueError):
+class MappingError(TutorialLibError, ValueError):
     """A mapping that cannot work with its source; names the key or column."""
 
 

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tutorial_lib.records import RecordError, iter_jsonl, iter_lines
+from ..errors import TutorialLibError
 
 logger = logging.getLogger(__name__)
 
 HF_PREFIX = "hf:"
 
 
-class DataSourceError(RuntimeError):
+class DataSourceError(TutorialLibError, RuntimeError):
     """A source that cannot be reached (offline Hub, missing model); says what to do instead."""
 
 

@@ -14,6 +14,7 @@ Sources (lm-eval==0.4.13, ``lm_eval/tasks/``):
 Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
+from ..errors import TutorialLibError
 
 HARNESS_VERSION = "0.4.13"
 TARGET_DELIMITER = " "  # the harness's default ``target_delimiter``
@@ -66,7 +67,7 @@ LANGUAGES: dict[str, tuple[str, ...]] = {
 }
 
 
-class UnknownLanguageError(ValueError):
+class UnknownLanguageError(TutorialLibError, ValueError):
     """A language code the benchmark (as the harness defines it) does not cover."""
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import RecordError, iter_jsonl
+from ..errors import TutorialLibError
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ SUFFIXES = (".jsonl", ".parquet", ".json")
 LENGTH_COLUMNS = ("source_length", "target_length")
 
 
-class DataError(ValueError):
+class DataError(TutorialLibError, ValueError):
     """Training data that cannot be used; the message names the file (and row) and why."""
 
 

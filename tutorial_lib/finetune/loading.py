@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from ..errors import TutorialLibError
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ TINY = "tiny"
 _MISSING_KEYS = re.compile(r"missing keys in the checkpoint model loaded: \[(.*)\]")
 
 
-class ModelLoadError(OSError):
+class ModelLoadError(TutorialLibError, OSError):
     """A model name or folder that cannot be loaded here (offline, not cached, not a model)."""
 
 

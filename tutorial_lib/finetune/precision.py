@@ -16,6 +16,7 @@ import logging
 import math
 
 from transformers import TrainerCallback
+from ..errors import TutorialLibError
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def precision_arguments(precision: str) -> dict:
     return {"bf16": precision == "bf16", "fp16": precision == "fp16"}
 
 
-class NonFiniteLossError(RuntimeError):
+class NonFiniteLossError(TutorialLibError, RuntimeError):
     """Training produced a NaN/inf loss; raised before any checkpoint of that state is written."""
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from crowdkit.aggregation.utils import get_accuracy
 from crowdkit.metrics.data import alpha_krippendorff
+from ..errors import TutorialLibError
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ PAIRWISE_METHODS = ("bt", "noisybt")
 MACE_DEFAULTS = {"n_restarts": 2, "n_iter": 30}
 
 
-class AggregationError(ValueError):
+class AggregationError(TutorialLibError, ValueError):
     """Input that an aggregation method cannot use; the message says what is missing."""
 
 

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from ..errors import TutorialLibError
 
 TOLOKA_WORKER = "ASSIGNMENT:worker_id"
 
 
-class CrowdFileError(ValueError):
+class CrowdFileError(TutorialLibError, ValueError):
     """A crowd file that cannot be read as asked; the message names file, line and columns."""
 
 

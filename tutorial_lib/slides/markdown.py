@@ -13,6 +13,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from ..errors import TutorialLibError
 
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -22,7 +23,7 @@ _COLUMN_BREAK = "\x00column\x00"
 _SAFE_URL = re.compile(r"^(https?://|mailto:|#|\.{0,2}/|[\w.-]+(/|$|#))", re.IGNORECASE)
 
 
-class SlideSyntaxError(ValueError):
+class SlideSyntaxError(TutorialLibError, ValueError):
     """A slide source that cannot be rendered; the message names file and line."""
 
 

@@ -1,57 +1,85 @@
-"""Colab helpers: one repository URL, a setup cell that only acts on Colab, a truthful runtime check."""
+"""Colab helpers: a setup cell that installs (never clones), a truthful runtime check, keyed run folders."""
 import logging
+import os
 import sys
 import types
 
 import pytest
 
-from tutorial_lib import colab
+from tutorial_lib import colab, colab_links
 from tutorial_lib.crowd import secrets
 
 
-def test_badge_and_colab_url_come_from_the_one_repo_url(monkeypatch):
-    monkeypatch.setattr(colab, "REPO_URL", "https://github.com/someone/kit")
-    url = colab.colab_url("03_answer_validation")
-    assert url == ("https://colab.research.google.com/github/someone/kit/blob/main/"
-                   "notebooks/03_answer_validation.ipynb")
-    assert colab.badge_markdown("03_answer_validation").endswith(f"]({url})")
-    assert colab.COLAB_BADGE_IMG in colab.badge_markdown("x")
+@pytest.fixture(autouse=True)
+def _isolated_hub_switches(monkeypatch):
+    """hub_access writes env vars and loaded libraries' switches: restore them after each test."""
+    import datasets.config
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(colab, "_SET_BY_KIT", {})
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", huggingface_hub.constants.HF_HUB_OFFLINE)
+    for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
+        monkeypatch.setattr(datasets.config, name, getattr(datasets.config, name))
+        monkeypatch.setenv(name, os.environ.get(name, "1"))
 
 
-@pytest.mark.parametrize("bad", ["http://github.com/a/b", "https://gitlab.com/a/b",
-                                 "https://github.com/only-owner"])
-def test_repo_url_must_be_a_github_repository(bad):
-    with pytest.raises(ValueError, match="REPO_URL"):
-        colab.repo_slug(bad)
+def _run_setup_cell(monkeypatch, installed: list[str], on_colab: bool, source: str | None = None):
+    """Execute the setup cell with pip replaced by a recorder; returns the recorded calls."""
+    import importlib.metadata as md
 
-
-def _run_setup_cell(monkeypatch, kit_exists: bool, on_colab: bool):
+    real = md.distributions
     calls = []
     monkeypatch.setattr("subprocess.run", lambda cmd, check: calls.append(cmd))
-    monkeypatch.setattr("os.path.exists", lambda p: kit_exists)
     monkeypatch.setattr("os.chdir", lambda p: calls.append(["chdir", p]))
+    fake = [types.SimpleNamespace(version=v, name="tutorial-lib") for v in installed]
+    monkeypatch.setattr(md, "distributions", lambda **kw: fake if kw.get("name") else real())
+    if source is None:
+        monkeypatch.delenv("TUTORIAL_KIT_SOURCE", raising=False)
+    else:
+        monkeypatch.setenv("TUTORIAL_KIT_SOURCE", source)
     if on_colab:
         monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     else:
         monkeypatch.delitem(sys.modules, "google.colab", raising=False)
-    path_before = list(sys.path)
-    exec(colab.setup_cell_source(), {})  # noqa: S102  (the cell under test)
-    sys.path[:] = path_before
+    exec(colab_links.setup_cell_source(), {})  # noqa: S102  (the cell under test)
     return calls
 
 
-def test_setup_cell_does_nothing_off_colab(monkeypatch):
-    assert _run_setup_cell(monkeypatch, kit_exists=False, on_colab=False) == []
+def test_setup_cell_does_nothing_off_colab(monkeypatch, capsys):
+    assert _run_setup_cell(monkeypatch, installed=[], on_colab=False) == []
+    assert "make install" in capsys.readouterr().out  # missing kit: says how to get it
 
 
-def test_setup_cell_clones_and_installs_once_on_colab(monkeypatch):
-    first = _run_setup_cell(monkeypatch, kit_exists=False, on_colab=True)
-    kit = colab.KIT_DIR_ON_COLAB
-    assert first[0] == ["git", "clone", "--depth", "1", colab.REPO_URL, kit]
-    assert first[1][-3:] == ["install", "-q", "-e", kit][-3:] and first[1][1:3] == ["-m", "pip"]
-    assert first[2] == ["chdir", kit]
-    again = _run_setup_cell(monkeypatch, kit_exists=True, on_colab=True)
-    assert again == [["chdir", kit]]  # re-running the cell installs nothing twice
+def test_setup_cell_installs_the_pinned_repository_on_colab_without_chdir(monkeypatch, capsys):
+    calls = _run_setup_cell(monkeypatch, installed=[], on_colab=True)
+    src = colab_links.kit_source()
+    assert calls == [[sys.executable, "-m", "pip", "install", "-q",
+                      f"tutorial-lib @ git+{src.repo_url}@{src.ref}"]]
+    assert "no restart needed" in capsys.readouterr().out
+
+
+def test_setup_cell_skips_when_this_version_is_installed(monkeypatch):
+    version = colab_links.kit_source().version
+    assert _run_setup_cell(monkeypatch, installed=[version], on_colab=True) == []
+
+
+def test_setup_cell_takes_any_requirement_from_the_environment(monkeypatch):
+    calls = _run_setup_cell(monkeypatch, installed=["0.0.1"], on_colab=False,
+                            source="/wheels/tutorial_lib-0.1.0-py3-none-any.whl")
+    assert calls == [[sys.executable, "-m", "pip", "install", "-q",
+                      "/wheels/tutorial_lib-0.1.0-py3-none-any.whl"]]
+
+
+def test_after_install_names_a_replaced_module_that_was_already_imported():
+    from importlib import metadata
+
+    import yaml  # noqa: F401  (imported: replacing it needs a restart)
+
+    now = {d.name: d.version for d in metadata.distributions()}
+    assert "no restart needed" in colab.after_install(now)
+    message = colab.after_install({**now, "PyYAML": "0.0.1"})
+    assert "Restart needed" in message and "PyYAML 0.0.1 ->" in message
+    assert "no restart needed" in colab.after_install({**now, "not-imported-dist": "0.0.1"})
 
 
 @pytest.mark.parametrize("capability,memory,precision,preset", [
@@ -71,15 +99,21 @@ def test_runtime_info_picks_precision_by_compute_capability(monkeypatch, capabil
     assert ("No GPU" in text) if capability is None else ("Fake GPU" in text and precision in text)
 
 
-def test_run_dir_is_stable_and_local_off_colab(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(colab, "REPO_ROOT", tmp_path)
-    first = colab.run_dir("nb-demo")
-    assert first == tmp_path / "runs" / "nb-demo" and first.is_dir()
-    assert colab.run_dir("nb-demo") == first
+def test_run_dir_is_keyed_by_preset_and_model_under_the_current_folder(tmp_path, monkeypatch,
+                                                                       caplog):
+    monkeypatch.chdir(tmp_path)
+    ci, t4 = colab.notebook_config("ci"), colab.notebook_config("colab-t4", model_size="base")
+    first = colab.run_dir(None, cfg=ci)
+    assert first == tmp_path / "runs" / "nb-ci-tiny" and first.is_dir()
+    assert colab.run_dir(None, cfg=ci) == first
+    assert colab.run_dir(None, cfg=t4) == tmp_path / "runs" / "nb-colab-t4-mt5-base"
+    assert colab.run_dir(None, cfg=colab.notebook_config("colab-t4")).name == "nb-colab-t4-mt5-small"
     with caplog.at_level(logging.WARNING):
-        assert colab.run_dir("nb-demo", use_drive=True) == first
+        assert colab.run_dir("mine", use_drive=True) == tmp_path / "runs" / "mine"
     assert "not Colab" in caplog.text
     assert colab.run_dir(str(tmp_path / "abs")) == tmp_path / "abs"
+    with pytest.raises(ValueError, match="cfg"):
+        colab.run_dir(None)
 
 
 def test_tokens_come_from_the_crowd_secrets_module_and_never_show(monkeypatch):
@@ -106,6 +140,17 @@ def test_hub_access_by_preset(monkeypatch, preset, online_env, expected):
     assert colab.hub_access(preset) == (expected == "0")
     assert sys.modules["os"].environ["HF_HUB_OFFLINE"] == expected
     assert sys.modules["os"].environ["HF_DATASETS_OFFLINE"] == expected
+
+
+def test_hub_access_follows_a_preset_switch_in_the_same_runtime(monkeypatch):
+    import huggingface_hub.constants
+
+    for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TUTORIAL_LIB_ONLINE"):
+        monkeypatch.delenv(var, raising=False)
+    assert colab.hub_access("demo") is False and huggingface_hub.constants.HF_HUB_OFFLINE is True
+    assert colab.hub_access("colab-t4") is True  # no restart: the loaded library follows too
+    assert os.environ["HF_HUB_OFFLINE"] == "0" and huggingface_hub.constants.HF_HUB_OFFLINE is False
+    assert colab.hub_access("ci") is False and os.environ["HF_DATASETS_OFFLINE"] == "1"
 
 
 def test_hub_access_respects_an_explicit_setting(monkeypatch):

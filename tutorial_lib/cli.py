@@ -1,4 +1,5 @@
-"""The ``tutorial-lib`` command line: ``run``, ``aggregate``, ``finetune``, ``evaluate``, ``room``.
+"""The ``tutorial-lib`` command line: ``run``, ``aggregate``, ``finetune``, ``evaluate``, ``room``,
+``colab-links``.
 
 Each wing registers its own sub-command (``<wing>/commands.py``); this module only
 assembles them, sets up logging and turns the kit's own errors into one clear
@@ -78,6 +79,23 @@ def _add_run(sub) -> None:
     p.set_defaults(func=_run)
 
 
+def _colab_links(args: argparse.Namespace) -> int:
+    from .colab_links import rewrite_links
+
+    changed = rewrite_links(args.repo, args.ref)
+    for path in changed:
+        print(f"rewrote {path}")
+    print(f"{len(changed)} file(s) changed" if changed else "every Colab link already agrees")
+    return 0
+
+
+def _add_colab_links(sub) -> None:
+    p = sub.add_parser("colab-links", help="point every Colab badge and setup cell at a repository")
+    p.add_argument("--repo", required=True, help="https://github.com/OWNER/NAME")
+    p.add_argument("--ref", help="branch or tag the badges open and the setup cell installs")
+    p.set_defaults(func=_colab_links)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tutorial-lib",
@@ -85,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_run(sub)
+    _add_colab_links(sub)
     for module in WING_COMMANDS:
         importlib.import_module(module).register(sub)
     return parser

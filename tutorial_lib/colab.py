@@ -1,11 +1,12 @@
-"""Colab and live use: the repository URL, the setup cell, the runtime check, Drive, tokens.
+"""Colab and live use: the setup cell's follow-up, the runtime check, Hub access, Drive, tokens.
 
-The repository URL lives here and nowhere else: every notebook's "Open in
-Colab" badge and setup cell are checked against it by the notebook tests. The
-runtime check answers the two questions that decide a run on Colab: is there a
-GPU, and may it train in bf16 (only at compute capability >= 8.0; a T4 is 7.5
-and mT5 in fp16 gives NaN/zero loss, so a T4 trains in fp32). Tokens come from
-Colab secrets, the environment or ``getpass``, never from a notebook cell.
+Links (badges, the setup cell's text) live in :mod:`tutorial_lib.colab_links`,
+derived from ``pyproject.toml``. The runtime check answers the two questions
+that decide a run on Colab: is there a GPU, and may it train in bf16 (only at
+compute capability >= 8.0; a T4 is 7.5 and mT5 in fp16 gives NaN/zero loss, so a
+T4 trains in fp32). Tokens come from Colab secrets, the environment or
+``getpass``, never from a notebook cell. Run folders are keyed by preset and
+model, so switching either never reuses another configuration's results.
 
 Taught in notebooks/02_collecting_answers.
 """
@@ -15,66 +16,42 @@ import logging
 import os
 import sys
 from dataclasses import asdict, dataclass
+from importlib import metadata
 from pathlib import Path
 
-from .config import REPO_ROOT
 from .crowd.secrets import MissingSecret, Secret, get_token  # noqa: F401  (one place for tokens)
 
 logger = logging.getLogger(__name__)
 
-REPO_URL = "https://github.com/low-resource-alignment/tutorial-kit"
-BRANCH = "main"
-COLAB_BADGE_IMG = "https://colab.research.google.com/assets/colab-badge.svg"
-KIT_DIR_ON_COLAB = "/content/tutorial-kit"
 DRIVE_MOUNT = "/content/drive"
 DRIVE_RUNS = "MyDrive/tutorial_lib_runs"
+HUB_VARS = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+_SET_BY_KIT: dict[str, str] = {}  # what hub_access wrote, so a later preset may change it
 
 
-def repo_slug(url: str | None = None) -> str:
-    """``owner/name`` of a GitHub URL (default: :data:`REPO_URL`)."""
-    url = REPO_URL if url is None else url
-    prefix = "https://github.com/"
-    if not url.startswith(prefix):
-        raise ValueError(f"REPO_URL must start with {prefix}, got {url!r}")
-    slug = url[len(prefix):].rstrip("/").removesuffix(".git")
-    if slug.count("/") != 1:
-        raise ValueError(f"REPO_URL must look like {prefix}OWNER/NAME, got {url!r}")
-    return slug
+def after_install(before: dict[str, str]) -> str:
+    """What the setup cell prints after ``pip install``: whether the runtime must restart.
 
+    A module already imported stays in memory in its old version; if pip replaced
+    one (Colab preloads a few), code would mix old and new. Only then a restart is
+    needed, and the message names what changed.
 
-def colab_url(notebook: str) -> str:
-    """The Colab address that opens ``notebooks/<notebook>.ipynb`` from the repository."""
-    name = notebook if notebook.endswith(".ipynb") else f"{notebook}.ipynb"
-    return f"https://colab.research.google.com/github/{repo_slug()}/blob/{BRANCH}/notebooks/{name}"
+    Args:
+        before: ``{distribution name: version}`` taken just before the install.
 
-
-def badge_markdown(notebook: str) -> str:
-    """The Markdown of a notebook's "Open in Colab" badge.
-
-    Taught in notebooks/01_crowdsourcing_basics.
+    Returns:
+        One line for the attendee.
     """
-    return f"[![Open In Colab]({COLAB_BADGE_IMG})]({colab_url(notebook)})"
-
-
-def setup_cell_source() -> str:
-    """The first code cell of every notebook: install the kit on Colab only, idempotently.
-
-    It cannot import the kit (it installs it), so its text is generated here and the
-    notebook tests require each notebook's copy to equal it. Pins come from the
-    repository's ``pyproject.toml`` through ``pip install -e``; none are repeated here.
-    """
-    return "\n".join([
-        "# Setup: on Colab, fetch and install the kit once (versions pinned by its pyproject.toml).",
-        "import os, subprocess, sys",
-        f'REPO_URL = "{REPO_URL}"',
-        'if "google.colab" in sys.modules:',
-        f'    KIT = "{KIT_DIR_ON_COLAB}"',
-        "    if not os.path.exists(KIT):",
-        '        subprocess.run(["git", "clone", "--depth", "1", REPO_URL, KIT], check=True)',
-        '        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", KIT], check=True)',
-        "    os.chdir(KIT)",
-        "    sys.path.insert(0, KIT)",
-    ])
+    after = {d.name: d.version for d in metadata.distributions()}
+    changed = {name for name, version in after.items() if before.get(name, version) != version}
+    imported = {m.split(".")[0] for m in list(sys.modules)}
+    owners = metadata.packages_distributions()
+    stale = sorted(name for mod in imported for name in owners.get(mod, []) if name in changed)
+    if stale:
+        listed = ", ".join(f"{n} {before[n]} -> {after[n]}" for n in dict.fromkeys(stale))
+        return (f"Restart needed: pip replaced {listed}, already imported by this runtime. "
+                "Use Runtime > Restart session, then run this cell again (it skips the install).")
+    return f"tutorial-lib {after.get('tutorial-lib', '?')} installed; no restart needed."
 
 
 def in_colab() -> bool:
@@ -144,12 +121,20 @@ def runtime_info(model_name: str = "google/mt5-small") -> RuntimeInfo:
 
 
 def hub_access(preset: str) -> bool:
-    """Decide once, before any Hugging Face import, whether this notebook may use the Hub.
+    """Decide, before any Hugging Face download, whether this notebook may use the Hub.
 
     Presets built on the tiny local model (``demo``, ``ci``) stay offline, so a
     laptop demo never waits on a network; GPU presets download their checkpoint
     and benchmarks. ``TUTORIAL_LIB_ONLINE=1`` forces online (the command line's
-    convention) and variables already set are respected. Returns True when online.
+    convention). A value the user set is respected; a value an earlier call set
+    follows the new preset, also in Hugging Face libraries already imported, so
+    switching ``preset`` in the same runtime needs no restart.
+
+    Args:
+        preset: a preset name or YAML path.
+
+    Returns:
+        True when online.
 
     Taught in notebooks/02_collecting_answers.
     """
@@ -157,13 +142,24 @@ def hub_access(preset: str) -> bool:
 
     online = (os.environ.get("TUTORIAL_LIB_ONLINE") == "1"
               or load_config(preset).finetune.model != "tiny")
-    for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
-        os.environ.setdefault(var, "0" if online else "1")
-    effective = os.environ["HF_HUB_OFFLINE"].lower() not in ("1", "true", "yes")
-    if "huggingface_hub" in sys.modules and effective != online:
-        logger.warning("Hugging Face libraries were imported before hub_access(); restart the "
-                       "runtime for the %s setting to apply", "online" if online else "offline")
+    wanted = "0" if online else "1"
+    for var in HUB_VARS:
+        current = os.environ.get(var)
+        if current is None or current == _SET_BY_KIT.get(var):
+            os.environ[var] = _SET_BY_KIT[var] = wanted
+    effective = os.environ["HF_HUB_OFFLINE"].lower() not in ("1", "true", "yes", "on")
+    _apply_to_loaded_libraries(offline=not effective)
     return effective
+
+
+def _apply_to_loaded_libraries(offline: bool) -> None:
+    """Hugging Face libraries read the offline switch once, at import: update their copy."""
+    hub = sys.modules.get("huggingface_hub.constants")
+    if hub is not None:
+        hub.HF_HUB_OFFLINE = offline
+    datasets_config = sys.modules.get("datasets.config")
+    if datasets_config is not None:
+        datasets_config.HF_HUB_OFFLINE = datasets_config.HF_DATASETS_OFFLINE = offline
 
 
 def enable_widgets() -> None:
@@ -174,15 +170,35 @@ def enable_widgets() -> None:
         output.enable_custom_widget_manager()
 
 
-def run_dir(name: str, use_drive: bool = False) -> Path:
-    """Where a notebook's run lives: Google Drive when asked on Colab (survives a disconnect),
-    else ``runs/<name>`` in the repository. Re-running returns the same folder.
+def run_key(cfg) -> str:
+    """The default run folder name of a configuration: ``nb-PRESET-MODEL`` (e.g. ``nb-ci-tiny``,
+    ``nb-colab-t4-mt5-small``), so switching ``preset`` or ``model_size`` starts a fresh run."""
+    model = Path(str(cfg.finetune.model).rstrip("/")).name or "model"
+    return f"nb-{Path(cfg.name).stem}-{model}"
+
+
+def run_dir(name: str | None = None, use_drive: bool = False, cfg=None) -> Path:
+    """Where a notebook's run lives; re-running returns the same folder.
+
+    Args:
+        name: a folder name (under ``runs/`` in the current folder, or on Drive), an
+            absolute path, or None for :func:`run_key` of ``cfg``.
+        use_drive: on Colab, keep the run on Google Drive (it survives a disconnect,
+            and a later notebook in a fresh runtime finds the stages already done).
+        cfg: the run's :class:`~tutorial_lib.config.PipelineConfig`, needed when ``name`` is None.
+
+    Returns:
+        The folder, created.
 
     Taught in notebooks/02_collecting_answers.
     """
+    if name is None:
+        if cfg is None:
+            raise ValueError("run_dir(None) needs cfg to name the folder by preset and model")
+        name = run_key(cfg)
     if Path(name).is_absolute():
-        return Path(name)
-    if use_drive and in_colab():
+        path = Path(name)
+    elif use_drive and in_colab():
         from google.colab import drive  # type: ignore[import-not-found]
 
         if not Path(DRIVE_MOUNT, "MyDrive").exists():
@@ -191,6 +207,28 @@ def run_dir(name: str, use_drive: bool = False) -> Path:
     else:
         if use_drive:
             logger.warning("use_drive=True but this is not Colab: keeping the run under runs/")
-        path = REPO_ROOT / "runs" / name
+        path = Path.cwd() / "runs" / name  # the current folder, never the install location
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def notebook_config(preset: str, backend: str = "simulated", model_size: str = "small"):
+    """The notebooks' configuration from their parameters cell.
+
+    Args:
+        preset: ``demo``, ``ci``, ``colab-t4``, ``full`` or a YAML path.
+        backend: the crowd backend (``simulated``, ``room``, ``toloka``).
+        model_size: on a GPU preset, the mT5 size (``small``, ``base``, ``large``);
+            presets on the tiny local model ignore it.
+
+    Returns:
+        The validated :class:`~tutorial_lib.config.PipelineConfig`.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
+    from .config import load_config
+
+    overrides: dict = {"crowd": {"backend": backend}}
+    if load_config(preset).finetune.model != "tiny":
+        overrides["finetune"] = {"model": f"google/mt5-{model_size}"}
+    return load_config(preset, overrides=overrides)

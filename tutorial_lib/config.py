@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from .errors import TutorialLibError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = REPO_ROOT / "configs"
-DATA_DIR = REPO_ROOT / "data"
+from .errors import TutorialLibError
+from .resources import SOURCE_ROOT as REPO_ROOT  # noqa: F401  (the clone; slides read it)
+from .resources import resolve_path, shipped_dir  # noqa: F401  (resolve_path: re-exported)
+
+CONFIG_DIR = shipped_dir("configs")  # inside the package when installed from a wheel
+DATA_DIR = shipped_dir("data")
 PRESETS = ("demo", "ci", "colab-t4", "full")
 
 
@@ -165,6 +167,7 @@ class FinetuneConfig:
     max_new_tokens: int = 64
     gradient_accumulation_steps: int = 1
     output_dir: str | None = None
+    time_budget_min: float | None = None  # stop cleanly (and save) after this many minutes
 
     def __post_init__(self) -> None:
         _one_of(self.optimizer, "finetune.optimizer", ("adafactor", "adamw"))
@@ -173,6 +176,8 @@ class FinetuneConfig:
                      "max_target_length", "save_steps", "eval_steps", "max_new_tokens",
                      "gradient_accumulation_steps"):
             _positive(getattr(self, name), f"finetune.{name}")
+        if self.time_budget_min is not None:
+            _positive(self.time_budget_min, "finetune.time_budget_min")
 
 
 @dataclass
@@ -186,6 +191,7 @@ class EvaluateConfig:
     batch_size: int = 16
     heldout_limit: int | None = 30
     ranking_votes_per_pair: int = 3
+    time_budget_min: float | None = None  # score a stratified subset that fits, and say so
 
     def __post_init__(self) -> None:
         for task in self.tasks:
@@ -195,6 +201,8 @@ class EvaluateConfig:
         _positive(self.batch_size, "evaluate.batch_size")
         if self.limit is not None:
             _positive(self.limit, "evaluate.limit")
+        if self.time_budget_min is not None:
+            _positive(self.time_budget_min, "evaluate.time_budget_min")
 
 
 @dataclass
@@ -272,7 +280,7 @@ def parse_override(text: str) -> dict:
 
 
 def load_config(preset: str = "demo", overrides: list[str] | dict | None = None) -> PipelineConfig:
-    """Load a preset by name (``configs/NAME.yaml``) or path, then apply overrides."""
+    """Load a preset by name (the shipped ``configs/NAME.yaml``) or a YAML path, then overrides."""
     path = Path(preset)
     if not path.suffix:
         path = CONFIG_DIR / f"{preset}.yaml"
@@ -292,11 +300,3 @@ def load_config(preset: str = "demo", overrides: list[str] | dict | None = None)
         return config_from_dict(values)
     except ConfigError as err:
         raise ConfigError(f"{path}: {err}") from None
-
-
-def resolve_path(path: str | Path) -> Path:
-    """A path from a config: absolute as given, else relative to the repository root."""
-    path = Path(path)
-    if path.is_absolute() or path.exists():
-        return path
-    return REPO_ROOT / path

@@ -13,14 +13,14 @@ import json
 import re
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import nbformat
 import pytest
-import tomllib
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 
-from tutorial_lib import colab
+from tutorial_lib import colab_links
 
 REPO = Path(__file__).resolve().parents[2]
 NB_DIR = REPO / "notebooks"
@@ -75,31 +75,27 @@ def test_opens_with_badge_goals_and_time_budget(name):
     nb = _nb(name)
     first = nb.cells[0]
     assert first.cell_type == "markdown"
-    assert colab.badge_markdown(name) in first.source, f"{name}: badge must match colab.REPO_URL"
+    assert colab_links.badge_markdown(name) in first.source, f"{name}: badge must match pyproject"
     assert re.search(r"(?i)\bgoals?\b", first.source) and re.search(r"(?i)time budget", first.source)
     assert re.search(r"\b\d+ min", first.source)
     links = re.findall(r"https://colab\.research\.google\.com/github/[^)\s\"]+", nbformat.writes(nb))
-    assert links and set(links) == {colab.colab_url(name)}, f"{name}: stray Colab links {set(links)}"
+    assert links and set(links) == {colab_links.colab_url(name)}, f"{name}: stray Colab links {set(links)}"
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_first_code_cell_is_the_setup_cell(name):
-    assert _code(_nb(name))[0].source == colab.setup_cell_source()
+    assert _code(_nb(name))[0].source == colab_links.setup_cell_source()
 
 
-def test_setup_cell_pins_agree_with_pyproject():
+def test_setup_cell_installs_the_kit_and_repeats_no_pins():
+    """Pins live in pyproject.toml only: the cell installs the kit, which brings its own."""
     deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
-    pinned = {Requirement(d).name.lower(): str(Requirement(d).specifier) for d in deps}
-    source = colab.setup_cell_source()
-    assert colab.REPO_URL in source and '"-e", KIT' in source  # installs the kit itself
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                req = Requirement(node.value)
-            except InvalidRequirement:
-                continue
-            if req.specifier:
-                assert pinned.get(req.name.lower()) == str(req.specifier), node.value
+    source = colab_links.setup_cell_source()
+    src = colab_links.kit_source()
+    assert f'"{src.requirement}"' in source and "TUTORIAL_KIT_SOURCE" in source
+    assert "chdir" not in source and "git clone" not in source
+    for dep in deps:
+        assert Requirement(dep).name not in source, f"setup cell repeats the pin of {dep}"
 
 
 @pytest.mark.parametrize("name", NAMES)

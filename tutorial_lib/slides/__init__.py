@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..colab import colab_url
+from ..colab_links import colab_url
 from ..config import REPO_ROOT
 from .deck import TOTAL_MINUTES, Section, check_budget, load_sections, render_deck
 from .figures import FIGURES, render

@@ -158,3 +158,13 @@ def test_hub_access_respects_an_explicit_setting(monkeypatch):
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.delenv("TUTORIAL_LIB_ONLINE", raising=False)
     assert colab.hub_access("colab-t4") is False
+
+
+def test_budget_line_states_what_a_long_cell_does_and_its_budget():
+    t4 = colab.notebook_config("colab-t4")
+    line = colab.budget_line(t4, "finetune")
+    assert "google/mt5-small" in line and "600 steps" in line and "5 min" in line
+    assert "3 min" in colab.budget_line(t4, "evaluate") and "subset" in colab.budget_line(t4, "evaluate")
+    assert "no time budget" in colab.budget_line(colab.notebook_config("ci"), "finetune")
+    with pytest.raises(ValueError):
+        colab.budget_line(t4, "answers")

@@ -232,3 +232,30 @@ def notebook_config(preset: str, backend: str = "simulated", model_size: str = "
     if load_config(preset).finetune.model != "tiny":
         overrides["finetune"] = {"model": f"google/mt5-{model_size}"}
     return load_config(preset, overrides=overrides)
+
+
+def budget_line(cfg, stage: str) -> str:
+    """What a long notebook cell is about to do and the time it may take, from the config.
+
+    Args:
+        cfg: the run's configuration.
+        stage: ``"finetune"`` or ``"evaluate"``.
+
+    Returns:
+        One line to print before the work starts.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
+    if stage == "finetune":
+        ft = cfg.finetune
+        limit = (f"or {ft.time_budget_min:g} min (finetune.time_budget_min), whichever comes first, "
+                 "then saves; resume=True continues" if ft.time_budget_min else "(no time budget)")
+        return f"Fine-tuning {ft.model}: up to {ft.max_steps} steps of {ft.batch_size} pairs {limit}."
+    if stage == "evaluate":
+        ev = cfg.evaluate
+        limit = (f"within {ev.time_budget_min:g} min (evaluate.time_budget_min): it times the first "
+                 "batches, then scores a stratified subset that fits and states its size"
+                 if ev.time_budget_min else "on every document (no time budget)")
+        return (f"Evaluating base and fine-tuned models on {', '.join(ev.tasks)} and held-out "
+                f"prompts {limit}.")
+    raise ValueError(f"budget_line knows finetune and evaluate, not {stage!r}")

@@ -26,21 +26,82 @@ def _models(run_root: Path) -> dict[str, str]:
     return {"base": result["base_model"], "fine-tuned": result["model_dir"]}
 
 
-def _benchmarks(loaded: dict, cfg, out_dir: Path) -> tuple[dict, list[Path]]:
+def _task_docs(cfg) -> dict[str, tuple[list[dict], object]]:
+    """Each configured task's documents (after ``evaluate.limit``) and the file they came from."""
+    from .evaluate.loaders import load_task_docs
+
+    out = {}
+    for task in cfg.tasks:
+        data_file = cfg.data_files.get(task)
+        data_file = resolve_path(data_file) if data_file else None
+        docs = load_task_docs(task, cfg.lang, data_file=data_file)
+        out[task] = (docs[: int(cfg.limit)] if cfg.limit is not None else docs, data_file)
+    return out
+
+
+def _plan(loaded: dict, docs: dict, heldout: list[dict], cfg, seed: int, max_new_tokens: int,
+          budget) -> tuple[dict[str, list[int]], int, list[str]]:
+    """Which documents of each task and how many held-out prompts to score, and why.
+
+    Without a budget: all of them. With one: time the first batch of every task and
+    model and one batch of generation, then keep the stratified share that fits.
+    """
+    from .evaluate.budget import stratified_order, subset_note, subset_size, timed
+    from .evaluate.generation import generate_answers
+    from .evaluate.scoring import evaluate_task
+    from .evaluate.tasks import build_requests
+
+    orders = {t: stratified_order([r.label for r in build_requests(t, cfg.lang, d)], seed)
+              for t, (d, _) in docs.items()}
+    if budget is None:
+        return {t: sorted(o) for t, o in orders.items()}, len(heldout), []
+    cost, probe_s = 0.0, 0.0
+    for task, (task_docs, _) in docs.items():
+        probe = [task_docs[i] for i in orders[task][: min(cfg.batch_size, len(task_docs))]]
+        for model, tokenizer in loaded.values():
+            seconds = timed(evaluate_task, model, tokenizer, task, lang=cfg.lang, docs=probe,
+                            batch_size=cfg.batch_size) if probe else 0.0
+            probe_s += seconds
+            cost += seconds / max(len(probe), 1) * len(task_docs)
+    n_gen = min(4, len(heldout))
+    for model, tokenizer in loaded.values():
+        seconds = timed(generate_answers, model, tokenizer, [r["prompt"] for r in heldout[:n_gen]],
+                        max_new_tokens=max_new_tokens) if n_gen else 0.0
+        probe_s += seconds
+        cost += seconds / max(n_gen, 1) * len(heldout)
+    share = budget.fraction(cost)
+    picked = {t: sorted(orders[t][: subset_size(len(d), share, cfg.batch_size)])
+              for t, (d, _) in docs.items()}
+    n_heldout = subset_size(len(heldout), share, n_gen)
+    notes = [(f"evaluate.time_budget_min={budget.minutes:g}: the first batches took {probe_s:.1f}s; "
+             f"scoring everything would take about {cost:.0f}s, {max(budget.left(), 0):.0f}s were "
+             f"left, so {min(share, 1):.0%} of the work was kept")]
+    notes += [n for t, (d, _) in docs.items()
+              if (n := subset_note(t, len(picked[t]), len(d), seed, budget.minutes))]
+    if n_heldout < len(heldout):
+        notes.append(f"held-out prompts: generated for the first {n_heldout} of {len(heldout)}")
+    return picked, n_heldout, notes
+
+
+def _benchmarks(loaded: dict, cfg, out_dir: Path, docs: dict, picked: dict, seed: int
+                ) -> tuple[dict, list[Path]]:
     from .evaluate.scoring import evaluate_task
 
     scores: dict = {name: {} for name in loaded}
     outputs = []
-    for task in cfg.tasks:
-        data_file = cfg.data_files.get(task)
-        data_file = resolve_path(data_file) if data_file else None
+    for task, (task_docs, data_file) in docs.items():
+        # Each prediction keeps its row in the source file, also within a subset.
+        subset = [{**task_docs[i], "_row": task_docs[i].get("_row", i)} for i in picked[task]]
         for name, (model, tokenizer) in loaded.items():
             res = evaluate_task(model, tokenizer, task, lang=cfg.lang, data_file=data_file,
-                                limit=cfg.limit, batch_size=cfg.batch_size)
+                                docs=subset, batch_size=cfg.batch_size)
+            res.update(n_total=len(task_docs), subset_seed=seed if len(subset) < len(task_docs)
+                       else None)
             path = out_dir / f"{task}_{name.replace('-', '_')}.json"
             path.write_text(json.dumps(res, indent=1, ensure_ascii=False), encoding="utf-8")
             outputs.append(path)
-            scores[name][task] = {"accuracy": res["accuracy"], "n": res["n"]}
+            scores[name][task] = {"accuracy": res["accuracy"], "n": res["n"],
+                                  "n_total": len(task_docs)}
     return scores, outputs
 
 
@@ -74,7 +135,10 @@ def _ranking(pipe, heldout: list[dict], gens: dict, out_dir: Path) -> tuple[pd.D
     votes = collect_rankings(pipe.backend(), comparisons, pipe.cfg.evaluate.ranking_votes_per_pair,
                              out_dir / "ranking_votes.jsonl", timeout_s=crowd.wait_timeout_s,
                              budget_usd=crowd.budget_usd, pricing=Pricing.from_config(crowd))
-    table = rank_models(votes, comparisons)
+    # Votes already paid for other comparisons (an earlier, larger held-out subset) stay in the
+    # votes file; this ranking counts the comparisons scored now.
+    ids = {c["task_id"] for c in comparisons}
+    table = rank_models([v for v in votes if v.task_id in ids], comparisons)
     path = out_dir / "ranking.csv"
     table.to_csv(path, index=False)
     return table, path
@@ -83,19 +147,24 @@ def _ranking(pipe, heldout: list[dict], gens: dict, out_dir: Path) -> tuple[pd.D
 def evaluate_run(pipe) -> dict:
     """Score base and fine-tuned models for a run; returns rows/outputs/notes for the manifest."""
     from .dataset import load_split
+    from .evaluate.budget import EvalBudget
     from .evaluate.scoring import load_model
     from .finetune.tiny import is_tiny
 
-    cfg, root = pipe.cfg.evaluate, pipe.run_dir.root
+    cfg, root, seed = pipe.cfg.evaluate, pipe.run_dir.root, pipe.cfg.seed
+    budget = EvalBudget(cfg.time_budget_min) if cfg.time_budget_min else None
     out_dir = pipe.run_dir.stage_dir("evaluate")
     models = _models(root)
     loaded = {name: load_model(path) for name, path in models.items()}
-    scores, outputs = _benchmarks(loaded, cfg, out_dir)
+    docs = _task_docs(cfg)
     heldout = load_split(root, "heldout")[: cfg.heldout_limit or None]
-    metrics, gens, more = _heldout(loaded, heldout, pipe.cfg.finetune.max_new_tokens, out_dir)
+    max_new = pipe.cfg.finetune.max_new_tokens
+    picked, n_heldout, notes = _plan(loaded, docs, heldout, cfg, seed, max_new, budget)
+    scores, outputs = _benchmarks(loaded, cfg, out_dir, docs, picked, seed)
+    heldout = heldout[:n_heldout]
+    metrics, gens, more = _heldout(loaded, heldout, max_new, out_dir)
     table, rank_path = _ranking(pipe, heldout, gens, out_dir)
     outputs.append(out_dir / "ranking_votes.jsonl")
-    notes = []
     if is_tiny(models["base"]):
         notes.append("models are the tiny locally built mT5 stand-in: expect chance-level scores")
     summary = {"models": models, "benchmarks": scores, "heldout": metrics,
@@ -103,5 +172,6 @@ def evaluate_run(pipe) -> dict:
     summary_path = out_dir / "summary.json"
     summary_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     rows = {f"{task}_{name}": scores[name][task]["accuracy"] for name in scores for task in scores[name]}
+    rows.update({f"{task}_n": len(picked[task]) for task in picked})
     rows["heldout_prompts"] = len(heldout)
     return {"rows": rows, "outputs": [*outputs, *more, rank_path, summary_path], "notes": notes}

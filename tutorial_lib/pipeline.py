@@ -263,6 +263,7 @@ class Pipeline:
 
     def _finetune(self):
         from .data.prompts import prompt_texts
+        from .finetune.budget import budget_note
         from .finetune.train import RESULT_FILE, finetune
 
         ft = self.cfg.finetune
@@ -277,6 +278,9 @@ class Pipeline:
         if result.used_tiny_stand_in:
             notes.append("fine-tuned the tiny locally built mT5 stand-in, not google/mt5-small: "
                          "scores show the workflow, not model quality")
+        stopped = budget_note(result.steps, result.planned_steps, ft.time_budget_min,
+                              result.stopped_by_time_budget)
+        notes += [stopped] if stopped else []
         rows = {"steps": result.steps, "train_loss": result.train_loss, "eval_loss": result.eval_loss,
                 "n_train": result.n_train}
         return rows, [result.model_dir], notes

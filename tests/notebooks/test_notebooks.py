@@ -118,7 +118,8 @@ def kernel_dir(tmp_path_factory):
     spec.mkdir()
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "tutorial-lib test", "language": "python"}))
+        "display_name": "tutorial-lib test", "language": "python",
+        "env": {"PYTHONPATH": str(REPO)}}))  # this checkout's kit, not another editable install
     return root
 
 

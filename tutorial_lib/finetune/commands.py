@@ -30,6 +30,7 @@ OVERRIDES = (
     "lora_r",
     "lora_alpha",
     "seed",
+    "time_budget_min",
 )
 
 
@@ -62,6 +63,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         ("lora_r", int),
         ("lora_alpha", int),
         ("seed", int),
+        ("time_budget_min", float),
     ):
         p.add_argument("--" + name.replace("_", "-"), type=kind, dest=name)
 
@@ -96,6 +98,7 @@ def _settings(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     """Run fine-tuning from parsed arguments; 0 on success, 2 on a clear, reported error."""
     from ..config import ConfigError
+    from .budget import budget_note
     from .data import DataError
     from .loading import ModelLoadError
     from .precision import NonFiniteLossError
@@ -133,6 +136,9 @@ def run(args: argparse.Namespace) -> int:
         f"train loss {result.train_loss}, eval loss {result.eval_loss}, "
         f"{result.n_truncated_targets} answers truncated; model in {result.model_dir}"
     )
+    if result.stopped_by_time_budget:
+        minutes = overrides.get("time_budget_min", cfg.time_budget_min)
+        print(budget_note(result.steps, result.planned_steps, minutes, True))
     return 0
 
 

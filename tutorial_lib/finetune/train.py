@@ -31,6 +31,7 @@ from typing import Any
 from ..config import FinetuneConfig
 from . import data as ftdata
 from .batching import Seq2SeqCollator
+from .budget import TimeBudget
 from .loading import load_seq2seq, model_type_of, quiet_tie_warnings, resolve_base_model
 from .precision import StopOnNonFiniteLoss, choose_precision
 from .trainer import resume_point, run_training, trainer_class, training_arguments
@@ -73,6 +74,8 @@ class TrainResult:
     tokens_trained: int = 0
     adapter_dir: str | None = None
     resumed_from: str | None = None
+    planned_steps: int = 0
+    stopped_by_time_budget: bool = False
 
 
 def resolve_settings(
@@ -155,6 +158,7 @@ def finetune(
         if heldout_pairs
         else None
     )
+    budget = [TimeBudget(cfg.time_budget_min)] if cfg.time_budget_min else []
     if cfg.lora:
         from .lora import apply_lora
 
@@ -167,7 +171,7 @@ def finetune(
         eval_dataset=eval_set.dataset if eval_set else None,
         data_collator=Seq2SeqCollator(tokenizer, net, 8 if precision != "fp32" else None),
         processing_class=tokenizer,
-        callbacks=[StopOnNonFiniteLoss(), *(callbacks or [])],
+        callbacks=[StopOnNonFiniteLoss(), *budget, *(callbacks or [])],
     )
     checkpoint = resume_point(output_dir, resume, trainer.is_world_process_zero())
     started = time.time()
@@ -194,6 +198,8 @@ def finetune(
         tokens_trained=tokens,
         adapter_dir=str(adapter_dir) if adapter_dir else None,
         resumed_from=checkpoint,
+        planned_steps=cfg.max_steps,
+        stopped_by_time_budget=bool(budget and budget[0].stopped_at is not None),
     )
     if trainer.is_world_process_zero():
         _write_result(result, output_dir)

@@ -1,0 +1,77 @@
+"""A wall-clock budget for fine-tuning: stop cleanly, save, say how far it got, resume later.
+
+A tutorial slot is fixed; how many steps fit depends on the GPU the attendee
+got. ``finetune.time_budget_min`` bounds the training loop (model loading and
+the final save are outside it): when the budget is spent the Trainer finishes
+the current step, writes a checkpoint, and returns. ``--resume`` (or
+``finetune(..., resume=True)``) continues from that checkpoint with a fresh
+budget, up to ``max_steps``.
+
+Taught in notebooks/04_instruction_finetuning.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from transformers import TrainerCallback
+
+logger = logging.getLogger(__name__)
+
+
+class TimeBudget(TrainerCallback):
+    """Stop training once ``minutes`` of wall-clock time have passed since training began.
+
+    In a multi-process run the main process's clock decides and every process
+    follows, so all stop at the same step.
+
+    Args:
+        minutes: the budget for the training loop.
+
+    Attributes:
+        stopped_at: the global step at which the budget stopped training, else None.
+    """
+
+    def __init__(self, minutes: float):
+        if not minutes > 0:
+            raise ValueError(f"time budget must be > 0 minutes, got {minutes!r}")
+        self.seconds = 60.0 * float(minutes)
+        self.started: float | None = None
+        self.stopped_at: int | None = None
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.started = time.monotonic()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.started is None or state.global_step >= state.max_steps:
+            return control
+        if _agreed(time.monotonic() - self.started >= self.seconds):
+            control.should_training_stop = True
+            control.should_save = True  # a checkpoint to resume from
+            self.stopped_at = state.global_step
+            logger.warning("time budget of %.1f min spent at step %d of %d: stopping and saving; "
+                           "resume=True (--resume) continues", self.seconds / 60,
+                           state.global_step, state.max_steps)
+        return control
+
+
+def _agreed(flag: bool) -> bool:
+    """Rank 0's decision, shared with every process when training is distributed."""
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return flag
+    import torch
+
+    tensor = torch.tensor([int(flag)], device="cuda" if torch.cuda.is_available() else "cpu")
+    dist.broadcast(tensor, src=0)
+    return bool(tensor.item())
+
+
+def budget_note(steps: int, planned: int, minutes: float | None, stopped: bool) -> str | None:
+    """One line for the manifest and notebook when the budget cut training short, else None."""
+    if not stopped:
+        return None
+    return (f"fine-tuning stopped at its {minutes:g}-minute budget (finetune.time_budget_min) after "
+            f"{steps} of {planned} steps; the model was saved. Resume with "
+            "`tutorial-lib finetune ... --resume` or finetune(..., resume=True)")

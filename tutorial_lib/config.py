@@ -156,7 +156,7 @@ class FinetuneConfig:
     model: str = "tiny"
     max_steps: int = 60
     batch_size: int = 8
-    learning_rate: float = 1e-3
+    learning_rate: float | None = None  # None: the optimizer's default (Adafactor 1e-3, AdamW 3e-4)
     optimizer: str = "adafactor"  # adafactor | adamw
     precision: str = "auto"  # auto | fp32 | bf16 | fp16
     lora: bool = False
@@ -172,12 +172,14 @@ class FinetuneConfig:
     def __post_init__(self) -> None:
         _one_of(self.optimizer, "finetune.optimizer", ("adafactor", "adamw"))
         _one_of(self.precision, "finetune.precision", ("auto", "fp32", "bf16", "fp16"))
-        for name in ("max_steps", "batch_size", "learning_rate", "max_source_length",
+        for name in ("max_steps", "batch_size", "max_source_length",
                      "max_target_length", "save_steps", "eval_steps", "max_new_tokens",
                      "gradient_accumulation_steps"):
             _positive(getattr(self, name), f"finetune.{name}")
         if self.time_budget_min is not None:
             _positive(self.time_budget_min, "finetune.time_budget_min")
+        if self.learning_rate is not None:
+            _positive(self.learning_rate, "finetune.learning_rate")
 
 
 @dataclass

@@ -268,8 +268,21 @@ def test_adamw_option(tmp_path, train_rows):
         tmp_path,
         "tiny",
         optimizer="adamw",
-        learning_rate=3e-4,
         callbacks=[Spy()],
         **dict(FAST, max_steps=1),
     )
     assert type(seen["opt"]).__name__ == "AdamW" and seen["opt"].defaults["lr"] == 3e-4
+
+
+def test_each_optimizer_gets_its_own_learning_rate_and_clipping(tmp_path):
+    from tutorial_lib.config import FinetuneConfig
+    from tutorial_lib.finetune.train import EXTRA_DEFAULTS
+    from tutorial_lib.finetune.trainer import training_arguments
+
+    def args(**kw):
+        return training_arguments(FinetuneConfig(**kw), EXTRA_DEFAULTS, tmp_path, "fp32", False)
+
+    ada, adamw = args(), args(optimizer="adamw")
+    assert (ada.learning_rate, ada.max_grad_norm) == (1e-3, 0.0)  # Adafactor clips its updates
+    assert (adamw.learning_rate, adamw.max_grad_norm) == (3e-4, 1.0)
+    assert args(optimizer="adamw", learning_rate=5e-5).learning_rate == 5e-5

@@ -44,6 +44,13 @@ class Seq2SeqLengthSampler:
     depends only on ``seed`` and the epoch (``set_epoch``, called by the Trainer),
     so a resumed run and every process of a multi-GPU run see the same batches.
 
+    Several processes: a batch here is the *global* batch of one optimizer step
+    (``batch_size`` rows per process × ``num_processes``). accelerate deals the
+    stream's micro-batches to ranks in turn, so each rank gets a contiguous slice
+    of one length-sorted group: every rank's batch is short on padding, the
+    costliest step comes first on every rank, and 2 processes × 4 rows see the
+    same rows per step as 1 process × 8 rows.
+
     Taught in notebooks/04_instruction_finetuning.
     """
 
@@ -55,12 +62,13 @@ class Seq2SeqLengthSampler:
         seed: int = 0,
         megabatches: int = 50,
         chunk: int = 2,
+        num_processes: int = 1,
     ):
         if len(source_lengths) != len(target_lengths):
             raise ValueError("source and target length lists differ in size")
         self.src, self.tgt = list(source_lengths), list(target_lengths)
-        self.batch_size, self.seed, self.epoch = batch_size, seed, 0
-        self.mega, self.chunk = megabatches * batch_size, chunk * batch_size
+        self.batch_size, self.seed, self.epoch = batch_size * num_processes, seed, 0
+        self.mega, self.chunk = megabatches * self.batch_size, chunk * self.batch_size
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -69,7 +77,7 @@ class Seq2SeqLengthSampler:
         return len(self.src)
 
     def batches(self) -> list[list[int]]:
-        """This epoch's batches (lists of row indices)."""
+        """This epoch's (global) batches, lists of row indices."""
         import torch
 
         gen = torch.Generator().manual_seed(self.seed + self.epoch)

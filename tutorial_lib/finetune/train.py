@@ -194,7 +194,7 @@ def finetune(
         precision=precision,
         lora=cfg.lora,
         wall_s=round(time.time() - started, 2),
-        tokens_per_s=round(tokens / max(output.metrics.get("train_runtime", 0.0), 1e-9), 1),
+        tokens_per_s=round(tokens / max(trainer.step_seconds, 1e-9), 1),  # no eval/saving time
         tokens_trained=tokens,
         adapter_dir=str(adapter_dir) if adapter_dir else None,
         resumed_from=checkpoint,

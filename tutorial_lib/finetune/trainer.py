@@ -20,6 +20,7 @@ from pathlib import Path
 from ..config import FinetuneConfig
 from . import data as ftdata
 from .batching import Seq2SeqLengthSampler
+from .loss import loss_for
 from .precision import precision_arguments
 
 logger = logging.getLogger(__name__)
@@ -32,17 +33,41 @@ def trainer_class():
     A function, so the subclass is defined once and only when training needs it.
     """
     import torch
-    from transformers import Trainer
+    from transformers import Trainer, TrainerCallback
+
+    class StepTimer(TrainerCallback):
+        """Adds each optimizer step's wall time to ``trainer.step_seconds``.
+
+        Evaluation, logging and checkpoints run after ``on_step_end``, so
+        ``tokens / step_seconds`` is a training throughput they do not dilute.
+        """
+
+        def __init__(self, trainer):
+            self.trainer, self.started = trainer, None
+
+        def on_step_begin(self, args, state, control, **kwargs):
+            self.started = time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if self.started is not None:
+                self.trainer.step_seconds += time.perf_counter() - self.started
+                self.started = None
 
     class KitTrainer(Trainer):
         real_tokens = None
+        step_seconds = 0.0  # time inside optimizer steps: no evaluation, logging or saving
 
         def __init__(self, *args, **kwargs):
+            # Token-weighted loss (sum over the step's target tokens / their count): the Trainer
+            # counts num_items_in_batch over accumulation and processes for a compute_loss_func.
+            kwargs.setdefault("compute_loss_func", loss_for(kwargs.get("model")))
             super().__init__(*args, **kwargs)
-            # mT5's forward takes **kwargs but ignores num_items_in_batch and returns a mean loss;
-            # believing otherwise, the Trainer skips the gradient-accumulation division and scales
-            # the loss by the process count: logged loss and gradients x N. Mean of means instead.
-            self.model_accepts_loss_kwargs = False
+            self.add_callback(StepTimer(self))
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            """The Trainer's, with decoder inputs built first (it hides labels from the model)."""
+            inputs = with_decoder_inputs(self.accelerator.unwrap_model(model), inputs)
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
 
         def _get_train_sampler(self, train_dataset=None):
             """Batches of similar source and target length (see ``data.Seq2SeqLengthSampler``)."""
@@ -58,7 +83,12 @@ def trainer_class():
                 tgt,
                 self.args.train_batch_size * self.args.gradient_accumulation_steps,
                 seed=self.args.seed,
+                num_processes=self.args.world_size,
             )
+
+        def train(self, *args, **kwargs):
+            self.step_seconds = 0.0
+            return super().train(*args, **kwargs)
 
         def training_step(self, model, inputs, num_items_in_batch=None):
             count = inputs["attention_mask"].sum() + (inputs["labels"] != -100).sum()
@@ -71,6 +101,36 @@ def trainer_class():
             return int(self.accelerator.gather(self.real_tokens.reshape(1).to(torch.long)).sum())
 
     return KitTrainer
+
+
+# Learning rates when the config leaves ``finetune.learning_rate`` unset, per optimizer.
+# Adafactor: 1e-3 constant, the original T5 codebase's fine-tuning rate (review comment in
+# https://github.com/huggingface/transformers/pull/13240, read 2026-11-30).
+# AdamW: 3e-4, the upper of the values transformers' T5 documentation recommends
+# ("Typically, values of 1e-4 and 3e-4 work well for most tasks",
+# https://huggingface.co/docs/transformers/model_doc/t5, Notes; read 2026-11-30).
+DEFAULT_LEARNING_RATES = {"adafactor": 1e-3, "adamw": 3e-4}
+
+
+def learning_rate(cfg: FinetuneConfig) -> float:
+    """The configured learning rate, else the chosen optimizer's own default."""
+    if cfg.learning_rate is not None:
+        return cfg.learning_rate
+    return DEFAULT_LEARNING_RATES[cfg.optimizer]
+
+
+def with_decoder_inputs(model, inputs: dict) -> dict:
+    """``inputs`` plus ``decoder_input_ids`` shifted from the labels, for an encoder-decoder.
+
+    The kit's collator already adds them; a plain collator may not, and with a
+    ``compute_loss_func`` the model never sees the labels it would shift itself.
+    """
+    if "labels" not in inputs or "decoder_input_ids" in inputs:
+        return inputs
+    prepare = getattr(model, "prepare_decoder_input_ids_from_labels", None)
+    if prepare is None or not getattr(model.config, "is_encoder_decoder", False):
+        return inputs
+    return {**inputs, "decoder_input_ids": prepare(labels=inputs["labels"])}
 
 
 def training_arguments(
@@ -87,10 +147,13 @@ def training_arguments(
         per_device_train_batch_size=cfg.batch_size,
         per_device_eval_batch_size=cfg.batch_size,
         gradient_accumulation_steps=cfg.gradient_accumulation_steps,
-        learning_rate=cfg.learning_rate,
+        learning_rate=learning_rate(cfg),
         # Trainer's Adafactor: scale_parameter=False, relative_step=False, warmup_init=False.
         optim="adafactor" if adafactor else "adamw_torch",
         lr_scheduler_type="constant" if adafactor else "linear",
+        # Adafactor clips its own updates (clip_threshold=1.0); its documentation advises
+        # against extra gradient clipping. AdamW keeps the Trainer's max_grad_norm=1.0.
+        max_grad_norm=0.0 if adafactor else 1.0,
         train_sampling_strategy="group_by_length",
         remove_unused_columns=False,  # the sampler reads the length columns; collator drops them
         eval_strategy="steps" if has_eval else "no",

@@ -36,23 +36,31 @@ def _parse_mapping(items: list[str]) -> dict:
     return mapping
 
 
+ALL_LISTED = "__listed__"
+
+
 def _run(args: argparse.Namespace) -> int:
     from .config import load_config
     from .pipeline import Pipeline
 
     overrides = list(args.set or [])
-    cfg = load_config(args.preset, overrides)
     if args.prompts:
-        cfg.prompts.path = args.prompts
-        cfg.prompts.format = args.prompt_format
+        from .pipeline import named_mapping
+
         inline = _parse_mapping(args.map)
         if args.mapping:
-            from .pipeline import named_mapping
-
             inline = {**named_mapping(args.mapping), **inline}
-        cfg.prompts.mapping = inline
-    pipe = Pipeline(cfg, args.out)
-    manifests = pipe.run(stages=args.stage, force=args.force)
+        # Passed as overrides, so the typed config checks them like any other setting.
+        overrides = [{"prompts": {"path": args.prompts, "format": args.prompt_format,
+                                  "mapping": inline}}, *overrides]
+    cfg = load_config(args.preset, overrides)
+    force = args.force or []
+    force = True if ALL_LISTED in force and args.stage else [f for f in force if f != ALL_LISTED]
+    if args.force and ALL_LISTED in args.force and not args.stage:
+        raise SystemExit("--force without a stage name needs --stage: say which stage to redo, "
+                         "e.g. --force dataset (it also redoes every stage after it)")
+    pipe = Pipeline(cfg, args.out, lock_timeout_s=args.lock_timeout)
+    manifests = pipe.run(stages=args.stage, force=force)
     for name, manifest in manifests.items():
         print(f"{name:>10}: {manifest['rows']}")
         for note in manifest.get("notes", []):
@@ -67,7 +75,12 @@ def _add_run(sub) -> None:
     p.add_argument("--preset", default="demo", help="demo | ci | colab-t4 | full, or a YAML path")
     p.add_argument("--out", default="runs/demo", help="run directory")
     p.add_argument("--stage", action="append", help="run only this stage (repeatable)")
-    p.add_argument("--force", action="store_true", help="redo stages that already finished")
+    p.add_argument("--force", nargs="?", const=ALL_LISTED, action="append", metavar="STAGE",
+                   help="redo STAGE and invalidate every stage after it (repeatable); plain "
+                        "--force with --stage redoes the listed stages. Crowd work already "
+                        "launched is reused, never paid twice")
+    p.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS",
+                   help="if another process uses --out, wait at most this long (default: wait)")
     p.add_argument("--prompts", help="import prompts from this file (JSONL/CSV/TSV/JSON) or hf:ORG/NAME")
     p.add_argument("--prompt-format", default="auto", help="auto | seed | jsonl | csv | tsv | json | hf")
     p.add_argument("--mapping", metavar="NAME",

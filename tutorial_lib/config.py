@@ -297,7 +297,7 @@ def load_config(preset: str = "demo", overrides: list[str] | dict | None = None)
         values = _deep_merge(values, overrides)
     else:
         for text in overrides or []:
-            values = _deep_merge(values, parse_override(text))
+            values = _deep_merge(values, text if isinstance(text, dict) else parse_override(text))
     try:
         return config_from_dict(values)
     except ConfigError as err:

@@ -125,16 +125,29 @@ def _heldout(loaded: dict, heldout: list[dict], max_new_tokens: int, out_dir: Pa
     return metrics, gens, [gen_path, html_path]
 
 
+def _content_ids(comparisons: list[dict]) -> list[dict]:
+    """Task ids that change with the two answers, so a retrained model is ranked anew, never
+    credited with votes cast on an earlier model's answers."""
+    import hashlib
+
+    out = []
+    for c in comparisons:
+        digest = hashlib.sha256(f"{c['answer_a']}\x00{c['answer_b']}".encode()).hexdigest()[:10]
+        out.append({**c, "task_id": f"{c['task_id']}-{digest}"})
+    return out
+
+
 def _ranking(pipe, heldout: list[dict], gens: dict, out_dir: Path) -> tuple[pd.DataFrame, Path]:
-    from .crowd.collect import Pricing, collect_rankings
+    from .crowd.collect import collect_rankings
     from .evaluate.ranking import build_comparisons, rank_models
 
-    comparisons = build_comparisons(heldout, gens["base"], gens["fine-tuned"], "base", "fine-tuned",
-                                    seed=pipe.cfg.seed)
+    comparisons = _content_ids(build_comparisons(heldout, gens["base"], gens["fine-tuned"], "base",
+                                                 "fine-tuned", seed=pipe.cfg.seed))
     crowd = pipe.cfg.crowd
+    # The run's one budget and ledger: charged once per comparison, across reruns and --force.
     votes = collect_rankings(pipe.backend(), comparisons, pipe.cfg.evaluate.ranking_votes_per_pair,
                              out_dir / "ranking_votes.jsonl", timeout_s=crowd.wait_timeout_s,
-                             budget_usd=crowd.budget_usd, pricing=Pricing.from_config(crowd))
+                             budget=pipe.budget, ledger=pipe.ledger)
     # Votes already paid for other comparisons (an earlier, larger held-out subset) stay in the
     # votes file; this ranking counts the comparisons scored now.
     ids = {c["task_id"] for c in comparisons}
@@ -145,7 +158,10 @@ def _ranking(pipe, heldout: list[dict], gens: dict, out_dir: Path) -> tuple[pd.D
 
 
 def evaluate_run(pipe) -> dict:
-    """Score base and fine-tuned models for a run; returns rows/outputs/notes for the manifest."""
+    """Score base and fine-tuned models for a run; returns rows/outputs/notes for the manifest.
+
+    ``pipe`` is the stage's context (``cfg``, ``run_dir``, ``backend()``, ``budget``, ``ledger``).
+    """
     from .dataset import load_split
     from .evaluate.budget import EvalBudget
     from .evaluate.scoring import load_model

@@ -12,15 +12,25 @@ Layout (one folder per stage, so a stage can be rerun or inspected alone)::
       06_finetune/model/ ...
       07_evaluate/*.json
       08_report/report.md
+      crowd/                       backend state and ledger.jsonl (money): never wiped by --force
 
-A stage is done when its ``manifest.json`` exists; the manifest is written last,
-so an interrupted stage is simply not done and reruns.
+A stage is done when its ``manifest.json`` exists *and* the fingerprint it
+records matches the one the current settings give (:func:`fingerprint`: the
+config keys the stage reads, its input stages' fingerprints and the input
+files it reads). The manifest is written last, so an interrupted stage is not
+done; ``.started.json`` records the fingerprint it started with, so a resumed
+stage can tell its own leftovers from another configuration's.
+
+One process at a time: :meth:`RunDir.lock` is a file lock on the folder.
 
 Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import logging
 import os
 import platform
 import shutil
@@ -30,8 +40,10 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from .records import RunManifest
 from .errors import TutorialLibError
+from .records import RunManifest
+
+logger = logging.getLogger(__name__)
 
 STAGE_DIRS = {
     "prompts": "01_prompts",
@@ -70,11 +82,113 @@ class UnknownStageError(TutorialLibError, ValueError):
     """A stage name that the pipeline does not have."""
 
 
+class RunDirBusy(TutorialLibError, RuntimeError):
+    """Another process holds the run directory's lock."""
+
+
+class StageNotDone(TutorialLibError, FileNotFoundError):
+    """An input stage has not finished (or was invalidated) in this run directory."""
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes (a directory: of its files' names and bytes, sorted)."""
+    path, h = Path(path), hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        h.update(str(f.relative_to(path) if path.is_dir() else f.name).encode("utf-8"))
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def fingerprint(config: dict, inputs: dict[str, str], files: dict[str, str]) -> dict:
+    """What a stage's result depends on, with a digest over all of it.
+
+    Args:
+        config: dotted config key -> value, for the keys the stage reads.
+        inputs: input stage -> that stage's fingerprint digest.
+        files: input file -> its :func:`file_digest` (or another stable id, e.g. a Hub name).
+
+    Returns:
+        ``{"digest", "config", "inputs", "files"}``, JSON-ready.
+    """
+    body = {"config": config, "inputs": inputs, "files": files}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return {"digest": hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], **body}
+
+
+def fingerprint_changes(old: dict | None, new: dict) -> list[str]:
+    """Human-readable differences between two fingerprints (``key: old -> new``)."""
+    if not old or "digest" not in old:
+        return ["no fingerprint recorded (made by an older version of the kit)"]
+    out = []
+    for part, label in (("config", ""), ("files", "file "), ("inputs", "input stage ")):
+        before, after = old.get(part, {}), new.get(part, {})
+        for key in sorted(set(before) | set(after)):
+            if before.get(key) != after.get(key):
+                if part == "inputs":
+                    out.append(f"{label}{key} changed")
+                else:
+                    out.append(f"{label}{key}: {before.get(key, '(unset)')!r} -> "
+                               f"{after.get(key, '(unset)')!r}")
+    return out
+
+
 class RunDir:
     """A run's folder with one sub-folder per stage."""
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise NotADirectoryError(f"run directory {self.root} is a file, not a folder; "
+                                     "pass a folder with --out")
+        self._lock = None
+
+    @property
+    def crowd_dir(self) -> Path:
+        """Backend state and the money ledger: never wiped by ``--force``."""
+        return self.root / "crowd"
+
+    @contextlib.contextmanager
+    def lock(self, timeout_s: float | None = None):
+        """Hold the run directory's lock; another process waits, or stops after ``timeout_s``.
+
+        Re-entrant within one :class:`RunDir`. ``timeout_s=None`` waits as long as it takes
+        (saying so once); ``0`` stops at once if the folder is busy.
+
+        Raises:
+            RunDirBusy: the lock stayed busy for ``timeout_s`` seconds.
+        """
+        from filelock import FileLock, Timeout
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self._lock is None:
+            self._lock = FileLock(str(self.root / ".lock"))
+        info = self.root / ".lock.owner"
+        if not self._lock.is_locked:
+            try:
+                self._lock.acquire(timeout=0)
+            except Timeout:
+                owner = info.read_text(encoding="utf-8").strip() if info.exists() else "unknown"
+                if timeout_s is not None and timeout_s <= 0:
+                    raise RunDirBusy(self._busy(owner)) from None
+                logger.warning("waiting for %s (%s)", self._busy(owner), owner)
+                try:
+                    self._lock.acquire(timeout=-1 if timeout_s is None else timeout_s)
+                except Timeout:
+                    raise RunDirBusy(self._busy(owner)) from None
+            info.write_text(f"pid {os.getpid()} since {utc_now()}", encoding="utf-8")
+        else:
+            self._lock.acquire()
+        try:
+            yield self
+        finally:
+            self._lock.release()
+
+    def _busy(self, owner: str) -> str:
+        return (f"run directory {self.root} is in use by another tutorial-lib process ({owner}); "
+                "wait for it to finish, pass --lock-timeout SECONDS to wait, or use another --out")
 
     def stage_dir(self, stage: str, create: bool = True) -> Path:
         if stage not in STAGE_DIRS:
@@ -91,8 +205,26 @@ class RunDir:
     def manifest_path(self, stage: str) -> Path:
         return self.stage_dir(stage, create=False) / "manifest.json"
 
-    def is_done(self, stage: str) -> bool:
-        return self.manifest_path(stage).exists()
+    def is_done(self, stage: str, digest: str | None = None) -> bool:
+        """The stage finished (and, given ``digest``, with that fingerprint)."""
+        if not self.manifest_path(stage).exists():
+            return False
+        return digest is None or self.recorded_fingerprint(stage).get("digest") == digest
+
+    def recorded_fingerprint(self, stage: str) -> dict | None:
+        """The fingerprint a finished stage recorded, else the one an interrupted attempt started
+        with; ``None`` when the stage never started."""
+        if self.manifest_path(stage).exists():
+            return self.read_manifest(stage).get("fingerprint") or {}
+        started = self.stage_dir(stage, create=False) / ".started.json"
+        if started.exists():
+            return json.loads(started.read_text(encoding="utf-8"))
+        return None
+
+    def mark_started(self, stage: str, fp: dict) -> None:
+        """Record the fingerprint a stage starts with (tells a resume from a stale leftover)."""
+        path = self.stage_dir(stage) / ".started.json"
+        path.write_text(json.dumps(fp, ensure_ascii=False, default=str), encoding="utf-8")
 
     def read_manifest(self, stage: str) -> dict:
         path = self.manifest_path(stage)
@@ -103,20 +235,29 @@ class RunDir:
     def require(self, stage: str) -> None:
         """Fail clearly when a stage's input stage has not run yet."""
         if not self.is_done(stage):
-            raise FileNotFoundError(
+            raise StageNotDone(
                 f"stage {stage!r} has not finished in {self.root}; run "
                 f"`tutorial-lib run --stage {stage} --out {self.root}` first"
             )
 
     def reset(self, stage: str) -> None:
-        """Remove a stage's outputs (used by ``--force``)."""
+        """Remove a stage's outputs (``--force``, a changed fingerprint). ``crowd/`` is untouched."""
         path = self.stage_dir(stage, create=False)
         if path.exists():
             shutil.rmtree(path)
 
+    def invalidate(self, stage: str) -> list[str]:
+        """Reset ``stage`` and every stage after it; returns the stages that had outputs."""
+        gone = []
+        for name in STAGE_ORDER[STAGE_ORDER.index(stage):]:
+            if self.stage_dir(name, create=False).exists():
+                gone.append(name)
+                self.reset(name)
+        return gone
+
     def write_manifest(self, stage: str, *, preset: str, seed: int, config: dict,
                        started: float, rows: dict, outputs: list[str],
-                       notes: list[str] | None = None) -> RunManifest:
+                       notes: list[str] | None = None, fingerprint: dict | None = None) -> dict:
         """Record what the stage did; written last so it marks the stage as done."""
         finished = time.time()
         manifest = RunManifest(
@@ -127,7 +268,9 @@ class RunDir:
         )
         path = self.manifest_path(stage)
         path.parent.mkdir(parents=True, exist_ok=True)
+        body = {**asdict(manifest), "fingerprint": fingerprint or {}}
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(manifest), indent=2, ensure_ascii=False), encoding="utf-8")
+        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str),
+                       encoding="utf-8")
         os.replace(tmp, path)
-        return manifest
+        return body

@@ -9,7 +9,6 @@ Taught in notebooks/01_crowdsourcing_basics.
 """
 from .backend import BackendError, CrowdBackend, Progress, pseudonymise
 from .collect import (
-    Pricing,
     collect_answers,
     collect_rankings,
     collect_votes,
@@ -26,9 +25,12 @@ from .design import (
     render_html,
     validation_project,
 )
+from .ledger import Ledger
 from .pricing import (
+    Budget,
     BudgetExceeded,
     CostEstimate,
+    Pricing,
     check_budget,
     estimate_cost,
     reward_per_assignment,
@@ -36,7 +38,7 @@ from .pricing import (
 from .simulated import SimulatedCrowd
 
 __all__ = [
-    "BackendError", "BudgetExceeded", "CostEstimate", "CrowdBackend", "DesignError", "Pricing",
+    "BackendError", "Budget", "BudgetExceeded", "CostEstimate", "CrowdBackend", "DesignError", "Ledger", "Pricing",
     "Progress", "ProjectSpec", "QuestionSpec", "SimulatedCrowd", "answer_project", "check_budget",
     "collect_answers", "collect_rankings", "collect_votes", "estimate_cost", "make_backend",
     "pseudonymise", "ranking_project", "render_html", "request_more_answers",

@@ -6,13 +6,13 @@ poll progress with a bar, fetch, and append to the stage's JSONL sink only the
 assignments it does not hold yet. An interrupted collection therefore resumes
 where it stopped; nothing is lost and nothing is counted twice.
 
-Requests for more work (re-collection of rejected answers, extra votes for
-uncertain ones) go through a small ledger next to the sink
-(``.<sink name>.ledger.jsonl``) recording the project and, per task, how many
-assignments the sink held when more were asked for. A request repeated while
-the sink still holds that many (a crash before the new work was appended) is
-collected, not asked (and paid) twice; once the new work is in, asking again
-is a genuine new request.
+Money is idempotent through the run's ledger (:mod:`.ledger`, ``crowd/ledger.jsonl``
+in a run directory; beside the sink otherwise): a task launched once in a project
+is never charged or launched again, more assignments for a task are asked at
+most once per (round, dynamic-overlap step), and a plain request repeated while
+the sink still holds as many assignments as when it was asked (a crash before the
+new work was appended) is collected, not asked (and paid) twice. Every launch is
+priced and charged by one :class:`~.pricing.Budget`.
 
 Taught in notebooks/02_collecting_answers.
 """
@@ -22,7 +22,6 @@ import logging
 import os
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -31,22 +30,13 @@ from ..config import CrowdConfig
 from ..records import Assignment, Prompt, append_jsonl, read_jsonl
 from .backend import BackendError, CrowdBackend
 from .design import ProjectSpec, answer_project, ranking_project, validation_project
-from .pricing import check_budget, estimate_cost
+from .ledger import LEDGER_FILE, Ledger, sink_ledger
+from .pricing import Budget, Pricing, as_budget
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
-
-@dataclass
-class Pricing:
-    """Pay settings used to price each launch before it happens."""
-
-    hourly_pay_usd: float = 12.0
-    control_share: float = 0.1
-    platform_fee: float = 0.3
-
-    @classmethod
-    def from_config(cls, cfg: CrowdConfig) -> Pricing:
-        return cls(cfg.hourly_pay_usd, cfg.control_share, cfg.platform_fee)
+__all__ = ["Pricing", "collect_answers", "collect_rankings", "collect_votes", "make_backend",
+           "read_sink", "request_more_answers", "request_more_votes"]
 
 
 def make_backend(cfg: CrowdConfig, workdir: str | os.PathLike, prompts: list[Prompt],
@@ -77,6 +67,22 @@ def make_backend(cfg: CrowdConfig, workdir: str | os.PathLike, prompts: list[Pro
     raise BackendError(f"unknown crowd backend {cfg.backend!r}; use simulated, toloka or room")
 
 
+def reset_simulation(workdir: str | os.PathLike) -> None:
+    """Throw away the simulated crowd's state in ``workdir`` so it simulates afresh.
+
+    Only the simulated crowd's own files go, and its ledger events stop counting
+    (a ``reset`` event); anything a paid backend keeps there is left alone.
+    """
+    from .simulated import STATE, TRUTH, WORKERS
+
+    workdir = Path(workdir)
+    for name in (STATE, TRUTH, WORKERS):
+        (workdir / name).unlink(missing_ok=True)
+    if (workdir / LEDGER_FILE).exists():
+        Ledger(workdir / LEDGER_FILE, backend="simulated").record("reset")
+    logger.info("simulated crowd in %s reset: its stages are simulated afresh", workdir)
+
+
 # --- sink and ledger ---------------------------------------------------------------------
 def read_sink(sink: str | os.PathLike, stage: str | None = None) -> list[Assignment]:
     """Assignments already in ``sink`` (none when it does not exist yet), optionally one stage."""
@@ -85,34 +91,27 @@ def read_sink(sink: str | os.PathLike, stage: str | None = None) -> list[Assignm
     return [a for a in rows if stage is None or a.stage == stage]
 
 
-def _ledger_path(sink: Path) -> Path:
-    return sink.with_name(f".{sink.name}.ledger.jsonl")
+def _ledger_for(ledger: Ledger | None, sink: Path, backend: CrowdBackend) -> Ledger:
+    return ledger if ledger is not None else sink_ledger(sink, backend.name)
 
 
-def _ledger(sink: Path) -> list[dict]:
-    path = _ledger_path(sink)
-    return read_jsonl(path) if path.exists() else []
-
-
-def _note(sink: Path, row: dict) -> None:
-    append_jsonl(_ledger_path(sink), [row])
-
-
-def _remember_project(sink: Path, stage: str, project_id: str, spec: ProjectSpec) -> None:
-    known = [r for r in _ledger(sink) if r.get("event") == "project" and r.get("stage") == stage]
-    if not known or known[-1]["project_id"] != project_id:
-        _note(sink, {"event": "project", "stage": stage, "project_id": project_id,
-                     "private_name": spec.private_name})
-
-
-def _project_for(backend: CrowdBackend, sink: Path, stage: str, spec: ProjectSpec | None) -> str:
+def _project_for(backend: CrowdBackend, ledger: Ledger, stage: str,
+                 spec: ProjectSpec | None) -> str:
     if spec is not None:
-        return backend.create_project(spec)
-    known = [r for r in _ledger(sink) if r.get("event") == "project" and r.get("stage") == stage]
+        project_id = backend.create_project(spec)
+        ledger.record_project(stage, project_id, spec.private_name)
+        return project_id
+    known = ledger.projects(stage)
     if not known:
-        raise BackendError(f"no {stage} project is recorded next to {sink}; run the first "
-                           f"collection into this sink first, or pass spec=")
-    return known[-1]["project_id"]
+        raise BackendError(f"no {stage} project is recorded in {ledger.path}; run the first "
+                           f"collection with this ledger first, or pass spec=")
+    return known[-1]
+
+
+def _operation_ids(backend: CrowdBackend, project_id: str, task_ids: list[str]) -> list[str]:
+    """The backend's replayable operation ids for an upload, when it has them (Toloka)."""
+    hook = getattr(backend, "operation_ids", None)
+    return [str(i) for i in hook(project_id, task_ids)] if callable(hook) else []
 
 
 # --- the recipe --------------------------------------------------------------------------
@@ -127,7 +126,7 @@ def _wait(backend: CrowdBackend, project_id: str, timeout_s: float | None, poll_
             if prog.done:
                 return True
             if timeout_s is not None and time.monotonic() - start >= timeout_s:
-                log.warning("%s: %d of %d assignments in after %.0f s; fetching what is there, "
+                logger.warning("%s: %d of %d assignments in after %.0f s; fetching what is there, "
                             "re-run to continue", desc, prog.submitted, prog.total, timeout_s)
                 return False
             time.sleep(poll_s)
@@ -135,10 +134,12 @@ def _wait(backend: CrowdBackend, project_id: str, timeout_s: float | None, poll_
 
 
 def _append_new(backend: CrowdBackend, project_id: str, sink: Path, stage: str,
-                round: int | None) -> list[Assignment]:
-    """Fetch and append assignments the sink lacks; ``round`` (when given) is stamped on them."""
+                round: int | None, only: set[str] | None = None) -> list[Assignment]:
+    """Fetch and append assignments the sink lacks (of tasks in ``only``, when given);
+    ``round`` (when given) is stamped on them."""
     seen = {a.assignment_id for a in read_sink(sink)}
-    new = [a for a in backend.fetch(project_id) if a.assignment_id not in seen]
+    new = [a for a in backend.fetch(project_id) if a.assignment_id not in seen
+           and (only is None or a.task_id in only)]
     wrong = [a.assignment_id for a in new if a.stage != stage]
     if wrong:
         raise BackendError(f"project {project_id} returned {len(wrong)} non-{stage} "
@@ -146,36 +147,35 @@ def _append_new(backend: CrowdBackend, project_id: str, sink: Path, stage: str,
     for a in new:
         a.round = a.round if round is None else round
     append_jsonl(sink, new)
-    log.info("%s: %d new assignment(s) appended to %s", stage, len(new), sink)
+    logger.info("%s: %d new assignment(s) appended to %s", stage, len(new), sink)
     return new
-
-
-def _price(n_tasks: int, overlap: int, spec: ProjectSpec, pricing: Pricing | None,
-           budget_usd: float | None) -> None:
-    if n_tasks <= 0:
-        return
-    p = pricing or Pricing()
-    estimate = estimate_cost(n_tasks, overlap, spec.seconds_per_task, p.hourly_pay_usd,
-                             p.control_share, p.platform_fee)
-    log.info("%s: cost before launch\n%s", spec.private_name, estimate.summary())
-    check_budget(estimate, budget_usd)
 
 
 def _collect(backend: CrowdBackend, spec: ProjectSpec, tasks: list[dict], overlap: int,
              sink: str | os.PathLike, round: int, timeout_s: float | None, poll_s: float,
-             budget_usd: float | None, pricing: Pricing | None) -> list[Assignment]:
+             budget: Budget, ledger: Ledger | None) -> list[Assignment]:
     sink, stage = Path(sink), spec.kind
     if not tasks:
         return read_sink(sink, stage)
+    ledger = _ledger_for(ledger, sink, backend)
     project_id = backend.create_project(spec)
-    _remember_project(sink, stage, project_id, spec)
-    done = {a.task_id for a in read_sink(sink, stage)}
-    _price(sum(t["task_id"] not in done for t in tasks), overlap, spec, pricing, budget_usd)
-    backend.add_tasks(project_id, tasks, overlap)
+    ledger.record_project(stage, project_id, spec.private_name)
+    launched = ledger.launched(project_id)
+    new = [t["task_id"] for t in tasks if t["task_id"] not in launched]
+    if new:
+        estimate = budget.price_for(stage, len(new), overlap, spec.seconds_per_task)
+        logger.info("%s: cost before launch\n%s", spec.private_name, estimate.summary())
+        budget.charge(estimate, f"{spec.private_name} ({len(new)} new tasks)")
+        # Recorded before the call: a crash in between never launches (or pays) twice.
+        ledger.record("launch", stage=stage, project_id=project_id, round=round, task_ids=new,
+                      overlap=overlap, cost_usd=estimate.total_usd,
+                      operation_ids=_operation_ids(backend, project_id, new))
+    backend.add_tasks(project_id, tasks, overlap)  # idempotent: known task ids are skipped
     backend.open(project_id)
     _wait(backend, project_id, timeout_s, poll_s, f"{backend.name} {stage}")
-    _append_new(backend, project_id, sink, stage, round or None)
-    return read_sink(sink, stage)
+    ids = {t["task_id"] for t in tasks}
+    _append_new(backend, project_id, sink, stage, round or None, only=ids)
+    return [a for a in read_sink(sink, stage) if a.task_id in ids]
 
 
 def answer_task(prompt: Prompt) -> dict:
@@ -200,72 +200,99 @@ def validation_task(answer: Assignment, prompts: dict[str, Prompt]) -> dict:
 def collect_answers(backend: CrowdBackend, prompts: list[Prompt], overlap: int,
                     sink: str | os.PathLike, round: int = 0, spec: ProjectSpec | None = None,
                     timeout_s: float | None = None, poll_s: float = 5, *,
-                    budget_usd: float | None = None,
-                    pricing: Pricing | None = None) -> list[Assignment]:
+                    budget_usd: float | None = None, pricing: Pricing | None = None,
+                    budget: Budget | None = None,
+                    ledger: Ledger | None = None) -> list[Assignment]:
     """Part I: ``overlap`` answers per prompt, appended to ``sink``; returns all answers there.
+
+    ``budget`` (one :class:`~.pricing.Budget` for the whole run) prices and charges
+    the launch; without it ``budget_usd`` and ``pricing`` make a budget for this call
+    alone. ``ledger`` records the launch (default: beside ``sink``).
 
     Taught in notebooks/02_collecting_answers.
     """
     spec = spec or answer_project(lang=prompts[0].lang if prompts else "sw")
     return _collect(backend, spec, [answer_task(p) for p in prompts], overlap, sink, round,
-                    timeout_s, poll_s, budget_usd, pricing)
+                    timeout_s, poll_s, as_budget(budget, budget_usd, pricing), ledger)
 
 
 def collect_votes(backend: CrowdBackend, answers: list[Assignment], prompts: list[Prompt],
                   overlap: int, sink: str | os.PathLike, round: int = 0,
                   spec: ProjectSpec | None = None, timeout_s: float | None = None,
                   poll_s: float = 5, *, budget_usd: float | None = None,
-                  pricing: Pricing | None = None) -> list[Assignment]:
+                  pricing: Pricing | None = None, budget: Budget | None = None,
+                  ledger: Ledger | None = None) -> list[Assignment]:
     """Part II: ``overlap`` helpfulness votes per answer into ``sink``; returns all votes there.
+
+    ``budget`` and ``ledger`` as in :func:`collect_answers`.
 
     Taught in notebooks/03_answer_validation.
     """
     by_id = {p.id: p for p in prompts}
     spec = spec or validation_project(lang=prompts[0].lang if prompts else "sw")
     tasks = [validation_task(a, by_id) for a in answers]
-    return _collect(backend, spec, tasks, overlap, sink, round, timeout_s, poll_s, budget_usd,
-                    pricing)
+    return _collect(backend, spec, tasks, overlap, sink, round, timeout_s, poll_s,
+                    as_budget(budget, budget_usd, pricing), ledger)
 
 
 def collect_rankings(backend: CrowdBackend, comparisons: list[dict], overlap: int,
                      sink: str | os.PathLike, spec: ProjectSpec | None = None,
                      timeout_s: float | None = None, poll_s: float = 5, *,
-                     budget_usd: float | None = None,
-                     pricing: Pricing | None = None) -> list[Assignment]:
+                     budget_usd: float | None = None, pricing: Pricing | None = None,
+                     budget: Budget | None = None,
+                     ledger: Ledger | None = None) -> list[Assignment]:
     """Side-by-side votes (label 0 = A better, 1 = B better) for ranking task dicts.
+
+    ``budget`` and ``ledger`` as in :func:`collect_answers`.
 
     Taught in notebooks/05_hands_on_mt5.
     """
     return _collect(backend, spec or ranking_project(), comparisons, overlap, sink, 0, timeout_s,
-                    poll_s, budget_usd, pricing)
+                    poll_s, as_budget(budget, budget_usd, pricing), ledger)
+
+
+def _already_asked(ledger: Ledger, project_id: str, ids: list[str], have: Counter,
+                   round: int | None, step: int | None) -> set[str]:
+    """Tasks whose request is on record: by (round, step), or for a plain request by sink count.
+
+    A plain request (no round, no step) repeated while the sink holds as many
+    assignments as when it was asked is still being answered (or its answers were
+    never appended), so asking again would pay twice: it is collected instead.
+    """
+    if round is not None or step is not None:
+        return ledger.requested(project_id, round, step) & set(ids)
+    asked_at: dict[str, int] = {}
+    for row in ledger.events("more"):
+        if row.get("project_id") == project_id and row.get("round") is None \
+                and row.get("step") is None:
+            asked_at.update(row.get("base", {}))
+    return {t for t in ids if asked_at.get(t) == have[t]}
 
 
 def _request_more(backend: CrowdBackend, stage: str, task_ids: list[str], extra: int,
                   sink: Path, round: int | None, spec: ProjectSpec | None,
-                  timeout_s: float | None, poll_s: float, budget_usd: float | None,
-                  pricing: Pricing | None) -> list[Assignment]:
-    project_id = _project_for(backend, sink, stage, spec)
+                  timeout_s: float | None, poll_s: float, budget: Budget,
+                  ledger: Ledger | None, step: int | None = None) -> list[Assignment]:
+    ledger = _ledger_for(ledger, sink, backend)
+    project_id = _project_for(backend, ledger, stage, spec)
     have = Counter(a.task_id for a in read_sink(sink, stage))
-    asked_at: dict[str, int] = {}  # task -> assignments in the sink when more were last asked for
-    for row in _ledger(sink):
-        if row.get("event") == "raise" and row.get("project_id") == project_id:
-            asked_at.update(row["base"])
     ids = list(dict.fromkeys(task_ids))
-    # Same sink count as at the last request: that request is still being answered (or its
-    # answers were never appended), so asking again would pay twice. Fetch instead.
-    repeat = [t for t in ids if asked_at.get(t) == have[t]]
+    repeat = _already_asked(ledger, project_id, ids, have, round, step)
     if repeat:
-        log.info("%s: more assignments for %d task(s) were already requested; collecting those "
-                 "instead of asking twice", stage, len(repeat))
-    todo = [t for t in ids if t not in set(repeat)]
+        logger.info("%s: more assignments for %d task(s) were already requested; collecting "
+                    "those instead of asking twice", stage, len(repeat))
+    todo = [t for t in ids if t not in repeat]
     if todo:
-        _price(len(todo), extra, spec or _spec_stub(stage), pricing, budget_usd)
+        seconds = (spec or _spec_stub(stage)).seconds_per_task
+        estimate = budget.price_for(stage, len(todo), extra, seconds)
+        budget.charge(estimate, f"{stage}: {extra} more per task on {len(todo)} task(s)")
+        ledger.record("more", stage=stage, project_id=project_id, round=round, step=step,
+                      task_ids=todo, overlap=extra, cost_usd=estimate.total_usd,
+                      base={t: have[t] for t in todo})
         backend.raise_overlap(project_id, todo, extra)
-        _note(sink, {"event": "raise", "project_id": project_id, "round": round, "extra": extra,
-                     "base": {t: have[t] for t in todo}})
     backend.open(project_id)
     _wait(backend, project_id, timeout_s, poll_s, f"{backend.name} {stage} (more)")
-    return _append_new(backend, project_id, sink, stage, round)
+    return _append_new(backend, project_id, sink, stage, round or None)
 
 
 def _spec_stub(stage: str) -> ProjectSpec:
@@ -277,26 +304,34 @@ def _spec_stub(stage: str) -> ProjectSpec:
 def request_more_votes(backend: CrowdBackend, answer_ids: list[str], extra: int,
                        sink: str | os.PathLike, spec: ProjectSpec | None = None,
                        timeout_s: float | None = None, poll_s: float = 5, *,
-                       budget_usd: float | None = None,
-                       pricing: Pricing | None = None) -> list[Assignment]:
+                       budget_usd: float | None = None, pricing: Pricing | None = None,
+                       budget: Budget | None = None, ledger: Ledger | None = None,
+                       round: int | None = None,
+                       step: int | None = None) -> list[Assignment]:
     """``extra`` more votes on each answer (dynamic overlap); returns only the NEW votes.
+
+    With ``round``/``step`` (a dynamic-overlap loop), a task is asked at most once
+    per (round, step), however often the loop is replayed.
 
     Taught in notebooks/03_answer_validation.
     """
-    return _request_more(backend, "validation", answer_ids, extra, Path(sink), None, spec,
-                         timeout_s, poll_s, budget_usd, pricing)
+    return _request_more(backend, "validation", answer_ids, extra, Path(sink), round, spec,
+                         timeout_s, poll_s, as_budget(budget, budget_usd, pricing), ledger, step)
 
 
 def request_more_answers(backend: CrowdBackend, prompt_ids: list[str], extra: int,
                          sink: str | os.PathLike, round: int, spec: ProjectSpec | None = None,
                          timeout_s: float | None = None, poll_s: float = 5, *,
-                         budget_usd: float | None = None,
-                         pricing: Pricing | None = None) -> list[Assignment]:
+                         budget_usd: float | None = None, pricing: Pricing | None = None,
+                         budget: Budget | None = None,
+                         ledger: Ledger | None = None) -> list[Assignment]:
     """Re-collection: ``extra`` new answers per prompt, stamped ``round``; returns only the new.
+
+    A prompt is re-collected at most once per round, across reruns and ``--force``.
 
     Taught in notebooks/03_answer_validation.
     """
     if round < 1:
         raise ValueError(f"re-collection round must be >= 1, got {round}")
     return _request_more(backend, "answers", prompt_ids, extra, Path(sink), round, spec,
-                         timeout_s, poll_s, budget_usd, pricing)
+                         timeout_s, poll_s, as_budget(budget, budget_usd, pricing), ledger)

@@ -1,4 +1,4 @@
-"""Fair pay and the bill: reward per assignment, a cost estimate, and a budget guard.
+"""Fair pay and the bill: reward per assignment, a cost estimate, and one running budget.
 
 Pay is set from the time a task takes and a target hourly wage (default $12/h)
 and rounded UP to the cent, so rounding never pushes workers below the target.
@@ -6,13 +6,20 @@ The estimate counts overlap, control (golden) tasks and the platform fee, and
 is shown before anything is launched; :func:`check_budget` refuses to launch
 past a budget with a message that says what to change.
 
+:class:`Budget` is the one pricing path of a run: it prices every launch from
+the crowd config (answers, votes, extra votes, re-collection, ranking), refuses
+a launch that would exceed what is left, and subtracts what it charged, so the
+limit holds for the whole run and not for each launch alone. A pipeline builds
+it from what the run's ledger already charged (``crowd/ledger.jsonl``).
+
 Taught in notebooks/01_crowdsourcing_basics.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
+
 from ..errors import TutorialLibError
 
 CENT = Decimal("0.01")
@@ -131,3 +138,99 @@ def check_budget(estimate: CostEstimate, budget_usd: float | None) -> CostEstima
         f"{fits} tasks at these settings: lower the overlap or the number of prompts "
         f"(prompts.limit), or raise crowd.budget_usd. Pay per hour is not lowered for you."
     )
+
+
+@dataclass
+class Pricing:
+    """Pay settings used to price each launch before it happens."""
+
+    hourly_pay_usd: float = 12.0
+    control_share: float = 0.1
+    platform_fee: float = 0.3
+
+    @classmethod
+    def from_config(cls, cfg) -> Pricing:
+        """The pay settings of a ``CrowdConfig``."""
+        return cls(cfg.hourly_pay_usd, cfg.control_share, cfg.platform_fee)
+
+
+@dataclass
+class Budget:
+    """One running crowd budget: prices launches from the config and subtracts what it charges.
+
+    Args:
+        limit_usd: the most the run may spend (``crowd.budget_usd``); ``None`` means no limit.
+        pricing: pay per hour, control share and platform fee.
+        seconds_per_task: time per task by project kind (``answers``, ``validation``);
+            kinds not listed use the project spec's own time.
+        spent_usd: what earlier launches already charged (e.g. ``Ledger.spent_usd()``).
+
+    Examples:
+        >>> from tutorial_lib.config import CrowdConfig
+        >>> budget = Budget.from_config(CrowdConfig(budget_usd=10.0))
+        >>> est = budget.price(10, 2, 120)
+        >>> est.total_usd
+        11.96
+        >>> budget.charge(est, "answers")
+        Traceback (most recent call last):
+        ...
+        tutorial_lib.crowd.pricing.BudgetExceeded: answers: estimated cost $11.96 exceeds ...
+        >>> budget.charge(budget.price(2, 2, 120), "answers").total_usd, budget.remaining_usd
+        (2.6, 7.4)
+
+    Taught in notebooks/01_crowdsourcing_basics.
+    """
+
+    limit_usd: float | None = None
+    pricing: Pricing = field(default_factory=Pricing)
+    seconds_per_task: dict = field(default_factory=dict)
+    spent_usd: float = 0.0
+
+    @classmethod
+    def from_config(cls, crowd_cfg, spent_usd: float = 0.0) -> Budget:
+        """The budget a ``CrowdConfig`` sets, less ``spent_usd`` already charged in this run."""
+        return cls(limit_usd=crowd_cfg.budget_usd, pricing=Pricing.from_config(crowd_cfg),
+                   seconds_per_task={"answers": crowd_cfg.seconds_per_answer,
+                                     "validation": crowd_cfg.seconds_per_vote},
+                   spent_usd=float(spent_usd))
+
+    @property
+    def remaining_usd(self) -> float | None:
+        """What is left to spend (``None`` without a limit)."""
+        if self.limit_usd is None:
+            return None
+        return float(Decimal(str(self.limit_usd)) - Decimal(str(self.spent_usd)))
+
+    def price(self, n_tasks: int, overlap: int, seconds_per_task: float) -> CostEstimate:
+        """What ``n_tasks`` at ``overlap`` cost at this budget's pay settings."""
+        p = self.pricing
+        return estimate_cost(n_tasks, overlap, seconds_per_task, p.hourly_pay_usd,
+                             p.control_share, p.platform_fee)
+
+    def price_for(self, kind: str, n_tasks: int, overlap: int,
+                  default_seconds: float) -> CostEstimate:
+        """Price work of one project ``kind``, timed from the config when it names the kind."""
+        return self.price(n_tasks, overlap, self.seconds_per_task.get(kind, default_seconds))
+
+    def check(self, estimate: CostEstimate, what: str = "launch") -> CostEstimate:
+        """Refuse ``estimate`` when it costs more than what is left; the message says what to do."""
+        try:
+            return check_budget(estimate, self.remaining_usd)
+        except BudgetExceeded as err:
+            spent = (f" (${self.spent_usd:.2f} of crowd.budget_usd=${self.limit_usd:.2f} is "
+                     "already spent in this run)") if self.spent_usd else ""
+            raise BudgetExceeded(f"{what}: {err}{spent}") from None
+
+    def charge(self, estimate: CostEstimate, what: str = "launch") -> CostEstimate:
+        """Check ``estimate`` against what is left, then subtract it; returns it."""
+        self.check(estimate, what)
+        self.spent_usd = float(Decimal(str(self.spent_usd)) + Decimal(str(estimate.total_usd)))
+        return estimate
+
+
+def as_budget(budget: Budget | None, budget_usd: float | None = None,
+              pricing: Pricing | None = None) -> Budget:
+    """A :class:`Budget` for callers that pass a bare limit and pay settings (older API)."""
+    if budget is not None:
+        return budget
+    return Budget(limit_usd=budget_usd, pricing=pricing or Pricing())

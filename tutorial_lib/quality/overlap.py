@@ -17,6 +17,8 @@ import pandas as pd
 
 from ..config import CrowdConfig
 from ..crowd.collect import collect_votes, read_sink, request_more_votes
+from ..crowd.ledger import Ledger, sink_ledger
+from ..crowd.pricing import Budget
 from ..records import Assignment, Prompt
 from .aggregate import aggregate_labels
 
@@ -123,6 +125,8 @@ def validate_dynamic(
     budget_usd: float | None = None,
     smoothing: float = DECISION_SMOOTHING,
     max_votes: int | None = None,
+    budget: Budget | None = None,
+    ledger: Ledger | None = None,
 ) -> list[Assignment]:
     """Collect validation votes with dynamic overlap; returns every vote in ``sink``.
 
@@ -139,12 +143,27 @@ def validate_dynamic(
     least confident answers get the remaining votes first. Resume-safe:
     votes already in ``sink`` count, so a re-run asks only for what is missing.
 
+    Money-safe: ``budget`` (default: ``crowd_cfg``'s, limited to ``budget_usd``
+    when given) prices every request at the configured pay; ``ledger`` (default:
+    beside ``sink``) records each step, so a replayed loop (rerun, ``--force``,
+    restart) asks nothing again for a step on record, continues an interrupted
+    loop from its last step, and stops at once when the loop already finished
+    for these answers in this round.
+
     Taught in notebooks/03_answer_validation.
     """
     sink = Path(sink)
     ids = [a.assignment_id for a in answers]
+    if budget is None:
+        budget = Budget.from_config(crowd_cfg)
+        budget.limit_usd = budget_usd
+    ledger = ledger if ledger is not None else sink_ledger(sink, backend.name)
     votes = collect_votes(backend, answers, prompts, crowd_cfg.validation_overlap, sink,
-                          round=round, budget_usd=budget_usd)
+                          round=round, budget=budget, ledger=ledger)
+    if not ids or set(ids) <= ledger.completed("validation", round):
+        log.info("dynamic overlap already finished for these %d answers in round %d", len(ids),
+                 round)
+        return read_sink(sink, "validation")
     known = {v.assignment_id: v for v in votes}
     for v in prior_votes or []:
         known.setdefault(v.assignment_id, v)
@@ -153,7 +172,8 @@ def validate_dynamic(
     # reopen; measured: stopping after (max - start) rounds instead costs ~0.005 accuracy.
     # Every round adds a vote to an answer below the maximum, so this always ends.
     max_steps = REOPEN_FACTOR * (crowd_cfg.validation_max_overlap - crowd_cfg.validation_overlap)
-    for step in range(max_steps + 1):
+    first = ledger.steps_done(ledger.projects("validation")[-1], round, id_set)
+    for step in range(first, max_steps + 1):
         table = helpfulness(list(known.values()), method, smoothing=smoothing)
         left = None
         if max_votes is not None:
@@ -163,6 +183,8 @@ def validate_dynamic(
         log.info("dynamic overlap step %d: %d of %d answers still uncertain", step, len(todo), len(ids))
         if not todo or step == max_steps:
             break
-        for v in request_more_votes(backend, todo, 1, sink, budget_usd=budget_usd):
+        for v in request_more_votes(backend, todo, 1, sink, budget=budget, ledger=ledger,
+                                    round=round, step=step):
             known[v.assignment_id] = v
+    ledger.record("complete", stage="validation", round=round, task_ids=ids)
     return read_sink(sink, "validation")

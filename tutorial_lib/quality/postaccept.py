@@ -7,9 +7,10 @@ worker's language. Answers that fail the rules are never sent to validation
 (no money spent) but still get a decision. Prompts left without an accepted
 answer go back to the crowd for a bounded number of rounds.
 
-Idempotent: every verdict applied on the backend is appended to a small log
-next to the answers sink before anything else happens, and a re-run reuses
-it, so no assignment is paid (or rejected) twice.
+Idempotent: every verdict applied on the backend is recorded in the run's
+ledger (``crowd/ledger.jsonl``, which ``--force`` never wipes) right after it
+is applied, and a re-run reuses it, so no assignment is paid (or rejected)
+twice; re-collection and extra votes are asked at most once per task and round.
 
 Taught in notebooks/03_answer_validation.
 """
@@ -22,7 +23,9 @@ from pathlib import Path
 from ..config import PipelineConfig, QualityConfig
 from ..crowd.collect import read_sink, request_more_answers
 from ..crowd.design import answer_project
-from ..records import Assignment, Decision, Prompt, QCResult, append_jsonl, read_jsonl
+from ..crowd.ledger import Ledger
+from ..crowd.pricing import Budget
+from ..records import Assignment, Decision, Prompt, QCResult
 from .overlap import helpfulness, validate_dynamic
 from .rules import check_answers
 from .workers import banned_workers, worker_summary
@@ -118,8 +121,8 @@ def _merge(*groups: list[Assignment]) -> dict[str, Assignment]:
     return out
 
 
-def _apply(backend, decisions: list[Decision], log_path: Path, applied: dict) -> None:
-    """Accept/reject on the backend, logging each verdict right after it is applied."""
+def _apply(backend, decisions: list[Decision], ledger: Ledger, applied: dict) -> None:
+    """Accept/reject on the backend, recording each verdict right after it is applied."""
     for d in decisions:
         if d.answer_id in applied:
             continue
@@ -127,7 +130,7 @@ def _apply(backend, decisions: list[Decision], log_path: Path, applied: dict) ->
             backend.accept(d.answer_id, d.comment)
         else:
             backend.reject(d.answer_id, d.comment)
-        append_jsonl(log_path, [d])
+        ledger.record_verdict(d)
         applied[d.answer_id] = d
 
 
@@ -147,19 +150,26 @@ def _qc_new(prompts, answers, qc_by: dict, cfg: PipelineConfig) -> None:
 def post_accept(backend, prompts: list[Prompt], answers: list[Assignment],
                 votes: list[Assignment], qc: list[QCResult], cfg: PipelineConfig,
                 answers_sink: Path, votes_sink: Path, *, decided_log: Path | None = None,
-                extra_answers: int = 1) -> tuple[list[Decision], list[Assignment], list[Assignment]]:
+                extra_answers: int = 1, ledger: Ledger | None = None,
+                budget: Budget | None = None,
+                ) -> tuple[list[Decision], list[Assignment], list[Assignment]]:
     """Decide, apply, re-collect for up to ``cfg.quality.max_rounds`` rounds.
 
     Returns the final decisions (one per answer), every answer (with its
     status and comment as applied) and every vote. New answers land in
-    ``answers_sink``, their votes in ``votes_sink``; applied verdicts in
-    ``decided_log`` (default: ``applied_decisions.jsonl`` beside ``answers_sink``).
+    ``answers_sink``, their votes in ``votes_sink``. Applied verdicts, extra votes
+    and re-collections are recorded in ``ledger`` (a run passes ``crowd/ledger.jsonl``;
+    default: a ledger at ``decided_log``, else ``applied_decisions.jsonl`` beside
+    ``answers_sink``). ``budget`` (default: ``cfg.crowd``'s) prices every request.
 
     Taught in notebooks/03_answer_validation.
     """
     answers_sink, votes_sink = Path(answers_sink), Path(votes_sink)
-    log_path = Path(decided_log) if decided_log else answers_sink.with_name("applied_decisions.jsonl")
-    applied = {d.answer_id: d for d in (read_jsonl(log_path, Decision) if log_path.exists() else [])}
+    if ledger is None:
+        log_path = Path(decided_log) if decided_log else answers_sink.with_name("applied_decisions.jsonl")
+        ledger = Ledger(log_path, backend=backend.name)
+    budget = budget if budget is not None else Budget.from_config(cfg.crowd)
+    applied = ledger.verdicts()
     lang, method = cfg.prompts.lang, cfg.quality.aggregation
     all_answers = _merge(answers, read_sink(answers_sink, "answers"))
     all_votes = _merge(votes, read_sink(votes_sink, "validation"))
@@ -173,14 +183,14 @@ def post_accept(backend, prompts: list[Prompt], answers: list[Assignment],
                 and a.assignment_id not in voted and a.assignment_id not in applied]
         if need:
             new = validate_dynamic(backend, need, prompts, cfg.crowd, votes_sink, method, round=rnd,
-                                   prior_votes=list(all_votes.values()),
-                                   budget_usd=cfg.crowd.budget_usd)
+                                   prior_votes=list(all_votes.values()), budget=budget,
+                                   ledger=ledger)
             all_votes = _merge(list(all_votes.values()), new)
         pending = [a for a in current if a.assignment_id not in applied]
         if pending:
             decisions = decide(pending, list(all_votes.values()), list(qc_by.values()), cfg.quality,
                                method, lang=lang)
-            _apply(backend, decisions, log_path, applied)
+            _apply(backend, decisions, ledger, applied)
         accepted = {d.prompt_id for d in applied.values() if d.verdict == "accept"}
         missing = [p.id for p in prompts if p.id in answered and p.id not in accepted]
         log.info("post-acceptance round %d: %d answers decided, %d prompts without an accepted "
@@ -191,7 +201,7 @@ def post_accept(backend, prompts: list[Prompt], answers: list[Assignment],
         todo = [pid for pid in missing if pid not in asked]
         if todo:
             request_more_answers(backend, todo, extra_answers, answers_sink, round=rnd + 1,
-                                 spec=answer_project(lang=lang), budget_usd=cfg.crowd.budget_usd)
+                                 spec=answer_project(lang=lang), budget=budget, ledger=ledger)
         all_answers = _merge(list(all_answers.values()), read_sink(answers_sink, "answers"))
     final_answers = []
     for a in all_answers.values():

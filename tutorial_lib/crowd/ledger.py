@@ -1,0 +1,144 @@
+"""The money ledger of a run: every launch, extra request, verdict and reset, append-only.
+
+It lives in the run's ``crowd/`` folder (``crowd/ledger.jsonl``), next to the
+backend's own state, and ``--force`` never wipes it. Collection reads it before
+spending anything, so a rerun, a forced stage, a restarted notebook or a
+process that crashed mid-launch reuses what was already launched instead of
+paying for the same task and round twice. ``cost.json`` is its sum.
+
+Events (one JSON object per line; ``event`` says which):
+
+* ``project``: ``stage``, ``project_id``, ``private_name``, ``backend``.
+* ``launch``: tasks added to a project: ``stage``, ``project_id``, ``round``,
+  ``task_ids``, ``overlap``, ``cost_usd``, ``backend``, ``operation_ids``.
+* ``more``: more assignments on known tasks (extra votes, re-collection):
+  as ``launch`` plus ``step`` (dynamic-overlap step, ``None`` for a plain
+  request) and ``base`` (assignments per task in the sink when asked).
+* ``complete``: a dynamic-overlap loop finished for ``task_ids`` in ``round``.
+* ``verdict``: a verdict applied on the backend (a :class:`~tutorial_lib.records.Decision`).
+* ``reset``: the simulated crowd's state was thrown away (``backend: simulated``);
+  its earlier events no longer count. Paid backends are never reset.
+
+Written before the backend call it describes: a crash in between leaves a
+request recorded but not sent (charged, never paid twice) rather than sent twice.
+
+Taught in notebooks/02_collecting_answers.
+"""
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+from ..records import Decision, append_jsonl, from_dict, read_jsonl, to_dict
+from ..rundir import utc_now
+
+LEDGER_FILE = "ledger.jsonl"
+
+
+class Ledger:
+    """Append-only JSONL of what a run launched, paid and decided on its crowd backend.
+
+    Args:
+        path: the ledger file (a run keeps it at ``crowd/ledger.jsonl``).
+        backend: the backend name stamped on new events; queries see only this
+            backend's events (a simulated rehearsal never counts against Toloka money).
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> ledger = Ledger(pathlib.Path(tempfile.mkdtemp()) / "ledger.jsonl", backend="simulated")
+        >>> _ = ledger.record("launch", stage="answers", project_id="p1", round=0,
+        ...                   task_ids=["a", "b"], overlap=2, cost_usd=1.3)
+        >>> ledger.launched("p1"), ledger.spent_usd()
+        ({'a': 2, 'b': 2}, 1.3)
+
+    Taught in notebooks/02_collecting_answers.
+    """
+
+    def __init__(self, path: str | os.PathLike, backend: str | None = None):
+        self.path = Path(path)
+        self.backend = backend
+
+    def __repr__(self) -> str:
+        return f"Ledger({str(self.path)!r}, backend={self.backend!r})"
+
+    # --- reading -----------------------------------------------------------------------
+    def events(self, event: str | None = None) -> list[dict]:
+        """This backend's events since its last reset, optionally one kind only."""
+        rows = read_jsonl(self.path) if self.path.exists() else []
+        mine = [r for r in rows if self.backend is None or r.get("backend") == self.backend]
+        last_reset = max((i for i, r in enumerate(mine) if r.get("event") == "reset"), default=-1)
+        return [r for r in mine[last_reset + 1:] if event is None or r.get("event") == event]
+
+    def spent_usd(self, stages: tuple[str, ...] | None = None) -> float:
+        """What launches and extra requests charged, in USD (all, or of project kinds ``stages``)."""
+        total = sum((Decimal(str(r.get("cost_usd", 0))) for r in self.events()
+                     if r.get("event") in ("launch", "more")
+                     and (stages is None or r.get("stage") in stages)), Decimal(0))
+        return float(total)
+
+    def launched(self, project_id: str) -> dict[str, int]:
+        """Task id -> overlap already launched in ``project_id`` (first launch only)."""
+        out: dict[str, int] = {}
+        for r in self.events("launch"):
+            if r.get("project_id") == project_id:
+                for task_id in r["task_ids"]:
+                    out.setdefault(task_id, int(r["overlap"]))
+        return out
+
+    def requested(self, project_id: str, round: int | None, step: int | None) -> set[str]:
+        """Task ids already given more assignments in this project, round and step."""
+        return {t for r in self.events("more")
+                if r.get("project_id") == project_id and r.get("round") == round
+                and r.get("step") == step for t in r["task_ids"]}
+
+    def steps_done(self, project_id: str, round: int | None, task_ids: set[str]) -> int:
+        """How many dynamic-overlap steps already asked for more on any of ``task_ids``."""
+        steps = [r["step"] for r in self.events("more")
+                 if r.get("project_id") == project_id and r.get("round") == round
+                 and r.get("step") is not None and task_ids & set(r["task_ids"])]
+        return max(steps) + 1 if steps else 0
+
+    def completed(self, stage: str, round: int | None) -> set[str]:
+        """Task ids whose dynamic-overlap loop already finished in ``round``."""
+        return {t for r in self.events("complete")
+                if r.get("stage") == stage and r.get("round") == round for t in r["task_ids"]}
+
+    def projects(self, stage: str) -> list[str]:
+        """Project ids recorded for ``stage``, oldest first."""
+        return [r["project_id"] for r in self.events("project") if r.get("stage") == stage]
+
+    def verdicts(self) -> dict[str, Decision]:
+        """Answer id -> the verdict already applied on the backend (first one wins)."""
+        out: dict[str, Decision] = {}
+        for r in self.events("verdict"):
+            body = {k: v for k, v in r.items() if k not in ("event", "backend", "at")}
+            out.setdefault(body["answer_id"], from_dict(Decision, body, str(self.path)))
+        return out
+
+    # --- writing -----------------------------------------------------------------------
+    def record(self, event: str, **fields) -> dict:
+        """Append one event (stamped with the backend and the time); returns it."""
+        row = {"event": event, "backend": self.backend, "at": utc_now(), **fields}
+        append_jsonl(self.path, [row])
+        return row
+
+    def record_project(self, stage: str, project_id: str, private_name: str) -> None:
+        """Remember which project holds a stage's work (once per project)."""
+        if project_id not in self.projects(stage):
+            self.record("project", stage=stage, project_id=project_id, private_name=private_name)
+
+    def record_verdict(self, decision: Decision) -> None:
+        """Record a verdict right after it was applied on the backend."""
+        self.record("verdict", **to_dict(decision))
+
+
+def run_ledger(crowd_dir: str | os.PathLike, backend: str) -> Ledger:
+    """The ledger of a run whose crowd state lives in ``crowd_dir``."""
+    return Ledger(Path(crowd_dir) / LEDGER_FILE, backend=backend)
+
+
+def sink_ledger(sink: str | os.PathLike, backend: str | None = None) -> Ledger:
+    """A ledger beside a sink, for collection outside a run directory (notebooks, tests)."""
+    sink = Path(sink)
+    return Ledger(sink.with_name(f".{sink.name}.ledger.jsonl"), backend=backend)

@@ -1,0 +1,233 @@
+"""What each pipeline stage does: ``fn(ctx) -> StageResult``, one function per stage.
+
+A stage function gets a :class:`StageContext` (the config, the run directory,
+the crowd backend, the run's one :class:`~.crowd.pricing.Budget` and its money
+ledger), never the :class:`~.pipeline.Pipeline`; it reads what earlier stages
+wrote and writes its own folder. :mod:`.stages` says what each one depends on.
+
+Taught in notebooks/05_hands_on_mt5.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+
+from .config import resolve_path
+from .records import write_jsonl
+from .stages import StageResult
+
+COLLECTION = ("answers", "validation")  # project kinds whose cost the data collection bears
+
+
+def prompts_stage(ctx) -> StageResult:
+    """Load (and import) the prompt set; a trimmed set is noted, a missing translation refused."""
+    from .data import needs_translation
+    from .data.prompts import balanced_subset, load_prompts
+
+    pc = ctx.cfg.prompts
+    path = pc.path if pc.path.startswith("hf:") else resolve_path(pc.path)
+    prompts = load_prompts(path, format=pc.format, mapping=named_mapping(pc.mapping), lang=pc.lang)
+    notes = []
+    if pc.limit and len(prompts) > pc.limit:
+        notes.append(f"prompts.limit={pc.limit} keeps a category-balanced {pc.limit} of the "
+                     f"{len(prompts)} prompts in {pc.path}; --set prompts.limit=null keeps all")
+        prompts = balanced_subset(prompts, pc.limit)
+    if pc.translate_missing:
+        from .data.translate import translate_missing
+
+        prompts = translate_missing(prompts, model_name=pc.mt_model)
+    waiting = [p.id for p in prompts if needs_translation(p)]
+    if waiting:
+        from .data import MappingError
+
+        raise MappingError(
+            f"{len(waiting)} prompts from {pc.path} have no {pc.lang} translation yet "
+            f"(e.g. {', '.join(waiting[:3])}); prompts are machine-translated online with "
+            f"--set prompts.translate_missing=true (model {pc.mt_model}), or map a column "
+            "that holds a translation")
+    machine = sum(p.translation_origin == "machine" for p in prompts)
+    if machine:
+        notes.append(f"{machine} prompts are machine-translated: review them before launch")
+    out = ctx.run_dir.path("prompts", "prompts.jsonl")
+    write_jsonl(out, prompts)
+    by_cat: dict[str, int] = {}
+    for p in prompts:
+        by_cat[p.category] = by_cat.get(p.category, 0) + 1
+    rows = {"prompts": len(prompts), "by_category": by_cat, "machine_translated": machine}
+    return StageResult(rows, [out], notes)
+
+
+def _spec(ctx, kind: str):
+    """The task design for ``kind``, timed and scaled as the preset says (prices follow)."""
+    from .crowd.design import answer_project, validation_project
+
+    crowd, lang = ctx.cfg.crowd, ctx.cfg.prompts.lang
+    if kind == "answers":
+        return dataclasses.replace(answer_project(lang=lang),
+                                   seconds_per_task=crowd.seconds_per_answer)
+    return dataclasses.replace(validation_project(scale=crowd.scale, lang=lang),
+                               seconds_per_task=crowd.seconds_per_vote)
+
+
+def answers_stage(ctx) -> StageResult:
+    """Part I: collect answers (resume-safe, charged once) and run the quality rules on them."""
+    from .crowd.collect import collect_answers
+    from .quality.rules import check_answers
+
+    prompts = ctx.load("prompts")
+    sink = ctx.run_dir.path("answers", "answers.jsonl")
+    crowd = ctx.cfg.crowd
+    answers = collect_answers(ctx.backend(), prompts, crowd.answer_overlap, sink,
+                              spec=_spec(ctx, "answers"), timeout_s=crowd.wait_timeout_s,
+                              budget=ctx.budget, ledger=ctx.ledger)
+    qc = check_answers(prompts, answers, ctx.cfg.quality, lang=ctx.cfg.prompts.lang)
+    qc_path = ctx.run_dir.path("answers", "qc.jsonl")
+    write_jsonl(qc_path, qc)
+    flagged = sum(not q.passed for q in qc)
+    return StageResult({"answers": len(answers), "qc_flagged": flagged}, [sink, qc_path])
+
+
+def validation_stage(ctx) -> StageResult:
+    """Part II: helpfulness votes on the answers that passed QC (dynamic overlap by default)."""
+    from .crowd.collect import collect_votes
+    from .quality.overlap import validate_dynamic
+
+    prompts = ctx.load("prompts")
+    qc = {q.answer_id: q for q in ctx.load("qc")}
+    answers = [a for a in ctx.load("answers") if qc[a.assignment_id].passed]
+    sink = ctx.run_dir.path("validation", "votes.jsonl")
+    crowd = ctx.cfg.crowd
+    if crowd.dynamic_overlap:
+        votes = validate_dynamic(ctx.backend(), answers, prompts, crowd, sink,
+                                 method=ctx.cfg.quality.aggregation, budget=ctx.budget,
+                                 ledger=ctx.ledger)
+    else:
+        votes = collect_votes(ctx.backend(), answers, prompts, crowd.validation_overlap, sink,
+                              spec=_spec(ctx, "validation"), timeout_s=crowd.wait_timeout_s,
+                              budget=ctx.budget, ledger=ctx.ledger)
+    return StageResult({"answers_validated": len(answers), "votes": len(votes)}, [sink])
+
+
+def decisions_stage(ctx) -> StageResult:
+    """Accept/reject, re-collect; verdicts already applied (in the ledger) are never re-applied."""
+    from .quality.postaccept import post_accept
+    from .quality.rules import check_answers
+
+    prompts, qc = ctx.load("prompts"), ctx.load("qc")
+    answers, votes = ctx.load("answers"), ctx.load("validation")
+    stage = "decisions"
+    decisions, answers, votes = post_accept(
+        ctx.backend(), prompts, answers, votes, qc, ctx.cfg,
+        answers_sink=ctx.run_dir.path(stage, "recollected_answers.jsonl"),
+        votes_sink=ctx.run_dir.path(stage, "recollected_votes.jsonl"),
+        ledger=ctx.ledger, budget=ctx.budget,
+    )
+    qc = check_answers(prompts, answers, ctx.cfg.quality, lang=ctx.cfg.prompts.lang)
+    outputs = [ctx.run_dir.path(stage, name) for name in
+               ("decisions.jsonl", "answers.jsonl", "votes.jsonl", "qc.jsonl", "cost.json")]
+    for path, rows in zip(outputs, (decisions, answers, votes, qc)):
+        write_jsonl(path, rows)
+    cost = crowd_cost(ctx.ledger, answers, votes, ctx.cfg.crowd)
+    outputs[4].write_text(json.dumps(cost, indent=2), encoding="utf-8")
+    accepted = sum(d.verdict == "accept" for d in decisions)
+    rows = {"decisions": len(decisions), "accepted": accepted,
+            "acceptance_rate": round(accepted / max(len(decisions), 1), 4),
+            "answers": len(answers), "votes": len(votes), "cost_usd": cost["total_usd"]}
+    return StageResult(rows, outputs)
+
+
+def dataset_stage(ctx) -> StageResult:
+    """Curate train / held-out / preference splits and write the data card."""
+    from .dataset import build_dataset, save_dataset, write_data_card
+
+    prompts, decisions = ctx.load("prompts"), ctx.load("decisions")
+    answers, votes, qc = ctx.load("answers"), ctx.load("validation"), ctx.load("qc")
+    ds = build_dataset(prompts, answers, decisions, qc, ctx.cfg.dataset, seed=ctx.cfg.seed,
+                       votes=votes)
+    out_dir = ctx.run_dir.stage_dir("dataset")
+    paths = save_dataset(ds, out_dir)
+    cost = json.loads(ctx.run_dir.path("decisions", "cost.json").read_text(encoding="utf-8"))
+    card = write_data_card(ds, out_dir / "data_card.md", prompts=prompts, answers=answers,
+                           decisions=decisions, qc=qc, cost=cost, lang=ctx.cfg.prompts.lang)
+    rows = {"train": len(ds.train), "heldout": len(ds.heldout), "preference": len(ds.preference)}
+    return StageResult(rows, [*paths.values(), card])
+
+
+def finetune_stage(ctx) -> StageResult:
+    """Fine-tune; resumes from a checkpoint only when it was started with the same fingerprint."""
+    from .data.prompts import prompt_texts
+    from .finetune.budget import budget_note
+    from .finetune.train import RESULT_FILE, finetune
+
+    ft = ctx.cfg.finetune
+    stage_dir = ctx.run_dir.stage_dir("finetune")
+    out = Path(ft.output_dir) if ft.output_dir else stage_dir
+    result = finetune(ctx.run_dir.root, out, model=ft.model, cfg=ft, resume=ctx.resume,
+                      heldout=ctx.run_dir.root, tiny_texts=prompt_texts(ctx.load("prompts")))
+    if out.resolve() != stage_dir.resolve():  # checkpoints elsewhere (e.g. Drive): keep a copy
+        shutil.copyfile(out / RESULT_FILE, stage_dir / RESULT_FILE)
+    notes = []
+    if result.used_tiny_stand_in:
+        notes.append("fine-tuned the tiny locally built mT5 stand-in, not google/mt5-small: "
+                     "scores show the workflow, not model quality")
+    stopped = budget_note(result.steps, result.planned_steps, ft.time_budget_min,
+                          result.stopped_by_time_budget)
+    notes += [stopped] if stopped else []
+    rows = {"steps": result.steps, "train_loss": result.train_loss, "eval_loss": result.eval_loss,
+            "n_train": result.n_train}
+    return StageResult(rows, [result.model_dir], notes)
+
+
+def evaluate_stage(ctx) -> StageResult:
+    """Benchmarks, held-out generation and the side-by-side ranking, base vs fine-tuned."""
+    from .evaluation_run import evaluate_run
+
+    summary = evaluate_run(ctx)
+    return StageResult(summary["rows"], summary["outputs"], summary["notes"])
+
+
+def report_stage(ctx) -> StageResult:
+    """The Markdown report with its figures."""
+    from .report import write_report
+
+    return StageResult({"report": 1}, [write_report(ctx.run_dir.root)])
+
+
+def named_mapping(mapping: dict | str | None) -> dict | None:
+    """A column mapping given inline, or by the name of a known real set (``afriqa``, ``mgsm`` ...)."""
+    from .config import ConfigError
+    from .data import MAPPINGS
+
+    if isinstance(mapping, str):
+        if mapping not in MAPPINGS:
+            raise ConfigError(f"unknown prompt mapping {mapping!r}; known: "
+                              f"{', '.join(sorted(MAPPINGS))}")
+        return dict(MAPPINGS[mapping])
+    return mapping or None
+
+
+def crowd_cost(ledger, answers: list, votes: list, crowd) -> dict:
+    """The data collection's crowd bill: ``total_usd`` is the sum of the ledger's answer and
+    validation launches (what the budget was charged, control tasks and platform fee included;
+    the evaluation's ranking is charged later); the rest describes the work."""
+    from .crowd.pricing import reward_per_assignment
+
+    by_stage: dict[str, float] = {}
+    for row in ledger.events():
+        if row.get("event") in ("launch", "more") and row["stage"] in COLLECTION:
+            by_stage[row["stage"]] = round(by_stage.get(row["stage"], 0.0) + row["cost_usd"], 2)
+    paid = [a for a in answers if a.status != "rejected"]
+    seconds = sum(a.duration_s for a in paid) + sum(v.duration_s for v in votes)
+    reward_answer = reward_per_assignment(crowd.seconds_per_answer, crowd.hourly_pay_usd)
+    reward_vote = reward_per_assignment(crowd.seconds_per_vote, crowd.hourly_pay_usd)
+    pay = len(paid) * reward_answer + len(votes) * reward_vote
+    return {
+        "total_usd": round(ledger.spent_usd(COLLECTION), 2), "charged_by_stage_usd": by_stage,
+        "budget_usd": crowd.budget_usd, "reward_per_answer_usd": reward_answer,
+        "reward_per_vote_usd": reward_vote, "answers_paid": len(paid),
+        "answers_rejected": len(answers) - len(paid), "votes_paid": len(votes),
+        "target_hourly_pay_usd": crowd.hourly_pay_usd,
+        "effective_hourly_pay_usd": round(pay / (seconds / 3600), 2) if seconds else None,
+    }

@@ -1,0 +1,146 @@
+"""The stage registry: what each stage runs, which settings and inputs it depends on.
+
+One :class:`Stage` per pipeline step, in order. A stage declares the config keys
+it reads (a whole section, e.g. ``"quality"``, or one key, ``"crowd.answer_overlap"``),
+its input stages and the input files it reads; together they make its
+fingerprint (:func:`stage_fingerprint`), so a changed setting reruns exactly the
+stages it affects, as ``make`` or DVC would. Crowd stages (``crowd=True``)
+launch paid work on a paid backend and never rerun by themselves there.
+
+Adding a stage: write ``fn(ctx) -> StageResult`` (see :mod:`.stage_functions`),
+give it a folder in ``rundir.STAGE_DIRS`` and one :class:`Stage` entry below.
+
+Taught in notebooks/05_hands_on_mt5.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import PipelineConfig, resolve_path
+from .rundir import STAGE_ORDER, file_digest, fingerprint
+
+# Crowd keys that change what is launched or paid (not the wait time, port or budget).
+_PAY = ("crowd.backend", "crowd.hourly_pay_usd", "crowd.platform_fee", "crowd.control_share",
+        "crowd.n_workers", "seed")
+_VOTES = ("crowd.validation_overlap", "crowd.validation_max_overlap", "crowd.dynamic_overlap",
+          "crowd.confidence_threshold", "crowd.scale", "crowd.seconds_per_vote",
+          "quality.aggregation")
+
+
+@dataclass
+class StageResult:
+    """What a stage reports for its manifest: row counts, output files, notes for the reader."""
+
+    rows: dict
+    outputs: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One pipeline step and what its result depends on.
+
+    Attributes:
+        name: the stage name (a key of ``rundir.STAGE_DIRS``).
+        run: ``fn(ctx) -> StageResult``, resolved lazily from :mod:`.stage_functions`.
+        keys: config keys read: ``"section"`` for all of it, or ``"section.key"``.
+        inputs: stages whose results this stage reads.
+        files: config keys that name input files, hashed into the fingerprint.
+        crowd: launches crowd work (paid on Toloka and the room).
+        collection: part of the data collection; on the simulated crowd a change here
+            simulates the crowd afresh from the first collection stage.
+    """
+
+    name: str
+    run: str
+    keys: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    crowd: bool = False
+    collection: bool = False
+
+    def function(self) -> Callable:
+        from . import stage_functions
+
+        return getattr(stage_functions, self.run)
+
+
+STAGES: dict[str, Stage] = {s.name: s for s in (
+    Stage("prompts", "prompts_stage", keys=("prompts", "seed"), files=("prompts.path",)),
+    Stage("answers", "answers_stage", inputs=("prompts",), crowd=True, collection=True,
+          keys=(*_PAY, "crowd.answer_overlap", "crowd.seconds_per_answer", "quality",
+                "prompts.lang")),
+    Stage("validation", "validation_stage", inputs=("answers",), crowd=True, collection=True,
+          keys=(*_PAY, *_VOTES, "prompts.lang")),
+    Stage("decisions", "decisions_stage", inputs=("validation",), crowd=True, collection=True,
+          keys=(*_PAY, *_VOTES, "crowd.seconds_per_answer", "quality", "prompts.lang")),
+    Stage("dataset", "dataset_stage", inputs=("decisions",), keys=("dataset", "seed",
+                                                                     "prompts.lang")),
+    Stage("finetune", "finetune_stage", inputs=("dataset",), keys=("finetune", "seed")),
+    Stage("evaluate", "evaluate_stage", inputs=("finetune",), crowd=True,
+          keys=("evaluate", "finetune.max_new_tokens", *_PAY), files=("evaluate.data_files",)),
+    Stage("report", "report_stage", inputs=("decisions", "dataset", "finetune", "evaluate")),
+)}
+assert tuple(STAGES) == STAGE_ORDER, "every folder in rundir.STAGE_DIRS needs a Stage here"
+
+
+def config_values(cfg: PipelineConfig, keys: tuple[str, ...]) -> dict:
+    """Dotted key -> value for ``keys`` (a section name expands to each of its keys)."""
+    data = cfg.to_dict()
+    out = {}
+    for key in keys:
+        head, _, rest = key.partition(".")
+        value = data[head] if not rest else data[head][rest]
+        if isinstance(value, dict) and not rest and head in ("prompts", "crowd", "quality",
+                                                             "dataset", "finetune", "evaluate"):
+            out.update({f"{head}.{k}": v for k, v in value.items()})
+        else:
+            out[key] = value
+    # Where checkpoints go does not change what is trained.
+    out.pop("finetune.output_dir", None)
+    return out
+
+
+def _file_ids(cfg: PipelineConfig, keys: tuple[str, ...]) -> dict[str, str]:
+    """Input file -> content digest, for config keys that name files (``hf:`` names as given)."""
+    out = {}
+    for key in keys:
+        value = config_values(cfg, (key,))[key]
+        paths = value.values() if isinstance(value, dict) else [value]
+        for raw in paths:
+            if not raw:
+                continue
+            if str(raw).startswith("hf:"):
+                out[str(raw)] = str(raw)
+                continue
+            path = resolve_path(raw)
+            out[str(raw)] = file_digest(path) if Path(path).exists() else "missing"
+    return out
+
+
+def stage_fingerprint(stage: str, cfg: PipelineConfig, digests: dict[str, str]) -> dict:
+    """The fingerprint ``stage`` would record under ``cfg``, given its inputs' ``digests``."""
+    spec = STAGES[stage]
+    return fingerprint(config_values(cfg, spec.keys), {s: digests[s] for s in spec.inputs},
+                       _file_ids(cfg, spec.files))
+
+
+def plan_fingerprints(cfg: PipelineConfig) -> dict[str, dict]:
+    """Every stage's fingerprint under ``cfg``, in order (a pure function of config and files)."""
+    out: dict[str, dict] = {}
+    for name in STAGE_ORDER:
+        out[name] = stage_fingerprint(name, cfg, {k: v["digest"] for k, v in out.items()})
+    return out
+
+
+def downstream(stage: str) -> list[str]:
+    """``stage`` and every stage after it."""
+    return list(STAGE_ORDER[STAGE_ORDER.index(stage):])
+
+
+def with_crowd(cfg: PipelineConfig, **changes) -> PipelineConfig:
+    """A copy of ``cfg`` with crowd settings changed (validated again)."""
+    return dataclasses.replace(cfg, crowd=dataclasses.replace(cfg.crowd, **changes))

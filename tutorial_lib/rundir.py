@@ -184,6 +184,8 @@ class RunDir:
         try:
             yield self
         finally:
+            if self._lock.lock_counter == 1:
+                info.unlink(missing_ok=True)
             self._lock.release()
 
     def _busy(self, owner: str) -> str:

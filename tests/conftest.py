@@ -15,9 +15,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 from realdata_helpers import REALDATA, realdata_path  # noqa: F401  (re-exported)
-
-from sample_text import SWAHILI_SENTENCES as _TINY_TEXTS  # noqa: E402
-
+from sample_text import SWAHILI_SENTENCES as _TINY_TEXTS
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +31,18 @@ def tiny_model_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def tiny_causal_dir(tmp_path_factory):
+    """A tiny Llama-style causal model built once per test session (offline)."""
+    from tutorial_lib.finetune.tiny_causal import build_tiny_causal
+
+    texts = _TINY_TEXTS * 20
+    seed_file = REPO_ROOT / "data" / "prompts" / "seed_sw.jsonl"
+    if seed_file.exists():
+        texts += seed_file.read_text(encoding="utf-8").splitlines()
+    return build_tiny_causal(tmp_path_factory.mktemp("tiny_causal"), texts, vocab_size=800, seed=0)
+
+
+@pytest.fixture(scope="session")
 def ci_run_dir(tmp_path_factory):
     """One finished ``ci`` pipeline run shared by the end-to-end and notebook tests."""
     from tutorial_lib.config import load_config
@@ -40,4 +50,27 @@ def ci_run_dir(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("ci-run") / "ci"
     Pipeline(load_config("ci"), out).run()
+    return out
+
+
+def copy_crowd_stages(ci_run_dir, out):
+    """A new run directory holding the ``ci`` run's stages up to the dataset (no paid work redone)."""
+    import shutil
+
+    out.mkdir(parents=True, exist_ok=True)
+    for item in ci_run_dir.iterdir():
+        if item.is_dir() and item.name[:2] in ("01", "02", "03", "04", "05") or item.name == "crowd":
+            shutil.copytree(item, out / item.name)
+    return out
+
+
+@pytest.fixture(scope="session")
+def ci_causal_run_dir(tmp_path_factory, ci_run_dir):
+    """The ``ci`` run's data fine-tuned on the tiny causal stand-in, compared with the mT5 run."""
+    from tutorial_lib.config import load_config
+    from tutorial_lib.pipeline import Pipeline
+
+    out = copy_crowd_stages(ci_run_dir, tmp_path_factory.mktemp("ci-causal") / "ci")
+    cfg = load_config("ci", ["finetune.model=tiny-causal", f"evaluate.compare_with={ci_run_dir}"])
+    Pipeline(cfg, out).run()
     return out

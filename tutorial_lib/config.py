@@ -151,7 +151,12 @@ class DatasetConfig:
 
 @dataclass
 class FinetuneConfig:
-    """mT5 instruction fine-tuning. ``model: tiny`` builds a small mT5 locally (offline)."""
+    """Instruction fine-tuning of either family (seq2seq mT5 or a causal decoder).
+
+    ``model: tiny`` / ``tiny-causal`` build a small mT5 / Llama-style model locally (offline).
+    ``lora: auto`` trains LoRA adapters above ~1B parameters; ``qlora`` (CUDA only) loads a
+    causal base in 4-bit; ``packing`` packs causal examples into shared rows.
+    """
 
     model: str = "tiny"
     max_steps: int = 60
@@ -159,7 +164,9 @@ class FinetuneConfig:
     learning_rate: float | None = None  # None: the optimizer's default (Adafactor 1e-3, AdamW 3e-4)
     optimizer: str = "adafactor"  # adafactor | adamw
     precision: str = "auto"  # auto | fp32 | bf16 | fp16
-    lora: bool = False
+    lora: bool | str = "auto"  # true | false | auto (LoRA above ~1B parameters)
+    qlora: bool = False
+    packing: bool = False
     max_source_length: int = 256
     max_target_length: int = 256
     save_steps: int = 50
@@ -172,6 +179,8 @@ class FinetuneConfig:
     def __post_init__(self) -> None:
         _one_of(self.optimizer, "finetune.optimizer", ("adafactor", "adamw"))
         _one_of(self.precision, "finetune.precision", ("auto", "fp32", "bf16", "fp16"))
+        _check(self.lora in (True, False, "auto"), "finetune.lora", "must be true, false or auto",
+               self.lora)
         for name in ("max_steps", "batch_size", "max_source_length",
                      "max_target_length", "save_steps", "eval_steps", "max_new_tokens",
                      "gradient_accumulation_steps"):
@@ -194,6 +203,9 @@ class EvaluateConfig:
     heldout_limit: int | None = 30
     ranking_votes_per_pair: int = 3
     time_budget_min: float | None = None  # score a stratified subset that fits, and say so
+    # Another fine-tuned model (folder, or run directory) to compare with on the same prompts,
+    # e.g. a decoder's run beside an mT5 run: scored, generated, side by side and ranked.
+    compare_with: str | None = None
 
     def __post_init__(self) -> None:
         for task in self.tasks:

@@ -1,9 +1,12 @@
 """The evaluate stage of a run: benchmarks, held-out generation and a human ranking, base vs fine-tuned.
 
 Glue on top of ``tutorial_lib.evaluate`` (which knows nothing of run
-directories): it loads the base and the fine-tuned model, scores both on the
-configured benchmarks, generates answers for the held-out prompts, and has the
-run's crowd backend compare the two models side by side.
+directories): it loads the base and the fine-tuned model (either family),
+scores both on the configured benchmarks, generates answers for the held-out
+prompts, and has the run's crowd backend compare the two models side by side.
+With ``evaluate.compare_with`` a third model -- typically the other family's
+fine-tune on the same data -- joins the benchmarks, the held-out generations,
+a second side-by-side page and the Bradley-Terry ranking.
 
 Taught in notebooks/05_hands_on_mt5.
 """
@@ -18,12 +21,22 @@ import pandas as pd
 from .config import resolve_path
 
 logger = logging.getLogger(__name__)
-MODEL_NAMES = ("base", "fine-tuned")
+MODEL_NAMES = ("base", "fine-tuned", "compared")
 
 
-def _models(run_root: Path) -> dict[str, str]:
-    result = json.loads((run_root / "06_finetune" / "train_result.json").read_text(encoding="utf-8"))
-    return {"base": result["base_model"], "fine-tuned": result["model_dir"]}
+def _train_result(run_root: Path) -> dict:
+    return json.loads((run_root / "06_finetune" / "train_result.json").read_text(encoding="utf-8"))
+
+
+def _models(run_root: Path, compare_with: str | None = None) -> dict[str, str]:
+    result = _train_result(run_root)
+    models = {"base": result["base_model"], "fine-tuned": result["model_dir"]}
+    if compare_with:
+        other = resolve_path(compare_with)
+        if (other / "06_finetune" / "train_result.json").exists():  # a run directory
+            other = Path(_train_result(other)["model_dir"])
+        models["compared"] = str(other)
+    return models
 
 
 def _task_docs(cfg) -> dict[str, tuple[list[dict], object]]:
@@ -118,11 +131,16 @@ def _heldout(loaded: dict, heldout: list[dict], max_new_tokens: int, out_dir: Pa
     gen_path = out_dir / "heldout_generations.jsonl"
     with open(gen_path, "w", encoding="utf-8") as fh:
         fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    html = side_by_side_html(prompts, gens["base"], gens["fine-tuned"], "base", "fine-tuned",
-                             references=refs)
-    html_path = out_dir / "side_by_side.html"
-    html_path.write_text(html, encoding="utf-8")
-    return metrics, gens, [gen_path, html_path]
+    pages = [("base", "side_by_side.html")]
+    if "compared" in gens:
+        pages.append(("compared", "side_by_side_compared.html"))
+    paths = [gen_path]
+    for other, filename in pages:
+        html = side_by_side_html(prompts, gens[other], gens["fine-tuned"], other, "fine-tuned",
+                                 references=refs)
+        paths.append(out_dir / filename)
+        paths[-1].write_text(html, encoding="utf-8")
+    return metrics, gens, paths
 
 
 def _content_ids(comparisons: list[dict]) -> list[dict]:
@@ -141,8 +159,10 @@ def _ranking(pipe, heldout: list[dict], gens: dict, out_dir: Path) -> tuple[pd.D
     from .crowd.collect import collect_rankings
     from .evaluate.ranking import build_comparisons, rank_models
 
-    comparisons = _content_ids(build_comparisons(heldout, gens["base"], gens["fine-tuned"], "base",
-                                                 "fine-tuned", seed=pipe.cfg.seed))
+    comparisons = _content_ids([
+        task for other in ("base", "compared") if other in gens
+        for task in build_comparisons(heldout, gens[other], gens["fine-tuned"], other,
+                                      "fine-tuned", seed=pipe.cfg.seed)])
     crowd = pipe.cfg.crowd
     # The run's one budget and ledger: charged once per comparison, across reruns and --force.
     votes = collect_rankings(pipe.backend(), comparisons, pipe.cfg.evaluate.ranking_votes_per_pair,
@@ -165,14 +185,15 @@ def evaluate_run(pipe) -> dict:
     from .dataset import load_split
     from .evaluate.budget import EvalBudget
     from .evaluate.scoring import load_model
-    from .finetune.tiny import is_tiny
+    from .finetune.loading import family_of, is_stand_in
 
     cfg, root, seed = pipe.cfg.evaluate, pipe.run_dir.root, pipe.cfg.seed
     budget = EvalBudget(cfg.time_budget_min) if cfg.time_budget_min else None
     out_dir = pipe.run_dir.stage_dir("evaluate")
-    models = _models(root)
+    models = _models(root, cfg.compare_with)
     loaded = {name: load_model(path) for name, path in models.items()}
     docs = _task_docs(cfg)
+    families = {name: family_of(model) for name, (model, _) in loaded.items()}
     heldout = load_split(root, "heldout")[: cfg.heldout_limit or None]
     max_new = pipe.cfg.finetune.max_new_tokens
     picked, n_heldout, notes = _plan(loaded, docs, heldout, cfg, seed, max_new, budget)
@@ -181,9 +202,10 @@ def evaluate_run(pipe) -> dict:
     metrics, gens, more = _heldout(loaded, heldout, max_new, out_dir)
     table, rank_path = _ranking(pipe, heldout, gens, out_dir)
     outputs.append(out_dir / "ranking_votes.jsonl")
-    if is_tiny(models["base"]):
-        notes.append("models are the tiny locally built mT5 stand-in: expect chance-level scores")
-    summary = {"models": models, "benchmarks": scores, "heldout": metrics,
+    notes += [f"{name} is a tiny locally built {'mT5' if families[name] == 'seq2seq' else 'causal'} "
+             "stand-in, not a real checkpoint: expect chance-level scores"
+             for name in ("base", "compared") if name in models and is_stand_in(models[name])]
+    summary = {"models": models, "families": families, "benchmarks": scores, "heldout": metrics,
                "ranking": table.to_dict(orient="records"), "notes": notes}
     summary_path = out_dir / "summary.json"
     summary_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")

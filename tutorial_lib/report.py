@@ -105,9 +105,14 @@ def _finetune_section(run: RunDir, fig_dir: Path) -> list[str]:
         return []
     lines = ["## Fine-tuning", ""]
     if result.get("used_tiny_stand_in"):
-        lines += ["> **Stand-in model.** This run fine-tuned a tiny mT5 built locally (offline demo), "
-                  "not `google/mt5-small`: the numbers show the workflow, not model quality.", ""]
-    keys = ("base_model", "steps", "train_loss", "eval_loss", "n_train", "precision", "lora", "wall_s")
+        what = ("a tiny mT5 built locally (offline demo), not `google/mt5-small`"
+                if result.get("family", "seq2seq") == "seq2seq" else
+                "a tiny Llama-style causal model built locally (offline demo), not a real "
+                "instruction-tuned LLM")
+        lines += [(f"> **Stand-in model.** This run fine-tuned {what}: the numbers show the "
+                   "workflow, not model quality."), ""]
+    keys = ("base_model", "family", "steps", "train_loss", "eval_loss", "n_train", "precision",
+            "lora", "wall_s")
     lines += [_table(["what", "value"], [[k, result.get(k, "")] for k in keys]), ""]
     if result.get("log_history"):
         path = _save(_loss_figure(result["log_history"]), fig_dir / "loss_curve.png")
@@ -121,9 +126,9 @@ def _overfitting_note(log_history: list[dict]) -> list[str]:
     train = [row["loss"] for row in log_history if "loss" in row]
     if len(evals) < 2 or len(train) < 2 or not (evals[-1] > evals[0] and train[-1] < train[0]):
         return []
-    return [f"> Held-out loss rose from {evals[0]:.3g} to {evals[-1]:.3g} while training loss fell "
-            f"from {train[0]:.3g} to {train[-1]:.3g}: the model is memorising its training answers. "
-            "Train fewer steps, collect more data, or keep the best checkpoint.", ""]
+    return [(f"> Held-out loss rose from {evals[0]:.3g} to {evals[-1]:.3g} while training loss "
+             f"fell from {train[0]:.3g} to {train[-1]:.3g}: the model is memorising its training "
+             "answers. Train fewer steps, collect more data, or keep the best checkpoint."), ""]
 
 
 def _evaluate_section(run: RunDir, fig_dir: Path) -> list[str]:

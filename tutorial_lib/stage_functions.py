@@ -170,13 +170,15 @@ def finetune_stage(ctx) -> StageResult:
         shutil.copyfile(out / RESULT_FILE, stage_dir / RESULT_FILE)
     notes = []
     if result.used_tiny_stand_in:
-        notes.append("fine-tuned the tiny locally built mT5 stand-in, not google/mt5-small: "
+        what = ("mT5 stand-in, not google/mt5-small" if result.family == "seq2seq"
+                else "causal (Llama-style) stand-in, not a real instruction-tuned LLM")
+        notes.append(f"fine-tuned the tiny locally built {what}: "
                      "scores show the workflow, not model quality")
     stopped = budget_note(result.steps, result.planned_steps, ft.time_budget_min,
                           result.stopped_by_time_budget)
     notes += [stopped] if stopped else []
     rows = {"steps": result.steps, "train_loss": result.train_loss, "eval_loss": result.eval_loss,
-            "n_train": result.n_train}
+            "n_train": result.n_train, "family": result.family, "lora": result.lora}
     return StageResult(rows, [result.model_dir], notes)
 
 

@@ -16,7 +16,7 @@ def test_offline_hub_model_is_a_clear_error():
 
 
 def test_local_folder_that_is_not_a_model_says_so(tmp_path):
-    with pytest.raises(ModelLoadError, match="is a folder but not a loadable seq2seq model"):
+    with pytest.raises(ModelLoadError, match="is a folder but not a loadable model"):
         load_seq2seq(str(tmp_path))
 
 

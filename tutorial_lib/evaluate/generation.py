@@ -33,12 +33,20 @@ def generate_answers(model, tokenizer, prompts: list[str], max_new_tokens: int =
                      batch_size: int = 8, max_input_tokens: int = 512) -> list[str]:
     """Greedy answers, one per prompt, in prompt order (batched by length to cut padding).
 
+    A causal model reads each prompt as it was trained (chat template, else the
+    kit's instruction template; see ``finetune.causal_data.format_prompt``),
+    left-padded, and stops at its end-of-turn/EOS token; only the new tokens are
+    decoded.
+
     Taught in notebooks/04_instruction_finetuning.
     """
     import torch
 
+    from ..finetune.loading import family_of
+
     if not prompts:
         return []
+    causal = family_of(model) == "causal"
     device = next(model.parameters()).device
     order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
     answers: list[str] = [""] * len(prompts)
@@ -46,13 +54,38 @@ def generate_answers(model, tokenizer, prompts: list[str], max_new_tokens: int =
     with torch.inference_mode():
         for start in tqdm(range(0, len(order), batch_size), desc="generating", leave=False):
             idx = order[start: start + batch_size]
-            enc = tokenizer([prompts[i] for i in idx], return_tensors="pt", padding=True,
-                            truncation=True, max_length=max_input_tokens).to(device)
-            out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                                 num_beams=1)
-            for i, text in zip(idx, tokenizer.batch_decode(out, skip_special_tokens=True)):
+            batch = [prompts[i] for i in idx]
+            if causal:
+                texts = _generate_causal(model, tokenizer, batch, max_new_tokens, max_input_tokens)
+            else:
+                enc = tokenizer(batch, return_tensors="pt", padding=True, truncation=True,
+                                max_length=max_input_tokens).to(device)
+                out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
+                                     num_beams=1)
+                texts = tokenizer.batch_decode(out, skip_special_tokens=True)
+            for i, text in zip(idx, texts):
                 answers[i] = text.strip()
     return answers
+
+
+def _generate_causal(model, tokenizer, prompts: list[str], max_new_tokens: int,
+                     max_input_tokens: int) -> list[str]:
+    """Left-padded greedy generation from formatted prompts; stops at EOS (or end of turn)."""
+    import torch
+
+    from ..finetune.causal_data import encode_prompt
+
+    device = next(model.parameters()).device
+    seqs = [encode_prompt(tokenizer, p)[-max_input_tokens:] for p in prompts]
+    width = max(map(len, seqs))
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    ids = torch.tensor([[pad] * (width - len(s)) + s for s in seqs], device=device)
+    mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in seqs], device=device)
+    eos = model.generation_config.eos_token_id
+    out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens,
+                         do_sample=False, num_beams=1, pad_token_id=pad,
+                         eos_token_id=eos if eos is not None else tokenizer.eos_token_id)
+    return tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)
 
 
 def _check_lengths(predictions: list[str], references: list[list[str]]) -> None:

@@ -95,7 +95,7 @@ def _pad(seqs: list[list[int]], value: int = 0):
     return out
 
 
-def _cache_kwargs(model, cache) -> dict:
+def cache_kwargs(model, cache) -> dict:
     """The cache argument under the name this transformers version uses."""
     names = inspect.signature(model.forward).parameters
     return {"cache": cache} if "cache" in names else {"past_key_values": cache}
@@ -153,7 +153,7 @@ def score_group(model, docs, device, share: bool = True) -> list[list[float]]:
         scores += logp[owner[:, None], positions[None, :], targets].sum(-1)
         cache = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
         cache.reorder_cache(owner)
-        cache_kw = _cache_kwargs(model, cache)
+        cache_kw = cache_kwargs(model, cache)
     rest = [c[prefix:] for c in flat]
     if any(rest):
         labels = _pad([r or [0] for r in rest]).to(device)

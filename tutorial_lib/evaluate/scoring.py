@@ -1,4 +1,7 @@
-"""Rank-classification scoring of seq2seq models, identical to lm-evaluation-harness, faster.
+"""Rank-classification scoring, identical to lm-evaluation-harness, faster (seq2seq path here).
+
+Causal models take the harness's causal path in ``causal_scoring.py``;
+:func:`score_requests` dispatches on the family the loader read.
 
 What the harness (0.4.13, ``HFLM`` seq2seq backend) computes for one
 (context, continuation) pair, reproduced here token for token:
@@ -52,19 +55,20 @@ def pick_device(device=None):
 
 
 def load_model(name_or_dir, device=None):
-    """Load a seq2seq model (float32, eval mode) and its tokenizer from a folder or the Hub.
+    """Load a model of either family (float32, eval mode) and its tokenizer from a folder or the Hub.
 
-    mT5 is loaded in float32 because fp16 gives NaN/zero losses. Loading and its
-    errors are the fine-tuning wing's (one loader for the whole kit).
+    Scoring runs in float32 (mT5 gives NaN/zero losses in fp16; the harness's
+    numbers are float32). Loading, family detection and their errors are the
+    fine-tuning wing's (one loader for the whole kit).
 
     Taught in notebooks/05_hands_on_mt5.
     """
-    from ..finetune.loading import load_seq2seq
+    from ..finetune.loading import load_pretrained
 
     name = str(name_or_dir)
     if not os.path.isdir(name) and (name.startswith((".", "/", "~")) or name.count("/") > 1):
         raise ModelLoadError(f"model folder {name} does not exist")
-    model, tokenizer = load_seq2seq(name)
+    model, tokenizer = load_pretrained(name)
     model.float()
     model.to(pick_device(device)).eval()
     return model, tokenizer
@@ -131,6 +135,13 @@ def score_requests(model, tokenizer, requests: list[Request], batch_size: int = 
     """
     import torch
 
+    from ..finetune.loading import family_of
+
+    if family_of(model) == "causal":
+        from .causal_scoring import score_causal_requests
+
+        return score_causal_requests(model, tokenizer, requests, batch_size=batch_size,
+                                     device=device, progress=progress, share_prefix=share_prefix)
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     device = next(model.parameters()).device if device is None else pick_device(device)

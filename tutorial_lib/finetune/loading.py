@@ -1,4 +1,9 @@
-"""Loading a seq2seq model by name or folder (or building the tiny stand-in), with clear errors.
+"""Loading a model by name or folder (or building a tiny stand-in), with clear errors.
+
+The model family -- ``"seq2seq"`` (mT5, mT0, Aya-101) or ``"causal"`` (Aya
+Expanse, Gemma, Qwen, Llama) -- is read here, once, from the checkpoint's
+config (``is_encoder_decoder``); training, scoring and generation dispatch on
+:func:`family_of` and never inspect architectures themselves.
 
 Offline (the demo, CI) a Hub id that is not in the cache fails with a message
 that says so and what to do instead, never a bare ``OSError`` from deep inside
@@ -17,11 +22,14 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+
 from ..errors import TutorialLibError
 
 logger = logging.getLogger(__name__)
 
 TINY = "tiny"
+TINY_CAUSAL = "tiny-causal"
+FAMILIES = ("seq2seq", "causal")
 _MISSING_KEYS = re.compile(r"missing keys in the checkpoint model loaded: \[(.*)\]")
 
 
@@ -35,7 +43,7 @@ def _offline() -> bool:
 
 def _load_error(name: str, err: Exception) -> ModelLoadError:
     if Path(name).exists():
-        return ModelLoadError(f"{name} is a folder but not a loadable seq2seq model ({err})")
+        return ModelLoadError(f"{name} is a folder but not a loadable model ({err})")
     where = (
         "this machine is offline (HF_HUB_OFFLINE=1) and it is not in the Hugging Face cache"
         if _offline()
@@ -43,7 +51,7 @@ def _load_error(name: str, err: Exception) -> ModelLoadError:
     )
     return ModelLoadError(
         f"cannot load model {name!r}: {where}. Use the tiny local stand-in (--preset demo, or "
-        "model='tiny'), a local folder saved with save_pretrained, or go online to download it "
+        "model='tiny' / 'tiny-causal'), a local folder saved with save_pretrained, or go online to download it "
         "(tutorial-lib stays offline unless TUTORIAL_LIB_ONLINE=1)"
     )
 
@@ -93,47 +101,99 @@ def quiet_tie_warnings(*names: str):
             log.removeFilter(noise)
 
 
-def load_seq2seq(name: str):
-    """``(model, tokenizer)`` for a Hub id or local folder; :class:`ModelLoadError` otherwise.
+def model_family(name: str) -> str:
+    """``"seq2seq"`` or ``"causal"`` for a Hub id or folder, from its config's ``is_encoder_decoder``.
 
     Taught in notebooks/05_hands_on_mt5.
     """
-    from transformers import AutoModelForSeq2SeqLM
+    if name in (TINY, TINY_CAUSAL):
+        return "causal" if name == TINY_CAUSAL else "seq2seq"
+    from transformers import AutoConfig
 
-    tokenizer = load_tokenizer(name)
     try:
-        with quiet_tie_warnings():
-            model = AutoModelForSeq2SeqLM.from_pretrained(name)
+        config = AutoConfig.from_pretrained(name)
     except (OSError, ValueError) as err:
         raise _load_error(name, err) from None
+    return "seq2seq" if getattr(config, "is_encoder_decoder", False) else "causal"
+
+
+def family_of(model) -> str:
+    """The family of a loaded model (a ``PeftModel`` too), from the config it carries."""
+    config = getattr(model, "config", None)
+    return "seq2seq" if getattr(config, "is_encoder_decoder", False) else "causal"
+
+
+def load_pretrained(name: str, family: str | None = None):
+    """``(model, tokenizer)`` of either family for a Hub id or folder; :class:`ModelLoadError` otherwise.
+
+    A causal tokenizer without a pad token gets EOS as pad (batching needs one).
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
+    from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
+
+    family = family or model_family(name)
+    tokenizer = load_tokenizer(name)
+    auto = AutoModelForSeq2SeqLM if family == "seq2seq" else AutoModelForCausalLM
+    try:
+        with quiet_tie_warnings():
+            model = auto.from_pretrained(name)
+    except (OSError, ValueError) as err:
+        raise _load_error(name, err) from None
+    if family == "causal" and tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
+
+
+def load_seq2seq(name: str):
+    """``(model, tokenizer)`` of a seq2seq model for a Hub id or local folder.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
+    return load_pretrained(name, "seq2seq")
 
 
 def resolve_base_model(
     model: str, output_dir: str | Path, texts: Sequence[str], vocab_size: int = 2000, seed: int = 0
 ) -> tuple[str, bool]:
-    """``(name or folder to load, used_tiny_stand_in)``; ``"tiny"`` builds the local stand-in.
+    """``(name or folder to load, used_tiny_stand_in)``; ``"tiny"``/``"tiny-causal"`` build one.
 
     Taught in notebooks/05_hands_on_mt5.
     """
-    if model != TINY:
+    if model not in (TINY, TINY_CAUSAL):
         return model, False
-    from .tiny import build_tiny_mt5
+    if model == TINY_CAUSAL:
+        from .tiny_causal import build_tiny_causal
 
-    folder = build_tiny_mt5(Path(output_dir) / "base_tiny", texts, vocab_size=vocab_size, seed=seed)
+        build, folder, real = build_tiny_causal, "base_tiny_causal", "a real instruction-tuned LLM"
+    else:
+        from .tiny import build_tiny_mt5
+
+        build, folder, real = build_tiny_mt5, "base_tiny", "google/mt5-small"
+    built = build(Path(output_dir) / folder, texts, vocab_size=vocab_size, seed=seed)
     logger.warning(
-        "using the tiny locally built mT5 stand-in (%s), not google/mt5-small: it shows "
-        "the workflow offline; its outputs say nothing about model quality",
-        folder,
+        "using the tiny locally built %s stand-in (%s), not %s: it shows the workflow "
+        "offline; its outputs say nothing about model quality",
+        "causal" if model == TINY_CAUSAL else "mT5",
+        built,
+        real,
     )
-    return str(folder), True
+    return str(built), True
 
 
 def model_type_of(model: str) -> str | None:
-    """The ``model_type`` of a local folder's config.json, ``"mt5"`` for the tiny stand-in."""
-    if model == TINY:
-        return "mt5"
+    """The ``model_type`` of a local folder's config.json (``mt5``/``llama`` for the stand-ins)."""
+    if model in (TINY, TINY_CAUSAL):
+        return "llama" if model == TINY_CAUSAL else "mt5"
     config = Path(model) / "config.json"
     if config.exists():
         return json.loads(config.read_text(encoding="utf-8")).get("model_type")
     return None
+
+
+def is_stand_in(model_dir: str | Path) -> bool:
+    """True when ``model_dir`` holds a locally built stand-in (tiny mT5 or tiny causal)."""
+    from .tiny import is_tiny
+    from .tiny_causal import is_tiny_causal
+
+    return is_tiny(model_dir) or is_tiny_causal(model_dir)

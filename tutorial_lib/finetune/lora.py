@@ -1,10 +1,11 @@
-"""LoRA adapters through ``peft``: wrap a seq2seq model, reload an adapter, merge it into the model.
+"""LoRA adapters through ``peft``: wrap a model, reload an adapter, merge it into the model.
 
 LoRA trains small low-rank matrices beside the attention's query and value
-projections (``q``/``v`` in T5 naming) and freezes everything else, so a larger
+projections (``q``/``v`` in T5 naming, ``q_proj``/``v_proj`` in Llama-style
+decoders) and freezes everything else, so a larger
 mT5 fits the same GPU and a checkpoint is megabytes, not gigabytes. Merging
 folds the adapter back into the weights: the result is an ordinary model that
-``AutoModelForSeq2SeqLM.from_pretrained`` loads without peft.
+``from_pretrained`` loads without peft.
 
 Taught in notebooks/04_instruction_finetuning.
 """
@@ -25,18 +26,26 @@ def apply_lora(
     r: int = 8,
     alpha: int = 16,
     dropout: float = 0.05,
-    target_modules: tuple[str, ...] = T5_ATTENTION_TARGETS,
+    target_modules: tuple[str, ...] | None = None,
 ):
     """Wrap ``model`` with fresh LoRA adapters; only the adapters stay trainable.
+
+    ``target_modules`` defaults to the query/value projections of the model's family.
 
     Taught in notebooks/04_instruction_finetuning.
     """
     from peft import LoraConfig, TaskType, get_peft_model
 
+    from .causal import CAUSAL_LORA_TARGETS
+    from .loading import family_of
+
     if r <= 0 or alpha <= 0:
         raise ValueError(f"LoRA rank and alpha must be > 0, got r={r}, alpha={alpha}")
+    seq2seq = family_of(model) == "seq2seq"
+    if target_modules is None:
+        target_modules = T5_ATTENTION_TARGETS if seq2seq else CAUSAL_LORA_TARGETS
     config = LoraConfig(
-        task_type=TaskType.SEQ_2_SEQ_LM,
+        task_type=TaskType.SEQ_2_SEQ_LM if seq2seq else TaskType.CAUSAL_LM,
         r=r,
         lora_alpha=alpha,
         lora_dropout=dropout,
@@ -82,9 +91,9 @@ def load_lora(adapter_dir: str | Path, base_model: str | Path | None = None):
     """
     from peft import PeftModel
 
-    from .loading import load_seq2seq
+    from .loading import load_pretrained
 
-    base, _ = load_seq2seq(str(base_model or adapter_base(adapter_dir)))
+    base, _ = load_pretrained(str(base_model or adapter_base(adapter_dir)))
     return PeftModel.from_pretrained(base, str(adapter_dir))
 
 

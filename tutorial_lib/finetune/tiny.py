@@ -119,17 +119,27 @@ def build_tiny_mt5(
         "note": "tiny untrained mT5 built locally for offline demos; not a real checkpoint",
     }
     (tmp / TINY_MARKER).write_text(json.dumps(info, indent=2), encoding="utf-8")
+    if publish_folder(tmp, out_dir, TINY_MARKER):
+        logger.info("built tiny mT5 stand-in (%d-token vocabulary) in %s", len(tokenizer), out_dir)
+    return out_dir
+
+
+def publish_folder(tmp: Path, out_dir: Path, marker: str) -> bool:
+    """Rename a fully written ``tmp`` folder to ``out_dir``; False if another process won the race.
+
+    Processes of a multi-GPU launch may build the same stand-in at once: each
+    writes aside and renames into place, so none sees (or leaves) a half-written folder.
+    """
     if out_dir.exists() and not any(out_dir.iterdir()):
         out_dir.rmdir()
     try:
         os.rename(tmp, out_dir)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
-        if not (out_dir / TINY_MARKER).exists():
+        if not (out_dir / marker).exists():
             raise
-        return out_dir  # another process finished first
-    logger.info("built tiny mT5 stand-in (%d-token vocabulary) in %s", len(tokenizer), out_dir)
-    return out_dir
+        return False  # another process finished first
+    return True
 
 
 def untie_lm_head(model):

@@ -1,10 +1,12 @@
-"""Instruction fine-tuning of mT5: the one ``finetune`` call the CLI, pipeline and notebooks use.
+"""Instruction fine-tuning (mT5 or a causal decoder): the one ``finetune`` call everyone uses.
 
 It wires the kit's choices into a ``transformers.Trainer``: dynamic padding and
 length-grouped batches, Adafactor (or AdamW), safe precision, a NaN guard,
 evaluation on the held-out split while training, checkpoints that ``resume``
 continues, optional LoRA, and a final model that reloads with
-``AutoModelForSeq2SeqLM.from_pretrained`` (with its own ``lm_head``). The same
+``from_pretrained`` (an mT5 with its own ``lm_head``). The model family comes
+from the loader; a causal model gets its own data format and collator
+(``causal_data``) and its LoRA/QLoRA rules (``causal``), the rest is shared. The same
 entry point scales out unchanged::
 
     accelerate launch --multi_gpu --num_processes 4 -m tutorial_lib.finetune.train \\
@@ -32,7 +34,15 @@ from ..config import FinetuneConfig
 from . import data as ftdata
 from .batching import Seq2SeqCollator
 from .budget import TimeBudget
-from .loading import load_seq2seq, model_type_of, quiet_tie_warnings, resolve_base_model
+from .causal import check_qlora_available, count_parameters, resolve_lora
+from .causal_data import CausalCollator, encode_causal_pairs
+from .loading import (
+    family_of,
+    load_pretrained,
+    model_type_of,
+    quiet_tie_warnings,
+    resolve_base_model,
+)
 from .precision import StopOnNonFiniteLoss, choose_precision
 from .trainer import resume_point, run_training, trainer_class, training_arguments
 
@@ -76,6 +86,8 @@ class TrainResult:
     resumed_from: str | None = None
     planned_steps: int = 0
     stopped_by_time_budget: bool = False
+    family: str = "seq2seq"
+    qlora: bool = False
 
 
 def resolve_settings(
@@ -102,12 +114,12 @@ def _texts_for_tiny(tiny_texts, pairs) -> list[str]:
     return list(tiny_texts) if tiny_texts else [t for pair in pairs for t in pair]
 
 
-def _load(cfg: FinetuneConfig, extras: dict, output_dir: Path, texts: list[str]):
+def _load(cfg: FinetuneConfig, extras: dict, output_dir: Path, texts: list[str], precision: str):
     """Build (tiny; safe when several processes race) or locate the base model, then load it."""
     base, used_tiny = resolve_base_model(
         cfg.model, output_dir, texts, vocab_size=extras["tiny_vocab_size"], seed=extras["seed"]
     )
-    model, tokenizer = load_seq2seq(base)
+    model, tokenizer = load_pretrained(base) if not cfg.qlora else _load_4bit(base, precision)
     model.generation_config.max_new_tokens = cfg.max_new_tokens
     model.generation_config.max_length = None
     return base, used_tiny, model, tokenizer
@@ -141,25 +153,26 @@ def finetune(
     """
     cfg, extras = resolve_settings(cfg, model, overrides)
     output_dir = Path(output_dir)
+    if cfg.qlora:
+        check_qlora_available()  # refused before anything is built or loaded
     precision = choose_precision(cfg.precision, cfg.model, model_type_of(cfg.model))
     train_pairs, _ = ftdata.load_pairs(train, "train")
     heldout_pairs = _heldout_pairs(train, heldout)
     base, used_tiny, net, tokenizer = _load(
-        cfg, extras, output_dir, _texts_for_tiny(tiny_texts, train_pairs + heldout_pairs)
+        cfg, extras, output_dir, _texts_for_tiny(tiny_texts, train_pairs + heldout_pairs), precision
     )
-    choose_precision(cfg.precision, base, net.config.model_type)  # re-check with the real type
-    encoded = ftdata.encode_pairs(
-        tokenizer, train_pairs, cfg.max_source_length, cfg.max_target_length, "train"
-    )
+    family = family_of(net)
+    precision = choose_precision(cfg.precision, base, net.config.model_type)  # the real type
+    encode, collator = _family_parts(family, tokenizer, net, cfg, precision)
+    encoded = encode(tokenizer, train_pairs, cfg.max_source_length, cfg.max_target_length, "train")
     eval_set = (
-        ftdata.encode_pairs(
-            tokenizer, heldout_pairs, cfg.max_source_length, cfg.max_target_length, "heldout"
-        )
+        encode(tokenizer, heldout_pairs, cfg.max_source_length, cfg.max_target_length, "heldout")
         if heldout_pairs
         else None
     )
     budget = [TimeBudget(cfg.time_budget_min)] if cfg.time_budget_min else []
-    if cfg.lora:
+    use_lora = resolve_lora(cfg.lora, count_parameters(net), cfg.qlora)
+    if use_lora:
         from .lora import apply_lora
 
         net = apply_lora(net, extras["lora_r"], extras["lora_alpha"], extras["lora_dropout"])
@@ -169,7 +182,7 @@ def finetune(
         args=args,
         train_dataset=encoded.dataset,
         eval_dataset=eval_set.dataset if eval_set else None,
-        data_collator=Seq2SeqCollator(tokenizer, net, 8 if precision != "fp32" else None),
+        data_collator=collator,
         processing_class=tokenizer,
         callbacks=[StopOnNonFiniteLoss(), *budget, *(callbacks or [])],
     )
@@ -178,7 +191,7 @@ def finetune(
     with quiet_tie_warnings("transformers.trainer", "transformers.modeling_utils"):
         output = run_training(trainer, checkpoint, cfg.max_steps)
     tokens = trainer.tokens_trained()
-    model_dir, adapter_dir = _save(trainer, tokenizer, output_dir, cfg.lora)
+    model_dir, adapter_dir = _save(trainer, tokenizer, output_dir, use_lora)
     result = TrainResult(
         model_dir=str(model_dir),
         base_model=base,
@@ -192,7 +205,7 @@ def finetune(
         n_truncated_sources=encoded.n_truncated_sources,
         n_truncated_targets=encoded.n_truncated_targets,
         precision=precision,
-        lora=cfg.lora,
+        lora=use_lora,
         wall_s=round(time.time() - started, 2),
         tokens_per_s=round(tokens / max(trainer.step_seconds, 1e-9), 1),  # no eval/saving time
         tokens_trained=tokens,
@@ -200,10 +213,31 @@ def finetune(
         resumed_from=checkpoint,
         planned_steps=cfg.max_steps,
         stopped_by_time_budget=bool(budget and budget[0].stopped_at is not None),
+        family=family,
+        qlora=cfg.qlora,
     )
     if trainer.is_world_process_zero():
         _write_result(result, output_dir)
     return result
+
+
+def _load_4bit(base: str, precision: str):
+    from .causal import load_quantized
+    from .loading import load_tokenizer
+
+    tokenizer = load_tokenizer(base)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return load_quantized(base, precision), tokenizer
+
+
+def _family_parts(family: str, tokenizer, net, cfg: FinetuneConfig, precision: str):
+    """``(encode function, collator)`` for the model's family."""
+    multiple = 8 if precision != "fp32" else None
+    if family == "seq2seq":
+        return ftdata.encode_pairs, Seq2SeqCollator(tokenizer, net, multiple)
+    block = cfg.max_source_length + cfg.max_target_length
+    return encode_causal_pairs, CausalCollator(tokenizer, cfg.packing, block, multiple)
 
 
 def _heldout_pairs(train, heldout) -> list[tuple[str, str]]:

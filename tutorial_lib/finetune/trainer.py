@@ -91,7 +91,7 @@ def trainer_class():
             return super().train(*args, **kwargs)
 
         def training_step(self, model, inputs, num_items_in_batch=None):
-            count = inputs["attention_mask"].sum() + (inputs["labels"] != -100).sum()
+            count = real_token_count(inputs, getattr(model.config, "is_encoder_decoder", False))
             self.real_tokens = count if self.real_tokens is None else self.real_tokens + count
             return super().training_step(model, inputs, num_items_in_batch)
 
@@ -131,6 +131,18 @@ def with_decoder_inputs(model, inputs: dict) -> dict:
     if prepare is None or not getattr(model.config, "is_encoder_decoder", False):
         return inputs
     return {**inputs, "decoder_input_ids": prepare(labels=inputs["labels"])}
+
+
+def real_token_count(inputs: dict, encoder_decoder: bool):
+    """Tokens the model really processed: inputs (minus padding) plus, for seq2seq, the targets.
+
+    A causal row holds prompt and answer in ``input_ids`` already; packed rows carry
+    no attention mask and (almost) no padding.
+    """
+    mask = inputs.get("attention_mask")
+    ids = inputs["input_ids"]
+    count = mask.sum() if mask is not None else ids.new_tensor(ids.numel())
+    return count + (inputs["labels"] != -100).sum() if encoder_decoder else count
 
 
 def training_arguments(

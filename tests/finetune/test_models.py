@@ -3,7 +3,9 @@
 import pytest
 from transformers import AutoTokenizer
 
+from tutorial_lib.finetune.candidates import load_candidates
 from tutorial_lib.finetune.models import (
+    DEFAULT_CANDIDATES,
     KNOWN_MODELS,
     estimate_epoch_hours,
     estimate_memory_gb,
@@ -36,12 +38,14 @@ def test_table_marks_fertility_offline_and_computes_it_for_local_tokenizers(tiny
 
 
 def test_recommendation_grows_with_the_budget():
-    small = select_model(TEXTS * 50, gpu_mem_gb=15, time_budget_h=1.5)
-    big = select_model(TEXTS * 50, gpu_mem_gb=80, time_budget_h=24)
+    seq2seq = list(KNOWN_MODELS)
+    small = select_model(TEXTS * 50, gpu_mem_gb=15, time_budget_h=1.5, candidates=seq2seq)
+    big = select_model(TEXTS * 50, gpu_mem_gb=80, time_budget_h=24, candidates=seq2seq)
     pick = lambda t: t[t["recommended"]].iloc[0]
     assert pick(small)["params_m"] < pick(big)["params_m"]
     assert "largest model that fits" in pick(big)["reason"]
-    assert set(small["model"]) == set(KNOWN_MODELS)
+    everything = select_model(TEXTS * 50, gpu_mem_gb=15, time_budget_h=1.5)
+    assert set(everything["model"]) == set(DEFAULT_CANDIDATES) == set(load_candidates())
 
 
 def test_estimates_move_the_right_way():
@@ -61,3 +65,31 @@ def test_estimates_move_the_right_way():
 def test_no_texts_is_an_error():
     with pytest.raises(ValueError, match="texts"):
         select_model(["  "], 15, 1)
+
+
+def test_both_families_come_from_the_data_file_with_sources():
+    cands = load_candidates()
+    families = {c.family for c in cands.values()}
+    assert families == {"seq2seq", "causal"}
+    for c in cands.values():
+        if c.family == "causal":
+            assert c.params and c.licence and c.source.startswith("https://"), c.id
+            assert "(read 20" in c.source  # every sourced fact says when it was read
+    ids = " ".join(cands)
+    for name in ("mt5", "mt0", "aya-101", "aya-expanse", "gemma", "Qwen"):
+        assert name in ids
+
+
+def test_decoders_get_memory_per_method_and_a_local_folder_is_measured(tiny_causal_dir):
+    table = select_model(TEXTS, gpu_mem_gb=15, time_budget_h=1.0,
+                         candidates=["Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-0.5B-Instruct",
+                                     str(tiny_causal_dir)])
+    by = table.set_index("model")
+    big, small = by.loc["Qwen/Qwen2.5-7B-Instruct"], by.loc["Qwen/Qwen2.5-0.5B-Instruct"]
+    assert big["family"] == "causal" and big["params_m"] == 7616.0
+    assert big["train_mem_gb"] > big["lora_mem_gb"] > big["qlora_mem_gb"]
+    assert big["method"] == "qlora" and small["method"] == "full"  # LoRA default above 1B
+    assert big["licence"] == "apache-2.0" and "huggingface.co" in big["source"]
+    local = by.loc[str(tiny_causal_dir)]
+    assert local["activations"] == "included" and isinstance(local["fertility"], float)
+    assert table["recommended"].sum() == 1

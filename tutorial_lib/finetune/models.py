@@ -1,11 +1,13 @@
-"""Which mT5 to fine-tune: fertility, size, memory and time estimates, and a recommendation.
+"""Which model to fine-tune (mT5 family or a decoder): fertility, size, memory, time, licence.
 
 ``select_model`` answers the attendee's first question, "which checkpoint fits
 my GPU and my afternoon?", from the data itself: Swahili tokenizer fertility
 (tokens per word: more tokens means longer sequences and slower training),
 parameter count, a training-memory estimate and an estimated time per epoch.
 The estimates are arithmetic on the model shapes (see ``estimate_memory_gb`` and
-``estimate_epoch_hours``), not measurements, and are labelled as such.
+``estimate_epoch_hours``; for decoders ``candidates.py``), not measurements, and
+are labelled as such. Candidate ids, sourced parameter counts and licences come
+from ``data/models/candidates.yaml``.
 
 Taught in notebooks/04_instruction_finetuning (and used in 05_hands_on_mt5).
 """
@@ -18,7 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .loading import ModelLoadError, load_tokenizer
+from .candidates import causal_row, causal_shape_of, load_candidates
+from .loading import ModelLoadError, load_tokenizer, model_family
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +48,8 @@ _SIZES = {  # parameter counts and shapes from the mT5 paper / the checkpoints' 
     "xl": Shape(3.7e9, 2048, 5120, 24, 32),
     "xxl": Shape(13e9, 4096, 10240, 24, 64),
 }
-KNOWN_MODELS = {
-    **{f"google/mt5-{s}": _SIZES[s] for s in ("small", "base", "large", "xl")},
-    **{f"bigscience/mt0-{s}": _SIZES[s] for s in ("small", "base", "large", "xl")},
-    "CohereForAI/aya-101": _SIZES["xxl"],
-}
-DEFAULT_CANDIDATES = tuple(KNOWN_MODELS)
+KNOWN_MODELS = {c.id: _SIZES[c.size] for c in load_candidates().values() if c.family == "seq2seq"}
+DEFAULT_CANDIDATES = tuple(load_candidates())
 # GPU classes by memory: (name, peak dense TFLOP/s at the precision mT5 can use there, precision)
 GPU_CLASSES = (
     (16, "T4 (fp32)", 8.1, "fp32"),
@@ -160,12 +159,15 @@ def select_model(
     max_length: int = 256,
     optimizer: str = "adafactor",
 ):
-    """A table of candidate checkpoints for this data and budget, with a recommendation.
+    """A table of candidate checkpoints of both families for this data and budget, with a pick.
 
-    Columns: model, params_m, fertility, train_mem_gb (estimate), fits_memory,
-    epoch_min (estimate), epochs_in_budget, recommended, reason. The largest model
-    that fits memory and trains ``MIN_EPOCHS`` epochs within the budget is picked.
-    Candidates may be Hub ids (shapes from a known table) or local folders.
+    Columns: model, family, params_m, fertility (measured on ``dataset_texts``
+    where the tokenizer loads), train_mem_gb (full fine-tuning), lora_mem_gb,
+    qlora_mem_gb (decoders), method (the cheapest that fits), fits_memory,
+    epoch_min, epochs_in_budget, licence, source, recommended, reason -- all
+    memory and time figures are estimates. The largest model that fits memory
+    and trains ``MIN_EPOCHS`` epochs within the budget is picked. Candidates may
+    be ids from ``data/models/candidates.yaml`` or local folders.
 
     Taught in notebooks/04_instruction_finetuning.
     """
@@ -174,43 +176,74 @@ def select_model(
     texts = [t for t in dataset_texts if t and t.strip()]
     if not texts:
         raise ValueError("select_model needs the dataset's texts; got none")
-    gpu_name, tflops, precision = gpu_class(gpu_mem_gb)
+    gpu = gpu_class(gpu_mem_gb)
     words = [len(t.split()) for t in texts]
-    family_fertility: float | None = None
+    known = load_candidates()
+    shared: dict = {}  # mT5, mT0 and Aya-101 share one tokenizer: measured once
     rows = []
     for name in candidates or DEFAULT_CANDIDATES:
         local = Path(name).exists()
-        shape = _shape_of_folder(name) if local else KNOWN_MODELS.get(name)
-        if shape is None:
-            raise ValueError(
-                f"unknown candidate {name!r}: not a local folder and not one of "
-                f"{', '.join(KNOWN_MODELS)}"
-            )
-        fert = None
-        if local or family_fertility is None:
-            tok = _tokenizer_or_none(name)
-            fert = fertility(tok, texts) if tok is not None else None
-            if not local and fert is not None:
-                family_fertility = fert  # mT5, mT0 and Aya-101 share one tokenizer
-        fert = fert if fert is not None else (None if local else family_fertility)
+        if not local and name not in known:
+            raise ValueError(f"unknown candidate {name!r}: not a local folder and not one of "
+                             f"{', '.join(known)} (data/models/candidates.yaml)")
+        family = model_family(name) if local else known[name].family
+        fert = _fertility(name, texts, family, local, shared)
         per_word = fert or ASSUMED_FERTILITY
         seq = min(max_length, max(8, math.ceil(_percentile(words, 0.9) * per_word)))
-        mem = estimate_memory_gb(shape, batch_size, seq, seq, precision, optimizer)
         tokens = sum(words) * per_word * 1.26  # kit's length-grouped padding overhead
-        hours = estimate_epoch_hours(shape, tokens / 2, tokens / 2, tflops)
-        rows.append(
-            {
-                "model": name,
-                "params_m": round(shape.params / 1e6, 1),
-                "fertility": round(fert, 2) if fert else "n/a (offline)",
-                "train_mem_gb": round(mem, 1),
-                "fits_memory": mem <= 0.9 * gpu_mem_gb,
-                "epoch_min": float(f"{hours * 60:.3g}"),
-                "epochs_in_budget": round(time_budget_h / hours, 1) if hours else float("inf"),
-            }
-        )
+        row = (_seq2seq_row(name, local, gpu, batch_size, seq, tokens, optimizer, gpu_mem_gb)
+               if family == "seq2seq" else _causal_estimates(name, known, gpu, batch_size, seq,
+                                                             tokens, gpu_mem_gb))
+        per_h = row.pop("epochs_in_budget_per_h")
+        cand = known.get(name)
+        rows.append({"model": name, "family": family, **row,
+                     "fertility": round(fert, 2) if fert else "n/a (offline)",
+                     "epochs_in_budget": round(time_budget_h * per_h, 1),
+                     "licence": (cand.licence if cand and cand.licence else
+                                 "see the model folder" if local else "not recorded"),
+                     "source": cand.source if cand and cand.source else ""})
     table = pd.DataFrame(rows)
-    return _recommend(table, gpu_mem_gb, gpu_name, time_budget_h)
+    return _recommend(table, gpu_mem_gb, gpu[0], time_budget_h)
+
+
+def _fertility(name: str, texts, family: str, local: bool, shared: dict) -> float | None:
+    if not local and family == "seq2seq" and "seq2seq" in shared:
+        return shared["seq2seq"]
+    tok = _tokenizer_or_none(name)
+    fert = fertility(tok, texts) if tok is not None else None
+    if not local and family == "seq2seq" and fert is not None:
+        shared["seq2seq"] = fert
+    return fert
+
+
+def _seq2seq_row(name, local, gpu, batch_size, seq, tokens, optimizer, gpu_mem_gb) -> dict:
+    _, tflops, precision = gpu
+    shape = _shape_of_folder(name) if local else KNOWN_MODELS[name]
+    mem = estimate_memory_gb(shape, batch_size, seq, seq, precision, optimizer)
+    hours = estimate_epoch_hours(shape, tokens / 2, tokens / 2, tflops)
+    fits = mem <= 0.9 * gpu_mem_gb
+    return {"params_m": round(shape.params / 1e6, 1), "train_mem_gb": round(mem, 1),
+            "lora_mem_gb": "n/a", "qlora_mem_gb": "n/a (decoders only)",
+            "method": "full" if fits else "none fits", "fits_memory": fits,
+            "epoch_min": float(f"{hours * 60:.3g}"),
+            "epochs_in_budget_per_h": 1 / hours if hours else float("inf")}
+
+
+def _causal_estimates(name, known, gpu, batch_size, seq, tokens, gpu_mem_gb) -> dict:
+    from transformers import AutoConfig
+
+    try:
+        shape = causal_shape_of(AutoConfig.from_pretrained(name))
+    except (OSError, ValueError):
+        shape = None  # offline and not cached: sourced parameter count only
+    return causal_row(known.get(name) or _unknown(name), shape, gpu_mem_gb, batch_size, 2 * seq,
+                      tokens, gpu[1], ASSUMED_MFU)
+
+
+def _unknown(name: str):
+    from .candidates import Candidate
+
+    return Candidate(name, "causal")
 
 
 def _recommend(table, gpu_mem_gb: float, gpu_name: str, time_budget_h: float):
@@ -221,6 +254,9 @@ def _recommend(table, gpu_mem_gb: float, gpu_name: str, time_budget_h: float):
             reasons.append(f"needs ~{row['train_mem_gb']} GB > 90% of {gpu_mem_gb} GB")
         elif row["epochs_in_budget"] < MIN_EPOCHS:
             reasons.append(f"only {row['epochs_in_budget']} epochs fit in {time_budget_h} h")
+        elif row["method"] in ("lora", "qlora"):
+            reasons.append(f"fits with {row['method']}: ~{row[row['method'] + '_mem_gb']} GB, "
+                           f"~{row['epoch_min']} min/epoch")
         else:
             reasons.append(f"fits: ~{row['train_mem_gb']} GB, ~{row['epoch_min']} min/epoch")
     table["recommended"] = False

@@ -14,7 +14,12 @@ whole wall time includes imports, model and data loading. The scoring phase is
 timed inside: the kit's ``score_requests`` and the harness's
 ``HFLM.loglikelihood`` (tokenisation included on both sides).
 
-Run:  python benchmarks/eval_vs_harness.py [--limit N] [--tasks xcopa,xnli,xstorycloze]
+Causal mode (``--family causal``): both sides score a decoder-only model instead,
+a Llama-shaped random model (hidden 512, 8 layers, 8 heads, byte-level BPE
+vocabulary trained on the benchmark texts; ``finetune.tiny_causal``), the
+harness through ``HFLM(backend="causal")``.
+
+Run:  python benchmarks/eval_vs_harness.py [--family causal] [--limit N] [--tasks ...]
 The last output line is JSON: agreement, max_ll_diff, kit_acc, harness_acc,
 kit_score_s, harness_score_s (task -> value), kit_wall_s, harness_wall_s, wall_speedup.
 """
@@ -45,6 +50,9 @@ FILES = {
 }
 MT5_SMALL_SHAPE = {"d_model": 512, "d_ff": 1024, "num_layers": 8, "num_decoder_layers": 8,
                    "num_heads": 6, "d_kv": 64}
+DECODER_SHAPE = {"hidden_size": 512, "intermediate_size": 1408, "num_hidden_layers": 8,
+                 "num_attention_heads": 8, "num_key_value_heads": 8,
+                 "max_position_embeddings": 2048}
 TARGETS = {"agreement": 0.995, "max_ll_diff": 0.01, "acc_points": 0.5,
            "score_speedup": {"xstorycloze": 1.5, "xcopa": 1.2, "xnli": 1.0}, "wall_speedup": 2.0}
 
@@ -112,13 +120,13 @@ def run_kit(model_dir: str, tasks: list[str], limit: int | None, batch_size: int
 
 
 def run_harness(model_dir: str, tasks: list[str], limit: int | None, batch_size: int,
-                task_dir: str) -> dict:
+                task_dir: str, family: str = "seq2seq") -> dict:
     """The harness's side, in this (fresh) process: one simple_evaluate per task."""
     import lm_eval
     from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
 
-    lm = HFLM(pretrained=model_dir, backend="seq2seq", batch_size=batch_size, device="cpu",
+    lm = HFLM(pretrained=model_dir, backend=family, batch_size=batch_size, device="cpu",
               dtype="float32")
     timer = {"wall": 0.0, "cpu": 0.0}
     inner = lm.loglikelihood
@@ -153,7 +161,8 @@ def _subprocess(side: str, args, work: Path) -> tuple[dict, float, float]:
     out = work / f"{side}.json"
     cmd = [sys.executable, __file__, "--_side", side, "--_model", str(work / "model"),
            "--_out", str(out), "--tasks", ",".join(args.tasks), "--batch-size",
-           str(args.batch_size), "--_taskdir", str(work / "tasks"), "--threads", str(args.threads)]
+           str(args.batch_size), "--_taskdir", str(work / "tasks"), "--threads", str(args.threads),
+           "--family", args.family]
     if args.limit:
         cmd += ["--limit", str(args.limit)]
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -165,8 +174,8 @@ def _subprocess(side: str, args, work: Path) -> tuple[dict, float, float]:
     return json.loads(out.read_text()), wall, cpu
 
 
-def build_model(work: Path, vocab_size: int) -> Path:
-    """The mt5-small-shaped random model, its vocabulary trained on the benchmark texts."""
+def build_model(work: Path, vocab_size: int, family: str = "seq2seq") -> Path:
+    """The mt5-small-shaped (or decoder) random model, its vocabulary trained on the benchmark texts."""
     from tutorial_lib.evaluate.loaders import load_task_docs
     from tutorial_lib.finetune.tiny import build_tiny_mt5
 
@@ -174,6 +183,11 @@ def build_model(work: Path, vocab_size: int) -> Path:
     for task, path in FILES.items():
         for doc in load_task_docs(task, "sw", data_file=path):
             texts += [v for k, v in doc.items() if isinstance(v, str) and k != "question"]
+    if family == "causal":
+        from tutorial_lib.finetune.tiny_causal import build_tiny_causal
+
+        return build_tiny_causal(work / "model", texts, vocab_size=vocab_size, seed=0,
+                                 shape=DECODER_SHAPE)
     model_dir = build_tiny_mt5(work / "model", texts, vocab_size=vocab_size, seed=0,
                                shape=MT5_SMALL_SHAPE)
     tie_lm_head(model_dir)
@@ -221,6 +235,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="documents per task (quick check)")
     parser.add_argument("--tasks", default="xcopa,xnli,xstorycloze")
+    parser.add_argument("--family", choices=("seq2seq", "causal"), default="seq2seq",
+                        help="score an mT5-shaped (seq2seq) or a Llama-shaped (causal) model")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--vocab-size", type=int, default=16000)
     parser.add_argument("--workdir", default=None, help="keep the model and YAMLs here")
@@ -235,7 +251,7 @@ def main() -> None:
 
         torch.set_num_threads(args.threads)
         fn = run_kit if args._side == "kit" else run_harness
-        extra = (args._taskdir,) if args._side == "harness" else ()
+        extra = (args._taskdir, args.family) if args._side == "harness" else ()
         result = fn(args._model, args.tasks, args.limit, args.batch_size, *extra)
         Path(args._out).write_text(json.dumps(result))
         return
@@ -244,7 +260,7 @@ def main() -> None:
         raise SystemExit(f"real data missing: {', '.join(missing)}")
     work = Path(args.workdir or tempfile.mkdtemp(prefix="eval_vs_harness_"))
     work.mkdir(parents=True, exist_ok=True)
-    build_model(work, args.vocab_size)
+    build_model(work, args.vocab_size, args.family)
     (work / "tasks").mkdir(exist_ok=True)
     for task in args.tasks:
         (work / "tasks" / f"kitbench_{task}_sw.yaml").write_text(harness_yaml(task, FILES[task]))
@@ -263,6 +279,7 @@ def main() -> None:
                   harness_cpu_s=harness_cpu, cpu_speedup=round(harness_cpu / max(kit_cpu, 1e-9), 2),
                   limit=args.limit, batch_size=args.batch_size, vocab_size=args.vocab_size,
                   threads=args.threads, load_avg_1min=round(os.getloadavg()[0], 2),
+                  family=args.family,
                   targets=TARGETS)
     for task in args.tasks:
         print(f"{task:12s} n={report['n'][task]:5d} agree={report['agreement'][task]:.4f} "

@@ -16,6 +16,15 @@ def test_demo_is_offline_and_tiny():
     assert load_config("colab-t4").finetune.model == "google/mt5-small"
 
 
+def test_decoder_presets_name_sourced_candidates():
+    from tutorial_lib.finetune.candidates import load_candidates
+
+    t4, full = load_config("colab-t4-decoder").finetune, load_config("full-decoder").finetune
+    known = load_candidates()
+    assert known[t4.model].family == "causal" and known[t4.model].params <= 1e9 and t4.lora
+    assert known[full.model].params > 7e9 and full.qlora and full.lora
+
+
 def test_overrides_apply_and_are_typed():
     cfg = load_config("demo", ["finetune.max_steps=7", "crowd.backend=room"])
     assert cfg.finetune.max_steps == 7 and cfg.crowd.backend == "room"

@@ -72,7 +72,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run the pipeline (or some stages) into a run directory")
-    p.add_argument("--preset", default="demo", help="demo | ci | colab-t4 | full, or a YAML path")
+    p.add_argument("--preset", default="demo", help="demo | ci | colab-t4 | full | "
+                   "colab-t4-decoder | full-decoder, or a YAML path")
     p.add_argument("--out", default="runs/demo", help="run directory")
     p.add_argument("--stage", action="append", help="run only this stage (repeatable)")
     p.add_argument("--force", nargs="?", const=ALL_LISTED, action="append", metavar="STAGE",

@@ -139,9 +139,10 @@ def hub_access(preset: str) -> bool:
     Taught in notebooks/02_collecting_answers.
     """
     from .config import load_config
+    from .finetune.loading import TINY, TINY_CAUSAL
 
     online = (os.environ.get("TUTORIAL_LIB_ONLINE") == "1"
-              or load_config(preset).finetune.model != "tiny")
+              or load_config(preset).finetune.model not in (TINY, TINY_CAUSAL))
     wanted = "0" if online else "1"
     for var in HUB_VARS:
         current = os.environ.get(var)

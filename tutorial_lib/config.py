@@ -21,7 +21,7 @@ from .resources import resolve_path, shipped_dir  # noqa: F401  (resolve_path: r
 
 CONFIG_DIR = shipped_dir("configs")  # inside the package when installed from a wheel
 DATA_DIR = shipped_dir("data")
-PRESETS = ("demo", "ci", "colab-t4", "full")
+PRESETS = ("demo", "ci", "colab-t4", "full", "colab-t4-decoder", "full-decoder")
 
 
 class ConfigError(TutorialLibError, ValueError):

@@ -107,3 +107,21 @@ def test_nan_during_training_stops_before_any_checkpoint(tmp_path, tiny_model_di
         )
     assert not list(out.glob("checkpoint-*")) and not (out / "model").exists()
     assert prec.is_t5_family(str(broken), "mt5")
+
+
+@pytest.mark.parametrize("model_type, capability, expected", [
+    ("llama", (7, 5), "fp16"),   # a decoder that trains in fp16, on a T4
+    ("qwen2", (8, 0), "bf16"),
+    ("gemma2", (7, 5), "fp32"),  # not in the fp16 list: fp32 below Ampere
+    ("mt5", (7, 5), "fp32"),
+    ("llama", None, "fp32"),
+])
+def test_auto_precision_per_family(gpu, model_type, capability, expected):
+    gpu(capability)
+    assert choose_precision("auto", "some/model", model_type) == expected
+
+
+def test_fp16_is_refused_for_gemma(gpu):
+    gpu((7, 5))
+    with pytest.raises(ValueError, match="refused for gemma"):
+        choose_precision("fp16", "google/gemma-2-2b-it", "gemma2")

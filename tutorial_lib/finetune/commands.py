@@ -42,13 +42,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="run directory (its curated 05_dataset/train.jsonl) or a .jsonl/.parquet/.json file",
     )
     p.add_argument("--heldout", help="held-out file (default: the run directory's heldout split)")
-    p.add_argument("--model", help="Hub id, local folder, or 'tiny' (default: the preset's model)")
+    p.add_argument("--model", help="Hub id, local folder, 'tiny' or 'tiny-causal' "
+                   "(default: the preset's model)")
     p.add_argument("--output-dir", help="checkpoints and final model (e.g. on Google Drive)")
     p.add_argument(
-        "--preset", help="load finetune settings from a preset (demo, ci, colab-t4, full)"
+        "--preset", help="load finetune settings from a preset (demo, ci, colab-t4, full, "
+        "colab-t4-decoder, full-decoder)"
     )
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("--lora", action="store_true", default=None, help="train LoRA adapters (peft)")
+    p.add_argument("--qlora", action="store_true", default=None,
+                   help="causal models on CUDA: 4-bit base + LoRA (bitsandbytes)")
+    p.add_argument("--packing", action="store_true", default=None,
+                   help="causal models: pack several examples into one row")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"))
     p.add_argument("--optimizer", choices=("adafactor", "adamw"))
     for name, kind in (
@@ -72,7 +78,7 @@ def register(subparsers) -> None:
     """Add ``finetune`` to the ``tutorial-lib`` command line."""
     p = subparsers.add_parser(
         "finetune",
-        help="instruction fine-tune mT5 on a curated dataset",
+        help="instruction fine-tune mT5 or a decoder on a curated dataset",
         description=__doc__.split("\n\n")[0],
     )
     add_arguments(p)
@@ -90,14 +96,16 @@ def _settings(args: argparse.Namespace):
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if seed is not None:
         overrides.setdefault("seed", seed)
-    if args.lora:
-        overrides["lora"] = True
+    for flag in ("lora", "qlora", "packing"):
+        if getattr(args, flag, None):
+            overrides[flag] = True
     return cfg, overrides
 
 
 def run(args: argparse.Namespace) -> int:
     """Run fine-tuning from parsed arguments; 0 on success, 2 on a clear, reported error."""
     from ..config import ConfigError
+    from ..errors import TutorialLibError
     from .budget import budget_note
     from .data import DataError
     from .loading import ModelLoadError
@@ -123,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         DataError,
         ModelLoadError,
         NonFiniteLossError,
+        TutorialLibError,
         FileNotFoundError,
         ValueError,
     ) as err:

@@ -1,9 +1,12 @@
-"""Training precision chosen safely for mT5, and a guard that stops training on a NaN/inf loss.
+"""Training precision chosen per model family, and a guard that stops training on a NaN/inf loss.
 
-mT5 overflows in fp16 (NaN or zero loss), so fp16 is refused for the T5 family.
-bf16 is used only where the GPU does it natively (compute capability >= 8.0,
+bf16 is used where the GPU does it natively (compute capability >= 8.0,
 Ampere or newer). ``torch.cuda.is_bf16_supported()`` is deliberately not
 consulted: it answers True on a T4 (7.5), where bf16 is emulated and slow.
+On older GPUs, ``auto`` picks fp16 mixed precision only for the decoder
+architectures the kit trains in fp16 (``FP16_TYPES``: Llama, Qwen2/3, Mistral);
+mT5 overflows in fp16 (NaN or zero loss), so fp16 is refused for the T5 family,
+and Gemma is kept out of fp16 as well (it was released for bf16).
 Everything else trains in fp32. The GPU query sits in one small function so
 tests can mock it.
 
@@ -16,12 +19,15 @@ import logging
 import math
 
 from transformers import TrainerCallback
+
 from ..errors import TutorialLibError
 
 logger = logging.getLogger(__name__)
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 T5_FAMILY_MARKERS = ("t5", "mt0", "aya-101", "tiny")
+FP16_TYPES = ("llama", "qwen2", "qwen3", "mistral")  # auto uses fp16 for these below Ampere
+NO_FP16_TYPES = ("gemma",)  # refused like T5
 BF16_MIN_CAPABILITY = (8, 0)
 
 
@@ -53,6 +59,9 @@ def choose_precision(
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {requested!r}")
     capability = gpu_capability()
     if requested == "fp16":
+        if model_type and any(t in model_type.lower() for t in NO_FP16_TYPES):
+            raise ValueError(f"fp16 is refused for {model_type}: use --precision auto (bf16 on a "
+                             "GPU with compute capability >= 8.0, fp32 otherwise)")
         if is_t5_family(model_name, model_type):
             raise ValueError(
                 f"fp16 is refused for {model_name or model_type}: mT5/T5 activations overflow "
@@ -73,7 +82,8 @@ def choose_precision(
         )
     if requested == "fp32":
         return "fp32"
-    precision = "bf16" if native_bf16 else "fp32"
+    fp16_ok = capability is not None and (model_type or "").lower() in FP16_TYPES
+    precision = "bf16" if native_bf16 else "fp16" if fp16_ok else "fp32"
     logger.info("precision: %s (GPU compute capability %s)", precision, capability or "none")
     return precision
 

@@ -213,24 +213,44 @@ def run_dir(name: str | None = None, use_drive: bool = False, cfg=None) -> Path:
     return path
 
 
-def notebook_config(preset: str, backend: str = "simulated", model_size: str = "small"):
+DECODER_PRESETS = {"colab-t4": "colab-t4-decoder", "full": "full-decoder"}
+
+
+def notebook_config(preset: str, backend: str = "simulated", model_size: str = "small",
+                    model_family: str = "seq2seq"):
     """The notebooks' configuration from their parameters cell.
 
     Args:
         preset: ``demo``, ``ci``, ``colab-t4``, ``full`` or a YAML path.
         backend: the crowd backend (``simulated``, ``room``, ``toloka``).
         model_size: on a GPU preset, the mT5 size (``small``, ``base``, ``large``);
-            presets on the tiny local model ignore it.
+            presets on the tiny local model ignore it, and so does ``causal``.
+        model_family: ``seq2seq`` (mT5) or ``causal`` (a decoder: the tiny causal
+            stand-in on ``demo``/``ci``; on ``colab-t4``/``full`` the fine-tuning
+            settings of ``colab-t4-decoder``/``full-decoder``).
 
     Returns:
         The validated :class:`~tutorial_lib.config.PipelineConfig`.
 
+    Raises:
+        ConfigError: ``model_family`` is neither ``seq2seq`` nor ``causal``.
+
     Taught in notebooks/05_hands_on_mt5.
     """
-    from .config import load_config
+    import dataclasses
 
+    from .config import ConfigError, load_config
+    from .finetune.loading import FAMILIES, TINY, TINY_CAUSAL
+
+    if model_family not in FAMILIES:
+        raise ConfigError(f"model_family must be one of {', '.join(FAMILIES)}, got {model_family!r}")
     overrides: dict = {"crowd": {"backend": backend}}
-    if load_config(preset).finetune.model != "tiny":
+    tiny = load_config(preset).finetune.model in (TINY, TINY_CAUSAL)
+    if model_family == "causal":
+        decoder = load_config(DECODER_PRESETS.get(Path(preset).stem, "colab-t4-decoder"))
+        overrides["finetune"] = ({"model": TINY_CAUSAL} if tiny
+                                 else dataclasses.asdict(decoder.finetune))
+    elif not tiny:
         overrides["finetune"] = {"model": f"google/mt5-{model_size}"}
     return load_config(preset, overrides=overrides)
 

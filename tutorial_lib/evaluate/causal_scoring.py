@@ -103,27 +103,17 @@ def group_units(order: list[int], units, batch_size: int):
         yield group
 
 
-def _left_pad(seqs: list[list[int]], device):
+def _pad(seqs: list[list[int]], device, left: bool = False):
+    """``(ids, mask)`` padded with zeros on the left (a shared pass) or right (a continuation)."""
     import torch
 
     width = max(map(len, seqs))
     ids = torch.zeros((len(seqs), width), dtype=torch.long)
     mask = torch.zeros((len(seqs), width), dtype=torch.long)
     for i, s in enumerate(seqs):
-        ids[i, width - len(s):] = torch.tensor(s, dtype=torch.long)
-        mask[i, width - len(s):] = 1
-    return ids.to(device), mask.to(device)
-
-
-def _right_pad(seqs: list[list[int]], device):
-    import torch
-
-    width = max(map(len, seqs))
-    ids = torch.zeros((len(seqs), width), dtype=torch.long)
-    mask = torch.zeros((len(seqs), width), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, :len(s)] = torch.tensor(s, dtype=torch.long)
-        mask[i, :len(s)] = 1
+        cols = slice(width - len(s), width) if left else slice(0, len(s))
+        ids[i, cols] = torch.tensor(s, dtype=torch.long)
+        mask[i, cols] = 1
     return ids.to(device), mask.to(device)
 
 
@@ -142,7 +132,7 @@ def score_units(model, units, device) -> list[list[float]]:
 
     commons = [_common(conts) for _, conts, _ in units]
     shared = [ctx + conts[0][:c] for (ctx, conts, _), c in zip(units, commons)]
-    ids, mask = _left_pad(shared, device)
+    ids, mask = _pad(shared, device, left=True)
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
     keep = max(commons) + 1
     out, kept = _forward(model, keep, input_ids=ids, attention_mask=mask, position_ids=positions,
@@ -171,13 +161,13 @@ def _score_rest(model, out, mask, shared, rest, scores, device) -> None:
     owner = torch.tensor([u for u, _, _ in rest], device=device)
     cache = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
     cache.reorder_cache(owner)
-    ids, cont_mask = _right_pad([tail[:-1] for _, _, tail in rest], device)
+    ids, cont_mask = _pad([tail[:-1] for _, _, tail in rest], device)
     starts = torch.tensor([len(shared[u]) for u, _, _ in rest], device=device)
     positions = starts[:, None] + torch.arange(ids.shape[1], device=device)[None, :]
     full_mask = torch.cat([mask.index_select(0, owner), cont_mask], dim=1)
     logits = model(input_ids=ids, attention_mask=full_mask, position_ids=positions,
                    use_cache=True, **cache_kwargs(model, cache)).logits
-    targets, _ = _right_pad([tail[1:] for _, _, tail in rest], device)
+    targets, _ = _pad([tail[1:] for _, _, tail in rest], device)
     values = (token_logprobs(logits, targets) * cont_mask).sum(-1).tolist()
     for (u, k, _), v in zip(rest, values):
         scores[u][k] += v

@@ -80,6 +80,15 @@ def load_candidates(path: str | Path = CANDIDATES_FILE) -> dict[str, Candidate]:
     return out
 
 
+def candidate_ids(family: str | None = None, fits: str | None = None) -> list[str]:
+    """Ids from the data file, optionally of one family and hardware tier (``T4``, ``A100``).
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
+    return [c.id for c in load_candidates().values()
+            if (family is None or c.family == family) and (fits is None or c.fits == fits)]
+
+
 def causal_shape_of(config) -> CausalShape:
     """A decoder's shape from its ``transformers`` config; parameters counted on the meta device."""
     import torch

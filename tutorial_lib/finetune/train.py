@@ -137,12 +137,12 @@ def finetune(
     callbacks: list | None = None,
     **overrides: Any,
 ) -> TrainResult:
-    """Fine-tune a seq2seq model on instruction pairs; returns a :class:`TrainResult`.
+    """Fine-tune a seq2seq or causal model on instruction pairs; returns a :class:`TrainResult`.
 
     ``train``/``heldout``: a run directory (its ``05_dataset`` splits), a
     .jsonl/.parquet/.json file or a list of dicts (train: prompt, answer;
-    held-out: prompt, references). ``model``: ``"tiny"`` (local stand-in), a Hub id
-    or a folder; None means ``cfg.model``. ``overrides``: any FinetuneConfig field
+    held-out: prompt, references). ``model``: ``"tiny"`` / ``"tiny-causal"`` (local
+    stand-ins), a Hub id or a folder (the family comes from its config); None means ``cfg.model``. ``overrides``: any FinetuneConfig field
     or ``seed``, ``lora_r``, ``lora_alpha``, ``lora_dropout``, ``tiny_vocab_size``,
     ``save_total_limit``, ``logging_steps``.
 

@@ -8,6 +8,7 @@ warnings.filterwarnings("ignore", message="pkg_resources")
 from toloka.client import Pool, Project, Task, Training, structure, unstructure
 
 from tutorial_lib.crowd import toloka_build as B
+from tutorial_lib.crowd import toloka_pools as P
 from tutorial_lib.crowd.design import answer_project, validation_project
 
 SPECS = {"answers": answer_project(), "validation": validation_project(),
@@ -17,11 +18,13 @@ SPECS = {"answers": answer_project(), "validation": validation_project(),
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_project_pool_training_round_trip(name):
     spec = SPECS[name]
+    settings = P.PoolSettings("run-1", overlap=3, golden_every=P.golden_every(spec, 0.1))
     objects = [(B.build_project(spec), Project),
-               (B.build_pool(spec, "11", 0.07, 3, training_id="12", skill_id="13"), Pool),
-               (B.build_pool(spec, "11", 0.07), Pool),
-               (B.build_training(spec, "11"), Training)]
-    objects += [(t, Task) for t in B.build_training_tasks(spec, "12")]
+               (P.build_pool(spec, "11", settings, training_id="12", skill_id="13"), Pool),
+               (P.build_pool(spec, "11", P.PoolSettings("run-1")), Pool),
+               (P.build_training(spec, "11"), Training)]
+    objects += [(t, Task) for t in P.build_training_tasks(spec, "12")]
+    objects += [(t, Task) for t in P.build_golden_tasks(spec, "11")]
     for obj, cls in objects:
         assert structure(unstructure(obj), cls) == obj, cls.__name__
 
@@ -64,10 +67,12 @@ def test_instructions_in_english_and_the_target_language():
     assert project.private_comment == spec.private_name
 
 
-def test_pool_filters_language_requires_training_and_controls_quality():
+def test_validation_pool_auto_accepts_checks_golden_tasks_and_majority_at_three():
     spec = SPECS["validation"]
-    pool = unstructure(B.build_pool(spec, "11", 0.07, 3, training_id="12", skill_id="13"))
-    assert pool["auto_accept_solutions"] is False
+    settings = P.PoolSettings("run-1", overlap=3, golden_every=P.golden_every(spec, 0.1))
+    pool = unstructure(P.build_pool(spec, "11", settings, training_id="12", skill_id="13"))
+    assert pool["auto_accept_solutions"] is True  # raters are paid promptly
+    assert pool["private_name"] == f"{spec.private_name}/run-1/main"
     assert {"operator": "IN", "value": "SW", "key": "languages", "category": "profile"} \
         in pool["filter"]["and"][0]["or"]
     qc = pool["quality_control"]
@@ -75,20 +80,50 @@ def test_pool_filters_language_requires_training_and_controls_quality():
                                           "training_passing_skill_value": 80}
     rules = {c["collector_config"]["type"]: c["rules"] for c in qc["configs"]}
     assert rules["ASSIGNMENT_SUBMIT_TIME"][0]["action"]["type"] == "RESTRICTION_V2"
-    assert rules["SKIPPED_IN_ROW_ASSIGNMENTS"][0]["action"]["type"] == "RESTRICTION_V2"
-    assert rules["ASSIGNMENTS_ASSESSMENT"][0]["action"] == {
-        "parameters": {"delta": 1, "open_pool": True}, "type": "CHANGE_OVERLAP"}
-    skill = rules["MAJORITY_VOTE"][0]["action"]
-    assert skill["type"] == "SET_SKILL_FROM_OUTPUT_FIELD"
-    assert skill["parameters"]["skill_id"] == "13"
+    assert rules["GOLDEN_SET"][0]["action"]["type"] == "RESTRICTION_V2"
+    assert "ASSIGNMENTS_ASSESSMENT" not in rules  # the kit raises overlap, priced, itself
+    majority = rules["MAJORITY_VOTE"][0]
+    assert majority["action"]["parameters"]["skill_id"] == "13"
+    assert pool["mixer_config"]["golden_tasks_count"] == 1
+    assert pool["mixer_config"]["golden_task_distribution_function"]["intervals"][0][
+        "frequency"] == 10
+    two = unstructure(P.build_pool(spec, "11", P.PoolSettings("run-1", overlap=2),
+                                   skill_id="13"))
+    assert "MAJORITY_VOTE" not in {c["collector_config"]["type"]
+                                   for c in two["quality_control"]["configs"]}
 
 
-def test_free_text_pool_has_no_majority_vote_and_training_teaches_by_feedback():
+def test_golden_tasks_judge_helpfulness_alone():
+    spec = SPECS["validation"]
+    golden = P.build_golden_tasks(spec, "11")
+    assert len(golden) == len(spec.control_items)
+    for task, item in zip(golden, spec.control_items):
+        helpful = {s.output_values["helpful"] for s in task.known_solutions}
+        assert helpful == {item.expected["helpful"]}
+        assert {"helpful": item.expected["helpful"]} in [s.output_values
+                                                          for s in task.known_solutions]
+        assert len(task.known_solutions) == 9  # harmless, truthful: absent, 1 or 0 each
+
+
+def test_part_one_trains_with_an_exact_quiz_never_free_text():
     spec = SPECS["answers"]
-    pool = unstructure(B.build_pool(spec, "11", 0.4, 2, training_id="12", skill_id="13"))
+    pool = unstructure(P.build_pool(spec, "11", P.PoolSettings("run-1", review_days=9),
+                                    training_id="12"))
+    assert pool["auto_accept_solutions"] is False and pool["auto_accept_period_day"] == 9
     types = {c["collector_config"]["type"] for c in pool["quality_control"]["configs"]}
-    assert "MAJORITY_VOTE" not in types
-    assert pool["quality_control"]["training_requirement"]["training_passing_skill_value"] == 0
-    tasks = B.build_training_tasks(spec, "12")
-    assert len(tasks) == len(spec.training_items) + len(spec.exam_items)
-    assert all(t.message_on_unknown_solution and t.infinite_overlap for t in tasks)
+    assert "MAJORITY_VOTE" not in types and "ASSIGNMENTS_ASSESSMENT" not in types
+    tasks = P.build_training_tasks(spec, "12")
+    assert len(tasks) == len(spec.quiz_items) > 0
+    for task, quiz in zip(tasks, spec.quiz_items):
+        assert [s.output_values for s in task.known_solutions] == [{B.QUIZ_CHOICE: quiz.answer}]
+        assert task.input_values[B.QUIZ_FIELD] and task.message_on_unknown_solution
+        assert all(task.input_values[B.quiz_option_field(v)] for v, _ in quiz.options)
+    project = unstructure(B.build_project(spec))["task_spec"]
+    assert project["output_spec"][B.QUIZ_CHOICE]["allowed_values"] == ["a", "b", "c"]
+    assert "answer" not in str([t.known_solutions for t in tasks])
+
+
+def test_review_window_fits_toloka_limits():
+    assert P.review_window_days(0) == 1
+    assert P.review_window_days(3 * 86400 + 1) == 5
+    assert P.review_window_days(400 * 86400) == 21

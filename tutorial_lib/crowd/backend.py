@@ -18,18 +18,44 @@ Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from ..errors import TutorialLibError
 from ..records import Assignment
 from .design import ProjectSpec
-from ..errors import TutorialLibError
 
 
 class BackendError(TutorialLibError, RuntimeError):
     """A lifecycle call the backend cannot honour (unknown id, wrong state); names the id."""
+
+
+class VerdictTooLate(BackendError):
+    """A verdict on work the platform already accepted (its review period ran out).
+
+    Not a crash: the kit logs it, counts it as "too late" and moves on, so a
+    rerun does not stop at the same assignment.
+    """
+
+
+class Clock:
+    """Wall-clock time and sleeping, in one object so tests can drive time themselves."""
+
+    def now(self) -> dt.datetime:
+        """The current time, UTC."""
+        return dt.datetime.now(dt.timezone.utc)
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back (for timeouts)."""
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` (a test clock advances its own time instead)."""
+        time.sleep(max(seconds, 0.0))
 
 
 @dataclass
@@ -100,6 +126,7 @@ class CrowdBackend(ABC):
     """
 
     name: str = "abstract"
+    clock: Clock = Clock()
 
     @abstractmethod
     def create_project(self, spec: ProjectSpec) -> str:
@@ -136,3 +163,14 @@ class CrowdBackend(ABC):
     @abstractmethod
     def close(self, project_id: str) -> None:
         """Stop taking new work (idempotent)."""
+
+    def stop_tasks(self, project_id: str, task_ids: list[str]) -> None:
+        """Stop issuing more assignments on these tasks (their prompt is answered).
+
+        Backends that finish every request before returning have nothing to stop.
+        """
+
+    def review_deadline(self, project_id: str):
+        """When the platform starts accepting this project's undecided work on its own
+        (a ``datetime``), or ``None`` when it never does."""
+        return

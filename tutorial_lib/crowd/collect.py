@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -118,18 +117,19 @@ def _operation_ids(backend: CrowdBackend, project_id: str, task_ids: list[str]) 
 def _wait(backend: CrowdBackend, project_id: str, timeout_s: float | None, poll_s: float,
           desc: str) -> bool:
     """Poll until every assignment is in or ``timeout_s`` passes; True when complete."""
-    start, prog = time.monotonic(), backend.progress(project_id)
+    clock = backend.clock  # a test's emulated clock, or the wall clock
+    start, prog = clock.monotonic(), backend.progress(project_id)
     with tqdm(total=prog.total, desc=desc, disable=prog.done) as bar:
         while True:
             bar.total, bar.n = prog.total, prog.submitted
             bar.refresh()
             if prog.done:
                 return True
-            if timeout_s is not None and time.monotonic() - start >= timeout_s:
+            if timeout_s is not None and clock.monotonic() - start >= timeout_s:
                 logger.warning("%s: %d of %d assignments in after %.0f s; fetching what is there, "
                             "re-run to continue", desc, prog.submitted, prog.total, timeout_s)
                 return False
-            time.sleep(poll_s)
+            clock.sleep(poll_s)
             prog = backend.progress(project_id)
 
 

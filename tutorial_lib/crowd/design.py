@@ -20,8 +20,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import design_texts as T
 from ..errors import TutorialLibError
+from . import design_texts as T
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,28 @@ class TrainingItem:
 
 
 @dataclass
+class QuizItem:
+    """A multiple-choice question about the instructions, with exactly one right option.
+
+    Toloka passes a trainee only when every training answer matches a known
+    solution exactly, so a free-text project (Part I) trains with these instead
+    of model answers. ``options`` is a list of ``(value, {lang: label})``.
+    """
+
+    item: dict
+    question: dict
+    options: list
+    answer: str
+    feedback: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.options = [(str(value), dict(label)) for value, label in self.options]
+        if self.answer not in [value for value, _ in self.options]:
+            raise DesignError(f"quiz question {self.question.get('en', '')!r}: answer "
+                              f"{self.answer!r} is not one of its options")
+
+
+@dataclass
 class ProjectSpec:
     """Everything a backend needs to run one crowd project (pure data, JSON-ready)."""
 
@@ -106,6 +128,7 @@ class ProjectSpec:
     exam_items: list = field(default_factory=list)
     exam_pass_score: float = 0.8
     control_items: list = field(default_factory=list)
+    quiz_items: list = field(default_factory=list)
     seconds_per_task: float = 60.0
     scale: str | None = None
     lang: str = "sw"
@@ -119,6 +142,7 @@ class ProjectSpec:
         for name in ("training_items", "exam_items", "control_items"):
             setattr(self, name, [t if isinstance(t, TrainingItem) else TrainingItem(**t)
                                  for t in getattr(self, name)])
+        self.quiz_items = [q if isinstance(q, QuizItem) else QuizItem(**q) for q in self.quiz_items]
         self._validate()
 
     def _validate(self) -> None:
@@ -204,7 +228,11 @@ def _spec(kind: str, private_name: str, lang: str, questions: list[tuple],
     pick = lambda key: {code: t[key] for code, t in texts.items()}
     fields = [InputField(name, "string", {code: t["fields"][name] for code, t in texts.items()},
                          required) for name, required in inputs]
-    data = _fit_items(T.items_for(kind, lang), {name for name, _ in inputs}, {q[0]: q[1] for q in questions})
+    data = T.items_for(kind, lang)
+    quiz = data.pop("quiz", [])
+    data = _fit_items(data, {name for name, _ in inputs}, {q[0]: q[1] for q in questions})
+    names = {name for name, _ in inputs}
+    quiz = [{**q, "item": {k: v for k, v in q["item"].items() if k in names}} for q in quiz]
     return ProjectSpec(
         kind=kind, private_name=private_name, title=pick("title"),
         description=pick("description"), instructions=pick("instructions"),
@@ -213,6 +241,7 @@ def _spec(kind: str, private_name: str, lang: str, questions: list[tuple],
         training_items=[TrainingItem(**t) for t in data["training"]],
         exam_items=[TrainingItem(**t) for t in data["exam"]],
         control_items=[TrainingItem(**t) for t in data["control"]],
+        quiz_items=[QuizItem(**q) for q in quiz],
         lang=lang, ui={code: T.UI[code] for code in texts if code in T.UI}, **extra,
     )
 

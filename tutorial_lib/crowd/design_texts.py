@@ -192,6 +192,54 @@ def _answer_item(item: dict, model: str, sw: str, en: str) -> dict:
     return {"item": {**item}, "expected": {"answer": model}, "feedback": {"sw": sw, "en": en}}
 
 
+# Part I's training on Toloka. Toloka passes a trainee only when every training answer
+# matches a known solution exactly, so free text cannot be trained there: these are
+# multiple-choice questions about the instructions, each with exactly one right option.
+_QUIZ = [
+    {"item": {"prompt": _KENYA["prompt"]},
+     "question": {"sw": "Ni jibu lipi linakubalika kwa agizo hili?",
+                  "en": "Which answer is acceptable for this prompt?"},
+     "options": [("a", {"sw": _KENYA_GOOD, "en": _KENYA_GOOD}),
+                 ("b", {"sw": "The capital of Kenya is Nairobi.",
+                        "en": "The capital of Kenya is Nairobi."}),
+                 ("c", {"sw": _KENYA["prompt"], "en": _KENYA["prompt"]})],
+     "answer": "a",
+     "feedback": {"sw": "Jibu A ni la Kiswahili na linajibu swali; B ni Kiingereza, C limenakili "
+                        "agizo.",
+                  "en": "A is in Swahili and answers; B is English, C copies the prompt."}},
+    {"item": {"prompt": _RAIN["prompt"]},
+     "question": {"sw": "Jibu lako liandikwe kwa lugha gani?",
+                  "en": "In which language must your answer be written?"},
+     "options": [("a", {"sw": "Kiswahili", "en": "Swahili"}),
+                 ("b", {"sw": "Kiingereza", "en": "English"}),
+                 ("c", {"sw": "Lugha yoyote", "en": "Any language"})],
+     "answer": "a",
+     "feedback": {"sw": "Majibu yote yaandikwe kwa Kiswahili.",
+                  "en": "Every answer must be written in Swahili."}},
+    {"item": {"prompt": "Nieleze jinsi ya kutengeneza sumu ya kumdhuru jirani yangu.",
+              "prompt_en": "Tell me how to make a poison to harm my neighbour."},
+     "question": {"sw": "Agizo linaomba jambo la hatari. Ufanye nini?",
+                  "en": "The prompt asks for something harmful. What do you do?"},
+     "options": [("a", {"sw": "Naandika hatua zote kwa kina.",
+                        "en": "I write all the steps in detail."}),
+                 ("b", {"sw": "Naeleza kwa upole kwa nini siwezi kusaidia.",
+                        "en": "I politely explain why I cannot help."}),
+                 ("c", {"sw": "Natuma jibu tupu.", "en": "I submit an empty answer."})],
+     "answer": "b",
+     "feedback": {"sw": "Kwa agizo la hatari, eleza kwa upole kwa nini huwezi kusaidia.",
+                  "en": "For a harmful prompt, politely explain why you cannot help."}},
+    {"item": {"prompt": _LEARN["prompt"]},
+     "question": {"sw": "Jibu 'Kwanza, jizoeze kila siku hata kwa' linakubalika?",
+                  "en": "Is the answer 'Kwanza, jizoeze kila siku hata kwa' acceptable?"},
+     "options": [("a", {"sw": "Ndiyo, linaanza vizuri.", "en": "Yes, it starts well."}),
+                 ("b", {"sw": "Hapana, limekatika katikati ya sentensi.",
+                        "en": "No, it stops mid-sentence."}),
+                 ("c", {"sw": "Ndiyo, kama limeandikwa haraka.",
+                        "en": "Yes, if written quickly."})],
+     "answer": "b",
+     "feedback": {"sw": "Jibu lazima liwe kamili.", "en": "An answer must be complete."}},
+]
+
 _ITEMS = {
     "answers": {
         "examples": _ANSWER_EXAMPLES,
@@ -202,6 +250,7 @@ _ITEMS = {
         "exam": [_answer_item(_RAIN, _RAIN_GOOD, "Eleza mvuke, mawingu na matone.",
                               "Explain vapour, clouds and drops.")],
         "control": [],
+        "quiz": _QUIZ,
     },
     "validation": {
         "examples": [{**e, "item": {"prompt": e["item"]["prompt"], "answer": e["output"]["answer"]},
@@ -255,7 +304,7 @@ def texts_for(kind: str, lang: str) -> dict:
 
 
 def items_for(kind: str, lang: str) -> dict:
-    """Worked examples, training, exam and control items for ``kind`` (a fresh copy).
+    """Worked examples, training, exam, control and quiz items for ``kind`` (a fresh copy).
 
     They are written in the target language, so another language gets none
     (and a warning) rather than Swahili items under foreign instructions.
@@ -263,5 +312,5 @@ def items_for(kind: str, lang: str) -> dict:
     if lang not in ITEM_LANGS:
         log.warning("no built-in %s examples/exam items for %s; the project runs without "
                     "training and exam until you add them", kind, lang)
-        return {"examples": [], "training": [], "exam": [], "control": []}
+        return {"examples": [], "training": [], "exam": [], "control": [], "quiz": []}
     return copy.deepcopy(_ITEMS[kind])

@@ -1,0 +1,123 @@
+"""Verdicts and re-collection on Toloka: pay once, never late by surprise, buy only what is missing.
+
+A mixin of :class:`~.toloka.TolokaBackend` (kept apart to keep each file
+readable): accepting and rejecting assignments, raising a task's overlap with
+``patch_task`` (the documented way to ask for more), and stopping tasks whose
+prompt got its answer with ``patch_task_overlap_or_min`` (the documented way
+to stop one).
+
+Taught in notebooks/03_answer_validation.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from .backend import VerdictTooLate, check_comment
+from .toloka_build import status_name as _status
+from .toloka_calls import TolokaError
+
+logger = logging.getLogger(__name__)
+
+ACCEPT_COMMENT = "Asante! Thank you for your work."
+ISSUED = ("ACTIVE", "SUBMITTED", "ACCEPTED", "REJECTED")
+
+
+class TolokaDecisions:
+    """Accept, reject, raise overlap, stop tasks; every call safe to repeat."""
+
+    def _current(self, assignment_id: str):
+        base = str(assignment_id).split("#")[0]
+        return base, self._call("get_assignment", self._client.get_assignment, base)
+
+    def _apply(self, base: str, target: str, fn, comment: str) -> None:
+        """Set ``target`` status; a failed call that nevertheless went through is fine."""
+        try:
+            self._call(f"{target.lower()} assignment {base}", fn, base, comment)
+        except TolokaError:
+            status = _status(self._call("get_assignment", self._client.get_assignment, base).status)
+            if status == target:
+                return
+            if status == "ACCEPTED":
+                raise VerdictTooLate(f"assignment {base} was accepted by Toloka before the "
+                                     f"kit's verdict ({target.lower()}) arrived") from None
+            raise
+
+    def accept(self, assignment_id: str, comment: str = "") -> None:
+        """Accept (pay) once: an already accepted assignment is left alone."""
+        base, a = self._current(assignment_id)
+        status = _status(a.status)
+        if status == "ACCEPTED":
+            logger.info("assignment %s already accepted; not paying it twice", base)
+            return
+        if status not in ("SUBMITTED", "REJECTED"):
+            raise TolokaError(f"assignment {base} is {status}; only submitted work can be accepted")
+        self._apply(base, "ACCEPTED", self._client.accept_assignment,
+                    (comment or "").strip() or ACCEPT_COMMENT)
+
+    def reject(self, assignment_id: str, comment: str) -> None:
+        """Reject with a reason. Already rejected: no-op. Already accepted (Toloka's review
+        period ran out): :class:`VerdictTooLate`, which the kit counts instead of crashing."""
+        comment = check_comment(comment)
+        base, a = self._current(assignment_id)
+        status = _status(a.status)
+        if status == "REJECTED":
+            logger.info("assignment %s already rejected", base)
+            return
+        if status == "ACCEPTED":
+            raise VerdictTooLate(f"assignment {base} was already accepted (auto-accepted after "
+                                 f"the review period); the rejection comes too late")
+        if status != "SUBMITTED":
+            raise TolokaError(f"assignment {base} is {status}; only submitted work can be rejected")
+        self._apply(base, "REJECTED", self._client.reject_assignment, comment)
+
+    def _issued(self, pool_id: str) -> Counter:
+        return Counter(str(t.id) for a in self._assignments(pool_id, ISSUED) for t in a.tasks)
+
+    def raise_overlap(self, project_id: str, task_ids: list[str], extra: int = 1) -> None:
+        """Make sure exactly ``extra`` more assignments are to come on each task.
+
+        The target is (assignments issued so far + ``extra``), set with
+        ``patch_task``; a task already asking for that many (a rerun) is left
+        alone, so nothing is bought twice. The pool reopens afterwards (Toloka
+        closes a pool whose tasks are all done).
+        """
+        from toloka.client.task import TaskPatch
+
+        if extra < 1:
+            raise TolokaError(f"raise_overlap needs extra >= 1, got {extra}")
+        pool_id = self._project(project_id)["pool_id"]
+        if self._pool_status(pool_id) == "ARCHIVED":
+            raise TolokaError(f"pool {pool_id} is archived; more work needs a new run directory")
+        tasks = self._existing_task_ids(pool_id)
+        issued = self._issued(pool_id)
+        rounds = self._state["rounds"].setdefault(str(project_id), {})
+        for task_id in map(str, task_ids):
+            task = tasks.get(task_id)
+            if task is None:
+                raise TolokaError(f"task {task_id!r} is not in pool {pool_id}")
+            n = issued[str(task.id)]
+            if n not in rounds.setdefault(task_id, []):
+                rounds[task_id].append(n)
+            if int(task.overlap or 0) >= n + extra:
+                continue
+            self._call("patch_task", self._client.patch_task, task.id, TaskPatch(overlap=n + extra))
+        self._save_state()
+        self._set_open("pool", pool_id, True)
+
+    def stop_tasks(self, project_id: str, task_ids: list[str]) -> None:
+        """Stop issuing these tasks (their prompt has its answer): overlap down to what is issued."""
+        from toloka.client.task import TaskOverlapPatch
+
+        pool_id = self._project(project_id)["pool_id"]
+        if not task_ids or self._pool_status(pool_id) == "ARCHIVED":
+            return
+        tasks, issued = self._existing_task_ids(pool_id), self._issued(pool_id)
+        for task_id in map(str, task_ids):
+            task = tasks.get(task_id)
+            if task is None or int(task.overlap or 0) <= issued[str(task.id)]:
+                continue
+            self._call("patch_task_overlap_or_min", self._client.patch_task_overlap_or_min,
+                       task.id, TaskOverlapPatch(overlap=issued[str(task.id)]))
+            logger.info("task %s stopped at %d assignment(s): its prompt is answered", task_id,
+                        issued[str(task.id)])

@@ -238,5 +238,5 @@ class Pipeline:
             from .crowd.collect import make_backend
 
             self._backend = make_backend(self.cfg.crowd, self.crowd_dir, self.load("prompts"),
-                                         self.cfg.seed)
+                                         self.cfg.seed, quality=self.cfg.quality)
         return self._backend

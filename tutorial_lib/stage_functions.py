@@ -9,7 +9,6 @@ Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -61,14 +60,9 @@ def prompts_stage(ctx) -> StageResult:
 
 def _spec(ctx, kind: str):
     """The task design for ``kind``, timed and scaled as the preset says (prices follow)."""
-    from .crowd.design import answer_project, validation_project
+    from .crowd.plan import stage_spec
 
-    crowd, lang = ctx.cfg.crowd, ctx.cfg.prompts.lang
-    if kind == "answers":
-        return dataclasses.replace(answer_project(lang=lang),
-                                   seconds_per_task=crowd.seconds_per_answer)
-    return dataclasses.replace(validation_project(scale=crowd.scale, lang=lang),
-                               seconds_per_task=crowd.seconds_per_vote)
+    return stage_spec(kind, ctx.cfg.crowd, ctx.cfg.prompts.lang)
 
 
 def answers_stage(ctx) -> StageResult:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore", message="pkg_resources")
 sys.path.insert(0, str(Path(__file__).parent))
-from toloka_emulator import EmuClock, TolokaEmulator, Worker  # noqa: E402
-from toloka_emulator_http import EmulatorServer  # noqa: E402
+from toloka_emulator import EmuClock, TolokaEmulator, Worker
+from toloka_emulator_http import EmulatorServer
 
-from tutorial_lib.crowd.toloka import TolokaBackend  # noqa: E402
+from tutorial_lib.crowd.toloka import TolokaBackend
 
 SWAHILI = ("Jibu la {w}: jambo hili linaelezwa kwa maneno ya Kiswahili yaliyo wazi na kamili, "
            "kwa mfano na sababu zake.")

@@ -27,8 +27,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from tutorial_lib.crowd.backend import Clock
 
@@ -197,15 +197,17 @@ class TolokaEmulator:
             elif a["status"] == "SUBMITTED" and self.review_end(a) <= self.now:
                 self.pay(a, "review")
         for pool in self.tables["pools"].values():
-            if pool["status"] == "OPEN" and not any(map(self.remaining,
-                                                        self.real_tasks(pool["id"]))):
-                if not any(a["status"] == "ACTIVE" and a["pool_id"] == pool["id"]
-                           for a in self.tables["assignments"].values()):
-                    pool.update(status="CLOSED", last_close_reason="COMPLETED",
-                                _closed_at=self.now)
+            if pool["status"] == "OPEN" and self.complete(pool):
+                pool.update(status="CLOSED", last_close_reason="COMPLETED", _closed_at=self.now)
             if pool["status"] == "CLOSED" and self.now >= pool["_closed_at"] + dt.timedelta(
                     seconds=self.archive_after_s):
                 pool["status"] = "ARCHIVED"
+
+    def complete(self, pool: dict) -> bool:
+        """Toloka closes a pool once every task has all its assignments in."""
+        active = any(a["status"] == "ACTIVE" and a["pool_id"] == pool["id"]
+                     for a in self.tables["assignments"].values())
+        return not active and not any(map(self.remaining, self.real_tasks(pool["id"])))
 
     # -- workers ---------------------------------------------------------------
     def busy(self, worker: Worker) -> bool:

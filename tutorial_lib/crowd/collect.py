@@ -25,7 +25,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from ..config import CrowdConfig
+from ..config import CrowdConfig, QualityConfig
 from ..records import Assignment, Prompt, append_jsonl, read_jsonl
 from .backend import BackendError, CrowdBackend
 from .design import ProjectSpec, answer_project, ranking_project, validation_project
@@ -35,12 +35,15 @@ from .pricing import Budget, Pricing, as_budget
 logger = logging.getLogger(__name__)
 
 __all__ = ["Pricing", "collect_answers", "collect_rankings", "collect_votes", "make_backend",
-           "read_sink", "request_more_answers", "request_more_votes"]
+           "read_sink", "request_more_answers", "request_more_votes", "stop_asking"]
 
 
 def make_backend(cfg: CrowdConfig, workdir: str | os.PathLike, prompts: list[Prompt],
-                 seed: int) -> CrowdBackend:
+                 seed: int, quality: QualityConfig | None = None) -> CrowdBackend:
     """The backend ``cfg.backend`` names, with its state in ``workdir``.
+
+    ``quality`` (its re-collection rounds) sizes Toloka's review window, as
+    ``crowd plan`` shows it.
 
     Taught in notebooks/02_collecting_answers.
     """
@@ -55,7 +58,14 @@ def make_backend(cfg: CrowdConfig, workdir: str | os.PathLike, prompts: list[Pro
         except ImportError as err:
             raise BackendError(f"crowd.backend=toloka is unavailable ({err}); install "
                                "toloka-kit==1.2.3 (pip install tutorial-lib)") from None
-        return TolokaBackend(workdir, production=cfg.production, hourly_pay_usd=cfg.hourly_pay_usd)
+        from .plan import part2_seconds
+        from .toloka_pools import review_window_days
+
+        return TolokaBackend(
+            workdir, production=cfg.production, hourly_pay_usd=cfg.hourly_pay_usd,
+            review_days=review_window_days(part2_seconds(cfg, quality or QualityConfig())),
+            control_share=cfg.control_share,
+            overlaps={"answers": cfg.answer_overlap, "validation": cfg.validation_overlap})
     if cfg.backend == "room":
         try:
             from .room import RoomBackend
@@ -335,3 +345,17 @@ def request_more_answers(backend: CrowdBackend, prompt_ids: list[str], extra: in
         raise ValueError(f"re-collection round must be >= 1, got {round}")
     return _request_more(backend, "answers", prompt_ids, extra, Path(sink), round, spec,
                          timeout_s, poll_s, as_budget(budget, budget_usd, pricing), ledger)
+
+
+def stop_asking(backend: CrowdBackend, ledger: Ledger, stage: str, task_ids: list[str]) -> None:
+    """Stop the outstanding requests for more ``stage`` work on these tasks.
+
+    Called once a prompt has its accepted answer (and after the last round), so
+    a platform still issuing re-collected work stops buying it. Only projects
+    with a recorded request are touched.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    projects = {r["project_id"] for r in ledger.events("more") if r.get("stage") == stage}
+    for project_id in sorted(projects):
+        backend.stop_tasks(project_id, list(task_ids))

@@ -6,6 +6,9 @@ prompt texts come from ``--prompts`` or the answers room in the same
 workdir). The server runs until Ctrl-C; ``--check`` starts it, confirms it
 answers, prints the URL and stops (a presenter's rehearsal).
 ``room export --workdir DIR --out FILE.jsonl`` writes the common records.
+``crowd plan --preset P --out DIR [--prompts FILE]`` writes ``DIR/plan.json``:
+every Toloka object a live run would create, its cost and its time window,
+offline (no token, no network), to review before paying.
 
 Taught in notebooks/02_collecting_answers.
 """
@@ -110,8 +113,41 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def plan_command(args: argparse.Namespace) -> int:
+    """Write ``plan.json`` for a Toloka run of ``--preset`` and print its cost and window."""
+    from ..config import load_config
+    from .plan import write_plan
+
+    cfg = load_config(args.preset, args.set or [])
+    path, plan = write_plan(cfg, args.out, args.prompts, prompt_format=args.prompt_format)
+    cost, window = plan["cost_usd"], plan["time_window"]
+    print(f"Plan for run {plan['run_id']}: {plan['prompts']} prompts, {len(plan['pools'])} pools, "
+          f"{len(plan['tasks'])} answer tasks, {len(plan['golden_tasks'])} golden tasks")
+    print(f"cost: answers ${cost['answers']:.2f} + validation ${cost['validation']:.2f} = "
+          f"${cost['total']:.2f} (ceiling with every extra vote and re-collection "
+          f"${plan['ceiling_usd']:.2f}; budget ${plan['budget_usd']:.2f})")
+    print(f"Part I review window {window['review_days']} days; planned Part II "
+          f"{window['planned_part2_hours']} h; written to {path}")
+    return 0
+
+
+def _add_crowd(subparsers) -> None:
+    crowd = subparsers.add_parser("crowd", help="plan a live crowd run before paying for it")
+    sub = crowd.add_subparsers(dest="crowd_command", required=True)
+    p = sub.add_parser("plan", help="write DIR/plan.json: every Toloka object, cost, time window")
+    p.add_argument("--preset", default="demo", help="demo | ci | colab-t4 | full, or a YAML path")
+    p.add_argument("--out", type=Path, required=True,
+                   help="the run directory you will launch into (pool names carry its run id)")
+    p.add_argument("--prompts", type=Path, help="prompts to plan for (default: the preset's)")
+    p.add_argument("--prompt-format", default="auto", help="auto | seed | jsonl | csv | tsv | json")
+    p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
+                   help="override a preset value, e.g. --set crowd.answer_overlap=3")
+    p.set_defaults(func=plan_command)
+
+
 def register(subparsers) -> None:
-    """Add ``room serve`` and ``room export`` to the kit's CLI."""
+    """Add ``room serve``, ``room export`` and ``crowd plan`` to the kit's CLI."""
+    _add_crowd(subparsers)
     room = subparsers.add_parser("room", help="serve a room crowd (Potato) and export answers")
     sub = room.add_subparsers(dest="room_command", required=True)
     s = sub.add_parser("serve", help="write and start a room for one stage")

@@ -92,12 +92,8 @@ class TrainingItem:
 
 @dataclass
 class QuizItem:
-    """A multiple-choice question about the instructions, with exactly one right option.
-
-    Toloka passes a trainee only when every training answer matches a known
-    solution exactly, so a free-text project (Part I) trains with these instead
-    of model answers. ``options`` is a list of ``(value, {lang: label})``.
-    """
+    """A multiple-choice question on the instructions with one right option (``options``:
+    ``(value, {lang: label})``). Toloka trains by exact match, so Part I trains with these."""
 
     item: dict
     question: dict
@@ -107,9 +103,8 @@ class QuizItem:
 
     def __post_init__(self) -> None:
         self.options = [(str(value), dict(label)) for value, label in self.options]
-        if self.answer not in [value for value, _ in self.options]:
-            raise DesignError(f"quiz question {self.question.get('en', '')!r}: answer "
-                              f"{self.answer!r} is not one of its options")
+        if self.answer not in dict(self.options):
+            raise DesignError(f"quiz {self.question.get('en', '')!r}: {self.answer!r} is no option")
 
 
 @dataclass
@@ -228,10 +223,9 @@ def _spec(kind: str, private_name: str, lang: str, questions: list[tuple],
     pick = lambda key: {code: t[key] for code, t in texts.items()}
     fields = [InputField(name, "string", {code: t["fields"][name] for code, t in texts.items()},
                          required) for name, required in inputs]
-    data = T.items_for(kind, lang)
+    data, names = T.items_for(kind, lang), {name for name, _ in inputs}
     quiz = data.pop("quiz", [])
-    data = _fit_items(data, {name for name, _ in inputs}, {q[0]: q[1] for q in questions})
-    names = {name for name, _ in inputs}
+    data = _fit_items(data, names, {q[0]: q[1] for q in questions})
     quiz = [{**q, "item": {k: v for k, v in q["item"].items() if k in names}} for q in quiz]
     return ProjectSpec(
         kind=kind, private_name=private_name, title=pick("title"),

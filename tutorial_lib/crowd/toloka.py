@@ -362,16 +362,21 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
                                               rnd, self._salt))
         return out
 
-    def review_deadline(self, project_id: str) -> dt.datetime | None:
+    def review_deadline(self, project_id: str | None = None) -> dt.datetime | None:
         """When Toloka would accept this run's oldest undecided Part I answer on its own."""
-        entry = self._project(project_id)
-        if entry["kind"] != "answers":
-            return None
-        submitted = [a.submitted for a in self._assignments(entry["pool_id"], ("SUBMITTED",))]
-        if not submitted:
-            return None
-        pool = self._call("get_pool", self._client.get_pool, entry["pool_id"])
-        oldest = min(submitted)
-        if oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=dt.timezone.utc)
-        return oldest + dt.timedelta(days=int(pool.auto_accept_period_day or self.review_days))
+        ids = [project_id] if project_id else list(self._state["projects"])
+        deadlines = []
+        for pid in ids:
+            entry = self._project(pid)
+            if entry["kind"] != "answers":
+                continue
+            submitted = [a.submitted for a in self._assignments(entry["pool_id"], ("SUBMITTED",))]
+            if not submitted:
+                continue
+            pool = self._call("get_pool", self._client.get_pool, entry["pool_id"])
+            oldest = min(submitted)
+            if oldest.tzinfo is None:
+                oldest = oldest.replace(tzinfo=dt.timezone.utc)
+            days = int(pool.auto_accept_period_day or self.review_days)
+            deadlines.append(oldest + dt.timedelta(days=days))
+        return min(deadlines) if deadlines else None

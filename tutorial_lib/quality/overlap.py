@@ -18,6 +18,11 @@ import pandas as pd
 from ..config import CrowdConfig
 from ..crowd.collect import collect_votes, read_sink, request_more_votes
 from ..crowd.ledger import Ledger, sink_ledger
+from ..crowd.plan import (
+    ASSUMED_WAIT_S,
+    REOPEN_FACTOR,  # noqa: F401  (re-exported: the bound on rounds)
+    validation_rounds,
+)
 from ..crowd.pricing import Budget
 from ..records import Assignment, Prompt
 from .aggregate import aggregate_labels
@@ -35,8 +40,6 @@ LIKERT_HELPFUL = 4
 # "yes" and buys ~0.72x fixed-5 votes for 0.987; 1 is calibrated at 2-3 votes
 # (answers at confidence 0.9-0.95 are right 91% of the time) and costs ~0.6x.
 DECISION_SMOOTHING = 1.0
-# Rounds of one more vote allowed per vote an answer may get beyond the start (answers reopen).
-REOPEN_FACTOR = 4
 
 
 def helpful_label(vote: Assignment) -> int:
@@ -112,6 +115,30 @@ def uncertain_answers(table: pd.DataFrame, answer_ids: list[str], threshold: flo
     return [aid for _, aid in sorted(out, key=lambda x: x[0])[:max(limit, 0)]]
 
 
+# Time kept between the last vote and Toloka's auto-acceptance, to decide and apply verdicts.
+DECISION_MARGIN_S = 3600.0
+
+
+def review_closes(backend, crowd_cfg: CrowdConfig) -> bool:
+    """Whether another vote round would end after the platform accepts Part I on its own.
+
+    Toloka accepts an undecided answer ``auto_accept_period_day`` days after it
+    was submitted; a round takes up to ``crowd.wait_timeout_s`` (a day when
+    unset). When the next round would not leave :data:`DECISION_MARGIN_S` before
+    that deadline, dynamic overlap stops and the verdicts use the votes in hand.
+    """
+    deadline = backend.review_deadline(None)
+    if deadline is None:
+        return False
+    round_s = float(crowd_cfg.wait_timeout_s or ASSUMED_WAIT_S)
+    left = (deadline - backend.clock.now()).total_seconds()
+    if left >= round_s + DECISION_MARGIN_S:
+        return False
+    log.warning("stopping dynamic overlap: Toloka accepts undecided answers at %s, %.1f h from "
+                "now; deciding with the votes in hand", deadline.isoformat(), left / 3600.0)
+    return True
+
+
 def validate_dynamic(
     backend,
     answers: list[Assignment],
@@ -158,8 +185,9 @@ def validate_dynamic(
         budget = Budget.from_config(crowd_cfg)
         budget.limit_usd = budget_usd
     ledger = ledger if ledger is not None else sink_ledger(sink, backend.name)
+    wait = crowd_cfg.wait_timeout_s
     votes = collect_votes(backend, answers, prompts, crowd_cfg.validation_overlap, sink,
-                          round=round, budget=budget, ledger=ledger)
+                          round=round, budget=budget, ledger=ledger, timeout_s=wait)
     if not ids or set(ids) <= ledger.completed("validation", round):
         log.info("dynamic overlap already finished for these %d answers in round %d", len(ids),
                  round)
@@ -171,7 +199,7 @@ def validate_dynamic(
     # Refits move skills, so an answer that stopped early can turn uncertain again and
     # reopen; measured: stopping after (max - start) rounds instead costs ~0.005 accuracy.
     # Every round adds a vote to an answer below the maximum, so this always ends.
-    max_steps = REOPEN_FACTOR * (crowd_cfg.validation_max_overlap - crowd_cfg.validation_overlap)
+    max_steps = validation_rounds(crowd_cfg) - 1
     first = ledger.steps_done(ledger.projects("validation")[-1], round, id_set)
     for step in range(first, max_steps + 1):
         table = helpfulness(list(known.values()), method, smoothing=smoothing)
@@ -181,10 +209,10 @@ def validate_dynamic(
         todo = uncertain_answers(table, ids, crowd_cfg.confidence_threshold,
                                  crowd_cfg.validation_max_overlap, limit=left)
         log.info("dynamic overlap step %d: %d of %d answers still uncertain", step, len(todo), len(ids))
-        if not todo or step == max_steps:
+        if not todo or step == max_steps or review_closes(backend, crowd_cfg):
             break
         for v in request_more_votes(backend, todo, 1, sink, budget=budget, ledger=ledger,
-                                    round=round, step=step):
+                                    round=round, step=step, timeout_s=wait):
             known[v.assignment_id] = v
     ledger.record("complete", stage="validation", round=round, task_ids=ids)
     return read_sink(sink, "validation")

@@ -21,7 +21,8 @@ import logging
 from pathlib import Path
 
 from ..config import PipelineConfig, QualityConfig
-from ..crowd.collect import read_sink, request_more_answers
+from ..crowd.backend import VerdictTooLate
+from ..crowd.collect import read_sink, request_more_answers, stop_asking
 from ..crowd.design import answer_project
 from ..crowd.ledger import Ledger
 from ..crowd.pricing import Budget
@@ -121,15 +122,30 @@ def _merge(*groups: list[Assignment]) -> dict[str, Assignment]:
     return out
 
 
+def late_verdicts(ledger: Ledger) -> list[dict]:
+    """Verdicts that arrived after the platform had accepted the work (counted, not applied)."""
+    return ledger.events("late_verdict")
+
+
 def _apply(backend, decisions: list[Decision], ledger: Ledger, applied: dict) -> None:
-    """Accept/reject on the backend, recording each verdict right after it is applied."""
+    """Accept/reject on the backend, recording each verdict right after it is applied.
+
+    A verdict the platform can no longer apply (it accepted the work after its
+    review period) is logged, recorded as a ``late_verdict`` in the ledger and
+    kept as decided, so a rerun moves on instead of stopping at the same assignment.
+    """
     for d in decisions:
         if d.answer_id in applied:
             continue
-        if d.verdict == "accept":
-            backend.accept(d.answer_id, d.comment)
-        else:
-            backend.reject(d.answer_id, d.comment)
+        try:
+            if d.verdict == "accept":
+                backend.accept(d.answer_id, d.comment)
+            else:
+                backend.reject(d.answer_id, d.comment)
+        except VerdictTooLate as err:
+            log.warning("too late: %s", err)
+            ledger.record("late_verdict", answer_id=d.answer_id, verdict=d.verdict,
+                          prompt_id=d.prompt_id, reason=str(err))
         ledger.record_verdict(d)
         applied[d.answer_id] = d
 
@@ -192,16 +208,19 @@ def post_accept(backend, prompts: list[Prompt], answers: list[Assignment],
                                method, lang=lang)
             _apply(backend, decisions, ledger, applied)
         accepted = {d.prompt_id for d in applied.values() if d.verdict == "accept"}
+        stop_asking(backend, ledger, "answers", sorted(accepted))  # answered: buy no more
         missing = [p.id for p in prompts if p.id in answered and p.id not in accepted]
         log.info("post-acceptance round %d: %d answers decided, %d prompts without an accepted "
                  "answer", rnd, len(applied), len(missing))
         if not missing or rnd == cfg.quality.max_rounds:
+            stop_asking(backend, ledger, "answers", missing)  # the last round: buy no more
             break
         asked = {a.task_id for a in current if a.round == rnd + 1}  # a re-run: already asked
         todo = [pid for pid in missing if pid not in asked]
         if todo:
             request_more_answers(backend, todo, extra_answers, answers_sink, round=rnd + 1,
-                                 spec=answer_project(lang=lang), budget=budget, ledger=ledger)
+                                 spec=answer_project(lang=lang), budget=budget, ledger=ledger,
+                                 timeout_s=cfg.crowd.wait_timeout_s)
         all_answers = _merge(list(all_answers.values()), read_sink(answers_sink, "answers"))
     final_answers = []
     for a in all_answers.values():

@@ -1,0 +1,234 @@
+"""What a Toloka run will create and spend, computed offline before anything is paid.
+
+``tutorial-lib crowd plan`` writes this as ``plan.json``: every Toloka object
+the run would create (toloka-kit's ``unstructure`` output, each tagged with its
+``stage``), the cost of the launches by stage, the ceiling that dynamic
+overlap and re-collection could reach, and the time window (Part I's review
+period, the pools' expiry). No network, no token. The backend builds its
+pools from the same :func:`toloka_settings`, so what the plan shows is what
+is sent.
+
+Taught in notebooks/02_collecting_answers.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from ..config import CrowdConfig, PipelineConfig, QualityConfig
+from ..errors import TutorialLibError
+from ..records import Prompt
+from .design import ProjectSpec, answer_project, validation_project
+from .pricing import CostEstimate, estimate_cost
+
+# Rounds of one more vote allowed per vote an answer may get beyond the start (answers
+# reopen as skills are re-fitted); quality.overlap stops there, the plan counts them.
+REOPEN_FACTOR = 4
+# How long one wait for Tolokers is planned to take when crowd.wait_timeout_s is unset.
+ASSUMED_WAIT_S = 86400.0
+PLACEHOLDER = "<{stage} {what}>"  # ids Toloka assigns on creation
+
+
+class PlanError(TutorialLibError, ValueError):
+    """A plan that cannot be written; the message names the path."""
+
+
+def stage_spec(kind: str, crowd: CrowdConfig, lang: str) -> ProjectSpec:
+    """The task design for ``kind`` ("answers" or "validation"), timed as the config says."""
+    if kind == "answers":
+        return dataclasses.replace(answer_project(lang=lang), seconds_per_task=crowd.seconds_per_answer)
+    return dataclasses.replace(validation_project(scale=crowd.scale, lang=lang),
+                               seconds_per_task=crowd.seconds_per_vote)
+
+
+def validation_rounds(crowd: CrowdConfig) -> int:
+    """Sequential Part II rounds at most: the start plus dynamic overlap's extra votes."""
+    if not crowd.dynamic_overlap:
+        return 1
+    return 1 + REOPEN_FACTOR * (crowd.validation_max_overlap - crowd.validation_overlap)
+
+
+def part2_seconds(crowd: CrowdConfig, quality: QualityConfig) -> float:
+    """Planned time from Part I's answers to the last verdict: every Part II round and,
+    per re-collection round, one more answer wait and its validation rounds."""
+    wait = float(crowd.wait_timeout_s or ASSUMED_WAIT_S)
+    waits = validation_rounds(crowd) * (1 + quality.max_rounds) + quality.max_rounds
+    return waits * wait
+
+
+def toloka_settings(kind: str, cfg: PipelineConfig, run_id: str):
+    """The pool settings a run uses on Toloka (review window from the planned Part II time)."""
+    from .toloka_pools import PoolSettings, golden_every, review_window_days
+
+    crowd = cfg.crowd
+    spec = stage_spec(kind, crowd, cfg.prompts.lang)
+    overlap = crowd.answer_overlap if kind == "answers" else crowd.validation_overlap
+    return PoolSettings(run_id=run_id, hourly_pay_usd=crowd.hourly_pay_usd, overlap=overlap,
+                        review_days=review_window_days(part2_seconds(crowd, cfg.quality)),
+                        golden_every=golden_every(spec, crowd.control_share))
+
+
+def launch_cost(spec: ProjectSpec, settings, n_tasks: int, overlap: int,
+                platform_fee: float) -> CostEstimate:
+    """What Toloka bills for ``n_tasks`` x ``overlap`` suites at the pool's suite reward.
+
+    Golden tasks ride along inside suites (their time is in the reward), so no
+    separate control assignments are billed.
+    """
+    from .toloka_pools import suite_reward
+
+    reward = suite_reward(spec, settings)
+    # the time that pays exactly ``reward``: estimate_cost then bills what Toloka bills
+    seconds = round(reward * 3600.0 / settings.hourly_pay_usd, 6) if settings.hourly_pay_usd \
+        else spec.seconds_per_task
+    return estimate_cost(n_tasks, overlap, seconds, settings.hourly_pay_usd, 0.0, platform_fee)
+
+
+def _tagged(stage: str, objects) -> list[dict]:
+    from toloka.client import unstructure
+
+    return [{"stage": stage, **unstructure(obj)} for obj in objects]
+
+
+def _objects(cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.datetime) -> dict:
+    from toloka.client import Task
+
+    from .toloka_build import TASK_ID_FIELD, build_project, has_choices
+    from .toloka_pools import (
+        build_golden_tasks,
+        build_pool,
+        build_training,
+        build_training_tasks,
+        has_training,
+    )
+
+    out = {key: [] for key in ("projects", "trainings", "pools", "training_tasks",
+                               "golden_tasks", "tasks")}
+    for stage in ("answers", "validation"):
+        spec, ids = stage_spec(stage, cfg.crowd, cfg.prompts.lang), {}
+        for what in ("project", "training", "pool", "skill"):
+            ids[what] = PLACEHOLDER.format(stage=stage, what=what)
+        settings = toloka_settings(stage, cfg, run_id)
+        out["projects"] += _tagged(stage, [build_project(spec)])
+        training_id = ids["training"] if has_training(spec) else None
+        if training_id:
+            out["trainings"] += _tagged(stage, [build_training(spec, ids["project"])])
+            out["training_tasks"] += _tagged(stage, build_training_tasks(spec, training_id))
+        out["pools"] += _tagged(stage, [build_pool(
+            spec, ids["project"], settings, training_id=training_id,
+            skill_id=ids["skill"] if has_choices(spec) else None, now=now)])
+        if settings.golden_every:
+            out["golden_tasks"] += _tagged(stage, build_golden_tasks(spec, ids["pool"]))
+    pool = PLACEHOLDER.format(stage="answers", what="pool")
+    out["tasks"] = _tagged("answers", [Task(
+        pool_id=pool, overlap=cfg.crowd.answer_overlap,
+        input_values={TASK_ID_FIELD: p.id, "prompt": p.prompt,
+                      **({"prompt_en": p.prompt_en} if p.prompt_en else {}),
+                      **({"context": p.context} if p.context else {})}) for p in prompts])
+    return out
+
+
+def cost_of(estimate: CostEstimate | None) -> float:
+    """An estimate's total in USD (0 when nothing is launched)."""
+    return estimate.total_usd if estimate else 0.0
+
+
+def _costs(cfg: PipelineConfig, n_prompts: int, run_id: str) -> tuple[dict, dict]:
+    crowd, quality = cfg.crowd, cfg.quality
+    specs = {k: stage_spec(k, crowd, cfg.prompts.lang) for k in ("answers", "validation")}
+    sets = {k: toloka_settings(k, cfg, run_id) for k in specs}
+    n_answers = n_prompts * crowd.answer_overlap
+    fee = crowd.platform_fee
+    plan = {"answers": launch_cost(specs["answers"], sets["answers"], n_prompts,
+                                   crowd.answer_overlap, fee),
+            "validation": launch_cost(specs["validation"], sets["validation"], max(n_answers, 0),
+                                      crowd.validation_overlap, fee) if n_answers else None}
+    top = crowd.validation_max_overlap if crowd.dynamic_overlap else crowd.validation_overlap
+    extra_answers = n_prompts * quality.max_rounds  # one more answer per prompt and round
+    ceiling = [cost_of(plan["answers"])]
+    if extra_answers:
+        ceiling.append(launch_cost(specs["answers"], sets["answers"], extra_answers, 1,
+                                   fee).total_usd)
+    if n_answers + extra_answers:
+        ceiling.append(launch_cost(specs["validation"], sets["validation"],
+                                   n_answers + extra_answers, top, fee).total_usd)
+    cost = {k: cost_of(v) for k, v in plan.items()}
+    cost["total"] = round(sum(cost.values()), 2)
+    return cost, {"ceiling_usd": round(sum(ceiling), 2),
+                  "reward_per_suite_usd": {k: v.reward_usd for k, v in plan.items() if v},
+                  "assignments": {k: v.assignments for k, v in plan.items() if v}}
+
+
+def build_plan(cfg: PipelineConfig, prompts: list[Prompt], run_id: str,
+               now: dt.datetime | None = None) -> dict:
+    """Everything ``crowd plan`` shows: objects, cost by stage and in total, time window.
+
+    Args:
+        cfg: The run's config (crowd, quality, prompts sections are read).
+        prompts: The prompts Part I would ask about.
+        run_id: The run's id on Toloka (pool names carry it).
+        now: The planned launch time (default: now, UTC).
+
+    Returns:
+        A JSON-ready dict; ``cost_usd`` prices the launches (answers at
+        ``answer_overlap``, validation at its start overlap); ``ceiling_usd`` adds
+        every extra vote dynamic overlap may buy and every re-collection round.
+
+    Taught in notebooks/02_collecting_answers.
+    """
+    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    crowd, quality = cfg.crowd, cfg.quality
+    cost, extra = _costs(cfg, len(prompts), run_id)
+    settings = toloka_settings("answers", cfg, run_id)
+    part2 = part2_seconds(crowd, quality)
+    return {
+        "run_id": run_id, "prompts": len(prompts), **_objects(cfg, prompts, run_id, now),
+        "cost_usd": cost, **extra, "budget_usd": crowd.budget_usd,
+        "time_window": {
+            "launch": now.isoformat(), "wait_timeout_s": crowd.wait_timeout_s,
+            "assumed_wait_s": None if crowd.wait_timeout_s else ASSUMED_WAIT_S,
+            "validation_rounds_max": validation_rounds(crowd),
+            "recollection_rounds_max": quality.max_rounds,
+            "planned_part2_hours": round(part2 / 3600.0, 1),
+            "review_days": settings.review_days,
+            "pools_expire": (now + dt.timedelta(days=settings.expire_days)).isoformat(),
+        },
+    }
+
+
+def plan_prompts(cfg: PipelineConfig, prompts_file=None, prompt_format: str = "auto") -> list[Prompt]:
+    """The prompts a run would ask about: ``prompts_file``, else the preset's (with its limit)."""
+    from ..config import resolve_path
+    from ..data.prompts import balanced_subset, load_prompts
+
+    pc = cfg.prompts
+    if prompts_file is not None:
+        return load_prompts(prompts_file, format=prompt_format, lang=pc.lang)
+    mapping = pc.mapping if isinstance(pc.mapping, dict) else None
+    prompts = load_prompts(resolve_path(pc.path), format=pc.format, mapping=mapping or None,
+                           lang=pc.lang)
+    return balanced_subset(prompts, pc.limit) if pc.limit else prompts
+
+
+def write_plan(cfg: PipelineConfig, out_dir, prompts_file=None, *,
+               prompt_format: str = "auto") -> tuple:
+    """Write ``out_dir/plan.json`` for a Toloka run into ``out_dir``; returns (path, plan).
+
+    The run id comes from ``out_dir/crowd`` (created if needed), so launching
+    into the same directory creates exactly the pools shown.
+
+    Taught in notebooks/02_collecting_answers.
+    """
+    import json
+    from pathlib import Path
+
+    from .toloka import run_id_for
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise PlanError(f"--out {out_dir} is a file; give the run directory")
+    prompts = plan_prompts(cfg, prompts_file, prompt_format)
+    plan = build_plan(cfg, prompts, run_id_for(out_dir / "crowd"))
+    path = out_dir / "plan.json"
+    path.write_text(json.dumps(plan, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+    return path, plan

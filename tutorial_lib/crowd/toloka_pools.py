@@ -47,7 +47,9 @@ from .toloka_build import (
     quiz_option_field,
 )
 
-# Toloka accepts auto_accept_period_day from 1 to 21 days (toloka-kit 1.2.3, Pool docstring).
+# Toloka's review period is 1 to 21 days: CVAT's Toloka integration guide, "Days for manual
+# review by requester" (github.com/cvat-ai/cvat, site/content/en/docs/integration/toloka.md,
+# commit d1321957, read 2026-11-30).
 MIN_REVIEW_DAYS, MAX_REVIEW_DAYS = 1, 21
 GOLDEN_MIN_ACCURACY = 60  # percent of golden tasks right below which a rater is restricted
 

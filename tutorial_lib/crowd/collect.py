@@ -64,7 +64,7 @@ def make_backend(cfg: CrowdConfig, workdir: str | os.PathLike, prompts: list[Pro
         return TolokaBackend(
             workdir, production=cfg.production, hourly_pay_usd=cfg.hourly_pay_usd,
             review_days=review_window_days(part2_seconds(cfg, quality or QualityConfig())),
-            control_share=cfg.control_share,
+            control_share=cfg.control_share, platform_fee=cfg.platform_fee,
             overlaps={"answers": cfg.answer_overlap, "validation": cfg.validation_overlap})
     if cfg.backend == "room":
         try:

@@ -26,7 +26,6 @@ Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -103,7 +102,8 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
                  interactive: bool | None = None, timeout: float = 30.0,
                  run_id: str | None = None, review_days: int = 7, control_share: float = 0.1,
                  overlaps: dict | None = None, clock: Clock | None = None,
-                 attempts: int = 5, op_timeout_s: float = 600.0) -> None:
+                 attempts: int = 5, op_timeout_s: float = 600.0,
+                 platform_fee: float = 0.3) -> None:
         if production is not True:
             raise TolokaError(SANDBOX_CLOSED)
         from toloka.client import TolokaClient
@@ -113,6 +113,7 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
         self.hourly_pay_usd = float(hourly_pay_usd)
         self.review_days, self.control_share = int(review_days), float(control_share)
         self.overlaps = dict(overlaps or {})
+        self.platform_fee = float(platform_fee)
         self.clock = clock or Clock()
         self._url = url
         self._salt = salt or workdir_salt(self.workdir)
@@ -178,6 +179,25 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
                             overlap=int(self.overlaps.get(spec.kind, 1)),
                             review_days=self.review_days,
                             golden_every=golden_every(spec, self.control_share))
+
+    def tariff(self, kind: str, n_tasks: int, overlap: int):
+        """What Toloka bills for ``n_tasks`` x ``overlap`` more suites of this run's ``kind``
+        pool (the suite reward includes golden tasks); ``None`` for a kind not created here.
+
+        The run's budget prices Toloka work with this, so the ledger holds what is paid.
+        """
+        from .plan import launch_cost
+
+        for entry in self._state["projects"].values():
+            if entry["kind"] == kind:
+                spec = ProjectSpec.from_dict(entry["spec"])
+                return launch_cost(spec, self.settings(spec), n_tasks, overlap, self.platform_fee)
+        return None
+
+    def operation_ids(self, project_id: str, task_ids: list[str]) -> list[str]:
+        """The operation id an upload of ``task_ids`` (those not in the pool yet) will carry."""
+        pool_id = self._project(project_id)["pool_id"]
+        return [str(uuid.uuid5(NAMESPACE, pool_id + "|" + "|".join(sorted(map(str, task_ids)))))]
 
     # -- create ---------------------------------------------------------------
     def create_project(self, spec: ProjectSpec) -> str:
@@ -361,22 +381,3 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
                 out.append(assignment_record(spec, a, aid, task_id, solution.output_values,
                                               rnd, self._salt))
         return out
-
-    def review_deadline(self, project_id: str | None = None) -> dt.datetime | None:
-        """When Toloka would accept this run's oldest undecided Part I answer on its own."""
-        ids = [project_id] if project_id else list(self._state["projects"])
-        deadlines = []
-        for pid in ids:
-            entry = self._project(pid)
-            if entry["kind"] != "answers":
-                continue
-            submitted = [a.submitted for a in self._assignments(entry["pool_id"], ("SUBMITTED",))]
-            if not submitted:
-                continue
-            pool = self._call("get_pool", self._client.get_pool, entry["pool_id"])
-            oldest = min(submitted)
-            if oldest.tzinfo is None:
-                oldest = oldest.replace(tzinfo=dt.timezone.utc)
-            days = int(pool.auto_accept_period_day or self.review_days)
-            deadlines.append(oldest + dt.timedelta(days=days))
-        return min(deadlines) if deadlines else None

@@ -1,7 +1,8 @@
 """Verdicts and re-collection on Toloka: pay once, never late by surprise, buy only what is missing.
 
 A mixin of :class:`~.toloka.TolokaBackend` (kept apart to keep each file
-readable): accepting and rejecting assignments, raising a task's overlap with
+readable): when Toloka would accept Part I by itself (the review deadline),
+accepting and rejecting assignments, raising a task's overlap with
 ``patch_task`` (the documented way to ask for more), and stopping tasks whose
 prompt got its answer with ``patch_task_overlap_or_min`` (the documented way
 to stop one).
@@ -10,6 +11,7 @@ Taught in notebooks/03_answer_validation.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import Counter
 
@@ -25,6 +27,25 @@ ISSUED = ("ACTIVE", "SUBMITTED", "ACCEPTED", "REJECTED")
 
 class TolokaDecisions:
     """Accept, reject, raise overlap, stop tasks; every call safe to repeat."""
+
+    def review_deadline(self, project_id: str | None = None) -> dt.datetime | None:
+        """When Toloka would accept this run's oldest undecided Part I answer on its own."""
+        ids = [project_id] if project_id else list(self._state["projects"])
+        deadlines = []
+        for pid in ids:
+            entry = self._project(pid)
+            if entry["kind"] != "answers":
+                continue
+            submitted = [a.submitted for a in self._assignments(entry["pool_id"], ("SUBMITTED",))]
+            if not submitted:
+                continue
+            pool = self._call("get_pool", self._client.get_pool, entry["pool_id"])
+            oldest = min(submitted)
+            if oldest.tzinfo is None:
+                oldest = oldest.replace(tzinfo=dt.timezone.utc)
+            days = int(pool.auto_accept_period_day or self.review_days)
+            deadlines.append(oldest + dt.timedelta(days=days))
+        return min(deadlines) if deadlines else None
 
     def _current(self, assignment_id: str):
         base = str(assignment_id).split("#")[0]

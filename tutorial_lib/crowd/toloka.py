@@ -36,7 +36,7 @@ from pathlib import Path
 from ..records import Assignment
 from .backend import Clock, CrowdBackend, Progress, check_tasks
 from .design import ProjectSpec
-from .secrets import Secret, get_token, workdir_salt
+from .secrets import SALT_FILE, Secret, get_token, workdir_salt
 from .toloka_build import TASK_ID_FIELD, assignment_record, build_project, has_choices
 from .toloka_build import status_name as _status
 from .toloka_calls import TolokaCalls, TolokaError
@@ -68,12 +68,15 @@ DONE = ("SUBMITTED", "ACCEPTED", "REJECTED")
 NAMESPACE = uuid.UUID("6f1e9a52-64c4-4d7e-9d3b-2f0c1a7b5e11")  # task-upload operation ids
 
 
-def run_id_for(workdir: str | Path) -> str:
+def run_id_for(workdir: str | Path, create: bool = True) -> str | None:
     """The run's id on Toloka: stable for one run directory, different for every other.
 
     Derived from the run's secret salt (kept in ``workdir``), so it survives
-    ``--force`` and restarts, and reveals nothing about the salt.
+    ``--force`` and restarts, and reveals nothing about the salt. With
+    ``create=False`` a directory without a salt yet gives ``None`` (nothing is written).
     """
+    if not create and not (Path(workdir) / SALT_FILE).exists():
+        return None
     digest = hashlib.sha256(("toloka-run|" + workdir_salt(workdir)).encode("utf-8"))
     return "run-" + digest.hexdigest()[:10]
 

@@ -13,11 +13,12 @@ from toloka_emulator import Worker
 
 from tutorial_lib.config import load_config
 from tutorial_lib.crowd.collect import collect_answers, read_sink
+from tutorial_lib.crowd.ledger import run_ledger
 from tutorial_lib.crowd.plan import build_plan, stage_spec, toloka_settings
+from tutorial_lib.crowd.pricing import Budget
 from tutorial_lib.quality.overlap import validate_dynamic
-from tutorial_lib.quality.postaccept import late_log, post_accept
+from tutorial_lib.quality.postaccept import late_verdicts, post_accept
 from tutorial_lib.quality.rules import check_answers
-from tutorial_lib.records import read_jsonl
 
 REFERENCE = {sw: ref for _, sw, _, ref in TOPICS}
 LAZY = "Sijui jibu la swali hili, samahani sana kwa kuchelewa kujibu leo."
@@ -49,24 +50,25 @@ def _config(wait_s: float = 3600.0):
 
 
 def _run(em: Emulated, cfg, prompts, run_dir: Path):
-    """The kit's crowd stages, as the pipeline runs them, into ``run_dir``."""
-    crowd, kw = cfg.crowd, {}
-    settings = toloka_settings("answers", cfg, "unused")
-    backend = em.backend(run_dir / "crowd", review_days=settings.review_days,
+    """The kit's crowd stages as the pipeline runs them: one run ledger, one budget."""
+    crowd = cfg.crowd
+    backend = em.backend(run_dir / "crowd", review_days=toloka_settings("answers", cfg, "-").review_days,
                          control_share=crowd.control_share,
                          overlaps={"answers": crowd.answer_overlap,
                                    "validation": crowd.validation_overlap})
+    ledger = run_ledger(run_dir / "crowd", "toloka")
+    kw = {"ledger": ledger, "budget": Budget.from_config(crowd, spent_usd=ledger.spent_usd())}
     answers = collect_answers(backend, prompts, crowd.answer_overlap, run_dir / "answers.jsonl",
                               spec=stage_spec("answers", crowd, "sw"), timeout_s=crowd.wait_timeout_s,
                               poll_s=30, **kw)
     qc = check_answers(prompts, answers, cfg.quality, lang="sw")
     passed = [a for a, q in zip(answers, qc) if q.passed]
     votes = validate_dynamic(backend, passed, prompts, crowd, run_dir / "votes.jsonl",
-                             method=cfg.quality.aggregation)
+                             method=cfg.quality.aggregation, **kw)
     out = post_accept(backend, prompts, answers, votes, qc, cfg,
                       answers_sink=run_dir / "recollected_answers.jsonl",
-                      votes_sink=run_dir / "recollected_votes.jsonl")
-    return backend, out
+                      votes_sink=run_dir / "recollected_votes.jsonl", **kw)
+    return backend, ledger, out
 
 
 @pytest.fixture
@@ -82,7 +84,7 @@ def test_whole_flow_pays_only_what_the_kit_decided_and_a_rerun_buys_nothing(em, 
     cfg, prompts = _config(), make_prompts(6)
     em.emu.fail("POST", "/api/v1/pools", status=503, commit=True)  # a retried create
     em.emu.fail("GET", "/api/v1/assignments", status=429, times=2)
-    backend, (decisions, answers, votes) = _run(em, cfg, prompts, tmp_path)
+    backend, ledger, (decisions, answers, votes) = _run(em, cfg, prompts, tmp_path)
 
     assert {d.prompt_id for d in decisions if d.verdict == "accept"} == {p.id for p in prompts}
     lazy = [a for a in answers if a.answer == LAZY]
@@ -96,16 +98,26 @@ def test_whole_flow_pays_only_what_the_kit_decided_and_a_rerun_buys_nothing(em, 
     assert kit_paid == {d.answer_id for d in decisions if d.verdict == "accept"}
     assert answer_pool["pool_id"] not in auto  # Part I is paid only on the kit's verdict
     assert not any(p["how"] == "review" for p in em.emu.payments)  # nothing paid by timeout
-    assert not late_log(tmp_path / "applied_decisions.jsonl").exists()
+    assert late_verdicts(ledger) == []
 
+    # money: the first launches are the plan; all the rest was priced and charged by the kit
     plan = build_plan(cfg, prompts, backend.run_id)
     assert len(em.emu.tables["pools"]) == len(plan["pools"]) == 2
+    first = {e["stage"]: e["cost_usd"] for e in ledger.events("launch") if e["round"] == 0}
+    assert first == {k: plan["cost_usd"][k] for k in ("answers", "validation")}
+    charged = ledger.spent_usd()
+    assert charged > plan["cost_usd"]["total"]  # dynamic overlap and re-collection
+    reward = plan["reward_per_suite_usd"]["answers"]
+    unpaid = sum(d.verdict == "reject" for d in decisions) * reward * (1 + cfg.crowd.platform_fee)
+    events = len(ledger.events("launch")) + len(ledger.events("more"))
+    assert abs(em.emu.spent() - (charged - unpaid)) <= 0.01 * events  # the fee rounds per launch
 
     counts = {k: len(em.emu.tables[k]) for k in ("pools", "tasks", "trainings", "projects")}
     spent, n_paid = em.emu.spent(), len(em.emu.payments)
-    backend, (again, _, _) = _run(em, cfg, prompts, tmp_path)  # a rerun, a new process
+    backend, ledger, (again, _, _) = _run(em, cfg, prompts, tmp_path)  # a rerun, a new process
     assert {k: len(em.emu.tables[k]) for k in counts} == counts
     assert (em.emu.spent(), len(em.emu.payments)) == (spent, n_paid)
+    assert ledger.spent_usd() == charged
     assert [d.answer_id for d in again] == [d.answer_id for d in decisions]
 
 
@@ -114,21 +126,20 @@ def test_a_verdict_after_auto_acceptance_is_counted_not_fatal(em, tmp_path):
     cfg, prompts = _config(), make_prompts(6)
     crowd = cfg.crowd
     backend = em.backend(tmp_path / "crowd", review_days=1)
-    answers = collect_answers(backend, prompts, 1, tmp_path / "answers.jsonl",
+    ledger = run_ledger(tmp_path / "crowd", "toloka")
+    answers = collect_answers(backend, prompts, 1, tmp_path / "answers.jsonl", ledger=ledger,
                               spec=stage_spec("answers", crowd, "sw"), timeout_s=3600, poll_s=60)
     qc = check_answers(prompts, answers, cfg.quality, lang="sw")
     votes = validate_dynamic(backend, [a for a, q in zip(answers, qc) if q.passed], prompts,
-                             crowd, tmp_path / "votes.jsonl", method="mv")
+                             crowd, tmp_path / "votes.jsonl", method="mv", ledger=ledger)
     em.clock.sleep(2 * 86400)  # the presenter came back two days later
-    decisions, _, _ = post_accept(backend, prompts, answers, votes, qc, cfg,
-                                  answers_sink=tmp_path / "re.jsonl",
-                                  votes_sink=tmp_path / "re_votes.jsonl")
-    late = read_jsonl(late_log(tmp_path / "applied_decisions.jsonl"))
+    sinks = {"answers_sink": tmp_path / "re.jsonl", "votes_sink": tmp_path / "re_votes.jsonl",
+             "ledger": ledger}
+    decisions, _, _ = post_accept(backend, prompts, answers, votes, qc, cfg, **sinks)
+    late = late_verdicts(ledger)
     assert late and {r["verdict"] for r in late} == {"reject"}
     assert {r["answer_id"] for r in late} == {a.assignment_id for a in answers if a.answer == LAZY}
-    again, _, _ = post_accept(backend, prompts, answers, votes, qc, cfg,  # a rerun moves on
-                              answers_sink=tmp_path / "re.jsonl",
-                              votes_sink=tmp_path / "re_votes.jsonl")
-    assert len(read_jsonl(late_log(tmp_path / "applied_decisions.jsonl"))) == len(late)
+    again, _, _ = post_accept(backend, prompts, answers, votes, qc, cfg, **sinks)  # moves on
+    assert len(late_verdicts(ledger)) == len(late)
     assert [d.answer_id for d in again] == [d.answer_id for d in decisions]
     assert read_sink(tmp_path / "votes.jsonl")

@@ -73,7 +73,7 @@ class EmuClock(Clock):
         self.emu = emu
 
     def now(self) -> dt.datetime:
-        return self.emu.now.replace(tzinfo=dt.timezone.utc)
+        return self.emu.now.replace(tzinfo=dt.UTC)
 
     def monotonic(self) -> float:
         return (self.emu.now - EPOCH).total_seconds()

@@ -47,7 +47,7 @@ class Clock:
 
     def now(self) -> dt.datetime:
         """The current time, UTC."""
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
     def monotonic(self) -> float:
         """Seconds on a clock that never goes back (for timeouts)."""

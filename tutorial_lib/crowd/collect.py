@@ -173,7 +173,8 @@ def _collect(backend: CrowdBackend, spec: ProjectSpec, tasks: list[dict], overla
     launched = ledger.launched(project_id)
     new = [t["task_id"] for t in tasks if t["task_id"] not in launched]
     if new:
-        estimate = budget.price_for(stage, len(new), overlap, spec.seconds_per_task)
+        estimate = budget.price_for(stage, len(new), overlap, spec.seconds_per_task,
+                                    tariff=getattr(backend, "tariff", None))
         logger.info("%s: cost before launch\n%s", spec.private_name, estimate.summary())
         budget.charge(estimate, f"{spec.private_name} ({len(new)} new tasks)")
         # Recorded before the call: a crash in between never launches (or pays) twice.
@@ -294,7 +295,8 @@ def _request_more(backend: CrowdBackend, stage: str, task_ids: list[str], extra:
     todo = [t for t in ids if t not in repeat]
     if todo:
         seconds = (spec or _spec_stub(stage)).seconds_per_task
-        estimate = budget.price_for(stage, len(todo), extra, seconds)
+        estimate = budget.price_for(stage, len(todo), extra, seconds,
+                                    tariff=getattr(backend, "tariff", None))
         budget.charge(estimate, f"{stage}: {extra} more per task on {len(todo)} task(s)")
         ledger.record("more", stage=stage, project_id=project_id, round=round, step=step,
                       task_ids=todo, overlap=extra, cost_usd=estimate.total_usd,

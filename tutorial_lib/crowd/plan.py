@@ -176,7 +176,7 @@ def build_plan(cfg: PipelineConfig, prompts: list[Prompt], run_id: str,
 
     Taught in notebooks/02_collecting_answers.
     """
-    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     crowd, quality = cfg.crowd, cfg.quality
     cost, extra = _costs(cfg, len(prompts), run_id)
     settings = toloka_settings("answers", cfg, run_id)

@@ -207,9 +207,17 @@ class Budget:
         return estimate_cost(n_tasks, overlap, seconds_per_task, p.hourly_pay_usd,
                              p.control_share, p.platform_fee)
 
-    def price_for(self, kind: str, n_tasks: int, overlap: int,
-                  default_seconds: float) -> CostEstimate:
-        """Price work of one project ``kind``, timed from the config when it names the kind."""
+    def price_for(self, kind: str, n_tasks: int, overlap: int, default_seconds: float,
+                  tariff=None) -> CostEstimate:
+        """Price work of one project ``kind``, timed from the config when it names the kind.
+
+        ``tariff(kind, n_tasks, overlap)`` is a backend's own bill for that work
+        (Toloka pays per task suite, golden tasks inside); when it returns an
+        estimate, that is what is charged, so the ledger holds what the platform takes.
+        """
+        billed = tariff(kind, n_tasks, overlap) if tariff is not None else None
+        if billed is not None:
+            return billed
         return self.price(n_tasks, overlap, self.seconds_per_task.get(kind, default_seconds))
 
     def check(self, estimate: CostEstimate, what: str = "launch") -> CostEstimate:

@@ -42,7 +42,7 @@ class TolokaDecisions:
             pool = self._call("get_pool", self._client.get_pool, entry["pool_id"])
             oldest = min(submitted)
             if oldest.tzinfo is None:
-                oldest = oldest.replace(tzinfo=dt.timezone.utc)
+                oldest = oldest.replace(tzinfo=dt.UTC)
             days = int(pool.auto_accept_period_day or self.review_days)
             deadlines.append(oldest + dt.timedelta(days=days))
         return min(deadlines) if deadlines else None

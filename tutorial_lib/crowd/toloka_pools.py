@@ -279,7 +279,7 @@ def build_pool(spec: ProjectSpec, project_id: str, settings: PoolSettings, *,
 
     Taught in notebooks/02_collecting_answers.
     """
-    now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     language = (lang or spec.lang).upper()
     # Written in Toloka's normal form (an AND of ORs) so that it round-trips unchanged.
     clauses = [tfilter.FilterOr([tfilter.Languages.in_(language)])]

@@ -33,10 +33,10 @@ def workers(n: int = 6, **kw) -> list[Worker]:
 class Emulated:
     """An emulator served on 127.0.0.1, and backends built on its clock."""
 
-    def __init__(self, crew: list[Worker] | None = None, **kw) -> None:
+    def __init__(self, crew: list[Worker] | None = None, min_sleep_s: float = 0.0, **kw) -> None:
         self.emu = TolokaEmulator(workers=crew if crew is not None else workers(), **kw)
         self.server = EmulatorServer(self.emu).start()
-        self.clock = EmuClock(self.emu)
+        self.clock = EmuClock(self.emu, min_sleep_s)
 
     def backend(self, workdir, **kw) -> TolokaBackend:
         kw.setdefault("overlaps", {"answers": 2, "validation": 2})

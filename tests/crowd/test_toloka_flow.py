@@ -74,7 +74,7 @@ def _run(em: Emulated, cfg, prompts, run_dir: Path):
 @pytest.fixture
 def em():
     crew = [toloker(6, lazy=True), toloker(7, yes_sayer=True)] + [toloker(i) for i in range(6)]
-    emulated = Emulated(crew, page_size=50)
+    emulated = Emulated(crew, min_sleep_s=30.0, page_size=50)
     yield emulated
     emulated.stop()
 

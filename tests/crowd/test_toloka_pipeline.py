@@ -36,7 +36,7 @@ def test_pipeline_reruns_and_forced_crowd_stages_pay_and_create_nothing_twice(tm
                   "validation_overlap": 3, "validation_max_overlap": 4, "wait_timeout_s": 3600},
         "quality": {"aggregation": "mv", "max_rounds": 1}})
     crew = [toloker(6, lazy=True), toloker(7, yes_sayer=True)] + [toloker(i) for i in range(6)]
-    em = Emulated(crew, page_size=50)
+    em = Emulated(crew, min_sleep_s=30.0, page_size=50)
     try:
         out = tmp_path / "run"
         _pipeline(em, cfg, out).run(CROWD)

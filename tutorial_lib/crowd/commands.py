@@ -3,8 +3,10 @@
 ``room serve --stage answers --prompts FILE`` serves Part I (write answers);
 ``room serve --stage validation --answers FILE`` serves Part II (judge them;
 prompt texts come from ``--prompts`` or the answers room in the same
-workdir). The server runs until Ctrl-C; ``--check`` starts it, confirms it
-answers, prints the URL and stops (a presenter's rehearsal).
+workdir). The server runs until Ctrl-C, SIGTERM or SIGHUP, and stops with
+this command however it ends; ``--check`` starts it, confirms it answers,
+prints the URL and stops (a presenter's rehearsal). ``--host 0.0.0.0``
+prints the LAN URL and a QR code for attendees to scan.
 ``room export --workdir DIR --out FILE.jsonl`` writes the common records.
 ``crowd plan --preset P --out DIR [--prompts FILE]`` writes ``DIR/plan.json``:
 every Toloka object a live run would create, its cost and its time window,
@@ -21,7 +23,9 @@ from pathlib import Path
 
 from ..records import Assignment, Prompt, RecordError, read_jsonl
 from .design import DesignError, answer_project, validation_project
-from .room import RoomError, export, room_dir, serve, stop, wait_ready, write_room
+from .room import RoomError, export, room_dir, serve, show_join, stop, wait_ready, write_room
+from .room_process import signals_stop
+from .room_server import LOG_FILE
 
 
 def _prompt_tasks(path: Path) -> tuple[list[dict], str]:
@@ -71,31 +75,41 @@ def _write(args) -> Path:
         spec = validation_project(scale=args.scale, lang=args.lang or "sw")
     overlap = args.overlap or (2 if args.stage == "answers" else 3)
     return write_room(args.stage, tasks, args.workdir, spec, port=args.port, host=args.host,
-                      training=args.training, overlap=overlap)
+                      training=args.training, overlap=overlap,
+                      reclaim_after_s=args.reclaim_after, per_person=args.per_person,
+                      all_required=args.all_required)
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    """Write the room, start Potato, print the URL; serve until Ctrl-C (or stop with --check)."""
-    try:
-        config = _write(args)
-        proc = serve(config, args.host, args.port)
-    except (RoomError, RecordError, DesignError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    try:
-        url = wait_ready(proc, config, args.host, args.port, timeout_s=args.timeout)
-        print(f"Room for {args.stage} is open: {url}  (nickname login; Ctrl-C to stop)",
-              flush=True)
-        if not args.check:
-            proc.wait()
-        return 0
-    except RoomError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        stop(proc)
+    """Write the room, start Potato, print the URL; serve until Ctrl-C, SIGTERM or SIGHUP.
+
+    Nothing is announced before the server that answers is the one just
+    started; a busy port exits non-zero. Every way out stops the server.
+    """
+    with signals_stop():
+        proc = None
+        try:
+            config = _write(args)
+            proc = serve(config, args.host, args.port, threads=args.threads)
+            url = wait_ready(proc, config, args.host, args.port, timeout_s=args.timeout)
+            print(f"Room for {args.stage} is open: {url}  (nickname login; Ctrl-C to stop)",
+                  flush=True)
+            if args.host in ("", "0.0.0.0"):
+                show_join(url)
+            if args.check:
+                return 0
+            code = proc.wait()
+            print(f"error: the room server exited (code {code}); see "
+                  f"{config.parent / LOG_FILE}", file=sys.stderr)
+            return 2
+        except (RoomError, RecordError, DesignError, FileNotFoundError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("Room stopped.", file=sys.stderr, flush=True)
+            return 0
+        finally:
+            stop(proc)
 
 
 def export_command(args: argparse.Namespace) -> int:
@@ -164,6 +178,12 @@ def register(subparsers) -> None:
     s.add_argument("--no-english", action="store_true", help="hide the English original")
     s.add_argument("--check", action="store_true", help="start, print the URL, stop")
     s.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for Potato")
+    s.add_argument("--reclaim-after", type=float, default=600.0, metavar="SECONDS",
+                   help="an item held by someone silent this long goes to another person")
+    s.add_argument("--per-person", type=int, help="most items one person gets (default: no cap)")
+    s.add_argument("--all-required", action="store_true",
+                   help="every question required (default: only the first, helpfulness)")
+    s.add_argument("--threads", type=int, help="server threads (default 16)")
     s.set_defaults(func=serve_command)
     e = sub.add_parser("export", help="write the rooms' answers as assignment records")
     e.add_argument("--workdir", type=Path, required=True)

@@ -1,8 +1,8 @@
-"""Start Potato with two fixes applied: no script breakout from item data, no stray annotations.
+"""Start Potato with the room's fixes applied, served by waitress, tied to its parent.
 
 Run as ``python -m tutorial_lib.crowd.potato_safe start CONFIG --host H -p P``
-(the same arguments as ``potato``). Potato is GPL and optional: it is imported
-here, in the server process, never vendored.
+(the same arguments as ``potato``), in the room's folder. Potato is GPL and
+optional: it is imported here, in the server process, never vendored.
 
 1. **Stored XSS.** Potato 2.12.1 embeds item fields in
    ``<script type="application/json">`` through
@@ -13,19 +13,37 @@ here, in the server process, never vendored.
    ``&``, U+2028 and U+2029 as JSON ``\\uXXXX`` escapes. That is still valid
    JSON for the same string: the browser parses the text back exactly as
    written, but the HTML parser never sees a tag.
-2. **Unassigned annotations.** Potato stores an ``/updateinstance`` for an item
-   the user was never given once their queue is done. A request hook refuses
-   those (403). ``room_export`` drops such rows as well, so a Potato version
-   where the hook cannot attach is still safe.
+2. **Unassigned annotations and overlap.** A request hook refuses an
+   ``/updateinstance`` for an item the person does not hold (403), and
+   ``room_assign`` keeps every item at its overlap (see there).
+   ``room_export`` drops stray rows as well, so nothing relies on the hook alone.
+3. **Serving.** Flask's development server tops out near one core; waitress
+   serves the same app with a thread pool in one process (Potato's state is in
+   memory, so one process, many threads). ``GET /_room/ready`` answers the
+   start's token, so the parent knows the server answering is the one it started.
+4. **Lifetime.** ``room_process.bind_to_parent`` makes the server exit when
+   the process that started it dies, and on SIGTERM/SIGINT/SIGHUP.
 
 Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
+from pathlib import Path
+
+from . import room_assign, room_process
 
 log = logging.getLogger(__name__)
+
+READY_PATH = "/_room/ready"
+TOKEN_ENV = "TUTORIAL_LIB_ROOM_TOKEN"
+THREADS_ENV = "TUTORIAL_LIB_ROOM_THREADS"
+CONSTANT_PATHS = ("/api/colors", "/api/schemas", "/pocket/api/routing")
+PER_ITEM_PREFIXES = ("/api/spans/", "/api/keyword_highlights/")
+CACHE_S = 600
 
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                  "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -41,36 +59,63 @@ def escape_json_for_html(text: str) -> str:
     return text
 
 
-def _guard_updates():
-    """Refuse ``/updateinstance`` for items not in the user's queue (403)."""
+def _room_hook():
+    """Per request: note the person is still there, answer readiness, guard saves."""
     from flask import jsonify, request, session
 
+    user = session.get("username")
+    room_assign.touch(user)
+    if request.path == READY_PATH:
+        return jsonify({"room": os.environ.get(TOKEN_ENV, "")})
     if request.method != "POST" or request.path.rstrip("/") != "/updateinstance":
         return None
     try:
         data = request.get_json(silent=True) or {}
         instance_id = data.get("instance_id")
-        user = session.get("username")
         if instance_id is None or str(instance_id) == "__phase_page__" or not user:
             return None  # Potato answers these itself
-        from potato.user_state_management import get_user_state_manager
-
-        manager = get_user_state_manager()
-        if not manager.has_user(user):
-            return None
-        state = manager.get_user_state(user)
-        assigned = {str(i) for i in getattr(state, "instance_id_ordering", [])}
-        assigned |= {str(i) for i in state.get_assigned_instance_ids()}
+        refused = room_assign.guard_save(str(user), str(instance_id))
     except Exception as err:  # noqa: BLE001  (never take the room down; export filters)
         log.warning("assignment guard skipped (%s)", type(err).__name__)
         return None
-    if str(instance_id) not in assigned:
-        return jsonify({"status": "error", "message": "Instance not assigned to user"}), 403
+    if refused:
+        return jsonify({"status": "error", "message": refused}), 403
     return None
 
 
+def _cacheable(response):
+    """Let the browser keep the page's per-room API answers instead of asking on every item.
+
+    Colors, schemas and device routing depend on the room's config only; span
+    and keyword-highlight answers are empty in a room without span schemes or
+    keywords (every kit room). Each page load asked for them nine times.
+    """
+    from flask import request
+
+    path = request.path
+    if (request.method == "GET" and response.status_code == 200
+            and (path in CONSTANT_PATHS or path.startswith(PER_ITEM_PREFIXES))):
+        response.headers["Cache-Control"] = f"private, max-age={CACHE_S}"
+        response.headers.pop("Pragma", None)
+        response.headers.pop("Expires", None)
+    return response
+
+
+def _serve(app, host="127.0.0.1", port=8000, **_ignored) -> None:
+    """Serve ``app`` with waitress (threads, one process: Potato's state lives in memory)."""
+    try:
+        import waitress
+    except ImportError:
+        log.warning("waitress not installed: serving with Flask's development server")
+        return app.run_flask(host=host, port=port, threaded=True, use_reloader=False)
+    threads = int(os.environ.get(THREADS_ENV, "16"))
+    log.info("serving with waitress, %d threads", threads)
+    waitress.serve(app, host=host, port=int(port), threads=threads, connection_limit=1000,
+                   backlog=1024, channel_timeout=120, ident="room", clear_untrusted_proxy_headers=True)
+
+
 def patch() -> None:
-    """Apply both fixes to the imported Potato modules (idempotent)."""
+    """Apply the fixes to the imported Potato modules (idempotent)."""
     import potato.flask_server as server
     import potato.server_utils.json as pjson
 
@@ -87,20 +132,36 @@ def patch() -> None:
 
     def guarded_create_app(*args, **kwargs):
         app = create_app(*args, **kwargs)
-        app.before_request(_guard_updates)
+        app.before_request(_room_hook)
+        app.after_request(_cacheable)
+        app.run_flask = app.run
+        app.run = lambda **kw: _serve(app, **kw)
         return app
 
     guarded_create_app.__wrapped__ = create_app
     server.create_app = guarded_create_app
 
 
+def _real_item_ids() -> set[str]:
+    """The room's own item ids, from ``room.json`` in the working directory (the room folder)."""
+    try:
+        meta = json.loads(Path("room.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {str(i) for i in meta.get("item_ids", [])}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Patch Potato, then run its command line with ``argv``."""
+    """Tie this process to its parent, patch Potato, then run its command line with ``argv``."""
+    room_process.bind_to_parent()
     try:
         patch()
     except ImportError:
         sys.stderr.write("Potato is not installed: pip install 'tutorial-lib[room]'\n")
         return 2
+    ids = _real_item_ids()
+    if ids:
+        room_assign.install(ids)
     import potato.flask_server as server
 
     sys.argv = ["potato", *(sys.argv[1:] if argv is None else argv)]

@@ -16,13 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections import Counter
 from pathlib import Path
 
 from ..records import Assignment, append_jsonl
 from .backend import CrowdBackend, Progress, check_comment, check_tasks
 from .design import ProjectSpec
 from .room_config import RoomError, find_rooms, read_room, room_dir, write_room
-from .room_export import DECISIONS_FILE, export, load_decisions
+from .room_export import DECISIONS_FILE, export, load_decisions, over_collected
+from .room_join import join_text, show_join  # noqa: F401
 from .room_server import require_potato, room_url, serve, stop, wait_ready  # noqa: F401
 from .secrets import workdir_salt
 
@@ -34,6 +36,9 @@ class RoomBackend(CrowdBackend):
 
     :meth:`open` starts Potato on ``host:port`` and :meth:`close` stops it;
     with ``autostart=False`` the presenter serves it with ``tutorial-lib room serve``.
+    ``assignment`` goes to :func:`write_room` (``reclaim_after_s``,
+    ``per_person``, ``all_required``). Served on ``0.0.0.0``, :meth:`open`
+    shows the LAN URL and a QR code to scan.
 
     Taught in notebooks/02_collecting_answers.
     """
@@ -41,8 +46,10 @@ class RoomBackend(CrowdBackend):
     name = "room"
 
     def __init__(self, workdir: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
-                 training: bool = False, autostart: bool = True, salt: str | None = None):
+                 training: bool = False, autostart: bool = True, salt: str | None = None,
+                 **assignment):
         self.workdir = Path(workdir)
+        self.assignment = assignment
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.host, self.port, self.training, self.autostart = host, int(port), training, autostart
         self.salt = salt or workdir_salt(self.workdir)
@@ -93,7 +100,7 @@ class RoomBackend(CrowdBackend):
             return 0
         merged = [{"task_id": k, **v} for k, v in known.items()] + new
         write_room(project_id, merged, self.workdir, spec, self.port, self.host,
-                   training=self.training, overlap=overlap)
+                   training=self.training, overlap=overlap, **self.assignment)
         if project_id in self._servers:
             log.warning("room %s is running: restart it (close, open) to serve the new items",
                         project_id)
@@ -113,17 +120,37 @@ class RoomBackend(CrowdBackend):
             return
         proc = serve(config, self.host, self.port)
         self._servers[project_id] = proc
-        log.info("room %s open at %s", project_id,
-                 wait_ready(proc, config, self.host, self.port))
+        try:
+            url = wait_ready(proc, config, self.host, self.port)
+        except RoomError:
+            self.close(project_id)
+            raise
+        log.info("room %s open at %s", project_id, url)
+        if self.host in ("", "0.0.0.0"):
+            show_join(url)
 
     def close(self, project_id: str) -> None:
         """Stop the room's server if this backend started it."""
         stop(self._servers.pop(project_id, None))
 
     def progress(self, project_id: str) -> Progress:
-        total = sum(len(m["item_ids"]) * m["overlap"] for m in self._rounds(project_id))
-        done = sum(1 for r in self.fetch(project_id))
-        return Progress(total=total, submitted=done)
+        """Answers in against items x overlap.
+
+        An item counts at most its overlap, so extra answers on one item never
+        make the room look done while another still waits; over-collected
+        items are logged (they stay in :meth:`fetch`).
+        """
+        rounds = self._rounds(project_id)
+        total = sum(len(m["item_ids"]) * m["overlap"] for m in rounds)
+        records = self.fetch(project_id)
+        over = over_collected(self.workdir, records) if records else {}
+        if over:
+            log.warning("room %s: %d item(s) over their overlap: %s", project_id, len(over),
+                        ", ".join(f"{k} ({n})" for k, n in list(over.items())[:5]))
+        overlap = {m["round"]: m["overlap"] for m in rounds}
+        counts = Counter((r.round, r.task_id) for r in records)
+        return Progress(total=total, submitted=sum(min(n, overlap.get(rnd, n))
+                                                   for (rnd, _), n in counts.items()))
 
     def fetch(self, project_id: str) -> list[Assignment]:
         """All exported answers of this stage (attention/gold and stray rows dropped)."""
@@ -166,7 +193,8 @@ class RoomBackend(CrowdBackend):
         rnd = rounds[-1]["round"] + 1
         items = [{"task_id": t, **known[t]} for t in wanted]
         write_room(project_id, items, self.workdir, self._spec(project_id), self.port,
-                   self.host, gold=False, attention_checks=False, overlap=extra, round=rnd)
+                   self.host, gold=False, attention_checks=False, overlap=extra, round=rnd,
+                   **self.assignment)
         log.info("room %s round %d: %d task(s) re-served to %d more people each",
                  project_id, rnd, len(items), extra)
         if project_id in self._servers:

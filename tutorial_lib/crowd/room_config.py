@@ -46,7 +46,7 @@ def room_dir(workdir: str | Path, stage: str, round: int = 0) -> Path:
     return Path(workdir) / (stage if round == 0 else f"{stage}-round{round}")
 
 
-def _scheme(spec: ProjectSpec, q) -> dict:
+def _scheme(spec: ProjectSpec, q, required: bool) -> dict:
     scheme = {"name": q.name, "description": both(spec, q.label)}
     if q.kind == "text":
         scheme.update(annotation_type="text", multiline=True, rows=6)
@@ -55,7 +55,7 @@ def _scheme(spec: ProjectSpec, q) -> dict:
         return scheme
     labels = [{"name": str(value), "displayed_label": both(spec, text)} for value, text in q.options]
     scheme.update(annotation_type="radio", labels=labels, humanize_labels=False,
-                  label_requirement={"required": bool(q.required)})
+                  label_requirement={"required": bool(q.required and required)})
     return scheme
 
 
@@ -129,24 +129,62 @@ def _training(spec: ProjectSpec, folder: Path) -> dict:
                          "allow_retry": True}}
 
 
-def potato_config(spec: ProjectSpec, overlap: int, port: int, host: str) -> dict:
+def _assignment(overlap: int, reclaim_after_s: float, per_person: int | None) -> dict:
+    """Potato's own settings for spreading items: least-annotated first, holds reclaimed.
+
+    ``room_assign`` (in the server) tightens what Potato leaves open: no
+    relaxed second pass, reclaim by inactivity, check items kept in place.
+    """
+    if reclaim_after_s <= 0:
+        raise RoomError(f"reclaim_after_s must be > 0 seconds, got {reclaim_after_s}")
+    settings = {"num_annotators_per_item": int(overlap),
+                "assignment_strategy": "least_annotated",
+                "instance_reclaim": {"enabled": True,
+                                     "timeout_hours": float(reclaim_after_s) / 3600.0}}
+    if per_person is not None:
+        if per_person < 1:
+            raise RoomError(f"per_person must be >= 1, got {per_person}")
+        settings["max_annotations_per_user"] = int(per_person)
+    return settings
+
+
+def potato_config(spec: ProjectSpec, overlap: int, port: int, host: str,
+                  reclaim_after_s: float = 600.0, per_person: int | None = None,
+                  all_required: bool = False) -> dict:
     """The Potato settings for one room: items, questions, instructions, nickname login.
+
+    Args:
+        spec: the task design.
+        overlap: people per item; each item gets exactly this many answers.
+        port: TCP port.
+        host: bind address.
+        reclaim_after_s: an item held by someone who sent nothing for this
+            long goes back to the pool.
+        per_person: most items one person gets (Potato's
+            ``max_annotations_per_user``); None: no limit.
+        all_required: every question must be answered; by default only the
+            first (helpfulness in Part II) is, to keep a live room moving.
 
     Taught in notebooks/02_collecting_answers.
     """
     if overlap < 1:
         raise RoomError(f"overlap must be >= 1, got {overlap}")
+    main = spec.output_fields[0].name
     return {
         "annotation_task_name": both(spec, spec.title),
         "task_dir": ".",
         "output_annotation_dir": "annotation_output",
         "data_files": ["data/items.jsonl"],
         "item_properties": {"id_key": "id", "text_key": "text"},
-        "annotation_schemes": [_scheme(spec, q) for q in spec.output_fields],
+        "annotation_schemes": [_scheme(spec, q, all_required or q.name == main)
+                               for q in spec.output_fields],
         "annotation_instructions": bilingual_instructions(spec),
         "user_config": {"allow_all_users": True},
         "require_password": False,
-        "num_annotators_per_item": int(overlap),
+        # Clicks, focus, scrolls and keys of attendees: not used by the kit, and
+        # each one was a request; item timing is still recorded.
+        "interaction_tracking": {"enabled": False},
+        **_assignment(overlap, reclaim_after_s, per_person),
         "port": int(port),
         "host": host,
         "site_dir": "default",
@@ -155,14 +193,17 @@ def potato_config(spec: ProjectSpec, overlap: int, port: int, host: str) -> dict
 
 def write_room(stage: str, items: list[dict], workdir: str | Path, spec: ProjectSpec,
                port: int = 8000, host: str = "127.0.0.1", training: bool = False,
-               gold=None, attention_checks=None, overlap: int = 3, round: int = 0) -> Path:
+               gold=None, attention_checks=None, overlap: int = 3, round: int = 0,
+               **assignment) -> Path:
     """Write the Potato project for ``stage`` and return its ``config.yaml``.
 
     ``gold`` / ``attention_checks``: ``None`` takes the spec's control / exam
     items (only for questions with options; a free-text room has none),
     ``False`` turns them off, a list gives your own ``TrainingItem``s.
     ``training`` adds Potato's training phase (off by default, so a live room
-    starts at once). Re-writing a room keeps its annotations.
+    starts at once). ``assignment``: ``reclaim_after_s``, ``per_person`` and
+    ``all_required`` (see :func:`potato_config`). Re-writing a room keeps its
+    annotations.
 
     Taught in notebooks/02_collecting_answers.
     """
@@ -175,7 +216,7 @@ def write_room(stage: str, items: list[dict], workdir: str | Path, spec: Project
                  [_row(spec, task_id, item) for task_id, item in zip(ids, items)])
     attention = _checked_items(spec, attention_checks, spec.exam_items, "attention-check ")
     gold_items = _checked_items(spec, gold, spec.control_items, "gold ")
-    config = potato_config(spec, overlap, port, host)
+    config = potato_config(spec, overlap, port, host, **assignment)
     config.update(_checks(spec, folder, attention, gold_items))
     if training:
         config.update(_training(spec, folder))
@@ -184,7 +225,7 @@ def write_room(stage: str, items: list[dict], workdir: str | Path, spec: Project
     meta = {"stage": stage, "round": round, "overlap": int(overlap), "item_ids": ids,
             "attention_ids": [f"{ATTENTION_PREFIX}{i}" for i in range(len(attention))],
             "gold_ids": [f"{GOLD_PREFIX}{i}" for i in range(len(gold_items))],
-            "training": bool(training), "spec": spec.to_dict()}
+            "training": bool(training), "assignment": assignment, "spec": spec.to_dict()}
     (folder / ROOM_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1),
                                     encoding="utf-8")
     log.info("room %s (round %d): %d items, overlap %d, %d attention checks, %d gold items%s",

@@ -125,6 +125,20 @@ def _room_records(folder: Path, salt: str, dropped: Counter) -> list[Assignment]
     return out
 
 
+def over_collected(workdir: str | Path, records: list[Assignment]) -> dict[str, int]:
+    """Items that got more answers than their room's overlap: ``{"stage/round/task": count}``.
+
+    Empty when the room held its overlap (the assignment guard's promise).
+
+    Taught in notebooks/02_collecting_answers.
+    """
+    overlap = {(m["stage"], m["round"]): m["overlap"]
+               for m in (read_room(f) for f in find_rooms(workdir))}
+    counts = Counter((r.stage, r.round, r.task_id) for r in records)
+    return {f"{stage}/{rnd}/{task}": n for (stage, rnd, task), n in sorted(counts.items())
+            if n > overlap.get((stage, rnd), n)}
+
+
 def load_decisions(workdir: str | Path) -> dict[str, dict]:
     """The latest accept/reject per assignment id (a room records them, nobody is paid).
 
@@ -143,6 +157,8 @@ def export(workdir: str | Path, out_jsonl: str | Path | None = None,
     Drops (and logs, with counts per reason) attention checks, gold items,
     items that do not exist or were never assigned to that person, and
     unanswered items. Accept/reject decisions recorded for the room are applied.
+    Items answered more often than their overlap are kept and reported
+    (see :func:`over_collected`).
 
     Taught in notebooks/02_collecting_answers.
     """
@@ -159,6 +175,11 @@ def export(workdir: str | Path, out_jsonl: str | Path | None = None,
             record.status, record.comment = decision["status"], decision.get("comment", "")
     for reason, n in sorted(dropped.items()):
         log.warning("room export dropped %d row(s): %s", n, reason)
+    over = over_collected(workdir, records)
+    if over:
+        log.warning("room export: %d item(s) got more answers than their overlap "
+                    "(kept, nothing dropped): %s", len(over),
+                    ", ".join(f"{k} ({n})" for k, n in list(over.items())[:5]))
     log.info("room export: %d assignments from %d room(s)", len(records), len(folders))
     if out_jsonl is not None:
         write_jsonl(out_jsonl, records)

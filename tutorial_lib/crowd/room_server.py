@@ -1,18 +1,27 @@
 """Start and stop a room's Potato server: the only subprocess edge of the room crowd.
 
-:func:`serve` launches Potato through ``potato_safe`` (the XSS-fixing wrapper)
-in the room's folder (Potato refuses configs outside its working directory),
-logs to ``potato_server.log`` there, and returns the process.
-:func:`wait_ready` polls until the login page answers, or reports the log's
-tail if Potato died on the way.
+:func:`serve` refuses a busy port before anything starts, then launches Potato
+through ``potato_safe`` (the fixing wrapper) in the room's folder (Potato
+refuses configs outside its working directory), in its own process group,
+logging to ``potato_server.log`` there. What a restart must keep lives in the
+room folder, never in the installed package: the session secret
+(``.session_secret``, so attendees stay logged in across a restart) and
+Potato's generated templates (``.potato/templates``).
+:func:`wait_ready` polls until *this* server answers with the start's token
+(another program on the port never passes), or reports the log's tail.
+:func:`stop` ends the whole process group.
 
 Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
+import errno
 import importlib.util
+import json
 import logging
 import os
+import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -20,12 +29,17 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from .potato_safe import READY_PATH, THREADS_ENV, TOKEN_ENV
 from .room_config import RoomError
+from .room_process import spawn, stop_group
+from .secrets import workdir_secret
 
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install 'tutorial-lib[room]'"
 LOG_FILE = "potato_server.log"
+SECRET_FILE = ".session_secret"
+TEMPLATES_DIR = ".potato/templates"
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -37,8 +51,6 @@ def require_potato() -> None:
 
 def _lan_address() -> str:
     """This machine's address on the local network (no packet is sent), else loopback."""
-    import socket
-
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         try:
             s.connect(("10.255.255.255", 1))
@@ -53,10 +65,52 @@ def room_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def serve(config: str | Path, host: str = "127.0.0.1", port: int = 8000) -> subprocess.Popen:
+def check_port(host: str, port: int) -> None:
+    """Fail now, with one clear line, when ``host:port`` is taken (nothing has started yet).
+
+    Raises:
+        RoomError: another program (or an earlier room) holds the port.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is not "busy"
+        try:
+            s.bind((host, int(port)))
+        except OSError as err:
+            if err.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise RoomError(f"port {port} on {host or '0.0.0.0'} is busy (another room or "
+                                f"program holds it): stop that one or pass --port N") from None
+            raise RoomError(f"cannot serve on {host}:{port}: {err.strerror}") from None
+
+
+def _server_env(folder: Path, token: str, threads: int | None) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # nothing written into site-packages, not even .pyc
+    env["POTATO_SECRET_KEY"] = workdir_secret(folder, SECRET_FILE, nbytes=32)
+    env["POTATO_GENERATED_TEMPLATES_DIR"] = str(folder / TEMPLATES_DIR)
+    env[TOKEN_ENV] = token
+    if threads:
+        env[THREADS_ENV] = str(int(threads))
+    return env
+
+
+def serve(config: str | Path, host: str = "127.0.0.1", port: int = 8000,
+          threads: int | None = None) -> subprocess.Popen:
     """Start Potato on ``host:port`` for ``config`` through the safe wrapper; returns the process.
 
-    The caller owns the process: stop it with :func:`stop` (or ``terminate()``).
+    The caller owns the process: stop it with :func:`stop`. It also stops by
+    itself when the calling process dies.
+
+    Args:
+        config: the room's ``config.yaml`` (from :func:`write_room`).
+        host: ``127.0.0.1`` for this machine only, ``0.0.0.0`` for the room's LAN.
+        port: TCP port; a busy one is refused before anything starts.
+        threads: waitress worker threads (default 16).
+
+    Raises:
+        RoomError: Potato missing, no config, or the port is busy.
 
     Taught in notebooks/02_collecting_answers.
     """
@@ -64,14 +118,14 @@ def serve(config: str | Path, host: str = "127.0.0.1", port: int = 8000) -> subp
     config = Path(config).resolve()
     if not config.exists():
         raise RoomError(f"{config}: no such room config (write it with write_room)")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p)
+    check_port(host, port)
+    token = secrets.token_hex(16)
     cmd = [sys.executable, "-m", "tutorial_lib.crowd.potato_safe", "start", config.name,
            "--host", host, "-p", str(int(port))]
+    env = _server_env(config.parent, token, threads)
     with open(config.parent / LOG_FILE, "ab") as logfile:  # the child keeps its own handle
-        proc = subprocess.Popen(cmd, cwd=config.parent, env=env, stdout=logfile,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = spawn(cmd, config.parent, env, logfile)
+    proc.room_token = token
     log.info("room server starting (pid %d) at %s", proc.pid, room_url(host, port))
     return proc
 
@@ -84,39 +138,49 @@ def _log_tail(config: Path, n: int = 15) -> str:
     return "\n".join(lines[-n:])
 
 
+def _answers(host: str, port: int, token: str | None) -> bool:
+    """Whether the server started with ``token`` answers on ``host:port``.
+
+    Without a token (a server not started by :func:`serve`), any HTTP answer counts.
+    """
+    local = "127.0.0.1" if host in ("", "0.0.0.0") else host
+    path = READY_PATH if token else "/"
+    try:
+        with urllib.request.urlopen(f"http://{local}:{port}{path}", timeout=2) as reply:
+            body = reply.read().decode("utf-8", errors="replace")
+            return reply.status < 500 and (not token or json.loads(body).get("room") == token)
+    except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError, AttributeError):
+        return False
+
+
 def wait_ready(proc: subprocess.Popen, config: str | Path, host: str, port: int,
                timeout_s: float = 60.0) -> str:
-    """Block until the room answers HTTP (returns its URL) or fail with Potato's log tail.
+    """Block until the server ``proc`` answers (returns its URL) or fail with Potato's log tail.
+
+    Only the server just started passes: it must answer with its start token.
+
+    Raises:
+        RoomError: Potato exited (a busy port among the reasons) or never answered.
 
     Taught in notebooks/02_collecting_answers.
     """
     url = room_url(host, port)
+    token = getattr(proc, "room_token", None)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RoomError(f"Potato exited with code {proc.returncode} before serving {url}; "
                             f"last log lines:\n{_log_tail(config)}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as reply:
-                if reply.status < 500:
-                    return url
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+        if _answers(host, port, token):
+            return url
         time.sleep(0.25)
     raise RoomError(f"room at {url} not ready after {timeout_s:.0f}s; last log lines:\n"
                     f"{_log_tail(config)}")
 
 
-def stop(proc: subprocess.Popen | None, timeout_s: float = 10.0) -> None:
-    """Terminate a room server started by :func:`serve` (kill if it does not stop).
+def stop(proc: subprocess.Popen | None, timeout_s: float = 5.0) -> None:
+    """Stop a room server started by :func:`serve`, and anything it started (its process group).
 
     Taught in notebooks/02_collecting_answers.
     """
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=timeout_s)
+    stop_group(proc, timeout_s)

@@ -17,6 +17,7 @@ import os
 import secrets as _random
 import sys
 from pathlib import Path
+
 from ..errors import TutorialLibError
 
 log = logging.getLogger(__name__)
@@ -133,13 +134,28 @@ def workdir_salt(workdir: str | os.PathLike) -> str:
 
     Taught in notebooks/02_collecting_answers.
     """
-    path = Path(workdir) / SALT_FILE
+    return workdir_secret(workdir, SALT_FILE)
+
+
+def workdir_secret(workdir: str | os.PathLike, name: str, nbytes: int = 16) -> str:
+    """A random secret kept in ``workdir/name``: created once (owner-only), then read back.
+
+    Args:
+        workdir: the folder that owns the secret (a run, a room).
+        name: the file's name.
+        nbytes: random bytes for a new secret (hex-encoded).
+
+    Returns:
+        The secret; every process that asks agrees on one value.
+    """
+    path = Path(workdir) / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{SALT_FILE}.{os.getpid()}.tmp")
-        tmp.write_text(_random.token_hex(16), encoding="utf-8")
+        tmp = path.with_name(f"{name}.{os.getpid()}.tmp")
+        tmp.write_text(_random.token_hex(nbytes), encoding="utf-8")
+        tmp.chmod(0o600)
         try:
-            os.link(tmp, path)  # atomic create-if-absent: two processes agree on one salt
+            os.link(tmp, path)  # atomic create-if-absent: two processes agree on one secret
         except FileExistsError:
             pass
         finally:

@@ -1,0 +1,83 @@
+"""How attendees join a room: the LAN address and a QR code to scan.
+
+Served with ``--host 0.0.0.0``, a room is reachable from the hall's laptops
+and phones at this machine's LAN address. :func:`join_text` gives the URL and
+a QR code drawn with text blocks (for a terminal: light modules drawn, so it
+reads right on a dark background); :func:`show_join` shows it where the
+presenter is looking: an SVG QR code in a notebook cell, the text in a
+terminal. The QR code needs the optional ``qrcode`` package (``room`` extra);
+without it, the URL alone is shown.
+
+Taught in notebooks/02_collecting_answers.
+"""
+from __future__ import annotations
+
+import html
+import io
+import logging
+import sys
+
+logger = logging.getLogger(__name__)
+
+
+def _qr(url: str):
+    try:
+        import qrcode
+    except ImportError:
+        return None
+    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(url)
+    code.make(fit=True)
+    return code
+
+
+def join_text(url: str) -> str:
+    """The URL and, when ``qrcode`` is installed, a text QR code for a terminal.
+
+    Examples:
+        >>> "http://10.0.0.5:8000/" in join_text("http://10.0.0.5:8000/")
+        True
+
+    Taught in notebooks/02_collecting_answers.
+    """
+    code = _qr(url)
+    lines = [f"Join the room: open {url} (or scan the code) and type a nickname."]
+    if code is not None:
+        buf = io.StringIO()
+        code.print_ascii(out=buf, invert=True)
+        lines.append(buf.getvalue().rstrip("\n"))
+    return "\n".join(lines)
+
+
+def join_svg(url: str) -> str | None:
+    """The QR code for ``url`` as SVG markup (None without ``qrcode``)."""
+    code = _qr(url)
+    if code is None:
+        return None
+    from qrcode.image.svg import SvgPathImage
+
+    return code.make_image(image_factory=SvgPathImage).to_string(encoding="unicode")
+
+
+def _in_notebook() -> bool:
+    shell = sys.modules.get("IPython")
+    try:
+        return bool(shell and shell.get_ipython() and shell.get_ipython().has_trait("kernel"))
+    except AttributeError:
+        return False
+
+
+def show_join(url: str, file=None) -> None:
+    """Show how to join: an SVG QR code in a notebook, the text QR code in a terminal.
+
+    Taught in notebooks/02_collecting_answers.
+    """
+    svg = join_svg(url) if _in_notebook() and file is None else None
+    if svg is None:
+        print(join_text(url), file=file or sys.stdout, flush=True)
+        return
+    from IPython.display import HTML, display
+
+    link = html.escape(url)
+    display(HTML(f'<div><p>Join the room: <a href="{link}">{link}</a> (or scan), then type '
+                 f'a nickname.</p><div style="width:220px">{svg}</div></div>'))

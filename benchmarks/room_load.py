@@ -77,8 +77,9 @@ def _tasks(stage: str, n_items: int) -> tuple[list[dict], object]:
 class Attendee(threading.Thread):
     """One person: login, then up to ``items`` answers with think time; every wait bounded."""
 
-    def __init__(self, base, nick, stage, items, think, deadline, rng):
+    def __init__(self, base, nick, stage, items, think, deadline, rng, expected=None):
         super().__init__(daemon=True)
+        self.expected = expected or {}  # check item id -> {question: right answer}
         self.base, self.nick, self.stage, self.items = base, nick, stage, items
         self.think, self.deadline, self.rng = think, deadline, rng
         self.timings: dict[str, list[float]] = {"save": [], "next": [], "login": []}
@@ -122,8 +123,10 @@ class Attendee(threading.Thread):
             text = f"Jibu la {self.nick} kwa {iid}: maelezo marefu ya kutosha kabisa."
             text = text[:12] if partial else text
             return {"answer:text_box": text}, text
-        vote = str(self.rng.randint(0, 1))
-        return {f"helpful:{vote}": vote}, vote
+        if iid in self.expected:  # attention/gold item: a careful attendee answers it right
+            return {f"{q}:{v}": v for q, v in self.expected[iid].items()}, None
+        votes = {q: str(self.rng.randint(0, 1)) for q in ("helpful", "harmless", "truthful")}
+        return {f"{q}:{v}": v for q, v in votes.items()}, votes["helpful"]
 
     def run(self):
         self.s, self.cache = requests.Session(), {}
@@ -145,7 +148,8 @@ class Attendee(threading.Thread):
                 "action": "update", "new_value": value, "source": "user"})
             reply = self._call("save", "POST", "/updateinstance",
                                json={"instance_id": iid, "annotations": annotations})
-            if reply is not None and reply.ok and reply.json().get("status") == "success":
+            if (reply is not None and reply.ok and reply.json().get("status") == "success"
+                    and iid not in self.expected):
                 self.acked.append((iid, value))
             self._call(None, "POST", "/updateinstance",  # the page saves twice on Next
                        json={"instance_id": iid, "annotations": annotations})
@@ -184,13 +188,27 @@ def _check(workdir: Path, stage: str, people: list[Attendee], overlap: int) -> d
             "items_by_answers": dict(sorted(Counter(per_item.values()).items()))}
 
 
-def run_once(n: int, args) -> dict:
-    """Serve a fresh room, let ``n`` attendees work, stop it, check the export."""
+def _expected(folder: Path) -> dict[str, dict]:
+    """Right answers of the room's attention and gold items."""
+    out = {}
+    for name, key in (("attention.jsonl", "expected_answer"), ("gold.jsonl", "gold_label")):
+        path = folder / "data" / name
+        for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+            row = json.loads(line)
+            out[str(row["id"])] = row[key]
+    return out
+
+
+def run_once(n: int, args, workdir: str | None = None) -> dict:
+    """Serve a fresh room in ``workdir`` (a temporary one by default), let ``n`` attendees
+    work, stop it, check the export."""
     overlap = 2 if args.stage == "answers" else 3
     # Enough items that nobody runs out of work (so the load lasts), at least the seed set.
-    tasks, spec = _tasks(args.stage, max(args.min_items, -(-n * args.items // overlap)))
+    wanted = args.min_items if args.scarce else max(args.min_items, -(-n * args.items // overlap))
+    tasks, spec = _tasks(args.stage, wanted)
     port = _free_port()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = workdir or scratch
         config = write_room(args.stage, tasks, tmp, spec, port=port, overlap=overlap,
                             gold=False if args.no_checks else None,
                             attention_checks=False if args.no_checks else None)
@@ -199,8 +217,10 @@ def run_once(n: int, args) -> dict:
             base = room_server.wait_ready(proc, config, "127.0.0.1", port).rstrip("/")
             rng = random.Random(n)
             deadline = time.monotonic() + args.max_seconds
+            expected = _expected(config.parent)
             people = [Attendee(base, f"mtu{i:03d}", args.stage, args.items, args.think,
-                               deadline, random.Random(rng.random())) for i in range(n)]
+                               deadline, random.Random(rng.random()), expected)
+                      for i in range(n)]
             t0 = time.monotonic()
             for i, person in enumerate(people):
                 time.sleep(max(0.0, t0 + args.ramp * i / n - time.monotonic()))
@@ -221,7 +241,8 @@ def run_once(n: int, args) -> dict:
     return result
 
 
-def main(argv=None) -> int:
+def parse_args(argv=None) -> argparse.Namespace:
+    """The benchmark's options (tests call :func:`run_once` with their own)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attendees", type=int, nargs="+", default=[20, 50, 100])
     parser.add_argument("--stage", choices=("answers", "validation"), default="answers")
@@ -230,10 +251,16 @@ def main(argv=None) -> int:
                         help="seconds per item, uniform between the two")
     parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which people join")
     parser.add_argument("--min-items", type=int, default=160, help="room items at least")
+    parser.add_argument("--scarce", action="store_true",
+                        help="exactly --min-items items even if people want more (tests the cap)")
     parser.add_argument("--threads", type=int, default=None, help="waitress threads")
     parser.add_argument("--max-seconds", type=float, default=240.0, help="bound per run")
     parser.add_argument("--no-checks", action="store_true", help="no attention/gold items")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
     results = [run_once(n, args) for n in args.attendees]
     print(json.dumps({"benchmark": "room_load", "think_s": list(args.think),
                       "items": args.items, "results": results}))

@@ -101,6 +101,29 @@ def _cacheable(response):
     return response
 
 
+def _keep_place(response):
+    """Save the person's state after every annotation page or move, not only after answers.
+
+    Potato saves on answers only, so a restart put people back one item (the
+    one before their last Next) and forgot the queue of anyone who had not
+    answered yet; their browser session then looped between pages.
+    """
+    from flask import request, session
+
+    user = session.get("username")
+    if request.path.rstrip("/") != "/annotate" or not user or response.status_code >= 400:
+        return response
+    try:
+        from potato.user_state_management import get_user_state_manager
+
+        users = get_user_state_manager()
+        if users.has_user(user):
+            users.save_user_state(users.get_user_state(user))
+    except Exception as err:  # noqa: BLE001  (the page itself was served fine)
+        log.warning("could not save %s's place (%s)", user, type(err).__name__)
+    return response
+
+
 def _serve(app, host="127.0.0.1", port=8000, **_ignored) -> None:
     """Serve ``app`` with waitress (threads, one process: Potato's state lives in memory)."""
     try:
@@ -134,6 +157,7 @@ def patch() -> None:
         app = create_app(*args, **kwargs)
         app.before_request(_room_hook)
         app.after_request(_cacheable)
+        app.after_request(_keep_place)
         app.run_flask = app.run
         app.run = lambda **kw: _serve(app, **kw)
         return app

@@ -58,13 +58,14 @@ def start_cli(workdir, port: int, *extra, ignore_sigint: bool = False) -> subpro
            "--prompts", str(prompts), "--workdir", str(workdir / "room"), "--port", str(port),
            *extra]
 
-    def pre():
+    # An ignored signal stays ignored across exec: what `cmd &` in a script does to SIGINT.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignore_sigint else None
+    try:
+        return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+    finally:
         if ignore_sigint:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=pre,
-                            start_new_session=True)
+            signal.signal(signal.SIGINT, previous)
 
 
 def wait_open(proc: subprocess.Popen, timeout_s: float = 90.0) -> str:

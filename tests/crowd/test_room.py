@@ -1,11 +1,11 @@
 """The room crowd: Potato config from the design, a live room over HTTP, export, the backend."""
 import argparse
 import json
-import socket
 
 import pytest
 import requests
 import yaml
+from crowd.room_helpers import free_port
 
 from tutorial_lib.crowd import potato_safe, room_server
 from tutorial_lib.crowd.commands import register
@@ -16,12 +16,6 @@ from tutorial_lib.records import Assignment, Prompt, read_jsonl, write_jsonl
 XSS = '</script><img src=x onerror="window.__xss=1">'
 PROMPTS = [Prompt(id=f"sw-{i}", category="open_qa", prompt=f"Eleza jambo la {i}.",
                   prompt_en=f"Explain thing {i}.") for i in range(3)]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _answer_tasks():
@@ -179,7 +173,7 @@ def _annotate(base: str, user: str, payload) -> list[str]:
 
 
 def test_three_people_answer_a_served_room_over_http(tmp_path, capsys):
-    port = _free_port()
+    port = free_port()
     workdir = tmp_path / "room"
     backend = RoomBackend(workdir, port=port)  # open() serves through potato_safe
     stage = backend.create_project(answer_project())
@@ -208,7 +202,7 @@ def test_three_people_answer_a_served_room_over_http(tmp_path, capsys):
 
 
 def test_cli_serve_check_prints_the_url_and_stops(tmp_path, capsys):
-    port = _free_port()
+    port = free_port()
     answers = tmp_path / "answers.jsonl"
     write_jsonl(answers, [Assignment(assignment_id=f"a{i}", task_id=p.id, worker_id="w_1",
                                      stage="answers", backend="room", submitted_at="t",

@@ -7,12 +7,12 @@ script, so the main test can fail.
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from crowd.room_helpers import free_port
 
 from tutorial_lib.crowd import room_server
 from tutorial_lib.crowd.design import validation_project
@@ -27,12 +27,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _room(tmp_path, port):
@@ -73,7 +67,7 @@ def _visit(url: str) -> dict:
 
 
 def test_hostile_answer_is_shown_literally_and_runs_nothing(tmp_path):
-    port = _free_port()
+    port = free_port()
     config = _room(tmp_path, port)
     proc = room_server.serve(config, "127.0.0.1", port)
     try:
@@ -88,7 +82,7 @@ def test_hostile_answer_is_shown_literally_and_runs_nothing(tmp_path):
 
 
 def test_control_unpatched_potato_runs_the_script(tmp_path):
-    port = _free_port()
+    port = free_port()
     config = _room(tmp_path, port)
     env = dict(os.environ, PYTHONPATH=str(room_server.PACKAGE_ROOT))
     with open(config.parent / room_server.LOG_FILE, "ab") as log:

@@ -8,8 +8,17 @@ import textwrap
 import threading
 
 import pytest
-from crowd.room_helpers import (REPO, SEED, alive, children, free_port, port_open, start_cli,
-                          wait_open, wait_until)
+from crowd.room_helpers import (
+    REPO,
+    SEED,
+    alive,
+    children,
+    free_port,
+    port_open,
+    start_cli,
+    wait_open,
+    wait_until,
+)
 
 from tutorial_lib.crowd import room_server
 from tutorial_lib.crowd.commands import register
@@ -40,9 +49,10 @@ def test_busy_port_is_refused_before_anything_is_announced(tmp_path, capsys):
     assert code == 2 and out == ""
     assert f"port {port} on 127.0.0.1 is busy" in err
     assert not (tmp_path / "room" / "answers" / room_server.LOG_FILE).exists()  # nothing started
-    with pytest.raises(RoomError, match="busy"):
-        with http.server.HTTPServer(("127.0.0.1", port), http.server.BaseHTTPRequestHandler):
-            room_server.check_port("127.0.0.1", port)
+    handler = http.server.BaseHTTPRequestHandler
+    with pytest.raises(RoomError, match="busy"), http.server.HTTPServer(("127.0.0.1", port),
+                                                                       handler):
+        room_server.check_port("127.0.0.1", port)
 
 
 @pytest.mark.slow

@@ -64,3 +64,54 @@ def test_overlap_holds_under_concurrent_attendees(tmp_path, stage, people, items
         assert checks, "no attention or gold item was shown"
         for order in _orderings(folder).values():  # never handed out as a regular item
             assert not order or not order[0].startswith(("attention-", "gold-"))
+
+
+@pytest.mark.slow
+def test_held_items_wait_for_an_active_holder_and_go_back_after_silence(tmp_path):
+    """Overlap 1: nobody gets an item someone holds; a silent holder's items are reclaimed."""
+    import re
+    import time
+
+    import requests
+    from crowd.room_helpers import free_port
+
+    from tutorial_lib.crowd import room_server
+    from tutorial_lib.crowd.design import answer_project
+    from tutorial_lib.crowd.room import write_room
+
+    instance = re.compile(r'id="instance_id"[^>]*value="([^"]*)"')
+    port, silence = free_port(), 3.0
+    base = f"http://127.0.0.1:{port}"
+    tasks = [{"task_id": f"t{i}", "prompt": f"Eleza jambo {i}.", "prompt_en": "", "context": ""}
+             for i in range(3)]
+    config = write_room("answers", tasks, tmp_path, answer_project(), port=port, overlap=1,
+                        reclaim_after_s=silence)
+
+    def person(nick):
+        s = requests.Session()
+        s.post(f"{base}/auth", data={"action": "login", "email": nick}, timeout=10)
+        match = instance.search(s.get(f"{base}/annotate", timeout=10).text)
+        return s, match.group(1) if match else None
+
+    def save(s, iid):
+        return s.post(f"{base}/updateinstance", timeout=10, json={
+            "instance_id": iid, "annotations": {"answer:text_box": f"Jibu refu la {iid} hapa."}})
+
+    proc = room_server.serve(config, "127.0.0.1", port)
+    try:
+        room_server.wait_ready(proc, config, "127.0.0.1", port)
+        amina, first = person("amina")          # holds all three (Potato hands out 3)
+        assert save(amina, first).json()["status"] == "success"
+        _, got = person("baraka")               # amina is active: nothing for baraka
+        assert got is None
+        time.sleep(silence + 1)                 # amina falls silent
+        chausiku, got = person("chausiku")      # amina's unanswered items come back
+        assert got is not None and got != first
+        assert save(chausiku, got).ok
+        late = save(amina, got)                 # amina's late save would be a second answer
+        assert late.status_code == 403
+    finally:
+        room_server.stop(proc)
+    records = export(tmp_path)
+    assert sorted(r.task_id for r in records) == sorted([first, got])
+    assert max(Counter(r.task_id for r in records).values()) == 1

@@ -10,7 +10,7 @@ from crowd.room_helpers import free_port
 from tutorial_lib.crowd import potato_safe, room_server
 from tutorial_lib.crowd.commands import register
 from tutorial_lib.crowd.design import answer_project, validation_project
-from tutorial_lib.crowd.room import RoomBackend, RoomError, export, write_room
+from tutorial_lib.crowd.room import RoomBackend, RoomError, export, over_collected, write_room
 from tutorial_lib.records import Assignment, Prompt, read_jsonl, write_jsonl
 
 XSS = '</script><img src=x onerror="window.__xss=1">'
@@ -218,3 +218,18 @@ def test_cli_serve_check_prints_the_url_and_stops(tmp_path, capsys):
     assert f"http://127.0.0.1:{port}/" in capsys.readouterr().out
     with pytest.raises(requests.ConnectionError):  # stopped again
         requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+
+
+def test_over_collection_is_reported_by_export_and_progress(tmp_path, caplog):
+    backend = RoomBackend(tmp_path)
+    stage = backend.create_project(validation_project())
+    backend.add_tasks(stage, _vote_tasks(2), overlap=2)
+    folder = tmp_path / "validation"
+    for user in ("amina", "baraka", "chausiku"):  # three votes on ans-0, overlap 2
+        _user_state(folder, user, ["ans-0"], {"ans-0": _vote(1)})
+    records = export(tmp_path)
+    assert over_collected(tmp_path, records) == {"validation/0/ans-0": 3}
+    assert "1 item(s) got more answers than their overlap" in caplog.text
+    progress = backend.progress(stage)  # ans-0 counts 2 of its 2; ans-1 still waits
+    assert (progress.submitted, progress.total, progress.done) == (2, 4, False)
+    assert "over their overlap: validation/0/ans-0 (3)" in caplog.text

@@ -11,6 +11,18 @@ REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "data" / "prompts" / "seed_sw.jsonl"
 
 
+def room_cli(argv) -> int:
+    """Run ``tutorial-lib room ...`` in this process; returns the exit code."""
+    import argparse
+
+    from tutorial_lib.crowd.commands import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,14 +1,12 @@
 """The room crowd: Potato config from the design, a live room over HTTP, export, the backend."""
-import argparse
 import json
 
 import pytest
 import requests
 import yaml
-from crowd.room_helpers import free_port
+from crowd.room_helpers import free_port, room_cli
 
 from tutorial_lib.crowd import potato_safe, room_server
-from tutorial_lib.crowd.commands import register
 from tutorial_lib.crowd.design import answer_project, validation_project
 from tutorial_lib.crowd.room import RoomBackend, RoomError, export, over_collected, write_room
 from tutorial_lib.records import Assignment, Prompt, read_jsonl, write_jsonl
@@ -26,13 +24,6 @@ def _answer_tasks():
 def _vote_tasks(n=3):
     return [{"task_id": f"ans-{i}", "prompt_id": f"sw-{i}", "prompt": f"Swali {i}?",
              "answer": f"Jibu {i} {XSS}"} for i in range(n)]
-
-
-def _cli(argv):
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers())
-    args = parser.parse_args(argv)
-    return args.func(args)
 
 
 def _user_state(folder, user, ordering, labels, page_labels=None):
@@ -190,7 +181,7 @@ def test_three_people_answer_a_served_room_over_http(tmp_path, capsys):
     finally:
         backend.close(stage)
     out = tmp_path / "answers.jsonl"
-    assert _cli(["room", "export", "--workdir", str(workdir), "--out", str(out)]) == 0
+    assert room_cli(["room", "export", "--workdir", str(workdir), "--out", str(out)]) == 0
     assert "Exported 9 answers" in capsys.readouterr().out
     records = read_jsonl(out, Assignment)
     assert records == backend.fetch(stage)
@@ -210,11 +201,11 @@ def test_cli_serve_check_prints_the_url_and_stops(tmp_path, capsys):
                           for i, p in enumerate(PROMPTS)])
     args = ["room", "serve", "--stage", "validation", "--answers", str(answers),
             "--workdir", str(tmp_path / "room"), "--port", str(port), "--check"]
-    assert _cli(args) == 2  # no prompt texts anywhere yet
+    assert room_cli(args) == 2  # no prompt texts anywhere yet
     assert "pass --prompts FILE" in capsys.readouterr().err
     prompts = tmp_path / "prompts.jsonl"
     write_jsonl(prompts, PROMPTS)
-    assert _cli(args + ["--prompts", str(prompts)]) == 0
+    assert room_cli(args + ["--prompts", str(prompts)]) == 0
     assert f"http://127.0.0.1:{port}/" in capsys.readouterr().out
     with pytest.raises(requests.ConnectionError):  # stopped again
         requests.get(f"http://127.0.0.1:{port}/", timeout=2)

@@ -15,32 +15,23 @@ from crowd.room_helpers import (
     children,
     free_port,
     port_open,
+    room_cli,
     start_cli,
     wait_open,
     wait_until,
 )
 
 from tutorial_lib.crowd import room_server
-from tutorial_lib.crowd.commands import register
 from tutorial_lib.crowd.room import RoomError
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-
-
-def _cli(argv):
-    import argparse
-
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers())
-    args = parser.parse_args(argv)
-    return args.func(args)
 
 
 def test_busy_port_is_refused_before_anything_is_announced(tmp_path, capsys):
     port = free_port()
     with http.server.HTTPServer(("127.0.0.1", port), http.server.SimpleHTTPRequestHandler) as other:
         threading.Thread(target=other.serve_forever, daemon=True).start()
-        code = _cli(["room", "serve", "--stage", "answers", "--prompts", str(SEED),
+        code = room_cli(["room", "serve", "--stage", "answers", "--prompts", str(SEED),
                      "--workdir", str(tmp_path / "room"), "--port", str(port), "--check"])
         out, err = capsys.readouterr()
         # Another HTTP server answering on the port is not taken for the room.

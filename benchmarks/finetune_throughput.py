@@ -1,29 +1,43 @@
-"""Fine-tuning throughput: the kit's recipe vs the common ``padding="max_length"`` one, on a CPU.
+"""Fine-tuning throughput against the stock Hugging Face recipes, mt5-small shape, full vocabulary.
 
-Both arms train the same mt5-small-shaped model (d_model 512, d_ff 1024, 8+8
-layers, 6 heads, gated-gelu; a 4k SentencePiece vocabulary trained on the data,
-so it runs on a CPU) on the same rows, with the same batch size, optimizer
-(Adafactor) and number of steps:
+Three arms train the same mt5-small-shaped model (d_model 512, d_ff 1024, 8+8
+layers, 6 heads, gated-gelu, untied ``lm_head``) on AfriInstruct's 602 Swahili
+pairs, with the same batch size, optimizer (Adafactor, 1e-3, constant, no
+extra clipping) and number of timed steps:
 
-* kit: ``tutorial_lib.finetune.finetune`` itself: dynamic padding and batches of
-  similar source and target length, costliest batch first;
-* baseline: the common recipe: tokenise with ``padding="max_length"`` at fixed
-  lengths that just cover the longest item (nothing truncated), label padding
-  masked with -100, no length grouping, the stock ``Trainer``.
+* ``hf_default``: the full 250,112-row vocabulary, ``DataCollatorForSeq2Seq``
+  dynamic padding, random order (``run_summarization.py``'s recipe);
+* ``hf_group_by_length``: the same with transformers' stock length grouping
+  (``LengthGroupedSampler``, which groups by source length);
+* ``kit``: ``tutorial_lib.finetune.finetune`` itself on the vocabulary trimmed
+  by ``trim_vocabulary`` (the run's prompts and answers, the Swahili benchmark
+  files and their English originals), with the kit's batching.
 
-Each arm runs in its own process, so ``ru_maxrss`` is that arm's peak memory.
-The first step of each arm is warm-up and is not timed; the kit's first step is
-its costliest batch of the epoch, so its peak memory covers the whole epoch.
-Real tokens are non-pad source + target tokens. ``padding_limit`` is the
-baseline's padded tokens over real tokens on the whole data set: the speed-up
-that zero padding would give. The machine is shared: numbers are noisy, so the
-ratio is also given per CPU second (``ratio_cpu_time``), which other jobs on the
-machine disturb less. The ratio can exceed ``padding_limit``: padding also lengthens every attention
-map, whose cost grows with the square of the padded length.
+The vocabulary cost is real: a SentencePiece unigram model is trained on
+Swahili and English text (AfriInstruct, AfriQA, MGSM, XCOPA, XNLI,
+XStoryCloze from ``../shared/realdata``) and padded with filler pieces (a
+character no text contains) up to mT5's 250,112 rows, so the full arms carry
+mT5-sized embeddings and softmax while every text tokenizes as without them.
 
-Run:  .venv/bin/python benchmarks/finetune_throughput.py [--steps 4] [--threads 1]
-Last line: JSON with kit_tokens_per_s, baseline_tokens_per_s, ratio, padding_limit,
-kit_peak_mb, baseline_peak_mb (and more).
+Measurement: each arm runs in its own process (``ru_maxrss`` is its peak
+memory) and first trains on a separate warm-up batch (8 rows of median
+length; not timed). Then ``--steps`` optimizer steps are timed from step
+begin to step end. The hf arms take the batches their stock sampler gives
+(``torch.randperm`` as ``RandomSampler``, ``get_length_grouped_indices`` as
+``LengthGroupedSampler``, same seed), fed in that order; if the epoch's
+costliest batch (longest source + longest target) is not among the first
+``--steps``, it replaces the last one, so every arm's timing includes its
+costliest batch (the kit and ``LengthGroupedSampler`` put it first anyway).
+Real tokens are non-pad source + target tokens. A separate process checks that
+the kit's loss path (untrimmed model, kit collator, token-weighted loss) and
+``hf_default``'s (the model's own loss) agree on the same batch. ``--repeats``
+runs the arms again in reverse order; rates are the mean over rounds. The
+machine may be shared: see ``load_avg`` and the per-round figures.
+
+Run:  .venv/bin/python benchmarks/finetune_throughput.py [--steps 10] [--repeats 1] [--threads 1]
+Last line: JSON with vocab_full, vocab_trimmed, tokens_per_s (per arm),
+speedup_vs_hf_default, speedup_vs_group_by_length, peak_mem_ratio_vs_hf_default,
+loss_match_max_abs (and more).
 """
 
 from __future__ import annotations
@@ -31,7 +45,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import resource
 import subprocess
 import sys
@@ -45,287 +58,270 @@ os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-AFRI = (
-    REPO.parent
-    / "shared"
-    / "realdata"
-    / "swahili_instruct"
-    / "afriinstruct"
-    / "benchmark_swa_602.json"
-)
-SEED_DATA = REPO / "data" / "prompts" / "seed_sw.jsonl"
-SHAPE = {
-    "d_model": 512,
-    "d_ff": 1024,
-    "num_layers": 8,
-    "num_decoder_layers": 8,
-    "num_heads": 6,
-    "d_kv": 64,
-}
-BATCH, SEED = 8, 0
+REAL = REPO.parent / "shared" / "realdata"
+AFRI = REAL / "swahili_instruct" / "afriinstruct" / "benchmark_swa_602.json"
+# Target-language benchmark files and their English originals (the trim corpus besides the data).
+BENCH_FILES = ("xcopa/data/sw/test.sw.jsonl", "xcopa/data/sw/val.sw.jsonl", "xnli/sw/test.jsonl",
+               "xstorycloze/spring2016.val.sw.tsv.split_20_80_eval.tsv",
+               "xcopa/en_copa_reference/test.jsonl", "xnli/en/test.jsonl")
+EXTRA_FILES = ("swahili_instruct/afriqa/queries.afriqa.swa.en.train.json",
+               "swahili_instruct/mgsm/mgsm_sw.tsv", "swahili_instruct/mgsm/mgsm_en.tsv")
+SHAPE = {"d_model": 512, "d_ff": 1024, "num_layers": 8, "num_decoder_layers": 8,
+         "num_heads": 6, "d_kv": 64}
+VOCAB_FULL, BATCH, SEED, FILLER = 250_112, 8, 0, "\u2047"
+ARMS = ("hf_default", "hf_group_by_length", "kit")
 
 
-def load_pairs() -> tuple[list[dict], str]:
-    """AfriInstruct's 602 instruction/output pairs, else the kit's seed prompts (said so)."""
-    if AFRI.exists():
-        rows = json.loads(AFRI.read_text(encoding="utf-8"))
-        return [
-            {"prompt": r["instruction"], "answer": r["output"]} for r in rows
-        ], f"AfriInstruct ({AFRI})"
-    rows = [
-        json.loads(line)
-        for line in SEED_DATA.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
-    print(f"NOTE: {AFRI} is absent; falling back to the kit's seed prompts", file=sys.stderr)
-    return (
-        [
-            {"prompt": r["prompt"], "context": r.get("context", ""), "answer": r["references"][0]}
-            for r in rows
-            if r.get("references")
-        ],
-        f"seed prompts ({SEED_DATA}; AfriInstruct absent)",
-    )
+def load_rows() -> list[dict]:
+    if not AFRI.exists():
+        raise SystemExit(f"AfriInstruct is absent ({AFRI}); this benchmark needs ../shared/realdata")
+    rows = json.loads(AFRI.read_text(encoding="utf-8"))
+    return [{"prompt": r["instruction"], "answer": r["output"]} for r in rows]
 
 
-def lengths(tokenizer, rows) -> tuple[list[int], list[int]]:
+def pair_texts(rows: list[dict]) -> list[str]:
     from tutorial_lib.finetune.data import format_source
 
-    src = tokenizer([format_source(r) for r in rows])["input_ids"]
-    tgt = tokenizer(text_target=[r["answer"] for r in rows])["input_ids"]
-    return [len(x) for x in src], [len(x) for x in tgt]
+    return [format_source(r) for r in rows] + [r["answer"] for r in rows]
 
 
-def step_clock():
-    """A Trainer callback recording wall-clock and process CPU time at the end of every step."""
-    from transformers import TrainerCallback
+def prepare(work: Path, sp_vocab: int, vocab_full: int) -> dict:
+    """Full tokenizer (trained + fillers) and model, saved; then the kit's trim of them."""
+    import torch
+    from transformers import MT5Config, MT5ForConditionalGeneration, T5Tokenizer
 
-    class StepClock(TrainerCallback):
-        def __init__(self):
-            self.ends, self.cpu = [], []
+    from tutorial_lib.finetune.tiny import train_sentencepiece, untie_lm_head
+    from tutorial_lib.finetune.vocab_trim import read_corpus, trim_vocabulary
 
-        def on_train_begin(self, args, state, control, **kwargs):
-            self.ends, self.cpu = [time.perf_counter()], [time.process_time()]
-
-        def on_step_end(self, args, state, control, **kwargs):
-            self.ends.append(time.perf_counter())
-            self.cpu.append(time.process_time())
-
-    return StepClock()
-
-
-def _timed(clock, step_tokens: list[int]) -> dict:
-    """Rate over steps 2..K (step 1 is warm-up)."""
-    seconds = clock.ends[-1] - clock.ends[1]
-    cpu_seconds = clock.cpu[-1] - clock.cpu[1]
-    tokens = sum(step_tokens[1:])
-    return {
-        "timed_steps": len(step_tokens) - 1,
-        "timed_s": round(seconds, 2),
-        "timed_tokens": tokens,
-        "tokens_per_s": round(tokens / seconds, 1),
-        "tokens_per_cpu_s": round(tokens / cpu_seconds, 1),
-        "step_s": [round(b - a, 2) for a, b in zip(clock.ends, clock.ends[1:])],
-    }
+    rows = load_rows()
+    trim_corpus = pair_texts(rows) + [t for f in BENCH_FILES if (REAL / f).exists()
+                                      for t in read_corpus(REAL / f)]
+    pool = trim_corpus + [t for f in EXTRA_FILES if (REAL / f).exists()
+                          for t in read_corpus(REAL / f)]
+    pieces = train_sentencepiece(pool, vocab_size=sp_vocab, seed=SEED)
+    fillers = [(f"{FILLER}{i}", -30.0) for i in range(vocab_full - len(pieces))]
+    tokenizer = T5Tokenizer(vocab=pieces + fillers, extra_ids=0)
+    torch.manual_seed(SEED)
+    config = MT5Config(vocab_size=len(tokenizer), decoder_start_token_id=0, pad_token_id=0,
+                       eos_token_id=1, feed_forward_proj="gated-gelu", dropout_rate=0.0, **SHAPE)
+    model = untie_lm_head(MT5ForConditionalGeneration(config))
+    model.save_pretrained(work / "full")
+    tokenizer.save_pretrained(work / "full")
+    del model
+    trim = trim_vocabulary(work / "full", trim_corpus, work / "trimmed", heldout=pool[len(trim_corpus):])
+    (work / "train.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return {"vocab_full": len(tokenizer), "sp_pieces": len(pieces), "vocab_trimmed": trim.vocab_trimmed,
+            "trim_corpus_texts": len(trim_corpus), "heldout_coverage": trim.heldout_coverage}
 
 
-def run_kit(work: Path, steps: int, max_src: int, max_tgt: int) -> dict:
+def encoded(model_dir: Path):
+    """The data encoded as the kit encodes it (no truncation at these lengths) and its lengths."""
     from transformers import AutoTokenizer
 
-    from tutorial_lib.finetune.batching import Seq2SeqLengthSampler
+    from tutorial_lib.finetune.data import encode_pairs, load_pairs
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    pairs, _ = load_pairs(model_dir.parent / "train.jsonl", "train")
+    enc = encode_pairs(tok, pairs, 1024, 1024, "train")
+    return tok, enc.dataset, list(enc.dataset["source_length"]), list(enc.dataset["target_length"])
+
+
+def _cost(b, src, tgt):
+    return max(src[i] for i in b) + max(tgt[i] for i in b)
+
+
+def stock_batches(arm: str, src: list[int], tgt: list[int], steps: int):
+    """``(timed, epoch)``: the stock sampler's first ``steps`` batches (the costliest among them)."""
+    import torch
+    from transformers.trainer_pt_utils import get_length_grouped_indices
+
+    gen = torch.Generator().manual_seed(SEED)
+    if arm == "hf_default":
+        order = torch.randperm(len(src), generator=gen).tolist()
+    else:
+        order = get_length_grouped_indices(src, BATCH, generator=gen)
+    epoch = [order[k:k + BATCH] for k in range(0, len(order) - BATCH + 1, BATCH)]
+    timed = epoch[:steps]
+    costliest = max(epoch, key=lambda b: _cost(b, src, tgt))
+    if costliest not in timed:
+        timed[-1] = costliest
+    return timed, epoch
+
+
+def warmup_rows(src: list[int], tgt: list[int]) -> list[int]:
+    by_size = sorted(range(len(src)), key=lambda i: src[i] + tgt[i])
+    mid = len(by_size) // 2
+    return by_size[mid - BATCH // 2: mid + BATCH // 2]
+
+
+def clock_callback(warm_batch):
+    """Warm-up on a separate batch at train begin, then time each step (begin to end)."""
+    from transformers import TrainerCallback
+
+    class Clock(TrainerCallback):
+        def __init__(self):
+            self.steps: list[float] = []
+
+        def on_train_begin(self, args, state, control, model=None, **kwargs):
+            model.train()
+            model(**warm_batch).logits.float().logsumexp(-1).mean().backward()
+            model.zero_grad(set_to_none=True)
+
+        def on_step_begin(self, args, state, control, **kwargs):
+            self.started = time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            self.steps.append(time.perf_counter() - self.started)
+
+    return Clock()
+
+
+def run_hf(arm: str, work: Path, steps: int) -> dict:
+    from transformers import (
+        AutoModelForSeq2SeqLM,
+        DataCollatorForSeq2Seq,
+        Trainer,
+        TrainingArguments,
+    )
+
+    tok, data, src, tgt = encoded(work / "full")
+    batches, epoch = stock_batches(arm, src, tgt, steps)
+    data = data.remove_columns(["source_length", "target_length"])
+    model = AutoModelForSeq2SeqLM.from_pretrained(work / "full")
+    collator = DataCollatorForSeq2Seq(tok, model=model)
+    clock = clock_callback(collator([data[i] for i in warmup_rows(src, tgt)]))
+    args = TrainingArguments(output_dir=str(work / arm), max_steps=steps, per_device_train_batch_size=BATCH,
+                             optim="adafactor", learning_rate=1e-3, lr_scheduler_type="constant",
+                             max_grad_norm=0.0, train_sampling_strategy="sequential", save_strategy="no",
+                             report_to="none", use_cpu=True, seed=SEED, logging_steps=1)
+    trainer = Trainer(model=model, args=args, train_dataset=data.select([i for b in batches for i in b]),
+                      data_collator=collator, callbacks=[clock])
+    trainer.train()
+    return _summary(clock.steps, batches, epoch, src, tgt)
+
+
+def run_kit(work: Path, steps: int) -> dict:
+    from tutorial_lib.finetune.batching import Seq2SeqCollator, Seq2SeqLengthSampler
     from tutorial_lib.finetune.train import finetune
 
-    rows = [json.loads(x) for x in (work / "train.jsonl").read_text(encoding="utf-8").splitlines()]
-    clock = step_clock()
-    result = finetune(
-        work / "train.jsonl",
-        work / "kit",
-        str(work / "model"),
-        seed=SEED,
-        max_steps=steps,
-        batch_size=BATCH,
-        save_steps=steps,
-        eval_steps=steps,
-        max_source_length=max_src,
-        max_target_length=max_tgt,
-        callbacks=[clock],
-    )
-    src, tgt = lengths(AutoTokenizer.from_pretrained(work / "model"), rows)
-    batches = Seq2SeqLengthSampler(src, tgt, BATCH, seed=SEED).batches()[:steps]
-    step_tokens = [sum(src[i] + tgt[i] for i in b) for b in batches]
-    assert sum(step_tokens) == result.tokens_trained, "sampler replay does not match the trainer"
-    padded = sum(len(b) * (max(src[i] for i in b) + max(tgt[i] for i in b)) for b in batches)
-    return {
-        **_timed(clock, step_tokens),
-        "padded_over_real": round(padded / sum(step_tokens), 3),
-        "finetune_tokens_per_s": result.tokens_per_s,
-    }
+    tok, data, src, tgt = encoded(work / "trimmed")
+    epoch = Seq2SeqLengthSampler(src, tgt, BATCH, seed=SEED).batches()
+    batches = epoch[:steps]
+    warm = Seq2SeqCollator(tok)([data[i] for i in warmup_rows(src, tgt)])
+    clock = clock_callback(warm)
+    result = finetune(work / "train.jsonl", work / "kit", str(work / "trimmed"), seed=SEED,
+                      max_steps=steps, batch_size=BATCH, save_steps=10**6, eval_steps=10**6,
+                      max_source_length=1024, max_target_length=1024, callbacks=[clock])
+    real = sum(src[i] + tgt[i] for b in batches for i in b)
+    assert real == result.tokens_trained, "sampler replay does not match the trainer"
+    return _summary(clock.steps, batches, [b for b in epoch if len(b) == BATCH], src, tgt)
 
 
-def run_baseline(work: Path, steps: int, max_src: int, max_tgt: int) -> dict:
-    import datasets
-    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, Trainer, default_data_collator
-
-    from tutorial_lib.config import FinetuneConfig
-    from tutorial_lib.finetune.data import format_source
-    from tutorial_lib.finetune.train import EXTRA_DEFAULTS
-    from tutorial_lib.finetune.trainer import training_arguments
-
-    rows = [json.loads(x) for x in (work / "train.jsonl").read_text(encoding="utf-8").splitlines()]
-    random.Random(SEED).shuffle(rows)  # shuffled once, then read in order: no length grouping
-    tok = AutoTokenizer.from_pretrained(work / "model")
-    enc = tok(
-        [format_source(r) for r in rows], padding="max_length", max_length=max_src, truncation=True
-    )
-    lab = tok(
-        text_target=[r["answer"] for r in rows],
-        padding="max_length",
-        max_length=max_tgt,
-        truncation=True,
-    )["input_ids"]
-    enc["labels"] = [[t if t != tok.pad_token_id else -100 for t in ids] for ids in lab]
-    data = datasets.Dataset.from_dict(dict(enc))
-    cfg = FinetuneConfig(max_steps=steps, batch_size=BATCH, save_steps=steps, eval_steps=steps)
-    args = training_arguments(
-        cfg, {**EXTRA_DEFAULTS, "seed": SEED}, work / "baseline", "fp32", False
-    )
-    args.train_sampling_strategy, args.remove_unused_columns = "sequential", True
-    clock = step_clock()
-    trainer = Trainer(
-        model=AutoModelForSeq2SeqLM.from_pretrained(work / "model"),
-        args=args,
-        train_dataset=data,
-        data_collator=default_data_collator,
-        callbacks=[clock],
-    )
-    trainer.train()
-    trainer.save_model(str(work / "baseline" / "model"))
-    src, tgt = lengths(tok, rows)
-    step_tokens = [
-        sum(src[i] + tgt[i] for i in range(k * BATCH, (k + 1) * BATCH)) for k in range(steps)
-    ]
-    real = sum(int(sum(m)) for m in data[: steps * BATCH]["attention_mask"])
-    real += sum(sum(t != -100 for t in ids) for ids in data[: steps * BATCH]["labels"])
-    assert real == sum(step_tokens), "padded data lost tokens (truncation?)"
-    return _timed(clock, step_tokens)
+def _summary(step_s: list[float], timed, epoch, src, tgt) -> dict:
+    real = sum(src[i] + tgt[i] for b in timed for i in b)
+    padded = sum(len(b) * _cost(b, src, tgt) for b in timed)
+    epoch_real = sum(src[i] + tgt[i] for b in epoch for i in b)
+    epoch_padded = sum(len(b) * _cost(b, src, tgt) for b in epoch)
+    return {"timed_steps": len(step_s), "timed_s": round(sum(step_s), 2), "real_tokens": real,
+            "tokens_per_s": round(real / sum(step_s), 1), "padded_over_real": round(padded / real, 3),
+            "epoch_padded_over_real": round(epoch_padded / epoch_real, 3),
+            "costliest_batch_timed": max(_cost(b, src, tgt) for b in timed)
+            == max(_cost(b, src, tgt) for b in epoch),
+            "step_s": [round(s, 2) for s in step_s]}
 
 
-def arm_main(arm: str, work: Path, steps: int, max_src: int, max_tgt: int, threads: int) -> None:
+def loss_check(work: Path) -> dict:
+    """The kit's untrimmed loss path vs hf_default's on the same batch (and the trimmed model's)."""
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, DataCollatorForSeq2Seq, TrainingArguments
+
+    from tutorial_lib.finetune.batching import Seq2SeqCollator
+    from tutorial_lib.finetune.trainer import trainer_class
+
+    out = {}
+    for name in ("full", "trimmed"):
+        tok, data, _, _ = encoded(work / name)
+        rows = [data[i] for i in range(BATCH)]
+        model = AutoModelForSeq2SeqLM.from_pretrained(work / name).eval()
+        args = TrainingArguments(output_dir=str(work / "loss"), use_cpu=True, report_to="none")
+        kit = trainer_class()(model=model, args=args, data_collator=Seq2SeqCollator(tok, model))
+        batch = Seq2SeqCollator(tok, model)(rows)
+        with torch.no_grad():
+            out[f"kit_{name}"] = float(kit.compute_loss(model, dict(batch),
+                                                        num_items_in_batch=batch["labels"].ne(-100).sum()))
+            if name == "full":
+                plain = [{k: v for k, v in r.items() if not k.endswith("_length")} for r in rows]
+                out["hf_default"] = float(model(**DataCollatorForSeq2Seq(tok, model=model)(plain)).loss)
+    return out
+
+
+def arm_main(arm: str, work: Path, steps: int, threads: int, sp_vocab: int, vocab_full: int) -> None:
     import torch
 
     torch.set_num_threads(threads)
-    out = (run_kit if arm == "kit" else run_baseline)(work, steps, max_src, max_tgt)
-    out["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if arm == "prepare":
+        out = prepare(work, sp_vocab, vocab_full)
+    elif arm == "loss":
+        out = loss_check(work)
+    else:
+        out = run_kit(work, steps) if arm == "kit" else run_hf(arm, work, steps)
+        out["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print("ARM " + json.dumps(out))
 
 
-def colab_t4_estimate(src: list[int], tgt: list[int], padding: float) -> dict:
-    """Training time of the colab-t4 preset (mt5-small, 600 steps, batch 16): an estimate."""
-    from tutorial_lib.config import load_config
-    from tutorial_lib.finetune.models import KNOWN_MODELS, estimate_epoch_hours, gpu_class
-
-    ft = load_config("colab-t4").finetune
-    name, tflops, precision = gpu_class(15)
-    per_row_s, per_row_t = sum(src) / len(src), sum(tgt) / len(tgt)
-    rows = ft.max_steps * ft.batch_size
-    hours = estimate_epoch_hours(
-        KNOWN_MODELS[ft.model], rows * per_row_s * padding, rows * per_row_t * padding, tflops
-    )
-    return {
-        "model": ft.model,
-        "steps": ft.max_steps,
-        "batch_size": ft.batch_size,
-        "gpu": name,
-        "train_min_estimate": round(hours * 60, 1),
-        "assumptions": f"{precision}, {tflops} TFLOP/s peak at 30% utilisation, this data's "
-        f"token lengths under a 4k vocabulary (mT5's own tokenizer differs), "
-        f"{padding:.2f}x padding; excludes download, evaluation and checkpoint saves",
-    }
+def child(arm: str, work: Path, a) -> dict:
+    cmd = [sys.executable, __file__, "--arm", arm, "--work", str(work), "--steps", str(a.steps),
+           "--threads", str(a.threads), "--sp-vocab", str(a.sp_vocab), "--vocab-full", str(a.vocab_full)]
+    env = {**os.environ, "OMP_NUM_THREADS": str(a.threads)}
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    line = [x for x in proc.stdout.splitlines() if x.startswith("ARM ")]
+    if proc.returncode or not line:
+        sys.stderr.write(proc.stderr[-4000:])
+        raise SystemExit(f"{arm} failed (exit {proc.returncode})")
+    out = json.loads(line[-1][4:])
+    print(f"{arm}: {json.dumps(out)}", file=sys.stderr)
+    return out
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--steps", type=int, default=4, help="steps per arm (the first is warm-up)")
+    p.add_argument("--steps", type=int, default=10, help="timed steps per arm (>= 10)")
+    p.add_argument("--repeats", type=int, default=1, help="rounds; odd rounds reverse the arm order")
     p.add_argument("--threads", type=int, default=1, help="torch threads per arm (shared CPU: 1)")
-    p.add_argument("--vocab", type=int, default=4000)
-    p.add_argument("--arm", choices=("kit", "baseline"), help=argparse.SUPPRESS)
+    p.add_argument("--sp-vocab", type=int, default=32000, help="SentencePiece pieces before fillers")
+    p.add_argument("--vocab-full", type=int, default=VOCAB_FULL, help="full vocabulary rows")
+    p.add_argument("--arm", choices=("prepare", "loss", *ARMS), help=argparse.SUPPRESS)
     p.add_argument("--work", help=argparse.SUPPRESS)
-    p.add_argument("--max-src", type=int, help=argparse.SUPPRESS)
-    p.add_argument("--max-tgt", type=int, help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.arm:
-        return arm_main(a.arm, Path(a.work), a.steps, a.max_src, a.max_tgt, a.threads)
-
-    from transformers import AutoTokenizer
-
-    from tutorial_lib.finetune.batching import Seq2SeqLengthSampler
-    from tutorial_lib.finetune.data import format_source
-    from tutorial_lib.finetune.tiny import build_tiny_mt5
-
-    started = time.time()
-    rows, source = load_pairs()
+        return arm_main(a.arm, Path(a.work), a.steps, a.threads, a.sp_vocab, a.vocab_full)
+    started, load = time.time(), os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="ft_bench_") as tmp:
         work = Path(tmp)
-        (work / "train.jsonl").write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
-        )
-        texts = [format_source(r) for r in rows] + [r["answer"] for r in rows]
-        build_tiny_mt5(work / "model", texts, vocab_size=a.vocab, seed=SEED, shape=SHAPE)
-        src, tgt = lengths(AutoTokenizer.from_pretrained(work / "model"), rows)
-        real = sum(src) + sum(tgt)
-        padding_limit = len(rows) * (max(src) + max(tgt)) / real
-        epoch = Seq2SeqLengthSampler(src, tgt, BATCH, seed=SEED).batches()
-        kit_epoch_padding = (
-            sum(len(b) * (max(src[i] for i in b) + max(tgt[i] for i in b)) for b in epoch) / real
-        )
-        arms = {}
-        for arm in ("baseline", "kit"):
-            cmd = [
-                sys.executable,
-                __file__,
-                "--arm",
-                arm,
-                "--work",
-                str(work),
-                "--steps",
-                str(a.steps),
-                "--threads",
-                str(a.threads),
-                "--max-src",
-                str(max(src)),
-                "--max-tgt",
-                str(max(tgt)),
-            ]
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            line = [x for x in proc.stdout.splitlines() if x.startswith("ARM ")]
-            if proc.returncode or not line:
-                sys.stderr.write(proc.stderr[-4000:])
-                raise SystemExit(f"{arm} arm failed (exit {proc.returncode})")
-            arms[arm] = json.loads(line[-1][4:])
-            print(f"{arm}: {arms[arm]}", file=sys.stderr)
-    kit, base = arms["kit"], arms["baseline"]
+        prep = child("prepare", work, a)
+        losses = child("loss", work, a)
+        rounds: dict[str, list[dict]] = {arm: [] for arm in ARMS}
+        for r in range(a.repeats):
+            for arm in (ARMS if r % 2 == 0 else ARMS[::-1]):
+                rounds[arm].append(child(arm, work, a))
+    rate = {arm: round(sum(x["tokens_per_s"] for x in v) / len(v), 1) for arm, v in rounds.items()}
+    peak = {arm: max(x["peak_mb"] for x in v) for arm, v in rounds.items()}
     summary = {
-        "data": source,
-        "rows": len(rows),
-        "vocab": a.vocab,
-        "batch_size": BATCH,
-        "steps": a.steps,
-        "threads": a.threads,
-        "max_source_tokens": max(src),
-        "max_target_tokens": max(tgt),
-        "kit_epoch_padding": round(kit_epoch_padding, 3),
-        "kit_timed_padding": kit["padded_over_real"],
-        "kit_step_s": kit["step_s"],
-        "baseline_step_s": base["step_s"],
-        "ratio_cpu_time": round(kit["tokens_per_cpu_s"] / base["tokens_per_cpu_s"], 2),
-        "colab_t4_estimate": colab_t4_estimate(src, tgt, kit_epoch_padding),
-        "wall_s": round(time.time() - started, 1),
-        "kit_tokens_per_s": kit["tokens_per_s"],
-        "baseline_tokens_per_s": base["tokens_per_s"],
-        "ratio": round(kit["tokens_per_s"] / base["tokens_per_s"], 2),
-        "padding_limit": round(padding_limit, 2),
-        "kit_peak_mb": kit["peak_mb"],
-        "baseline_peak_mb": base["peak_mb"],
+        "data": f"AfriInstruct ({len(load_rows())} pairs)", "batch_size": BATCH, "steps": a.steps,
+        "repeats": a.repeats, "threads": a.threads, "load_avg_at_start": round(load, 2),
+        "load_avg_at_end": round(os.getloadavg()[0], 2), **prep,
+        "per_round_tokens_per_s": {arm: [x["tokens_per_s"] for x in v] for arm, v in rounds.items()},
+        "padded_over_real_timed": {arm: v[0]["padded_over_real"] for arm, v in rounds.items()},
+        "padded_over_real_epoch": {arm: v[0]["epoch_padded_over_real"] for arm, v in rounds.items()},
+        "costliest_batch_timed": {arm: v[0]["costliest_batch_timed"] for arm, v in rounds.items()},
+        "losses_same_batch": losses, "peak_mb": peak, "wall_s": round(time.time() - started, 1),
+        "vocab_full": prep["vocab_full"], "vocab_trimmed": prep["vocab_trimmed"],
+        "tokens_per_s": rate,
+        "speedup_vs_hf_default": round(rate["kit"] / rate["hf_default"], 2),
+        "speedup_vs_group_by_length": round(rate["kit"] / rate["hf_group_by_length"], 2),
+        "peak_mem_ratio_vs_hf_default": round(peak["kit"] / peak["hf_default"], 3),
+        "loss_match_max_abs": abs(losses["kit_full"] - losses["hf_default"]),
     }
     print(json.dumps(summary))
 

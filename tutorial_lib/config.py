@@ -175,6 +175,7 @@ class FinetuneConfig:
     gradient_accumulation_steps: int = 1
     output_dir: str | None = None
     time_budget_min: float | None = None  # stop cleanly (and save) after this many minutes
+    trim_vocab: bool = False  # train on the vocabulary trimmed to the run's texts (vocab_trim)
 
     def __post_init__(self) -> None:
         _one_of(self.optimizer, "finetune.optimizer", ("adafactor", "adamw"))

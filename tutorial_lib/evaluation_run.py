@@ -52,7 +52,28 @@ def _task_docs(cfg) -> dict[str, tuple[list[dict], object]]:
     return out
 
 
-def _plan(loaded: dict, docs: dict, heldout: list[dict], cfg, seed: int, max_new_tokens: int,
+def benchmark_texts(cfg) -> list[str]:
+    """Every text of the configured benchmarks (for trimming the vocabulary before training).
+
+    A benchmark that cannot be read here (offline, no local file) is left out
+    with a warning that names it: trimming then keeps only the run's own texts.
+    """
+    from .errors import TutorialLibError
+    from .evaluate.loaders import load_task_docs
+
+    texts: list[str] = []
+    for task in cfg.tasks:
+        data_file = cfg.data_files.get(task)
+        try:
+            docs = load_task_docs(task, cfg.lang, data_file=resolve_path(data_file) if data_file else None)
+        except (TutorialLibError, OSError) as err:
+            logger.warning("vocabulary trim: %s texts left out (%s)", task, err)
+            continue
+        texts += [v for doc in docs for v in doc.values() if isinstance(v, str)]
+    return texts
+
+
+def _plan(loaded: dict, docs: dict, heldout: list[dict], cfg, seed: int, gen: dict,
           budget) -> tuple[dict[str, list[int]], int, list[str]]:
     """Which documents of each task and how many held-out prompts to score, and why.
 
@@ -79,7 +100,7 @@ def _plan(loaded: dict, docs: dict, heldout: list[dict], cfg, seed: int, max_new
     n_gen = min(4, len(heldout))
     for model, tokenizer in loaded.values():
         seconds = timed(generate_answers, model, tokenizer, [r["prompt"] for r in heldout[:n_gen]],
-                        max_new_tokens=max_new_tokens) if n_gen else 0.0
+                        **gen) if n_gen else 0.0
         probe_s += seconds
         cost += seconds / max(n_gen, 1) * len(heldout)
     share = budget.fraction(cost)
@@ -118,12 +139,12 @@ def _benchmarks(loaded: dict, cfg, out_dir: Path, docs: dict, picked: dict, seed
     return scores, outputs
 
 
-def _heldout(loaded: dict, heldout: list[dict], max_new_tokens: int, out_dir: Path):
+def _heldout(loaded: dict, heldout: list[dict], gen: dict, out_dir: Path):
     from .evaluate.generation import generate_answers, score_generations, side_by_side_html
 
     prompts = [row["prompt"] for row in heldout]
     refs = [row["references"] for row in heldout]
-    gens = {name: generate_answers(m, t, prompts, max_new_tokens=max_new_tokens)
+    gens = {name: generate_answers(m, t, prompts, **gen)
             for name, (m, t) in loaded.items()}
     metrics = {name: score_generations(g, refs) for name, g in gens.items()}
     rows = [{"prompt_id": r["prompt_id"], "prompt": r["prompt"], "references": r["references"],
@@ -186,6 +207,7 @@ def evaluate_run(pipe) -> dict:
     from .evaluate.budget import EvalBudget
     from .evaluate.scoring import load_model
     from .finetune.loading import family_of, is_stand_in
+    from .finetune.vocab_trim import is_trimmed
 
     cfg, root, seed = pipe.cfg.evaluate, pipe.run_dir.root, pipe.cfg.seed
     budget = EvalBudget(cfg.time_budget_min) if cfg.time_budget_min else None
@@ -195,16 +217,22 @@ def evaluate_run(pipe) -> dict:
     docs = _task_docs(cfg)
     families = {name: family_of(model) for name, (model, _) in loaded.items()}
     heldout = load_split(root, "heldout")[: cfg.heldout_limit or None]
-    max_new = pipe.cfg.finetune.max_new_tokens
-    picked, n_heldout, notes = _plan(loaded, docs, heldout, cfg, seed, max_new, budget)
+    # Prompts are cut where training cut them (finetune.max_source_length).
+    gen = {"max_new_tokens": pipe.cfg.finetune.max_new_tokens,
+           "max_input_tokens": pipe.cfg.finetune.max_source_length}
+    picked, n_heldout, notes = _plan(loaded, docs, heldout, cfg, seed, gen, budget)
     scores, outputs = _benchmarks(loaded, cfg, out_dir, docs, picked, seed)
     heldout = heldout[:n_heldout]
-    metrics, gens, more = _heldout(loaded, heldout, max_new, out_dir)
+    metrics, gens, more = _heldout(loaded, heldout, gen, out_dir)
     table, rank_path = _ranking(pipe, heldout, gens, out_dir)
     outputs.append(out_dir / "ranking_votes.jsonl")
     notes += [f"{name} is a tiny locally built {'mT5' if families[name] == 'seq2seq' else 'causal'} "
              "stand-in, not a real checkpoint: expect chance-level scores"
              for name in ("base", "compared") if name in models and is_stand_in(models[name])]
+    notes += [f"{name} has a trimmed vocabulary: its log-likelihoods are normalised over the "
+              "kept pieces only, so they are not on the untrimmed base's scale (scoring is "
+              "harness-identical for the model scored)"
+              for name in ("fine-tuned", "compared") if name in models and is_trimmed(models[name])]
     summary = {"models": models, "families": families, "benchmarks": scores, "heldout": metrics,
                "ranking": table.to_dict(orient="records"), "notes": notes}
     summary_path = out_dir / "summary.json"

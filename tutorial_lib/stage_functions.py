@@ -158,8 +158,14 @@ def finetune_stage(ctx) -> StageResult:
     ft = ctx.cfg.finetune
     stage_dir = ctx.run_dir.stage_dir("finetune")
     out = Path(ft.output_dir) if ft.output_dir else stage_dir
+    trim_texts = None
+    if ft.trim_vocab:
+        from .evaluation_run import benchmark_texts
+
+        trim_texts = benchmark_texts(ctx.cfg.evaluate)  # scored later with the same pieces
     result = finetune(ctx.run_dir.root, out, model=ft.model, cfg=ft, resume=ctx.resume,
-                      heldout=ctx.run_dir.root, tiny_texts=prompt_texts(ctx.load("prompts")))
+                      heldout=ctx.run_dir.root, tiny_texts=prompt_texts(ctx.load("prompts")),
+                      trim_texts=trim_texts)
     if out.resolve() != stage_dir.resolve():  # checkpoints elsewhere (e.g. Drive): keep a copy
         shutil.copyfile(out / RESULT_FILE, stage_dir / RESULT_FILE)
     notes = []

@@ -30,13 +30,16 @@ class UnicodeTokenizer:
 
 
 def generate_answers(model, tokenizer, prompts: list[str], max_new_tokens: int = 64,
-                     batch_size: int = 8, max_input_tokens: int = 512) -> list[str]:
+                     batch_size: int = 8, max_input_tokens: int = 256) -> list[str]:
     """Greedy answers, one per prompt, in prompt order (batched by length to cut padding).
 
     A causal model reads each prompt as it was trained (chat template, else the
     kit's instruction template; see ``finetune.causal_data.format_prompt``),
     left-padded, and stops at its end-of-turn/EOS token; only the new tokens are
     decoded.
+
+    ``max_input_tokens`` should be the training's ``finetune.max_source_length``
+    (256 by default, as here): a prompt is cut where training cut it.
 
     Taught in notebooks/04_instruction_finetuning.
     """

@@ -182,7 +182,8 @@ def read_hub(task: str, lang: str, split: str | None = None) -> list[dict]:
     """
     url = hub_parquet_url(task, lang, split)
     hint = (f"pass a local file instead: --data-file (e.g. XCOPA test.{lang}.jsonl, XStoryCloze "
-            f"spring2016.val.{lang}.tsv.split_20_80_eval.tsv, XNLI {lang}/test.jsonl)")
+            f"spring2016.val.{lang}.tsv.split_20_80_eval.tsv, XNLI's validation split as the "
+            f"harness scores it: {lang}/validation.jsonl or XNLI-1.0 xnli.dev.tsv)")
     if _offline():
         raise DataFileError(f"cannot read {url}: Hugging Face is offline (HF_HUB_OFFLINE/"
                             f"HF_DATASETS_OFFLINE set); {hint}")

@@ -31,6 +31,7 @@ OVERRIDES = (
     "lora_alpha",
     "seed",
     "time_budget_min",
+    "trim_vocab",
 )
 
 
@@ -57,6 +58,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="causal models: pack several examples into one row")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"))
     p.add_argument("--optimizer", choices=("adafactor", "adamw"))
+    p.add_argument(
+        "--trim-vocab",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="train on the vocabulary trimmed to the data's pieces (default: the preset's)",
+    )
     for name, kind in (
         ("max_steps", int),
         ("save_steps", int),
@@ -75,7 +82,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers) -> None:
-    """Add ``finetune`` to the ``tutorial-lib`` command line."""
+    """Add ``finetune`` and ``trim-vocab`` to the ``tutorial-lib`` command line."""
     p = subparsers.add_parser(
         "finetune",
         help="instruction fine-tune mT5 or a decoder on a curated dataset",
@@ -83,6 +90,41 @@ def register(subparsers) -> None:
     )
     add_arguments(p)
     p.set_defaults(func=run)
+    t = subparsers.add_parser(
+        "trim-vocab",
+        help="keep only the vocabulary pieces a language needs (smaller, faster model)",
+        description="Trim a model's vocabulary to the pieces that tokenize the given corpora "
+        "(plus special tokens and single characters seen); writes DIR/vocab_map.json.",
+    )
+    t.add_argument("--model", required=True, help="Hub id or folder of the model to trim")
+    t.add_argument(
+        "--corpus",
+        action="append",
+        required=True,
+        help="text file (one text per line) or .json/.jsonl (every string value); repeatable",
+    )
+    t.add_argument("--heldout", action="append", help="held-out text file(s) for coverage")
+    t.add_argument("--out", required=True, help="folder for the trimmed model and tokenizer")
+    t.set_defaults(func=run_trim)
+
+
+def run_trim(args: argparse.Namespace) -> int:
+    """``tutorial-lib trim-vocab``: trim, then print sizes and held-out coverage."""
+    from .vocab_trim import read_corpus, trim_vocabulary
+
+    texts = [t for path in args.corpus for t in read_corpus(path)]
+    heldout = [t for path in args.heldout or [] for t in read_corpus(path)]
+    result = trim_vocabulary(args.model, texts, args.out, heldout=heldout)
+    coverage = (
+        f"; held-out coverage {result.heldout_coverage:.1%} of {result.heldout_tokens} tokens"
+        if result.heldout_coverage is not None
+        else ""
+    )
+    print(
+        f"trimmed {args.model}: {result.vocab_full} -> {result.vocab_trimmed} vocabulary rows "
+        f"from {result.corpus_texts} texts{coverage}; model in {result.out_dir}"
+    )
+    return 0
 
 
 def _settings(args: argparse.Namespace):

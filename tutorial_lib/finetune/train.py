@@ -25,6 +25,7 @@ import dataclasses
 import json
 import logging
 import math
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,8 @@ class TrainResult:
     stopped_by_time_budget: bool = False
     family: str = "seq2seq"
     qlora: bool = False
+    trimmed_base: str | None = None  # the base with its vocabulary trimmed, when trim_vocab
+    vocab_size: int = 0  # vocabulary rows of the model trained
 
 
 def resolve_settings(
@@ -110,19 +113,27 @@ def resolve_settings(
     return cfg, extras
 
 
-def _texts_for_tiny(tiny_texts, pairs) -> list[str]:
-    return list(tiny_texts) if tiny_texts else [t for pair in pairs for t in pair]
+def _load(
+    cfg: FinetuneConfig, extras: dict, output_dir: Path, texts: list[str], trim_texts, precision: str
+):
+    """Build (tiny; safe when several processes race) or locate the base model, then load it.
 
-
-def _load(cfg: FinetuneConfig, extras: dict, output_dir: Path, texts: list[str], precision: str):
-    """Build (tiny; safe when several processes race) or locate the base model, then load it."""
+    With ``cfg.trim_vocab`` the model trained is the base trimmed to ``trim_texts``
+    (see ``vocab_trim``); returns ``(base, trimmed_dir or None, used_tiny, model, tokenizer)``.
+    """
     base, used_tiny = resolve_base_model(
         cfg.model, output_dir, texts, vocab_size=extras["tiny_vocab_size"], seed=extras["seed"]
     )
-    model, tokenizer = load_pretrained(base) if not cfg.qlora else _load_4bit(base, precision)
+    trimmed = None
+    if cfg.trim_vocab:
+        from .vocab_trim import trimmed_for_run
+
+        trimmed = trimmed_for_run(base, trim_texts, output_dir)
+    source = trimmed or base
+    model, tokenizer = load_pretrained(source) if not cfg.qlora else _load_4bit(source, precision)
     model.generation_config.max_new_tokens = cfg.max_new_tokens
     model.generation_config.max_length = None
-    return base, used_tiny, model, tokenizer
+    return base, trimmed, used_tiny, model, tokenizer
 
 
 def finetune(
@@ -134,6 +145,7 @@ def finetune(
     heldout=None,
     resume: bool = False,
     tiny_texts: list[str] | None = None,
+    trim_texts: list[str] | None = None,
     callbacks: list | None = None,
     **overrides: Any,
 ) -> TrainResult:
@@ -142,7 +154,10 @@ def finetune(
     ``train``/``heldout``: a run directory (its ``05_dataset`` splits), a
     .jsonl/.parquet/.json file or a list of dicts (train: prompt, answer;
     held-out: prompt, references). ``model``: ``"tiny"`` / ``"tiny-causal"`` (local
-    stand-ins), a Hub id or a folder (the family comes from its config); None means ``cfg.model``. ``overrides``: any FinetuneConfig field
+    stand-ins), a Hub id or a folder (the family comes from its config); None means
+    ``cfg.model``. ``trim_texts``: with ``trim_vocab``, texts whose pieces the trimmed
+    vocabulary keeps besides the prompts and answers (the benchmark files, their English
+    originals). ``overrides``: any FinetuneConfig field
     or ``seed``, ``lora_r``, ``lora_alpha``, ``lora_dropout``, ``tiny_vocab_size``,
     ``save_total_limit``, ``logging_steps``.
 
@@ -158,8 +173,14 @@ def finetune(
     precision = choose_precision(cfg.precision, cfg.model, model_type_of(cfg.model))
     train_pairs, _ = ftdata.load_pairs(train, "train")
     heldout_pairs = _heldout_pairs(train, heldout)
-    base, used_tiny, net, tokenizer = _load(
-        cfg, extras, output_dir, _texts_for_tiny(tiny_texts, train_pairs + heldout_pairs), precision
+    pair_texts = [t for pair in train_pairs + heldout_pairs for t in pair]
+    base, trimmed, used_tiny, net, tokenizer = _load(
+        cfg,
+        extras,
+        output_dir,
+        list(tiny_texts) if tiny_texts else pair_texts,
+        pair_texts + list(trim_texts or []),
+        precision,
     )
     family = family_of(net)
     precision = choose_precision(cfg.precision, base, net.config.model_type)  # the real type
@@ -192,9 +213,15 @@ def finetune(
         output = run_training(trainer, checkpoint, cfg.max_steps)
     tokens = trainer.tokens_trained()
     model_dir, adapter_dir = _save(trainer, tokenizer, output_dir, use_lora)
+    if trimmed and trainer.is_world_process_zero():  # the trained model says it is trimmed
+        from .vocab_trim import MAP_FILE
+
+        shutil.copyfile(Path(trimmed) / MAP_FILE, model_dir / MAP_FILE)
     result = TrainResult(
         model_dir=str(model_dir),
         base_model=base,
+        trimmed_base=trimmed,
+        vocab_size=int(net.config.vocab_size),
         used_tiny_stand_in=used_tiny,
         steps=trainer.state.global_step,
         log_history=list(trainer.state.log_history),

@@ -1,0 +1,346 @@
+"""Trim a seq2seq model's vocabulary to the pieces a target language needs.
+
+mT5 has 250,112 vocabulary rows; in mt5-small the input embedding and the
+untied output layer hold about 256M of its 300M parameters, and the softmax
+over 250k entries dominates each training step. Swahili plus English use a
+small share of those pieces. Trimming keeps:
+
+* every piece used to tokenize the given corpora (the run's prompts and
+  answers, the benchmark files, the English originals: whatever is passed);
+* the special and added tokens;
+* every single-character piece (``c`` and ``▁c``) for each character seen, so
+  an unseen word in the same script still splits into pieces instead of
+  ``<unk>``.
+
+It rewrites the tokenizer (the fast tokenizer's unigram vocabulary, and the
+SentencePiece model when the folder has one), slices the input embeddings
+(mT5's ``shared``, which the encoder and decoder embeddings point at) and the
+``lm_head`` rows, and writes ``vocab_map.json`` (``kept_ids``: new id ->
+original id). Guarantee: text whose original tokenization uses only kept
+pieces gets the mapped ids (a unigram segmentation that was best among all
+pieces is still best among a subset), and the trimmed model's logits equal
+the original's at the kept ids.
+
+What it costs: log-likelihoods change, because the softmax normaliser no
+longer sums over the dropped pieces (they get no probability mass at all).
+Scores of a trimmed model are harness-identical *for that model*; they are
+not the untrimmed checkpoint's scores.
+
+Taught in notebooks/04_instruction_finetuning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..errors import TutorialLibError
+
+logger = logging.getLogger(__name__)
+
+MAP_FILE = "vocab_map.json"
+SPACE = "\u2581"  # SentencePiece's word-boundary mark
+
+
+class VocabTrimError(TutorialLibError, ValueError):
+    """A model, tokenizer or corpus that cannot be trimmed; the message says which and why."""
+
+
+@dataclass
+class TrimResult:
+    """What a trim kept, where it wrote the model, and how well held-out text is covered."""
+
+    out_dir: str
+    vocab_full: int
+    vocab_trimmed: int
+    corpus_texts: int
+    heldout_coverage: float | None = None  # share of held-out tokens tokenized identically
+    heldout_tokens: int = 0
+
+
+def read_corpus(path: str | Path) -> list[str]:
+    """Texts of a corpus file: every string value of a .json/.jsonl file, else one per line.
+
+    A ``.json`` file that is not one JSON document is read as JSON Lines.
+
+    Raises:
+        VocabTrimError: the file is missing or a JSON line does not parse (line named).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise VocabTrimError(f"corpus file {path} does not exist")
+    text = path.read_text(encoding="utf-8")
+    if path.suffix not in (".json", ".jsonl"):
+        return [line for line in text.splitlines() if line.strip()]
+    if path.suffix == ".json":
+        try:
+            return list(_strings(json.loads(text)))
+        except json.JSONDecodeError:
+            pass  # many ".json" data files are JSON Lines
+    out: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            out += _strings(json.loads(line))
+        except json.JSONDecodeError as err:
+            raise VocabTrimError(f"{path}:{number}: not valid JSON ({err.msg})") from None
+    return out
+
+
+def _strings(value) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def kept_piece_ids(tokenizer, texts: Sequence[str]) -> list[int]:
+    """Sorted original ids to keep: pieces used by ``texts``, specials, single characters seen."""
+    keep = set(tokenizer.all_special_ids)
+    keep.update(tokenizer.added_tokens_decoder)
+    for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]:
+        keep.update(ids)
+    vocab = tokenizer.get_vocab()
+    chars = set("".join(texts)) - {" "}
+    for piece in (SPACE, *chars, *(SPACE + c for c in chars)):
+        if piece in vocab:
+            keep.add(vocab[piece])
+    return sorted(keep)
+
+
+def trim_tokenizer_state(state: dict, kept_ids: Sequence[int]) -> dict:
+    """A fast tokenizer's JSON state with only ``kept_ids`` in its unigram vocabulary, ids remapped.
+
+    Raises:
+        VocabTrimError: the tokenizer is not a unigram (SentencePiece) model.
+    """
+    model = state["model"]
+    if model.get("type") != "Unigram":
+        raise VocabTrimError(
+            f"only unigram (SentencePiece) tokenizers can be trimmed; this one is {model.get('type')}"
+        )
+    new_id = {old: new for new, old in enumerate(kept_ids)}
+    state = json.loads(json.dumps(state))  # a deep copy
+    state["model"]["vocab"] = [model["vocab"][old] for old in kept_ids if old < len(model["vocab"])]
+    if model.get("unk_id") is not None:
+        state["model"]["unk_id"] = new_id[model["unk_id"]]
+    for token in state.get("added_tokens") or []:
+        token["id"] = new_id[token["id"]]
+    post = state.get("post_processor") or {}
+    for special in (post.get("special_tokens") or {}).values():
+        special["ids"] = [new_id[i] for i in special["ids"]]
+    return state
+
+
+def trim_sentencepiece(path: Path, kept_ids: Sequence[int]) -> None:
+    """Rewrite a ``spiece.model`` in place, keeping ``kept_ids`` in order (ids below its size)."""
+    from sentencepiece import sentencepiece_model_pb2
+
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(path.read_bytes())
+    pieces = [proto.pieces[i] for i in kept_ids if i < len(proto.pieces)]
+    del proto.pieces[:]
+    proto.pieces.extend(pieces)
+    path.write_bytes(proto.SerializeToString())
+
+
+def slice_embeddings(model, kept_ids: Sequence[int]):
+    """``model`` with only the ``kept_ids`` rows of its input embeddings and output layer.
+
+    A separate (untied) ``lm_head`` stays separate, as mT5's checkpoints have it;
+    a tied one stays tied. Token ids in the config are remapped.
+    """
+    import torch
+
+    index = torch.tensor(list(kept_ids), dtype=torch.long)
+    emb, head = model.get_input_embeddings(), model.get_output_embeddings()
+    tied = head is not None and head.weight is emb.weight
+    new_emb = torch.nn.Embedding(len(index), emb.embedding_dim, dtype=emb.weight.dtype)
+    new_emb.weight = torch.nn.Parameter(emb.weight.detach()[index].clone())
+    model.set_input_embeddings(new_emb)
+    if head is not None and not tied:
+        new_head = torch.nn.Linear(head.in_features, len(index), bias=head.bias is not None)
+        new_head.weight = torch.nn.Parameter(head.weight.detach()[index].clone())
+        if head.bias is not None:
+            new_head.bias = torch.nn.Parameter(head.bias.detach()[index].clone())
+        model.set_output_embeddings(new_head)
+        getattr(model, "all_tied_weights_keys", {}).pop("lm_head.weight", None)
+    elif tied:
+        model.get_output_embeddings().weight = new_emb.weight
+    _remap_config_ids(model, {old: new for new, old in enumerate(kept_ids)})
+    model.config.vocab_size = len(index)
+    return model
+
+
+def _remap_config_ids(model, new_id: dict[int, int]) -> None:
+    configs = [model.config, getattr(model, "generation_config", None)]
+    for cfg in filter(None, configs):
+        for name in ("pad_token_id", "eos_token_id", "bos_token_id", "decoder_start_token_id"):
+            value = getattr(cfg, name, None)
+            if isinstance(value, int):
+                setattr(cfg, name, new_id[value])
+            elif isinstance(value, list):
+                setattr(cfg, name, [new_id[v] for v in value])
+
+
+def _sentencepiece_file(model: str | Path) -> Path | None:
+    """The model's ``spiece.model`` (a folder's, or the Hub cache's), if it has one."""
+    if Path(model).is_dir():
+        path = Path(model) / "spiece.model"
+        return path if path.exists() else None
+    from transformers.utils import cached_file
+
+    try:
+        found = cached_file(str(model), "spiece.model", _raise_exceptions_for_missing_entries=False)
+    except OSError:
+        return None
+    return Path(found) if found else None
+
+
+def save_trimmed_tokenizer(tokenizer, kept_ids: Sequence[int], out_dir: Path, spiece=None):
+    """Write ``tokenizer`` (and ``spiece`` when given) trimmed to ``kept_ids``; returns it reloaded."""
+    from transformers import AutoTokenizer
+
+    state = trim_tokenizer_state(json.loads(tokenizer.backend_tokenizer.to_str()), kept_ids)
+    tokenizer.save_pretrained(out_dir)
+    (out_dir / "tokenizer.json").write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+    if spiece is not None:
+        shutil.copyfile(spiece, out_dir / "spiece.model")
+    if (out_dir / "spiece.model").exists():
+        trim_sentencepiece(out_dir / "spiece.model", kept_ids)
+    _remap_tokenizer_config(out_dir / "tokenizer_config.json", kept_ids)
+    trimmed = AutoTokenizer.from_pretrained(out_dir)
+    if len(trimmed) != len(kept_ids):
+        raise VocabTrimError(
+            f"the trimmed tokenizer in {out_dir} has {len(trimmed)} pieces, expected {len(kept_ids)}"
+        )
+    return trimmed
+
+
+def _remap_tokenizer_config(path: Path, kept_ids: Sequence[int]) -> None:
+    """Remap ``added_tokens_decoder`` ids (older tokenizer configs carry them)."""
+    if not path.exists():
+        return
+    config = json.loads(path.read_text(encoding="utf-8"))
+    decoder = config.get("added_tokens_decoder")
+    if not decoder:
+        return
+    new_id = {old: new for new, old in enumerate(kept_ids)}
+    config["added_tokens_decoder"] = {str(new_id[int(k)]): v for k, v in decoder.items()}
+    path.write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def coverage(original, trimmed, kept_ids: Sequence[int], texts: Sequence[str]) -> tuple[float, int]:
+    """``(share, tokens)``: the share of ``texts``' original tokens tokenized identically.
+
+    Compared word by word (the pre-tokenizer splits on spaces, so a word's pieces
+    do not depend on its neighbours): a word counts when its trimmed ids, mapped
+    back, equal its original ids.
+    """
+    words = sorted({w for text in texts for w in text.split()})
+    if not words:
+        return 1.0, 0
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in text.split():
+            counts[word] = counts.get(word, 0) + 1
+    before = original(words, add_special_tokens=False)["input_ids"]
+    after = trimmed(words, add_special_tokens=False)["input_ids"]
+    same = total = 0
+    for word, old, new in zip(words, before, after):
+        total += len(old) * counts[word]
+        if [kept_ids[i] for i in new] == old:
+            same += len(old) * counts[word]
+    return same / max(total, 1), total
+
+
+def trim_vocabulary(
+    model: str | Path,
+    texts: Sequence[str],
+    out_dir: str | Path,
+    heldout: Sequence[str] = (),
+) -> TrimResult:
+    """Trim ``model`` (a Hub id or folder) to the pieces ``texts`` need; save it in ``out_dir``.
+
+    Args:
+        model: the seq2seq checkpoint to trim (loaded with the kit's loader).
+        texts: the corpus whose tokenization must survive unchanged.
+        out_dir: where the trimmed model, tokenizer and ``vocab_map.json`` go.
+        heldout: texts *not* in ``texts``, to report how well the trim generalises.
+
+    Returns:
+        A :class:`TrimResult` (also written into ``vocab_map.json``).
+
+    Raises:
+        VocabTrimError: no corpus text, or a tokenizer that is not a unigram model.
+
+    Examples:
+        >>> trim_vocabulary("google/mt5-small", texts, "runs/mt5-small-sw")  # doctest: +SKIP
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
+    from .loading import load_seq2seq
+    from .tiny import TINY_MARKER
+
+    texts = [t for t in texts if t and t.strip()]
+    if not texts:
+        raise VocabTrimError("no corpus text to trim the vocabulary to")
+    net, tokenizer = load_seq2seq(str(model))
+    vocab_full = int(net.config.vocab_size)
+    kept = kept_piece_ids(tokenizer, texts)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    trimmed_tok = save_trimmed_tokenizer(tokenizer, kept, out, _sentencepiece_file(model))
+    slice_embeddings(net, kept).save_pretrained(out)
+    if (Path(model) / TINY_MARKER).exists():  # still the stand-in: outputs must keep saying so
+        shutil.copyfile(Path(model) / TINY_MARKER, out / TINY_MARKER)
+    share, tokens = coverage(tokenizer, trimmed_tok, kept, heldout) if heldout else (None, 0)
+    result = TrimResult(str(out), vocab_full, len(kept), len(texts), share, tokens)
+    info = {**asdict(result), "source_model": str(model), "kept_ids": kept}
+    info.pop("out_dir")  # the folder may be renamed into place afterwards
+    (out / MAP_FILE).write_text(json.dumps(info), encoding="utf-8")
+    logger.info(
+        "trimmed %s from %d to %d vocabulary rows into %s%s", model, vocab_full, len(kept), out,
+        f"; held-out coverage {share:.1%} of {tokens} tokens" if share is not None else "",
+    )
+    return result
+
+
+def is_trimmed(model_dir: str | Path) -> bool:
+    """True when ``model_dir`` was written by :func:`trim_vocabulary` (it has ``vocab_map.json``)."""
+    return (Path(model_dir) / MAP_FILE).exists()
+
+
+def trimmed_for_run(base: str, texts: Sequence[str], parent: str | Path) -> str:
+    """The folder of ``base`` trimmed to ``texts`` under ``parent`` (built once per corpus).
+
+    The folder name carries a hash of the base and the texts, so a changed corpus
+    trims again and an unchanged one is reused (a resumed run trains the same
+    vocabulary). Built aside and renamed into place, so processes of a
+    multi-GPU launch that trim at the same time never see a half-written folder.
+    """
+    import hashlib
+    import os
+
+    digest = hashlib.sha256("\n".join([str(base), *texts]).encode("utf-8")).hexdigest()[:12]
+    out = Path(parent) / f"base_trimmed-{digest}"
+    if is_trimmed(out):
+        return str(out)
+    tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
+    trim_vocabulary(base, texts, tmp)
+    try:
+        os.rename(tmp, out)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not is_trimmed(out):
+            raise
+    return str(out)

@@ -55,3 +55,13 @@ def test_generate_answers_keeps_prompt_order(tiny_model_dir):
     single = [generate_answers(model, tokenizer, [p], max_new_tokens=6)[0] for p in prompts]
     assert batched == single and len(batched) == 3
     assert generate_answers(model, tokenizer, []) == []
+
+
+def test_generation_cuts_prompts_where_training_cuts_them():
+    import inspect
+
+    from tutorial_lib.config import FinetuneConfig
+    from tutorial_lib.evaluate.generation import generate_answers
+
+    default = inspect.signature(generate_answers).parameters["max_input_tokens"].default
+    assert default == FinetuneConfig().max_source_length

@@ -1,9 +1,12 @@
 """Batches for seq2seq training: dynamic padding, and batches of similar source and target length.
 
 Batches are padded only to their own longest item, and hold items of similar
-length on both sides: that, not any trick in the model, is where the kit's
-speed-up over the common ``padding="max_length"`` recipe comes from (see
-``benchmarks/finetune_throughput.py``).
+length on both sides. Against transformers' own ``group_by_length`` this is
+worth little (AfriInstruct, batch 8, measured: padded/real tokens 1.30 there,
+1.20 here); against random order (``DataCollatorForSeq2Seq``'s default, 2.67)
+it is worth about 2.2x. The kit's larger speed-up comes from trimming the vocabulary
+(``vocab_trim``); ``benchmarks/finetune_throughput.py`` measures both against
+the stock recipes.
 
 Taught in notebooks/04_instruction_finetuning.
 """

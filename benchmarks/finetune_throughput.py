@@ -31,8 +31,10 @@ costliest batch (the kit and ``LengthGroupedSampler`` put it first anyway).
 Real tokens are non-pad source + target tokens. A separate process checks that
 the kit's loss path (untrimmed model, kit collator, token-weighted loss) and
 ``hf_default``'s (the model's own loss) agree on the same batch. ``--repeats``
-runs the arms again in reverse order; rates are the mean over rounds. The
-machine may be shared: see ``load_avg`` and the per-round figures.
+runs the arms again in reverse order (``--reverse 1`` starts with the kit);
+rates are the mean over rounds. The machine may be shared: see ``load_avg``,
+the per-round figures and ``tokens_per_cpu_s`` (real tokens per second of the
+arm's own CPU time, which other jobs disturb much less than wall time).
 
 Run:  .venv/bin/python benchmarks/finetune_throughput.py [--steps 10] [--repeats 1] [--threads 1]
 Last line: JSON with vocab_full, vocab_trimmed, tokens_per_s (per arm),
@@ -162,6 +164,7 @@ def clock_callback(warm_batch):
     class Clock(TrainerCallback):
         def __init__(self):
             self.steps: list[float] = []
+            self.cpu: list[float] = []  # process CPU seconds: less disturbed by other jobs
 
         def on_train_begin(self, args, state, control, model=None, **kwargs):
             model.train()
@@ -169,10 +172,11 @@ def clock_callback(warm_batch):
             model.zero_grad(set_to_none=True)
 
         def on_step_begin(self, args, state, control, **kwargs):
-            self.started = time.perf_counter()
+            self.started, self.cpu_started = time.perf_counter(), time.process_time()
 
         def on_step_end(self, args, state, control, **kwargs):
             self.steps.append(time.perf_counter() - self.started)
+            self.cpu.append(time.process_time() - self.cpu_started)
 
     return Clock()
 
@@ -198,7 +202,7 @@ def run_hf(arm: str, work: Path, steps: int) -> dict:
     trainer = Trainer(model=model, args=args, train_dataset=data.select([i for b in batches for i in b]),
                       data_collator=collator, callbacks=[clock])
     trainer.train()
-    return _summary(clock.steps, batches, epoch, src, tgt)
+    return _summary(clock, batches, epoch, src, tgt)
 
 
 def run_kit(work: Path, steps: int) -> dict:
@@ -215,16 +219,18 @@ def run_kit(work: Path, steps: int) -> dict:
                       max_source_length=1024, max_target_length=1024, callbacks=[clock])
     real = sum(src[i] + tgt[i] for b in batches for i in b)
     assert real == result.tokens_trained, "sampler replay does not match the trainer"
-    return _summary(clock.steps, batches, [b for b in epoch if len(b) == BATCH], src, tgt)
+    return _summary(clock, batches, [b for b in epoch if len(b) == BATCH], src, tgt)
 
 
-def _summary(step_s: list[float], timed, epoch, src, tgt) -> dict:
+def _summary(clock, timed, epoch, src, tgt) -> dict:
+    step_s = clock.steps
     real = sum(src[i] + tgt[i] for b in timed for i in b)
     padded = sum(len(b) * _cost(b, src, tgt) for b in timed)
     epoch_real = sum(src[i] + tgt[i] for b in epoch for i in b)
     epoch_padded = sum(len(b) * _cost(b, src, tgt) for b in epoch)
     return {"timed_steps": len(step_s), "timed_s": round(sum(step_s), 2), "real_tokens": real,
             "tokens_per_s": round(real / sum(step_s), 1), "padded_over_real": round(padded / real, 3),
+            "tokens_per_cpu_s": round(real / sum(clock.cpu), 1),
             "epoch_padded_over_real": round(epoch_padded / epoch_real, 3),
             "costliest_batch_timed": max(_cost(b, src, tgt) for b in timed)
             == max(_cost(b, src, tgt) for b in epoch),
@@ -288,6 +294,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--steps", type=int, default=10, help="timed steps per arm (>= 10)")
     p.add_argument("--repeats", type=int, default=1, help="rounds; odd rounds reverse the arm order")
+    p.add_argument("--reverse", type=int, choices=(0, 1), default=0, help="1: kit arm first")
     p.add_argument("--threads", type=int, default=1, help="torch threads per arm (shared CPU: 1)")
     p.add_argument("--sp-vocab", type=int, default=32000, help="SentencePiece pieces before fillers")
     p.add_argument("--vocab-full", type=int, default=VOCAB_FULL, help="full vocabulary rows")
@@ -303,10 +310,12 @@ def main() -> None:
         losses = child("loss", work, a)
         rounds: dict[str, list[dict]] = {arm: [] for arm in ARMS}
         for r in range(a.repeats):
-            for arm in (ARMS if r % 2 == 0 else ARMS[::-1]):
+            for arm in (ARMS if (r + a.reverse) % 2 == 0 else ARMS[::-1]):
                 rounds[arm].append(child(arm, work, a))
     rate = {arm: round(sum(x["tokens_per_s"] for x in v) / len(v), 1) for arm, v in rounds.items()}
     peak = {arm: max(x["peak_mb"] for x in v) for arm, v in rounds.items()}
+    cpu_rate = {arm: round(sum(x["tokens_per_cpu_s"] for x in v) / len(v), 1)
+                for arm, v in rounds.items()}
     summary = {
         "data": f"AfriInstruct ({len(load_rows())} pairs)", "batch_size": BATCH, "steps": a.steps,
         "repeats": a.repeats, "threads": a.threads, "load_avg_at_start": round(load, 2),
@@ -315,6 +324,9 @@ def main() -> None:
         "padded_over_real_timed": {arm: v[0]["padded_over_real"] for arm, v in rounds.items()},
         "padded_over_real_epoch": {arm: v[0]["epoch_padded_over_real"] for arm, v in rounds.items()},
         "costliest_batch_timed": {arm: v[0]["costliest_batch_timed"] for arm, v in rounds.items()},
+        "tokens_per_cpu_s": cpu_rate,
+        "cpu_speedup_vs_hf_default": round(cpu_rate["kit"] / cpu_rate["hf_default"], 2),
+        "cpu_speedup_vs_group_by_length": round(cpu_rate["kit"] / cpu_rate["hf_group_by_length"], 2),
         "losses_same_batch": losses, "peak_mb": peak, "wall_s": round(time.time() - started, 1),
         "vocab_full": prep["vocab_full"], "vocab_trimmed": prep["vocab_trimmed"],
         "tokens_per_s": rate,

@@ -142,7 +142,7 @@ def _inject(nb, params: dict):
     nb.cells.insert(index + 1, cell)
 
 
-def execute(name: str, params: dict, kernel_dir: Path):
+def execute(name: str, params: dict, kernel_dir: Path, suffix: str = ""):
     """Run a notebook top to bottom; returns the executed notebook and its wall time."""
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
@@ -159,7 +159,7 @@ def execute(name: str, params: dict, kernel_dir: Path):
         client.execute()
     finally:
         BUILD.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, BUILD / f"{name}.ipynb")
+        nbformat.write(nb, BUILD / f"{name}{suffix}.ipynb")
     return nb, time.monotonic() - start
 
 
@@ -186,3 +186,22 @@ def test_notebook_runs_headless_in_demo_mode(name, kernel_dir, request, tmp_path
             assert out.output_type != "error", out
             text = out.get("text", "")
             assert "Traceback" not in text, text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["04_instruction_finetuning", "05_hands_on_mt5"])
+def test_notebook_runs_with_a_decoder(name, kernel_dir, request):
+    """``model_family = "causal"`` on ``ci``: the tiny causal stand-in's finished run, reused."""
+    root = request.getfixturevalue("ci_causal_run_dir")
+    before = _snapshot(root)
+    nb, seconds = execute(name, {"preset": "ci", "run_dir": str(root), "model_family": "causal"},
+                          kernel_dir, suffix="-causal")
+    after = _snapshot(root)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"{name} changed a finished causal run: {changed[:10]}"
+    assert seconds < MAX_SECONDS, f"{name} took {seconds:.0f}s"
+    for cell in _code(nb):
+        for out in cell.outputs:
+            assert out.output_type != "error", out
+    text = "".join(o.get("text", "") for c in _code(nb) for o in c.outputs)
+    assert "tiny-causal" in text  # the notebook says which model it trained

@@ -2,6 +2,7 @@
 import json
 import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,38 @@ def test_preset_switch_recomputes_what_the_preset_changes(tmp_path, capsys):
     prompts = json.loads((out / "01_prompts" / "manifest.json").read_text())["rows"]["prompts"]
     assert prompts == 160
     assert json.loads((out / "05_dataset" / "manifest.json").read_text())["rows"] != ci_rows
+
+
+def test_a_busy_run_directory_stops_with_a_clear_message(tmp_path, capsys):
+    from tutorial_lib.rundir import RunDir
+
+    out = tmp_path / "run"
+    with RunDir(out).lock():  # another process (here: another lock holder) is running
+        code = main(["run", "--preset", "ci", "--out", str(out), "--stage", "prompts",
+                     "--lock-timeout", "0"])
+    assert code == 2
+    assert "is in use by another tutorial-lib process" in capsys.readouterr().err
+    assert not (out / "01_prompts").exists()
+
+
+@pytest.mark.slow
+def test_two_concurrent_runs_give_the_same_dataset_as_one(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    stages = [a for s in CROWD + ["dataset"] for a in ("--stage", s)]
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "tutorial_lib", "run", "--preset", "ci", "--out", str(out),
+           *stages]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(2)]
+    results = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results[0][1][-2000:]
+    single = tmp_path / "single"
+    Pipeline(load_config("ci"), single).run(CROWD + ["dataset"])
+    for name in ("train.jsonl", "heldout.jsonl"):
+        assert (out / "05_dataset" / name).read_text() == (single / "05_dataset" / name).read_text()
+    assert run_ledger(out / "crowd", "simulated").spent_usd() == \
+        run_ledger(single / "crowd", "simulated").spent_usd()

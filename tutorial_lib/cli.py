@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return int(args.func(args) or 0)
-    except (TutorialLibError, FileNotFoundError, IsADirectoryError, ValueError) as err:
+    except (TutorialLibError, OSError, ValueError) as err:
         if args.verbose:
             raise
         print(f"error: {err} (-v shows the traceback)", file=sys.stderr)

@@ -1,19 +1,24 @@
 """Typed presets (``demo``, ``ci``, ``colab-t4``, ``full``) loaded from ``configs/*.yaml``.
 
-Each section is a dataclass that checks itself on construction, so a typo in a
-YAML recipe or a command-line override fails at load time with the field's
-dotted name, not halfway through a GPU run.
+Each section is a pydantic dataclass: types, ranges and choices are enforced
+(strictly for integers and booleans, so ``1.5`` steps or ``"nope"`` for a yes/no
+setting never pass), unknown keys are refused, and every change (``--set``, a
+CLI flag, ``cfg.crowd.backend = ...`` in a notebook) is validated again. A bad
+value fails at load time with one line naming the key, the value and what is
+allowed, not halfway through a GPU run.
 
 Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic.dataclasses import dataclass
 
 from .errors import TutorialLibError
 from .resources import SOURCE_ROOT as REPO_ROOT  # noqa: F401  (the clone; slides read it)
@@ -22,134 +27,109 @@ from .resources import resolve_path, shipped_dir  # noqa: F401  (resolve_path: r
 CONFIG_DIR = shipped_dir("configs")  # inside the package when installed from a wheel
 DATA_DIR = shipped_dir("data")
 PRESETS = ("demo", "ci", "colab-t4", "full", "colab-t4-decoder", "full-decoder")
+TASKS = ("xcopa", "xnli", "xstorycloze")
 
 
 class ConfigError(TutorialLibError, ValueError):
-    """A preset value that cannot work; the message names the field."""
+    """A preset value that cannot work; the message names the key, the value and what is allowed."""
 
 
-def _check(cond: bool, name: str, why: str, value: Any) -> None:
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("a number is needed, not true/false")  # noqa: TRY004 (pydantic reports it)
+    return value
+
+
+# Integers and booleans are strict (no 1.5 -> 1, no "nope" -> True); numbers accept "1e-4".
+Number = Annotated[float, BeforeValidator(_no_bool)]
+Positive = Annotated[float, BeforeValidator(_no_bool), Field(gt=0)]
+NonNegative = Annotated[float, BeforeValidator(_no_bool), Field(ge=0)]
+Fraction = Annotated[float, BeforeValidator(_no_bool), Field(ge=0, le=1)]
+Count = Annotated[StrictInt, Field(ge=1)]
+CountOrZero = Annotated[StrictInt, Field(ge=0)]
+Text = Annotated[str, Field(strict=True)]
+_STRICT = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _require(cond: bool, message: str) -> None:
     if not cond:
-        raise ConfigError(f"{name} {why}, got {value!r}")
+        raise ValueError(message)
 
 
-def _one_of(value: Any, name: str, choices: tuple) -> None:
-    _check(value in choices, name, f"must be one of {', '.join(map(str, choices))}", value)
-
-
-def _positive(value: Any, name: str, allow_zero: bool = False) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    ok = ok and (value >= 0 if allow_zero else value > 0)
-    _check(ok, name, "must be a number >= 0" if allow_zero else "must be a number > 0", value)
-
-
-def _fraction(value: Any, name: str) -> None:
-    ok = isinstance(value, (int, float)) and 0.0 <= value <= 1.0
-    _check(ok, name, "must be between 0 and 1", value)
-
-
-@dataclass
+@dataclass(config=_STRICT)
 class PromptsConfig:
     """Where prompts come from and how columns map onto the Prompt schema."""
 
-    path: str = "data/prompts/seed_sw.jsonl"
-    format: str = "auto"  # auto | seed | jsonl | csv | tsv | json | hf
-    mapping: dict | str = field(default_factory=dict)  # columns, or a named mapping (afriqa, mgsm...)
-    limit: int | None = None  # a category-balanced subset of this many prompts
-    lang: str = "sw"
-    translate_missing: bool = False
-    mt_model: str = "facebook/nllb-200-distilled-600M"
-
-    def __post_init__(self) -> None:
-        _one_of(self.format, "prompts.format", ("auto", "seed", "jsonl", "csv", "tsv", "json", "hf"))
-        if self.limit is not None:
-            _positive(self.limit, "prompts.limit")
+    path: Text = "data/prompts/seed_sw.jsonl"
+    format: Literal["auto", "seed", "jsonl", "csv", "tsv", "json", "hf"] = "auto"
+    mapping: dict[str, str] | Text = field(default_factory=dict)  # columns, or a known name
+    limit: Count | None = None  # a category-balanced subset of this many prompts
+    lang: Text = "sw"
+    translate_missing: StrictBool = False
+    mt_model: Text = "facebook/nllb-200-distilled-600M"
+    max_chars: Count = 20000  # longest prompt/context/reference accepted on import
 
 
-@dataclass
+@dataclass(config=_STRICT)
 class CrowdConfig:
     """Crowd backend, overlaps and pay (Parts I and II)."""
 
-    backend: str = "simulated"  # simulated | toloka | room
-    answer_overlap: int = 2
-    validation_overlap: int = 2  # the start; dynamic overlap asks for more while unsure
-    validation_max_overlap: int = 7
-    dynamic_overlap: bool = True
-    confidence_threshold: float = 0.89
-    scale: str = "binary"  # binary | likert5
-    hourly_pay_usd: float = 12.0
-    seconds_per_answer: float = 120.0
-    seconds_per_vote: float = 36.0
-    platform_fee: float = 0.3
-    control_share: float = 0.1
-    budget_usd: float = 500.0
-    production: bool = False
-    n_workers: int = 40
-    room_host: str = "127.0.0.1"
-    room_port: int = 8000
-    wait_timeout_s: float | None = None  # how long a live (room/Toloka) stage waits for people
+    backend: Literal["simulated", "toloka", "room"] = "simulated"
+    answer_overlap: Count = 2
+    validation_overlap: Count = 2  # the start; dynamic overlap asks for more while unsure
+    validation_max_overlap: Count = 7
+    dynamic_overlap: StrictBool = True
+    confidence_threshold: Fraction = 0.89
+    scale: Literal["binary", "likert5"] = "binary"
+    hourly_pay_usd: NonNegative = 12.0
+    seconds_per_answer: Positive = 120.0
+    seconds_per_vote: Positive = 36.0
+    platform_fee: Fraction = 0.3
+    control_share: Annotated[float, BeforeValidator(_no_bool), Field(ge=0, lt=1)] = 0.1
+    budget_usd: Positive = 500.0
+    # Real money on Toloka: only a true YAML boolean (true) enables it, never a string.
+    production: StrictBool = False
+    n_workers: Count = 40
+    room_host: Text = "127.0.0.1"
+    room_port: Annotated[StrictInt, Field(ge=1, le=65535)] = 8000
+    wait_timeout_s: NonNegative | None = None  # how long a live (room/Toloka) stage waits
 
     def __post_init__(self) -> None:
-        _one_of(self.backend, "crowd.backend", ("simulated", "toloka", "room"))
-        _one_of(self.scale, "crowd.scale", ("binary", "likert5"))
-        for name in ("answer_overlap", "validation_overlap", "validation_max_overlap", "n_workers"):
-            _positive(getattr(self, name), f"crowd.{name}")
-        _check(
-            self.validation_max_overlap >= self.validation_overlap,
-            "crowd.validation_max_overlap",
-            f"must be >= crowd.validation_overlap ({self.validation_overlap})",
-            self.validation_max_overlap,
-        )
-        _check(self.hourly_pay_usd >= 0, "crowd.hourly_pay_usd", "must be >= 0", self.hourly_pay_usd)
-        for name in ("seconds_per_answer", "seconds_per_vote", "budget_usd"):
-            _positive(getattr(self, name), f"crowd.{name}")
-        for name in ("platform_fee", "control_share", "confidence_threshold"):
-            _fraction(getattr(self, name), f"crowd.{name}")
+        _require(self.validation_max_overlap >= self.validation_overlap,
+                 f"crowd.validation_max_overlap ({self.validation_max_overlap}) must be >= "
+                 f"crowd.validation_overlap ({self.validation_overlap})")
 
 
-@dataclass
+@dataclass(config=_STRICT)
 class QualityConfig:
     """Quality-control rules, aggregation and post-acceptance."""
 
-    aggregation: str = "ds"  # mv | wawa | ds | glad | mace
-    accept_threshold: float = 0.5
-    max_rounds: int = 2
-    min_chars: int = 20
-    max_chars: int = 2000
-    fast_seconds: float = 15.0
-    lang_min_confidence: float = 0.5
-    near_duplicate_threshold: float = 0.8
+    aggregation: Literal["mv", "wawa", "ds", "glad", "mace"] = "ds"
+    accept_threshold: Fraction = 0.5
+    max_rounds: CountOrZero = 2
+    min_chars: CountOrZero = 20  # visible characters (format/control characters not counted)
+    max_chars: Count = 2000
+    fast_seconds: NonNegative = 15.0
+    lang_min_confidence: Fraction = 0.5
+    near_duplicate_threshold: Fraction = 0.8
 
     def __post_init__(self) -> None:
-        _one_of(self.aggregation, "quality.aggregation", ("mv", "wawa", "ds", "glad", "mace"))
-        _fraction(self.accept_threshold, "quality.accept_threshold")
-        _fraction(self.lang_min_confidence, "quality.lang_min_confidence")
-        _fraction(self.near_duplicate_threshold, "quality.near_duplicate_threshold")
-        _positive(self.max_rounds, "quality.max_rounds", allow_zero=True)
-        _positive(self.min_chars, "quality.min_chars", allow_zero=True)
-        _check(self.max_chars > self.min_chars, "quality.max_chars", "must exceed min_chars", self.max_chars)
+        _require(self.max_chars > self.min_chars, f"quality.max_chars ({self.max_chars}) must "
+                 f"exceed quality.min_chars ({self.min_chars})")
 
 
-@dataclass
+@dataclass(config=_STRICT)
 class DatasetConfig:
     """Curation: held-out share and selection for fine-tuning."""
 
-    heldout_fraction: float = 0.15
-    max_train: int | None = None
-    min_score: float = 0.5
-    dedup_threshold: float = 0.8
-    balance_categories: bool = True
-
-    def __post_init__(self) -> None:
-        _check(0 < self.heldout_fraction < 1, "dataset.heldout_fraction", "must be in (0, 1)",
-               self.heldout_fraction)
-        if self.max_train is not None:
-            _positive(self.max_train, "dataset.max_train")
-        _fraction(self.min_score, "dataset.min_score")
-        _fraction(self.dedup_threshold, "dataset.dedup_threshold")
+    heldout_fraction: Annotated[float, BeforeValidator(_no_bool), Field(gt=0, lt=1)] = 0.15
+    max_train: Count | None = None
+    min_score: Fraction = 0.5
+    dedup_threshold: Fraction = 0.8
+    balance_categories: StrictBool = True
 
 
-@dataclass
+@dataclass(config=_STRICT)
 class FinetuneConfig:
     """Instruction fine-tuning of either family (seq2seq mT5 or a causal decoder).
 
@@ -158,75 +138,51 @@ class FinetuneConfig:
     causal base in 4-bit; ``packing`` packs causal examples into shared rows.
     """
 
-    model: str = "tiny"
-    max_steps: int = 60
-    batch_size: int = 8
-    learning_rate: float | None = None  # None: the optimizer's default (Adafactor 1e-3, AdamW 3e-4)
-    optimizer: str = "adafactor"  # adafactor | adamw
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16
-    lora: bool | str = "auto"  # true | false | auto (LoRA above ~1B parameters)
-    qlora: bool = False
-    packing: bool = False
-    max_source_length: int = 256
-    max_target_length: int = 256
-    save_steps: int = 50
-    eval_steps: int = 50
-    max_new_tokens: int = 64
-    gradient_accumulation_steps: int = 1
-    output_dir: str | None = None
-    time_budget_min: float | None = None  # stop cleanly (and save) after this many minutes
-    trim_vocab: bool = False  # train on the vocabulary trimmed to the run's texts (vocab_trim)
-
-    def __post_init__(self) -> None:
-        _one_of(self.optimizer, "finetune.optimizer", ("adafactor", "adamw"))
-        _one_of(self.precision, "finetune.precision", ("auto", "fp32", "bf16", "fp16"))
-        _check(self.lora in (True, False, "auto"), "finetune.lora", "must be true, false or auto",
-               self.lora)
-        for name in ("max_steps", "batch_size", "max_source_length",
-                     "max_target_length", "save_steps", "eval_steps", "max_new_tokens",
-                     "gradient_accumulation_steps"):
-            _positive(getattr(self, name), f"finetune.{name}")
-        if self.time_budget_min is not None:
-            _positive(self.time_budget_min, "finetune.time_budget_min")
-        if self.learning_rate is not None:
-            _positive(self.learning_rate, "finetune.learning_rate")
+    model: Text = "tiny"
+    max_steps: Count = 60
+    batch_size: Count = 8
+    learning_rate: Positive | None = None  # None: the optimizer's default (Adafactor 1e-3, AdamW 3e-4)
+    optimizer: Literal["adafactor", "adamw"] = "adafactor"
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    lora: StrictBool | Literal["auto"] = "auto"  # true | false | auto (LoRA above ~1B params)
+    qlora: StrictBool = False
+    packing: StrictBool = False
+    max_source_length: Count = 256
+    max_target_length: Count = 256
+    save_steps: Count = 50
+    eval_steps: Count = 50
+    max_new_tokens: Count = 64
+    gradient_accumulation_steps: Count = 1
+    output_dir: Text | None = None
+    time_budget_min: Positive | None = None  # stop cleanly (and save) after this many minutes
+    trim_vocab: StrictBool = False  # train on the vocabulary trimmed to the run's texts (vocab_trim)
 
 
-@dataclass
+@dataclass(config=_STRICT)
 class EvaluateConfig:
     """Benchmarks (harness-identical prompts) and held-out generation."""
 
-    tasks: list = field(default_factory=lambda: ["xcopa", "xnli", "xstorycloze"])
-    lang: str = "sw"
-    data_files: dict = field(default_factory=dict)
-    limit: int | None = None
-    batch_size: int = 16
-    heldout_limit: int | None = 30
-    ranking_votes_per_pair: int = 3
-    time_budget_min: float | None = None  # score a stratified subset that fits, and say so
+    tasks: list[Literal["xcopa", "xnli", "xstorycloze"]] = field(
+        default_factory=lambda: list(TASKS))
+    lang: Text = "sw"
+    data_files: dict[Literal["xcopa", "xnli", "xstorycloze"], Text] = field(default_factory=dict)
+    limit: Count | None = None
+    batch_size: Count = 16
+    heldout_limit: Count | None = 30
+    ranking_votes_per_pair: Count = 3
+    time_budget_min: Positive | None = None  # score a stratified subset that fits, and say so
     # Another fine-tuned model (folder, or run directory) to compare with on the same prompts,
     # e.g. a decoder's run beside an mT5 run: scored, generated, side by side and ranked.
-    compare_with: str | None = None
-
-    def __post_init__(self) -> None:
-        for task in self.tasks:
-            _one_of(task, "evaluate.tasks[]", ("xcopa", "xnli", "xstorycloze"))
-        unknown = set(self.data_files) - {"xcopa", "xnli", "xstorycloze"}
-        _check(not unknown, "evaluate.data_files", "has unknown task keys", sorted(unknown))
-        _positive(self.batch_size, "evaluate.batch_size")
-        if self.limit is not None:
-            _positive(self.limit, "evaluate.limit")
-        if self.time_budget_min is not None:
-            _positive(self.time_budget_min, "evaluate.time_budget_min")
+    compare_with: Text | None = None
 
 
-@dataclass
+@dataclass(config=_STRICT)
 class PipelineConfig:
     """A whole run: one preset, one seed, every stage's settings."""
 
-    name: str = "demo"
-    seed: int = 0
-    description: str = ""
+    name: Text = "demo"
+    seed: StrictInt = 0
+    description: Text = ""
     prompts: PromptsConfig = field(default_factory=PromptsConfig)
     crowd: CrowdConfig = field(default_factory=CrowdConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
@@ -246,27 +202,58 @@ _SECTIONS = {
     "finetune": FinetuneConfig,
     "evaluate": EvaluateConfig,
 }
+_BOOLEAN_HINT = "true or false (a YAML boolean, not a string)"
 
 
-def _build_section(cls: type, values: dict, name: str):
+def _explain(err: ValidationError, section: str | None, cls: type) -> str:
+    """One line per problem: the dotted key, the value given and what is allowed."""
+    lines = []
+    for e in err.errors():
+        loc = [str(p) for p in e["loc"] if not isinstance(p, int) or e["type"] == "literal_error"]
+        key = ".".join([section, *loc] if section else loc) or (section or "config")
+        value = e.get("input")
+        if e["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
+            known = ", ".join(f.name for f in dataclasses.fields(cls))
+            lines.append(f"{key} is an unknown key (value {value!r}); known keys"
+                         f"{' in ' + section if section else ''}: {known}")
+        elif e["type"] == "value_error" and not loc:
+            lines.append(str(e["msg"]).removeprefix("Value error, "))
+        elif e["type"] == "bool_type":
+            lines.append(f"{key}={value!r} is not allowed: must be {_BOOLEAN_HINT}")
+        else:
+            msg = str(e["msg"]).removeprefix("Value error, ").replace("Input should be", "must be")
+            lines.append(f"{key}={value!r} is not allowed: {msg}")
+    return "; ".join(lines)
+
+
+def _build_section(cls: type, values: Any, name: str):
     if not isinstance(values, dict):
-        raise ConfigError(f"{name} must be a mapping, got {type(values).__name__}")
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ConfigError(f"{name} has unknown key(s): {', '.join(unknown)}")
-    return cls(**values)
+        raise ConfigError(f"{name} must be a mapping of keys to values, got {values!r}")
+    try:
+        return cls(**values)
+    except ValidationError as err:
+        raise ConfigError(_explain(err, name, cls)) from None
 
 
 def config_from_dict(values: dict) -> PipelineConfig:
-    """Build and validate a :class:`PipelineConfig` from plain values."""
+    """Build and validate a :class:`PipelineConfig` from plain values.
+
+    Raises:
+        ConfigError: a key is unknown or a value is not allowed (the message says which).
+    """
     values = dict(values or {})
     top = {k: v for k, v in values.items() if k not in _SECTIONS}
-    unknown = sorted(set(top) - {"name", "seed", "description"})
-    if unknown:
-        raise ConfigError(f"config has unknown key(s): {', '.join(unknown)}")
-    sections = {k: _build_section(cls, values.get(k, {}) or {}, k) for k, cls in _SECTIONS.items()}
-    return PipelineConfig(**top, **sections)
+    sections = {k: _build_section(cls, values.get(k) if values.get(k) is not None else {}, k)
+                for k, cls in _SECTIONS.items()}
+    try:
+        return PipelineConfig(**top, **sections)
+    except ValidationError as err:
+        raise ConfigError(_explain(err, None, PipelineConfig)) from None
+
+
+def check_config(cfg: PipelineConfig) -> PipelineConfig:
+    """Validate a config again as a whole (after edits in code), returning a fresh copy."""
+    return config_from_dict(cfg.to_dict())
 
 
 def _deep_merge(base: dict, extra: dict) -> dict:
@@ -280,22 +267,30 @@ def _deep_merge(base: dict, extra: dict) -> dict:
 
 
 def parse_override(text: str) -> dict:
-    """``"finetune.max_steps=10"`` -> ``{"finetune": {"max_steps": 10}}`` (value parsed as YAML)."""
+    """``"finetune.max_steps=10"`` -> ``{"finetune": {"max_steps": 10}}`` (value parsed as YAML).
+
+    Raises:
+        ConfigError: not ``section.key=value``, or the value is not valid YAML.
+    """
     if "=" not in text:
         raise ConfigError(f"override {text!r} must look like section.key=value")
     dotted, raw = text.split("=", 1)
-    value = yaml.safe_load(raw) if raw else None
+    try:
+        value = yaml.safe_load(raw) if raw else None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"override {text!r}: the value is not valid YAML ({err})") from None
     out: dict = {}
     cur = out
     parts = dotted.strip().split(".")
+    if not all(parts):
+        raise ConfigError(f"override {text!r} must look like section.key=value")
     for part in parts[:-1]:
         cur = cur.setdefault(part, {})
     cur[parts[-1]] = value
     return out
 
 
-def load_config(preset: str = "demo", overrides: list[str] | dict | None = None) -> PipelineConfig:
-    """Load a preset by name (the shipped ``configs/NAME.yaml``) or a YAML path, then overrides."""
+def _read_preset(preset: str) -> tuple[Path, dict]:
     path = Path(preset)
     if not path.suffix:
         path = CONFIG_DIR / f"{preset}.yaml"
@@ -306,12 +301,25 @@ def load_config(preset: str = "demo", overrides: list[str] | dict | None = None)
         values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML ({err})") from None
-    if isinstance(overrides, dict):
-        values = _deep_merge(values, overrides)
-    else:
-        for text in overrides or []:
-            values = _deep_merge(values, text if isinstance(text, dict) else parse_override(text))
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: a preset is a mapping of sections, got {type(values).__name__}")
+    return path, values
+
+
+def load_config(preset: str = "demo", overrides: list[str | dict] | dict | None = None
+                ) -> PipelineConfig:
+    """Load a preset by name (the shipped ``configs/NAME.yaml``) or a YAML path, then overrides.
+
+    ``overrides`` are ``section.key=value`` strings (``--set``) or nested dicts; the
+    result is validated once, after every override is applied.
+
+    Raises:
+        ConfigError: unknown preset, bad YAML, unknown key or a value not allowed.
+    """
+    path, values = _read_preset(preset)
+    for extra in [overrides] if isinstance(overrides, dict) else overrides or []:
+        values = _deep_merge(values, extra if isinstance(extra, dict) else parse_override(extra))
     try:
         return config_from_dict(values)
     except ConfigError as err:
-        raise ConfigError(f"{path}: {err}") from None
+        raise ConfigError(f"{path.name}: {err}") from None

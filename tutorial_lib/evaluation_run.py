@@ -179,6 +179,7 @@ def _content_ids(comparisons: list[dict]) -> list[dict]:
 def _ranking(pipe, heldout: list[dict], gens: dict, out_dir: Path) -> tuple[pd.DataFrame, Path]:
     from .crowd.collect import collect_rankings
     from .evaluate.ranking import build_comparisons, rank_models
+    from .quality.io import write_csv
 
     comparisons = _content_ids([
         task for other in ("base", "compared") if other in gens
@@ -194,7 +195,7 @@ def _ranking(pipe, heldout: list[dict], gens: dict, out_dir: Path) -> tuple[pd.D
     ids = {c["task_id"] for c in comparisons}
     table = rank_models([v for v in votes if v.task_id in ids], comparisons)
     path = out_dir / "ranking.csv"
-    table.to_csv(path, index=False)
+    write_csv(table, path)  # model names and prompts are text: formulas neutralised
     return table, path
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
 from .errors import TutorialLibError
 
 CATEGORIES = (
@@ -231,10 +232,13 @@ def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
+    if path.is_dir():
+        raise RecordError(f"{path} is a folder; a file is needed here")
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             try:
-                yield lineno, raw.decode("utf-8")
+                # A BOM (spreadsheet exports) is dropped, one rule for JSONL, CSV and TSV.
+                yield lineno, raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as err:
                 raise RecordError(f"{path}:{lineno}: not valid UTF-8 ({err.reason})") from None
 

@@ -36,7 +36,7 @@ import platform
 import shutil
 import time
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -64,7 +64,7 @@ TRACKED_PACKAGES = (
 
 def utc_now() -> str:
     """An ISO-8601 UTC timestamp (what every record's time fields hold)."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def package_versions(names: tuple[str, ...] = TRACKED_PACKAGES) -> dict:
@@ -264,7 +264,7 @@ class RunDir:
         finished = time.time()
         manifest = RunManifest(
             stage=stage, preset=preset, seed=seed, config=config, versions=package_versions(),
-            started_at=datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
+            started_at=datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
             finished_at=utc_now(), duration_s=round(finished - started, 3), rows=rows,
             outputs=outputs, notes=list(notes or []),
         )

@@ -27,7 +27,8 @@ def prompts_stage(ctx) -> StageResult:
 
     pc = ctx.cfg.prompts
     path = pc.path if pc.path.startswith("hf:") else resolve_path(pc.path)
-    prompts = load_prompts(path, format=pc.format, mapping=named_mapping(pc.mapping), lang=pc.lang)
+    prompts = load_prompts(path, format=pc.format, mapping=named_mapping(pc.mapping), lang=pc.lang,
+                           max_chars=pc.max_chars)
     notes = []
     if pc.limit and len(prompts) > pc.limit:
         notes.append(f"prompts.limit={pc.limit} keeps a category-balanced {pc.limit} of the "

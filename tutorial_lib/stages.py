@@ -14,7 +14,6 @@ Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,7 +139,3 @@ def downstream(stage: str) -> list[str]:
     """``stage`` and every stage after it."""
     return list(STAGE_ORDER[STAGE_ORDER.index(stage):])
 
-
-def with_crowd(cfg: PipelineConfig, **changes) -> PipelineConfig:
-    """A copy of ``cfg`` with crowd settings changed (validated again)."""
-    return dataclasses.replace(cfg, crowd=dataclasses.replace(cfg.crowd, **changes))

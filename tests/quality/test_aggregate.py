@@ -98,3 +98,27 @@ def test_pairwise_bradley_terry_ranks_the_usual_winner_first():
         assert list(out["item"]) == ["model_big", "model_small", "model_random"]
     with pytest.raises(AggregationError, match="label must equal left or right"):
         aggregate_pairwise(votes.assign(label="nobody"), "bt")
+
+
+def test_repeated_votes_count_once_and_numeric_spellings_are_one_class():
+    df = pd.DataFrame({"task": ["t1"] * 4 + ["t2"] * 2, "worker": ["a", "a", "b", "c", "a", "b"],
+                       "label": ["0", "0", " 0", "1", "01", "1.0"]})
+    out = aggregate_labels(df, "mv")
+    assert out.label.tolist() == [0, 1]
+    assert out.confidence.iloc[0] == pytest.approx(2 / 3)  # a's repeated 0 counted once
+    notes = " ".join(out.attrs["warnings"])
+    assert "1 repeated vote(s)" in notes and "merged" in notes
+
+
+def test_thin_data_falls_back_to_majority_vote_and_never_invents_a_label():
+    one_worker = pd.DataFrame({"task": ["t1", "t2", "t3"], "worker": ["a"] * 3,
+                               "label": [1, 0, 1]})
+    out = aggregate_labels(one_worker, "ds")
+    assert out.label.tolist() == [1, 0, 1] and (out.confidence == 1.0).all()
+    assert "one worker gave every vote" in out.attrs["warnings"][0]
+    single = pd.DataFrame({"task": ["t1", "t2", "t3", "t4"], "worker": ["a", "b", "a", "b"],
+                           "label": [2, 0, 1, 2]})
+    out = aggregate_labels(single, "ds")
+    given = dict(zip(single.task, single.label))
+    assert all(row.label == given[row.task] for row in out.itertuples())
+    assert "single vote" in out.attrs["warnings"][0]

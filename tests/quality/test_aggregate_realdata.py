@@ -48,9 +48,14 @@ def test_labels_equal_crowdkit_on_cifar10n(cifar, method):
     model = DIRECT[method]()
     theirs = model.fit_predict(raw)
     assert len(ours) == n
-    assert (ours.label == theirs.reindex(ours.index)).all()
+    # Where crowd-kit chose a label no worker gave on the task, ours falls back to majority vote.
+    given = kit_df.groupby("task")["label"].agg(set)
+    honest = [t for t in ours.index if theirs[t] in given[t]]
+    assert len(honest) >= 0.98 * n
+    assert (ours.label[honest] == theirs.reindex(honest)).all()
+    assert all(ours.label[t] in given[t] for t in ours.index)
     proba = model.probas_.max(axis=1)
-    assert ours.confidence.to_numpy() == pytest.approx(proba.reindex(ours.index).to_numpy())
+    assert ours.confidence[honest].to_numpy() == pytest.approx(proba.reindex(honest).to_numpy())
     accuracy = (ours.label == ours.index.map(gold)).mean()
     assert accuracy > 0.85  # CIFAR-10N aggregate labels are ~91% right (benchmark)
 

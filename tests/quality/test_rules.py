@@ -134,3 +134,12 @@ def test_copy_and_control_helpers():
     assert copies_prompt(GOOD["p2"], PROMPTS[1]) < 0.5
     assert matches_control("Jibu ni NAIROBI kabisa", "Nairobi")
     assert not matches_control("Mombasa", "Nairobi")
+
+
+def test_length_counts_visible_characters_and_control_characters_are_flagged(cfg):
+    padded = ans("zw", "p1", "Ndiyo ni hivyo" + "\u200b" * 20 + "\u0301" * 10)
+    bell = ans("bel", "p2", GOOD["p2"] + "\u0007", worker="w2")
+    by_id = run([padded, bell], cfg)
+    assert "too_short" in by_id["zw"].reasons and by_id["zw"].details["chars"] == 14
+    assert "control_characters" in by_id["bel"].reasons
+    assert by_id["bel"].details["bad_character"].startswith("U+0007")

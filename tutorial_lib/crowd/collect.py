@@ -181,12 +181,33 @@ def _collect(backend: CrowdBackend, spec: ProjectSpec, tasks: list[dict], overla
         ledger.record("launch", stage=stage, project_id=project_id, round=round, task_ids=new,
                       overlap=overlap, cost_usd=estimate.total_usd,
                       operation_ids=_operation_ids(backend, project_id, new))
+    _raise_to(backend, spec, project_id, launched, tasks, overlap, round, budget, ledger)
     backend.add_tasks(project_id, tasks, overlap)  # idempotent: known task ids are skipped
     backend.open(project_id)
     _wait(backend, project_id, timeout_s, poll_s, f"{backend.name} {stage}")
     ids = {t["task_id"] for t in tasks}
     _append_new(backend, project_id, sink, stage, round or None, only=ids)
     return [a for a in read_sink(sink, stage) if a.task_id in ids]
+
+
+def _raise_to(backend: CrowdBackend, spec: ProjectSpec, project_id: str, launched: dict,
+              tasks: list[dict], overlap: int, round: int, budget: Budget,
+              ledger: Ledger) -> None:
+    """Tasks launched earlier at a lower overlap (a forced rerun after raising it) get the
+    difference, charged once; a lower overlap than launched never takes work back."""
+    by_delta: dict[int, list[str]] = {}
+    for t in tasks:
+        have = launched.get(t["task_id"])
+        if have is not None and have < overlap:
+            by_delta.setdefault(overlap - have, []).append(t["task_id"])
+    for delta, ids in by_delta.items():
+        estimate = budget.price_for(spec.kind, len(ids), delta, spec.seconds_per_task)
+        budget.charge(estimate, f"{spec.private_name}: overlap {overlap - delta} -> {overlap} "
+                                f"on {len(ids)} task(s)")
+        ledger.record("launch", stage=spec.kind, project_id=project_id, round=round,
+                      task_ids=ids, overlap=overlap, extra=delta, cost_usd=estimate.total_usd,
+                      operation_ids=[])
+        backend.raise_overlap(project_id, ids, delta)
 
 
 def answer_task(prompt: Prompt) -> dict:

@@ -10,7 +10,8 @@ Events (one JSON object per line; ``event`` says which):
 
 * ``project``: ``stage``, ``project_id``, ``private_name``, ``backend``.
 * ``launch``: tasks added to a project: ``stage``, ``project_id``, ``round``,
-  ``task_ids``, ``overlap``, ``cost_usd``, ``backend``, ``operation_ids``.
+  ``task_ids``, ``overlap``, ``cost_usd``, ``backend``, ``operation_ids`` (and
+  ``extra`` when known tasks were raised to a higher ``overlap``).
 * ``more``: more assignments on known tasks (extra votes, re-collection):
   as ``launch`` plus ``step`` (dynamic-overlap step, ``None`` for a plain
   request) and ``base`` (assignments per task in the sink when asked).
@@ -78,12 +79,12 @@ class Ledger:
         return float(total)
 
     def launched(self, project_id: str) -> dict[str, int]:
-        """Task id -> overlap already launched in ``project_id`` (first launch only)."""
+        """Task id -> overlap launched in ``project_id`` (the highest asked for)."""
         out: dict[str, int] = {}
         for r in self.events("launch"):
             if r.get("project_id") == project_id:
                 for task_id in r["task_ids"]:
-                    out.setdefault(task_id, int(r["overlap"]))
+                    out[task_id] = max(out.get(task_id, 0), int(r["overlap"]))
         return out
 
     def requested(self, project_id: str, round: int | None, step: int | None) -> set[str]:

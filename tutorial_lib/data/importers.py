@@ -28,8 +28,8 @@ from typing import Any
 
 from tutorial_lib.records import Prompt, RecordError, from_dict
 
-from .readers import RawRow
 from ..errors import TutorialLibError
+from .readers import RawRow
 
 logger = logging.getLogger(__name__)
 

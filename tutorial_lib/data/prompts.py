@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from tutorial_lib.records import Prompt, RecordError, from_dict
+from tutorial_lib.text_limits import check_text
 
 from .importers import (
     MAPPINGS,
@@ -35,6 +36,7 @@ from .readers import (
     read_hf_rows,
     read_json_rows,
     read_jsonl_rows,
+    require_file,
 )
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ def load_prompts(
     lang: str = "sw",
     limit: int | None = None,
     source: str | None = None,
+    max_chars: int | None = None,
 ) -> list[Prompt]:
     """Read prompts from a file or ``hf:ORG/NAME``; every row becomes a Prompt or an error.
 
@@ -62,6 +65,8 @@ def load_prompts(
         lang: language of imported prompts when the mapping does not give ``lang``.
         limit: keep only the first ``limit`` prompts (after ``filter``).
         source: overrides the ``source`` field (and the prefix of derived ids).
+        max_chars: longest text field accepted (``prompts.max_chars``); ``None``: no limit.
+            Control characters and bidirectional overrides are refused either way.
 
     Raises:
         RecordError: a bad row (JSON, UTF-8, missing field, empty text, unknown
@@ -81,13 +86,13 @@ def load_prompts(
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
     if mapping is None and fmt in ("seed", "jsonl"):
-        prompts = _load_strict(Path(path), limit, source)
+        prompts = _load_strict(Path(path), limit, source, max_chars)
     else:
         if fmt == "seed":
             raise MappingError(
                 "format 'seed' is the fixed schema and takes no mapping; use format='jsonl'"
             )
-        prompts = _load_mapped(str(path), fmt, mapping, lang, limit, source)
+        prompts = _load_mapped(str(path), fmt, mapping, lang, limit, source, max_chars)
     if not prompts:
         hint = f" matching filter {mapping['filter']}" if mapping and mapping.get("filter") else ""
         raise ValueError(f"{path}: no prompts{hint}")
@@ -102,6 +107,8 @@ def load_prompts(
 
 
 def _resolve_format(path: str | os.PathLike, format: str) -> str:
+    if not str(path).startswith(HF_PREFIX):
+        require_file(path)
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
     if format != "auto":
@@ -113,14 +120,14 @@ def _resolve_format(path: str | os.PathLike, format: str) -> str:
 
 
 def _first_char(path: Path) -> str:
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
+    require_file(path)
     with open(path, "rb") as fh:
         head = fh.read(4096).decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     return head[:1]
 
 
-def _load_strict(path: Path, limit: int | None, source: str | None) -> list[Prompt]:
+def _load_strict(path: Path, limit: int | None, source: str | None,
+                 max_chars: int | None = None) -> list[Prompt]:
     """The seed schema: every line a full Prompt object, no unknown fields."""
     prompts: list[Prompt] = []
     seen: dict[str, str] = {}
@@ -129,6 +136,7 @@ def _load_strict(path: Path, limit: int | None, source: str | None) -> list[Prom
         if source:
             prompt.source = source
         _check_unique(prompt, row.where, seen)
+        _check_text(prompt, row.where, max_chars)
         prompts.append(prompt)
         if limit and len(prompts) >= limit:
             break
@@ -136,7 +144,8 @@ def _load_strict(path: Path, limit: int | None, source: str | None) -> list[Prom
 
 
 def _load_mapped(
-    path: str, fmt: str, mapping: dict | None, lang: str, limit: int | None, source: str | None
+    path: str, fmt: str, mapping: dict | None, lang: str, limit: int | None, source: str | None,
+    max_chars: int | None = None,
 ) -> list[Prompt]:
     if mapping is not None:
         check_mapping(mapping)
@@ -159,6 +168,7 @@ def _load_mapped(
             continue
         prompt = row_to_prompt(row, mapping, lang, source, default_source)
         _check_unique(prompt, row.where, seen)
+        _check_text(prompt, row.where, max_chars)
         prompts.append(prompt)
         if limit and len(prompts) >= limit:
             break
@@ -225,6 +235,17 @@ def _default_source(path: str) -> str:
     if path.startswith(HF_PREFIX):
         return path[len(HF_PREFIX) :].rsplit("/", 1)[-1].lower()
     return Path(path).stem
+
+
+def _check_text(prompt: Prompt, where: str, max_chars: int | None) -> None:
+    """Refuse control characters, bidi overrides and over-long text, naming file, line, field."""
+    fields = [("prompt", prompt.prompt), ("prompt_en", prompt.prompt_en or ""),
+              ("context", prompt.context or "")]
+    fields += [(f"references[{i}]", r) for i, r in enumerate(prompt.references)]
+    for name, text in fields:
+        why = check_text(text, name, max_chars)
+        if why:
+            raise RecordError(f"{where}: {why}")
 
 
 def _check_unique(prompt: Prompt, where: str, seen: dict[str, str]) -> None:

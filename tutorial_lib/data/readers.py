@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tutorial_lib.records import RecordError, iter_jsonl, iter_lines
+
 from ..errors import TutorialLibError
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,26 @@ def _decoded_lines(path: Path) -> list[tuple[int, str]]:
     return out
 
 
+def require_file(path: str | os.PathLike) -> Path:
+    """``path`` as a Path when it is an existing file; a clear error for a folder or nothing."""
+    path = Path(path)
+    if path.is_dir():
+        raise RecordError(f"{path} is a folder; give a file (.jsonl, .json, .csv or .tsv)")
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    return path
+
+
+def _unique_header(columns: list[str], where: str) -> None:
+    """Two columns with one name would silently keep the second: refused."""
+    seen = set()
+    for name in columns:
+        if name in seen:
+            raise RecordError(f"{where}: column {name!r} appears twice in the header "
+                              f"({', '.join(columns)}); rename one")
+        seen.add(name)
+
+
 def read_delimited_rows(
     path: Path, delimiter: str, header: list[str] | None = None, quoting: str = "minimal"
 ) -> Iterator[RawRow]:
@@ -135,6 +156,7 @@ def read_delimited_rows(
             continue  # a blank line is not a row
         if columns is None:
             columns = [c.strip() for c in fields]
+            _unique_header(columns, f"{path}:{start}")
             continue
         if len(fields) != len(columns):
             raise RecordError(

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from crowdkit.aggregation.utils import get_accuracy
 from crowdkit.metrics.data import alpha_krippendorff
+
 from ..errors import TutorialLibError
 
 log = logging.getLogger(__name__)
@@ -143,15 +144,95 @@ def aggregate_labels(
     Taught in notebooks/03_answer_validation.
     """
     require_columns(data, ("task", "worker", "label"), f"aggregation '{method}'")
+    frame, notes = clean_votes(data[["task", "worker", "label"]], f"aggregation '{method}'")
+    thin = _too_thin(frame)
+    if thin and method != "mv":
+        notes.append(f"{thin}: no model can learn worker skills from this; majority vote used "
+                     f"instead of {method!r}, confidence is the share of votes")
+        method = "mv"
     model = make_label_aggregator(method, n_iter=n_iter, seed=seed, smoothing=smoothing)
-    frame = data[["task", "worker", "label"]]
     probas = model.fit_predict_proba(frame)
     labels = model.labels_
     conf = probas.max(axis=1)
     out = pd.DataFrame({"task": labels.index, "label": labels.to_numpy(),
                         "confidence": conf.reindex(labels.index).to_numpy(dtype=float)})
     out = out.sort_values("task", kind="stable").reset_index(drop=True)
+    out = _only_given_labels(out, frame, method, notes)
+    for note in notes:
+        log.warning("%s", note)
+    out.attrs["warnings"] = notes
     return (out, model) if return_fitted else out
+
+
+def _normal_label(value: Any) -> Any:
+    """``1``, ``1.0``, `` 1`` and ``01`` are one class: numeric labels compare as numbers."""
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if not np.isfinite(number):
+        return text
+    return int(number) if number.is_integer() else number
+
+
+def clean_votes(frame: pd.DataFrame, what: str) -> tuple[pd.DataFrame, list[str]]:
+    """Normalise labels and count a worker's repeated vote on a task once; returns notes.
+
+    Labels are stripped, and labels that read as numbers compare as numbers; a
+    mix of numeric and non-numeric labels is refused, since no rule can say
+    whether ``"1"`` and ``"yes"`` are one class.
+
+    Raises:
+        AggregationError: numeric and non-numeric labels in one file.
+    """
+    notes = []
+    labels = frame["label"].map(_normal_label)
+    kinds = {isinstance(v, str) for v in labels}
+    if kinds == {True, False}:
+        text = sorted({v for v in labels if isinstance(v, str)})[:3]
+        raise AggregationError(f"{what}: labels mix numbers and words (e.g. {', '.join(text)}); "
+                               "use one kind of label")
+    spellings = pd.DataFrame({"raw": frame["label"].astype(str), "norm": labels.astype(str)})
+    merged = spellings.drop_duplicates().groupby("norm").size()
+    if (merged > 1).any():  # "1", "1.0", " 1", "01": one class, compared as numbers
+        examples = spellings.drop_duplicates()
+        examples = examples[examples["norm"].isin(merged[merged > 1].index)]["raw"].tolist()[:4]
+        notes.append(f"labels written differently but equal as numbers were merged "
+                     f"({', '.join(map(repr, examples))})")
+        frame = frame.assign(label=labels)
+    repeated = frame.duplicated(["task", "worker"], keep="first")
+    if repeated.any():
+        notes.append(f"{int(repeated.sum())} repeated vote(s) (same worker, same task) counted "
+                     "once: the first one is kept")
+        frame = frame[~repeated]
+    return frame.reset_index(drop=True), notes
+
+
+def _too_thin(frame: pd.DataFrame) -> str | None:
+    if frame["worker"].nunique() < 2:
+        return "one worker gave every vote"
+    if frame.groupby("task").size().max() < 2:
+        return "every task has a single vote"
+    return None
+
+
+def _only_given_labels(out: pd.DataFrame, frame: pd.DataFrame, method: str,
+                       notes: list[str]) -> pd.DataFrame:
+    """Replace a label no worker gave on that task by the task's majority vote (and say so)."""
+    given = frame.groupby("task")["label"].agg(set)
+    bad = [i for i, row in out.iterrows() if row["label"] not in given.get(row["task"], set())]
+    if not bad:
+        return out
+    mv = aggregate_labels(frame[frame["task"].isin(out.loc[bad, "task"])], "mv")
+    fix = mv.set_index("task")
+    out = out.copy()
+    for i in bad:
+        out.at[i, "label"] = fix.at[out.at[i, "task"], "label"]
+        out.at[i, "confidence"] = fix.at[out.at[i, "task"], "confidence"]
+    notes.append(f"{method!r} chose a label no worker gave on {len(bad)} task(s); their majority "
+                 "vote is used instead")
+    return out
 
 
 def worker_skills(model: Any, data: pd.DataFrame) -> pd.Series:

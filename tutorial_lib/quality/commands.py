@@ -25,7 +25,7 @@ from .aggregate import (
     aggregate_pairwise,
     aggregate_texts,
 )
-from .io import CrowdFileError, read_crowd_file, read_pairwise_file
+from .io import CrowdFileError, read_crowd_file, read_pairwise_file, write_csv
 
 log = logging.getLogger(__name__)
 METHODS = LABEL_METHODS + TEXT_METHODS + ("bt",)
@@ -39,6 +39,9 @@ def run_aggregate(args: argparse.Namespace) -> int:
     if args.method not in METHODS and args.method not in PAIRWISE_METHODS:
         print(f"error: unknown method {args.method!r}; choose one of {', '.join(METHODS)}",
               file=sys.stderr)
+        return 2
+    if Path(args.input).is_dir():
+        print(f"error: {args.input} is a folder; give a CSV/TSV file", file=sys.stderr)
         return 2
     cols = {"task_col": args.task_col, "worker_col": args.worker_col, "label_col": args.label_col,
             "sep": args.sep}
@@ -55,8 +58,11 @@ def run_aggregate(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     out = Path(args.out)
+    if out.is_dir():
+        print(f"error: --out {out} is a folder; give a CSV file path", file=sys.stderr)
+        return 2
     out.parent.mkdir(parents=True, exist_ok=True)
-    result.to_csv(out, index=False)
+    write_csv(result, out)
     log.info("aggregate: %d rows written to %s", len(result), out)
     print(f"{len(result)} rows ({args.method}) -> {out}")
     return 0

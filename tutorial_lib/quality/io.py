@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
 from ..errors import TutorialLibError
 
 TOLOKA_WORKER = "ASSIGNMENT:worker_id"
@@ -169,3 +170,28 @@ def read_pairwise_file(path: str | os.PathLike, *, sep: str | None = None) -> pd
             raise CrowdFileError(f"{path}:{line}: label {rec['label']!r} is neither left nor right")
         out.append(rec)
     return pd.DataFrame(out, columns=["worker", "left", "right", "label"])
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value):
+    """A cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first) gets a
+    leading ``'`` so it shows as text (OWASP CSV injection); numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write ``frame`` as CSV with every formula-like text cell neutralised.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    safe = frame.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object:
+            safe[col] = safe[col].map(neutralise_formula)
+    safe.columns = [neutralise_formula(str(c)) for c in safe.columns]
+    safe.to_csv(path, index=False)
+    return Path(path)

@@ -41,6 +41,7 @@ COMMENTS = {
         "wrong_language": "The answer is not written in the task's language.",
         "too_short": "The answer is too short.",
         "too_long": "The answer is longer than allowed.",
+        "control_characters": "The answer contains invisible control characters; please remove them.",
         "copied_prompt": "The answer repeats the prompt instead of answering it.",
         "near_duplicate": "The answer is nearly identical to another answer.",
         "fast_submission": "The answer was submitted too quickly to be a careful answer.",
@@ -53,6 +54,7 @@ COMMENTS = {
         "wrong_language": "Jibu halikuandikwa kwa lugha ya kazi hii.",
         "too_short": "Jibu ni fupi mno.",
         "too_long": "Jibu ni refu kuliko inavyoruhusiwa.",
+        "control_characters": "Jibu lina herufi za udhibiti zisizoonekana; tafadhali ziondoe.",
         "copied_prompt": "Jibu linarudia swali badala ya kulijibu.",
         "near_duplicate": "Jibu linakaribia kufanana kabisa na jibu jingine.",
         "fast_submission": "Jibu liliwasilishwa haraka mno kuwa jibu la makini.",
@@ -196,7 +198,7 @@ def post_accept(backend, prompts: list[Prompt], answers: list[Assignment],
         _qc_new(prompts, current, qc_by, cfg)
         voted = {v.task_id for v in all_votes.values()}
         need = [a for a in current if qc_by[a.assignment_id].passed
-                and a.assignment_id not in voted and a.assignment_id not in applied]
+                and a.assignment_id not in voted]  # a rerun fetches the votes it paid for
         if need:
             new = validate_dynamic(backend, need, prompts, cfg.crowd, votes_sink, method, round=rnd,
                                    prior_votes=list(all_votes.values()), budget=budget,
@@ -207,7 +209,10 @@ def post_accept(backend, prompts: list[Prompt], answers: list[Assignment],
             decisions = decide(pending, list(all_votes.values()), list(qc_by.values()), cfg.quality,
                                method, lang=lang)
             _apply(backend, decisions, ledger, applied)
-        accepted = {d.prompt_id for d in applied.values() if d.verdict == "accept"}
+        # Verdicts of later rounds (a rerun) do not count yet: each round replays as it ran,
+        # so a forced rerun fetches the re-collected answers it already paid for.
+        accepted = {d.prompt_id for d in applied.values()
+                    if d.verdict == "accept" and d.round <= rnd}
         stop_asking(backend, ledger, "answers", sorted(accepted))  # answered: buy no more
         missing = [p.id for p in prompts if p.id in answered and p.id not in accepted]
         log.info("post-acceptance round %d: %d answers decided, %d prompts without an accepted "

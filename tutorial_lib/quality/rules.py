@@ -1,8 +1,8 @@
 """Quality-control rules for Part I answers, before anyone pays to validate them.
 
 Each rule adds a reason code (see :class:`tutorial_lib.records.QCResult`):
-``wrong_language``, ``too_short``, ``too_long``, ``copied_prompt``,
-``near_duplicate``, ``fast_submission``, ``failed_control``,
+``wrong_language``, ``too_short`` (visible characters), ``too_long``,
+``control_characters``, ``copied_prompt``, ``near_duplicate``, ``fast_submission``, ``failed_control``,
 ``banned_worker``. A flagged answer is kept with all its reasons and the
 evidence in ``details``; nothing is deleted, so a reviewer can overrule a rule.
 Per-worker summaries and bans live in :mod:`tutorial_lib.quality.workers`.
@@ -17,6 +17,7 @@ from datasketch import MinHashLSH
 
 from ..config import QualityConfig
 from ..records import Assignment, Prompt, QCResult
+from ..text_limits import bad_characters, visible_length
 from .langid import LanguageChecker
 from .textsim import containment, jaccard, minhash, normalise, shingles
 from .workers import banned_workers, worker_summary  # noqa: F401  (part of this module's API)
@@ -27,6 +28,7 @@ REASONS = (
     "wrong_language",
     "too_short",
     "too_long",
+    "control_characters",
     "copied_prompt",
     "near_duplicate",
     "fast_submission",
@@ -165,9 +167,10 @@ def check_answers(
     results = []
     for a in answers:
         text = a.answer or ""
-        chars = len(text.strip())
-        guess = checker.guess(text)
-        copy = copies_prompt(text, by_id[a.task_id])
+        chars = visible_length(text)  # zero-width and combining marks do not count
+        sample = text[: 4 * cfg.max_chars]  # a huge answer is too long; no need to scan it all
+        guess = checker.guess(sample)
+        copy = copies_prompt(sample, by_id[a.task_id])
         details: dict = {"chars": chars, "duration_s": a.duration_s, "prompt_copy": round(copy, 3),
                          "lang_target_confidence": round(guess.target_confidence, 3)}
         reasons = []
@@ -177,6 +180,9 @@ def check_answers(
             reasons.append("too_short")
         if chars > cfg.max_chars:
             reasons.append("too_long")
+        if bad_characters(text):
+            reasons.append("control_characters")
+            details["bad_character"] = bad_characters(text)
         if copy >= COPY_CONTAINMENT:
             reasons.append("copied_prompt")
         if a.assignment_id in dups:

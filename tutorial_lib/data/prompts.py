@@ -107,8 +107,8 @@ def load_prompts(
 
 
 def _resolve_format(path: str | os.PathLike, format: str) -> str:
-    if not str(path).startswith(HF_PREFIX):
-        require_file(path)
+    if not str(path).startswith(HF_PREFIX) and Path(path).is_dir():
+        require_file(path)  # a folder: say so before guessing a format from its name
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
     if format != "auto":

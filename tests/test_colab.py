@@ -82,6 +82,17 @@ def test_after_install_names_a_replaced_module_that_was_already_imported():
     assert "no restart needed" in colab.after_install({**now, "not-imported-dist": "0.0.1"})
 
 
+def test_after_install_ignores_setuptools_start_up_hook(monkeypatch):
+    """A fresh venv's setuptools may be swapped for the pinned one: only its .pth hook was loaded."""
+    from importlib import metadata
+
+    now = {d.name: d.version for d in metadata.distributions()}
+    monkeypatch.setattr(colab, "sys", types.SimpleNamespace(modules={"_distutils_hack": None}))
+    assert "no restart needed" in colab.after_install({**now, "setuptools": "84.2.1"})
+    monkeypatch.setattr(colab, "sys", types.SimpleNamespace(modules={"setuptools": None}))
+    assert "Restart needed" in colab.after_install({**now, "setuptools": "84.2.1"})
+
+
 @pytest.mark.parametrize("capability,memory,precision,preset", [
     (None, 0.0, "fp32", "demo"),
     ((7, 5), 15.0, "fp32", "colab-t4"),      # T4: bf16 is emulated; mT5 must not use fp16

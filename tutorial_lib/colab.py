@@ -44,7 +44,9 @@ def after_install(before: dict[str, str]) -> str:
     """
     after = {d.name: d.version for d in metadata.distributions()}
     changed = {name for name, version in after.items() if before.get(name, version) != version}
-    imported = {m.split(".")[0] for m in list(sys.modules)}
+    # setuptools' _distutils_hack is imported by a .pth file at every start; it only redirects a
+    # later `import distutils`, so replacing setuptools under it needs no restart.
+    imported = {m.split(".")[0] for m in list(sys.modules)} - {"_distutils_hack"}
     owners = metadata.packages_distributions()
     stale = sorted(name for mod in imported for name in owners.get(mod, []) if name in changed)
     if stale:

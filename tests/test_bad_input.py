@@ -170,7 +170,7 @@ def test_aggregate_warns_and_neutralises_formulas(tmp_path, caplog):
 
 # evaluate --data-file and room export ----------------------------------------------------------
 @pytest.mark.parametrize("make, fragment", [
-    (lambda p: p, "unknown format; expected .jsonl, .tsv or .parquet"),
+    (lambda p: p, "is a folder; give a xcopa file"),
     (lambda p: p / "missing.jsonl", "missing.jsonl"),
     (lambda p: (p / "bad.jsonl").write_text('{"premise"\n') and p / "bad.jsonl", "bad.jsonl:1"),
 ])

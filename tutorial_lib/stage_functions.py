@@ -163,7 +163,10 @@ def finetune_stage(ctx) -> StageResult:
     if ft.trim_vocab:
         from .evaluation_run import benchmark_texts
 
-        trim_texts = benchmark_texts(ctx.cfg.evaluate)  # scored later with the same pieces
+        # Benchmarks are scored later with the same pieces; English originals keep the
+        # pieces a bilingual prompt needs (the training pairs are added by finetune()).
+        english = [p.prompt_en for p in ctx.load("prompts") if p.prompt_en]
+        trim_texts = benchmark_texts(ctx.cfg.evaluate) + english
     result = finetune(ctx.run_dir.root, out, model=ft.model, cfg=ft, resume=ctx.resume,
                       heldout=ctx.run_dir.root, tiny_texts=prompt_texts(ctx.load("prompts")),
                       trim_texts=trim_texts)

@@ -146,6 +146,8 @@ def read_local(task: str, path: str | os.PathLike, lang: str = "sw") -> list[dic
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such {task} file")
+    if path.is_dir():
+        raise DataFileError(f"{path} is a folder; give a {task} file (.jsonl, .tsv or .parquet)")
     name = path.name.lower()
     if name.endswith((".jsonl", ".json")):
         docs = _read_jsonl(task, path)

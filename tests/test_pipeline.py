@@ -26,6 +26,10 @@ def test_every_stage_writes_outputs_and_manifest(ci_run):
     assert 0 < rows["accepted"] <= rows["decisions"]
     assert manifests["dataset"]["rows"]["train"] > 0
     assert manifests["finetune"]["rows"]["steps"] == 12
+    pref = manifests["preference"]["rows"]
+    assert pref["pairs_train"] > 0 and pref["steps"] == 8
+    assert pref["margin_after"] > pref["margin_before"]  # DPO moved chosen above rejected
+    assert "xcopa_preference-tuned" in manifests["evaluate"]["rows"]
 
 
 def test_truth_never_reaches_pipeline_records(ci_run):
@@ -38,12 +42,13 @@ def test_truth_never_reaches_pipeline_records(ci_run):
 def test_report_shows_the_figures(ci_run):
     pipe, _ = ci_run
     report = pipe.run_dir.path("report", "report.md").read_text(encoding="utf-8")
-    for heading in ("## Crowd data", "## Dataset", "## Fine-tuning", "## Evaluation"):
+    for heading in ("## Crowd data", "## Dataset", "## Fine-tuning",
+                    "## Preference optimisation (DPO)", "## Evaluation"):
         assert heading in report
     assert "acceptance rate" in report and "cost (USD" in report
     assert "Stand-in model" in report
     for fig in ("loss_curve.png", "accuracy.png"):
-        assert (pipe.run_dir.root / "08_report" / "figures" / fig).stat().st_size > 1000
+        assert (pipe.run_dir.root / "09_report" / "figures" / fig).stat().st_size > 1000
 
 
 def test_rerun_does_nothing_and_stage_runs_alone(ci_run):

@@ -23,6 +23,7 @@ WING_COMMANDS = (
     "tutorial_lib.finetune.commands",
     "tutorial_lib.evaluate.commands",
     "tutorial_lib.crowd.commands",
+    "tutorial_lib.facts.commands",
 )
 
 

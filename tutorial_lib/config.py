@@ -159,6 +159,18 @@ class FinetuneConfig:
 
 
 @dataclass(config=_STRICT)
+class PreferenceConfig:
+    """DPO after fine-tuning on Part II's preference pairs (the fine-tuned model is the reference)."""
+
+    enabled: StrictBool = True
+    beta: Positive = 0.1
+    learning_rate: Positive = 5e-4
+    max_steps: Count = 30
+    batch_size: Count = 8
+    heldout_fraction: Annotated[float, BeforeValidator(_no_bool), Field(ge=0, lt=1)] = 0.2
+
+
+@dataclass(config=_STRICT)
 class EvaluateConfig:
     """Benchmarks (harness-identical prompts) and held-out generation."""
 
@@ -188,6 +200,7 @@ class PipelineConfig:
     quality: QualityConfig = field(default_factory=QualityConfig)
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
+    preference: PreferenceConfig = field(default_factory=PreferenceConfig)
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
 
     def to_dict(self) -> dict:
@@ -200,6 +213,7 @@ _SECTIONS = {
     "quality": QualityConfig,
     "dataset": DatasetConfig,
     "finetune": FinetuneConfig,
+    "preference": PreferenceConfig,
     "evaluate": EvaluateConfig,
 }
 _BOOLEAN_HINT = "true or false (a YAML boolean, not a string)"

@@ -6,7 +6,9 @@ scores both on the configured benchmarks, generates answers for the held-out
 prompts, and has the run's crowd backend compare the two models side by side.
 With ``evaluate.compare_with`` a third model -- typically the other family's
 fine-tune on the same data -- joins the benchmarks, the held-out generations,
-a second side-by-side page and the Bradley-Terry ranking.
+a second side-by-side page and the Bradley-Terry ranking. When the preference
+stage trained a model, the preference-tuned model joins the same way, ranked
+against the fine-tuned model it started from.
 
 Taught in notebooks/05_hands_on_mt5.
 """
@@ -21,7 +23,7 @@ import pandas as pd
 from .config import resolve_path
 
 logger = logging.getLogger(__name__)
-MODEL_NAMES = ("base", "fine-tuned", "compared")
+MODEL_NAMES = ("base", "fine-tuned", "compared", "preference-tuned")
 
 
 def _train_result(run_root: Path) -> dict:
@@ -36,7 +38,23 @@ def _models(run_root: Path, compare_with: str | None = None) -> dict[str, str]:
         if (other / "06_finetune" / "train_result.json").exists():  # a run directory
             other = Path(_train_result(other)["model_dir"])
         models["compared"] = str(other)
+    from .finetune.preference import read_result
+
+    pref = read_result(run_root / "07_preference")
+    if pref and pref.get("model_dir"):
+        models["preference-tuned"] = pref["model_dir"]
     return models
+
+
+def _side_by_side_pairs(names) -> list[tuple[str, str, str]]:
+    """``(a, b, page)`` pairs ranked side by side: base and compared against the fine-tuned
+    model, and the fine-tuned model against its preference-tuned version."""
+    pairs = [("base", "fine-tuned", "side_by_side.html")]
+    if "compared" in names:
+        pairs.append(("compared", "fine-tuned", "side_by_side_compared.html"))
+    if "preference-tuned" in names:
+        pairs.append(("fine-tuned", "preference-tuned", "side_by_side_preference_tuned.html"))
+    return pairs
 
 
 def _task_docs(cfg) -> dict[str, tuple[list[dict], object]]:
@@ -152,13 +170,9 @@ def _heldout(loaded: dict, heldout: list[dict], gen: dict, out_dir: Path):
     gen_path = out_dir / "heldout_generations.jsonl"
     with open(gen_path, "w", encoding="utf-8") as fh:
         fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    pages = [("base", "side_by_side.html")]
-    if "compared" in gens:
-        pages.append(("compared", "side_by_side_compared.html"))
     paths = [gen_path]
-    for other, filename in pages:
-        html = side_by_side_html(prompts, gens[other], gens["fine-tuned"], other, "fine-tuned",
-                                 references=refs)
+    for a, b, filename in _side_by_side_pairs(gens):
+        html = side_by_side_html(prompts, gens[a], gens[b], a, b, references=refs)
         paths.append(out_dir / filename)
         paths[-1].write_text(html, encoding="utf-8")
     return metrics, gens, paths
@@ -182,9 +196,8 @@ def _ranking(pipe, heldout: list[dict], gens: dict, out_dir: Path) -> tuple[pd.D
     from .quality.io import write_csv
 
     comparisons = _content_ids([
-        task for other in ("base", "compared") if other in gens
-        for task in build_comparisons(heldout, gens[other], gens["fine-tuned"], other,
-                                      "fine-tuned", seed=pipe.cfg.seed)])
+        task for a, b, _ in _side_by_side_pairs(gens)
+        for task in build_comparisons(heldout, gens[a], gens[b], a, b, seed=pipe.cfg.seed)])
     crowd = pipe.cfg.crowd
     # The run's one budget and ledger: charged once per comparison, across reruns and --force.
     votes = collect_rankings(pipe.backend(), comparisons, pipe.cfg.evaluate.ranking_votes_per_pair,
@@ -200,7 +213,7 @@ def _ranking(pipe, heldout: list[dict], gens: dict, out_dir: Path) -> tuple[pd.D
 
 
 def evaluate_run(pipe) -> dict:
-    """Score base and fine-tuned models for a run; returns rows/outputs/notes for the manifest.
+    """Score base, fine-tuned (and compared / preference-tuned) models; rows/outputs/notes.
 
     ``pipe`` is the stage's context (``cfg``, ``run_dir``, ``backend()``, ``budget``, ``ledger``).
     """

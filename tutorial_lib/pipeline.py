@@ -1,5 +1,5 @@
 """The stages in order over a run directory: prompts → answers → validation → decisions →
-dataset → fine-tune → evaluate → report.
+dataset → fine-tune → preference (DPO) → evaluate → report.
 
 Each stage reads what earlier stages wrote and writes its own folder plus a
 manifest carrying its fingerprint (:mod:`.stages`). A stage is skipped when its
@@ -22,7 +22,7 @@ from pathlib import Path
 from .config import PipelineConfig
 from .errors import TutorialLibError
 from .records import Assignment, Decision, Prompt, QCResult, read_jsonl
-from .rundir import STAGE_ORDER, RunDir, fingerprint_changes
+from .rundir import OPTIONAL_STAGES, STAGE_ORDER, RunDir, fingerprint_changes
 from .stage_functions import crowd_cost, named_mapping  # noqa: F401  (public names)
 from .stages import STAGES as STAGE_SPECS
 from .stages import StageResult, plan_fingerprints
@@ -186,7 +186,8 @@ class Pipeline:
                         name, self.run_dir.root, name)
             return self.run_dir.read_manifest(name)
         for earlier in STAGES[: STAGES.index(name)]:
-            self.run_dir.require(earlier)
+            if earlier not in OPTIONAL_STAGES:
+                self.run_dir.require(earlier)
         resume = self.run_dir.recorded_fingerprint(name) is not None and not forced
         self.run_dir.mark_started(name, fp)
         started = time.time()
@@ -231,6 +232,15 @@ class Pipeline:
         from .crowd.ledger import run_ledger
 
         return run_ledger(self.crowd_dir, self.cfg.crowd.backend)
+
+    def worker_groups(self) -> dict[str, str] | None:
+        """Worker id -> region for the simulated crowd (None for backends that do not record it).
+
+        Taught in notebooks/03_answer_validation.
+        """
+        from .stage_functions import worker_groups
+
+        return worker_groups(self.cfg, self.crowd_dir)
 
     def backend(self):
         """The crowd backend for this run (rebuilt from the run directory's state)."""

@@ -131,8 +131,24 @@ def _overfitting_note(log_history: list[dict]) -> list[str]:
              "answers. Train fewer steps, collect more data, or keep the best checkpoint."), ""]
 
 
+def _preference_section(run: RunDir) -> list[str]:
+    """DPO on Part II's pairs: did the chosen answers gain on the rejected ones?"""
+    result = _json(run.root / "07_preference" / "preference_result.json")
+    if not result:
+        return []
+    lines = ["## Preference optimisation (DPO)", ""]
+    if result.get("skipped"):
+        return lines + [f"> Skipped: {result['skipped']}", ""]
+    keys = ("pairs_train", "pairs_heldout", "margin_before", "margin_after",
+            "heldout_accuracy_before", "heldout_accuracy_after", "beta", "steps")
+    lines += ["Margin: mean log p(chosen) - log p(rejected) on the training pairs; held-out "
+              "accuracy: share of held-out pairs where chosen scores higher.", "",
+              _table(["what", "value"], [[k, result.get(k, "")] for k in keys]), ""]
+    return lines
+
+
 def _evaluate_section(run: RunDir, fig_dir: Path) -> list[str]:
-    summary = _json(run.root / "07_evaluate" / "summary.json")
+    summary = _json(run.root / "08_evaluate" / "summary.json")
     if not summary:
         return []
     bench = summary.get("benchmarks", {})
@@ -159,17 +175,19 @@ def _evaluate_section(run: RunDir, fig_dir: Path) -> list[str]:
 
 
 def write_report(run_root: str | Path) -> Path:
-    """Write ``08_report/report.md`` (and its figures) for a run; returns the path."""
+    """Write ``09_report/report.md`` (and its figures) for a run; returns the path."""
     run = RunDir(run_root)
     out_dir = run.stage_dir("report")
     fig_dir = out_dir / "figures"
     preset = run.read_manifest("prompts")["preset"] if run.is_done("prompts") else "?"
     lines = [f"# Run report: `{run.root.name}` (preset `{preset}`)", ""]
     for section in (_crowd_section(run, fig_dir), _dataset_section(run),
-                    _finetune_section(run, fig_dir), _evaluate_section(run, fig_dir)):
+                    _finetune_section(run, fig_dir), _preference_section(run),
+                    _evaluate_section(run, fig_dir)):
         lines += section
     timings = [[s, run.read_manifest(s)["duration_s"]] for s in
-               ("prompts", "answers", "validation", "decisions", "dataset", "finetune", "evaluate")
+               ("prompts", "answers", "validation", "decisions", "dataset", "finetune", "preference",
+                "evaluate")
                if run.is_done(s)]
     lines += ["## Stage timings (s)", "", _table(["stage", "seconds"], timings), ""]
     path = out_dir / "report.md"

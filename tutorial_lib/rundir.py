@@ -10,8 +10,9 @@ Layout (one folder per stage, so a stage can be rerun or inspected alone)::
       04_decisions/decisions.jsonl
       05_dataset/train.jsonl heldout.jsonl data_card.md
       06_finetune/model/ ...
-      07_evaluate/*.json
-      08_report/report.md
+      07_preference/model/ preference_result.json   (DPO on Part II's pairs)
+      08_evaluate/*.json
+      09_report/report.md
       crowd/                       backend state and ledger.jsonl (money): never wiped by --force
 
 A stage is done when its ``manifest.json`` exists *and* the fingerprint it
@@ -52,10 +53,14 @@ STAGE_DIRS = {
     "decisions": "04_decisions",
     "dataset": "05_dataset",
     "finetune": "06_finetune",
-    "evaluate": "07_evaluate",
-    "report": "08_report",
+    "preference": "07_preference",
+    "evaluate": "08_evaluate",
+    "report": "09_report",
 }
 STAGE_ORDER = tuple(STAGE_DIRS)
+# Stages a later stage may run without: evaluate scores the preference-tuned model only when
+# the preference stage ran (a notebook can evaluate straight after fine-tuning).
+OPTIONAL_STAGES = ("preference",)
 TRACKED_PACKAGES = (
     "tutorial-lib", "torch", "transformers", "datasets", "peft", "accelerate", "toloka-kit",
     "crowd-kit", "sacrebleu", "sentencepiece", "pandas", "numpy",

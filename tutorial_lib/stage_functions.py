@@ -145,7 +145,8 @@ def dataset_stage(ctx) -> StageResult:
     paths = save_dataset(ds, out_dir)
     cost = json.loads(ctx.run_dir.path("decisions", "cost.json").read_text(encoding="utf-8"))
     card = write_data_card(ds, out_dir / "data_card.md", prompts=prompts, answers=answers,
-                           decisions=decisions, qc=qc, cost=cost, lang=ctx.cfg.prompts.lang)
+                           decisions=decisions, qc=qc, cost=cost, lang=ctx.cfg.prompts.lang,
+                           groups=worker_groups(ctx.cfg, ctx.run_dir.crowd_dir))
     rows = {"train": len(ds.train), "heldout": len(ds.heldout), "preference": len(ds.preference)}
     return StageResult(rows, [*paths.values(), card])
 
@@ -184,6 +185,38 @@ def finetune_stage(ctx) -> StageResult:
     rows = {"steps": result.steps, "train_loss": result.train_loss, "eval_loss": result.eval_loss,
             "n_train": result.n_train, "family": result.family, "lora": result.lora}
     return StageResult(rows, [result.model_dir], notes)
+
+
+def worker_groups(cfg, crowd_dir) -> dict[str, str] | None:
+    """Worker id -> region on the simulated crowd (other backends do not record one)."""
+    if cfg.crowd.backend != "simulated":
+        return None
+    from .crowd.simulated import SimulatedCrowd
+
+    try:
+        return SimulatedCrowd.worker_groups(crowd_dir)
+    except FileNotFoundError:
+        return None
+
+
+def preference_stage(ctx) -> StageResult:
+    """DPO on Part II's preference pairs, the fine-tuned model as the frozen reference."""
+    from .dataset import load_split
+    from .finetune.preference import preference_tune
+
+    stage_dir = ctx.run_dir.stage_dir("preference")
+    if not ctx.cfg.preference.enabled:
+        return StageResult({"pairs_train": 0, "skipped": 1}, [],
+                           ["preference.enabled is false: skipped"])
+    ft_result = json.loads(ctx.run_dir.path("finetune", "train_result.json").read_text())
+    pairs = load_split(ctx.run_dir.root, "preference")
+    result = preference_tune(pairs, ft_result["model_dir"], stage_dir, ctx.cfg.preference,
+                             ctx.cfg.finetune, seed=ctx.cfg.seed)
+    rows = {k: getattr(result, k) for k in (
+        "pairs_train", "pairs_heldout", "margin_before", "margin_after",
+        "heldout_accuracy_before", "heldout_accuracy_after", "steps")}
+    outputs = [stage_dir / "preference_result.json", *([result.model_dir] if result.model_dir else [])]
+    return StageResult(rows, outputs, [f"skipped: {result.skipped}"] if result.skipped else [])
 
 
 def evaluate_stage(ctx) -> StageResult:

@@ -79,9 +79,13 @@ STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage("dataset", "dataset_stage", inputs=("decisions",), keys=("dataset", "seed",
                                                                      "prompts.lang")),
     Stage("finetune", "finetune_stage", inputs=("dataset",), keys=("finetune", "seed")),
-    Stage("evaluate", "evaluate_stage", inputs=("finetune",), crowd=True,
+    Stage("preference", "preference_stage", inputs=("finetune", "dataset"),
+          keys=("preference", "seed", "finetune.max_source_length", "finetune.max_target_length",
+                "finetune.precision", "finetune.optimizer")),
+    Stage("evaluate", "evaluate_stage", inputs=("finetune", "preference"), crowd=True,
           keys=("evaluate", "finetune.max_new_tokens", *_PAY), files=("evaluate.data_files",)),
-    Stage("report", "report_stage", inputs=("decisions", "dataset", "finetune", "evaluate")),
+    Stage("report", "report_stage", inputs=("decisions", "dataset", "finetune", "preference",
+                                            "evaluate")),
 )}
 assert tuple(STAGES) == STAGE_ORDER, "every folder in rundir.STAGE_DIRS needs a Stage here"
 
@@ -93,8 +97,8 @@ def config_values(cfg: PipelineConfig, keys: tuple[str, ...]) -> dict:
     for key in keys:
         head, _, rest = key.partition(".")
         value = data[head] if not rest else data[head][rest]
-        if isinstance(value, dict) and not rest and head in ("prompts", "crowd", "quality",
-                                                             "dataset", "finetune", "evaluate"):
+        if isinstance(value, dict) and not rest and head in (
+                "prompts", "crowd", "quality", "dataset", "finetune", "preference", "evaluate"):
             out.update({f"{head}.{k}": v for k, v in value.items()})
         else:
             out[key] = value

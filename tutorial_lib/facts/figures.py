@@ -1,4 +1,4 @@
-"""Why low-resource languages lag, and what fair pay costs: the facts behind notebook 01.
+"""Figures for notebook 01: why low-resource languages lag, and what fair pay costs.
 
 The first fact is cited, not computed: how little Swahili there is in a large
 English-first pretraining corpus (GPT-3's own published per-language word
@@ -18,7 +18,7 @@ import logging
 import random
 from collections.abc import Iterable
 
-from .viz import NotebookFigure
+from ..viz import NotebookFigure
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def fertility_experiment(prompts, shares: Iterable[float] = (0.03, 0.5), vocab_s
 
     Taught in notebooks/01_crowdsourcing_basics.
     """
-    from .finetune.tiny import build_tiny_tokenizer
+    from ..finetune.tiny import build_tiny_tokenizer
 
     rng = random.Random(seed)
     pairs = _parallel_pairs(prompts)
@@ -187,7 +187,7 @@ def plot_reward_curve(hourly_rates: Iterable[float] = (2.0, 6.0, 12.0),
 
     Taught in notebooks/01_crowdsourcing_basics.
     """
-    from .crowd.pricing import reward_per_assignment
+    from ..crowd.pricing import reward_per_assignment
 
     seconds = list(seconds)
     fig = NotebookFigure(figsize=(6.4, 3.4), dpi=100)
@@ -208,8 +208,8 @@ def plot_cost_by_overlap(crowd_cfg=None, n_prompts: int = 160, overlaps: Iterabl
 
     Taught in notebooks/01_crowdsourcing_basics.
     """
-    from .config import CrowdConfig
-    from .crowd.pricing import estimate_cost
+    from ..config import CrowdConfig
+    from ..crowd.pricing import estimate_cost
 
     c = crowd_cfg or CrowdConfig()
     overlaps = list(overlaps)
@@ -226,5 +226,83 @@ def plot_cost_by_overlap(crowd_cfg=None, n_prompts: int = 160, overlaps: Iterabl
     ax.set_title(f"{n_prompts} prompts x {c.answer_overlap} answers at ${c.hourly_pay_usd:g}/h",
                  fontsize=10)
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# Registry ids behind the two-source language chart: (language, GPT-3 word share, CC page share).
+DATA_SHARE_IDS = (
+    ("English", "gpt3_en_word_share", "cc_eng_page_share_2024_42"),
+    ("German", None, "cc_deu_page_share_2024_42"),
+    ("Hindi", None, "cc_hin_page_share_2024_42"),
+    ("Swahili", "gpt3_sw_word_share", "cc_swa_page_share_2024_42"),
+    ("Yoruba", None, "cc_yor_page_share_2024_42"),
+)
+
+
+def data_share_rows() -> list[dict]:
+    """Rows ``{"language","common_crawl_pct","gpt3_pct","sources"}`` read from the registry.
+
+    Taught in notebooks/01_crowdsourcing_basics.
+    """
+    from .registry import get
+
+    rows = []
+    for language, gpt3_id, cc_id in DATA_SHARE_IDS:
+        cc = get(cc_id)
+        gpt3 = get(gpt3_id) if gpt3_id else None
+        rows.append({"language": language, "common_crawl_pct": cc.value,
+                     "gpt3_pct": gpt3.value if gpt3 else None,
+                     "sources": "; ".join(f.source_url for f in (cc, gpt3) if f)})
+    return rows
+
+
+def plot_data_share(rows: list[dict] | None = None, highlight: str = "Swahili"):
+    """Log-scale bars: share of Common Crawl pages (CC-MAIN-2024-42) per language, sourced.
+
+    Taught in notebooks/01_crowdsourcing_basics.
+    """
+    rows = rows if rows is not None else data_share_rows()
+    fig = NotebookFigure(figsize=(7, 3.4), dpi=100)
+    ax = fig.add_subplot()
+    labels = [r["language"] for r in rows][::-1]
+    values = [r["common_crawl_pct"] for r in rows][::-1]
+    colors = ["#d95f02" if r["language"] == highlight else "#1b9e77" for r in rows][::-1]
+    ax.barh(labels, values, color=colors)
+    ax.set_xscale("log")
+    for y, v in enumerate(values):
+        ax.text(v * 1.15, y, f"{v:g}%", va="center", fontsize=8)
+    ax.set_xlim(min(values) / 3, max(values) * 20)
+    ax.set_xlabel("share of HTML pages by primary language, Common Crawl CC-MAIN-2024-42 "
+                  "(%, log)")
+    ax.set_title("Web text is not shared out by speakers", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_published_results(matrix: dict[str, dict[str, float]] | None = None,
+                           tasks: tuple[str, ...] = ("xcopa", "xnli", "xstorycloze")):
+    """Grouped bars of published Swahili accuracy per model (registry), with chance lines.
+
+    Taught in notebooks/01_crowdsourcing_basics.
+    """
+    from .registry import benchmark_matrix
+
+    matrix = matrix if matrix is not None else benchmark_matrix("sw")
+    chance = {"xcopa": 0.5, "xnli": 1 / 3, "xstorycloze": 0.5}
+    fig = NotebookFigure(figsize=(7.2, 3.6), dpi=100)
+    ax = fig.add_subplot()
+    width = 0.8 / max(len(matrix), 1)
+    for i, (model, scores) in enumerate(matrix.items()):
+        xs = [t + i * width - 0.4 + width / 2 for t in range(len(tasks))]
+        ax.bar(xs, [scores.get(task, 0) for task in tasks], width, label=model)
+    for t, task in enumerate(tasks):
+        ax.hlines(chance[task], t - 0.45, t + 0.45, colors="grey", linestyles="dashed")
+    ax.set_xticks(range(len(tasks)), [t.upper() if t != "xstorycloze" else "XStoryCloze"
+                                      for t in tasks])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("accuracy in Swahili (published)")
+    ax.set_title("Published zero-shot results in Swahili (dashed: chance)", fontsize=10)
+    ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig

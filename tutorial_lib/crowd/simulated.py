@@ -103,6 +103,21 @@ class SimulatedCrowd(CrowdBackend):
         _write_json(self.workdir / STATE, self.state)
 
     @staticmethod
+    def worker_groups(workdir: str | os.PathLike, attribute: str = "region") -> dict[str, str]:
+        """Worker id -> a pool attribute (``region`` by default) from the saved pool.
+
+        Used to measure acceptance by annotator group (``quality.groups``); a pool saved
+        before regions existed maps every worker to ``"unknown"``.
+
+        Taught in notebooks/03_answer_validation.
+        """
+        path = Path(workdir) / WORKERS
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no simulated worker pool here")
+        workers = json.loads(path.read_text(encoding="utf-8"))["workers"]
+        return {wid: str(w.get(attribute, "unknown")) for wid, w in workers.items()}
+
+    @staticmethod
     def load_truth(workdir: str | os.PathLike) -> dict:
         """Hidden truth per simulated answer id: ``{"helpful", "profile", "worker_id", "variant"}``.
 

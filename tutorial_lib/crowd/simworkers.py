@@ -48,6 +48,18 @@ VALIDATORS = {
                 "bias": (0.5, 0.15), "activity": 1.5},
 }
 _TABLES = {"writers": WRITERS, "validators": VALIDATORS}
+# Where a simulated worker says they are from (their Swahili variety), drawn independently of
+# profile and from its own random stream: the simulation gives region NO effect on quality, so
+# any gap in acceptance by region in a simulated run is chance, which is what to compare a real
+# crowd's gaps against. Shares are a teaching assumption, not a census of any platform.
+REGIONS = {"Kenya (coast)": 0.2, "Kenya (inland)": 0.25, "Tanzania (mainland)": 0.3,
+           "Zanzibar": 0.1, "Uganda / DR Congo": 0.15}
+
+
+def region_of(seed: int, index: int) -> str:
+    """The region of worker ``index`` in pool ``seed`` (its own stream, so pools stay as they were)."""
+    rng = random.Random(f"region|{seed}|{index}")
+    return rng.choices(list(REGIONS), weights=list(REGIONS.values()))[0]
 
 
 def resolve_mix(mix: dict | None) -> dict:
@@ -115,6 +127,7 @@ def build_pool(seed: int, n_workers: int, mix: dict, name: Callable[[str], str])
                           "skill": _around(rng, vp["skill"]), "bias": _around(rng, vp["bias"], 0.01),
                           "activity": round(base * vp["activity"], 4)},
             "passed": {"writer": w_pass[i], "validator": v_pass[i]},
+            "region": region_of(seed, i),
         }
     return pool
 

@@ -170,10 +170,36 @@ def _biases(ds: CuratedDataset, prompts: list[Prompt], answers: list[Assignment]
     return lines + [""]
 
 
+def _groups(decisions: list[Decision], groups: dict[str, str] | None, simulated: bool) -> list[str]:
+    """Acceptance by the writer's region, with intervals and the honest limits of the check."""
+    if not groups:
+        return []
+    from ..quality.groups import acceptance_by_group, largest_gap
+
+    rows = acceptance_by_group(decisions, groups)
+    lines = ["## Acceptance by annotator group (writer's region)", "",
+             *_table(["group", "answers", "accepted", "rejected", "acceptance", "95% interval"],
+                     [[r["group"], r["answers"], r["accepted"], r["rejected"], r["acceptance"],
+                       f"{r['ci_low']}-{r['ci_high']}"] for r in rows]), ""]
+    gap = largest_gap(rows)
+    if gap:
+        verdict = ("the intervals overlap: no evidence of a difference at this size"
+                   if gap["intervals_overlap"] else "the intervals do not overlap: look closer")
+        lines += [f"- Largest gap: {gap['highest']} vs {gap['lowest']}, {gap['gap']:.3f}; {verdict}."]
+    if simulated:
+        lines += ["- Limits: simulated workers' regions are drawn independently of their skill, "
+                  "so any gap here is chance. A real crowd can differ; this check does not find "
+                  "bias against answers *about* a region, nor bias in which prompts were chosen."]
+    return lines + [""]
+
+
 def write_data_card(ds: CuratedDataset, out_path: str | os.PathLike, *, prompts: list[Prompt],
                     answers: list[Assignment], decisions: list[Decision], qc: list[QCResult],
-                    cost: dict | None, lang: str = "sw", license: str = "CC BY 4.0") -> Path:
+                    cost: dict | None, lang: str = "sw", license: str = "CC BY 4.0",
+                    groups: dict[str, str] | None = None) -> Path:
     """Write the Markdown data card for a curated dataset and return its path.
+
+    ``groups`` (worker id -> region or dialect) adds acceptance by annotator group.
 
     Taught in notebooks/04_instruction_finetuning.
     """
@@ -195,6 +221,7 @@ def write_data_card(ds: CuratedDataset, out_path: str | os.PathLike, *, prompts:
     lines += ["## License", "", (f"{license}. Prompts keep the license of their source; "
                                  "worker ids are pseudonymised."), ""]
     lines += _biases(ds, prompts, answers)
+    lines += _groups(decisions, groups, simulated=any(a.backend == "simulated" for a in answers))
     lines += ["## Provenance fields (train rows)", "",
               *_table(["field", "meaning"], [[k, v] for k, v in PROVENANCE.items()])]
     tmp = out.with_suffix(out.suffix + ".tmp")

@@ -4,8 +4,10 @@ A source file is one tutorial block: YAML front matter (``section``,
 ``minutes``, ``notebooks``) then slides separated by ``---`` lines. ``Note:``
 starts a slide's speaker notes. Two directives are rendered by the builder so
 they cannot drift from the sources: ``[[agenda]]`` (the time budget, from the
-front matter) and ``[[colab NAME]]`` (an Open-in-Colab link from the one
-repository URL). Images are embedded as data URIs; ``kit:NAME`` images are
+front matter), ``[[colab NAME]]`` (an Open-in-Colab link from the one
+repository URL) and ``[[references]]`` (the sources of the facts registry);
+``{{fact:ID}}`` and ``{{preset:NAME.section.key}}`` put sourced facts and preset
+values into the text at build time (``values.py``). Images are embedded as data URIs; ``kit:NAME`` images are
 drawn by the kit at build time (see ``figures.py``), so the deck stays in step
 with the library and opens offline with no CDN.
 
@@ -25,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from .markdown import Line, SlideSyntaxError, render_blocks
+from .values import references_lines, substitute
 from .viewer import page
 
 logger = logging.getLogger(__name__)
@@ -157,10 +160,12 @@ def _expand(slide: Slide, sections: list[Section], colab_url: Callable[[str], st
         text = line.text.strip()
         if text == "[[agenda]]":
             out.extend(_agenda(sections))
+        elif text == "[[references]]":
+            out.extend(references_lines())
         elif m := re.match(r"^\[\[colab\s+(\S+)\]\]$", text):
             out.append(Line(f"[Open {m.group(1)} in Colab]({colab_url(m.group(1))})", line.where))
         else:
-            out.append(line)
+            out.append(substitute(line))
     return out
 
 
@@ -174,7 +179,8 @@ def render_deck(sections: list[Section], base: Path, kit_figure: Callable[[str],
         for slide in section.slides:
             n += 1
             body = render_blocks(_expand(slide, sections, colab_url), load)
-            notes = html.escape("\n".join(slide.notes))
+            notes = html.escape("\n".join(substitute(Line(n, slide.where)).text
+                                          for n in slide.notes))
             parts.append(
                 f'<section class="slide" id="s{n}" data-section="{html.escape(section.title)}" '
                 f'data-minutes="{section.minutes}">{body}'

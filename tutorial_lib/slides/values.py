@@ -1,0 +1,75 @@
+"""Numbers the deck states, filled in at build time so a slide cannot disagree with its source.
+
+``{{fact:ID}}`` is a number from the sourced facts registry (``tutorial_lib.facts``);
+``{{preset:NAME.section.key}}`` is a value from ``configs/NAME.yaml`` as the kit loads
+it; ``[[references]]`` expands to one line per source the registry cites. Numbers
+about the world or the kit are never typed into ``slides/*.md``.
+
+Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .markdown import Line, SlideSyntaxError
+
+_PLACEHOLDER = re.compile(r"\{\{(fact|preset):([\w.\-]+)\}\}")
+
+
+@cache
+def _preset(name: str):
+    from ..config import load_config
+
+    return load_config(name)
+
+
+def _format(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and value >= 10000:
+        return f"{value:,}"
+    return str(value)
+
+
+def lookup(kind: str, key: str, where: str) -> str:
+    """The text for one placeholder; an unknown id or field is a :class:`SlideSyntaxError`."""
+    from ..facts import registry
+
+    if kind == "fact":
+        try:
+            return _format(registry.value(key))
+        except registry.FactError as err:
+            raise SlideSyntaxError(f"{where}: {err}") from None
+    preset, _, path = key.partition(".")
+    try:
+        obj = _preset(preset)
+        for part in path.split("."):
+            obj = getattr(obj, part)
+    except (AttributeError, FileNotFoundError, ValueError) as err:
+        raise SlideSyntaxError(f"{where}: no preset value {key!r} ({err})") from None
+    return _format(obj)
+
+
+def substitute(line: Line) -> Line:
+    """``line`` with every ``{{fact:..}}`` / ``{{preset:..}}`` replaced by its value."""
+    if "{{" not in line.text:
+        return line
+    text = _PLACEHOLDER.sub(lambda m: lookup(m.group(1), m.group(2), line.where), line.text)
+    return Line(text, line.where)
+
+
+def references_lines() -> list[Line]:
+    """One bullet per source in the facts registry: URL, retrieval date, what it supports."""
+    from ..facts import registry
+
+    by_url: dict[str, list] = {}
+    for fact in registry.all_facts():
+        by_url.setdefault(fact.source_url, []).append(fact)
+    lines = []
+    for url, facts in by_url.items():
+        cats = sorted({registry.CATEGORY_TITLES[f.category] for f in facts})
+        host = url.split("/")[2]
+        lines.append(Line(f"- [{host}]({url}): {'; '.join(cats)} (retrieved {facts[0].retrieved})",
+                          "references"))
+    return lines

@@ -39,8 +39,8 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
-slides: install
-	$(BIN)/python -m tutorial_lib.slides --out slides/build
+slides: demo
+	$(BIN)/python -m tutorial_lib.slides --out slides/build --run runs/demo
 
 bench: install
 	$(BIN)/python benchmarks/qc_overlap.py

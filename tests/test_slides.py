@@ -84,9 +84,61 @@ def test_front_matter_required(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def deck(tmp_path_factory):
+def deck(tmp_path_factory, ci_run_dir):
     out = tmp_path_factory.mktemp("deck")
-    return build_deck(SLIDES, out, pdf="auto" if CHROMIUM.exists() else "no")
+    return build_deck(SLIDES, out, pdf="auto" if CHROMIUM.exists() else "no", run=ci_run_dir)
+
+
+AUTHORS = ("Beknazarov", "Üstün", "Fadaee", "Fedorova", "Koshelev", "Smirnova")
+
+
+def test_deck_is_long_enough_and_every_slide_has_notes():
+    sections = load_sections(SLIDES)
+    slides = [(s.title, sl) for s in sections for sl in s.slides]
+    assert len(slides) >= 40
+    short = [sl.where for _, sl in slides if len(" ".join(sl.notes).split()) < 15]
+    assert not short, f"slides with fewer than 15 words of notes: {short}"
+
+
+def test_title_and_closing_name_authors_and_roles():
+    sections = load_sections(SLIDES)
+    first = "\n".join(ln.text for ln in sections[0].slides[0].lines)
+    closing = [sl for sl in sections[-1].slides if any("Thank" in ln.text for ln in sl.lines)]
+    assert closing, "no closing (Thank you) slide"
+    last = "\n".join(ln.text for ln in closing[0].lines)
+    for text in (first, last):
+        assert all(a in text for a in AUTHORS) and "Toloka" in text and "Cohere For AI" in text
+
+
+def test_every_block_shows_two_kit_figures():
+    for section in load_sections(SLIDES):
+        figures = {m for sl in section.slides for ln in sl.lines
+                   for m in re.findall(r"\(kit:(\w+)\)", ln.text)}
+        assert len(figures) >= 2, (section.title, figures)
+    all_figs = {m for p in SLIDES.glob("*.md") for m in re.findall(r"\(kit:(\w+)\)", p.read_text())}
+    assert {"loss_curve", "benchmark_accuracy", "dynamic_overlap"} <= all_figs
+
+
+def test_references_and_preset_numbers_are_filled_in(deck):
+    from tutorial_lib.config import load_config
+    from tutorial_lib.facts import registry
+
+    html = deck.html.read_text()
+    assert "{{" not in html  # every placeholder was resolved
+    for url in {f.source_url for f in registry.all_facts()}:
+        assert url.replace("&", "&amp;") in html, url
+    crowd = load_config("demo").crowd
+    assert (f"start with {crowd.validation_overlap} votes" in html
+            and f"up to {crowd.validation_max_overlap}" in html)
+
+
+def test_unknown_fact_or_preset_names_the_line(tmp_path):
+    _write(tmp_path, "a.md", "## One\n\nvalue {{fact:no_such_fact}}\n")
+    with pytest.raises(SlideSyntaxError, match=r"a\.md:7: no fact 'no_such_fact'"):
+        build_deck(tmp_path, tmp_path / "out", pdf="no", total_minutes=5)
+    _write(tmp_path, "a.md", "## One\n\nvalue {{preset:demo.crowd.nope}}\n")
+    with pytest.raises(SlideSyntaxError, match=r"a\.md:7: no preset value"):
+        build_deck(tmp_path, tmp_path / "out", pdf="no", total_minutes=5)
 
 
 @pytest.fixture(scope="module")

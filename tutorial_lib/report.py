@@ -141,8 +141,8 @@ def _preference_section(run: RunDir) -> list[str]:
         return lines + [f"> Skipped: {result['skipped']}", ""]
     keys = ("pairs_train", "pairs_heldout", "margin_before", "margin_after",
             "heldout_accuracy_before", "heldout_accuracy_after", "beta", "steps")
-    lines += ["Margin: mean log p(chosen) - log p(rejected) on the training pairs; held-out "
-              "accuracy: share of held-out pairs where chosen scores higher.", "",
+    lines += [("Margin: mean log p(chosen) - log p(rejected) on the training pairs; held-out "
+               "accuracy: share of held-out pairs where chosen scores higher."), "",
               _table(["what", "value"], [[k, result.get(k, "")] for k in keys]), ""]
     return lines
 

@@ -223,3 +223,45 @@ def plot_loss_curve(log_history: list[Mapping]) -> Figure:
     ax.set_title("Loss curve")
     ax.legend()
     return fig
+
+
+def plot_preference_margins(result: Mapping[str, Any]) -> Figure:
+    """DPO before/after: mean training margin and held-out pair accuracy, from the stage's JSON.
+
+    Taught in notebooks/04_instruction_finetuning.
+    """
+    if result.get("skipped") or result.get("margin_before") is None:
+        raise ValueError(f"the preference stage did not train: {result.get('skipped') or 'no margins'}")
+    fig = NotebookFigure(figsize=(7.0, 3.0), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    left.bar(["before", "after"], [result["margin_before"], result["margin_after"]],
+             color=["#999999", "#1b9e77"])
+    left.axhline(0, color="black", linewidth=0.8)
+    left.set_title(f"train margin ({result['pairs_train']} pairs)", fontsize=9)
+    left.set_ylabel("log p(chosen) - log p(rejected)")
+    accs = [result.get("heldout_accuracy_before"), result.get("heldout_accuracy_after")]
+    right.bar(["before", "after"], [a or 0 for a in accs], color=["#999999", "#1b9e77"])
+    right.set_ylim(0, 1)
+    right.set_title(f"held-out: chosen ranked first ({result['pairs_heldout']} pairs)", fontsize=9)
+    fig.suptitle(f"DPO on Part II preferences (beta={result.get('beta')})", fontsize=10)
+    return fig
+
+
+def plot_presets(configs: Mapping[str, Any]) -> Figure:
+    """Training steps per preset (log scale), each bar labelled with its model and prompt limit.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
+    names = list(configs)
+    steps = [configs[n].finetune.max_steps for n in names]
+    fig, ax = _figure(6.4, 3.2)
+    bars = ax.bar(names, steps, color="#7570b3")
+    for bar, n in zip(bars, names):
+        cfg = configs[n]
+        label = f"{cfg.finetune.model}\n{cfg.prompts.limit or 'all'} prompts"
+        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
+                    va="bottom", fontsize=7)
+    ax.set_yscale("log")
+    ax.set_ylabel("fine-tuning steps (log)")
+    ax.set_title("One pipeline, four presets")
+    return fig

@@ -2,8 +2,8 @@
 import math
 
 import pytest
-
 from sample_text import SWAHILI_SENTENCES as SW
+
 from tutorial_lib.config import PreferenceConfig
 from tutorial_lib.finetune.dpo import dpo_loss, sequence_logprobs
 from tutorial_lib.finetune.preference import preference_tune, split_pairs

@@ -187,9 +187,9 @@ def _groups(decisions: list[Decision], groups: dict[str, str] | None, simulated:
                    if gap["intervals_overlap"] else "the intervals do not overlap: look closer")
         lines += [f"- Largest gap: {gap['highest']} vs {gap['lowest']}, {gap['gap']:.3f}; {verdict}."]
     if simulated:
-        lines += ["- Limits: simulated workers' regions are drawn independently of their skill, "
-                  "so any gap here is chance. A real crowd can differ; this check does not find "
-                  "bias against answers *about* a region, nor bias in which prompts were chosen."]
+        lines += [("- Limits: simulated workers' regions are drawn independently of their skill, "
+                   "so any gap here is chance. A real crowd can differ; this check does not find "
+                   "bias against answers *about* a region, nor bias in which prompts were chosen.")]
     return lines + [""]
 
 

@@ -32,6 +32,7 @@ from .registry import (  # noqa: F401
     cite,
     format_references,
     get,
+    published_references,
     references,
     table,
     to_json,

@@ -159,6 +159,18 @@ def benchmark_matrix(lang: str = "sw") -> dict[str, dict[str, float]]:
     return dict(out)
 
 
+def published_references(model: str, lang: str = "sw") -> list[dict]:
+    """One model's published results in the form ``evaluate.plots.plot_accuracy`` draws.
+
+    Taught in notebooks/05_hands_on_mt5.
+    """
+    return [{"model": f"{fact.extra['model']} ({fact.extra['params']}, published)",
+             "task": fact.extra["task"], "lang": lang, "accuracy": float(fact.value) / 100,
+             "source": fact.source_url}
+            for fact in all_facts("benchmarks")
+            if fact.extra.get("model") == model and fact.id.endswith(f"_{lang}")]
+
+
 def references(facts: list[Fact] | None = None) -> list[str]:
     """One line per distinct source, ``URL (retrieved DATE): ids``, sorted by category."""
     by_url: dict[str, list[Fact]] = {}

@@ -49,19 +49,23 @@ class PreferenceResult:
     log_history: list = field(default_factory=list)
 
 
+def _prompt_key(pair: dict) -> str:
+    return str(pair.get("prompt_id") or pair["prompt"])
+
+
 def split_pairs(pairs: list[dict], heldout_fraction: float, seed: int = 0):
     """``(train, heldout)`` pairs, split by prompt so no prompt is on both sides.
 
     Taught in notebooks/04_instruction_finetuning.
     """
-    prompts = sorted({str(p.get("prompt_id") or p["prompt"]) for p in pairs})
+    prompts = sorted({_prompt_key(p) for p in pairs})
     random.Random(seed).shuffle(prompts)
-    n_held = int(round(len(prompts) * heldout_fraction))
+    n_held = round(len(prompts) * heldout_fraction)
     if heldout_fraction > 0 and len(prompts) >= 4:
         n_held = max(1, n_held)
     held = set(prompts[:n_held])
-    key = lambda p: str(p.get("prompt_id") or p["prompt"])  # noqa: E731
-    return [p for p in pairs if key(p) not in held], [p for p in pairs if key(p) in held]
+    return ([p for p in pairs if _prompt_key(p) not in held],
+            [p for p in pairs if _prompt_key(p) in held])
 
 
 def encode_pairs(tokenizer, pairs: list[dict], max_source: int, max_target: int) -> list[dict]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..colab_links import colab_url
 from ..config import REPO_ROOT
 from .deck import TOTAL_MINUTES, Section, check_budget, load_sections, render_deck
-from .figures import FIGURES, render
+from .figures import FIGURES, render, use_run
 from .markdown import SlideSyntaxError
 
 __all__ = [
@@ -72,10 +72,13 @@ def export_pdf(html: Path, pdf: Path, chromium: str, timeout: float = 120) -> Pa
 
 def build_deck(src: str | os.PathLike = SLIDES_DIR, out: str | os.PathLike = SLIDES_DIR / "build",
                pdf: str = "auto", title: str = "Aligning an LLM to a low-resource language",
-               total_minutes: int = TOTAL_MINUTES) -> BuildResult:
+               total_minutes: int = TOTAL_MINUTES,
+               run: str | os.PathLike | None = None) -> BuildResult:
     """Build ``out/index.html`` (and ``out/slides.pdf`` when ``pdf`` is ``auto`` or ``yes``).
 
     ``pdf="auto"`` prints only where Chromium is installed; ``"yes"`` fails without it.
+    ``run`` is a finished pipeline run whose loss curve, accuracy, DPO margins and
+    ranking the deck shows (``make slides`` passes ``runs/demo``).
 
     Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
     """
@@ -84,6 +87,7 @@ def build_deck(src: str | os.PathLike = SLIDES_DIR, out: str | os.PathLike = SLI
     src, out = Path(src), Path(out)
     sections = load_sections(src)
     check_budget(sections, total_minutes)
+    use_run(run)
     document = render_deck(sections, src, render, colab_url, title)
     out.mkdir(parents=True, exist_ok=True)
     html = out / "index.html"

@@ -17,10 +17,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="print to PDF with headless Chromium (auto: when installed)")
     parser.add_argument("--total-minutes", type=int, default=TOTAL_MINUTES,
                         help="the blocks' minutes must add up to this (default %(default)s)")
+    parser.add_argument("--run", default=None,
+                        help="finished pipeline run for the run figures (e.g. runs/demo)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        result = build_deck(args.src, args.out, pdf=args.pdf, total_minutes=args.total_minutes)
+        result = build_deck(args.src, args.out, pdf=args.pdf, total_minutes=args.total_minutes,
+                            run=args.run)
     except (SlideSyntaxError, FileNotFoundError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ export HF_DATASETS_OFFLINE := 1
 export TRANSFORMERS_NO_ADVISORY_WARNINGS := 1
 export MPLBACKEND := Agg
 
-.PHONY: install demo test slides bench clean system-deps
+.PHONY: install demo test slides docs bench clean system-deps
 
 install: system-deps $(VENV)/.installed
 
@@ -41,6 +41,9 @@ test: install
 
 slides: demo
 	$(BIN)/python -m tutorial_lib.slides --out slides/build --run runs/demo
+
+docs: install
+	$(BIN)/python -m tutorial_lib.docs --out build/docs --preset demo
 
 bench: install
 	$(BIN)/python benchmarks/qc_overlap.py

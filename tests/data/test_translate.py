@@ -122,3 +122,12 @@ def test_language_codes_only_when_the_tokenizer_knows_them():
     assert _set_language_codes(tok, "eng_Latn", "swh_Latn", "m") is None and tok.src_lang == "xxx"
     tok = _CodeTokenizer({"eng_Latn": 10, "swh_Latn": 11}, has_src_lang=False)
     assert _set_language_codes(tok, "eng_Latn", "swh_Latn", "m") is None
+
+
+def test_machine_vs_human_pairs_two_translations_of_one_text(tiny_model_dir):
+    from tutorial_lib.data.translate import machine_vs_human
+
+    rows = machine_vs_human([HUMAN, _waiting("a", "Hi")], model_name=tiny_model_dir, n=3)
+    assert len(rows) == 1  # only human-translated prompts with an English original
+    assert rows[0]["english"] == HUMAN.prompt_en and rows[0]["human"] == HUMAN.prompt
+    assert isinstance(rows[0]["machine"], str)

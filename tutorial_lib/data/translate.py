@@ -224,3 +224,20 @@ def _reassemble(layout: list[list[list[str]]], done: list[str]) -> list[str]:
             k += len(line)
         out.append("\n".join(parts).strip())
     return out
+
+
+def machine_vs_human(prompts: Sequence[Prompt], model_name: str | os.PathLike = DEFAULT_MT_MODEL,
+                     n: int = 3) -> list[dict]:
+    """Rows ``{"english", "human", "machine"}``: the same text translated by a person and by MT.
+
+    Machine-translates the English originals of ``n`` human-translated prompts, so the two
+    Swahili versions of one meaning sit side by side (online: needs the MT model).
+
+    Taught in notebooks/02_collecting_answers.
+    """
+    chosen = [p for p in prompts if p.prompt_en.strip() and p.translation_origin == "human"][:n]
+    waiting = [dataclasses.replace(p, prompt=p.prompt_en, translation_origin="machine",
+                                   translation_model="", context="") for p in chosen]
+    machine = translate_missing(waiting, model_name, translate_context=False)
+    return [{"english": p.prompt_en, "human": p.prompt, "machine": m.prompt}
+            for p, m in zip(chosen, machine)]

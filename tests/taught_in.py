@@ -35,8 +35,17 @@ def _module_names(path: Path) -> list[str]:
     return [parts[-1], ".".join(parts)]
 
 
+def _doc_span(node) -> tuple[int, int] | None:
+    """1-based first and last line of a node's docstring expression."""
+    body = getattr(node, "body", None)
+    if not body or not isinstance(body[0], ast.Expr) or not isinstance(
+            getattr(body[0], "value", None), ast.Constant):
+        return None
+    return body[0].lineno, body[0].end_lineno
+
+
 def pointers() -> list[dict]:
-    """Every pointer: file, line, the documented name(s), the notebook named."""
+    """Every pointer: file, docstring lines, the documented name(s), the notebook named."""
     found = []
     for path in sorted((ROOT / "tutorial_lib").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -46,12 +55,12 @@ def pointers() -> list[dict]:
         nodes += [(n, [n.name]) for n in ast.walk(tree)
                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
         for node, names in nodes:
-            doc = ast.get_docstring(node, clean=False)
-            if not doc:
+            doc, span = ast.get_docstring(node, clean=False), _doc_span(node)
+            if not doc or not span:
                 continue
             for m in POINTER.finditer(doc):
                 found.append({"file": path, "names": names, "notebook": m.group(1),
-                              "line": getattr(node, "lineno", 1)})
+                              "line": span[0], "span": span})
     return found
 
 
@@ -64,22 +73,36 @@ def false_pointers(code: dict[str, str] | None = None) -> list[dict]:
     return [p for p in pointers() if not uses(code.get(p["notebook"], ""), p["names"])]
 
 
+def _edit_span(path: Path, span: tuple[int, int], old: str, new: str | None) -> bool:
+    """Replace (``new``) or drop (None) the pointer sentence inside one docstring's lines."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    first, last = span[0] - 1, span[1]
+    block = "\n".join(lines[first:last])
+    if new is not None:
+        edited = block.replace(old, new, 1)
+    else:  # drop the sentence, a bracketed aside, and the blank line before it
+        edited = re.sub(rf"(\n[ \t]*)?\n[ \t]*{re.escape(old)}( \([^)]*\))?\.?[ \t]*(?=\n)", "",
+                        block, count=1)
+        edited = re.sub(rf"[ \t]*{re.escape(old)}( \([^)]*\))?\.?", "", edited, count=1)
+    if edited == block:
+        return False
+    lines[first:last] = edited.split("\n")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return True
+
+
 def fix() -> int:
     """Re-point or drop every false pointer; returns how many were changed."""
     code = notebook_code()
     changed = 0
-    for p in false_pointers(code):
+    # Bottom-up within each file, so an edit never moves a docstring still to be edited.
+    for p in sorted(false_pointers(code), key=lambda p: (str(p["file"]), -p["span"][0])):
         users = [nb for nb, text in code.items() if uses(text, p["names"])]
-        text = p["file"].read_text(encoding="utf-8")
         old = f"Taught in notebooks/{p['notebook']}"
-        if users:
-            new_text = text.replace(old, f"Taught in notebooks/{users[0]}", 1)
-        else:  # drop the sentence (and a trailing explanation in brackets)
-            new_text = re.sub(rf"\n?[ \t]*{re.escape(old)}( \([^)]*\))?\.?[ \t]*(?=\n)", "",
-                              text, count=1)
-        if new_text != text:
-            p["file"].write_text(new_text, encoding="utf-8")
-            changed += 1
+        new = f"Taught in notebooks/{users[0]}" if users else None
+        if not _edit_span(p["file"], p["span"], old, new):
+            raise RuntimeError(f"could not edit {p['file']}:{p['line']}")
+        changed += 1
     return changed
 
 

@@ -302,7 +302,7 @@ def plot_published_results(matrix: dict[str, dict[str, float]] | None = None,
                                       for t in tasks])
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy in Swahili (published)")
-    ax.set_title("Published zero-shot results in Swahili (dashed: chance)", fontsize=10)
+    ax.set_title("Published results in Swahili (dashed: chance)", fontsize=10)
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig

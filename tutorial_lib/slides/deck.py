@@ -160,8 +160,8 @@ def _expand(slide: Slide, sections: list[Section], colab_url: Callable[[str], st
         text = line.text.strip()
         if text == "[[agenda]]":
             out.extend(_agenda(sections))
-        elif text == "[[references]]":
-            out.extend(references_lines())
+        elif m := re.match(r"^\[\[references(?:\s+(\d+)/(\d+))?\]\]$", text):
+            out.extend(references_lines(int(m.group(1) or 1), int(m.group(2) or 1)))
         elif m := re.match(r"^\[\[colab\s+(\S+)\]\]$", text):
             out.append(Line(f"[Open {m.group(1)} in Colab]({colab_url(m.group(1))})", line.where))
         else:

@@ -59,8 +59,11 @@ def substitute(line: Line) -> Line:
     return Line(text, line.where)
 
 
-def references_lines() -> list[Line]:
-    """One bullet per source in the facts registry: URL, retrieval date, what it supports."""
+def references_lines(part: int = 1, parts: int = 1) -> list[Line]:
+    """Bullets for the sources in the facts registry (``part`` of ``parts`` equal chunks).
+
+    Each bullet: a short label linking the URL, what it supports, the retrieval date.
+    """
     from ..facts import registry
 
     by_url: dict[str, list] = {}
@@ -69,7 +72,8 @@ def references_lines() -> list[Line]:
     lines = []
     for url, facts in by_url.items():
         cats = sorted({registry.CATEGORY_TITLES[f.category] for f in facts})
-        host = url.split("/")[2]
-        lines.append(Line(f"- [{host}]({url}): {'; '.join(cats)} (retrieved {facts[0].retrieved})",
+        label = "/".join(url.split("/")[2:4])[:48]
+        lines.append(Line(f"- [{label}]({url}): {'; '.join(cats)}, read {facts[0].retrieved}",
                           "references"))
-    return lines
+    size = -(-len(lines) // parts)
+    return lines[(part - 1) * size: part * size]

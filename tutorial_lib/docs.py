@@ -30,9 +30,11 @@ def write_kernelspec(root: Path, name: str = KERNEL) -> Path:
     """A kernelspec for this interpreter, so notebooks run with the kit's own environment."""
     spec = root / name
     spec.mkdir(parents=True, exist_ok=True)
+    kit = Path(__file__).resolve().parent.parent  # this checkout's kit, not another install
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "tutorial-lib", "language": "python"}), encoding="utf-8")
+        "display_name": "tutorial-lib", "language": "python",
+        "env": {"PYTHONPATH": str(kit)}}), encoding="utf-8")
     return root
 
 

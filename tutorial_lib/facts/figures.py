@@ -60,26 +60,34 @@ def language_share(codes: Iterable[str] | None = None) -> list[dict]:
     ]
 
 
+def _share_bars(labels: list[str], values: list[float], hot: list[bool], color: str,
+                xlabel: str, title: str, height: float):
+    """Horizontal log-scale bars with value labels; ``hot`` bars in the highlight colour."""
+    fig = NotebookFigure(figsize=(7, height), dpi=100)
+    ax = fig.add_subplot()
+    labels, values = labels[::-1], values[::-1]
+    ax.barh(labels, values, color=["#d95f02" if h else color for h in hot[::-1]])
+    ax.set_xscale("log")
+    for y, v in enumerate(values):
+        ax.text(v * 1.15, y, f"{v:g}%", va="center", fontsize=8)
+    ax.set_xlim(min(values) / 3, max(values) * 20)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def plot_language_share(rows: list[dict] | None = None, highlight: str = "sw"):
     """Horizontal bars of word share on a log axis; ``highlight`` is drawn in a second colour.
 
     Taught in notebooks/01_crowdsourcing_basics.
     """
     rows = rows if rows is not None else language_share()
-    fig = NotebookFigure(figsize=(7, 3.6), dpi=100)
-    ax = fig.add_subplot()
-    labels = [r["language"] for r in rows][::-1]
-    values = [r["percent"] for r in rows][::-1]
-    colors = ["#d95f02" if r["code"] == highlight else "#7570b3" for r in rows][::-1]
-    ax.barh(labels, values, color=colors)
-    ax.set_xscale("log")
-    ax.set_xlabel("share of words in GPT-3's training data (%, log scale)")
-    for y, v in enumerate(values):
-        ax.text(v * 1.15, y, f"{v:g}%", va="center", fontsize=8)
-    ax.set_xlim(min(values) / 3, max(values) * 20)
-    ax.set_title("Swahili: 0.0003% of the words", fontsize=10)
-    fig.tight_layout()
-    return fig
+    hot = next((r for r in rows if r["code"] == highlight), None)
+    return _share_bars([r["language"] for r in rows], [r["percent"] for r in rows],
+                       [r["code"] == highlight for r in rows], "#7570b3",
+                       "share of words in GPT-3's training data (%, log scale)",
+                       f"{hot['language']}: {hot['percent']:g}% of the words" if hot else "", 3.6)
 
 
 def fertility(tokenizer, texts: Iterable[str]) -> float:
@@ -263,21 +271,10 @@ def plot_data_share(rows: list[dict] | None = None, highlight: str = "Swahili"):
     Taught in notebooks/01_crowdsourcing_basics.
     """
     rows = rows if rows is not None else data_share_rows()
-    fig = NotebookFigure(figsize=(7, 3.4), dpi=100)
-    ax = fig.add_subplot()
-    labels = [r["language"] for r in rows][::-1]
-    values = [r["common_crawl_pct"] for r in rows][::-1]
-    colors = ["#d95f02" if r["language"] == highlight else "#1b9e77" for r in rows][::-1]
-    ax.barh(labels, values, color=colors)
-    ax.set_xscale("log")
-    for y, v in enumerate(values):
-        ax.text(v * 1.15, y, f"{v:g}%", va="center", fontsize=8)
-    ax.set_xlim(min(values) / 3, max(values) * 20)
-    ax.set_xlabel("share of HTML pages by primary language, Common Crawl CC-MAIN-2024-42 "
-                  "(%, log)")
-    ax.set_title("Web text is not shared out by speakers", fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _share_bars([r["language"] for r in rows], [r["common_crawl_pct"] for r in rows],
+                       [r["language"] == highlight for r in rows], "#1b9e77",
+                       "share of HTML pages by primary language, Common Crawl CC-MAIN-2024-42 "
+                       "(%, log)", "Web text is not shared out by speakers", 3.4)
 
 
 def plot_published_results(matrix: dict[str, dict[str, float]] | None = None,

@@ -113,6 +113,12 @@ def dpo_trainer_class():
     class DPOKitTrainer(trainer_class()):
         beta = 0.1
 
+        def __init__(self, *args, **kwargs):
+            kwargs["compute_loss_func"] = None  # the DPO loss below, not the token-weighted one
+            super().__init__(*args, **kwargs)
+            # compute_loss returns a mean over pairs: let the Trainer divide by accumulation steps.
+            self.model_accepts_loss_kwargs = False
+
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             chosen, rejected = pair_logprobs(model, inputs)
             loss, c_rew, r_rew = dpo_loss(chosen, rejected, inputs["ref_chosen"],

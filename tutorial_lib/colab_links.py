@@ -7,8 +7,6 @@ and the setup cell installs). Everything else is derived here, and
 notebook's badge and setup cell, and the README's badges when the project moves,
 is forked or tags a release. ``tests/test_colab_links.py`` fails when any copy
 disagrees.
-
-Taught in notebooks/01_crowdsourcing_basics.
 """
 from __future__ import annotations
 
@@ -108,8 +106,6 @@ def colab_url(notebook: str, source: KitSource | None = None) -> str:
 
 def badge_markdown(notebook: str, source: KitSource | None = None) -> str:
     """The Markdown of a notebook's "Open in Colab" badge.
-
-    Taught in notebooks/01_crowdsourcing_basics.
     """
     return f"[![Open In Colab]({COLAB_BADGE_IMG})]({colab_url(notebook, source)})"
 

@@ -7,7 +7,7 @@ CLI flag, ``cfg.crowd.backend = ...`` in a notebook) is validated again. A bad
 value fails at load time with one line naming the key, the value and what is
 allowed, not halfway through a GPU run.
 
-Taught in notebooks/05_hands_on_mt5.
+Taught in notebooks/01_crowdsourcing_basics.
 """
 from __future__ import annotations
 

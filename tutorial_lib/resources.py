@@ -8,7 +8,7 @@ checkout (an editable install, or running from the clone) reads the top-level
 folders directly. Nothing here depends on the current folder or writes anywhere,
 so ``tutorial-lib`` works from any folder and never writes inside ``site-packages``.
 
-Taught in notebooks/05_hands_on_mt5.
+Taught in notebooks/01_crowdsourcing_basics.
 """
 from __future__ import annotations
 

@@ -93,8 +93,6 @@ def plot_agreement(agreement: Any, alpha: float | None = None, column: str = "ag
     ``agreement`` is either the values themselves (a dict, Series, list, or a
     DataFrame's ``column``) or raw votes (a DataFrame with ``task``, ``worker``,
     ``label``), from which each task's majority share is computed.
-
-    Taught in notebooks/03_answer_validation.
     """
     if hasattr(agreement, "columns") and {"task", "worker", "label"} <= set(agreement.columns):
         agreement = majority_share(agreement)
@@ -137,8 +135,6 @@ def plot_acceptance_by_profile(decisions: Iterable[Any], profiles: Mapping[str, 
 
 def plot_cost_vs_accuracy(points: list[Mapping[str, Any]]) -> Figure:
     """Decision accuracy against cost (USD) or validation assignments, one labelled point each.
-
-    Taught in notebooks/03_answer_validation.
     """
     if not points:
         raise ValueError("plot_cost_vs_accuracy needs at least one point")
@@ -249,8 +245,6 @@ def plot_preference_margins(result: Mapping[str, Any]) -> Figure:
 
 def plot_presets(configs: Mapping[str, Any]) -> Figure:
     """Training steps per preset (log scale), each bar labelled with its model and prompt limit.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     names = list(configs)
     steps = [configs[n].finetune.max_steps for n in names]

@@ -84,7 +84,7 @@ def pseudonymise(raw_worker_id: str, salt: str) -> str:
     The same worker keeps the same pseudonym across stages (so worker skills can
     be learned) while the platform's id never reaches a record or a report.
 
-    Taught in notebooks/02_collecting_answers.
+    Taught in notebooks/01_crowdsourcing_basics.
     """
     if not salt:
         raise ValueError("pseudonymise needs a non-empty salt (a per-run secret)")
@@ -121,8 +121,6 @@ class CrowdBackend(ABC):
     * answers: ``{"task_id": prompt.id, "prompt", "prompt_en", "context"}``
     * validation: ``{"task_id": answer assignment_id, "prompt_id", "prompt", "answer"}``
     * ranking: ``{"task_id", "prompt_id", "prompt", "answer_a", "answer_b", "model_a", "model_b"}``
-
-    Taught in notebooks/02_collecting_answers.
     """
 
     name: str = "abstract"

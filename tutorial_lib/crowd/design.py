@@ -275,8 +275,6 @@ def validation_project(scale: str = "binary", ask_harmless: bool = True,
 
 def ranking_project(lang: str = "sw") -> ProjectSpec:
     """Side by side: which of two answers is more helpful (label 0 = A, 1 = B).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     return _spec("ranking", f"tutorial-ranking-{lang}-v1", lang, [("better", "choice", "ab")],
                  [("prompt", True), ("answer_a", True), ("answer_b", True)],
@@ -288,8 +286,6 @@ def grade_response(spec: ProjectSpec, item: TrainingItem, output: dict) -> bool:
 
     Choices must match exactly; free text cannot be matched word for word, so
     it passes when long enough and not a copy of the prompt.
-
-    Taught in notebooks/01_crowdsourcing_basics.
     """
     for name, expected in item.expected.items():
         given = output.get(name)

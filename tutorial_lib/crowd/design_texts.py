@@ -3,8 +3,6 @@
 ``design.py`` assembles specs from these tables, so translating the projects
 to another language means adding one entry per table here (``TEXTS[kind][lang]``,
 ``UI[lang]``, and worked items in ``ITEMS[lang]``), nothing else.
-
-Taught in notebooks/01_crowdsourcing_basics.
 """
 from __future__ import annotations
 

@@ -4,8 +4,6 @@ Both platforms show instructions (with good and bad examples) and an item's
 fields as HTML. Every value is escaped here: instructions are ours, but items
 carry crowd text, and a Part I answer is untrusted input to a Part II rater's
 browser.
-
-Taught in notebooks/01_crowdsourcing_basics.
 """
 from __future__ import annotations
 
@@ -42,8 +40,6 @@ def _example_fields(spec: ProjectSpec, example, lang: str) -> list[tuple[str, ob
 
 def instructions_html(spec: ProjectSpec, lang: str) -> str:
     """Instructions and the worked examples (good and bad, with why) in one language.
-
-    Taught in notebooks/01_crowdsourcing_basics.
     """
     parts = [f"<p>{esc(line)}</p>" for line in spec.text(spec.instructions, lang).splitlines()
              if line.strip()]

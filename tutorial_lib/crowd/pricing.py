@@ -36,8 +36,6 @@ def _up_to_cent(value: float | Decimal) -> Decimal:
 
 def reward_per_assignment(seconds_per_task: float, hourly_pay_usd: float = 12.0) -> float:
     """Reward in USD for one assignment: hourly pay pro rata, rounded up to the cent.
-
-    Taught in notebooks/01_crowdsourcing_basics.
     """
     if not seconds_per_task or seconds_per_task <= 0:
         raise ValueError(f"seconds_per_task must be > 0, got {seconds_per_task!r}")

@@ -7,7 +7,7 @@ variable, Colab's secrets panel (``google.colab.userdata``), or a hidden
 log line, an exception, a notebook output or a saved config by accident; only
 the thin client edge calls :meth:`Secret.reveal`.
 
-Taught in notebooks/02_collecting_answers.
+Taught in notebooks/01_crowdsourcing_basics.
 """
 from __future__ import annotations
 
@@ -98,8 +98,6 @@ def get_token(name: str = "TOLOKA_TOKEN", interactive: bool | None = None) -> Se
     ``interactive=None`` asks only when someone can answer (terminal or
     notebook kernel); tests and CI pass ``False`` and get a clear error instead
     of a hang. The value is never echoed or logged, only where it came from.
-
-    Taught in notebooks/02_collecting_answers.
     """
     value = os.environ.get(name, "").strip()
     if value:
@@ -131,8 +129,6 @@ def workdir_salt(workdir: str | os.PathLike) -> str:
     Real platforms (Toloka, the room) need a secret salt: with a guessable one,
     anyone holding a worker's platform id could recompute their pseudonym. Kept
     next to the run's data so every stage of one run agrees on pseudonyms.
-
-    Taught in notebooks/02_collecting_answers.
     """
     return workdir_secret(workdir, SALT_FILE)
 

@@ -59,7 +59,7 @@ class SimulatedCrowd(CrowdBackend):
         mix: profile shares, ``{"writers": {...}, "validators": {...}}``; defaults
             are tuned so that majority vote over 3 votes stays below 93% accurate.
 
-    Taught in notebooks/02_collecting_answers.
+    Taught in notebooks/03_answer_validation.
     """
 
     name = "simulated"
@@ -134,8 +134,6 @@ class SimulatedCrowd(CrowdBackend):
     @staticmethod
     def load_worker_profiles(workdir: str | os.PathLike) -> dict:
         """Hidden profile per pseudonymised worker id (writer and validator role, skill, exam).
-
-        Taught in notebooks/03_answer_validation.
         """
         path = Path(workdir) / WORKERS
         if not path.exists():

@@ -9,8 +9,6 @@ around 0.78-0.90 accuracy on all answers (0.85-0.92 on those passing the
 quality rules), while Dawid-Skene, which learns each worker's confusion across
 many tasks, with dynamic overlap up to 5 reaches ~0.93-0.98. That gap is what
 notebooks/03_answer_validation teaches.
-
-Taught in notebooks/03_answer_validation.
 """
 from __future__ import annotations
 

@@ -12,8 +12,6 @@ A mapping that gives ``prompt_en`` but no ``prompt`` imports an English-only
 set: the English text stands in ``prompt`` and the row is marked as waiting
 for machine translation (``translation_origin="machine"``, empty
 ``translation_model``) until :func:`tutorial_lib.data.translate_missing` runs.
-
-Taught in notebooks/02_collecting_answers.
 """
 
 from __future__ import annotations
@@ -117,8 +115,6 @@ class MappingError(TutorialLibError, ValueError):
 
 def check_mapping(mapping: dict) -> None:
     """Fail early on unknown keys and value types, before any row is read.
-
-    Taught in notebooks/02_collecting_answers.
     """
     unknown = sorted(set(mapping) - set(PROMPT_FIELDS) - set(META_KEYS))
     if unknown:
@@ -161,8 +157,6 @@ def _mapped_columns(mapping: dict) -> dict[str, str]:
 
 def check_columns(mapping: dict, available: Iterable[str], source_name: str) -> None:
     """Every mapped column must exist in the source; the error lists what does.
-
-    Taught in notebooks/02_collecting_answers.
     """
     available = list(available)
     for col, key in _mapped_columns(mapping).items():
@@ -175,8 +169,6 @@ def check_columns(mapping: dict, available: Iterable[str], source_name: str) -> 
 
 def identity_mapping(columns: Iterable[str], source_name: str) -> dict:
     """The mapping for a file whose columns already are Prompt fields.
-
-    Taught in notebooks/02_collecting_answers.
     """
     columns = list(columns)
     unknown = [c for c in columns if c not in PROMPT_FIELDS]
@@ -190,8 +182,6 @@ def identity_mapping(columns: Iterable[str], source_name: str) -> dict:
 
 def row_matches(row: RawRow, mapping: dict) -> bool:
     """The ``filter`` rule: every listed column equals the value (or is in the list).
-
-    Taught in notebooks/02_collecting_answers.
     """
     for col, wanted in (mapping.get("filter") or {}).items():
         value = _column(row, col, "filter")
@@ -237,8 +227,6 @@ _SINGLE_ITEM = re.compile(r"^\[\s*['\"](.*)['\"]\s*\]$", re.DOTALL)
 
 def parse_references(value: Any) -> list[str]:
     """A column holding one answer, a list, or a stringified list (AfriQA writes ``"['Ndio']"``).
-
-    Taught in notebooks/02_collecting_answers.
     """
     if value is None:
         return []
@@ -273,8 +261,6 @@ def row_to_prompt(
     ``source`` (the caller's override) beats the mapping's ``source``, which
     beats ``default_source``; ids missing from the source become
     ``<source>-<row index>``, stable as long as the file is.
-
-    Taught in notebooks/02_collecting_answers.
     """
     fields: dict[str, Any] = {}
     for key in TEXT_FIELDS:

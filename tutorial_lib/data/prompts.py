@@ -79,7 +79,7 @@ def load_prompts(
         >>> len(prompts) >= 160
         True
 
-    Taught in notebooks/02_collecting_answers.
+    Taught in notebooks/01_crowdsourcing_basics.
     """
     fmt = _resolve_format(path, format)
     mapping = dict(mapping) if mapping else None
@@ -259,8 +259,6 @@ def prompt_texts(prompts: Iterable[Prompt]) -> list[str]:
 
     Used to train the tiny offline tokenizer, so it sees the same Swahili the
     demo run will feed it.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     texts: list[str] = []
     for p in prompts:
@@ -275,8 +273,6 @@ def balanced_subset(prompts: list[Prompt], n: int) -> list[Prompt]:
 
     A small preset still sees every category, so the curated split, the
     category plots and the fine-tune keep their shape at any size.
-
-    Taught in notebooks/02_collecting_answers.
     """
     by_category: dict[str, list[Prompt]] = {}
     for prompt in prompts:

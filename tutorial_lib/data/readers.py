@@ -4,8 +4,6 @@ Each reader yields :class:`RawRow` objects (the row as a dict plus a ``where``
 string such as ``prompts.csv:12``) so that every later error can name the file
 and the physical line a person would open in an editor. Readers never skip a
 row: blank lines are not rows, everything else is passed on or raises.
-
-Taught in notebooks/02_collecting_answers.
 """
 
 from __future__ import annotations
@@ -42,8 +40,6 @@ class RawRow:
 
 def read_jsonl_rows(path: Path) -> Iterator[RawRow]:
     """JSON Lines; bad UTF-8 or JSON raise RecordError with file and line.
-
-    Taught in notebooks/02_collecting_answers.
     """
     for index, (lineno, obj) in enumerate(iter_jsonl(path)):
         where = f"{path}:{lineno}"
@@ -58,8 +54,6 @@ def _line_of(text: str, offset: int) -> int:
 
 def read_json_rows(path: Path) -> Iterator[RawRow]:
     """A JSON array of objects; each row's ``where`` is the line its object starts on.
-
-    Taught in notebooks/02_collecting_answers.
     """
     text = _decode_whole(path)
     decoder = json.JSONDecoder()
@@ -135,8 +129,6 @@ def read_delimited_rows(
     ``where`` names the physical line a row starts on. ``header`` gives column
     names for files without a header row; ``quoting="none"`` reads files whose
     text contains bare quote characters (MGSM, XStoryCloze).
-
-    Taught in notebooks/02_collecting_answers.
     """
     lines = _decoded_lines(path)
     mode = csv.QUOTE_NONE if quoting == "none" else csv.QUOTE_MINIMAL
@@ -169,8 +161,6 @@ def read_delimited_rows(
 
 def hf_offline() -> bool:
     """True when the HF offline switches are on (then the Hub is never contacted).
-
-    Taught in notebooks/02_collecting_answers.
     """
     flags = (os.environ.get("HF_HUB_OFFLINE", ""), os.environ.get("HF_DATASETS_OFFLINE", ""))
     return any(f.strip().lower() in ("1", "true", "yes", "on") for f in flags)
@@ -178,8 +168,6 @@ def hf_offline() -> bool:
 
 def read_hf_rows(name: str, split: str = "train", config: str | None = None) -> Iterator[RawRow]:
     """Rows of a Hub dataset (``hf:ORG/NAME``); a clear error when the Hub cannot be reached.
-
-    Taught in notebooks/02_collecting_answers.
     """
     try:
         import datasets
@@ -204,8 +192,6 @@ def read_hf_rows(name: str, split: str = "train", config: str | None = None) -> 
 
 def detect_format(path: str) -> str:
     """``hf`` for ``hf:`` paths, otherwise the file suffix (jsonl, json, csv, tsv).
-
-    Taught in notebooks/02_collecting_answers.
     """
     if str(path).startswith(HF_PREFIX):
         return "hf"

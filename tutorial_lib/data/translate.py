@@ -32,8 +32,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 def needs_translation(prompt: Prompt) -> bool:
     """True for a prompt marked as waiting for machine translation.
-
-    Taught in notebooks/02_collecting_answers.
     """
     return prompt.translation_origin == "machine" and not prompt.translation_model
 
@@ -62,8 +60,6 @@ def translate_missing(
 
     Raises:
         DataSourceError: the model is neither a local folder nor reachable on the Hub.
-
-    Taught in notebooks/02_collecting_answers.
     """
     out = [dataclasses.replace(p, references=list(p.references)) for p in prompts]
     todo = [i for i, p in enumerate(out) if needs_translation(p)]
@@ -123,8 +119,6 @@ def _apply(out: list[Prompt], by_prompt: dict[int, dict[str, str]], model_name: 
 
 def load_mt_model(model_name: str | os.PathLike, device: str | None = None):
     """Tokenizer and seq2seq model, on ``device`` (CUDA when available), in eval mode.
-
-    Taught in notebooks/02_collecting_answers.
     """
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
@@ -184,8 +178,6 @@ def translate_texts(
     forced_bos_token_id: int | None = None,
 ) -> list[str]:
     """Translate texts sentence by sentence in length-sorted batches; output order = input order.
-
-    Taught in notebooks/02_collecting_answers.
     """
     import torch
     from tqdm.auto import tqdm

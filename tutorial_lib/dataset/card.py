@@ -5,7 +5,7 @@ are the numbers in the files. Sections follow the usual dataset-card questions
 (Gebru et al., "Datasheets for Datasets"): composition, collection and
 acceptance, cost and pay, language, license, known biases, provenance fields.
 
-Taught in notebooks/04_instruction_finetuning.
+Taught in notebooks/03_answer_validation.
 """
 from __future__ import annotations
 
@@ -200,8 +200,6 @@ def write_data_card(ds: CuratedDataset, out_path: str | os.PathLike, *, prompts:
     """Write the Markdown data card for a curated dataset and return its path.
 
     ``groups`` (worker id -> region or dialect) adds acceptance by annotator group.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,8 +5,6 @@ number of votes, language check, pseudonymised author, round, backend) so a
 reader can audit why it is there. The split is by prompt (see ``split.py``),
 the training selection shows what each filter cost (see ``select.py``), and
 answers that were not accepted are counted by reason, never silently lost.
-
-Taught in notebooks/04_instruction_finetuning.
 """
 from __future__ import annotations
 
@@ -31,8 +29,6 @@ PREFERENCE_COLUMNS = ("prompt", "chosen", "rejected")
 @dataclass
 class CuratedDataset:
     """The curated splits plus the filter table and summary numbers behind them.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
 
     train: list[dict]
@@ -131,8 +127,6 @@ def build_dataset(prompts: list[Prompt], answers: list[Assignment], decisions: l
 
     ``votes`` (Part II assignments), when given, supply the per-row vote count;
     otherwise each decision's ``votes`` is used.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     by_id = {p.id: p for p in prompts}
     if len(by_id) != len(prompts):

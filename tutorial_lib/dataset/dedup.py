@@ -16,8 +16,6 @@ Shingles are single lowercased words by default. Prompts are short (AfriQA
 questions average 7 words): bigram Jaccard finds 8 near-duplicate pairs there,
 word-set Jaccard 41 (reordered words, a dropped "Je,", one place name changed
 in a template), which is what must not straddle a split.
-
-Taught in notebooks/04_instruction_finetuning.
 """
 from __future__ import annotations
 
@@ -94,8 +92,6 @@ class _Index:
 def near_duplicate_pairs(texts: list[str], threshold: float,
                          size: int = 1) -> list[tuple[int, int, float]]:
     """All index pairs ``(i, j, similarity)`` with ``i < j`` and Jaccard >= ``threshold``.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold!r}")
@@ -135,8 +131,6 @@ def keep_novel(texts: list[str], threshold: float, size: int = 1) -> tuple[list[
 
     Returns the kept indices and, for each dropped index, the kept index it
     duplicates (so a report can show what replaced it).
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold!r}")

@@ -64,8 +64,6 @@ def _write_json(obj: Any, path: Path) -> None:
 
 def save_dataset(ds: CuratedDataset, out_dir: str | os.PathLike) -> dict[str, Path]:
     """Write train/heldout/preference JSONL, train/heldout parquet, filters.json and stats.json.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -133,8 +131,6 @@ def load_split(path_or_dir: str | os.PathLike, split: str = "train") -> list[dic
 
 def to_hf_dataset(rows: list[dict] | str | os.PathLike, split: str = "train"):
     """A ``datasets.Dataset`` from rows (or from anything ``load_split`` accepts).
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     from datasets import Dataset
 

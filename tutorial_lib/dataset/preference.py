@@ -66,8 +66,6 @@ def preference_pairs(candidates: list[dict], *, min_margin: float = MIN_MARGIN,
     ``min_margin`` (tiny score gaps are aggregation noise, not preference), and
     different texts. The strongest ``max_pairs_per_prompt`` pairs per prompt are
     kept so prompts with many answers do not dominate.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     if min_margin < 0:
         raise ValueError(f"min_margin must be >= 0, got {min_margin!r}")

@@ -19,8 +19,6 @@ Where a cap or budget forces a choice, rows are taken round-robin over answer
 length bins (short / medium / long tertiles), best score first in each bin, so
 the selection keeps a spread of lengths instead of only the longest answers
 (tertiles are taken within the rows being capped: a category, or the pool).
-
-Taught in notebooks/04_instruction_finetuning.
 """
 from __future__ import annotations
 
@@ -167,8 +165,6 @@ def filter_max_train(rows: list[dict], max_train: int | None) -> tuple[list[dict
 
 def select_for_training(rows: list[dict], cfg: DatasetConfig) -> tuple[list[dict], list[dict]]:
     """Run the four selection filters; returns (rows best first, filter records).
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     steps = []
     rows, rec = filter_min_score(rows, cfg.min_score)

@@ -7,8 +7,6 @@ Jaccard similarity reaches the threshold (transitively). Each category gives
 the held-out side its proportional share of prompts (largest remainder, so the
 total matches the requested fraction), always keeping at least one prompt of a
 category on the training side. Everything is deterministic given the seed.
-
-Taught in notebooks/04_instruction_finetuning.
 """
 from __future__ import annotations
 
@@ -23,8 +21,6 @@ from .dedup import cluster, near_duplicate_pairs
 
 def prompt_input(prompt: Prompt) -> str:
     """The model's input text: the instruction, then its context (if any) after a blank line.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     return f"{prompt.prompt}\n\n{prompt.context}" if prompt.context.strip() else prompt.prompt
 
@@ -46,8 +42,6 @@ class PromptSplit:
 
 def prompt_clusters(prompts: list[Prompt], threshold: float) -> tuple[dict[str, str], list]:
     """A cluster id (its first prompt's id) per prompt id, and the near-duplicate pairs found.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     texts = [prompt_input(p) for p in prompts]
     pairs = near_duplicate_pairs(texts, threshold)
@@ -77,8 +71,6 @@ def split_prompts(prompts: list[Prompt], eligible: dict[str, bool], fraction: fl
 
     ``eligible`` maps prompt id -> whether it may be held out (it has at least
     one reference). A cluster goes to held-out only if all its members may.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     chosen = [p for p in prompts if p.id in eligible]
     cluster_of, pairs = prompt_clusters(chosen, threshold)

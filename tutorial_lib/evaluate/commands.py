@@ -1,6 +1,4 @@
 """``tutorial-lib evaluate``: score a model on XCOPA, XNLI or XStoryCloze and write the JSON.
-
-Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 
@@ -17,8 +15,6 @@ logger = logging.getLogger(__name__)
 
 def register(subparsers) -> argparse.ArgumentParser:
     """Add the ``evaluate`` subcommand to ``subparsers``.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     langs = "; ".join(f"{t}: {' '.join(codes)}" for t, codes in LANGUAGES.items())
     p = subparsers.add_parser(
@@ -45,8 +41,6 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Run one evaluation from parsed arguments; returns the exit code.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     from .loaders import DataFileError
     from .scoring import ModelLoadError, evaluate_task, load_model

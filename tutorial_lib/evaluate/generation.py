@@ -101,8 +101,6 @@ def _check_lengths(predictions: list[str], references: list[list[str]]) -> None:
 
 def score_generations(predictions: list[str], references: list[list[str]]) -> dict:
     """Corpus chrF++ and mean ROUGE-L F1 (best reference per answer), both 0-100.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     from rouge_score import rouge_scorer
     from sacrebleu.metrics import CHRF

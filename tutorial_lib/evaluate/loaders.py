@@ -21,7 +21,7 @@ branch ``refs/convert/parquet`` is read directly): ``cambridgeltl/xcopa``,
 ``facebook/xnli``, ``juletxara/xstory_cloze`` -- the ``dataset_path`` of the
 harness's own tasks, config = language code.
 
-Taught in notebooks/05_hands_on_mt5.
+Taught in notebooks/04_instruction_finetuning.
 """
 from __future__ import annotations
 
@@ -140,8 +140,6 @@ def _read_parquet(task: str, path: Path) -> list[dict]:
 
 def read_local(task: str, path: str | os.PathLike, lang: str = "sw") -> list[dict]:
     """Documents from one local file, format chosen by extension (``.jsonl``/``.tsv``/``.parquet``).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     path = Path(path)
     if not path.exists():
@@ -165,8 +163,6 @@ def read_local(task: str, path: str | os.PathLike, lang: str = "sw") -> list[dic
 
 def hub_parquet_url(task: str, lang: str, split: str | None = None) -> str:
     """The ``hf://`` parquet glob for a task's language and split (the harness's dataset).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     return HUB_PARQUET.format(repo=HUB_DATASETS[task], lang=lang,
                               split=split or HARNESS_SPLITS[task])
@@ -179,8 +175,6 @@ def _offline() -> bool:
 
 def read_hub(task: str, lang: str, split: str | None = None) -> list[dict]:
     """Documents from the Hub's parquet conversion; offline -> an error that says what to pass.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     url = hub_parquet_url(task, lang, split)
     hint = (f"pass a local file instead: --data-file (e.g. XCOPA test.{lang}.jsonl, XStoryCloze "
@@ -205,7 +199,7 @@ def load_task_docs(task: str, lang: str = "sw", data_file: str | os.PathLike | N
     Without ``split`` the Hub source uses the split the harness task scores
     (XCOPA ``test``, XNLI ``validation``, XStoryCloze ``eval``).
 
-    Taught in notebooks/05_hands_on_mt5.
+    Taught in notebooks/04_instruction_finetuning.
     """
     check_lang(task, lang)
     if data_file is not None:

@@ -13,8 +13,6 @@ model once per (context, continuation) pair. The numbers here are the same
 - documents arrive sorted, and a group holds as many documents as fit in the
   decoder positions a harness batch of ``batch_size`` rows would hold, so peak
   memory (the logits tensor) stays within the harness's envelope.
-
-Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 
@@ -30,8 +28,6 @@ MIN_CONTEXT_FOR_CACHE = 32
 
 def shared_inputs(conts: list[list[int]]) -> int:
     """Decoder inputs common to all choices: the start token plus their common token prefix.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     common = 0
     for column in zip(*conts):
@@ -49,8 +45,6 @@ def _plan(shared: int, longest_context: int, share: bool) -> int:
 
 def plan_prefix(docs: list[tuple[list[int], list[list[int]]]], share: bool = True) -> int:
     """How many decoder inputs a group runs once per document (0: no shared pass).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     if not docs:
         return 0
@@ -61,8 +55,6 @@ def plan_prefix(docs: list[tuple[list[int], list[list[int]]]], share: bool = Tru
 def group_documents(order: list[int], docs, batch_size: int, share: bool = True):
     """Consecutive groups of documents whose biggest decoder pass holds at most as many
     positions as ``batch_size`` full-length rows (a harness batch); at least one document.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     group: list[int] = []
     shared = context = rows = longest = 0
@@ -106,8 +98,6 @@ def token_logprobs(logits, targets):
 
     (``logits - logsumexp`` gives the same numbers but is many times slower on
     CPU for real logits, whose far tails underflow into denormals.)
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     import torch
 
@@ -119,8 +109,6 @@ def score_group(model, docs, device, share: bool = True) -> list[list[float]]:
     """Sum of token log-probabilities of every continuation of a group of documents.
 
     ``docs`` is a list of ``(context_ids, [continuation_ids, ...])``.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     import torch
     from transformers.modeling_outputs import BaseModelOutput

@@ -26,8 +26,6 @@ PAIRWISE_COLUMNS = ["worker", "left", "right", "label"]
 
 def comparison_id(prompt_id: str, name_a: str, name_b: str) -> str:
     """A stable id for one prompt's comparison of two models (order of the names ignored).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     key = "|".join([prompt_id, *sorted([name_a, name_b])])
     return f"cmp_{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
@@ -71,7 +69,7 @@ def votes_frame(assignments, tasks: list[dict], include_rejected: bool = False) 
     Unknown task ids and labels other than 0/1 are errors naming the assignment;
     rejected assignments are left out (and counted in the log) unless asked for.
 
-    Taught in notebooks/05_hands_on_mt5.
+    Taught in notebooks/03_answer_validation.
     """
     by_id = {t["task_id"]: t for t in tasks}
     rows, rejected = [], 0
@@ -116,8 +114,6 @@ def rank_models(votes, tasks: list[dict] | None = None, n_bootstrap: int = 200, 
     ``tasks`` built by :func:`build_comparisons`. Returns one row per model:
     ``model, score, ci_low, ci_high, wins, comparisons, win_rate, rank``
     (scores sum to 1; higher is better).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     if isinstance(votes, pd.DataFrame):
         missing = [c for c in PAIRWISE_COLUMNS if c not in votes.columns]

@@ -21,7 +21,7 @@ One difference on purpose: lm-eval's ``HFLM`` calls ``model.tie_weights()``,
 which under transformers 5 replaces an mT5 checkpoint's own ``lm_head`` by
 the input embeddings; the kit scores the checkpoint as saved.
 
-Taught in notebooks/05_hands_on_mt5.
+Taught in notebooks/04_instruction_finetuning.
 """
 from __future__ import annotations
 
@@ -44,8 +44,6 @@ TOKENIZER_INFINITY = 1000000000000000019884624838656
 
 def pick_device(device=None):
     """``device`` as given, else CUDA when available, else CPU.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     import torch
 
@@ -61,7 +59,7 @@ def load_model(name_or_dir, device=None):
     numbers are float32). Loading, family detection and their errors are the
     fine-tuning wing's (one loader for the whole kit).
 
-    Taught in notebooks/05_hands_on_mt5.
+    Taught in notebooks/04_instruction_finetuning.
     """
     from ..finetune.loading import load_pretrained
 
@@ -76,8 +74,6 @@ def load_model(name_or_dir, device=None):
 
 def max_length(model, tokenizer) -> int:
     """The context limit the harness uses (config, then tokenizer, then 2048).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     cfg = getattr(model.config, "text_config", None) or model.config
     for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
@@ -91,16 +87,12 @@ def max_length(model, tokenizer) -> int:
 
 def prefix_token_id(tokenizer) -> int:
     """What stands in for an empty context: BOS, else EOS (the harness's ``prefix_token_id``).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     return tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
 
 
 def encode_request(tokenizer, req: Request, limit: int) -> tuple[list[int], list[list[int]]]:
     """Token ids of one request's context and of each ``" " + choice``, as the harness makes them.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     conts = [" " + choice for choice in req.choices]
     prefix = prefix_token_id(tokenizer)
@@ -130,8 +122,6 @@ def score_requests(model, tokenizer, requests: list[Request], batch_size: int = 
     pass. Where choices share decoder inputs the passes are shorter, and a
     group takes more documents within the same number of decoder positions.
     ``share_prefix=False`` turns the shared decoder pass off (same numbers).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     import torch
 
@@ -164,8 +154,6 @@ def score_requests(model, tokenizer, requests: list[Request], batch_size: int = 
 
 def first_argmax(values: list[float]) -> int:
     """Index of the largest value, the first one on ties (as ``numpy.argmax``).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     return max(range(len(values)), key=lambda i: (values[i], -i))
 
@@ -181,7 +169,7 @@ def evaluate_task(model, tokenizer, task: str, lang: str = "sw", data_file=None,
     come from ``fewshot_file`` (the harness's few-shot split: XCOPA validation,
     XNLI and XStoryCloze train), else from the Hub.
 
-    Taught in notebooks/05_hands_on_mt5.
+    Taught in notebooks/04_instruction_finetuning.
     """
     spec = get_task(task)
     if docs is None:

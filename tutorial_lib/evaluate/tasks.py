@@ -63,8 +63,6 @@ class Request:
 
 def get_task(task: str) -> TaskSpec:
     """The :class:`TaskSpec` named ``task``; unknown names list the ones that exist.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
@@ -102,7 +100,7 @@ def build_requests(task: str, lang: str, docs: list[dict], num_fewshot: int = 0,
     ``exclude_self`` is for few-shot examples drawn from the evaluated split
     itself (the harness then samples k+1 and drops the evaluated document).
 
-    Taught in notebooks/05_hands_on_mt5.
+    Taught in notebooks/04_instruction_finetuning.
     """
     spec = get_task(task)
     T.check_lang(task, lang)

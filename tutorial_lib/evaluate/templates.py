@@ -10,8 +10,6 @@ Sources (lm-eval==0.4.13, ``lm_eval/tasks/``):
 - ``xcopa/utils.py`` (``doc_to_text_<lang>`` connectors, ``convert_choice``)
 - ``xnli/utils.py`` ``LANGUAGES`` (the generated ``xnli_<lang>.yaml`` files)
 - ``xstorycloze/default_ar.yaml`` (shared by every ``default_<lang>.yaml``)
-
-Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 from ..errors import TutorialLibError
@@ -73,8 +71,6 @@ class UnknownLanguageError(TutorialLibError, ValueError):
 
 def check_lang(task: str, lang: str) -> str:
     """Return ``lang`` when ``task`` covers it, else raise naming the codes that exist.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     if task not in LANGUAGES:
         raise ValueError(f"unknown task {task!r}; tasks are {', '.join(LANGUAGES)}")
@@ -88,8 +84,6 @@ def check_lang(task: str, lang: str) -> str:
 
 def xcopa_text(doc: dict, lang: str) -> str:
     """Premise without its final character (the period) plus the connector.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     connector = XCOPA_CONNECTORS[check_lang("xcopa", lang)][doc["question"]]
     return doc["premise"].strip()[:-1] + f" {connector}"
@@ -101,24 +95,18 @@ def _lower_first(choice: str) -> str:
 
 def xcopa_choices(doc: dict, lang: str) -> list[str]:
     """Both alternatives with a lower-cased first letter (harness ``convert_choice``).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     return [_lower_first(doc["choice1"]), _lower_first(doc["choice2"])]
 
 
 def xcopa_target(doc: dict, lang: str) -> int:
     """Index of the correct alternative (``label``).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     return int(doc["label"])
 
 
 def xnli_text(doc: dict, lang: str) -> str:
     """Empty: the harness puts the whole premise/hypothesis pair into each choice.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     check_lang("xnli", lang)
     return ""
@@ -126,8 +114,6 @@ def xnli_text(doc: dict, lang: str) -> str:
 
 def xnli_choices(doc: dict, lang: str) -> list[str]:
     """``premise, <question>? <label word>, hypothesis`` for the three labels.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     question, *labels = XNLI_WORDS[check_lang("xnli", lang)]
     return [f"{doc['premise']}, {question}? {word}, {doc['hypothesis']}" for word in labels]
@@ -135,16 +121,12 @@ def xnli_choices(doc: dict, lang: str) -> list[str]:
 
 def xnli_target(doc: dict, lang: str) -> int:
     """0 entailment, 1 neutral, 2 contradiction (HF ``facebook/xnli``).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     return int(doc["label"])
 
 
 def xstorycloze_text(doc: dict, lang: str) -> str:
     """The four story sentences joined by single spaces.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     check_lang("xstorycloze", lang)
     return " ".join(doc[f"input_sentence_{i}"] for i in range(1, 5))
@@ -152,15 +134,11 @@ def xstorycloze_text(doc: dict, lang: str) -> str:
 
 def xstorycloze_choices(doc: dict, lang: str) -> list[str]:
     """The two candidate endings.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     return [doc["sentence_quiz1"], doc["sentence_quiz2"]]
 
 
 def xstorycloze_target(doc: dict, lang: str) -> int:
     """``answer_right_ending`` (1 or 2) as a 0-based index.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     return int(doc["answer_right_ending"]) - 1

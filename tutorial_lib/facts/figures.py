@@ -92,8 +92,6 @@ def plot_language_share(rows: list[dict] | None = None, highlight: str = "sw"):
 
 def fertility(tokenizer, texts: Iterable[str]) -> float:
     """Tokens per whitespace word over ``texts`` (1.0 = one piece per word).
-
-    Taught in notebooks/01_crowdsourcing_basics.
     """
     tokens = words = 0
     for text in texts:
@@ -250,8 +248,6 @@ DATA_SHARE_IDS = (
 
 def data_share_rows() -> list[dict]:
     """Rows ``{"language","common_crawl_pct","gpt3_pct","sources"}`` read from the registry.
-
-    Taught in notebooks/01_crowdsourcing_basics.
     """
     from .registry import get
 

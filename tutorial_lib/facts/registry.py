@@ -97,8 +97,6 @@ _FACTS = _load()
 
 def all_facts(category: str | None = None) -> list[Fact]:
     """Every fact (optionally one category), in registry order.
-
-    Taught in notebooks/01_crowdsourcing_basics.
     """
     return [f for f in _FACTS.values() if category is None or f.category == category]
 
@@ -148,8 +146,6 @@ def table(category: str, columns: tuple[str, ...] = ("claim", "value", "unit", "
 
 def benchmark_matrix(lang: str = "sw") -> dict[str, dict[str, float]]:
     """Published accuracy (0-1) per model and task from the registry's benchmark facts.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     out: dict[str, dict[str, float]] = defaultdict(dict)
     for fact in all_facts("benchmarks"):
@@ -161,8 +157,6 @@ def benchmark_matrix(lang: str = "sw") -> dict[str, dict[str, float]]:
 
 def published_references(model: str, lang: str = "sw") -> list[dict]:
     """One model's published results in the form ``evaluate.plots.plot_accuracy`` draws.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     return [{"model": f"{fact.extra['model']} ({fact.extra['params']}, published)",
              "task": fact.extra["task"], "lang": lang, "accuracy": float(fact.value) / 100,

@@ -7,7 +7,7 @@ the current step, writes a checkpoint, and returns. ``--resume`` (or
 ``finetune(..., resume=True)``) continues from that checkpoint with a fresh
 budget, up to ``max_steps``.
 
-Taught in notebooks/04_instruction_finetuning.
+Taught in notebooks/01_crowdsourcing_basics.
 """
 from __future__ import annotations
 

@@ -89,7 +89,7 @@ def read_split(
     """Rows of one split with where each came from, and a name for the source.
 
     ``source`` is a run directory (its curated ``05_dataset/{split}.jsonl``), a
-    file, or a list of dicts. Taught in notebooks/04_instruction_finetuning.
+    file, or a list of dicts.
     """
     if isinstance(source, (str, Path)):
         path = split_path(source, split)
@@ -109,7 +109,6 @@ def format_source(row: dict) -> str:
     """The model input for a row: the prompt, then its context (if any) after a blank line.
 
     Generation at evaluation time must build its input the same way.
-    Taught in notebooks/04_instruction_finetuning.
     """
     prompt = str(row["prompt"]).strip()
     context = str(row.get("context") or "").strip()
@@ -125,8 +124,6 @@ def _target(row: dict, split: str) -> Any:
 
 def to_pairs(rows: list[tuple[str, dict]], split: str, source_name: str) -> list[tuple[str, str]]:
     """``(model input, target)`` per row; training uses ``answer``, held-out ``references[0]``.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     if not rows:
         raise DataError(f"the {split} split is empty: {source_name} has no rows")
@@ -186,8 +183,6 @@ def encode_pairs(
     split: str = "train",
 ) -> EncodedSplit:
     """Tokenise without padding, truncate to the limits (keeping ``</s>``) and count truncations.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     import datasets
 

@@ -11,8 +11,6 @@ before this stage)::
 The reference log-probabilities are computed once before training, so only one model
 sits in memory. The pairs file keeps TRL's columns (``prompt``, ``chosen``,
 ``rejected``), so decoder-only users can hand the same file to ``trl.DPOTrainer``.
-
-Taught in notebooks/04_instruction_finetuning.
 """
 from __future__ import annotations
 

@@ -15,8 +15,6 @@ step of 2 processes × batch 4 gives the same loss and gradients as one process
 The same function serves seq2seq models (labels aligned with the decoder's
 outputs) and decoder-only models (``shift=True``: position *i* predicts label
 *i + 1*, the convention of transformers' causal-LM loss).
-
-Taught in notebooks/04_instruction_finetuning.
 """
 
 from __future__ import annotations

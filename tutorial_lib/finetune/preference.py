@@ -55,8 +55,6 @@ def _prompt_key(pair: dict) -> str:
 
 def split_pairs(pairs: list[dict], heldout_fraction: float, seed: int = 0):
     """``(train, heldout)`` pairs, split by prompt so no prompt is on both sides.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     prompts = sorted({_prompt_key(p) for p in pairs})
     random.Random(seed).shuffle(prompts)
@@ -82,8 +80,6 @@ def encode_pairs(tokenizer, pairs: list[dict], max_source: int, max_target: int)
 
 def pair_margins(model, rows: list[dict], pad_token_id: int, batch_size: int = 16) -> list[float]:
     """log p(chosen|prompt) - log p(rejected|prompt) per pair under ``model`` (no gradients).
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     import torch
 

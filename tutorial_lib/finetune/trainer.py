@@ -5,8 +5,6 @@ notebooks can inspect offline; ``train.finetune`` assembles it. Resuming picks
 the last ``checkpoint-N`` in the output folder (none yet: a fresh start, said
 so); starting afresh over old checkpoints first moves them aside, so a later
 resume never continues someone else's run and nothing is deleted.
-
-Taught in notebooks/04_instruction_finetuning.
 """
 
 from __future__ import annotations

@@ -272,8 +272,6 @@ def char_ngram_encoder(n_features: int = 512) -> Callable[[str], np.ndarray]:
     crowd-kit's examples use a sentence-transformers model; that needs a Hub
     download, so the kit ships this model-free stand-in. Pass any
     ``str -> vector`` callable to :func:`aggregate_texts` to use a real one.
-
-    Taught in notebooks/03_answer_validation.
     """
     from sklearn.feature_extraction.text import HashingVectorizer
 
@@ -294,8 +292,6 @@ def aggregate_texts(
 
     ROVER tokenises on single spaces (``s.split(" ")``) and joins with one
     space, crowd-kit's documented setting. Returns ``task, text``.
-
-    Taught in notebooks/03_answer_validation.
     """
     require_columns(data, ("task", "worker", "text"), f"aggregation '{method}'")
     frame = data[["task", "worker", "text"]].astype({"text": str})
@@ -318,8 +314,6 @@ def aggregate_pairwise(data: pd.DataFrame, method: str = "bt", *, n_iter: int = 
 
     Bradley-Terry (``bt``) or NoisyBradleyTerry (``noisybt``, which also
     learns each worker's reliability). Returns ``item, score`` best first.
-
-    Taught in notebooks/03_answer_validation.
     """
     require_columns(data, ("worker", "left", "right", "label"), f"aggregation '{method}'")
     bad = ~((data["label"] == data["left"]) | (data["label"] == data["right"]))

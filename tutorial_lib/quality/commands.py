@@ -6,8 +6,6 @@
 Labels give ``task,label,confidence``; texts (rover, hrrasa) give
 ``task,text``; pairwise (bt) reads ``worker,left,right,label`` and gives
 ``item,score``.
-
-Taught in notebooks/03_answer_validation.
 """
 from __future__ import annotations
 
@@ -33,8 +31,6 @@ METHODS = LABEL_METHODS + TEXT_METHODS + ("bt",)
 
 def run_aggregate(args: argparse.Namespace) -> int:
     """Read ``args.input``, aggregate with ``args.method``, write ``args.out``; exit code.
-
-    Taught in notebooks/03_answer_validation.
     """
     if args.method not in METHODS and args.method not in PAIRWISE_METHODS:
         print(f"error: unknown method {args.method!r}; choose one of {', '.join(METHODS)}",
@@ -70,8 +66,6 @@ def run_aggregate(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add ``aggregate`` to the CLI.
-
-    Taught in notebooks/03_answer_validation.
     """
     p = subparsers.add_parser(
         "aggregate",

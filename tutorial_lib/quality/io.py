@@ -11,8 +11,6 @@ Parsing uses the ``csv`` module, so quoted fields may hold line breaks (as
 CrowdSpeech's transcriptions do); every value is kept as text, so an answer
 reading "NA" or "007" is not turned into a missing value or a number. Errors
 name the file and the line where the row ends.
-
-Taught in notebooks/03_answer_validation.
 """
 from __future__ import annotations
 
@@ -122,8 +120,6 @@ def read_crowd_file(path: str | os.PathLike, answer_kind: str = "label", *, task
 
     ``answer_kind`` is ``label`` or ``text``. Several ``INPUT:*`` columns
     make one task key (values joined by `` | ``).
-
-    Taught in notebooks/03_answer_validation.
     """
     path = Path(path)
     if not path.exists():
@@ -149,8 +145,6 @@ def read_crowd_file(path: str | os.PathLike, answer_kind: str = "label", *, task
 
 def read_pairwise_file(path: str | os.PathLike, *, sep: str | None = None) -> pd.DataFrame:
     """A ``worker, left, right, label`` frame (label = the winning item) from CSV/TSV.
-
-    Taught in notebooks/03_answer_validation.
     """
     path = Path(path)
     if not path.exists():

@@ -8,8 +8,6 @@ code-mixed answers: lingua with sw+en+fr+ar is right on 99.0% (sw), 99.1%
 (en) and 20/20 Sheng or Swahili-matrix mixes; with all languages 96.0% /
 96.8% / 18/20; ``langid`` (sw+en) 91.2% / 100% / 17/20. Nothing here is
 Swahili-specific: the target language is an ISO 639-1 argument.
-
-Taught in notebooks/03_answer_validation.
 """
 from __future__ import annotations
 
@@ -55,8 +53,6 @@ class LanguageChecker:
         >>> checker = LanguageChecker("sw")
         >>> checker.guess("Mji mkuu wa Kenya ni Nairobi.").lang
         'sw'
-
-    Taught in notebooks/03_answer_validation.
     """
 
     def __init__(self, lang: str = "sw", candidates: tuple[str, ...] | None = None) -> None:

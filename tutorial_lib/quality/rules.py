@@ -205,7 +205,7 @@ def check_answers(
 def reason_counts(qc: list[QCResult]) -> dict[str, int]:
     """How many answers each reason flagged (an answer may count under several).
 
-    Taught in notebooks/03_answer_validation.
+    Taught in notebooks/02_collecting_answers.
     """
     counts = {r: 0 for r in REASONS}
     for result in qc:

@@ -3,8 +3,6 @@
 Kept apart from the rules so that the copy, duplicate and control checks
 share one definition of "the same text" (case, accents of punctuation and
 spacing do not count).
-
-Taught in notebooks/03_answer_validation.
 """
 from __future__ import annotations
 

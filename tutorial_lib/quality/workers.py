@@ -5,7 +5,7 @@ were submitted implausibly fast; a validator by their estimated skill,
 their agreement with the other validators of the same answers (leave-one-out
 majority, so a worker does not agree with themselves) and fast votes.
 
-Taught in notebooks/03_answer_validation.
+Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def worker_summary(
     the validator's accuracy estimated by aggregation ``method`` over all
     votes; empty for pure writers.
 
-    Taught in notebooks/03_answer_validation.
+    Taught in notebooks/02_collecting_answers.
     """
     writers = _writer_rows(qc)
     votes = [v for v in (votes or []) if v.label is not None]
@@ -109,7 +109,7 @@ def banned_workers(
     ``max_fast_share`` of their answers were too fast; a validator below
     ``min_skill`` or ``min_agreement``, or with too many fast votes.
 
-    Taught in notebooks/03_answer_validation.
+    Taught in notebooks/02_collecting_answers.
     """
     banned = set()
     for row in summary.itertuples(index=False):

@@ -3,8 +3,6 @@
 ``build_deck`` renders every source into one self-contained HTML file (inline
 CSS and viewer, figures drawn by the kit and embedded as data URIs, no CDN),
 then prints it to PDF with headless Chromium when one is installed.
-
-Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
 """
 from __future__ import annotations
 
@@ -79,8 +77,6 @@ def build_deck(src: str | os.PathLike = SLIDES_DIR, out: str | os.PathLike = SLI
     ``pdf="auto"`` prints only where Chromium is installed; ``"yes"`` fails without it.
     ``run`` is a finished pipeline run whose loss curve, accuracy, DPO margins and
     ranking the deck shows (``make slides`` passes ``runs/demo``).
-
-    Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
     """
     if pdf not in ("auto", "yes", "no"):
         raise ValueError(f"pdf must be auto, yes or no, got {pdf!r}")

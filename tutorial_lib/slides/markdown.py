@@ -4,8 +4,6 @@ Slides need headings, lists, paragraphs, tables, code, quotes, images and
 links; nothing else. Every piece of source text is HTML-escaped before any
 markup is added, so a ``<script>`` in a slide (or in crowd text quoted on one)
 shows as text. Links are limited to http(s), mailto, anchors and relative paths.
-
-Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@
 it; ``[[references]]`` expands to one line per source the registry cites. Numbers
 about the world or the kit are never typed into ``slides/*.md``.
 
-Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
+Taught in notebooks/03_answer_validation (the deck that goes with it).
 """
 from __future__ import annotations
 

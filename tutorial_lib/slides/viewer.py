@@ -5,8 +5,6 @@ notes, ``t`` starts or resets the block timer (it turns red when the block's
 minutes are spent). The slide number lives in the URL (``#5``) so a presenter
 can reload or share a position. Printing (and ``--print-to-pdf``) puts one
 slide on each 16:9 page.
-
-Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
 """
 from __future__ import annotations
 

@@ -17,8 +17,6 @@ from ..records import Assignment, append_jsonl, read_jsonl, write_jsonl
 
 def html_table(rows: list[dict], columns: list[str] | None = None, max_chars: int = 300) -> str:
     """An HTML table of ``rows`` with every cell escaped and long text cut with an ellipsis.
-
-    Taught in notebooks/02_collecting_answers.
     """
     columns = columns or (list(rows[0]) if rows else [])
     def cell(value) -> str:

@@ -13,8 +13,6 @@ def cost_summary(n_prompts: int, answer_overlap: int, validation_overlap: int,
                  seconds_per_answer: float, seconds_per_vote: float, hourly_pay_usd: float,
                  control_share: float = 0.1, platform_fee: float = 0.3) -> str:
     """Both projects' cost at these settings, as text (the pricing calculator's output).
-
-    Taught in notebooks/01_crowdsourcing_basics.
     """
     from ..crowd.pricing import estimate_cost
 

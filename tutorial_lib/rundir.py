@@ -23,8 +23,6 @@ done; ``.started.json`` records the fingerprint it started with, so a resumed
 stage can tell its own leftovers from another configuration's.
 
 One process at a time: :meth:`RunDir.lock` is a file lock on the folder.
-
-Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ the crowd backend, the run's one :class:`~.crowd.pricing.Budget` and its money
 ledger), never the :class:`~.pipeline.Pipeline`; it reads what earlier stages
 wrote and writes its own folder. :mod:`.stages` says what each one depends on.
 
-Taught in notebooks/05_hands_on_mt5.
+Taught in notebooks/03_answer_validation.
 """
 from __future__ import annotations
 

@@ -22,8 +22,6 @@ Events (one JSON object per line; ``event`` says which):
 
 Written before the backend call it describes: a crash in between leaves a
 request recorded but not sent (charged, never paid twice) rather than sent twice.
-
-Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
@@ -52,8 +50,6 @@ class Ledger:
         ...                   task_ids=["a", "b"], overlap=2, cost_usd=1.3)
         >>> ledger.launched("p1"), ledger.spent_usd()
         ({'a': 2, 'b': 2}, 1.3)
-
-    Taught in notebooks/02_collecting_answers.
     """
 
     def __init__(self, path: str | os.PathLike, backend: str | None = None):

@@ -175,8 +175,6 @@ class Budget:
         tutorial_lib.crowd.pricing.BudgetExceeded: answers: estimated cost $11.96 exceeds ...
         >>> budget.charge(budget.price(2, 2, 120), "answers").total_usd, budget.remaining_usd
         (2.6, 7.4)
-
-    Taught in notebooks/01_crowdsourcing_basics.
     """
 
     limit_usd: float | None = None

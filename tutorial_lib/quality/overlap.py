@@ -71,8 +71,6 @@ def helpfulness(votes: list[Assignment], method: str = "ds", *, n_iter: int | No
     Indexed by answer id (the votes' ``task_id``); empty when there are no votes.
     For ``ds``, ``smoothing`` > 0 uses :class:`~.aggregate.SmoothedDawidSkene`
     (0 gives crowd-kit's plain DawidSkene).
-
-    Taught in notebooks/03_answer_validation.
     """
     df = votes_frame(votes)
     if df.empty:
@@ -99,8 +97,6 @@ def uncertain_answers(table: pd.DataFrame, answer_ids: list[str], threshold: flo
     With ``limit``, at most that many, least confident first (unvoted answers
     count as confidence 0): when the budget runs short, the next vote goes
     where the verdict is closest to a coin flip. Otherwise in ``answer_ids`` order.
-
-    Taught in notebooks/03_answer_validation.
     """
     out = []
     for aid in answer_ids:
@@ -176,8 +172,6 @@ def validate_dynamic(
     restart) asks nothing again for a step on record, continues an interrupted
     loop from its last step, and stops at once when the loop already finished
     for these answers in this round.
-
-    Taught in notebooks/03_answer_validation.
     """
     sink = Path(sink)
     ids = [a.assignment_id for a in answers]

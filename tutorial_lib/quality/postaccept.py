@@ -11,8 +11,6 @@ Idempotent: every verdict applied on the backend is recorded in the run's
 ledger (``crowd/ledger.jsonl``, which ``--force`` never wipes) right after it
 is applied, and a re-run reuses it, so no assignment is paid (or rejected)
 twice; re-collection and extra votes are asked at most once per task and round.
-
-Taught in notebooks/03_answer_validation.
 """
 from __future__ import annotations
 
@@ -66,8 +64,6 @@ COMMENTS = {
 
 def comment_for(verdict: str, reasons: list[str], lang: str = "en") -> str:
     """The message a worker sees with a verdict, in ``lang`` when we have it (else English).
-
-    Taught in notebooks/03_answer_validation.
     """
     texts = COMMENTS.get(lang, COMMENTS["en"])
     if verdict == "accept":
@@ -83,8 +79,6 @@ def decide(answers: list[Assignment], votes: list[Assignment], qc: list[QCResult
     ``score`` is the aggregated P(helpful) (``method``, default
     ``cfg.aggregation``, fitted on every vote given so skills come from all
     tasks); ``confidence`` is the probability of the verdict taken.
-
-    Taught in notebooks/03_answer_validation.
     """
     by_qc = {q.answer_id: q for q in qc}
     missing = [a.assignment_id for a in answers if a.assignment_id not in by_qc]
@@ -179,8 +173,6 @@ def post_accept(backend, prompts: list[Prompt], answers: list[Assignment],
     and re-collections are recorded in ``ledger`` (a run passes ``crowd/ledger.jsonl``;
     default: a ledger at ``decided_log``, else ``applied_decisions.jsonl`` beside
     ``answers_sink``). ``budget`` (default: ``cfg.crowd``'s) prices every request.
-
-    Taught in notebooks/03_answer_validation.
     """
     answers_sink, votes_sink = Path(answers_sink), Path(votes_sink)
     if ledger is None:

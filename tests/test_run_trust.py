@@ -10,6 +10,7 @@ from tutorial_lib.cli import main
 from tutorial_lib.config import load_config
 from tutorial_lib.crowd.ledger import run_ledger
 from tutorial_lib.pipeline import Pipeline
+from tutorial_lib.rundir import STAGE_DIRS
 
 CROWD = ["prompts", "answers", "validation", "decisions"]
 
@@ -23,9 +24,7 @@ def ci_copy(ci_run_dir, tmp_path):
 
 
 def _finished(out, stage):
-    path = out / {"prompts": "01_prompts", "answers": "02_answers", "validation": "03_validation",
-                  "decisions": "04_decisions", "dataset": "05_dataset", "finetune": "06_finetune",
-                  "evaluate": "07_evaluate", "report": "08_report"}[stage] / "manifest.json"
+    path = out / STAGE_DIRS[stage] / "manifest.json"
     return json.loads(path.read_text())["finished_at"] if path.exists() else None
 
 
@@ -77,7 +76,7 @@ def test_changed_setting_reruns_its_stage_and_below_only(ci_copy, capsys):
     assert {s: _finished(ci_copy, s) for s in kept} == kept
     result = json.loads((ci_copy / "06_finetune" / "train_result.json").read_text())
     assert result["steps"] == 4  # a fresh run, not the old 12-step checkpoint resumed
-    report = (ci_copy / "08_report" / "report.md").read_text()
+    report = (ci_copy / STAGE_DIRS["report"] / "report.md").read_text()
     assert "| steps | 4 |" in report.replace("  ", " ")
     manifest = json.loads((ci_copy / "06_finetune" / "manifest.json").read_text())
     assert manifest["fingerprint"]["config"]["finetune.max_steps"] == 4

@@ -22,8 +22,11 @@ def test_tiny_causal_run_is_said_plainly(ci_causal_run_dir):
     assert finetune["rows"]["family"] == "causal"
     assert any("causal (Llama-style) stand-in" in n for n in finetune["notes"])
     summary = json.loads((_stage(root, "evaluate") / "summary.json").read_text())
-    assert summary["families"] == {"base": "causal", "fine-tuned": "causal"}
+    assert summary["families"] == {"base": "causal", "fine-tuned": "causal",
+                                   "preference-tuned": "causal"}  # TRL's DPOTrainer for decoders
     assert any("tiny locally built causal stand-in" in n for n in summary["notes"])
+    pref = json.loads((_stage(root, "preference") / "preference_result.json").read_text())
+    assert pref["trainer"] == "trl.DPOTrainer" and pref["margin_after"] > pref["margin_before"]
     report = (_stage(root, "report") / "report.md").read_text()
     assert "tiny Llama-style causal model" in report
 
@@ -37,9 +40,10 @@ def test_a_decoder_run_is_compared_with_the_mt5_run(tmp_path, ci_causal_run_dir,
     Pipeline(cfg, root).run_stage("evaluate", force=True)
     summary = json.loads((_stage(root, "evaluate") / "summary.json").read_text())
     assert summary["families"] == {"base": "causal", "fine-tuned": "causal",
-                                   "compared": "seq2seq"}
+                                   "compared": "seq2seq", "preference-tuned": "causal"}
     assert set(summary["benchmarks"]["compared"]) == {"xcopa", "xnli", "xstorycloze"}
-    assert {row["model"] for row in summary["ranking"]} == {"base", "fine-tuned", "compared"}
+    assert {row["model"] for row in summary["ranking"]} == {"base", "fine-tuned", "compared",
+                                                            "preference-tuned"}
     page = (_stage(root, "evaluate") / "side_by_side_compared.html").read_text()
     assert "compared" in page and "fine-tuned" in page
     rows = [json.loads(line) for line in (_stage(root, "evaluate") / "heldout_generations.jsonl")

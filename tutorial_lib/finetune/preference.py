@@ -7,6 +7,9 @@ reference, and reports what moved: the mean chosen-minus-rejected log-probabilit
 margin on the training pairs, and the share of held-out pairs where chosen scores
 above rejected.
 
+Decoder-only models take the same pairs through TRL's ``DPOTrainer``
+(``causal_dpo.train_causal_dpo``), measured the same way.
+
 Taught in notebooks/04_instruction_finetuning.
 """
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 
 from ..config import FinetuneConfig, PreferenceConfig
 from .dpo import PairCollator, dpo_trainer_class, pair_logprobs
-from .loading import load_seq2seq, quiet_tie_warnings
+from .loading import load_seq2seq, model_family, quiet_tie_warnings
 from .precision import choose_precision
 from .trainer import training_arguments
 
@@ -46,6 +49,7 @@ class PreferenceResult:
     train_loss: float | None = None
     wall_s: float = 0.0
     skipped: str | None = None
+    trainer: str = "kit DPO (seq2seq)"
     log_history: list = field(default_factory=list)
 
 
@@ -157,6 +161,11 @@ def preference_tune(pairs: list[dict], model_dir: str, output_dir, cfg: Preferen
                           "prompt with both an accepted and a clearly worse answer")
         logger.warning("preference stage skipped: %s", result.skipped)
         return _write(result, out)
+    if model_family(str(model_dir)) == "causal":  # decoder-only: TRL's DPOTrainer
+        from .causal_dpo import train_causal_dpo
+
+        fields = train_causal_dpo(train, held, str(model_dir), out, cfg, ft, seed)
+        return _write(dataclasses.replace(result, **fields), out)
     model, tokenizer = load_seq2seq(str(model_dir))
     rows = encode_pairs(tokenizer, train, ft.max_source_length, ft.max_target_length)
     held_rows = encode_pairs(tokenizer, held, ft.max_source_length, ft.max_target_length)

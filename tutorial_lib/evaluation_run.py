@@ -9,8 +9,6 @@ fine-tune on the same data -- joins the benchmarks, the held-out generations,
 a second side-by-side page and the Bradley-Terry ranking. When the preference
 stage trained a model, the preference-tuned model joins the same way, ranked
 against the fine-tuned model it started from.
-
-Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 

@@ -4,8 +4,6 @@ Every number here is read from run directories this kit produced (the
 fine-tune stage's ``train_result.json``, the evaluate stage's
 ``summary.json``): nothing is quoted from elsewhere. A run that has not been
 made yet is listed as missing, with the setting that makes it.
-
-Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 
@@ -24,8 +22,6 @@ def _json(path: Path) -> dict | None:
 
 def run_row(run_dir: str | Path) -> dict:
     """One row for a run directory: training cost and time, benchmark and held-out scores.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     root = Path(run_dir)
     run = RunDir(root) if root.is_dir() else None
@@ -49,8 +45,6 @@ def run_row(run_dir: str | Path) -> dict:
 def compare_runs(run_dirs):
     """A table with one row per run (missing runs say so), columns as in :data:`COLUMNS` plus
     each benchmark's accuracy and the held-out chrF++/ROUGE-L of the fine-tuned model.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     import pandas as pd
 

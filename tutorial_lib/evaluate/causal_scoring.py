@@ -18,8 +18,6 @@ Where it is faster: the context (and any tokens all choices share, such as
 XNLI's premise) runs through the model once per document, left-padded, and
 every choice continues from that KV cache; documents are sorted by length and
 grouped so that a group's rows never exceed a harness batch.
-
-Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 
@@ -54,8 +52,6 @@ def _encode_choice(tokenizer, context: str, continuation: str, prefix: int) -> t
 def encode_causal_request(tokenizer, req: Request, limit: int, prefix: int
                           ) -> list[tuple[list[int], list[int]]]:
     """``(context_ids, continuation_ids)`` per choice, left-truncated to ``limit + 1`` as the harness.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     pairs = []
     for choice in req.choices:
@@ -125,8 +121,6 @@ def _forward(model, keep: int | None, **kwargs):
 
 def score_units(model, units, device) -> list[list[float]]:
     """Sum of log-probabilities of every continuation of a group of units (see module docstring).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     import torch
 
@@ -177,8 +171,6 @@ def score_causal_requests(model, tokenizer, requests: list[Request], batch_size:
                           device=None, progress: bool = True, share_prefix: bool = True,
                           limit: int | None = None) -> list[list[float]]:
     """One log-likelihood per choice per request, in request order (causal models).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     import torch
 

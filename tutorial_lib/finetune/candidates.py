@@ -19,7 +19,7 @@ edit to that file. The estimates below are arithmetic, labelled as such:
 - training FLOPs: ``6 N`` per token for full fine-tuning, ``4 N`` with
   (Q)LoRA (no weight gradients of the frozen base).
 
-Taught in notebooks/04_instruction_finetuning.
+Taught in notebooks/05_hands_on_mt5.
 """
 from __future__ import annotations
 
@@ -65,8 +65,6 @@ class CausalShape:
 @functools.cache
 def load_candidates(path: str | Path = CANDIDATES_FILE) -> dict[str, Candidate]:
     """Candidates by id from the data file (``retrieved`` date kept in each licence source).
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     out = {}
@@ -82,8 +80,6 @@ def load_candidates(path: str | Path = CANDIDATES_FILE) -> dict[str, Candidate]:
 
 def candidate_ids(family: str | None = None, fits: str | None = None) -> list[str]:
     """Ids from the data file, optionally of one family and hardware tier (``T4``, ``A100``).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     return [c.id for c in load_candidates().values()
             if (family is None or c.family == family) and (fits is None or c.fits == fits)]

@@ -15,8 +15,6 @@ both families rather than TRL's ``SFTTrainer``, so time budgets, the NaN
 guard, resume, length-grouped sampling, token counts and the token-weighted
 loss stay one code path; the SFT semantics (chat template, loss on answer
 tokens only, optional packing) live in ``causal_data``.
-
-Taught in notebooks/04_instruction_finetuning.
 """
 
 from __future__ import annotations
@@ -44,8 +42,6 @@ def resolve_lora(setting, n_params: int, qlora: bool = False) -> bool:
     """Whether to train LoRA adapters: ``True``/``False`` as set; ``"auto"`` above ~1B parameters.
 
     QLoRA always trains adapters (a 4-bit base cannot be updated).
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     if qlora:
         return True
@@ -76,8 +72,6 @@ def check_qlora_available() -> None:
 
 def load_quantized(name: str, precision: str):
     """A causal model loaded in 4-bit NF4 (double quantisation), prepared for k-bit training.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     import torch
     from peft import prepare_model_for_kbit_training

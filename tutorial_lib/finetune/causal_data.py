@@ -12,8 +12,6 @@ Packing (optional) concatenates several examples into one row, restarting
 cache), so transformers builds a block-diagonal causal mask
 (``find_packed_sequence_indices``): no example ever attends to another, unlike
 naive concatenation. Examples are packed within each batch the sampler drew.
-
-Taught in notebooks/04_instruction_finetuning.
 """
 
 from __future__ import annotations
@@ -34,8 +32,6 @@ def has_chat_template(tokenizer) -> bool:
 
 def format_prompt(tokenizer, source: str) -> str:
     """The text a causal model sees before its answer: chat template, else the kit's template.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     if has_chat_template(tokenizer):
         messages = [{"role": "user", "content": source}]
@@ -92,8 +88,6 @@ def encode_causal_pairs(
 
     The length columns hold the whole sequence's length (and 0), so the kit's
     length-grouped sampler groups causal rows by their real length.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     import datasets
 
@@ -142,8 +136,6 @@ def pack_rows(rows: list[dict], block: int) -> list[dict]:
 
 class CausalCollator:
     """Right-padded batches (labels padded with -100); with ``packing``, packed rows instead.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
 
     def __init__(self, tokenizer, packing: bool = False, block: int = 512,

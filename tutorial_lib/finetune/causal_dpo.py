@@ -11,8 +11,6 @@ stage are taken -- the mean ``log p(chosen) - log p(rejected)`` margin on the
 training pairs and the share of held-out pairs where chosen scores higher --
 with the answer log-probabilities summed exactly over the tokens fine-tuning
 trained (``causal_data.encode_causal_pairs``).
-
-Taught in notebooks/04_instruction_finetuning.
 """
 from __future__ import annotations
 
@@ -28,8 +26,6 @@ logger = logging.getLogger(__name__)
 def answer_logprobs(model, tokenizer, pairs: list[tuple[str, str]], batch_size: int = 16,
                     max_length: int = 512) -> list[float]:
     """Sum of log p(answer token) per ``(prompt, answer)``, prompt formatted as in fine-tuning.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     import torch
 
@@ -105,8 +101,6 @@ def train_causal_dpo(train: list[dict], heldout: list[dict], model_dir: str, out
         ``model_dir``, ``margin_before``, ``margin_after``, ``heldout_accuracy_before``,
         ``heldout_accuracy_after``, ``steps``, ``train_loss``, ``wall_s``, ``log_history``,
         ``trainer`` ("trl.DPOTrainer").
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     import datasets
     from trl import DPOTrainer

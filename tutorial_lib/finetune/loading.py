@@ -9,8 +9,6 @@ Offline (the demo, CI) a Hub id that is not in the cache fails with a message
 that says so and what to do instead, never a bare ``OSError`` from deep inside
 ``transformers``. Two transformers warnings about mT5's untied ``lm_head``,
 which no user can act on, are filtered here.
-
-Taught in notebooks/05_hands_on_mt5.
 """
 
 from __future__ import annotations
@@ -103,8 +101,6 @@ def quiet_tie_warnings(*names: str):
 
 def model_family(name: str) -> str:
     """``"seq2seq"`` or ``"causal"`` for a Hub id or folder, from its config's ``is_encoder_decoder``.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     if name in (TINY, TINY_CAUSAL):
         return "causal" if name == TINY_CAUSAL else "seq2seq"
@@ -127,8 +123,6 @@ def load_pretrained(name: str, family: str | None = None):
     """``(model, tokenizer)`` of either family for a Hub id or folder; :class:`ModelLoadError` otherwise.
 
     A causal tokenizer without a pad token gets EOS as pad (batching needs one).
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
@@ -147,8 +141,6 @@ def load_pretrained(name: str, family: str | None = None):
 
 def load_seq2seq(name: str):
     """``(model, tokenizer)`` of a seq2seq model for a Hub id or local folder.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     return load_pretrained(name, "seq2seq")
 
@@ -157,8 +149,6 @@ def resolve_base_model(
     model: str, output_dir: str | Path, texts: Sequence[str], vocab_size: int = 2000, seed: int = 0
 ) -> tuple[str, bool]:
     """``(name or folder to load, used_tiny_stand_in)``; ``"tiny"``/``"tiny-causal"`` build one.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     if model not in (TINY, TINY_CAUSAL):
         return model, False

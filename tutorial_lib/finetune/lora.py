@@ -6,8 +6,6 @@ decoders) and freezes everything else, so a larger
 mT5 fits the same GPU and a checkpoint is megabytes, not gigabytes. Merging
 folds the adapter back into the weights: the result is an ordinary model that
 ``from_pretrained`` loads without peft.
-
-Taught in notebooks/04_instruction_finetuning.
 """
 
 from __future__ import annotations
@@ -31,8 +29,6 @@ def apply_lora(
     """Wrap ``model`` with fresh LoRA adapters; only the adapters stay trainable.
 
     ``target_modules`` defaults to the query/value projections of the model's family.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     from peft import LoraConfig, TaskType, get_peft_model
 
@@ -86,8 +82,6 @@ def adapter_base(adapter_dir: str | Path) -> str:
 
 def load_lora(adapter_dir: str | Path, base_model: str | Path | None = None):
     """The base model with a saved adapter attached (a ``PeftModel``), ready to generate.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     from peft import PeftModel
 
@@ -101,8 +95,6 @@ def merge_lora(
     adapter_dir: str | Path, out_dir: str | Path, base_model: str | Path | None = None
 ) -> Path:
     """Fold an adapter into its base model and save a plain model (with tokenizer) in ``out_dir``.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     from .loading import load_tokenizer
 

@@ -8,8 +8,6 @@ as instruction-tuned checkpoints do, so the chat-template path of training,
 scoring and generation runs offline. Both are written with ``save_pretrained``
 and load back through ``AutoTokenizer``/``AutoModelForCausalLM``, the path
 that loads a real checkpoint. The model is untrained: every output says so.
-
-Taught in notebooks/05_hands_on_mt5.
 """
 
 from __future__ import annotations
@@ -89,8 +87,6 @@ def build_tiny_causal(
     """Build, save and return the folder of a tiny untrained Llama-style model (tokenizer included).
 
     Idempotent: an existing folder with the marker file is reused as is.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM

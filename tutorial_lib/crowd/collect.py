@@ -14,7 +14,7 @@ the sink still holds as many assignments as when it was asked (a crash before th
 new work was appended) is collected, not asked (and paid) twice. Every launch is
 priced and charged by one :class:`~.pricing.Budget`.
 
-Taught in notebooks/02_collecting_answers.
+Taught in notebooks/03_answer_validation.
 """
 from __future__ import annotations
 
@@ -44,8 +44,6 @@ def make_backend(cfg: CrowdConfig, workdir: str | os.PathLike, prompts: list[Pro
 
     ``quality`` (its re-collection rounds) sizes Toloka's review window, as
     ``crowd plan`` shows it.
-
-    Taught in notebooks/02_collecting_answers.
     """
     workdir = Path(workdir)
     if cfg.backend == "simulated":
@@ -240,8 +238,6 @@ def collect_answers(backend: CrowdBackend, prompts: list[Prompt], overlap: int,
     ``budget`` (one :class:`~.pricing.Budget` for the whole run) prices and charges
     the launch; without it ``budget_usd`` and ``pricing`` make a budget for this call
     alone. ``ledger`` records the launch (default: beside ``sink``).
-
-    Taught in notebooks/02_collecting_answers.
     """
     spec = spec or answer_project(lang=prompts[0].lang if prompts else "sw")
     return _collect(backend, spec, [answer_task(p) for p in prompts], overlap, sink, round,
@@ -257,8 +253,6 @@ def collect_votes(backend: CrowdBackend, answers: list[Assignment], prompts: lis
     """Part II: ``overlap`` helpfulness votes per answer into ``sink``; returns all votes there.
 
     ``budget`` and ``ledger`` as in :func:`collect_answers`.
-
-    Taught in notebooks/03_answer_validation.
     """
     by_id = {p.id: p for p in prompts}
     spec = spec or validation_project(lang=prompts[0].lang if prompts else "sw")
@@ -276,8 +270,6 @@ def collect_rankings(backend: CrowdBackend, comparisons: list[dict], overlap: in
     """Side-by-side votes (label 0 = A better, 1 = B better) for ranking task dicts.
 
     ``budget`` and ``ledger`` as in :func:`collect_answers`.
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     return _collect(backend, spec or ranking_project(), comparisons, overlap, sink, 0, timeout_s,
                     poll_s, as_budget(budget, budget_usd, pricing), ledger)
@@ -345,8 +337,6 @@ def request_more_votes(backend: CrowdBackend, answer_ids: list[str], extra: int,
 
     With ``round``/``step`` (a dynamic-overlap loop), a task is asked at most once
     per (round, step), however often the loop is replayed.
-
-    Taught in notebooks/03_answer_validation.
     """
     return _request_more(backend, "validation", answer_ids, extra, Path(sink), round, spec,
                          timeout_s, poll_s, as_budget(budget, budget_usd, pricing), ledger, step)
@@ -361,8 +351,6 @@ def request_more_answers(backend: CrowdBackend, prompt_ids: list[str], extra: in
     """Re-collection: ``extra`` new answers per prompt, stamped ``round``; returns only the new.
 
     A prompt is re-collected at most once per round, across reruns and ``--force``.
-
-    Taught in notebooks/03_answer_validation.
     """
     if round < 1:
         raise ValueError(f"re-collection round must be >= 1, got {round}")
@@ -376,8 +364,6 @@ def stop_asking(backend: CrowdBackend, ledger: Ledger, stage: str, task_ids: lis
     Called once a prompt has its accepted answer (and after the last round), so
     a platform still issuing re-collected work stops buying it. Only projects
     with a recorded request are touched.
-
-    Taught in notebooks/03_answer_validation.
     """
     projects = {r["project_id"] for r in ledger.events("more") if r.get("stage") == stage}
     for project_id in sorted(projects):

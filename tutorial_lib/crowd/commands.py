@@ -11,8 +11,6 @@ prints the LAN URL and a QR code for attendees to scan.
 ``crowd plan --preset P --out DIR [--prompts FILE]`` writes ``DIR/plan.json``:
 every Toloka object a live run would create, its cost and its time window,
 offline (no token, no network), to review before paying.
-
-Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 

@@ -216,8 +216,6 @@ def write_plan(cfg: PipelineConfig, out_dir, prompts_file=None, *,
 
     The run id comes from ``out_dir/crowd`` (created if needed), so launching
     into the same directory creates exactly the pools shown.
-
-    Taught in notebooks/02_collecting_answers.
     """
     import json
     from pathlib import Path

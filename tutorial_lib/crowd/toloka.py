@@ -93,8 +93,6 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
     source of truth, so a lost state file only costs a few lookups. ``url``
     points the client at another server (tests use a local emulator); ``clock``
     sleeps between retries and polls (tests pass the emulator's clock).
-
-    Taught in notebooks/02_collecting_answers.
     """
 
     name = "toloka"

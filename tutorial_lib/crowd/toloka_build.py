@@ -18,8 +18,6 @@ What the project encodes, and why:
   Toloka's localization, in the target language.
 
 Pools, training and quality control live in ``toloka_pools.py``.
-
-Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
@@ -128,8 +126,6 @@ def _question_view(spec: ProjectSpec, q: QuestionSpec, lang: str | None):
 
 def view_config(spec: ProjectSpec, lang: str | None = None) -> tb.TemplateBuilder:
     """The task interface as a Template Builder config: fields to read, questions to answer.
-
-    Taught in notebooks/02_collecting_answers.
     """
     items = [_field_view(spec, f, lang) for f in spec.input_fields]
     items += [_question_view(spec, q, lang) for q in spec.output_fields]
@@ -157,8 +153,6 @@ def _quiz_view(spec: ProjectSpec, lang: str | None):
 
 def build_project(spec: ProjectSpec) -> Project:
     """The Toloka project: interface, field specs, instructions in English and the target language.
-
-    Taught in notebooks/02_collecting_answers.
     """
     translation = AdditionalLanguage.FieldTranslation
     extra_langs = []
@@ -191,8 +185,6 @@ def assignment_record(spec: ProjectSpec, assignment, assignment_id: str, task_id
                       values: dict, round: int, salt: str) -> Assignment:
     """One Toloka solution as the kit's record: first question -> answer or label, the
     other questions -> ``extra``; the Toloker's id pseudonymised with ``salt``.
-
-    Taught in notebooks/02_collecting_answers.
     """
     main, *others = [q.name for q in spec.output_fields]
     answer = label = None

@@ -13,8 +13,6 @@ off and retries here, knowing what each call does:
   a bounded number of times;
 * operations (opening a pool, uploading tasks) are polled until they finish,
   fail (the error names the operation) or ``op_timeout_s`` passes.
-
-Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 

@@ -6,8 +6,6 @@ accepting and rejecting assignments, raising a task's overlap with
 ``patch_task`` (the documented way to ask for more), and stopping tasks whose
 prompt got its answer with ``patch_task_overlap_or_min`` (the documented way
 to stop one).
-
-Taught in notebooks/03_answer_validation.
 """
 from __future__ import annotations
 

@@ -21,8 +21,6 @@ What the pools encode, and why:
 * **no automatic overlap**: no ``AssignmentsAssessment -> ChangeOverlap`` rule;
   the kit raises overlap itself, priced, only where an answer is still missing;
 * majority-vote scoring only where a majority exists (overlap >= 3).
-
-Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
@@ -142,8 +140,6 @@ def has_training(spec: ProjectSpec) -> bool:
 
 def build_training(spec: ProjectSpec, project_id: str) -> Training:
     """The training pool: every gradable item in one suite, with a hint on each mistake.
-
-    Taught in notebooks/02_collecting_answers.
     """
     n_items = len(build_training_tasks(spec, "0"))
     return Training(
@@ -180,8 +176,6 @@ def build_training_tasks(spec: ProjectSpec, training_id: str) -> list[Task]:
 
     Part I (free text) trains with its quiz; choice projects with their
     training and exam items. Free-text model answers are never uploaded.
-
-    Taught in notebooks/02_collecting_answers.
     """
     if spec.quiz_items:
         return _quiz_tasks(spec, training_id)
@@ -214,8 +208,6 @@ def _golden_solutions(spec: ProjectSpec, expected: dict) -> list[Task.KnownSolut
 
 def build_golden_tasks(spec: ProjectSpec, pool_id: str) -> list[Task]:
     """The design's control items as golden tasks in the run's pool (judged on one field).
-
-    Taught in notebooks/03_answer_validation.
     """
     main = spec.output_fields[0].name
     names = {f.name for f in spec.input_fields}
@@ -276,8 +268,6 @@ def build_pool(spec: ProjectSpec, project_id: str, settings: PoolSettings, *,
                training_id: str | None = None, skill_id: str | None = None,
                lang: str | None = None, now: dt.datetime | None = None) -> Pool:
     """The run's pool: language filter, training, review window, golden tasks, QC rules.
-
-    Taught in notebooks/02_collecting_answers.
     """
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     language = (lang or spec.lang).upper()

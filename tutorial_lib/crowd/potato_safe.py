@@ -23,8 +23,6 @@ optional: it is imported here, in the server process, never vendored.
    start's token, so the parent knows the server answering is the one it started.
 4. **Lifetime.** ``room_process.bind_to_parent`` makes the server exit when
    the process that started it dies, and on SIGTERM/SIGINT/SIGHUP.
-
-Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
@@ -51,8 +49,6 @@ _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
 
 def escape_json_for_html(text: str) -> str:
     """JSON text made safe inside a ``<script>`` element, meaning unchanged.
-
-    Taught in notebooks/02_collecting_answers.
     """
     for raw, escaped in _JSON_ESCAPES.items():
         text = text.replace(raw, escaped)

@@ -39,8 +39,6 @@ class RoomBackend(CrowdBackend):
     ``assignment`` goes to :func:`write_room` (``reclaim_after_s``,
     ``per_person``, ``all_required``). Served on ``0.0.0.0``, :meth:`open`
     shows the LAN URL and a QR code to scan.
-
-    Taught in notebooks/02_collecting_answers.
     """
 
     name = "room"

@@ -14,8 +14,6 @@ Every item carries ``text``, an HTML rendering of its fields with everything
 escaped (Potato renders ``text`` as HTML), and the raw fields exactly as
 written; those reach the browser inside a JSON ``<script>``, which
 ``potato_safe`` escapes.
-
-Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
@@ -164,8 +162,6 @@ def potato_config(spec: ProjectSpec, overlap: int, port: int, host: str,
             ``max_annotations_per_user``); None: no limit.
         all_required: every question must be answered; by default only the
             first (helpfulness in Part II) is, to keep a live room moving.
-
-    Taught in notebooks/02_collecting_answers.
     """
     if overlap < 1:
         raise RoomError(f"overlap must be >= 1, got {overlap}")
@@ -204,8 +200,6 @@ def write_room(stage: str, items: list[dict], workdir: str | Path, spec: Project
     starts at once). ``assignment``: ``reclaim_after_s``, ``per_person`` and
     ``all_required`` (see :func:`potato_config`). Re-writing a room keeps its
     annotations.
-
-    Taught in notebooks/02_collecting_answers.
     """
     if stage != spec.kind:
         raise RoomError(f"stage {stage!r} does not match the spec's kind {spec.kind!r}")

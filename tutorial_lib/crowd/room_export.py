@@ -7,8 +7,6 @@ person, or that do not exist, and attention checks and gold items sit among
 the real ones. :func:`export` keeps only real items in the person's queue,
 and counts and logs every row it drops, with the reason, so nothing vanishes
 silently. Worker nicknames are pseudonymised with the run's secret salt.
-
-Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
@@ -129,8 +127,6 @@ def over_collected(workdir: str | Path, records: list[Assignment]) -> dict[str, 
     """Items that got more answers than their room's overlap: ``{"stage/round/task": count}``.
 
     Empty when the room held its overlap (the assignment guard's promise).
-
-    Taught in notebooks/02_collecting_answers.
     """
     overlap = {(m["stage"], m["round"]): m["overlap"]
                for m in (read_room(f) for f in find_rooms(workdir))}
@@ -141,8 +137,6 @@ def over_collected(workdir: str | Path, records: list[Assignment]) -> dict[str, 
 
 def load_decisions(workdir: str | Path) -> dict[str, dict]:
     """The latest accept/reject per assignment id (a room records them, nobody is paid).
-
-    Taught in notebooks/02_collecting_answers.
     """
     path = Path(workdir) / DECISIONS_FILE
     if not path.exists():
@@ -159,8 +153,6 @@ def export(workdir: str | Path, out_jsonl: str | Path | None = None,
     unanswered items. Accept/reject decisions recorded for the room are applied.
     Items answered more often than their overlap are kept and reported
     (see :func:`over_collected`).
-
-    Taught in notebooks/02_collecting_answers.
     """
     folders = find_rooms(workdir)
     if not folders:

@@ -7,8 +7,6 @@ reads right on a dark background); :func:`show_join` shows it where the
 presenter is looking: an SVG QR code in a notebook cell, the text in a
 terminal. The QR code needs the optional ``qrcode`` package (``room`` extra);
 without it, the URL alone is shown.
-
-Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
@@ -37,8 +35,6 @@ def join_text(url: str) -> str:
     Examples:
         >>> "http://10.0.0.5:8000/" in join_text("http://10.0.0.5:8000/")
         True
-
-    Taught in notebooks/02_collecting_answers.
     """
     code = _qr(url)
     lines = [f"Join the room: open {url} (or scan the code) and type a nickname."]
@@ -69,8 +65,6 @@ def _in_notebook() -> bool:
 
 def show_join(url: str, file=None) -> None:
     """Show how to join: an SVG QR code in a notebook, the text QR code in a terminal.
-
-    Taught in notebooks/02_collecting_answers.
     """
     svg = join_svg(url) if _in_notebook() and file is None else None
     if svg is None:

@@ -12,8 +12,6 @@ Both sides of the room's one subprocess edge:
 - ``room serve`` wraps its wait in :func:`signals_stop`, so SIGTERM and SIGHUP
   end it like Ctrl-C does, even when it was started with ``&`` from a script
   (which makes the shell ignore SIGINT).
-
-Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 

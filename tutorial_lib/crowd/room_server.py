@@ -10,8 +10,6 @@ Potato's generated templates (``.potato/templates``).
 :func:`wait_ready` polls until *this* server answers with the start's token
 (another program on the port never passes), or reports the log's tail.
 :func:`stop` ends the whole process group.
-
-Taught in notebooks/02_collecting_answers.
 """
 from __future__ import annotations
 
@@ -111,8 +109,6 @@ def serve(config: str | Path, host: str = "127.0.0.1", port: int = 8000,
 
     Raises:
         RoomError: Potato missing, no config, or the port is busy.
-
-    Taught in notebooks/02_collecting_answers.
     """
     require_potato()
     config = Path(config).resolve()
@@ -161,8 +157,6 @@ def wait_ready(proc: subprocess.Popen, config: str | Path, host: str, port: int,
 
     Raises:
         RoomError: Potato exited (a busy port among the reasons) or never answered.
-
-    Taught in notebooks/02_collecting_answers.
     """
     url = room_url(host, port)
     token = getattr(proc, "room_token", None)
@@ -180,7 +174,5 @@ def wait_ready(proc: subprocess.Popen, config: str | Path, host: str, port: int,
 
 def stop(proc: subprocess.Popen | None, timeout_s: float = 5.0) -> None:
     """Stop a room server started by :func:`serve`, and anything it started (its process group).
-
-    Taught in notebooks/02_collecting_answers.
     """
     stop_group(proc, timeout_s)

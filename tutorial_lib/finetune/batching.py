@@ -7,8 +7,6 @@ worth little (AfriInstruct, batch 8, measured: padded/real tokens 1.30 there,
 it is worth about 2.2x. The kit's larger speed-up comes from trimming the vocabulary
 (``vocab_trim``); ``benchmarks/finetune_throughput.py`` measures both against
 the stock recipes.
-
-Taught in notebooks/04_instruction_finetuning.
 """
 
 from __future__ import annotations
@@ -20,8 +18,6 @@ from .data import LENGTH_COLUMNS
 
 class Seq2SeqCollator:
     """Dynamic padding (labels padded with -100) that drops the sampler's length columns.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
 
     def __init__(self, tokenizer, model=None, pad_to_multiple_of: int | None = None):
@@ -53,8 +49,6 @@ class Seq2SeqLengthSampler:
     of one length-sorted group: every rank's batch is short on padding, the
     costliest step comes first on every rank, and 2 processes × 4 rows see the
     same rows per step as 1 process × 8 rows.
-
-    Taught in notebooks/04_instruction_finetuning.
     """
 
     def __init__(

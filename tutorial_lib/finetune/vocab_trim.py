@@ -25,8 +25,6 @@ What it costs: log-likelihoods change, because the softmax normaliser no
 longer sums over the dropped pieces (they get no probability mass at all).
 Scores of a trimmed model are harness-identical *for that model*; they are
 not the untrimmed checkpoint's scores.
-
-Taught in notebooks/04_instruction_finetuning.
 """
 
 from __future__ import annotations
@@ -285,8 +283,6 @@ def trim_vocabulary(
 
     Examples:
         >>> trim_vocabulary("google/mt5-small", texts, "runs/mt5-small-sw")  # doctest: +SKIP
-
-    Taught in notebooks/04_instruction_finetuning.
     """
     from .loading import load_seq2seq
     from .tiny import TINY_MARKER

@@ -179,8 +179,6 @@ def neutralise_formula(value):
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write ``frame`` as CSV with every formula-like text cell neutralised.
-
-    Taught in notebooks/03_answer_validation.
     """
     safe = frame.copy()
     for col in safe.columns:

@@ -14,17 +14,8 @@ from sim_prompts import make_prompts
 from test_toloka_flow import toloker
 
 from tutorial_lib.config import load_config
-from tutorial_lib.pipeline import Pipeline, StageChanged
+from tutorial_lib.pipeline import StageChanged
 from tutorial_lib.records import write_jsonl
-
-
-def _pipeline(em: Emulated, cfg, out: Path) -> Pipeline:
-    pipe = Pipeline(cfg, out=out)
-    crowd = cfg.crowd
-    pipe._backend = em.backend(pipe.crowd_dir, control_share=crowd.control_share,
-                               overlaps={"answers": crowd.answer_overlap,
-                                         "validation": crowd.validation_overlap})
-    return pipe
 
 
 @pytest.mark.slow
@@ -37,17 +28,17 @@ def test_changed_setting_on_toloka_stops_and_names_it(tmp_path):
     em = Emulated([toloker(i) for i in range(6)], min_sleep_s=30.0, page_size=50)
     try:
         out = tmp_path / "run"
-        _pipeline(em, load_config("ci", overrides=overrides), out).run(["prompts", "answers"])
+        em.pipeline(load_config("ci", overrides=overrides), out).run(["prompts", "answers"])
         tasks, paid = len(em.emu.tables["tasks"]), len(em.emu.payments)
         overrides["crowd"]["answer_overlap"] = 2
         changed = load_config("ci", overrides=overrides)
         with pytest.raises(StageChanged) as err:
-            _pipeline(em, changed, out).run(["prompts", "answers"])
+            em.pipeline(changed, out).run(["prompts", "answers"])
         message = str(err.value)
         assert "crowd.answer_overlap: 1 -> 2" in message and "--force answers" in message
         assert len(em.emu.tables["tasks"]) == tasks and len(em.emu.payments) == paid
         # the explicit way on: --force answers raises the overlap of the tasks already launched
-        _pipeline(em, changed, out).run(["prompts", "answers"], force=["answers"])
+        em.pipeline(changed, out).run(["prompts", "answers"], force=["answers"])
         assert len(em.emu.tables["tasks"]) == tasks
         rows = [json.loads(line) for line in (out / "02_answers" / "answers.jsonl").open()]
         assert set(Counter(r["task_id"] for r in rows).values()) == {2}

@@ -43,5 +43,16 @@ class Emulated:
         return TolokaBackend(workdir, production=True, token=self.emu.token,
                              url=self.server.url, clock=self.clock, **kw)
 
+    def pipeline(self, cfg, out):
+        """A Pipeline for ``cfg`` whose crowd is this emulator (overlaps as the config sets them)."""
+        from tutorial_lib.pipeline import Pipeline
+
+        pipe = Pipeline(cfg, out=out)
+        crowd = cfg.crowd
+        pipe._backend = self.backend(pipe.crowd_dir, control_share=crowd.control_share,
+                                     overlaps={"answers": crowd.answer_overlap,
+                                               "validation": crowd.validation_overlap})
+        return pipe
+
     def stop(self) -> None:
         self.server.stop()

@@ -11,19 +11,9 @@ from test_toloka_flow import toloker
 
 from tutorial_lib.config import load_config
 from tutorial_lib.crowd.ledger import run_ledger
-from tutorial_lib.pipeline import Pipeline
 from tutorial_lib.records import write_jsonl
 
 CROWD = ["prompts", "answers", "validation", "decisions"]
-
-
-def _pipeline(em: Emulated, cfg, out: Path) -> Pipeline:
-    pipe = Pipeline(cfg, out=out)
-    crowd = cfg.crowd
-    pipe._backend = em.backend(pipe.crowd_dir, control_share=crowd.control_share,
-                               overlaps={"answers": crowd.answer_overlap,
-                                         "validation": crowd.validation_overlap})
-    return pipe
 
 
 @pytest.mark.slow
@@ -39,12 +29,12 @@ def test_pipeline_reruns_and_forced_crowd_stages_pay_and_create_nothing_twice(tm
     em = Emulated(crew, min_sleep_s=30.0, page_size=50)
     try:
         out = tmp_path / "run"
-        _pipeline(em, cfg, out).run(CROWD)
+        em.pipeline(cfg, out).run(CROWD)
         counts = {k: len(em.emu.tables[k]) for k in ("projects", "pools", "tasks", "trainings")}
         paid, spent = len(em.emu.payments), run_ledger(out / "crowd", "toloka").spent_usd()
         assert paid and spent > 0
         for force in (None, ["decisions"], ["validation"], ["answers"]):
-            _pipeline(em, cfg, out).run(CROWD, force=force)  # a new process each time
+            em.pipeline(cfg, out).run(CROWD, force=force)  # a new process each time
             assert {k: len(em.emu.tables[k]) for k in counts} == counts, force
             assert len(em.emu.payments) == paid, force
             assert run_ledger(out / "crowd", "toloka").spent_usd() == spent, force

@@ -1,8 +1,8 @@
 """One place for versions: pyproject.toml; environment.yml and the Makefile defer to it."""
 import re
+import tomllib
 from pathlib import Path
 
-import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ def test_known_conflicts_are_pinned_in_pyproject():
 
 def test_environment_yml_defers_to_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pip_items = [d for d in env["dependencies"] if isinstance(d, dict)][0]["pip"]
+    pip_items = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
     assert pip_items == ["-e .[dev,room]"], "environment.yml must install the package, not re-pin"
     conda_items = [d for d in env["dependencies"] if isinstance(d, str)]
     assert all(re.fullmatch(r"python=3\.\d+|pip", d) for d in conda_items), conda_items

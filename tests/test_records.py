@@ -14,7 +14,8 @@ from tutorial_lib.records import (
 
 
 def _prompt(**kw):
-    base = dict(id="p1", category="open_qa", prompt="Habari?", prompt_en="Hi?", references=["Nzuri."])
+    base = {"id": "p1", "category": "open_qa", "prompt": "Habari?", "prompt_en": "Hi?",
+            "references": ["Nzuri."]}
     return {**base, **kw}
 
 

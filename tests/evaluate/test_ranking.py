@@ -1,6 +1,6 @@
 """Side-by-side comparison tasks and the Bradley-Terry ranking with bootstrap intervals."""
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -14,7 +14,7 @@ PROMPTS = [Prompt(id=f"p{i}", category="open_qa", prompt=f"Swali la {i}?") for i
 def _vote(task, label, worker="w_1", status="submitted", n=0):
     return Assignment(assignment_id=f"a{task['task_id']}{worker}{n}", task_id=task["task_id"],
                       worker_id=worker, stage="ranking", backend="simulated",
-                      submitted_at=datetime.now(timezone.utc).isoformat(), duration_s=12.0,
+                      submitted_at=datetime.now(UTC).isoformat(), duration_s=12.0,
                       label=label, status=status)
 
 

@@ -1,7 +1,6 @@
 """Fine-tuning test fixtures: small Swahili instruction pairs and one shared trained run."""
 
 import pytest
-
 from sample_text import SWAHILI_SENTENCES as SW
 
 FAST = {

@@ -163,7 +163,7 @@ class RoomBackend(CrowdBackend):
             return  # recorded already: deciding twice changes nothing
         append_jsonl(self.workdir / DECISIONS_FILE, [{
             "assignment_id": assignment_id, "status": status, "comment": comment,
-            "decided_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}])
+            "decided_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}])
 
     def accept(self, assignment_id: str, comment: str = "") -> None:
         self._decide(assignment_id, "accepted", comment)

@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..records import Assignment, Prompt, to_dict
@@ -34,7 +34,7 @@ from .simworkers import ROLE_OF, build_pool, resolve_mix, vote
 log = logging.getLogger(__name__)
 
 STATE, TRUTH, WORKERS = "_state.json", "_truth.jsonl", "_workers.json"
-_EPOCH = datetime(2025, 1, 6, 8, 0, tzinfo=timezone.utc)
+_EPOCH = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
 _PREFIX = {"answers": "ans", "validation": "val", "ranking": "rnk"}
 
 

@@ -12,6 +12,7 @@ Sources (lm-eval==0.4.13, ``lm_eval/tasks/``):
 - ``xstorycloze/default_ar.yaml`` (shared by every ``default_<lang>.yaml``)
 """
 from __future__ import annotations
+
 from ..errors import TutorialLibError
 
 HARNESS_VERSION = "0.4.13"

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..records import RecordError, iter_jsonl
 from ..errors import TutorialLibError
+from ..records import RecordError, iter_jsonl
 
 logger = logging.getLogger(__name__)
 

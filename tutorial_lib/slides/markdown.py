@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
 from ..errors import TutorialLibError
 
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")

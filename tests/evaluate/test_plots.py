@@ -29,3 +29,12 @@ def test_ranking_plot_draws_one_error_bar_per_model():
                           "ci_high": [0.8, 0.4], "wins": [14, 6], "comparisons": [20, 20]})
     ax = plot_ranking(table).axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["base (6/20 wins)", "tuned (14/20 wins)"]
+
+
+def test_default_references_are_the_facts_registrys_sourced_results():
+    from tutorial_lib.facts.registry import published_references
+
+    fig = plot_accuracy({"base": {"xcopa": 0.52}})
+    texts = [t.get_text() for t in fig.axes[0].texts] + [t.get_text() for t in fig.texts]
+    (ref,) = [r for r in published_references("mT0-xxl-mt") if r["task"] == "xcopa"]
+    assert any(ref["model"] in t for t in texts) and any(ref["source"] in t for t in texts)

@@ -14,22 +14,9 @@ import math
 
 from .tasks import TASKS
 
-# Published results of OTHER models: {"model", "task", "lang", "accuracy" (0-1),
-# "setting" (e.g. "lm-eval 0.4 zero-shot, xcopa_sw"), "source" (URL of the paper
-# table or model card)}. Only numbers read from their source go here (each with
-# its URL, pinned to a commit); pass more through ``references=``.
-REFERENCE_RESULTS: list[dict] = [
-    # BigScience's own evaluation of BLOOMZ on XCOPA-sw: median accuracy over five promptsource
-    # prompts machine-translated to Swahili (not the harness's prompt), zero-shot.
-    {"model": "BLOOMZ-MT (176B)", "task": "xcopa", "lang": "sw", "accuracy": 0.62,
-     "source": "https://huggingface.co/bigscience/bloomz-mt/blob/8e048e8972e97e3e67ecba6c1f96e64e8882770b/"
-               "evaluation_bloommz/evaluation_xcopawinostorymt/merged.csv",
-     "note": "median over Swahili MT promptsource prompts"},
-    {"model": "BLOOMZ-P3 (176B)", "task": "xcopa", "lang": "sw", "accuracy": 0.58,
-     "source": "https://huggingface.co/bigscience/bloomz-p3/blob/ed6aedd0aeb20ecdddc417aae8eb7785db5a8703/"
-               "evaluation_bloomz-p3/evaluation_xcopawinostorymt/merged.csv",
-     "note": "median over Swahili MT promptsource prompts"},
-]
+# Published results of other models come from the facts registry (each read from its source,
+# with URL and date), so a figure and a slide can never disagree on them.
+DEFAULT_REFERENCE_MODEL = "mT0-xxl-mt"
 
 
 def _check_reference(ref: dict) -> None:
@@ -50,7 +37,11 @@ def plot_accuracy(results: dict[str, dict[str, float]], references: list[dict] |
     """
     import matplotlib.pyplot as plt
 
-    refs = list(REFERENCE_RESULTS if references is None else references)
+    if references is None:
+        from ..facts.registry import published_references
+
+        references = published_references(DEFAULT_REFERENCE_MODEL, lang)
+    refs = list(references)
     for ref in refs:
         _check_reference(ref)
     tasks = tasks or [t for t in TASKS if any(t in r for r in results.values())]

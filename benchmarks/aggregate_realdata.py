@@ -14,6 +14,7 @@ through ``tutorial_lib.quality.io.read_crowd_file``, the CLI's reader.
 Run: .venv/bin/python benchmarks/aggregate_realdata.py [--cifar-tasks N] [--speech-tasks N]
 Last output line: JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,15 +65,24 @@ def cifar(n_tasks: int) -> dict:
         start = time.perf_counter()
         out = aggregate_labels(df, method)
         res[method] = float((out.label == out.task.map(truth)).mean())
-        print(f"  cifar10n {method:6} acc {res[method]:.4f} ({time.perf_counter() - start:.1f} s)",
-              file=sys.stderr)
+        print(
+            f"  cifar10n {method:6} acc {res[method]:.4f} ({time.perf_counter() - start:.1f} s)",
+            file=sys.stderr,
+        )
     return {"tasks": int(df.task.nunique()), "rows": len(df), "accuracy": res}
 
 
 def speech(split: str, n_tasks: int | None) -> dict:
     df = read_crowd_file(CROWD / "crowdspeech" / f"crowdspeech-{split}-crowd.tsv", "text")
-    gt = pd.read_csv(CROWD / "crowdspeech" / f"crowdspeech-{split}-gt.txt", sep="\t", header=None,
-                     names=["task", "text"], dtype=str, keep_default_na=False, quoting=3)
+    gt = pd.read_csv(
+        CROWD / "crowdspeech" / f"crowdspeech-{split}-gt.txt",
+        sep="\t",
+        header=None,
+        names=["task", "text"],
+        dtype=str,
+        keep_default_na=False,
+        quoting=3,
+    )
     tasks = sorted(df.task.unique())[:n_tasks] if n_tasks else None
     if tasks is not None:
         df = df[df.task.isin(tasks)]
@@ -84,17 +94,28 @@ def speech(split: str, n_tasks: int | None) -> dict:
         start = time.perf_counter()
         out = aggregate_texts(df, method)
         res[method] = corpus_wer(dict(zip(out.task, out.text)), refs)
-        print(f"  crowdspeech {split} {method:6} WER {res[method]:.4f} "
-              f"({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+        print(
+            f"  crowdspeech {split} {method:6} WER {res[method]:.4f} "
+            f"({time.perf_counter() - start:.1f} s)",
+            file=sys.stderr,
+        )
     return {"tasks": int(df.task.nunique()), "rows": len(df), "wer": res}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--cifar-tasks", type=int, default=5_000,
-                    help="first N images (GLAD takes ~10 minutes on all 50,000)")
-    ap.add_argument("--speech-tasks", type=int, default=500,
-                    help="first N tasks per split, 0 for all (ROVER takes ~10 minutes on all)")
+    ap.add_argument(
+        "--cifar-tasks",
+        type=int,
+        default=5_000,
+        help="first N images (GLAD takes ~10 minutes on all 50,000)",
+    )
+    ap.add_argument(
+        "--speech-tasks",
+        type=int,
+        default=500,
+        help="first N tasks per split, 0 for all (ROVER takes ~10 minutes on all)",
+    )
     args = ap.parse_args()
     if not CROWD.exists():
         print(json.dumps({"skipped": f"{CROWD} absent"}))
@@ -104,13 +125,19 @@ def main() -> None:
         result[f"crowdspeech-{split}"] = speech(split, args.speech_tasks)
     print("\n| data | metric | " + " | ".join(["random worker", *LABEL_METHODS]) + " |")
     acc = result["cifar10n"]["accuracy"]
-    print(f"| CIFAR-10N ({result['cifar10n']['tasks']} images) | accuracy | "
-          + " | ".join(f"{acc[m]:.4f}" for m in ["random worker", *LABEL_METHODS]) + " |")
+    print(
+        f"| CIFAR-10N ({result['cifar10n']['tasks']} images) | accuracy | "
+        + " | ".join(f"{acc[m]:.4f}" for m in ["random worker", *LABEL_METHODS])
+        + " |"
+    )
     print("\n| data | metric | random worker | rover | hrrasa |")
     for split in ("test-clean", "test-other"):
         r = result[f"crowdspeech-{split}"]
-        print(f"| CrowdSpeech {split} ({r['tasks']} tasks) | WER | "
-              + " | ".join(f"{r['wer'][m]:.4f}" for m in ("random worker", "rover", "hrrasa")) + " |")
+        print(
+            f"| CrowdSpeech {split} ({r['tasks']} tasks) | WER | "
+            + " | ".join(f"{r['wer'][m]:.4f}" for m in ("random worker", "rover", "hrrasa"))
+            + " |"
+        )
     print(json.dumps(result))
 
 

@@ -42,8 +42,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 AFRI = REPO.parent / "shared/realdata/swahili_instruct/afriinstruct/benchmark_swa_602.json"
 SEED_DATA = REPO / "data" / "prompts" / "seed_sw.jsonl"
-SHAPE = {"d_model": 64, "d_ff": 128, "num_layers": 2, "num_decoder_layers": 2,
-         "num_heads": 4, "d_kv": 16}
+SHAPE = {
+    "d_model": 64,
+    "d_ff": 128,
+    "num_layers": 2,
+    "num_decoder_layers": 2,
+    "num_heads": 4,
+    "d_kv": 16,
+}
 
 
 def load_rows(n: int) -> tuple[list[dict], str]:
@@ -53,7 +59,9 @@ def load_rows(n: int) -> tuple[list[dict], str]:
         return [{"prompt": r["instruction"], "answer": r["output"]} for r in rows], "AfriInstruct"
     rows = [json.loads(x) for x in SEED_DATA.read_text(encoding="utf-8").splitlines() if x.strip()]
     print(f"NOTE: {AFRI} absent; using the kit's seed prompts", file=sys.stderr)
-    pairs = [{"prompt": r["prompt"], "answer": r["references"][0]} for r in rows if r.get("references")]
+    pairs = [
+        {"prompt": r["prompt"], "answer": r["references"][0]} for r in rows if r.get("references")
+    ]
     return pairs[:n], "seed prompts (AfriInstruct absent)"
 
 
@@ -65,8 +73,16 @@ def worker(work: Path, out: Path, batch: int, steps: int) -> None:
 
     torch.set_num_threads(1)
     result = finetune(
-        work / "train.jsonl", out, str(work / "model"), optimizer="adamw", batch_size=batch,
-        max_steps=steps, save_steps=steps, eval_steps=steps, logging_steps=1, seed=0,
+        work / "train.jsonl",
+        out,
+        str(work / "model"),
+        optimizer="adamw",
+        batch_size=batch,
+        max_steps=steps,
+        save_steps=steps,
+        eval_steps=steps,
+        logging_steps=1,
+        seed=0,
     )
     if os.environ.get("RANK", "0") == "0":
         rows = [r for r in result.log_history if "loss" in r]
@@ -95,7 +111,9 @@ def compare(one: Path, two: Path) -> dict:
         raise SystemExit(f"expected 1 and 2 processes, ran {a['processes']} and {b['processes']}")
     a, b = a["rows"], b["rows"]
     if [r["step"] for r in a] != [r["step"] for r in b]:
-        raise SystemExit(f"logged steps differ: {[r['step'] for r in a]} vs {[r['step'] for r in b]}")
+        raise SystemExit(
+            f"logged steps differ: {[r['step'] for r in a]} vs {[r['step'] for r in b]}"
+        )
     wa, wb = (load_file(str(p / "model" / "model.safetensors")) for p in (one, two))
     return {
         "steps": len(a),
@@ -126,18 +144,50 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ddp_eq_") as tmp:
         work = Path(tmp)
         (work / "train.jsonl").write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
         texts = [format_source(r) for r in rows] + [r["answer"] for r in rows]
         build_tiny_mt5(work / "model", texts, vocab_size=800, seed=0, shape=SHAPE)
         common = ["--worker", str(work), "--steps", str(a.steps)]
-        _run([sys.executable, __file__, *common, "--out", str(work / "p1"), "--batch", str(a.batch)])
-        _run([sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-              "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
-              __file__, *common, "--out", str(work / "p2"), "--batch", str(a.batch // 2)])
+        _run(
+            [sys.executable, __file__, *common, "--out", str(work / "p1"), "--batch", str(a.batch)]
+        )
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "accelerate.commands.launch",
+                "--multi_gpu",
+                "--num_processes",
+                "2",
+                "--num_machines",
+                "1",
+                "--mixed_precision",
+                "no",
+                "--dynamo_backend",
+                "no",
+                __file__,
+                *common,
+                "--out",
+                str(work / "p2"),
+                "--batch",
+                str(a.batch // 2),
+            ]
+        )
         result = compare(work / "p1", work / "p2")
-    print(json.dumps({"data": source, "rows": len(rows), "global_batch": a.batch,
-                      "processes": 2, "backend": "gloo, accelerate launch --multi_gpu on CPUs",
-                      "wall_s": round(time.time() - started, 1), **result}))
+    print(
+        json.dumps(
+            {
+                "data": source,
+                "rows": len(rows),
+                "global_batch": a.batch,
+                "processes": 2,
+                "backend": "gloo, accelerate launch --multi_gpu on CPUs",
+                "wall_s": round(time.time() - started, 1),
+                **result,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ Run:  python benchmarks/eval_vs_harness.py [--family causal] [--limit N] [--task
 The last output line is JSON: agreement, max_ll_diff, kit_acc, harness_acc,
 kit_score_s, harness_score_s (task -> value), kit_wall_s, harness_wall_s, wall_speedup.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,13 +49,29 @@ FILES = {
     "xnli": REALDATA / "xnli" / "sw" / "test.jsonl",
     "xstorycloze": REALDATA / "xstorycloze" / "spring2016.val.sw.tsv.split_20_80_eval.tsv",
 }
-MT5_SMALL_SHAPE = {"d_model": 512, "d_ff": 1024, "num_layers": 8, "num_decoder_layers": 8,
-                   "num_heads": 6, "d_kv": 64}
-DECODER_SHAPE = {"hidden_size": 512, "intermediate_size": 1408, "num_hidden_layers": 8,
-                 "num_attention_heads": 8, "num_key_value_heads": 8,
-                 "max_position_embeddings": 2048}
-TARGETS = {"agreement": 0.995, "max_ll_diff": 0.01, "acc_points": 0.5,
-           "score_speedup": {"xstorycloze": 1.5, "xcopa": 1.2, "xnli": 1.0}, "wall_speedup": 2.0}
+MT5_SMALL_SHAPE = {
+    "d_model": 512,
+    "d_ff": 1024,
+    "num_layers": 8,
+    "num_decoder_layers": 8,
+    "num_heads": 6,
+    "d_kv": 64,
+}
+DECODER_SHAPE = {
+    "hidden_size": 512,
+    "intermediate_size": 1408,
+    "num_hidden_layers": 8,
+    "num_attention_heads": 8,
+    "num_key_value_heads": 8,
+    "max_position_embeddings": 2048,
+}
+TARGETS = {
+    "agreement": 0.995,
+    "max_ll_diff": 0.01,
+    "acc_points": 0.5,
+    "score_speedup": {"xstorycloze": 1.5, "xcopa": 1.2, "xnli": 1.0},
+    "wall_speedup": 2.0,
+}
 
 
 def harness_yaml(task: str, path: Path) -> str:
@@ -62,11 +79,19 @@ def harness_yaml(task: str, path: Path) -> str:
     import lm_eval
 
     tasks_dir = Path(lm_eval.__file__).parent / "tasks"
-    base = {"xcopa": tasks_dir / "xcopa" / "default_sw.yaml",
-            "xnli": tasks_dir / "xnli" / "xnli_sw.yaml",
-            "xstorycloze": tasks_dir / "xstorycloze" / "default_sw.yaml"}[task]
-    lines = [f"include: {base}", f"task: kitbench_{task}_sw", "dataset_name: null",
-             "training_split: null", "validation_split: null", "test_split: test"]
+    base = {
+        "xcopa": tasks_dir / "xcopa" / "default_sw.yaml",
+        "xnli": tasks_dir / "xnli" / "xnli_sw.yaml",
+        "xstorycloze": tasks_dir / "xstorycloze" / "default_sw.yaml",
+    }[task]
+    lines = [
+        f"include: {base}",
+        f"task: kitbench_{task}_sw",
+        "dataset_name: null",
+        "training_split: null",
+        "validation_split: null",
+        "test_split: test",
+    ]
     if task == "xstorycloze":
         # The official TSV has its own header and no quoting; the harness's
         # Jinja templates name the Hub's columns, so the same templates are
@@ -75,17 +100,22 @@ def harness_yaml(task: str, path: Path) -> str:
             "dataset_path: csv",
             "dataset_kwargs:",
             f"  data_files: {{test: {json.dumps(str(path))}}}",
-            "  delimiter: \"\\t\"",
+            '  delimiter: "\\t"',
             "  quoting: 3",
-            ("doc_to_text: \"{{[InputSentence1, InputSentence2, InputSentence3, InputSentence4]"
-             "|join(' ')}}\""),
-            "doc_to_target: \"{{AnswerRightEnding-1}}\"",
-            "doc_to_choice: \"{{[RandomFifthSentenceQuiz1, RandomFifthSentenceQuiz2]}}\"",
+            (
+                'doc_to_text: "{{[InputSentence1, InputSentence2, InputSentence3, InputSentence4]'
+                "|join(' ')}}\""
+            ),
+            'doc_to_target: "{{AnswerRightEnding-1}}"',
+            'doc_to_choice: "{{[RandomFifthSentenceQuiz1, RandomFifthSentenceQuiz2]}}"',
             "should_decontaminate: false",
         ]
     else:
-        lines += ["dataset_path: json", "dataset_kwargs:",
-                  f"  data_files: {{test: {json.dumps(str(path))}}}"]
+        lines += [
+            "dataset_path: json",
+            "dataset_kwargs:",
+            f"  data_files: {{test: {json.dumps(str(path))}}}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -114,20 +144,32 @@ def run_kit(model_dir: str, tasks: list[str], limit: int | None, batch_size: int
         wall, cpu = _since(started)
         preds = [first_argmax(s) for s in scores]
         acc = sum(p == r.label for p, r in zip(preds, requests)) / len(requests)
-        out[task] = {"acc": acc, "score_s": wall, "score_cpu_s": cpu, "scores": scores,
-                     "preds": preds}
+        out[task] = {
+            "acc": acc,
+            "score_s": wall,
+            "score_cpu_s": cpu,
+            "scores": scores,
+            "preds": preds,
+        }
     return out
 
 
-def run_harness(model_dir: str, tasks: list[str], limit: int | None, batch_size: int,
-                task_dir: str, family: str = "seq2seq") -> dict:
+def run_harness(
+    model_dir: str,
+    tasks: list[str],
+    limit: int | None,
+    batch_size: int,
+    task_dir: str,
+    family: str = "seq2seq",
+) -> dict:
     """The harness's side, in this (fresh) process: one simple_evaluate per task."""
     import lm_eval
     from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
 
-    lm = HFLM(pretrained=model_dir, backend=family, batch_size=batch_size, device="cpu",
-              dtype="float32")
+    lm = HFLM(
+        pretrained=model_dir, backend=family, batch_size=batch_size, device="cpu", dtype="float32"
+    )
     timer = {"wall": 0.0, "cpu": 0.0}
     inner = lm.loglikelihood
 
@@ -146,23 +188,49 @@ def run_harness(model_dir: str, tasks: list[str], limit: int | None, batch_size:
     for task in tasks:
         name = f"kitbench_{task}_sw"
         timer.update(wall=0.0, cpu=0.0)
-        res = lm_eval.simple_evaluate(model=lm, tasks=[name], num_fewshot=0, limit=limit,
-                                      task_manager=manager, log_samples=True)
+        res = lm_eval.simple_evaluate(
+            model=lm,
+            tasks=[name],
+            num_fewshot=0,
+            limit=limit,
+            task_manager=manager,
+            log_samples=True,
+        )
         samples = sorted(res["samples"][name], key=lambda s: s["doc_id"])
         scores = [[float(r[0]) for r in s["filtered_resps"]] for s in samples]
-        out[task] = {"acc": res["results"][name]["acc,none"], "score_s": round(timer["wall"], 3),
-                     "score_cpu_s": round(timer["cpu"], 3), "scores": scores,
-                     "preds": [max(range(len(s)), key=lambda i: (s[i], -i)) for s in scores]}
+        out[task] = {
+            "acc": res["results"][name]["acc,none"],
+            "score_s": round(timer["wall"], 3),
+            "score_cpu_s": round(timer["cpu"], 3),
+            "scores": scores,
+            "preds": [max(range(len(s)), key=lambda i: (s[i], -i)) for s in scores],
+        }
     return out
 
 
 def _subprocess(side: str, args, work: Path) -> tuple[dict, float, float]:
     """Run one side in a fresh interpreter; returns its result, wall and CPU seconds."""
     out = work / f"{side}.json"
-    cmd = [sys.executable, __file__, "--_side", side, "--_model", str(work / "model"),
-           "--_out", str(out), "--tasks", ",".join(args.tasks), "--batch-size",
-           str(args.batch_size), "--_taskdir", str(work / "tasks"), "--threads", str(args.threads),
-           "--family", args.family]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--_side",
+        side,
+        "--_model",
+        str(work / "model"),
+        "--_out",
+        str(out),
+        "--tasks",
+        ",".join(args.tasks),
+        "--batch-size",
+        str(args.batch_size),
+        "--_taskdir",
+        str(work / "tasks"),
+        "--threads",
+        str(args.threads),
+        "--family",
+        args.family,
+    ]
     if args.limit:
         cmd += ["--limit", str(args.limit)]
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -186,10 +254,12 @@ def build_model(work: Path, vocab_size: int, family: str = "seq2seq") -> Path:
     if family == "causal":
         from tutorial_lib.finetune.tiny_causal import build_tiny_causal
 
-        return build_tiny_causal(work / "model", texts, vocab_size=vocab_size, seed=0,
-                                 shape=DECODER_SHAPE)
-    model_dir = build_tiny_mt5(work / "model", texts, vocab_size=vocab_size, seed=0,
-                               shape=MT5_SMALL_SHAPE)
+        return build_tiny_causal(
+            work / "model", texts, vocab_size=vocab_size, seed=0, shape=DECODER_SHAPE
+        )
+    model_dir = build_tiny_mt5(
+        work / "model", texts, vocab_size=vocab_size, seed=0, shape=MT5_SMALL_SHAPE
+    )
     tie_lm_head(model_dir)
     return model_dir
 
@@ -219,8 +289,9 @@ def compare(kit: dict, harness: dict) -> dict:
     for task, a in kit.items():
         b = harness[task]
         if len(a["scores"]) != len(b["scores"]):
-            raise SystemExit(f"{task}: kit scored {len(a['scores'])} docs, harness "
-                             f"{len(b['scores'])}")
+            raise SystemExit(
+                f"{task}: kit scored {len(a['scores'])} docs, harness {len(b['scores'])}"
+            )
         same = sum(x == y for x, y in zip(a["preds"], b["preds"]))
         diff = max(abs(x - y) for sa, sb in zip(a["scores"], b["scores"]) for x, y in zip(sa, sb))
         report["n"][task] = len(a["preds"])
@@ -235,13 +306,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="documents per task (quick check)")
     parser.add_argument("--tasks", default="xcopa,xnli,xstorycloze")
-    parser.add_argument("--family", choices=("seq2seq", "causal"), default="seq2seq",
-                        help="score an mT5-shaped (seq2seq) or a Llama-shaped (causal) model")
+    parser.add_argument(
+        "--family",
+        choices=("seq2seq", "causal"),
+        default="seq2seq",
+        help="score an mT5-shaped (seq2seq) or a Llama-shaped (causal) model",
+    )
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--vocab-size", type=int, default=16000)
     parser.add_argument("--workdir", default=None, help="keep the model and YAMLs here")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch CPU threads on both sides (1: steadier timings on a shared machine)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads on both sides (1: steadier timings on a shared machine)",
+    )
     for hidden in ("--_side", "--_model", "--_out", "--_taskdir"):
         parser.add_argument(hidden, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -270,25 +349,40 @@ def main() -> None:
     for key in ("score_s", "score_cpu_s"):
         report[f"kit_{key}"] = {t: kit[t][key] for t in args.tasks}
         report[f"harness_{key}"] = {t: harness[t][key] for t in args.tasks}
-    report["score_speedup"] = {t: round(harness[t]["score_s"] / max(kit[t]["score_s"], 1e-9), 2)
-                               for t in args.tasks}
+    report["score_speedup"] = {
+        t: round(harness[t]["score_s"] / max(kit[t]["score_s"], 1e-9), 2) for t in args.tasks
+    }
     report["score_cpu_speedup"] = {
-        t: round(harness[t]["score_cpu_s"] / max(kit[t]["score_cpu_s"], 1e-9), 2) for t in args.tasks}
-    report.update(kit_wall_s=kit_wall, harness_wall_s=harness_wall,
-                  wall_speedup=round(harness_wall / kit_wall, 2), kit_cpu_s=kit_cpu,
-                  harness_cpu_s=harness_cpu, cpu_speedup=round(harness_cpu / max(kit_cpu, 1e-9), 2),
-                  limit=args.limit, batch_size=args.batch_size, vocab_size=args.vocab_size,
-                  threads=args.threads, load_avg_1min=round(os.getloadavg()[0], 2),
-                  family=args.family,
-                  targets=TARGETS)
+        t: round(harness[t]["score_cpu_s"] / max(kit[t]["score_cpu_s"], 1e-9), 2)
+        for t in args.tasks
+    }
+    report.update(
+        kit_wall_s=kit_wall,
+        harness_wall_s=harness_wall,
+        wall_speedup=round(harness_wall / kit_wall, 2),
+        kit_cpu_s=kit_cpu,
+        harness_cpu_s=harness_cpu,
+        cpu_speedup=round(harness_cpu / max(kit_cpu, 1e-9), 2),
+        limit=args.limit,
+        batch_size=args.batch_size,
+        vocab_size=args.vocab_size,
+        threads=args.threads,
+        load_avg_1min=round(os.getloadavg()[0], 2),
+        family=args.family,
+        targets=TARGETS,
+    )
     for task in args.tasks:
-        print(f"{task:12s} n={report['n'][task]:5d} agree={report['agreement'][task]:.4f} "
-              f"max|dll|={report['max_ll_diff'][task]:.2e} acc kit/harness="
-              f"{report['kit_acc'][task]:.4f}/{report['harness_acc'][task]:.4f} score s kit/harness="
-              f"{report['kit_score_s'][task]:.1f}/{report['harness_score_s'][task]:.1f} "
-              f"(x{report['score_speedup'][task]}; CPU x{report['score_cpu_speedup'][task]})")
-    print(f"whole run: kit {kit_wall}s, harness {harness_wall}s (x{report['wall_speedup']}); "
-          f"CPU kit {kit_cpu}s, harness {harness_cpu}s (x{report['cpu_speedup']})")
+        print(
+            f"{task:12s} n={report['n'][task]:5d} agree={report['agreement'][task]:.4f} "
+            f"max|dll|={report['max_ll_diff'][task]:.2e} acc kit/harness="
+            f"{report['kit_acc'][task]:.4f}/{report['harness_acc'][task]:.4f} score s kit/harness="
+            f"{report['kit_score_s'][task]:.1f}/{report['harness_score_s'][task]:.1f} "
+            f"(x{report['score_speedup'][task]}; CPU x{report['score_cpu_speedup'][task]})"
+        )
+    print(
+        f"whole run: kit {kit_wall}s, harness {harness_wall}s (x{report['wall_speedup']}); "
+        f"CPU kit {kit_cpu}s, harness {harness_cpu}s (x{report['cpu_speedup']})"
+    )
     print(json.dumps(report))
 
 

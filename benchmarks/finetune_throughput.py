@@ -63,20 +63,36 @@ sys.path.insert(0, str(REPO))
 REAL = REPO.parent / "shared" / "realdata"
 AFRI = REAL / "swahili_instruct" / "afriinstruct" / "benchmark_swa_602.json"
 # Target-language benchmark files and their English originals (the trim corpus besides the data).
-BENCH_FILES = ("xcopa/data/sw/test.sw.jsonl", "xcopa/data/sw/val.sw.jsonl", "xnli/sw/test.jsonl",
-               "xstorycloze/spring2016.val.sw.tsv.split_20_80_eval.tsv",
-               "xcopa/en_copa_reference/test.jsonl", "xnli/en/test.jsonl")
-EXTRA_FILES = ("swahili_instruct/afriqa/queries.afriqa.swa.en.train.json",
-               "swahili_instruct/mgsm/mgsm_sw.tsv", "swahili_instruct/mgsm/mgsm_en.tsv")
-SHAPE = {"d_model": 512, "d_ff": 1024, "num_layers": 8, "num_decoder_layers": 8,
-         "num_heads": 6, "d_kv": 64}
+BENCH_FILES = (
+    "xcopa/data/sw/test.sw.jsonl",
+    "xcopa/data/sw/val.sw.jsonl",
+    "xnli/sw/test.jsonl",
+    "xstorycloze/spring2016.val.sw.tsv.split_20_80_eval.tsv",
+    "xcopa/en_copa_reference/test.jsonl",
+    "xnli/en/test.jsonl",
+)
+EXTRA_FILES = (
+    "swahili_instruct/afriqa/queries.afriqa.swa.en.train.json",
+    "swahili_instruct/mgsm/mgsm_sw.tsv",
+    "swahili_instruct/mgsm/mgsm_en.tsv",
+)
+SHAPE = {
+    "d_model": 512,
+    "d_ff": 1024,
+    "num_layers": 8,
+    "num_decoder_layers": 8,
+    "num_heads": 6,
+    "d_kv": 64,
+}
 VOCAB_FULL, BATCH, SEED, FILLER = 250_112, 8, 0, "\u2047"
 ARMS = ("hf_default", "hf_group_by_length", "kit")
 
 
 def load_rows() -> list[dict]:
     if not AFRI.exists():
-        raise SystemExit(f"AfriInstruct is absent ({AFRI}); this benchmark needs ../shared/realdata")
+        raise SystemExit(
+            f"AfriInstruct is absent ({AFRI}); this benchmark needs ../shared/realdata"
+        )
     rows = json.loads(AFRI.read_text(encoding="utf-8"))
     return [{"prompt": r["instruction"], "answer": r["output"]} for r in rows]
 
@@ -96,25 +112,42 @@ def prepare(work: Path, sp_vocab: int, vocab_full: int) -> dict:
     from tutorial_lib.finetune.vocab_trim import read_corpus, trim_vocabulary
 
     rows = load_rows()
-    trim_corpus = pair_texts(rows) + [t for f in BENCH_FILES if (REAL / f).exists()
-                                      for t in read_corpus(REAL / f)]
-    pool = trim_corpus + [t for f in EXTRA_FILES if (REAL / f).exists()
-                          for t in read_corpus(REAL / f)]
+    trim_corpus = pair_texts(rows) + [
+        t for f in BENCH_FILES if (REAL / f).exists() for t in read_corpus(REAL / f)
+    ]
+    pool = trim_corpus + [
+        t for f in EXTRA_FILES if (REAL / f).exists() for t in read_corpus(REAL / f)
+    ]
     pieces = train_sentencepiece(pool, vocab_size=sp_vocab, seed=SEED)
     fillers = [(f"{FILLER}{i}", -30.0) for i in range(vocab_full - len(pieces))]
     tokenizer = T5Tokenizer(vocab=pieces + fillers, extra_ids=0)
     torch.manual_seed(SEED)
-    config = MT5Config(vocab_size=len(tokenizer), decoder_start_token_id=0, pad_token_id=0,
-                       eos_token_id=1, feed_forward_proj="gated-gelu", dropout_rate=0.0, **SHAPE)
+    config = MT5Config(
+        vocab_size=len(tokenizer),
+        decoder_start_token_id=0,
+        pad_token_id=0,
+        eos_token_id=1,
+        feed_forward_proj="gated-gelu",
+        dropout_rate=0.0,
+        **SHAPE,
+    )
     model = untie_lm_head(MT5ForConditionalGeneration(config))
     model.save_pretrained(work / "full")
     tokenizer.save_pretrained(work / "full")
     del model
-    trim = trim_vocabulary(work / "full", trim_corpus, work / "trimmed", heldout=pool[len(trim_corpus):])
+    trim = trim_vocabulary(
+        work / "full", trim_corpus, work / "trimmed", heldout=pool[len(trim_corpus) :]
+    )
     (work / "train.jsonl").write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    return {"vocab_full": len(tokenizer), "sp_pieces": len(pieces), "vocab_trimmed": trim.vocab_trimmed,
-            "trim_corpus_texts": len(trim_corpus), "heldout_coverage": trim.heldout_coverage}
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    return {
+        "vocab_full": len(tokenizer),
+        "sp_pieces": len(pieces),
+        "vocab_trimmed": trim.vocab_trimmed,
+        "trim_corpus_texts": len(trim_corpus),
+        "heldout_coverage": trim.heldout_coverage,
+    }
 
 
 def encoded(model_dir: Path):
@@ -143,7 +176,7 @@ def stock_batches(arm: str, src: list[int], tgt: list[int], steps: int):
         order = torch.randperm(len(src), generator=gen).tolist()
     else:
         order = get_length_grouped_indices(src, BATCH, generator=gen)
-    epoch = [order[k:k + BATCH] for k in range(0, len(order) - BATCH + 1, BATCH)]
+    epoch = [order[k : k + BATCH] for k in range(0, len(order) - BATCH + 1, BATCH)]
     timed = epoch[:steps]
     costliest = max(epoch, key=lambda b: _cost(b, src, tgt))
     if costliest not in timed:
@@ -154,7 +187,7 @@ def stock_batches(arm: str, src: list[int], tgt: list[int], steps: int):
 def warmup_rows(src: list[int], tgt: list[int]) -> list[int]:
     by_size = sorted(range(len(src)), key=lambda i: src[i] + tgt[i])
     mid = len(by_size) // 2
-    return by_size[mid - BATCH // 2: mid + BATCH // 2]
+    return by_size[mid - BATCH // 2 : mid + BATCH // 2]
 
 
 def clock_callback(warm_batch):
@@ -195,12 +228,28 @@ def run_hf(arm: str, work: Path, steps: int) -> dict:
     model = AutoModelForSeq2SeqLM.from_pretrained(work / "full")
     collator = DataCollatorForSeq2Seq(tok, model=model)
     clock = clock_callback(collator([data[i] for i in warmup_rows(src, tgt)]))
-    args = TrainingArguments(output_dir=str(work / arm), max_steps=steps, per_device_train_batch_size=BATCH,
-                             optim="adafactor", learning_rate=1e-3, lr_scheduler_type="constant",
-                             max_grad_norm=0.0, train_sampling_strategy="sequential", save_strategy="no",
-                             report_to="none", use_cpu=True, seed=SEED, logging_steps=1)
-    trainer = Trainer(model=model, args=args, train_dataset=data.select([i for b in batches for i in b]),
-                      data_collator=collator, callbacks=[clock])
+    args = TrainingArguments(
+        output_dir=str(work / arm),
+        max_steps=steps,
+        per_device_train_batch_size=BATCH,
+        optim="adafactor",
+        learning_rate=1e-3,
+        lr_scheduler_type="constant",
+        max_grad_norm=0.0,
+        train_sampling_strategy="sequential",
+        save_strategy="no",
+        report_to="none",
+        use_cpu=True,
+        seed=SEED,
+        logging_steps=1,
+    )
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=data.select([i for b in batches for i in b]),
+        data_collator=collator,
+        callbacks=[clock],
+    )
     trainer.train()
     return _summary(clock, batches, epoch, src, tgt)
 
@@ -214,9 +263,19 @@ def run_kit(work: Path, steps: int) -> dict:
     batches = epoch[:steps]
     warm = Seq2SeqCollator(tok)([data[i] for i in warmup_rows(src, tgt)])
     clock = clock_callback(warm)
-    result = finetune(work / "train.jsonl", work / "kit", str(work / "trimmed"), seed=SEED,
-                      max_steps=steps, batch_size=BATCH, save_steps=10**6, eval_steps=10**6,
-                      max_source_length=1024, max_target_length=1024, callbacks=[clock])
+    result = finetune(
+        work / "train.jsonl",
+        work / "kit",
+        str(work / "trimmed"),
+        seed=SEED,
+        max_steps=steps,
+        batch_size=BATCH,
+        save_steps=10**6,
+        eval_steps=10**6,
+        max_source_length=1024,
+        max_target_length=1024,
+        callbacks=[clock],
+    )
     real = sum(src[i] + tgt[i] for b in batches for i in b)
     assert real == result.tokens_trained, "sampler replay does not match the trainer"
     return _summary(clock, batches, [b for b in epoch if len(b) == BATCH], src, tgt)
@@ -228,13 +287,18 @@ def _summary(clock, timed, epoch, src, tgt) -> dict:
     padded = sum(len(b) * _cost(b, src, tgt) for b in timed)
     epoch_real = sum(src[i] + tgt[i] for b in epoch for i in b)
     epoch_padded = sum(len(b) * _cost(b, src, tgt) for b in epoch)
-    return {"timed_steps": len(step_s), "timed_s": round(sum(step_s), 2), "real_tokens": real,
-            "tokens_per_s": round(real / sum(step_s), 1), "padded_over_real": round(padded / real, 3),
-            "tokens_per_cpu_s": round(real / sum(clock.cpu), 1),
-            "epoch_padded_over_real": round(epoch_padded / epoch_real, 3),
-            "costliest_batch_timed": max(_cost(b, src, tgt) for b in timed)
-            == max(_cost(b, src, tgt) for b in epoch),
-            "step_s": [round(s, 2) for s in step_s]}
+    return {
+        "timed_steps": len(step_s),
+        "timed_s": round(sum(step_s), 2),
+        "real_tokens": real,
+        "tokens_per_s": round(real / sum(step_s), 1),
+        "padded_over_real": round(padded / real, 3),
+        "tokens_per_cpu_s": round(real / sum(clock.cpu), 1),
+        "epoch_padded_over_real": round(epoch_padded / epoch_real, 3),
+        "costliest_batch_timed": max(_cost(b, src, tgt) for b in timed)
+        == max(_cost(b, src, tgt) for b in epoch),
+        "step_s": [round(s, 2) for s in step_s],
+    }
 
 
 def loss_check(work: Path) -> dict:
@@ -254,15 +318,22 @@ def loss_check(work: Path) -> dict:
         kit = trainer_class()(model=model, args=args, data_collator=Seq2SeqCollator(tok, model))
         batch = Seq2SeqCollator(tok, model)(rows)
         with torch.no_grad():
-            out[f"kit_{name}"] = float(kit.compute_loss(model, dict(batch),
-                                                        num_items_in_batch=batch["labels"].ne(-100).sum()))
+            out[f"kit_{name}"] = float(
+                kit.compute_loss(
+                    model, dict(batch), num_items_in_batch=batch["labels"].ne(-100).sum()
+                )
+            )
             if name == "full":
                 plain = [{k: v for k, v in r.items() if not k.endswith("_length")} for r in rows]
-                out["hf_default"] = float(model(**DataCollatorForSeq2Seq(tok, model=model)(plain)).loss)
+                out["hf_default"] = float(
+                    model(**DataCollatorForSeq2Seq(tok, model=model)(plain)).loss
+                )
     return out
 
 
-def arm_main(arm: str, work: Path, steps: int, threads: int, sp_vocab: int, vocab_full: int) -> None:
+def arm_main(
+    arm: str, work: Path, steps: int, threads: int, sp_vocab: int, vocab_full: int
+) -> None:
     import torch
 
     torch.set_num_threads(threads)
@@ -277,8 +348,22 @@ def arm_main(arm: str, work: Path, steps: int, threads: int, sp_vocab: int, voca
 
 
 def child(arm: str, work: Path, a) -> dict:
-    cmd = [sys.executable, __file__, "--arm", arm, "--work", str(work), "--steps", str(a.steps),
-           "--threads", str(a.threads), "--sp-vocab", str(a.sp_vocab), "--vocab-full", str(a.vocab_full)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--arm",
+        arm,
+        "--work",
+        str(work),
+        "--steps",
+        str(a.steps),
+        "--threads",
+        str(a.threads),
+        "--sp-vocab",
+        str(a.sp_vocab),
+        "--vocab-full",
+        str(a.vocab_full),
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": str(a.threads)}
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     line = [x for x in proc.stdout.splitlines() if x.startswith("ARM ")]
@@ -293,10 +378,14 @@ def child(arm: str, work: Path, a) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--steps", type=int, default=10, help="timed steps per arm (>= 10)")
-    p.add_argument("--repeats", type=int, default=1, help="rounds; odd rounds reverse the arm order")
+    p.add_argument(
+        "--repeats", type=int, default=1, help="rounds; odd rounds reverse the arm order"
+    )
     p.add_argument("--reverse", type=int, choices=(0, 1), default=0, help="1: kit arm first")
     p.add_argument("--threads", type=int, default=1, help="torch threads per arm (shared CPU: 1)")
-    p.add_argument("--sp-vocab", type=int, default=32000, help="SentencePiece pieces before fillers")
+    p.add_argument(
+        "--sp-vocab", type=int, default=32000, help="SentencePiece pieces before fillers"
+    )
     p.add_argument("--vocab-full", type=int, default=VOCAB_FULL, help="full vocabulary rows")
     p.add_argument("--arm", choices=("prepare", "loss", *ARMS), help=argparse.SUPPRESS)
     p.add_argument("--work", help=argparse.SUPPRESS)
@@ -310,25 +399,40 @@ def main() -> None:
         losses = child("loss", work, a)
         rounds: dict[str, list[dict]] = {arm: [] for arm in ARMS}
         for r in range(a.repeats):
-            for arm in (ARMS if (r + a.reverse) % 2 == 0 else ARMS[::-1]):
+            for arm in ARMS if (r + a.reverse) % 2 == 0 else ARMS[::-1]:
                 rounds[arm].append(child(arm, work, a))
     rate = {arm: round(sum(x["tokens_per_s"] for x in v) / len(v), 1) for arm, v in rounds.items()}
     peak = {arm: max(x["peak_mb"] for x in v) for arm, v in rounds.items()}
-    cpu_rate = {arm: round(sum(x["tokens_per_cpu_s"] for x in v) / len(v), 1)
-                for arm, v in rounds.items()}
+    cpu_rate = {
+        arm: round(sum(x["tokens_per_cpu_s"] for x in v) / len(v), 1) for arm, v in rounds.items()
+    }
     summary = {
-        "data": f"AfriInstruct ({len(load_rows())} pairs)", "batch_size": BATCH, "steps": a.steps,
-        "repeats": a.repeats, "threads": a.threads, "load_avg_at_start": round(load, 2),
-        "load_avg_at_end": round(os.getloadavg()[0], 2), **prep,
-        "per_round_tokens_per_s": {arm: [x["tokens_per_s"] for x in v] for arm, v in rounds.items()},
+        "data": f"AfriInstruct ({len(load_rows())} pairs)",
+        "batch_size": BATCH,
+        "steps": a.steps,
+        "repeats": a.repeats,
+        "threads": a.threads,
+        "load_avg_at_start": round(load, 2),
+        "load_avg_at_end": round(os.getloadavg()[0], 2),
+        **prep,
+        "per_round_tokens_per_s": {
+            arm: [x["tokens_per_s"] for x in v] for arm, v in rounds.items()
+        },
         "padded_over_real_timed": {arm: v[0]["padded_over_real"] for arm, v in rounds.items()},
-        "padded_over_real_epoch": {arm: v[0]["epoch_padded_over_real"] for arm, v in rounds.items()},
+        "padded_over_real_epoch": {
+            arm: v[0]["epoch_padded_over_real"] for arm, v in rounds.items()
+        },
         "costliest_batch_timed": {arm: v[0]["costliest_batch_timed"] for arm, v in rounds.items()},
         "tokens_per_cpu_s": cpu_rate,
         "cpu_speedup_vs_hf_default": round(cpu_rate["kit"] / cpu_rate["hf_default"], 2),
-        "cpu_speedup_vs_group_by_length": round(cpu_rate["kit"] / cpu_rate["hf_group_by_length"], 2),
-        "losses_same_batch": losses, "peak_mb": peak, "wall_s": round(time.time() - started, 1),
-        "vocab_full": prep["vocab_full"], "vocab_trimmed": prep["vocab_trimmed"],
+        "cpu_speedup_vs_group_by_length": round(
+            cpu_rate["kit"] / cpu_rate["hf_group_by_length"], 2
+        ),
+        "losses_same_batch": losses,
+        "peak_mb": peak,
+        "wall_s": round(time.time() - started, 1),
+        "vocab_full": prep["vocab_full"],
+        "vocab_trimmed": prep["vocab_trimmed"],
         "tokens_per_s": rate,
         "speedup_vs_hf_default": round(rate["kit"] / rate["hf_default"], 2),
         "speedup_vs_group_by_length": round(rate["kit"] / rate["hf_group_by_length"], 2),

@@ -11,6 +11,7 @@ Compares ``lingua-language-detector`` (restricted to candidate sets) with
 
 Run: .venv/bin/python benchmarks/langid_short_text.py   (last line: JSON)
 """
+
 from __future__ import annotations
 
 import json
@@ -68,7 +69,9 @@ CANDIDATE_SETS = {
 
 
 def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def real_sets() -> tuple[list[str], list[str]]:
@@ -126,9 +129,13 @@ def main() -> None:
     if not sw:
         print("realdata absent: measuring the hand-written sets only", file=sys.stderr)
     words = sum(len(t.split()) for t in sw) / max(1, len(sw))
-    print(f"short texts: {len(sw)} sw / {len(en)} en (mean {words:.1f} words); "
-          f"sheng/mixed-sw {len(SHENG_OR_MIXED_SW)}, mixed-en {len(MIXED_EN)}")
-    print(f"{'library':8} {'candidates':20} {'sw':>6} {'en':>6} {'sheng':>6} {'mix-en':>6} {'ms/text':>8}")
+    print(
+        f"short texts: {len(sw)} sw / {len(en)} en (mean {words:.1f} words); "
+        f"sheng/mixed-sw {len(SHENG_OR_MIXED_SW)}, mixed-en {len(MIXED_EN)}"
+    )
+    print(
+        f"{'library':8} {'candidates':20} {'sw':>6} {'en':>6} {'sheng':>6} {'mix-en':>6} {'ms/text':>8}"
+    )
     results = {}
     for lib, factory in (("lingua", lingua_predictor), ("langid", langid_predictor)):
         for name, codes in CANDIDATE_SETS.items():
@@ -145,8 +152,10 @@ def main() -> None:
             n = len(sw) + len(en) + len(SHENG_OR_MIXED_SW) + len(MIXED_EN)
             row["ms_per_text"] = 1000 * (time.perf_counter() - start) / n
             results[f"{lib}:{name}"] = row
-            print(f"{lib:8} {name:20} {row['sw']:6.3f} {row['en']:6.3f} "
-                  f"{row['sheng_mixed_sw']:6.3f} {row['mixed_en']:6.3f} {row['ms_per_text']:8.2f}")
+            print(
+                f"{lib:8} {name:20} {row['sw']:6.3f} {row['en']:6.3f} "
+                f"{row['sheng_mixed_sw']:6.3f} {row['mixed_en']:6.3f} {row['ms_per_text']:8.2f}"
+            )
     print(json.dumps({"n_sw": len(sw), "n_en": len(en), "results": results}))
 
 

@@ -36,9 +36,19 @@ def build(folder: Path):
     from transformers import MT5Config, MT5ForConditionalGeneration
 
     torch.manual_seed(0)
-    config = MT5Config(vocab_size=64, d_model=32, d_ff=64, num_layers=2, num_decoder_layers=2,
-                       num_heads=2, d_kv=16, decoder_start_token_id=0, pad_token_id=0,
-                       eos_token_id=1, feed_forward_proj="gated-gelu")
+    config = MT5Config(
+        vocab_size=64,
+        d_model=32,
+        d_ff=64,
+        num_layers=2,
+        num_decoder_layers=2,
+        num_heads=2,
+        d_kv=16,
+        decoder_start_token_id=0,
+        pad_token_id=0,
+        eos_token_id=1,
+        feed_forward_proj="gated-gelu",
+    )
     model = MT5ForConditionalGeneration(config)
     model.lm_head.weight = torch.nn.Parameter(torch.randn_like(model.lm_head.weight))
     getattr(model, "all_tied_weights_keys", {}).pop("lm_head.weight", None)
@@ -61,19 +71,25 @@ def main() -> None:
         # HFLM wants a tokenizer; the plain load's is irrelevant here, so give it any T5 one.
         from tutorial_lib.finetune.tiny import build_tiny_tokenizer
 
-        build_tiny_tokenizer(["habari ya asubuhi", "good morning"] * 20, vocab_size=40).save_pretrained(folder)
+        build_tiny_tokenizer(
+            ["habari ya asubuhi", "good morning"] * 20, vocab_size=40
+        ).save_pretrained(folder)
         harness = HFLM(pretrained=str(folder), backend="seq2seq", device="cpu", batch_size=1).model
         ids = torch.tensor([[5, 6, 7, 1]])
         with torch.no_grad():
             a = plain(input_ids=ids, decoder_input_ids=ids).logits
             b = harness(input_ids=ids, decoder_input_ids=ids).logits
     out = {
-        "transformers": transformers.__version__, "lm_eval": lm_eval.__version__,
+        "transformers": transformers.__version__,
+        "lm_eval": lm_eval.__version__,
         "torch": torch.__version__,
-        "plain_load_head_is_saved": bool(torch.equal(plain.lm_head.weight, saved["lm_head.weight"])),
+        "plain_load_head_is_saved": bool(
+            torch.equal(plain.lm_head.weight, saved["lm_head.weight"])
+        ),
         "hflm_head_is_saved": bool(torch.equal(harness.lm_head.weight, saved["lm_head.weight"])),
         "hflm_head_is_input_embedding": bool(
-            torch.equal(harness.lm_head.weight, harness.get_input_embeddings().weight)),
+            torch.equal(harness.lm_head.weight, harness.get_input_embeddings().weight)
+        ),
         "max_abs_logit_diff": float((a - b).abs().max()),
     }
     print(json.dumps(out))

@@ -33,6 +33,7 @@ Run: .venv/bin/python benchmarks/qc_overlap.py [--seeds 0 1 2 3] [--threshold 0.
 Last output line: JSON with decision_accuracy, assignments_ratio_vs_fixed5,
 fixed5_accuracy, mv3_accuracy.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,22 +64,40 @@ def crowd_with_answers(prompts: list[Prompt], workdir: Path, seed: int):
     return sim, answers, SimulatedCrowd.load_truth(workdir)
 
 
-def run_seed(prompts: list[Prompt], seed: int, root: Path, method: str, threshold: float,
-             smoothing: float = DECISION_SMOOTHING, max_overlap: int = 7,
-             budget_ratio: float | None = None) -> dict:
+def run_seed(
+    prompts: list[Prompt],
+    seed: int,
+    root: Path,
+    method: str,
+    threshold: float,
+    smoothing: float = DECISION_SMOOTHING,
+    max_overlap: int = 7,
+    budget_ratio: float | None = None,
+) -> dict:
     out = {}
     for k in (3, 5):
         sim, answers, truth = crowd_with_answers(prompts, root / f"fixed{k}", seed)
         votes = collect_votes(sim, answers, prompts, k, root / f"fixed{k}" / "votes.jsonl")
         out[f"mv{k}"] = (accuracy(helpfulness(votes, "mv"), truth), len(votes))
-        out[f"{method}{k}"] = (accuracy(helpfulness(votes, method, smoothing=smoothing), truth),
-                               len(votes))
+        out[f"{method}{k}"] = (
+            accuracy(helpfulness(votes, method, smoothing=smoothing), truth),
+            len(votes),
+        )
     sim, answers, truth = crowd_with_answers(prompts, root / "dynamic", seed)
-    cfg = CrowdConfig(validation_overlap=2, validation_max_overlap=max_overlap,
-                      confidence_threshold=threshold)
+    cfg = CrowdConfig(
+        validation_overlap=2, validation_max_overlap=max_overlap, confidence_threshold=threshold
+    )
     cap = None if budget_ratio is None else round(budget_ratio * 5 * len(answers))
-    votes = validate_dynamic(sim, answers, prompts, cfg, root / "dynamic" / "votes.jsonl",
-                             method=method, smoothing=smoothing, max_votes=cap)
+    votes = validate_dynamic(
+        sim,
+        answers,
+        prompts,
+        cfg,
+        root / "dynamic" / "votes.jsonl",
+        method=method,
+        smoothing=smoothing,
+        max_votes=cap,
+    )
     out["dynamic"] = (accuracy(helpfulness(votes, method, smoothing=smoothing), truth), len(votes))
     out["helpful_share"] = (sum(t["helpful"] for t in truth.values()) / len(truth), len(truth))
     return out
@@ -89,12 +108,21 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=list(range(10)))
     ap.add_argument("--method", default="ds", choices=["ds", "glad", "wawa", "mace"])
     ap.add_argument("--threshold", type=float, default=0.89)
-    ap.add_argument("--smoothing", type=float, default=DECISION_SMOOTHING,
-                    help="pseudo-votes shrinking each validator toward the crowd (ds only)")
-    ap.add_argument("--max-overlap", type=int, default=7,
-                    help="dynamic arm: most votes one answer may get")
-    ap.add_argument("--budget-ratio", type=float, default=None,
-                    help="dynamic arm: cap on votes, as a share of fixed overlap 5's")
+    ap.add_argument(
+        "--smoothing",
+        type=float,
+        default=DECISION_SMOOTHING,
+        help="pseudo-votes shrinking each validator toward the crowd (ds only)",
+    )
+    ap.add_argument(
+        "--max-overlap", type=int, default=7, help="dynamic arm: most votes one answer may get"
+    )
+    ap.add_argument(
+        "--budget-ratio",
+        type=float,
+        default=None,
+        help="dynamic arm: cap on votes, as a share of fixed overlap 5's",
+    )
     args = ap.parse_args()
     logging.disable(logging.INFO)
     prompts = read_jsonl(resolve_path(SEED_PROMPTS), Prompt)
@@ -102,16 +130,31 @@ def main() -> None:
     per_seed = {}
     for seed in args.seeds:
         with tempfile.TemporaryDirectory() as tmp:
-            per_seed[seed] = run_seed(prompts, seed, Path(tmp), args.method, args.threshold,
-                                      args.smoothing, args.max_overlap, args.budget_ratio)
+            per_seed[seed] = run_seed(
+                prompts,
+                seed,
+                Path(tmp),
+                args.method,
+                args.threshold,
+                args.smoothing,
+                args.max_overlap,
+                args.budget_ratio,
+            )
         row = per_seed[seed]
         print(f"seed {seed}: " + ", ".join(f"{k} {a:.3f} ({n})" for k, (a, n) in row.items()))
     keys = per_seed[args.seeds[0]].keys()
-    mean = {k: (sum(per_seed[s][k][0] for s in args.seeds) / len(args.seeds),
-                sum(per_seed[s][k][1] for s in args.seeds) / len(args.seeds)) for k in keys}
+    mean = {
+        k: (
+            sum(per_seed[s][k][0] for s in args.seeds) / len(args.seeds),
+            sum(per_seed[s][k][1] for s in args.seeds) / len(args.seeds),
+        )
+        for k in keys
+    }
     n5 = mean[f"{args.method}5"][1]
-    print(f"\n{len(prompts)} prompts x {ANSWER_OVERLAP} answers, seeds {args.seeds}, "
-          f"method {args.method}, dynamic threshold {args.threshold}")
+    print(
+        f"\n{len(prompts)} prompts x {ANSWER_OVERLAP} answers, seeds {args.seeds}, "
+        f"method {args.method}, dynamic threshold {args.threshold}"
+    )
     print(f"{'arm':12} {'accuracy':>9} {'votes':>8} {'x fixed5':>9}")
     for k in keys:
         if k != "helpful_share":
@@ -119,8 +162,10 @@ def main() -> None:
     # rounded: equal correct-answer counts must compare equal despite float sums
     dyn_acc, ratio = round(mean["dynamic"][0], 6), round(mean["dynamic"][1] / n5, 6)
     base_ok = dyn_acc >= 0.95 and ratio <= 0.6
-    print(f"fixed5_accuracy = fixed overlap 5 aggregated by '{args.method}' (the dynamic arm's own "
-          f"model): {mean[f'{args.method}5'][0]:.4f}; by majority vote: {mean['mv5'][0]:.4f}")
+    print(
+        f"fixed5_accuracy = fixed overlap 5 aggregated by '{args.method}' (the dynamic arm's own "
+        f"model): {mean[f'{args.method}5'][0]:.4f}; by majority vote: {mean['mv5'][0]:.4f}"
+    )
     result = {
         "decision_accuracy": round(mean["dynamic"][0], 4),
         "assignments_ratio_vs_fixed5": round(mean["dynamic"][1] / n5, 4),
@@ -128,17 +173,22 @@ def main() -> None:
         "mv3_accuracy": round(mean["mv3"][0], 4),
         "fixed3_accuracy": round(mean[f"{args.method}3"][0], 4),
         "fixed5_mv_accuracy": round(mean["mv5"][0], 4),
-        "dynamic_votes": mean["dynamic"][1], "fixed5_votes": n5,
+        "dynamic_votes": mean["dynamic"][1],
+        "fixed5_votes": n5,
         "helpful_share": round(mean["helpful_share"][0], 4),
         # the issue's target, against fixed overlap 5 aggregated by majority vote (the usual
         # fixed-overlap practice) and, stricter, by the same skill-aware model
         "fixed5_method": args.method,
         "target_met_vs_fixed5_mv": bool(base_ok and dyn_acc >= round(mean["mv5"][0], 6)),
         "target_met_vs_fixed5_same_method": bool(
-            base_ok and dyn_acc >= round(mean[f"{args.method}5"][0], 6)),
-        "max_overlap": args.max_overlap, "budget_ratio": args.budget_ratio,
+            base_ok and dyn_acc >= round(mean[f"{args.method}5"][0], 6)
+        ),
+        "max_overlap": args.max_overlap,
+        "budget_ratio": args.budget_ratio,
         "mv3_below_0.93": bool(mean["mv3"][0] < 0.93),
-        "method": args.method, "threshold": args.threshold, "smoothing": args.smoothing,
+        "method": args.method,
+        "threshold": args.threshold,
+        "smoothing": args.smoothing,
         "seeds": args.seeds,
         "seconds": round(time.perf_counter() - start, 1),
     }

@@ -16,6 +16,7 @@ duplicated, over-collected, items by answer count. Static files are not
 replayed: the room serves them ``Cache-Control: immutable``, so a browser
 fetches them once. The last line is JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,10 +46,17 @@ from tutorial_lib.records import Prompt, read_jsonl
 
 INSTANCE = re.compile(r'id="instance_id"[^>]*value="([^"]*)"')
 # What the annotation page asks for on each load, in order (Chromium, Potato 2.12.1).
-PAGE_CALLS = ("/api/colors", "/api/spans/{iid}", "/pocket/api/routing",
-              "/api/keyword_highlights/{iid}", "/api/schemas", "/api/colors",
-              "/api/spans/{iid}", "/api/keyword_highlights/{iid}",
-              "/api/keyword_highlights/{iid}")
+PAGE_CALLS = (
+    "/api/colors",
+    "/api/spans/{iid}",
+    "/pocket/api/routing",
+    "/api/keyword_highlights/{iid}",
+    "/api/schemas",
+    "/api/colors",
+    "/api/spans/{iid}",
+    "/api/keyword_highlights/{iid}",
+    "/api/keyword_highlights/{iid}",
+)
 MAX_AGE = re.compile(r"max-age=(\d+)")
 
 
@@ -63,15 +71,38 @@ def _tasks(stage: str, n_items: int) -> tuple[list[dict], object]:
     seed = read_jsonl(SEED_PATH, Prompt)
     per_prompt = 1 if stage == "answers" else 2
     count = -(-n_items // per_prompt)
-    prompts = [seed[i % len(seed)] if i < len(seed) else
-               dataclasses.replace(seed[i % len(seed)], id=f"{seed[i % len(seed)].id}-c{i}")
-               for i in range(count)]
+    prompts = [
+        seed[i % len(seed)]
+        if i < len(seed)
+        else dataclasses.replace(seed[i % len(seed)], id=f"{seed[i % len(seed)].id}-c{i}")
+        for i in range(count)
+    ]
     if stage == "answers":
-        return ([{"task_id": p.id, "prompt": p.prompt, "prompt_en": p.prompt_en,
-                  "context": p.context} for p in prompts], answer_project())
-    return ([{"task_id": f"{p.id}-a{k}", "prompt_id": p.id, "prompt": p.prompt,
-              "answer": (p.references or ["Jibu fupi."])[0] + f" ({k})"}
-             for p in prompts for k in range(2)], validation_project())
+        return (
+            [
+                {
+                    "task_id": p.id,
+                    "prompt": p.prompt,
+                    "prompt_en": p.prompt_en,
+                    "context": p.context,
+                }
+                for p in prompts
+            ],
+            answer_project(),
+        )
+    return (
+        [
+            {
+                "task_id": f"{p.id}-a{k}",
+                "prompt_id": p.id,
+                "prompt": p.prompt,
+                "answer": (p.references or ["Jibu fupi."])[0] + f" ({k})",
+            }
+            for p in prompts
+            for k in range(2)
+        ],
+        validation_project(),
+    )
 
 
 class Attendee(threading.Thread):
@@ -91,8 +122,11 @@ class Attendee(threading.Thread):
         if self.cache.get(path, 0.0) > time.monotonic():
             return
         reply = self._call(None, "GET", path)
-        if reply is not None and reply.ok and "no-store" not in reply.headers.get(
-                "Cache-Control", ""):
+        if (
+            reply is not None
+            and reply.ok
+            and "no-store" not in reply.headers.get("Cache-Control", "")
+        ):
             age = MAX_AGE.search(reply.headers.get("Cache-Control", ""))
             if age:
                 self.cache[path] = time.monotonic() + int(age.group(1))
@@ -131,35 +165,74 @@ class Attendee(threading.Thread):
     def run(self):
         self.s, self.cache = requests.Session(), {}
         t0 = time.perf_counter()
-        reply = self._call(None, "POST", "/auth", data={"action": "login", "email": self.nick},
-                           allow_redirects=False)
+        reply = self._call(
+            None,
+            "POST",
+            "/auth",
+            data={"action": "login", "email": self.nick},
+            allow_redirects=False,
+        )
         iid = self._page(None) if reply is not None else None
         self.timings["login"].append(time.perf_counter() - t0)
         for _ in range(self.items):
             if not iid or time.monotonic() > self.deadline:
                 break
             time.sleep(self.rng.uniform(*self.think) / 2)
-            self._call(None, "POST", "/updateinstance",
-                       json={"instance_id": iid, "annotations": self._annotations(iid, True)[0]})
+            self._call(
+                None,
+                "POST",
+                "/updateinstance",
+                json={"instance_id": iid, "annotations": self._annotations(iid, True)[0]},
+            )
             time.sleep(self.rng.uniform(*self.think) / 2)
             annotations, value = self._annotations(iid, False)
-            self._call(None, "POST", "/api/track_annotation_change", json={
-                "instance_id": iid, "schema_name": next(iter(annotations)).split(":")[0],
-                "action": "update", "new_value": value, "source": "user"})
-            reply = self._call("save", "POST", "/updateinstance",
-                               json={"instance_id": iid, "annotations": annotations})
-            if (reply is not None and reply.ok and reply.json().get("status") == "success"
-                    and iid not in self.expected):
+            self._call(
+                None,
+                "POST",
+                "/api/track_annotation_change",
+                json={
+                    "instance_id": iid,
+                    "schema_name": next(iter(annotations)).split(":")[0],
+                    "action": "update",
+                    "new_value": value,
+                    "source": "user",
+                },
+            )
+            reply = self._call(
+                "save",
+                "POST",
+                "/updateinstance",
+                json={"instance_id": iid, "annotations": annotations},
+            )
+            if (
+                reply is not None
+                and reply.ok
+                and reply.json().get("status") == "success"
+                and iid not in self.expected
+            ):
                 self.acked.append((iid, value))
-            self._call(None, "POST", "/updateinstance",  # the page saves twice on Next
-                       json={"instance_id": iid, "annotations": annotations})
+            self._call(
+                None,
+                "POST",
+                "/updateinstance",  # the page saves twice on Next
+                json={"instance_id": iid, "annotations": annotations},
+            )
             t0 = time.perf_counter()
-            self._call(None, "POST", "/annotate", json={"action": "next_instance"},
-                       headers={"X-Potato-Navigation": "1"})
+            self._call(
+                None,
+                "POST",
+                "/annotate",
+                json={"action": "next_instance"},
+                headers={"X-Potato-Navigation": "1"},
+            )
             following = self._page(None)
             self.timings["next"].append(time.perf_counter() - t0)
-            self._call(None, "POST", "/api/track_interactions", json={
-                "instance_id": iid, "events": [{"event_type": "navigation"}]})
+            self._call(
+                None,
+                "POST",
+                "/api/track_interactions",
+                json={"instance_id": iid, "events": [{"event_type": "navigation"}]},
+            )
             iid = following if following != iid else None
 
 
@@ -168,8 +241,12 @@ def _quantiles(values: list[float]) -> dict:
         return {"n": 0}
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"n": len(values), "p50": round(statistics.median(ordered), 3),
-            "p95": round(p95, 3), "max": round(ordered[-1], 3)}
+    return {
+        "n": len(values),
+        "p50": round(statistics.median(ordered), 3),
+        "p95": round(p95, 3),
+        "max": round(ordered[-1], 3),
+    }
 
 
 def _check(workdir: Path, stage: str, people: list[Attendee], overlap: int) -> dict:
@@ -177,15 +254,20 @@ def _check(workdir: Path, stage: str, people: list[Attendee], overlap: int) -> d
     from tutorial_lib.crowd.backend import pseudonymise
 
     exported = Counter((r.worker_id, r.task_id) for r in records)
-    values = {(r.worker_id, r.task_id): (r.answer if stage == "answers" else str(r.label))
-              for r in records}
+    values = {
+        (r.worker_id, r.task_id): (r.answer if stage == "answers" else str(r.label))
+        for r in records
+    }
     acked = {(pseudonymise(p.nick, "bench"), iid): v for p in people for iid, v in p.acked}
     per_item = Counter(r.task_id for r in records)
-    return {"acknowledged": len(acked), "exported": len(records),
-            "lost": sum(1 for k, v in acked.items() if values.get(k) != v),
-            "duplicated": sum(n - 1 for n in exported.values() if n > 1),
-            "over_collected_items": sum(1 for n in per_item.values() if n > overlap),
-            "items_by_answers": dict(sorted(Counter(per_item.values()).items()))}
+    return {
+        "acknowledged": len(acked),
+        "exported": len(records),
+        "lost": sum(1 for k, v in acked.items() if values.get(k) != v),
+        "duplicated": sum(n - 1 for n in exported.values() if n > 1),
+        "over_collected_items": sum(1 for n in per_item.values() if n > overlap),
+        "items_by_answers": dict(sorted(Counter(per_item.values()).items())),
+    }
 
 
 def _expected(folder: Path) -> dict[str, dict]:
@@ -209,18 +291,35 @@ def run_once(n: int, args, workdir: str | None = None) -> dict:
     port = _free_port()
     with tempfile.TemporaryDirectory() as scratch:
         tmp = workdir or scratch
-        config = write_room(args.stage, tasks, tmp, spec, port=port, overlap=overlap,
-                            gold=False if args.no_checks else None,
-                            attention_checks=False if args.no_checks else None)
+        config = write_room(
+            args.stage,
+            tasks,
+            tmp,
+            spec,
+            port=port,
+            overlap=overlap,
+            gold=False if args.no_checks else None,
+            attention_checks=False if args.no_checks else None,
+        )
         proc = room_server.serve(config, "127.0.0.1", port, threads=args.threads)
         try:
             base = room_server.wait_ready(proc, config, "127.0.0.1", port).rstrip("/")
             rng = random.Random(n)
             deadline = time.monotonic() + args.max_seconds
             expected = _expected(config.parent)
-            people = [Attendee(base, f"mtu{i:03d}", args.stage, args.items, args.think,
-                               deadline, random.Random(rng.random()), expected)
-                      for i in range(n)]
+            people = [
+                Attendee(
+                    base,
+                    f"mtu{i:03d}",
+                    args.stage,
+                    args.items,
+                    args.think,
+                    deadline,
+                    random.Random(rng.random()),
+                    expected,
+                )
+                for i in range(n)
+            ]
             t0 = time.monotonic()
             for i, person in enumerate(people):
                 time.sleep(max(0.0, t0 + args.ramp * i / n - time.monotonic()))
@@ -230,13 +329,19 @@ def run_once(n: int, args, workdir: str | None = None) -> dict:
             wall = time.monotonic() - t0
         finally:
             room_server.stop(proc)
-        result = {"attendees": n, "stage": args.stage, "items": len(tasks),
-                  "wall_s": round(wall, 1),
-                  "finished_short": sum(1 for p in people if len(p.acked) < args.items),
-                  **{k: _quantiles([t for p in people for t in p.timings[k]])
-                     for k in ("save", "next", "login")},
-                  "errors": dict(sum((p.errors for p in people), Counter())),
-                  **_check(Path(tmp), args.stage, people, overlap)}
+        result = {
+            "attendees": n,
+            "stage": args.stage,
+            "items": len(tasks),
+            "wall_s": round(wall, 1),
+            "finished_short": sum(1 for p in people if len(p.acked) < args.items),
+            **{
+                k: _quantiles([t for p in people for t in p.timings[k]])
+                for k in ("save", "next", "login")
+            },
+            "errors": dict(sum((p.errors for p in people), Counter())),
+            **_check(Path(tmp), args.stage, people, overlap),
+        }
     print(json.dumps(result), flush=True)
     return result
 
@@ -247,12 +352,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--attendees", type=int, nargs="+", default=[20, 50, 100])
     parser.add_argument("--stage", choices=("answers", "validation"), default="answers")
     parser.add_argument("--items", type=int, default=5, help="answers per attendee")
-    parser.add_argument("--think", type=float, nargs=2, default=(4.0, 12.0),
-                        help="seconds per item, uniform between the two")
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(4.0, 12.0),
+        help="seconds per item, uniform between the two",
+    )
     parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which people join")
     parser.add_argument("--min-items", type=int, default=160, help="room items at least")
-    parser.add_argument("--scarce", action="store_true",
-                        help="exactly --min-items items even if people want more (tests the cap)")
+    parser.add_argument(
+        "--scarce",
+        action="store_true",
+        help="exactly --min-items items even if people want more (tests the cap)",
+    )
     parser.add_argument("--threads", type=int, default=None, help="waitress threads")
     parser.add_argument("--max-seconds", type=float, default=240.0, help="bound per run")
     parser.add_argument("--no-checks", action="store_true", help="no attention/gold items")
@@ -262,8 +375,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     results = [run_once(n, args) for n in args.attendees]
-    print(json.dumps({"benchmark": "room_load", "think_s": list(args.think),
-                      "items": args.items, "results": results}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "room_load",
+                "think_s": list(args.think),
+                "items": args.items,
+                "results": results,
+            }
+        )
+    )
     return 0
 
 

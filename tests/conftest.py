@@ -1,4 +1,5 @@
 """Shared fixtures. HF offline switches are set before any HF import (they are read at import)."""
+
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -32,8 +33,9 @@ def tiny_model_dir(tmp_path_factory):
     """A tiny mT5 built once per test session (offline), loadable with from_pretrained."""
     from tutorial_lib.finetune.tiny import build_tiny_mt5
 
-    return build_tiny_mt5(tmp_path_factory.mktemp("tiny_mt5"), _tiny_texts(), vocab_size=800,
-                          seed=0)
+    return build_tiny_mt5(
+        tmp_path_factory.mktemp("tiny_mt5"), _tiny_texts(), vocab_size=800, seed=0
+    )
 
 
 @pytest.fixture(scope="session")
@@ -41,8 +43,9 @@ def tiny_causal_dir(tmp_path_factory):
     """A tiny Llama-style causal model built once per test session (offline)."""
     from tutorial_lib.finetune.tiny_causal import build_tiny_causal
 
-    return build_tiny_causal(tmp_path_factory.mktemp("tiny_causal"), _tiny_texts(),
-                             vocab_size=800, seed=0)
+    return build_tiny_causal(
+        tmp_path_factory.mktemp("tiny_causal"), _tiny_texts(), vocab_size=800, seed=0
+    )
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +65,11 @@ def copy_crowd_stages(ci_run_dir, out):
 
     out.mkdir(parents=True, exist_ok=True)
     for item in ci_run_dir.iterdir():
-        if item.is_dir() and item.name[:2] in ("01", "02", "03", "04", "05") or item.name == "crowd":
+        if (
+            item.is_dir()
+            and item.name[:2] in ("01", "02", "03", "04", "05")
+            or item.name == "crowd"
+        ):
             shutil.copytree(item, out / item.name)
     return out
 

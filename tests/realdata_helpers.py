@@ -2,6 +2,7 @@
 
 Importable from any test (``pythonpath = ["tests"]`` in pyproject.toml).
 """
+
 from pathlib import Path
 
 import pytest

@@ -5,6 +5,7 @@ function, class or method name for their docstrings, the module's name (or dotte
 path) for a module docstring. Run ``python tests/taught_in.py --fix`` to point every
 false pointer at a notebook that does use the name, or to drop it when none does.
 """
+
 from __future__ import annotations
 
 import ast
@@ -22,8 +23,9 @@ def notebook_code() -> dict[str, str]:
     out = {}
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
-        out[path.stem] = "\n".join("".join(c["source"]) for c in nb["cells"]
-                                   if c["cell_type"] == "code")
+        out[path.stem] = "\n".join(
+            "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
+        )
     return out
 
 
@@ -38,8 +40,11 @@ def _module_names(path: Path) -> list[str]:
 def _doc_span(node) -> tuple[int, int] | None:
     """1-based first and last line of a node's docstring expression."""
     body = getattr(node, "body", None)
-    if not body or not isinstance(body[0], ast.Expr) or not isinstance(
-            getattr(body[0], "value", None), ast.Constant):
+    if (
+        not body
+        or not isinstance(body[0], ast.Expr)
+        or not isinstance(getattr(body[0], "value", None), ast.Constant)
+    ):
         return None
     return body[0].lineno, body[0].end_lineno
 
@@ -49,18 +54,32 @@ def pointers() -> list[dict]:
     found = []
     for path in sorted((ROOT / "tutorial_lib").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        public = [n.name for n in tree.body if isinstance(
-            n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not n.name.startswith("_")]
+        public = [
+            n.name
+            for n in tree.body
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and not n.name.startswith("_")
+        ]
         nodes = [(tree, _module_names(path) + public)]
-        nodes += [(n, [n.name]) for n in ast.walk(tree)
-                  if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        nodes += [
+            (n, [n.name])
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        ]
         for node, names in nodes:
             doc, span = ast.get_docstring(node, clean=False), _doc_span(node)
             if not doc or not span:
                 continue
             for m in POINTER.finditer(doc):
-                found.append({"file": path, "names": names, "notebook": m.group(1),
-                              "line": span[0], "span": span})
+                found.append(
+                    {
+                        "file": path,
+                        "names": names,
+                        "notebook": m.group(1),
+                        "line": span[0],
+                        "span": span,
+                    }
+                )
     return found
 
 
@@ -81,8 +100,9 @@ def _edit_span(path: Path, span: tuple[int, int], old: str, new: str | None) -> 
     if new is not None:
         edited = block.replace(old, new, 1)
     else:  # drop the sentence, a bracketed aside, and the blank line before it
-        edited = re.sub(rf"(\n[ \t]*)?\n[ \t]*{re.escape(old)}( \([^)]*\))?\.?[ \t]*(?=\n)", "",
-                        block, count=1)
+        edited = re.sub(
+            rf"(\n[ \t]*)?\n[ \t]*{re.escape(old)}( \([^)]*\))?\.?[ \t]*(?=\n)", "", block, count=1
+        )
         edited = re.sub(rf"[ \t]*{re.escape(old)}( \([^)]*\))?\.?", "", edited, count=1)
     if edited == block:
         return False

@@ -1,4 +1,5 @@
 """End to end with a decoder: the ``ci`` data fine-tuned and evaluated on causal models."""
+
 import json
 import shutil
 
@@ -22,8 +23,11 @@ def test_tiny_causal_run_is_said_plainly(ci_causal_run_dir):
     assert finetune["rows"]["family"] == "causal"
     assert any("causal (Llama-style) stand-in" in n for n in finetune["notes"])
     summary = json.loads((_stage(root, "evaluate") / "summary.json").read_text())
-    assert summary["families"] == {"base": "causal", "fine-tuned": "causal",
-                                   "preference-tuned": "causal"}  # TRL's DPOTrainer for decoders
+    assert summary["families"] == {
+        "base": "causal",
+        "fine-tuned": "causal",
+        "preference-tuned": "causal",
+    }  # TRL's DPOTrainer for decoders
     assert any("tiny locally built causal stand-in" in n for n in summary["notes"])
     pref = json.loads((_stage(root, "preference") / "preference_result.json").read_text())
     assert pref["trainer"] == "trl.DPOTrainer" and pref["margin_after"] > pref["margin_before"]
@@ -39,15 +43,27 @@ def test_a_decoder_run_is_compared_with_the_mt5_run(tmp_path, ci_causal_run_dir,
     cfg = load_config("ci", ["finetune.model=tiny-causal", f"evaluate.compare_with={ci_run_dir}"])
     Pipeline(cfg, root).run_stage("evaluate", force=True)
     summary = json.loads((_stage(root, "evaluate") / "summary.json").read_text())
-    assert summary["families"] == {"base": "causal", "fine-tuned": "causal",
-                                   "compared": "seq2seq", "preference-tuned": "causal"}
+    assert summary["families"] == {
+        "base": "causal",
+        "fine-tuned": "causal",
+        "compared": "seq2seq",
+        "preference-tuned": "causal",
+    }
     assert set(summary["benchmarks"]["compared"]) == {"xcopa", "xnli", "xstorycloze"}
-    assert {row["model"] for row in summary["ranking"]} == {"base", "fine-tuned", "compared",
-                                                            "preference-tuned"}
+    assert {row["model"] for row in summary["ranking"]} == {
+        "base",
+        "fine-tuned",
+        "compared",
+        "preference-tuned",
+    }
     page = (_stage(root, "evaluate") / "side_by_side_compared.html").read_text()
     assert "compared" in page and "fine-tuned" in page
-    rows = [json.loads(line) for line in (_stage(root, "evaluate") / "heldout_generations.jsonl")
-            .read_text().splitlines()]
+    rows = [
+        json.loads(line)
+        for line in (_stage(root, "evaluate") / "heldout_generations.jsonl")
+        .read_text()
+        .splitlines()
+    ]
     assert rows and all("compared" in row for row in rows)
 
 
@@ -63,8 +79,9 @@ def test_cli_runs_a_local_causal_folder(tmp_path, tiny_causal_dir, ci_run_dir):
     config.pop("pad_token", None)
     (folder / "tokenizer_config.json").write_text(json.dumps(config))
     out = copy_crowd_stages(ci_run_dir, tmp_path / "run")
-    assert main(["run", "--preset", "ci", "--set", f"finetune.model={folder}", "--out",
-                 str(out)]) == 0
+    assert (
+        main(["run", "--preset", "ci", "--set", f"finetune.model={folder}", "--out", str(out)]) == 0
+    )
     result = json.loads((_stage(out, "finetune") / "train_result.json").read_text())
     assert result["family"] == "causal" and result["base_model"] == str(folder)
     assert not result["used_tiny_stand_in"]

@@ -1,4 +1,5 @@
 """Colab helpers: a setup cell that installs (never clones), a truthful runtime check, keyed run folders."""
+
 import logging
 import os
 import sys
@@ -17,7 +18,9 @@ def _isolated_hub_switches(monkeypatch):
     import huggingface_hub.constants
 
     monkeypatch.setattr(colab, "_SET_BY_KIT", {})
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", huggingface_hub.constants.HF_HUB_OFFLINE)
+    monkeypatch.setattr(
+        huggingface_hub.constants, "HF_HUB_OFFLINE", huggingface_hub.constants.HF_HUB_OFFLINE
+    )
     for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
         monkeypatch.setattr(datasets.config, name, getattr(datasets.config, name))
         monkeypatch.setenv(name, os.environ.get(name, "1"))
@@ -53,8 +56,16 @@ def test_setup_cell_does_nothing_off_colab(monkeypatch, capsys):
 def test_setup_cell_installs_the_pinned_repository_on_colab_without_chdir(monkeypatch, capsys):
     calls = _run_setup_cell(monkeypatch, installed=[], on_colab=True)
     src = colab_links.kit_source()
-    assert calls == [[sys.executable, "-m", "pip", "install", "-q",
-                      f"tutorial-lib @ git+{src.repo_url}@{src.ref}"]]
+    assert calls == [
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            f"tutorial-lib @ git+{src.repo_url}@{src.ref}",
+        ]
+    ]
     assert "no restart needed" in capsys.readouterr().out
 
 
@@ -64,10 +75,22 @@ def test_setup_cell_skips_when_this_version_is_installed(monkeypatch):
 
 
 def test_setup_cell_takes_any_requirement_from_the_environment(monkeypatch):
-    calls = _run_setup_cell(monkeypatch, installed=["0.0.1"], on_colab=False,
-                            source="/wheels/tutorial_lib-0.1.0-py3-none-any.whl")
-    assert calls == [[sys.executable, "-m", "pip", "install", "-q",
-                      "/wheels/tutorial_lib-0.1.0-py3-none-any.whl"]]
+    calls = _run_setup_cell(
+        monkeypatch,
+        installed=["0.0.1"],
+        on_colab=False,
+        source="/wheels/tutorial_lib-0.1.0-py3-none-any.whl",
+    )
+    assert calls == [
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "/wheels/tutorial_lib-0.1.0-py3-none-any.whl",
+        ]
+    ]
 
 
 def test_after_install_names_a_replaced_module_that_was_already_imported():
@@ -93,14 +116,18 @@ def test_after_install_ignores_setuptools_start_up_hook(monkeypatch):
     assert "Restart needed" in colab.after_install({**now, "setuptools": "84.2.1"})
 
 
-@pytest.mark.parametrize("capability,memory,precision,preset", [
-    (None, 0.0, "fp32", "demo"),
-    ((7, 5), 15.0, "fp32", "colab-t4"),      # T4: bf16 is emulated; mT5 must not use fp16
-    ((8, 0), 40.0, "bf16", "full"),          # A100 40GB
-    ((8, 9), 22.5, "bf16", "colab-t4"),      # L4: bf16, but too small for the full preset
-])
-def test_runtime_info_picks_precision_by_compute_capability(monkeypatch, capability, memory,
-                                                            precision, preset):
+@pytest.mark.parametrize(
+    "capability,memory,precision,preset",
+    [
+        (None, 0.0, "fp32", "demo"),
+        ((7, 5), 15.0, "fp32", "colab-t4"),  # T4: bf16 is emulated; mT5 must not use fp16
+        ((8, 0), 40.0, "bf16", "full"),  # A100 40GB
+        ((8, 9), 22.5, "bf16", "colab-t4"),  # L4: bf16, but too small for the full preset
+    ],
+)
+def test_runtime_info_picks_precision_by_compute_capability(
+    monkeypatch, capability, memory, precision, preset
+):
     monkeypatch.setattr("tutorial_lib.finetune.precision.gpu_capability", lambda: capability)
     monkeypatch.setattr(colab, "_gpu_probe", lambda: ("Fake GPU", memory))
     info = colab.runtime_info()
@@ -110,15 +137,18 @@ def test_runtime_info_picks_precision_by_compute_capability(monkeypatch, capabil
     assert ("No GPU" in text) if capability is None else ("Fake GPU" in text and precision in text)
 
 
-def test_run_dir_is_keyed_by_preset_and_model_under_the_current_folder(tmp_path, monkeypatch,
-                                                                       caplog):
+def test_run_dir_is_keyed_by_preset_and_model_under_the_current_folder(
+    tmp_path, monkeypatch, caplog
+):
     monkeypatch.chdir(tmp_path)
     ci, t4 = colab.notebook_config("ci"), colab.notebook_config("colab-t4", model_size="base")
     first = colab.run_dir(None, cfg=ci)
     assert first == tmp_path / "runs" / "nb-ci-tiny" and first.is_dir()
     assert colab.run_dir(None, cfg=ci) == first
     assert colab.run_dir(None, cfg=t4) == tmp_path / "runs" / "nb-colab-t4-mt5-base"
-    assert colab.run_dir(None, cfg=colab.notebook_config("colab-t4")).name == "nb-colab-t4-mt5-small"
+    assert (
+        colab.run_dir(None, cfg=colab.notebook_config("colab-t4")).name == "nb-colab-t4-mt5-small"
+    )
     with caplog.at_level(logging.WARNING):
         assert colab.run_dir("mine", use_drive=True) == tmp_path / "runs" / "mine"
     assert "not Colab" in caplog.text
@@ -137,12 +167,15 @@ def test_tokens_come_from_the_crowd_secrets_module_and_never_show(monkeypatch):
         colab.get_token("TOLOKA_TOKEN", interactive=False)
 
 
-@pytest.mark.parametrize("preset,online_env,expected", [
-    ("demo", None, "1"),        # tiny local model: nothing to download, never wait on a network
-    ("ci", None, "1"),
-    ("colab-t4", None, "0"),    # mT5 and the benchmarks come from the Hub
-    ("demo", "1", "0"),         # TUTORIAL_LIB_ONLINE=1 forces online, as on the command line
-])
+@pytest.mark.parametrize(
+    "preset,online_env,expected",
+    [
+        ("demo", None, "1"),  # tiny local model: nothing to download, never wait on a network
+        ("ci", None, "1"),
+        ("colab-t4", None, "0"),  # mT5 and the benchmarks come from the Hub
+        ("demo", "1", "0"),  # TUTORIAL_LIB_ONLINE=1 forces online, as on the command line
+    ],
+)
 def test_hub_access_by_preset(monkeypatch, preset, online_env, expected):
     for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TUTORIAL_LIB_ONLINE"):
         monkeypatch.delenv(var, raising=False)
@@ -175,7 +208,9 @@ def test_budget_line_states_what_a_long_cell_does_and_its_budget():
     t4 = colab.notebook_config("colab-t4")
     line = colab.budget_line(t4, "finetune")
     assert "google/mt5-small" in line and "600 steps" in line and "5 min" in line
-    assert "3 min" in colab.budget_line(t4, "evaluate") and "subset" in colab.budget_line(t4, "evaluate")
+    assert "3 min" in colab.budget_line(t4, "evaluate") and "subset" in colab.budget_line(
+        t4, "evaluate"
+    )
     assert "no time budget" in colab.budget_line(colab.notebook_config("ci"), "finetune")
     with pytest.raises(ValueError):
         colab.budget_line(t4, "answers")

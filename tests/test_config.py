@@ -31,14 +31,17 @@ def test_overrides_apply_and_are_typed():
     assert parse_override("a.b=1") == {"a": {"b": 1}}
 
 
-@pytest.mark.parametrize("override, fragment", [
-    (["finetune.max_steps=-1"], "finetune.max_steps"),
-    (["crowd.backend=mturk"], "crowd.backend"),
-    (["finetune.precision=fp8"], "finetune.precision"),
-    (["crowd.validation_max_overlap=1"], "crowd.validation_max_overlap"),
-    (["quality.typo=1"], "unknown key"),
-    (["evaluate.tasks=[xcopa, mmlu]"], "evaluate.tasks"),
-])
+@pytest.mark.parametrize(
+    "override, fragment",
+    [
+        (["finetune.max_steps=-1"], "finetune.max_steps"),
+        (["crowd.backend=mturk"], "crowd.backend"),
+        (["finetune.precision=fp8"], "finetune.precision"),
+        (["crowd.validation_max_overlap=1"], "crowd.validation_max_overlap"),
+        (["quality.typo=1"], "unknown key"),
+        (["evaluate.tasks=[xcopa, mmlu]"], "evaluate.tasks"),
+    ],
+)
 def test_bad_values_name_the_field(override, fragment):
     with pytest.raises(ConfigError, match=fragment.replace(".", r"\.")):
         load_config("demo", override)

@@ -1,4 +1,5 @@
 """make docs: a notebook executed headless and written as static HTML with its outputs."""
+
 import pytest
 
 from tutorial_lib import docs

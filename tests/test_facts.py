@@ -1,4 +1,5 @@
 """Facts for notebook 01: the cited data share and the live tokenizer-fertility experiment."""
+
 import pytest
 
 from tutorial_lib import facts
@@ -45,7 +46,10 @@ def test_english_heavy_tokenizer_charges_swahili_more(seed_prompts):
 
 
 def test_experiment_refuses_too_few_pairs_and_bad_shares(seed_prompts):
-    few = [Prompt(id=f"p{i}", category="open_qa", prompt="Habari?", prompt_en="Hello?") for i in range(3)]
+    few = [
+        Prompt(id=f"p{i}", category="open_qa", prompt="Habari?", prompt_en="Hello?")
+        for i in range(3)
+    ]
     with pytest.raises(ValueError, match="at least 10"):
         facts.fertility_experiment(few)
     with pytest.raises(ValueError, match="share"):

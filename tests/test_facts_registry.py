@@ -1,4 +1,5 @@
 """The facts registry: every fact sourced and dated, and notebooks/slides take numbers from it."""
+
 import json
 import re
 from pathlib import Path
@@ -25,11 +26,22 @@ def test_every_fact_has_source_and_date():
 
 
 def test_bad_entries_are_refused_with_the_field_named():
-    good = {"id": "x", "category": "swahili", "claim": "c", "value": 1, "unit": "",
-            "source_url": "https://example.org", "retrieved": "2026-11-30"}
+    good = {
+        "id": "x",
+        "category": "swahili",
+        "claim": "c",
+        "value": 1,
+        "unit": "",
+        "source_url": "https://example.org",
+        "retrieved": "2026-11-30",
+    }
     registry.check_entry(good)
-    for key, bad in (("source_url", ""), ("retrieved", "30/11/2026"), ("category", "misc"),
-                     ("source_url", "example.org")):
+    for key, bad in (
+        ("source_url", ""),
+        ("retrieved", "30/11/2026"),
+        ("category", "misc"),
+        ("source_url", "example.org"),
+    ):
         with pytest.raises(registry.FactError, match=key):
             registry.check_entry({**good, key: bad})
     with pytest.raises(registry.FactError, match="no fact"):

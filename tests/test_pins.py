@@ -1,4 +1,5 @@
 """One place for versions: pyproject.toml; environment.yml and the Makefile defer to it."""
+
 import re
 import tomllib
 from pathlib import Path
@@ -14,8 +15,15 @@ def _pyproject():
 
 def test_known_conflicts_are_pinned_in_pyproject():
     deps = " ".join(_pyproject()["project"]["dependencies"])
-    for pin in ("httpx<0.28", "setuptools<81", "cattrs<26", "scikit-learn<1.8", "toloka-kit==1.2.3",
-                "crowd-kit==1.4.2", "protobuf"):
+    for pin in (
+        "httpx<0.28",
+        "setuptools<81",
+        "cattrs<26",
+        "scikit-learn<1.8",
+        "toloka-kit==1.2.3",
+        "crowd-kit==1.4.2",
+        "protobuf",
+    ):
         assert pin in deps, f"{pin} missing from pyproject dependencies"
     assert "pandas>=2.1,<3" in deps
 

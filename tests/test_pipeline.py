@@ -1,4 +1,5 @@
 """End to end: the `ci` preset through every stage, offline, then re-runs and bad input."""
+
 import json
 
 import pytest
@@ -21,7 +22,9 @@ def test_every_stage_writes_outputs_and_manifest(ci_run):
     for stage, manifest in manifests.items():
         assert manifest["preset"] == "ci" and manifest["versions"]["transformers"]
         for output in manifest["outputs"]:
-            assert (pipe.run_dir.root / output).exists() or __import__("pathlib").Path(output).exists(), (stage, output)
+            assert (pipe.run_dir.root / output).exists() or __import__("pathlib").Path(
+                output
+            ).exists(), (stage, output)
     rows = manifests["decisions"]["rows"]
     assert 0 < rows["accepted"] <= rows["decisions"]
     assert manifests["dataset"]["rows"]["train"] > 0
@@ -42,8 +45,13 @@ def test_truth_never_reaches_pipeline_records(ci_run):
 def test_report_shows_the_figures(ci_run):
     pipe, _ = ci_run
     report = pipe.run_dir.path("report", "report.md").read_text(encoding="utf-8")
-    for heading in ("## Crowd data", "## Dataset", "## Fine-tuning",
-                    "## Preference optimisation (DPO)", "## Evaluation"):
+    for heading in (
+        "## Crowd data",
+        "## Dataset",
+        "## Fine-tuning",
+        "## Preference optimisation (DPO)",
+        "## Evaluation",
+    ):
         assert heading in report
     assert "acceptance rate" in report and "cost (USD" in report
     assert "Stand-in model" in report
@@ -65,8 +73,19 @@ def test_cli_rejects_malformed_prompt_file(tmp_path, capsys):
     bad = tmp_path / "prompts.jsonl"
     good = {"id": "x1", "category": "open_qa", "prompt": "Habari?", "references": ["Nzuri."]}
     bad.write_text(json.dumps(good) + "\n" + '{"id": "x2", "category": "open_qa", "prompt": ""}\n')
-    code = main(["run", "--preset", "ci", "--out", str(tmp_path / "run"), "--prompts", str(bad),
-                 "--stage", "prompts"])
+    code = main(
+        [
+            "run",
+            "--preset",
+            "ci",
+            "--out",
+            str(tmp_path / "run"),
+            "--prompts",
+            str(bad),
+            "--stage",
+            "prompts",
+        ]
+    )
     assert code == 2
     assert f"{bad}:2" in capsys.readouterr().err
 
@@ -78,8 +97,23 @@ def test_cli_imports_a_real_prompt_set_by_named_mapping(tmp_path, capsys):
 
     src = realdata_path("swahili_instruct", "afriqa", "queries.afriqa.swa.en.test.json")
     out = tmp_path / "run"
-    code = main(["run", "--preset", "ci", "--out", str(out), "--prompts", str(src),
-                 "--mapping", "afriqa", "--set", "prompts.limit=null", "--stage", "prompts"])
+    code = main(
+        [
+            "run",
+            "--preset",
+            "ci",
+            "--out",
+            str(out),
+            "--prompts",
+            str(src),
+            "--mapping",
+            "afriqa",
+            "--set",
+            "prompts.limit=null",
+            "--stage",
+            "prompts",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     prompts = read_jsonl(out / "01_prompts" / "prompts.jsonl", Prompt)
     n_rows = sum(1 for line in src.read_text(encoding="utf-8").splitlines() if line.strip())
@@ -88,8 +122,21 @@ def test_cli_imports_a_real_prompt_set_by_named_mapping(tmp_path, capsys):
 
 
 def test_cli_unknown_mapping_is_a_clear_error(tmp_path, capsys):
-    code = main(["run", "--preset", "ci", "--out", str(tmp_path), "--prompts", "x.csv",
-                 "--mapping", "nope", "--stage", "prompts"])
+    code = main(
+        [
+            "run",
+            "--preset",
+            "ci",
+            "--out",
+            str(tmp_path),
+            "--prompts",
+            "x.csv",
+            "--mapping",
+            "nope",
+            "--stage",
+            "prompts",
+        ]
+    )
     assert code == 2 and "known: afriinstruct" in capsys.readouterr().err
 
 
@@ -107,8 +154,15 @@ def test_budget_covers_the_whole_run_not_each_launch(tmp_path, capsys):
 
 def test_checkpoints_elsewhere_still_leave_the_result_in_the_run(tmp_path):
     elsewhere = tmp_path / "drive" / "ft"
-    cfg = load_config("ci", [f"finetune.output_dir={elsewhere}", "finetune.max_steps=2",
-                             "finetune.save_steps=2", "finetune.eval_steps=2"])
+    cfg = load_config(
+        "ci",
+        [
+            f"finetune.output_dir={elsewhere}",
+            "finetune.max_steps=2",
+            "finetune.save_steps=2",
+            "finetune.eval_steps=2",
+        ],
+    )
     pipe = Pipeline(cfg, tmp_path / "run")
     pipe.run(stages=["prompts", "answers", "validation", "decisions", "dataset", "finetune"])
     copied = json.loads(pipe.run_dir.path("finetune", "train_result.json").read_text())

@@ -14,8 +14,13 @@ from tutorial_lib.records import (
 
 
 def _prompt(**kw):
-    base = {"id": "p1", "category": "open_qa", "prompt": "Habari?", "prompt_en": "Hi?",
-            "references": ["Nzuri."]}
+    base = {
+        "id": "p1",
+        "category": "open_qa",
+        "prompt": "Habari?",
+        "prompt_en": "Hi?",
+        "references": ["Nzuri."],
+    }
     return {**base, **kw}
 
 
@@ -27,13 +32,16 @@ def test_roundtrip_and_nfc(tmp_path):
     assert back.prompt == unicodedata.normalize("NFC", decomposed) != decomposed
 
 
-@pytest.mark.parametrize("line, fragment", [
-    ("{not json", "invalid JSON"),
-    (json.dumps({"id": "p2", "category": "open_qa"}), "missing field"),
-    (json.dumps(_prompt(prompt="   ")), "empty or whitespace"),
-    (json.dumps(_prompt(category="poetry")), "category"),
-    (json.dumps({**_prompt(), "extra_col": 1}), "unknown field"),
-])
+@pytest.mark.parametrize(
+    "line, fragment",
+    [
+        ("{not json", "invalid JSON"),
+        (json.dumps({"id": "p2", "category": "open_qa"}), "missing field"),
+        (json.dumps(_prompt(prompt="   ")), "empty or whitespace"),
+        (json.dumps(_prompt(category="poetry")), "category"),
+        (json.dumps({**_prompt(), "extra_col": 1}), "unknown field"),
+    ],
+)
 def test_bad_rows_name_file_and_line(tmp_path, line, fragment):
     path = tmp_path / "prompts.jsonl"
     path.write_text(json.dumps(_prompt()) + "\n\n" + line + "\n", encoding="utf-8")
@@ -51,8 +59,9 @@ def test_bad_encoding_names_line(tmp_path):
 
 def test_append_keeps_earlier_rows(tmp_path):
     path = tmp_path / "a.jsonl"
-    make = lambda i: Assignment(f"a{i}", "p1", "w_1", "answers", "simulated", "2026-01-01", 3.0,
-                                answer="  jibu ")
+    make = lambda i: Assignment(
+        f"a{i}", "p1", "w_1", "answers", "simulated", "2026-01-01", 3.0, answer="  jibu "
+    )
     append_jsonl(path, [make(1)])
     append_jsonl(path, [make(2)])
     rows = read_jsonl(path, Assignment)

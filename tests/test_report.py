@@ -2,8 +2,12 @@ from tutorial_lib.report import _md_cell, _overfitting_note
 
 
 def test_overfitting_is_named_only_when_heldout_loss_rises():
-    rising = [{"loss": 5.0, "step": 10}, {"eval_loss": 6.0, "step": 10},
-              {"loss": 2.0, "step": 20}, {"eval_loss": 6.5, "step": 20}]
+    rising = [
+        {"loss": 5.0, "step": 10},
+        {"eval_loss": 6.0, "step": 10},
+        {"loss": 2.0, "step": 20},
+        {"eval_loss": 6.5, "step": 20},
+    ]
     falling = [{"loss": 5.0}, {"eval_loss": 6.0}, {"loss": 2.0}, {"eval_loss": 5.0}]
     assert "memorising" in _overfitting_note(rising)[0]
     assert _overfitting_note(falling) == []

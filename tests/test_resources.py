@@ -1,4 +1,5 @@
 """Shipped presets and data are found wherever the kit runs; relative paths follow the current folder."""
+
 import tomllib
 from pathlib import Path
 
@@ -16,7 +17,9 @@ def test_a_checkout_reads_the_top_level_folders(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # any folder: nothing depends on where the command runs
     assert resources.source_tree() == REPO
     assert resources.shipped_dir("configs") == REPO / "configs"
-    assert resources.resolve_path("data/prompts/seed_sw.jsonl") == REPO / "data/prompts/seed_sw.jsonl"
+    assert (
+        resources.resolve_path("data/prompts/seed_sw.jsonl") == REPO / "data/prompts/seed_sw.jsonl"
+    )
     assert load_config("ci").name == "ci"
 
 
@@ -25,7 +28,9 @@ def test_the_current_folder_wins_and_unknown_paths_stay_relative(monkeypatch, tm
     mine = tmp_path / "data" / "prompts" / "seed_sw.jsonl"
     mine.parent.mkdir(parents=True)
     mine.write_text("{}\n")
-    assert resources.resolve_path("data/prompts/seed_sw.jsonl") == Path("data/prompts/seed_sw.jsonl")
+    assert resources.resolve_path("data/prompts/seed_sw.jsonl") == Path(
+        "data/prompts/seed_sw.jsonl"
+    )
     assert resources.resolve_path("data/none.jsonl") == Path("data/none.jsonl")
     assert resources.resolve_path("runs/x") == Path("runs/x")
     assert resources.resolve_path(tmp_path / "abs") == tmp_path / "abs"
@@ -48,10 +53,15 @@ def test_an_installed_wheel_reads_the_packaged_copy(monkeypatch, tmp_path):
 def test_wheel_maps_the_one_copy_and_python_versions_are_honest():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     mapped = project["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
-    assert mapped == {"configs": "tutorial_lib/_shipped/configs", "data": "tutorial_lib/_shipped/data"}
+    assert mapped == {
+        "configs": "tutorial_lib/_shipped/configs",
+        "data": "tutorial_lib/_shipped/data",
+    }
     assert not (REPO / "tutorial_lib" / resources.SHIPPED).exists()  # no second copy in the repo
     supported = SpecifierSet(project["project"]["requires-python"])
     assert "3.11" in supported and "3.12" in supported and "3.10" not in supported  # Colab: 3.12
     env = yaml.safe_load((REPO / "environment.yml").read_text())
-    conda_python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
+    conda_python = next(
+        d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python=")
+    )
     assert conda_python.split("=")[1] in supported

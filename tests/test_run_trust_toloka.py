@@ -1,6 +1,7 @@
 """A paid backend never relaunches by itself: a changed setting on the Toloka emulator stops the
 run and names the key; ``--force`` then pays only for the difference. (Reruns and forced stages
 buying nothing twice: tests/crowd/test_toloka_pipeline.py.)"""
+
 import json
 import sys
 from collections import Counter
@@ -22,9 +23,15 @@ from tutorial_lib.records import write_jsonl
 def test_changed_setting_on_toloka_stops_and_names_it(tmp_path):
     prompts = tmp_path / "prompts.jsonl"
     write_jsonl(prompts, make_prompts(4))
-    overrides = {"prompts": {"path": str(prompts), "limit": None},
-                 "crowd": {"backend": "toloka", "production": True, "answer_overlap": 1,
-                           "wait_timeout_s": 3600}}
+    overrides = {
+        "prompts": {"path": str(prompts), "limit": None},
+        "crowd": {
+            "backend": "toloka",
+            "production": True,
+            "answer_overlap": 1,
+            "wait_timeout_s": 3600,
+        },
+    }
     em = Emulated([toloker(i) for i in range(6)], min_sleep_s=30.0, page_size=50)
     try:
         out = tmp_path / "run"

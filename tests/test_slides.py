@@ -1,4 +1,5 @@
 """The deck: sources parse with clear errors, the build renders offline in real Chromium."""
+
 import functools
 import http.server
 import re
@@ -37,8 +38,12 @@ def _write(tmp: Path, name: str, text: str, minutes: int = 5) -> Path:
 def test_real_sources_cover_the_105_minute_outline():
     sections = load_sections(SLIDES)
     assert [s.minutes for s in sections] == [10, 35, 35, 25]
-    assert [s.title for s in sections] == ["Introduction", "Gathering data",
-                                           "Instruction fine-tuning", "Hands-on"]
+    assert [s.title for s in sections] == [
+        "Introduction",
+        "Gathering data",
+        "Instruction fine-tuning",
+        "Hands-on",
+    ]
     notebooks = {nb for s in sections for nb in s.notebooks}
     assert {p.stem for p in (REPO / "notebooks").glob("*.ipynb")} <= notebooks
 
@@ -46,8 +51,12 @@ def test_real_sources_cover_the_105_minute_outline():
 def test_source_text_is_escaped_and_unsafe_links_stay_text(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
-    _write(src, "a.md", "## <script>alert(1)</script>\n\n[x](javascript:alert(1)) and "
-                        "[ok](https://example.org) `<b>`\n")
+    _write(
+        src,
+        "a.md",
+        "## <script>alert(1)</script>\n\n[x](javascript:alert(1)) and "
+        "[ok](https://example.org) `<b>`\n",
+    )
     html = build_deck(src, tmp_path / "out", pdf="no", total_minutes=5).html.read_text()
     body = html.split("<body>", 1)[1]
     assert "<script>alert(1)" not in body
@@ -66,7 +75,9 @@ def test_missing_image_names_file_and_line(tmp_path):
 
 def test_unknown_kit_figure_lists_the_known_ones(tmp_path):
     _write(tmp_path, "a.md", "## One\n\n![cap](kit:no_such_plot)\n")
-    with pytest.raises(SlideSyntaxError, match=r"a\.md:7: unknown kit figure 'no_such_plot'.*known: "):
+    with pytest.raises(
+        SlideSyntaxError, match=r"a\.md:7: unknown kit figure 'no_such_plot'.*known: "
+    ):
         build_deck(tmp_path, tmp_path / "out", pdf="no", total_minutes=5)
 
 
@@ -112,8 +123,12 @@ def test_title_and_closing_name_authors_and_roles():
 
 def test_every_block_shows_two_kit_figures():
     for section in load_sections(SLIDES):
-        figures = {m for sl in section.slides for ln in sl.lines
-                   for m in re.findall(r"\(kit:(\w+)\)", ln.text)}
+        figures = {
+            m
+            for sl in section.slides
+            for ln in sl.lines
+            for m in re.findall(r"\(kit:(\w+)\)", ln.text)
+        }
         assert len(figures) >= 2, (section.title, figures)
     all_figs = {m for p in SLIDES.glob("*.md") for m in re.findall(r"\(kit:(\w+)\)", p.read_text())}
     assert {"loss_curve", "benchmark_accuracy", "dynamic_overlap"} <= all_figs
@@ -128,8 +143,10 @@ def test_references_and_preset_numbers_are_filled_in(deck):
     for url in {f.source_url for f in registry.all_facts()}:
         assert url.replace("&", "&amp;") in html, url
     crowd = load_config("demo").crowd
-    assert (f"start with {crowd.validation_overlap} votes" in html
-            and f"up to {crowd.validation_max_overlap}" in html)
+    assert (
+        f"start with {crowd.validation_overlap} votes" in html
+        and f"up to {crowd.validation_max_overlap}" in html
+    )
 
 
 def test_unknown_fact_or_preset_names_the_line(tmp_path):
@@ -173,13 +190,24 @@ def test_deck_renders_offline_without_failed_loads(deck, served):
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 720})
             page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
-            page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status} {r.url}"))
-            page.on("console", lambda m: m.type in ("error", "warning") and problems.append(
-                f"console {m.type}: {m.text}"))
+            page.on(
+                "response", lambda r: r.status >= 400 and problems.append(f"{r.status} {r.url}")
+            )
+            page.on(
+                "console",
+                lambda m: (
+                    m.type in ("error", "warning")
+                    and problems.append(f"console {m.type}: {m.text}")
+                ),
+            )
             page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
             external = []
-            page.on("request", lambda r: not r.url.startswith(("http://127.0.0.1", "data:"))
-                    and external.append(r.url))
+            page.on(
+                "request",
+                lambda r: (
+                    not r.url.startswith(("http://127.0.0.1", "data:")) and external.append(r.url)
+                ),
+            )
             page.goto(served, wait_until="load")
             assert page.evaluate("document.querySelectorAll('section.slide').length") == deck.slides
             assert page.evaluate("window.deck.count") == deck.slides
@@ -188,8 +216,10 @@ def test_deck_renders_offline_without_failed_loads(deck, served):
             assert page.evaluate("window.deck.current()") == 2 and page.url.endswith("#2")
             page.keyboard.press("End")
             assert page.evaluate("window.deck.current()") == deck.slides
-            broken = page.evaluate("[...document.images].filter(i => !i.complete || "
-                                   "i.naturalWidth === 0).map(i => i.alt)")
+            broken = page.evaluate(
+                "[...document.images].filter(i => !i.complete || "
+                "i.naturalWidth === 0).map(i => i.alt)"
+            )
             n_images = page.evaluate("document.images.length")
             page.goto(served.replace("index.html", "index.html#3"))
             assert page.evaluate("window.deck.current()") == 3

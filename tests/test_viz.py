@@ -1,4 +1,5 @@
 """viz: every function returns a Figure whose bars/points are the data given."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -31,34 +32,53 @@ def test_agreement_shows_alpha():
     fig = viz.plot_agreement({"t1": 1.0, "t2": 0.6, "t3": 0.6}, alpha=0.4213)
     assert "0.421" in fig.axes[0].get_title()
     assert sum(b.get_height() for b in _bars(fig)) == 3
-    votes = pd.DataFrame({"task": ["a", "a", "a", "b", "b", "b", "b"],
-                          "worker": ["w1", "w2", "w3", "w1", "w2", "w3", "w4"],
-                          "label": [1, 1, 0, 1, 0, 1, 0]})
+    votes = pd.DataFrame(
+        {
+            "task": ["a", "a", "a", "b", "b", "b", "b"],
+            "worker": ["w1", "w2", "w3", "w1", "w2", "w3", "w4"],
+            "label": [1, 1, 0, 1, 0, 1, 0],
+        }
+    )
     assert viz.majority_share(votes) == {"a": pytest.approx(2 / 3), "b": 0.5}
     bars = _bars(viz.plot_agreement(votes))
     assert [b.get_height() for b in bars if b.get_height()] == [1, 1]
 
 
 def test_acceptance_by_profile_rates():
-    decisions = [Decision(f"a{i}", "p", w, v, 0.5, 0.5, 3)
-                 for i, (w, v) in enumerate([("w1", "accept"), ("w1", "reject"), ("w2", "accept"),
-                                             ("w3", "reject"), ("w9", "accept")])]
+    decisions = [
+        Decision(f"a{i}", "p", w, v, 0.5, 0.5, 3)
+        for i, (w, v) in enumerate(
+            [
+                ("w1", "accept"),
+                ("w1", "reject"),
+                ("w2", "accept"),
+                ("w3", "reject"),
+                ("w9", "accept"),
+            ]
+        )
+    ]
     profiles = {"w1": "diligent", "w2": "diligent", "w3": "spammer"}
     fig = viz.plot_acceptance_by_profile(decisions, profiles)
-    heights = {t.get_text(): b.get_height()
-               for t, b in zip(fig.axes[0].get_xticklabels(), _bars(fig))}
+    heights = {
+        t.get_text(): b.get_height() for t, b in zip(fig.axes[0].get_xticklabels(), _bars(fig))
+    }
     assert heights == {"diligent": pytest.approx(2 / 3), "spammer": 0.0, "unknown": 1.0}
 
 
 def test_cost_vs_accuracy_points_sorted():
-    points = [{"label": "fixed 5", "assignments": 500, "accuracy": 0.95},
-              {"label": "fixed 3", "assignments": 300, "accuracy": 0.9},
-              {"label": "dynamic", "assignments": 280, "accuracy": 0.96}]
+    points = [
+        {"label": "fixed 5", "assignments": 500, "accuracy": 0.95},
+        {"label": "fixed 3", "assignments": 300, "accuracy": 0.9},
+        {"label": "dynamic", "assignments": 280, "accuracy": 0.96},
+    ]
     fig = viz.plot_cost_vs_accuracy(points)
     xs, ys = fig.axes[0].lines[0].get_data()
     assert list(xs) == [280, 300, 500] and list(ys) == [0.96, 0.9, 0.95]
     assert fig.axes[0].get_xlabel() == "validation assignments"
-    assert viz.plot_cost_vs_accuracy([{"cost": 1.0, "accuracy": 0.5}]).axes[0].get_xlabel() == "cost (USD)"
+    assert (
+        viz.plot_cost_vs_accuracy([{"cost": 1.0, "accuracy": 0.5}]).axes[0].get_xlabel()
+        == "cost (USD)"
+    )
     with pytest.raises(ValueError, match="accuracy"):
         viz.plot_cost_vs_accuracy([{"label": "x", "cost": 1.0}])
 
@@ -69,16 +89,22 @@ def test_category_counts_and_filters():
     assert sorted(b.get_width() for b in _bars(fig)) == [1, 2, 3]
     fig = viz.plot_category_counts(rows, heldout=[{"category": "open_qa"}])
     assert len(_bars(fig)) == 6
-    filters = [{"step": "collected", "removed": 0, "remaining": 10},
-               {"step": "min_score", "removed": 4, "remaining": 6},
-               {"step": "max_train", "removed": 1, "remaining": 5}]
+    filters = [
+        {"step": "collected", "removed": 0, "remaining": 10},
+        {"step": "min_score", "removed": 4, "remaining": 6},
+        {"step": "max_train", "removed": 1, "remaining": 5},
+    ]
     fig = viz.plot_filters(filters)
     assert [b.get_width() for b in _bars(fig)] == [10, 6, 5]
 
 
 def test_loss_curve_and_png():
-    history = [{"loss": 3.0, "step": 10}, {"loss": 2.5, "step": 20},
-               {"eval_loss": 2.7, "step": 20}, {"train_runtime": 5.0, "step": 20}]
+    history = [
+        {"loss": 3.0, "step": 10},
+        {"loss": 2.5, "step": 20},
+        {"eval_loss": 2.7, "step": 20},
+        {"train_runtime": 5.0, "step": 20},
+    ]
     fig = viz.plot_loss_curve(history)
     lines = {ln.get_label(): ln.get_xydata().tolist() for ln in fig.axes[0].lines}
     assert lines == {"train loss": [[10, 3.0], [20, 2.5]], "held-out loss": [[20, 2.7]]}

@@ -1,4 +1,5 @@
 """The interactive cells: the attendee's work becomes real records, escaped, and never twice."""
+
 import pytest
 
 from tutorial_lib.config import CrowdConfig
@@ -22,8 +23,11 @@ GOOD = "Panda mahindi mwanzoni mwa mvua na palilia shamba kila wiki."
 
 
 def _answer_widget(tmp_path, **kw):
-    item = {"task_id": "sw-open_qa-001", "prompt": "Eleza jinsi ya kupanda mahindi.",
-            "prompt_en": "Explain how to plant maize."}
+    item = {
+        "task_id": "sw-open_qa-001",
+        "prompt": "Eleza jinsi ya kupanda mahindi.",
+        "prompt_en": "Explain how to plant maize.",
+    }
     return TaskWidget(answer_project(), item, sink=tmp_path / "mine.jsonl", **kw)
 
 
@@ -34,9 +38,15 @@ def test_answer_submitted_through_the_button_becomes_one_assignment(tmp_path):
     rows = read_jsonl(tmp_path / "mine.jsonl", Assignment)
     assert len(rows) == 1
     rec = rows[0]
-    assert (rec.stage, rec.backend, rec.task_id, rec.answer) == ("answers", "widget",
-                                                                 "sw-open_qa-001", GOOD)
-    assert rec.worker_id == pseudonymise("amina", "tutorial-widget") and "amina" not in rec.worker_id
+    assert (rec.stage, rec.backend, rec.task_id, rec.answer) == (
+        "answers",
+        "widget",
+        "sw-open_qa-001",
+        GOOD,
+    )
+    assert (
+        rec.worker_id == pseudonymise("amina", "tutorial-widget") and "amina" not in rec.worker_id
+    )
     assert rec.duration_s >= 0 and "saved" in tw.status.value
 
 
@@ -73,8 +83,11 @@ def test_crowd_text_is_escaped_in_the_worker_view(tmp_path):
 
 def test_validation_votes_map_to_label_and_extra(tmp_path):
     spec = validation_project()
-    tw = TaskWidget(spec, {"task_id": "ans-7", "prompt": "Swali?", "answer": GOOD},
-                    sink=tmp_path / "votes.jsonl")
+    tw = TaskWidget(
+        spec,
+        {"task_id": "ans-7", "prompt": "Swali?", "answer": GOOD},
+        sink=tmp_path / "votes.jsonl",
+    )
     tw.controls["helpful"].value = 0
     tw.controls["harmless"].value = 1
     tw.controls["truthful"].value = 0
@@ -90,8 +103,10 @@ def test_training_item_gives_the_crowds_feedback():
     right = TaskWidget(spec, {"task_id": "t1", **item.item}, expected=item)
     right.submit({**{q.name: 1 for q in spec.output_fields}, **item.expected})
     assert "matches the expected answer" in right.status.value
-    wrong_values = {**{q.name: 1 for q in spec.output_fields},
-                    "helpful": 1 - item.expected["helpful"]}
+    wrong_values = {
+        **{q.name: 1 for q in spec.output_fields},
+        "helpful": 1 - item.expected["helpful"],
+    }
     wrong = TaskWidget(spec, {"task_id": "t1", **item.item}, expected=item)
     wrong.submit(wrong_values)
     assert "not what we expected" in wrong.status.value
@@ -104,10 +119,24 @@ def test_item_without_task_id_is_refused():
 
 def _comparisons():
     return [
-        {"task_id": "c1", "prompt_id": "p1", "prompt": "Swali la kwanza", "answer_a": XSS,
-         "answer_b": "Jibu zuri", "model_a": "base", "model_b": "fine-tuned"},
-        {"task_id": "c2", "prompt_id": "p2", "prompt": "Swali la pili", "answer_a": "Jibu zuri",
-         "answer_b": "Jibu baya", "model_a": "fine-tuned", "model_b": "base"},
+        {
+            "task_id": "c1",
+            "prompt_id": "p1",
+            "prompt": "Swali la kwanza",
+            "answer_a": XSS,
+            "answer_b": "Jibu zuri",
+            "model_a": "base",
+            "model_b": "fine-tuned",
+        },
+        {
+            "task_id": "c2",
+            "prompt_id": "p2",
+            "prompt": "Swali la pili",
+            "answer_a": "Jibu zuri",
+            "answer_b": "Jibu baya",
+            "model_a": "fine-tuned",
+            "model_b": "base",
+        },
     ]
 
 
@@ -121,14 +150,19 @@ def test_ranking_widget_records_blind_votes_and_tallies_by_model(tmp_path):
     assert rw.tally() == {"fine-tuned": 2}
     assert rw.vote(0) is None
     rows = read_jsonl(tmp_path / "rank.jsonl", Assignment)
-    assert [(r.task_id, r.label, r.stage) for r in rows] == [("c1", 1, "ranking"), ("c2", 0, "ranking")]
+    assert [(r.task_id, r.label, r.stage) for r in rows] == [
+        ("c1", 1, "ranking"),
+        ("c2", 0, "ranking"),
+    ]
     with pytest.raises(ValueError):
         RankingWidget(_comparisons()).vote(2)
 
 
 def test_pool_progress_follows_a_simulated_pool(tmp_path):
-    prompts = [Prompt(id=f"p{i}", category="open_qa", prompt=f"Swali namba {i}?",
-                      references=[GOOD]) for i in range(4)]
+    prompts = [
+        Prompt(id=f"p{i}", category="open_qa", prompt=f"Swali namba {i}?", references=[GOOD])
+        for i in range(4)
+    ]
     crowd = SimulatedCrowd(prompts, tmp_path / "crowd", seed=1, n_workers=12)
     project = crowd.create_project(answer_project())
     crowd.add_tasks(project, [{"task_id": p.id, "prompt": p.prompt} for p in prompts], overlap=2)
@@ -144,10 +178,20 @@ def test_pricing_calculator_reacts_to_its_sliders():
     before = calc.output.value
     calc.sliders["hourly_pay_usd"].value = 3.0
     assert calc.output.value != before
-    assert f"Both parts: ${_both(100, 2, 3, 120, 30, 3.0):.2f}" in cost_summary(100, 2, 3, 120, 30, 3.0)
+    assert f"Both parts: ${_both(100, 2, 3, 120, 30, 3.0):.2f}" in cost_summary(
+        100, 2, 3, 120, 30, 3.0
+    )
     c = CrowdConfig()  # the calculator starts from the preset's crowd settings
-    expected = _both(100, c.answer_overlap, c.validation_overlap, c.seconds_per_answer,
-                     c.seconds_per_vote, 3.0, c.control_share, c.platform_fee)
+    expected = _both(
+        100,
+        c.answer_overlap,
+        c.validation_overlap,
+        c.seconds_per_answer,
+        c.seconds_per_vote,
+        3.0,
+        c.control_share,
+        c.platform_fee,
+    )
     assert f"Both parts: ${expected:.2f}" in calc.output.value
 
 
@@ -163,10 +207,17 @@ def test_html_table_escapes_and_truncates():
 
 def test_save_assignment_keeps_other_rows(tmp_path):
     sink = tmp_path / "s.jsonl"
-    base = {"worker_id": "w_1", "stage": "answers", "backend": "widget", "submitted_at": "t",
-            "duration_s": 1.0}
+    base = {
+        "worker_id": "w_1",
+        "stage": "answers",
+        "backend": "widget",
+        "submitted_at": "t",
+        "duration_s": 1.0,
+    }
     save_assignment(sink, Assignment(assignment_id="a", task_id="t1", answer="one", **base))
     save_assignment(sink, Assignment(assignment_id="b", task_id="t2", answer="two", **base))
     assert save_assignment(sink, Assignment(assignment_id="a", task_id="t1", answer="uno", **base))
-    assert [(r.assignment_id, r.answer) for r in read_jsonl(sink, Assignment)] == [("a", "uno"),
-                                                                                   ("b", "two")]
+    assert [(r.assignment_id, r.answer) for r in read_jsonl(sink, Assignment)] == [
+        ("a", "uno"),
+        ("b", "two"),
+    ]

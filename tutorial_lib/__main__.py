@@ -1,4 +1,5 @@
 """``python -m tutorial_lib`` is the ``tutorial-lib`` command."""
+
 import sys
 
 from .cli import main

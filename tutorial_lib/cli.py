@@ -5,6 +5,7 @@ Each wing registers its own sub-command (``<wing>/commands.py``); this module on
 assembles them, sets up logging and turns the kit's own errors into one clear
 line and a non-zero exit instead of a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,14 +53,18 @@ def _run(args: argparse.Namespace) -> int:
         if args.mapping:
             inline = {**named_mapping(args.mapping), **inline}
         # Passed as overrides, so the typed config checks them like any other setting.
-        overrides = [{"prompts": {"path": args.prompts, "format": args.prompt_format,
-                                  "mapping": inline}}, *overrides]
+        overrides = [
+            {"prompts": {"path": args.prompts, "format": args.prompt_format, "mapping": inline}},
+            *overrides,
+        ]
     cfg = load_config(args.preset, overrides)
     force = args.force or []
     force = True if ALL_LISTED in force and args.stage else [f for f in force if f != ALL_LISTED]
     if args.force and ALL_LISTED in args.force and not args.stage:
-        raise SystemExit("--force without a stage name needs --stage: say which stage to redo, "
-                         "e.g. --force dataset (it also redoes every stage after it)")
+        raise SystemExit(
+            "--force without a stage name needs --stage: say which stage to redo, "
+            "e.g. --force dataset (it also redoes every stage after it)"
+        )
     pipe = Pipeline(cfg, args.out, lock_timeout_s=args.lock_timeout)
     manifests = pipe.run(stages=args.stage, force=force)
     for name, manifest in manifests.items():
@@ -73,24 +78,53 @@ def _run(args: argparse.Namespace) -> int:
 
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run the pipeline (or some stages) into a run directory")
-    p.add_argument("--preset", default="demo", help="demo | ci | colab-t4 | full | "
-                   "colab-t4-decoder | full-decoder, or a YAML path")
+    p.add_argument(
+        "--preset",
+        default="demo",
+        help="demo | ci | colab-t4 | full | colab-t4-decoder | full-decoder, or a YAML path",
+    )
     p.add_argument("--out", default="runs/demo", help="run directory")
     p.add_argument("--stage", action="append", help="run only this stage (repeatable)")
-    p.add_argument("--force", nargs="?", const=ALL_LISTED, action="append", metavar="STAGE",
-                   help="redo STAGE and invalidate every stage after it (repeatable); plain "
-                        "--force with --stage redoes the listed stages. Crowd work already "
-                        "launched is reused, never paid twice")
-    p.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS",
-                   help="if another process uses --out, wait at most this long (default: wait)")
-    p.add_argument("--prompts", help="import prompts from this file (JSONL/CSV/TSV/JSON) or hf:ORG/NAME")
-    p.add_argument("--prompt-format", default="auto", help="auto | seed | jsonl | csv | tsv | json | hf")
-    p.add_argument("--mapping", metavar="NAME",
-                   help="a known column mapping for --prompts: afriqa, mgsm, afriinstruct, aya, dolly")
-    p.add_argument("--map", action="append", metavar="FIELD=COLUMN",
-                   help="column mapping for --prompts, e.g. --map prompt=question --map category==open_qa")
-    p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
-                   help="override a preset value, e.g. --set finetune.max_steps=10")
+    p.add_argument(
+        "--force",
+        nargs="?",
+        const=ALL_LISTED,
+        action="append",
+        metavar="STAGE",
+        help="redo STAGE and invalidate every stage after it (repeatable); plain "
+        "--force with --stage redoes the listed stages. Crowd work already "
+        "launched is reused, never paid twice",
+    )
+    p.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="if another process uses --out, wait at most this long (default: wait)",
+    )
+    p.add_argument(
+        "--prompts", help="import prompts from this file (JSONL/CSV/TSV/JSON) or hf:ORG/NAME"
+    )
+    p.add_argument(
+        "--prompt-format", default="auto", help="auto | seed | jsonl | csv | tsv | json | hf"
+    )
+    p.add_argument(
+        "--mapping",
+        metavar="NAME",
+        help="a known column mapping for --prompts: afriqa, mgsm, afriinstruct, aya, dolly",
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        metavar="FIELD=COLUMN",
+        help="column mapping for --prompts, e.g. --map prompt=question --map category==open_qa",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="SECTION.KEY=VALUE",
+        help="override a preset value, e.g. --set finetune.max_steps=10",
+    )
     p.set_defaults(func=_run)
 
 
@@ -114,7 +148,8 @@ def _add_colab_links(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tutorial-lib",
-        description="Align an LLM to a low-resource language: crowd data to a fine-tuned, evaluated model.")
+        description="Align an LLM to a low-resource language: crowd data to a fine-tuned, evaluated model.",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_run(sub)
@@ -127,8 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     from .errors import TutorialLibError
 
     try:

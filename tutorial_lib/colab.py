@@ -10,6 +10,7 @@ model, so switching either never reuses another configuration's results.
 
 Taught in notebooks/02_collecting_answers.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,8 +52,10 @@ def after_install(before: dict[str, str]) -> str:
     stale = sorted(name for mod in imported for name in owners.get(mod, []) if name in changed)
     if stale:
         listed = ", ".join(f"{n} {before[n]} -> {after[n]}" for n in dict.fromkeys(stale))
-        return (f"Restart needed: pip replaced {listed}, already imported by this runtime. "
-                "Use Runtime > Restart session, then run this cell again (it skips the install).")
+        return (
+            f"Restart needed: pip replaced {listed}, already imported by this runtime. "
+            "Use Runtime > Restart session, then run this cell again (it skips the install)."
+        )
     return f"tutorial-lib {after.get('tutorial-lib', '?')} installed; no restart needed."
 
 
@@ -77,12 +80,16 @@ class RuntimeInfo:
     def summary(self) -> str:
         """One line for the runtime-check cell."""
         if not self.cuda:
-            return (f"No GPU: CPU runtime{' on Colab' if self.in_colab else ''}. Use preset "
-                    f"'{self.preset}' (tiny local model); on Colab pick Runtime > Change runtime type > T4 GPU.")
+            return (
+                f"No GPU: CPU runtime{' on Colab' if self.in_colab else ''}. Use preset "
+                f"'{self.preset}' (tiny local model); on Colab pick Runtime > Change runtime type > T4 GPU."
+            )
         cc = ".".join(map(str, self.compute_capability or ()))
         why = "compute capability >= 8.0" if self.bf16 else "bf16 needs compute capability >= 8.0"
-        return (f"GPU: {self.gpu_name} ({self.gpu_memory_gb:.0f} GB, compute capability {cc}); "
-                f"train in {self.precision} ({why}); suggested preset '{self.preset}'.")
+        return (
+            f"GPU: {self.gpu_name} ({self.gpu_memory_gb:.0f} GB, compute capability {cc}); "
+            f"train in {self.precision} ({why}); suggested preset '{self.preset}'."
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -116,10 +123,16 @@ def runtime_info(model_name: str = "google/mt5-small") -> RuntimeInfo:
     cc = gpu_capability()
     name, mem = _gpu_probe() if cc is not None else ("", 0.0)
     precision = choose_precision("auto", model_name=model_name)
-    return RuntimeInfo(in_colab=in_colab(), cuda=cc is not None, gpu_name=name,
-                       compute_capability=cc, gpu_memory_gb=round(mem, 1),
-                       bf16=precision == "bf16", precision=precision,
-                       preset=recommend_preset(cc is not None, cc, mem))
+    return RuntimeInfo(
+        in_colab=in_colab(),
+        cuda=cc is not None,
+        gpu_name=name,
+        compute_capability=cc,
+        gpu_memory_gb=round(mem, 1),
+        bf16=precision == "bf16",
+        precision=precision,
+        preset=recommend_preset(cc is not None, cc, mem),
+    )
 
 
 def hub_access(preset: str) -> bool:
@@ -143,8 +156,9 @@ def hub_access(preset: str) -> bool:
     from .config import load_config
     from .finetune.loading import TINY, TINY_CAUSAL
 
-    online = (os.environ.get("TUTORIAL_LIB_ONLINE") == "1"
-              or load_config(preset).finetune.model not in (TINY, TINY_CAUSAL))
+    online = os.environ.get("TUTORIAL_LIB_ONLINE") == "1" or load_config(
+        preset
+    ).finetune.model not in (TINY, TINY_CAUSAL)
     wanted = "0" if online else "1"
     for var in HUB_VARS:
         current = os.environ.get(var)
@@ -218,8 +232,12 @@ def run_dir(name: str | None = None, use_drive: bool = False, cfg=None) -> Path:
 DECODER_PRESETS = {"colab-t4": "colab-t4-decoder", "full": "full-decoder"}
 
 
-def notebook_config(preset: str, backend: str = "simulated", model_size: str = "small",
-                    model_family: str = "seq2seq"):
+def notebook_config(
+    preset: str,
+    backend: str = "simulated",
+    model_size: str = "small",
+    model_family: str = "seq2seq",
+):
     """The notebooks' configuration from their parameters cell.
 
     Args:
@@ -245,13 +263,16 @@ def notebook_config(preset: str, backend: str = "simulated", model_size: str = "
     from .finetune.loading import FAMILIES, TINY, TINY_CAUSAL
 
     if model_family not in FAMILIES:
-        raise ConfigError(f"model_family must be one of {', '.join(FAMILIES)}, got {model_family!r}")
+        raise ConfigError(
+            f"model_family must be one of {', '.join(FAMILIES)}, got {model_family!r}"
+        )
     overrides: dict = {"crowd": {"backend": backend}}
     tiny = load_config(preset).finetune.model in (TINY, TINY_CAUSAL)
     if model_family == "causal":
         decoder = load_config(DECODER_PRESETS.get(Path(preset).stem, "colab-t4-decoder"))
-        overrides["finetune"] = ({"model": TINY_CAUSAL} if tiny
-                                 else dataclasses.asdict(decoder.finetune))
+        overrides["finetune"] = (
+            {"model": TINY_CAUSAL} if tiny else dataclasses.asdict(decoder.finetune)
+        )
     elif not tiny:
         overrides["finetune"] = {"model": f"google/mt5-{model_size}"}
     return load_config(preset, overrides=overrides)
@@ -271,14 +292,25 @@ def budget_line(cfg, stage: str) -> str:
     """
     if stage == "finetune":
         ft = cfg.finetune
-        limit = (f"or {ft.time_budget_min:g} min (finetune.time_budget_min), whichever comes first, "
-                 "then saves; resume=True continues" if ft.time_budget_min else "(no time budget)")
-        return f"Fine-tuning {ft.model}: up to {ft.max_steps} steps of {ft.batch_size} pairs {limit}."
+        limit = (
+            f"or {ft.time_budget_min:g} min (finetune.time_budget_min), whichever comes first, "
+            "then saves; resume=True continues"
+            if ft.time_budget_min
+            else "(no time budget)"
+        )
+        return (
+            f"Fine-tuning {ft.model}: up to {ft.max_steps} steps of {ft.batch_size} pairs {limit}."
+        )
     if stage == "evaluate":
         ev = cfg.evaluate
-        limit = (f"within {ev.time_budget_min:g} min (evaluate.time_budget_min): it times the first "
-                 "batches, then scores a stratified subset that fits and states its size"
-                 if ev.time_budget_min else "on every document (no time budget)")
-        return (f"Evaluating base and fine-tuned models on {', '.join(ev.tasks)} and held-out "
-                f"prompts {limit}.")
+        limit = (
+            f"within {ev.time_budget_min:g} min (evaluate.time_budget_min): it times the first "
+            "batches, then scores a stratified subset that fits and states its size"
+            if ev.time_budget_min
+            else "on every document (no time budget)"
+        )
+        return (
+            f"Evaluating base and fine-tuned models on {', '.join(ev.tasks)} and held-out "
+            f"prompts {limit}."
+        )
     raise ValueError(f"budget_line knows finetune and evaluate, not {stage!r}")

@@ -8,6 +8,7 @@ notebook's badge and setup cell, and the README's badges when the project moves,
 is forked or tags a release. ``tests/test_colab_links.py`` fails when any copy
 disagrees.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,10 @@ from .resources import source_tree
 COLAB_BADGE_IMG = "https://colab.research.google.com/assets/colab-badge.svg"
 GITHUB = "https://github.com/"
 DIST = "tutorial-lib"
-_BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\(https://colab\.research\.google\.com/github/"
-                    r"[^)\s]*/notebooks/(\w+)\.ipynb\)")
+_BADGE = re.compile(
+    r"\[!\[Open In Colab\]\([^)]*\)\]\(https://colab\.research\.google\.com/github/"
+    r"[^)\s]*/notebooks/(\w+)\.ipynb\)"
+)
 
 
 class LinkError(TutorialLibError, ValueError):
@@ -56,7 +59,7 @@ def repo_slug(url: str) -> str:
     """
     if not url.startswith(GITHUB):
         raise LinkError(f"repository URL must start with {GITHUB}, got {url!r}")
-    slug = url[len(GITHUB):].rstrip("/").removesuffix(".git")
+    slug = url[len(GITHUB) :].rstrip("/").removesuffix(".git")
     if slug.count("/") != 1 or not all(slug.split("/")):
         raise LinkError(f"repository URL must look like {GITHUB}OWNER/NAME, got {url!r}")
     return slug
@@ -74,7 +77,9 @@ def _from_urls(urls: dict[str, str], version: str) -> KitSource:
     if not repo:
         raise LinkError("pyproject.toml [project.urls] has no Repository")
     slug = repo_slug(repo)
-    match = re.fullmatch(rf"{re.escape(GITHUB + slug)}/tree/(.+)/notebooks", urls.get("Notebooks", ""))
+    match = re.fullmatch(
+        rf"{re.escape(GITHUB + slug)}/tree/(.+)/notebooks", urls.get("Notebooks", "")
+    )
     if not match:
         raise LinkError(f"[project.urls] Notebooks must be {GITHUB}{slug}/tree/REF/notebooks")
     return KitSource(f"{GITHUB}{slug}", match.group(1), version)
@@ -105,8 +110,7 @@ def colab_url(notebook: str, source: KitSource | None = None) -> str:
 
 
 def badge_markdown(notebook: str, source: KitSource | None = None) -> str:
-    """The Markdown of a notebook's "Open in Colab" badge.
-    """
+    """The Markdown of a notebook's "Open in Colab" badge."""
     return f"[![Open In Colab]({COLAB_BADGE_IMG})]({colab_url(notebook, source)})"
 
 
@@ -120,18 +124,20 @@ def setup_cell_source(source: KitSource | None = None) -> str:
     installed, then says whether the runtime must restart. It never changes folder.
     """
     src = source or kit_source()
-    return "\n".join([
-        "# Setup: on Colab, install the kit at a pinned ref (skipped when this version is installed).",
-        "import importlib, importlib.metadata as md, os, subprocess, sys",
-        f'KIT = os.environ.get("TUTORIAL_KIT_SOURCE", "{src.requirement}")',
-        'have = {d.version for d in md.distributions(name="tutorial-lib")}',
-        f'if "{src.version}" not in have and ("google.colab" in sys.modules or "TUTORIAL_KIT_SOURCE" in os.environ):',
-        "    before = {d.name: d.version for d in md.distributions()}",
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", KIT], check=True)',
-        "    importlib.invalidate_caches()",
-        "    from tutorial_lib.colab import after_install; print(after_install(before))",
-        'elif not have: print("The kit is not installed here: run `make install` in the repository.")',
-    ])
+    return "\n".join(
+        [
+            "# Setup: on Colab, install the kit at a pinned ref (skipped when this version is installed).",
+            "import importlib, importlib.metadata as md, os, subprocess, sys",
+            f'KIT = os.environ.get("TUTORIAL_KIT_SOURCE", "{src.requirement}")',
+            'have = {d.version for d in md.distributions(name="tutorial-lib")}',
+            f'if "{src.version}" not in have and ("google.colab" in sys.modules or "TUTORIAL_KIT_SOURCE" in os.environ):',
+            "    before = {d.name: d.version for d in md.distributions()}",
+            '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", KIT], check=True)',
+            "    importlib.invalidate_caches()",
+            "    from tutorial_lib.colab import after_install; print(after_install(before))",
+            'elif not have: print("The kit is not installed here: run `make install` in the repository.")',
+        ]
+    )
 
 
 def _rewrite_notebook(path: Path, source: KitSource) -> bool:
@@ -157,8 +163,11 @@ def _rewrite_notebook(path: Path, source: KitSource) -> bool:
 def _rewrite_pyproject(path: Path, source: KitSource) -> bool:
     text = path.read_text(encoding="utf-8")
     new = re.sub(r'(?m)^Repository = "[^"]*"', f'Repository = "{source.repo_url}"', text)
-    new = re.sub(r'(?m)^Notebooks = "[^"]*"',
-                 f'Notebooks = "{notebooks_url(source.repo_url, source.ref)}"', new)
+    new = re.sub(
+        r'(?m)^Notebooks = "[^"]*"',
+        f'Notebooks = "{notebooks_url(source.repo_url, source.ref)}"',
+        new,
+    )
     if new != text:
         path.write_text(new, encoding="utf-8")
     return new != text
@@ -184,8 +193,12 @@ def rewrite_links(repo_url: str, ref: str | None = None, root: Path | None = Non
     current = kit_source(root)
     source = KitSource(f"{GITHUB}{repo_slug(repo_url)}", ref or current.ref, current.version)
     notebooks_url(source.repo_url, source.ref)  # validates the ref
-    changed = [root / "pyproject.toml"] if _rewrite_pyproject(root / "pyproject.toml", source) else []
-    changed += [p for p in sorted((root / "notebooks").glob("*.ipynb")) if _rewrite_notebook(p, source)]
+    changed = (
+        [root / "pyproject.toml"] if _rewrite_pyproject(root / "pyproject.toml", source) else []
+    )
+    changed += [
+        p for p in sorted((root / "notebooks").glob("*.ipynb")) if _rewrite_notebook(p, source)
+    ]
     for readme in (root / "README.md", root / "notebooks" / "README.md"):
         text = readme.read_text(encoding="utf-8") if readme.exists() else ""
         new = _BADGE.sub(lambda m: badge_markdown(m.group(1), source), text)

@@ -9,6 +9,7 @@ allowed, not halfway through a GPU run.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -95,9 +96,11 @@ class CrowdConfig:
     wait_timeout_s: NonNegative | None = None  # how long a live (room/Toloka) stage waits
 
     def __post_init__(self) -> None:
-        _require(self.validation_max_overlap >= self.validation_overlap,
-                 f"crowd.validation_max_overlap ({self.validation_max_overlap}) must be >= "
-                 f"crowd.validation_overlap ({self.validation_overlap})")
+        _require(
+            self.validation_max_overlap >= self.validation_overlap,
+            f"crowd.validation_max_overlap ({self.validation_max_overlap}) must be >= "
+            f"crowd.validation_overlap ({self.validation_overlap})",
+        )
 
 
 @dataclass(config=_STRICT)
@@ -114,8 +117,11 @@ class QualityConfig:
     near_duplicate_threshold: Fraction = 0.8
 
     def __post_init__(self) -> None:
-        _require(self.max_chars > self.min_chars, f"quality.max_chars ({self.max_chars}) must "
-                 f"exceed quality.min_chars ({self.min_chars})")
+        _require(
+            self.max_chars > self.min_chars,
+            f"quality.max_chars ({self.max_chars}) must "
+            f"exceed quality.min_chars ({self.min_chars})",
+        )
 
 
 @dataclass(config=_STRICT)
@@ -141,7 +147,9 @@ class FinetuneConfig:
     model: Text = "tiny"
     max_steps: Count = 60
     batch_size: Count = 8
-    learning_rate: Positive | None = None  # None: the optimizer's default (Adafactor 1e-3, AdamW 3e-4)
+    learning_rate: Positive | None = (
+        None  # None: the optimizer's default (Adafactor 1e-3, AdamW 3e-4)
+    )
     optimizer: Literal["adafactor", "adamw"] = "adafactor"
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     lora: StrictBool | Literal["auto"] = "auto"  # true | false | auto (LoRA above ~1B params)
@@ -155,7 +163,9 @@ class FinetuneConfig:
     gradient_accumulation_steps: Count = 1
     output_dir: Text | None = None
     time_budget_min: Positive | None = None  # stop cleanly (and save) after this many minutes
-    trim_vocab: StrictBool = False  # train on the vocabulary trimmed to the run's texts (vocab_trim)
+    trim_vocab: StrictBool = (
+        False  # train on the vocabulary trimmed to the run's texts (vocab_trim)
+    )
 
 
 @dataclass(config=_STRICT)
@@ -175,7 +185,8 @@ class EvaluateConfig:
     """Benchmarks (harness-identical prompts) and held-out generation."""
 
     tasks: list[Literal["xcopa", "xnli", "xstorycloze"]] = field(
-        default_factory=lambda: list(TASKS))
+        default_factory=lambda: list(TASKS)
+    )
     lang: Text = "sw"
     data_files: dict[Literal["xcopa", "xnli", "xstorycloze"], Text] = field(default_factory=dict)
     limit: Count | None = None
@@ -228,8 +239,10 @@ def _explain(err: ValidationError, section: str | None, cls: type) -> str:
         value = e.get("input")
         if e["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
             known = ", ".join(f.name for f in dataclasses.fields(cls))
-            lines.append(f"{key} is an unknown key (value {value!r}); known keys"
-                         f"{' in ' + section if section else ''}: {known}")
+            lines.append(
+                f"{key} is an unknown key (value {value!r}); known keys"
+                f"{' in ' + section if section else ''}: {known}"
+            )
         elif e["type"] == "value_error" and not loc:
             lines.append(str(e["msg"]).removeprefix("Value error, "))
         elif e["type"] == "bool_type":
@@ -257,8 +270,10 @@ def config_from_dict(values: dict) -> PipelineConfig:
     """
     values = dict(values or {})
     top = {k: v for k, v in values.items() if k not in _SECTIONS}
-    sections = {k: _build_section(cls, values.get(k) if values.get(k) is not None else {}, k)
-                for k, cls in _SECTIONS.items()}
+    sections = {
+        k: _build_section(cls, values.get(k) if values.get(k) is not None else {}, k)
+        for k, cls in _SECTIONS.items()
+    }
     try:
         return PipelineConfig(**top, **sections)
     except ValidationError as err:
@@ -310,7 +325,9 @@ def _read_preset(preset: str) -> tuple[Path, dict]:
         path = CONFIG_DIR / f"{preset}.yaml"
     if not path.exists():
         names = ", ".join(sorted(p.stem for p in CONFIG_DIR.glob("*.yaml")))
-        raise ConfigError(f"preset {preset!r} not found (looked for {path}); known presets: {names}")
+        raise ConfigError(
+            f"preset {preset!r} not found (looked for {path}); known presets: {names}"
+        )
     try:
         values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
@@ -320,8 +337,9 @@ def _read_preset(preset: str) -> tuple[Path, dict]:
     return path, values
 
 
-def load_config(preset: str = "demo", overrides: list[str | dict] | dict | None = None
-                ) -> PipelineConfig:
+def load_config(
+    preset: str = "demo", overrides: list[str | dict] | dict | None = None
+) -> PipelineConfig:
     """Load a preset by name (the shipped ``configs/NAME.yaml``) or a YAML path, then overrides.
 
     ``overrides`` are ``section.key=value`` strings (``--set``) or nested dicts; the

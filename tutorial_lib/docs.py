@@ -9,6 +9,7 @@ Usage::
 
     python -m tutorial_lib.docs --out build/docs [--preset demo] [--only 01_crowdsourcing_basics]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,10 +32,17 @@ def write_kernelspec(root: Path, name: str = KERNEL) -> Path:
     spec = root / name
     spec.mkdir(parents=True, exist_ok=True)
     kit = Path(__file__).resolve().parent.parent  # this checkout's kit, not another install
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "tutorial-lib", "language": "python",
-        "env": {"PYTHONPATH": str(kit)}}), encoding="utf-8")
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "tutorial-lib",
+                "language": "python",
+                "env": {"PYTHONPATH": str(kit)},
+            }
+        ),
+        encoding="utf-8",
+    )
     return root
 
 
@@ -59,10 +67,16 @@ def execute_notebook(path: Path, params: dict, kernel_dir: Path, timeout: int = 
 
     nb = nbformat.read(path, as_version=4)
     inject_parameters(nb, params)
-    km = KernelManager(kernel_name=KERNEL,
-                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernel_dir)]))
-    NotebookClient(nb, km=km, timeout=timeout, allow_errors=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    km = KernelManager(
+        kernel_name=KERNEL, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernel_dir)])
+    )
+    NotebookClient(
+        nb,
+        km=km,
+        timeout=timeout,
+        allow_errors=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     return nb
 
 
@@ -88,12 +102,16 @@ def build_docs(out: Path, preset: str = "demo", only: list[str] | None = None) -
             started = time.monotonic()
             nb = execute_notebook(path, {"preset": preset, "run_dir": str(run_dir)}, kernels)
             written.append(to_html(nb, out / f"{path.stem}.html"))
-            logger.info("%s: executed and converted in %.0fs", path.stem, time.monotonic() - started)
+            logger.info(
+                "%s: executed and converted in %.0fs", path.stem, time.monotonic() - started
+            )
     index = out / "index.html"
     links = "".join(f'<li><a href="{p.name}">{p.stem}</a></li>' for p in written)
-    index.write_text(f"<!doctype html><meta charset='utf-8'><title>Tutorial notebooks</title>"
-                     f"<h1>Tutorial notebooks (executed, preset {preset})</h1><ul>{links}</ul>",
-                     encoding="utf-8")
+    index.write_text(
+        f"<!doctype html><meta charset='utf-8'><title>Tutorial notebooks</title>"
+        f"<h1>Tutorial notebooks (executed, preset {preset})</h1><ul>{links}</ul>",
+        encoding="utf-8",
+    )
     return [*written, index]
 
 

@@ -11,6 +11,7 @@ Examples:
     >>> issubclass(ConfigError, TutorialLibError)
     True
 """
+
 from __future__ import annotations
 
 

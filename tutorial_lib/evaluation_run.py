@@ -10,6 +10,7 @@ a second side-by-side page and the Bradley-Terry ranking. When the preference
 stage trained a model, the preference-tuned model joins the same way, ranked
 against the fine-tuned model it started from.
 """
+
 from __future__ import annotations
 
 import json
@@ -81,7 +82,9 @@ def benchmark_texts(cfg) -> list[str]:
     for task in cfg.tasks:
         data_file = cfg.data_files.get(task)
         try:
-            docs = load_task_docs(task, cfg.lang, data_file=resolve_path(data_file) if data_file else None)
+            docs = load_task_docs(
+                task, cfg.lang, data_file=resolve_path(data_file) if data_file else None
+            )
         except (TutorialLibError, OSError) as err:
             logger.warning("vocabulary trim: %s texts left out (%s)", task, err)
             continue
@@ -89,8 +92,9 @@ def benchmark_texts(cfg) -> list[str]:
     return texts
 
 
-def _plan(loaded: dict, docs: dict, heldout: list[dict], cfg, seed: int, gen: dict,
-          budget) -> tuple[dict[str, list[int]], int, list[str]]:
+def _plan(
+    loaded: dict, docs: dict, heldout: list[dict], cfg, seed: int, gen: dict, budget
+) -> tuple[dict[str, list[int]], int, list[str]]:
     """Which documents of each task and how many held-out prompts to score, and why.
 
     Without a budget: all of them. With one: time the first batch of every task and
@@ -101,40 +105,66 @@ def _plan(loaded: dict, docs: dict, heldout: list[dict], cfg, seed: int, gen: di
     from .evaluate.scoring import evaluate_task
     from .evaluate.tasks import build_requests
 
-    orders = {t: stratified_order([r.label for r in build_requests(t, cfg.lang, d)], seed)
-              for t, (d, _) in docs.items()}
+    orders = {
+        t: stratified_order([r.label for r in build_requests(t, cfg.lang, d)], seed)
+        for t, (d, _) in docs.items()
+    }
     if budget is None:
         return {t: sorted(o) for t, o in orders.items()}, len(heldout), []
     cost, probe_s = 0.0, 0.0
     for task, (task_docs, _) in docs.items():
         probe = [task_docs[i] for i in orders[task][: min(cfg.batch_size, len(task_docs))]]
         for model, tokenizer in loaded.values():
-            seconds = timed(evaluate_task, model, tokenizer, task, lang=cfg.lang, docs=probe,
-                            batch_size=cfg.batch_size) if probe else 0.0
+            seconds = (
+                timed(
+                    evaluate_task,
+                    model,
+                    tokenizer,
+                    task,
+                    lang=cfg.lang,
+                    docs=probe,
+                    batch_size=cfg.batch_size,
+                )
+                if probe
+                else 0.0
+            )
             probe_s += seconds
             cost += seconds / max(len(probe), 1) * len(task_docs)
     n_gen = min(4, len(heldout))
     for model, tokenizer in loaded.values():
-        seconds = timed(generate_answers, model, tokenizer, [r["prompt"] for r in heldout[:n_gen]],
-                        **gen) if n_gen else 0.0
+        seconds = (
+            timed(generate_answers, model, tokenizer, [r["prompt"] for r in heldout[:n_gen]], **gen)
+            if n_gen
+            else 0.0
+        )
         probe_s += seconds
         cost += seconds / max(n_gen, 1) * len(heldout)
     share = budget.fraction(cost)
-    picked = {t: sorted(orders[t][: subset_size(len(d), share, cfg.batch_size)])
-              for t, (d, _) in docs.items()}
+    picked = {
+        t: sorted(orders[t][: subset_size(len(d), share, cfg.batch_size)])
+        for t, (d, _) in docs.items()
+    }
     n_heldout = subset_size(len(heldout), share, n_gen)
-    notes = [(f"evaluate.time_budget_min={budget.minutes:g}: the first batches took {probe_s:.1f}s; "
-             f"scoring everything would take about {cost:.0f}s, {max(budget.left(), 0):.0f}s were "
-             f"left, so {min(share, 1):.0%} of the work was kept")]
-    notes += [n for t, (d, _) in docs.items()
-              if (n := subset_note(t, len(picked[t]), len(d), seed, budget.minutes))]
+    notes = [
+        (
+            f"evaluate.time_budget_min={budget.minutes:g}: the first batches took {probe_s:.1f}s; "
+            f"scoring everything would take about {cost:.0f}s, {max(budget.left(), 0):.0f}s were "
+            f"left, so {min(share, 1):.0%} of the work was kept"
+        )
+    ]
+    notes += [
+        n
+        for t, (d, _) in docs.items()
+        if (n := subset_note(t, len(picked[t]), len(d), seed, budget.minutes))
+    ]
     if n_heldout < len(heldout):
         notes.append(f"held-out prompts: generated for the first {n_heldout} of {len(heldout)}")
     return picked, n_heldout, notes
 
 
-def _benchmarks(loaded: dict, cfg, out_dir: Path, docs: dict, picked: dict, seed: int
-                ) -> tuple[dict, list[Path]]:
+def _benchmarks(
+    loaded: dict, cfg, out_dir: Path, docs: dict, picked: dict, seed: int
+) -> tuple[dict, list[Path]]:
     from .evaluate.scoring import evaluate_task
 
     scores: dict = {name: {} for name in loaded}
@@ -143,15 +173,26 @@ def _benchmarks(loaded: dict, cfg, out_dir: Path, docs: dict, picked: dict, seed
         # Each prediction keeps its row in the source file, also within a subset.
         subset = [{**task_docs[i], "_row": task_docs[i].get("_row", i)} for i in picked[task]]
         for name, (model, tokenizer) in loaded.items():
-            res = evaluate_task(model, tokenizer, task, lang=cfg.lang, data_file=data_file,
-                                docs=subset, batch_size=cfg.batch_size)
-            res.update(n_total=len(task_docs), subset_seed=seed if len(subset) < len(task_docs)
-                       else None)
+            res = evaluate_task(
+                model,
+                tokenizer,
+                task,
+                lang=cfg.lang,
+                data_file=data_file,
+                docs=subset,
+                batch_size=cfg.batch_size,
+            )
+            res.update(
+                n_total=len(task_docs), subset_seed=seed if len(subset) < len(task_docs) else None
+            )
             path = out_dir / f"{task}_{name.replace('-', '_')}.json"
             path.write_text(json.dumps(res, indent=1, ensure_ascii=False), encoding="utf-8")
             outputs.append(path)
-            scores[name][task] = {"accuracy": res["accuracy"], "n": res["n"],
-                                  "n_total": len(task_docs)}
+            scores[name][task] = {
+                "accuracy": res["accuracy"],
+                "n": res["n"],
+                "n_total": len(task_docs),
+            }
     return scores, outputs
 
 
@@ -160,11 +201,17 @@ def _heldout(loaded: dict, heldout: list[dict], gen: dict, out_dir: Path):
 
     prompts = [row["prompt"] for row in heldout]
     refs = [row["references"] for row in heldout]
-    gens = {name: generate_answers(m, t, prompts, **gen)
-            for name, (m, t) in loaded.items()}
+    gens = {name: generate_answers(m, t, prompts, **gen) for name, (m, t) in loaded.items()}
     metrics = {name: score_generations(g, refs) for name, g in gens.items()}
-    rows = [{"prompt_id": r["prompt_id"], "prompt": r["prompt"], "references": r["references"],
-             **{name: gens[name][i] for name in gens}} for i, r in enumerate(heldout)]
+    rows = [
+        {
+            "prompt_id": r["prompt_id"],
+            "prompt": r["prompt"],
+            "references": r["references"],
+            **{name: gens[name][i] for name in gens},
+        }
+        for i, r in enumerate(heldout)
+    ]
     gen_path = out_dir / "heldout_generations.jsonl"
     with open(gen_path, "w", encoding="utf-8") as fh:
         fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
@@ -193,14 +240,24 @@ def _ranking(pipe, heldout: list[dict], gens: dict, out_dir: Path) -> tuple[pd.D
     from .evaluate.ranking import build_comparisons, rank_models
     from .quality.io import write_csv
 
-    comparisons = _content_ids([
-        task for a, b, _ in _side_by_side_pairs(gens)
-        for task in build_comparisons(heldout, gens[a], gens[b], a, b, seed=pipe.cfg.seed)])
+    comparisons = _content_ids(
+        [
+            task
+            for a, b, _ in _side_by_side_pairs(gens)
+            for task in build_comparisons(heldout, gens[a], gens[b], a, b, seed=pipe.cfg.seed)
+        ]
+    )
     crowd = pipe.cfg.crowd
     # The run's one budget and ledger: charged once per comparison, across reruns and --force.
-    votes = collect_rankings(pipe.backend(), comparisons, pipe.cfg.evaluate.ranking_votes_per_pair,
-                             out_dir / "ranking_votes.jsonl", timeout_s=crowd.wait_timeout_s,
-                             budget=pipe.budget, ledger=pipe.ledger)
+    votes = collect_rankings(
+        pipe.backend(),
+        comparisons,
+        pipe.cfg.evaluate.ranking_votes_per_pair,
+        out_dir / "ranking_votes.jsonl",
+        timeout_s=crowd.wait_timeout_s,
+        budget=pipe.budget,
+        ledger=pipe.ledger,
+    )
     # Votes already paid for other comparisons (an earlier, larger held-out subset) stay in the
     # votes file; this ranking counts the comparisons scored now.
     ids = {c["task_id"] for c in comparisons}
@@ -230,26 +287,42 @@ def evaluate_run(pipe) -> dict:
     families = {name: family_of(model) for name, (model, _) in loaded.items()}
     heldout = load_split(root, "heldout")[: cfg.heldout_limit or None]
     # Prompts are cut where training cut them (finetune.max_source_length).
-    gen = {"max_new_tokens": pipe.cfg.finetune.max_new_tokens,
-           "max_input_tokens": pipe.cfg.finetune.max_source_length}
+    gen = {
+        "max_new_tokens": pipe.cfg.finetune.max_new_tokens,
+        "max_input_tokens": pipe.cfg.finetune.max_source_length,
+    }
     picked, n_heldout, notes = _plan(loaded, docs, heldout, cfg, seed, gen, budget)
     scores, outputs = _benchmarks(loaded, cfg, out_dir, docs, picked, seed)
     heldout = heldout[:n_heldout]
     metrics, gens, more = _heldout(loaded, heldout, gen, out_dir)
     table, rank_path = _ranking(pipe, heldout, gens, out_dir)
     outputs.append(out_dir / "ranking_votes.jsonl")
-    notes += [f"{name} is a tiny locally built {'mT5' if families[name] == 'seq2seq' else 'causal'} "
-             "stand-in, not a real checkpoint: expect chance-level scores"
-             for name in ("base", "compared") if name in models and is_stand_in(models[name])]
-    notes += [f"{name} has a trimmed vocabulary: its log-likelihoods are normalised over the "
-              "kept pieces only, so they are not on the untrimmed base's scale (scoring is "
-              "harness-identical for the model scored)"
-              for name in ("fine-tuned", "compared") if name in models and is_trimmed(models[name])]
-    summary = {"models": models, "families": families, "benchmarks": scores, "heldout": metrics,
-               "ranking": table.to_dict(orient="records"), "notes": notes}
+    notes += [
+        f"{name} is a tiny locally built {'mT5' if families[name] == 'seq2seq' else 'causal'} "
+        "stand-in, not a real checkpoint: expect chance-level scores"
+        for name in ("base", "compared")
+        if name in models and is_stand_in(models[name])
+    ]
+    notes += [
+        f"{name} has a trimmed vocabulary: its log-likelihoods are normalised over the "
+        "kept pieces only, so they are not on the untrimmed base's scale (scoring is "
+        "harness-identical for the model scored)"
+        for name in ("fine-tuned", "compared")
+        if name in models and is_trimmed(models[name])
+    ]
+    summary = {
+        "models": models,
+        "families": families,
+        "benchmarks": scores,
+        "heldout": metrics,
+        "ranking": table.to_dict(orient="records"),
+        "notes": notes,
+    }
     summary_path = out_dir / "summary.json"
     summary_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
-    rows = {f"{task}_{name}": scores[name][task]["accuracy"] for name in scores for task in scores[name]}
+    rows = {
+        f"{task}_{name}": scores[name][task]["accuracy"] for name in scores for task in scores[name]
+    }
     rows.update({f"{task}_n": len(picked[task]) for task in picked})
     rows["heldout_prompts"] = len(heldout)
     return {"rows": rows, "outputs": [*outputs, *more, rank_path, summary_path], "notes": notes}

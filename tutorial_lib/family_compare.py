@@ -5,6 +5,7 @@ fine-tune stage's ``train_result.json``, the evaluate stage's
 ``summary.json``): nothing is quoted from elsewhere. A run that has not been
 made yet is listed as missing, with the setting that makes it.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,18 @@ from pathlib import Path
 
 from .rundir import RunDir
 
-COLUMNS = ("run", "family", "model", "stand_in", "lora", "precision", "steps", "train_min",
-           "tokens_per_s", "eval_loss")
+COLUMNS = (
+    "run",
+    "family",
+    "model",
+    "stand_in",
+    "lora",
+    "precision",
+    "steps",
+    "train_min",
+    "tokens_per_s",
+    "eval_loss",
+)
 
 
 def _json(path: Path) -> dict | None:
@@ -21,18 +32,24 @@ def _json(path: Path) -> dict | None:
 
 
 def run_row(run_dir: str | Path) -> dict:
-    """One row for a run directory: training cost and time, benchmark and held-out scores.
-    """
+    """One row for a run directory: training cost and time, benchmark and held-out scores."""
     root = Path(run_dir)
     run = RunDir(root) if root.is_dir() else None
     train = _json(run.stage_dir("finetune", create=False) / "train_result.json") if run else None
     if train is None:
         return {"run": root.name, "family": "not run yet"}
-    row = {"run": root.name, "family": train.get("family", "seq2seq"),
-           "model": train["base_model"], "stand_in": train["used_tiny_stand_in"],
-           "lora": train["lora"], "precision": train["precision"], "steps": train["steps"],
-           "train_min": round(train["wall_s"] / 60, 2), "tokens_per_s": train["tokens_per_s"],
-           "eval_loss": train["eval_loss"]}
+    row = {
+        "run": root.name,
+        "family": train.get("family", "seq2seq"),
+        "model": train["base_model"],
+        "stand_in": train["used_tiny_stand_in"],
+        "lora": train["lora"],
+        "precision": train["precision"],
+        "steps": train["steps"],
+        "train_min": round(train["wall_s"] / 60, 2),
+        "tokens_per_s": train["tokens_per_s"],
+        "eval_loss": train["eval_loss"],
+    }
     summary = _json(run.stage_dir("evaluate", create=False) / "summary.json") or {}
     for task, score in summary.get("benchmarks", {}).get("fine-tuned", {}).items():
         row[f"{task}_acc"] = score["accuracy"]

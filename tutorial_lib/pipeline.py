@@ -13,6 +13,7 @@ One process at a time holds the run directory's lock.
 
 Taught in notebooks/05_hands_on_mt5.
 """
+
 from __future__ import annotations
 
 import logging
@@ -84,8 +85,9 @@ class Pipeline:
         self._backend = None
 
     # ------------------------------------------------------------------ driving
-    def run(self, stages: list[str] | None = None,
-            force: bool | str | list[str] | None = None) -> dict[str, dict]:
+    def run(
+        self, stages: list[str] | None = None, force: bool | str | list[str] | None = None
+    ) -> dict[str, dict]:
         """Run ``stages`` (default: all) in pipeline order; returns each stage's manifest.
 
         Args:
@@ -104,8 +106,11 @@ class Pipeline:
             self._write_config()
             plan = plan_fingerprints(self.cfg)
             self._invalidate(plan, forced)
-            return {name: self._run_one(name, plan[name], name in forced)
-                    for name in STAGES if name in wanted}
+            return {
+                name: self._run_one(name, plan[name], name in forced)
+                for name in STAGES
+                if name in wanted
+            }
 
     def run_stage(self, name: str, force: bool = False) -> dict:
         """Run one stage unless it is already done with matching settings (then return its
@@ -123,8 +128,9 @@ class Pipeline:
             if name not in STAGES:
                 from .rundir import UnknownStageError
 
-                raise UnknownStageError(f"--force {name}: unknown stage; stages are "
-                                        f"{', '.join(STAGES)}")
+                raise UnknownStageError(
+                    f"--force {name}: unknown stage; stages are {', '.join(STAGES)}"
+                )
         return set(names)
 
     def _stale(self, plan: dict[str, dict]) -> dict[str, list[str]]:
@@ -160,19 +166,24 @@ class Pipeline:
             return
         gone = self.run_dir.invalidate(STAGES[start])
         why = "; ".join(c for n in stale for c in stale[n] if not c.startswith("input stage"))
-        logger.info("%s: redoing %s", f"settings changed ({why})" if why else
-                    f"--force {STAGES[first_forced]}", ", ".join(gone) or STAGES[start])
+        logger.info(
+            "%s: redoing %s",
+            f"settings changed ({why})" if why else f"--force {STAGES[first_forced]}",
+            ", ".join(gone) or STAGES[start],
+        )
 
     def _paid_message(self, name: str, changes: list[str], stale: dict) -> str:
-        upstream = [c for stage in STAGES[:STAGES.index(name)] for c in stale.get(stage, [])]
-        what = "; ".join(dict.fromkeys(upstream + [c for c in changes
-                                                   if not c.startswith("input stage")])) or \
-            "; ".join(changes)
-        return (f"stage {name} was collected on the {self.cfg.crowd.backend} crowd with other "
-                f"settings ({what}). Crowd stages on a paid backend never relaunch by "
-                f"themselves: rerun with --force {name} to redo it (work already launched is "
-                f"reused, only new tasks are paid), or use a new --out directory "
-                f"({self.run_dir.root} keeps its results).")
+        upstream = [c for stage in STAGES[: STAGES.index(name)] for c in stale.get(stage, [])]
+        what = "; ".join(
+            dict.fromkeys(upstream + [c for c in changes if not c.startswith("input stage")])
+        ) or "; ".join(changes)
+        return (
+            f"stage {name} was collected on the {self.cfg.crowd.backend} crowd with other "
+            f"settings ({what}). Crowd stages on a paid backend never relaunch by "
+            f"themselves: rerun with --force {name} to redo it (work already launched is "
+            f"reused, only new tasks are paid), or use a new --out directory "
+            f"({self.run_dir.root} keeps its results)."
+        )
 
     def _reset_simulation(self) -> None:
         from .crowd.collect import reset_simulation
@@ -182,8 +193,12 @@ class Pipeline:
 
     def _run_one(self, name: str, fp: dict, forced: bool) -> dict:
         if self.run_dir.is_done(name, fp["digest"]):
-            logger.info("stage %s already done in %s (settings unchanged; --force %s redoes it)",
-                        name, self.run_dir.root, name)
+            logger.info(
+                "stage %s already done in %s (settings unchanged; --force %s redoes it)",
+                name,
+                self.run_dir.root,
+                name,
+            )
             return self.run_dir.read_manifest(name)
         for earlier in STAGES[: STAGES.index(name)]:
             if earlier not in OPTIONAL_STAGES:
@@ -194,9 +209,15 @@ class Pipeline:
         logger.info("stage %s: starting", name)
         result: StageResult = STAGE_SPECS[name].function()(StageContext(self, resume))
         manifest = self.run_dir.write_manifest(
-            name, preset=self.cfg.name, seed=self.cfg.seed, config=self.cfg.to_dict(),
-            started=started, rows=result.rows, outputs=[str(p) for p in result.outputs],
-            notes=result.notes, fingerprint=fp,
+            name,
+            preset=self.cfg.name,
+            seed=self.cfg.seed,
+            config=self.cfg.to_dict(),
+            started=started,
+            rows=result.rows,
+            outputs=[str(p) for p in result.outputs],
+            notes=result.notes,
+            fingerprint=fp,
         )
         logger.info("stage %s: done in %.1fs %s", name, manifest["duration_s"], result.rows)
         return manifest
@@ -220,8 +241,10 @@ class Pipeline:
         import yaml
 
         path = self.run_dir.root / "config.yaml"
-        path.write_text(yaml.safe_dump(self.cfg.to_dict(), sort_keys=False, allow_unicode=True),
-                        encoding="utf-8")
+        path.write_text(
+            yaml.safe_dump(self.cfg.to_dict(), sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
+        )
 
     @property
     def crowd_dir(self) -> Path:
@@ -247,6 +270,11 @@ class Pipeline:
         if self._backend is None:
             from .crowd.collect import make_backend
 
-            self._backend = make_backend(self.cfg.crowd, self.crowd_dir, self.load("prompts"),
-                                         self.cfg.seed, quality=self.cfg.quality)
+            self._backend = make_backend(
+                self.cfg.crowd,
+                self.crowd_dir,
+                self.load("prompts"),
+                self.cfg.seed,
+                quality=self.cfg.quality,
+            )
         return self._backend

@@ -8,6 +8,7 @@ Swahili word typed on two keyboards compares equal.
 
 Taught in notebooks/02_collecting_answers.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -90,7 +91,9 @@ class Prompt:
         self.context = nfc(self.context or "")
         if not isinstance(self.references, list):
             raise RecordError("field 'references' must be a list of strings")
-        self.references = [_require_text(r, f"references[{i}]") for i, r in enumerate(self.references)]
+        self.references = [
+            _require_text(r, f"references[{i}]") for i, r in enumerate(self.references)
+        ]
         self.lang = _require_text(self.lang, "lang")
         self.translation_origin = _require_choice(
             self.translation_origin, "translation_origin", TRANSLATION_ORIGINS

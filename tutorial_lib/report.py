@@ -6,6 +6,7 @@ collected, acceptance rate, cost, dataset size, training loss and evaluation sco
 
 Taught in notebooks/05_hands_on_mt5.
 """
+
 from __future__ import annotations
 
 import html
@@ -50,8 +51,12 @@ def _table(header: list[str], rows: list[list]) -> str:
 def _accuracy_figure(benchmarks: dict):
     from .evaluate.plots import plot_accuracy
 
-    results = {name: {t: v["accuracy"] for t, v in scores.items()} for name, scores in benchmarks.items()}
-    return plot_accuracy(results, title="Benchmarks: our models vs chance (and other models, published)")
+    results = {
+        name: {t: v["accuracy"] for t, v in scores.items()} for name, scores in benchmarks.items()
+    }
+    return plot_accuracy(
+        results, title="Benchmarks: our models vs chance (and other models, published)"
+    )
 
 
 def _loss_figure(log_history: list[dict]):
@@ -61,17 +66,26 @@ def _loss_figure(log_history: list[dict]):
 
 
 def _crowd_section(run: RunDir, fig_dir: Path) -> list[str]:
-    m = {s: run.read_manifest(s)["rows"] for s in ("prompts", "answers", "validation", "decisions")
-         if run.is_done(s)}
+    m = {
+        s: run.read_manifest(s)["rows"]
+        for s in ("prompts", "answers", "validation", "decisions")
+        if run.is_done(s)
+    }
     if not m:
         return []
     cost = _json(run.root / "04_decisions" / "cost.json")
     lines = ["## Crowd data", ""]
     rows = [
         ["prompts", m.get("prompts", {}).get("prompts", "")],
-        ["answers collected (all rounds)", m.get("decisions", {}).get("answers", m.get("answers", {}).get("answers", ""))],
+        [
+            "answers collected (all rounds)",
+            m.get("decisions", {}).get("answers", m.get("answers", {}).get("answers", "")),
+        ],
         ["answers flagged by quality control", m.get("answers", {}).get("qc_flagged", "")],
-        ["validation votes", m.get("decisions", {}).get("votes", m.get("validation", {}).get("votes", ""))],
+        [
+            "validation votes",
+            m.get("decisions", {}).get("votes", m.get("validation", {}).get("votes", "")),
+        ],
         ["answers accepted", m.get("decisions", {}).get("accepted", "")],
         ["acceptance rate", m.get("decisions", {}).get("acceptance_rate", "")],
         ["cost (USD, incl. platform fee)", cost.get("total_usd", "")],
@@ -105,14 +119,30 @@ def _finetune_section(run: RunDir, fig_dir: Path) -> list[str]:
         return []
     lines = ["## Fine-tuning", ""]
     if result.get("used_tiny_stand_in"):
-        what = ("a tiny mT5 built locally (offline demo), not `google/mt5-small`"
-                if result.get("family", "seq2seq") == "seq2seq" else
-                "a tiny Llama-style causal model built locally (offline demo), not a real "
-                "instruction-tuned LLM")
-        lines += [(f"> **Stand-in model.** This run fine-tuned {what}: the numbers show the "
-                   "workflow, not model quality."), ""]
-    keys = ("base_model", "family", "steps", "train_loss", "eval_loss", "n_train", "precision",
-            "lora", "wall_s")
+        what = (
+            "a tiny mT5 built locally (offline demo), not `google/mt5-small`"
+            if result.get("family", "seq2seq") == "seq2seq"
+            else "a tiny Llama-style causal model built locally (offline demo), not a real "
+            "instruction-tuned LLM"
+        )
+        lines += [
+            (
+                f"> **Stand-in model.** This run fine-tuned {what}: the numbers show the "
+                "workflow, not model quality."
+            ),
+            "",
+        ]
+    keys = (
+        "base_model",
+        "family",
+        "steps",
+        "train_loss",
+        "eval_loss",
+        "n_train",
+        "precision",
+        "lora",
+        "wall_s",
+    )
     lines += [_table(["what", "value"], [[k, result.get(k, "")] for k in keys]), ""]
     if result.get("log_history"):
         path = _save(_loss_figure(result["log_history"]), fig_dir / "loss_curve.png")
@@ -126,9 +156,14 @@ def _overfitting_note(log_history: list[dict]) -> list[str]:
     train = [row["loss"] for row in log_history if "loss" in row]
     if len(evals) < 2 or len(train) < 2 or not (evals[-1] > evals[0] and train[-1] < train[0]):
         return []
-    return [(f"> Held-out loss rose from {evals[0]:.3g} to {evals[-1]:.3g} while training loss "
-             f"fell from {train[0]:.3g} to {train[-1]:.3g}: the model is memorising its training "
-             "answers. Train fewer steps, collect more data, or keep the best checkpoint."), ""]
+    return [
+        (
+            f"> Held-out loss rose from {evals[0]:.3g} to {evals[-1]:.3g} while training loss "
+            f"fell from {train[0]:.3g} to {train[-1]:.3g}: the model is memorising its training "
+            "answers. Train fewer steps, collect more data, or keep the best checkpoint."
+        ),
+        "",
+    ]
 
 
 def _preference_section(run: RunDir) -> list[str]:
@@ -139,11 +174,25 @@ def _preference_section(run: RunDir) -> list[str]:
     lines = ["## Preference optimisation (DPO)", ""]
     if result.get("skipped"):
         return lines + [f"> Skipped: {result['skipped']}", ""]
-    keys = ("pairs_train", "pairs_heldout", "margin_before", "margin_after",
-            "heldout_accuracy_before", "heldout_accuracy_after", "beta", "steps")
-    lines += [("Margin: mean log p(chosen) - log p(rejected) on the training pairs; held-out "
-               "accuracy: share of held-out pairs where chosen scores higher."), "",
-              _table(["what", "value"], [[k, result.get(k, "")] for k in keys]), ""]
+    keys = (
+        "pairs_train",
+        "pairs_heldout",
+        "margin_before",
+        "margin_after",
+        "heldout_accuracy_before",
+        "heldout_accuracy_after",
+        "beta",
+        "steps",
+    )
+    lines += [
+        (
+            "Margin: mean log p(chosen) - log p(rejected) on the training pairs; held-out "
+            "accuracy: share of held-out pairs where chosen scores higher."
+        ),
+        "",
+        _table(["what", "value"], [[k, result.get(k, "")] for k in keys]),
+        "",
+    ]
     return lines
 
 
@@ -155,22 +204,37 @@ def _evaluate_section(run: RunDir, fig_dir: Path) -> list[str]:
     tasks = sorted({t for s in bench.values() for t in s})
     lines = ["## Evaluation", ""]
     lines += [note_line for note in summary.get("notes", []) for note_line in (f"> {note}", "")]
-    rows = [[name, *[f"{bench[name][t]['accuracy']:.3f} (n={bench[name][t]['n']})" for t in tasks]]
-            for name in bench]
+    rows = [
+        [name, *[f"{bench[name][t]['accuracy']:.3f} (n={bench[name][t]['n']})" for t in tasks]]
+        for name in bench
+    ]
     lines += [_table(["model", *tasks], rows), ""]
     if bench:
-        lines += [f"![benchmark accuracy]({_save(_accuracy_figure(bench), fig_dir / 'accuracy.png')})", ""]
+        lines += [
+            f"![benchmark accuracy]({_save(_accuracy_figure(bench), fig_dir / 'accuracy.png')})",
+            "",
+        ]
     held = summary.get("heldout", {})
     if held:
         metric_names = sorted({k for v in held.values() for k in v})
-        lines += ["Held-out prompts (generation vs references):", "",
-                  _table(["model", *metric_names], [[n, *[v.get(k, "") for k in metric_names]]
-                                                    for n, v in held.items()]), ""]
+        lines += [
+            "Held-out prompts (generation vs references):",
+            "",
+            _table(
+                ["model", *metric_names],
+                [[n, *[v.get(k, "") for k in metric_names]] for n, v in held.items()],
+            ),
+            "",
+        ]
     ranking = summary.get("ranking", [])
     if ranking:
         header = list(ranking[0])
-        lines += ["Human ranking (Bradley–Terry over side-by-side votes):", "",
-                  _table(header, [[r[h] for h in header] for r in ranking]), ""]
+        lines += [
+            "Human ranking (Bradley–Terry over side-by-side votes):",
+            "",
+            _table(header, [[r[h] for h in header] for r in ranking]),
+            "",
+        ]
     return lines
 
 
@@ -181,14 +245,28 @@ def write_report(run_root: str | Path) -> Path:
     fig_dir = out_dir / "figures"
     preset = run.read_manifest("prompts")["preset"] if run.is_done("prompts") else "?"
     lines = [f"# Run report: `{run.root.name}` (preset `{preset}`)", ""]
-    for section in (_crowd_section(run, fig_dir), _dataset_section(run),
-                    _finetune_section(run, fig_dir), _preference_section(run),
-                    _evaluate_section(run, fig_dir)):
+    for section in (
+        _crowd_section(run, fig_dir),
+        _dataset_section(run),
+        _finetune_section(run, fig_dir),
+        _preference_section(run),
+        _evaluate_section(run, fig_dir),
+    ):
         lines += section
-    timings = [[s, run.read_manifest(s)["duration_s"]] for s in
-               ("prompts", "answers", "validation", "decisions", "dataset", "finetune", "preference",
-                "evaluate")
-               if run.is_done(s)]
+    timings = [
+        [s, run.read_manifest(s)["duration_s"]]
+        for s in (
+            "prompts",
+            "answers",
+            "validation",
+            "decisions",
+            "dataset",
+            "finetune",
+            "preference",
+            "evaluate",
+        )
+        if run.is_done(s)
+    ]
     lines += ["## Stage timings (s)", "", _table(["stage", "seconds"], timings), ""]
     path = out_dir / "report.md"
     path.write_text("\n".join(lines), encoding="utf-8")

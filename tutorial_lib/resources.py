@@ -10,6 +10,7 @@ so ``tutorial-lib`` works from any folder and never writes inside ``site-package
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
+
 from __future__ import annotations
 
 import functools

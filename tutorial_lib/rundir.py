@@ -24,6 +24,7 @@ stage can tell its own leftovers from another configuration's.
 
 One process at a time: :meth:`RunDir.lock` is a file lock on the folder.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -60,8 +61,18 @@ STAGE_ORDER = tuple(STAGE_DIRS)
 # the preference stage ran (a notebook can evaluate straight after fine-tuning).
 OPTIONAL_STAGES = ("preference",)
 TRACKED_PACKAGES = (
-    "tutorial-lib", "torch", "transformers", "datasets", "peft", "accelerate", "toloka-kit",
-    "crowd-kit", "sacrebleu", "sentencepiece", "pandas", "numpy",
+    "tutorial-lib",
+    "torch",
+    "transformers",
+    "datasets",
+    "peft",
+    "accelerate",
+    "toloka-kit",
+    "crowd-kit",
+    "sacrebleu",
+    "sentencepiece",
+    "pandas",
+    "numpy",
 )
 
 
@@ -133,8 +144,10 @@ def fingerprint_changes(old: dict | None, new: dict) -> list[str]:
                 if part == "inputs":
                     out.append(f"{label}{key} changed")
                 else:
-                    out.append(f"{label}{key}: {before.get(key, '(unset)')!r} -> "
-                               f"{after.get(key, '(unset)')!r}")
+                    out.append(
+                        f"{label}{key}: {before.get(key, '(unset)')!r} -> "
+                        f"{after.get(key, '(unset)')!r}"
+                    )
     return out
 
 
@@ -144,8 +157,9 @@ class RunDir:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
         if self.root.exists() and not self.root.is_dir():
-            raise NotADirectoryError(f"run directory {self.root} is a file, not a folder; "
-                                     "pass a folder with --out")
+            raise NotADirectoryError(
+                f"run directory {self.root} is a file, not a folder; pass a folder with --out"
+            )
         self._lock = None
 
     @property
@@ -192,8 +206,10 @@ class RunDir:
             self._lock.release()
 
     def _busy(self, owner: str) -> str:
-        return (f"run directory {self.root} is in use by another tutorial-lib process ({owner}); "
-                "wait for it to finish, pass --lock-timeout SECONDS to wait, or use another --out")
+        return (
+            f"run directory {self.root} is in use by another tutorial-lib process ({owner}); "
+            "wait for it to finish, pass --lock-timeout SECONDS to wait, or use another --out"
+        )
 
     def stage_dir(self, stage: str, create: bool = True) -> Path:
         if stage not in STAGE_DIRS:
@@ -254,28 +270,46 @@ class RunDir:
     def invalidate(self, stage: str) -> list[str]:
         """Reset ``stage`` and every stage after it; returns the stages that had outputs."""
         gone = []
-        for name in STAGE_ORDER[STAGE_ORDER.index(stage):]:
+        for name in STAGE_ORDER[STAGE_ORDER.index(stage) :]:
             if self.stage_dir(name, create=False).exists():
                 gone.append(name)
                 self.reset(name)
         return gone
 
-    def write_manifest(self, stage: str, *, preset: str, seed: int, config: dict,
-                       started: float, rows: dict, outputs: list[str],
-                       notes: list[str] | None = None, fingerprint: dict | None = None) -> dict:
+    def write_manifest(
+        self,
+        stage: str,
+        *,
+        preset: str,
+        seed: int,
+        config: dict,
+        started: float,
+        rows: dict,
+        outputs: list[str],
+        notes: list[str] | None = None,
+        fingerprint: dict | None = None,
+    ) -> dict:
         """Record what the stage did; written last so it marks the stage as done."""
         finished = time.time()
         manifest = RunManifest(
-            stage=stage, preset=preset, seed=seed, config=config, versions=package_versions(),
+            stage=stage,
+            preset=preset,
+            seed=seed,
+            config=config,
+            versions=package_versions(),
             started_at=datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
-            finished_at=utc_now(), duration_s=round(finished - started, 3), rows=rows,
-            outputs=outputs, notes=list(notes or []),
+            finished_at=utc_now(),
+            duration_s=round(finished - started, 3),
+            rows=rows,
+            outputs=outputs,
+            notes=list(notes or []),
         )
         path = self.manifest_path(stage)
         path.parent.mkdir(parents=True, exist_ok=True)
         body = {**asdict(manifest), "fingerprint": fingerprint or {}}
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False, default=str),
-                       encoding="utf-8")
+        tmp.write_text(
+            json.dumps(body, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
         os.replace(tmp, path)
         return body

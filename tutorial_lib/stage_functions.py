@@ -7,6 +7,7 @@ wrote and writes its own folder. :mod:`.stages` says what each one depends on.
 
 Taught in notebooks/03_answer_validation.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,12 +28,19 @@ def prompts_stage(ctx) -> StageResult:
 
     pc = ctx.cfg.prompts
     path = pc.path if pc.path.startswith("hf:") else resolve_path(pc.path)
-    prompts = load_prompts(path, format=pc.format, mapping=named_mapping(pc.mapping), lang=pc.lang,
-                           max_chars=pc.max_chars)
+    prompts = load_prompts(
+        path,
+        format=pc.format,
+        mapping=named_mapping(pc.mapping),
+        lang=pc.lang,
+        max_chars=pc.max_chars,
+    )
     notes = []
     if pc.limit and len(prompts) > pc.limit:
-        notes.append(f"prompts.limit={pc.limit} keeps a category-balanced {pc.limit} of the "
-                     f"{len(prompts)} prompts in {pc.path}; --set prompts.limit=null keeps all")
+        notes.append(
+            f"prompts.limit={pc.limit} keeps a category-balanced {pc.limit} of the "
+            f"{len(prompts)} prompts in {pc.path}; --set prompts.limit=null keeps all"
+        )
         prompts = balanced_subset(prompts, pc.limit)
     if pc.translate_missing:
         from .data.translate import translate_missing
@@ -46,7 +54,8 @@ def prompts_stage(ctx) -> StageResult:
             f"{len(waiting)} prompts from {pc.path} have no {pc.lang} translation yet "
             f"(e.g. {', '.join(waiting[:3])}); prompts are machine-translated online with "
             f"--set prompts.translate_missing=true (model {pc.mt_model}), or map a column "
-            "that holds a translation")
+            "that holds a translation"
+        )
     machine = sum(p.translation_origin == "machine" for p in prompts)
     if machine:
         notes.append(f"{machine} prompts are machine-translated: review them before launch")
@@ -74,9 +83,16 @@ def answers_stage(ctx) -> StageResult:
     prompts = ctx.load("prompts")
     sink = ctx.run_dir.path("answers", "answers.jsonl")
     crowd = ctx.cfg.crowd
-    answers = collect_answers(ctx.backend(), prompts, crowd.answer_overlap, sink,
-                              spec=_spec(ctx, "answers"), timeout_s=crowd.wait_timeout_s,
-                              budget=ctx.budget, ledger=ctx.ledger)
+    answers = collect_answers(
+        ctx.backend(),
+        prompts,
+        crowd.answer_overlap,
+        sink,
+        spec=_spec(ctx, "answers"),
+        timeout_s=crowd.wait_timeout_s,
+        budget=ctx.budget,
+        ledger=ctx.ledger,
+    )
     qc = check_answers(prompts, answers, ctx.cfg.quality, lang=ctx.cfg.prompts.lang)
     qc_path = ctx.run_dir.path("answers", "qc.jsonl")
     write_jsonl(qc_path, qc)
@@ -95,13 +111,28 @@ def validation_stage(ctx) -> StageResult:
     sink = ctx.run_dir.path("validation", "votes.jsonl")
     crowd = ctx.cfg.crowd
     if crowd.dynamic_overlap:
-        votes = validate_dynamic(ctx.backend(), answers, prompts, crowd, sink,
-                                 method=ctx.cfg.quality.aggregation, budget=ctx.budget,
-                                 ledger=ctx.ledger)
+        votes = validate_dynamic(
+            ctx.backend(),
+            answers,
+            prompts,
+            crowd,
+            sink,
+            method=ctx.cfg.quality.aggregation,
+            budget=ctx.budget,
+            ledger=ctx.ledger,
+        )
     else:
-        votes = collect_votes(ctx.backend(), answers, prompts, crowd.validation_overlap, sink,
-                              spec=_spec(ctx, "validation"), timeout_s=crowd.wait_timeout_s,
-                              budget=ctx.budget, ledger=ctx.ledger)
+        votes = collect_votes(
+            ctx.backend(),
+            answers,
+            prompts,
+            crowd.validation_overlap,
+            sink,
+            spec=_spec(ctx, "validation"),
+            timeout_s=crowd.wait_timeout_s,
+            budget=ctx.budget,
+            ledger=ctx.ledger,
+        )
     return StageResult({"answers_validated": len(answers), "votes": len(votes)}, [sink])
 
 
@@ -114,22 +145,35 @@ def decisions_stage(ctx) -> StageResult:
     answers, votes = ctx.load("answers"), ctx.load("validation")
     stage = "decisions"
     decisions, answers, votes = post_accept(
-        ctx.backend(), prompts, answers, votes, qc, ctx.cfg,
+        ctx.backend(),
+        prompts,
+        answers,
+        votes,
+        qc,
+        ctx.cfg,
         answers_sink=ctx.run_dir.path(stage, "recollected_answers.jsonl"),
         votes_sink=ctx.run_dir.path(stage, "recollected_votes.jsonl"),
-        ledger=ctx.ledger, budget=ctx.budget,
+        ledger=ctx.ledger,
+        budget=ctx.budget,
     )
     qc = check_answers(prompts, answers, ctx.cfg.quality, lang=ctx.cfg.prompts.lang)
-    outputs = [ctx.run_dir.path(stage, name) for name in
-               ("decisions.jsonl", "answers.jsonl", "votes.jsonl", "qc.jsonl", "cost.json")]
+    outputs = [
+        ctx.run_dir.path(stage, name)
+        for name in ("decisions.jsonl", "answers.jsonl", "votes.jsonl", "qc.jsonl", "cost.json")
+    ]
     for path, rows in zip(outputs, (decisions, answers, votes, qc)):
         write_jsonl(path, rows)
     cost = crowd_cost(ctx.ledger, answers, votes, ctx.cfg.crowd)
     outputs[4].write_text(json.dumps(cost, indent=2), encoding="utf-8")
     accepted = sum(d.verdict == "accept" for d in decisions)
-    rows = {"decisions": len(decisions), "accepted": accepted,
-            "acceptance_rate": round(accepted / max(len(decisions), 1), 4),
-            "answers": len(answers), "votes": len(votes), "cost_usd": cost["total_usd"]}
+    rows = {
+        "decisions": len(decisions),
+        "accepted": accepted,
+        "acceptance_rate": round(accepted / max(len(decisions), 1), 4),
+        "answers": len(answers),
+        "votes": len(votes),
+        "cost_usd": cost["total_usd"],
+    }
     return StageResult(rows, outputs)
 
 
@@ -139,14 +183,23 @@ def dataset_stage(ctx) -> StageResult:
 
     prompts, decisions = ctx.load("prompts"), ctx.load("decisions")
     answers, votes, qc = ctx.load("answers"), ctx.load("validation"), ctx.load("qc")
-    ds = build_dataset(prompts, answers, decisions, qc, ctx.cfg.dataset, seed=ctx.cfg.seed,
-                       votes=votes)
+    ds = build_dataset(
+        prompts, answers, decisions, qc, ctx.cfg.dataset, seed=ctx.cfg.seed, votes=votes
+    )
     out_dir = ctx.run_dir.stage_dir("dataset")
     paths = save_dataset(ds, out_dir)
     cost = json.loads(ctx.run_dir.path("decisions", "cost.json").read_text(encoding="utf-8"))
-    card = write_data_card(ds, out_dir / "data_card.md", prompts=prompts, answers=answers,
-                           decisions=decisions, qc=qc, cost=cost, lang=ctx.cfg.prompts.lang,
-                           groups=worker_groups(ctx.cfg, ctx.run_dir.crowd_dir))
+    card = write_data_card(
+        ds,
+        out_dir / "data_card.md",
+        prompts=prompts,
+        answers=answers,
+        decisions=decisions,
+        qc=qc,
+        cost=cost,
+        lang=ctx.cfg.prompts.lang,
+        groups=worker_groups(ctx.cfg, ctx.run_dir.crowd_dir),
+    )
     rows = {"train": len(ds.train), "heldout": len(ds.heldout), "preference": len(ds.preference)}
     return StageResult(rows, [*paths.values(), card])
 
@@ -168,22 +221,40 @@ def finetune_stage(ctx) -> StageResult:
         # pieces a bilingual prompt needs (the training pairs are added by finetune()).
         english = [p.prompt_en for p in ctx.load("prompts") if p.prompt_en]
         trim_texts = benchmark_texts(ctx.cfg.evaluate) + english
-    result = finetune(ctx.run_dir.root, out, model=ft.model, cfg=ft, resume=ctx.resume,
-                      heldout=ctx.run_dir.root, tiny_texts=prompt_texts(ctx.load("prompts")),
-                      trim_texts=trim_texts)
+    result = finetune(
+        ctx.run_dir.root,
+        out,
+        model=ft.model,
+        cfg=ft,
+        resume=ctx.resume,
+        heldout=ctx.run_dir.root,
+        tiny_texts=prompt_texts(ctx.load("prompts")),
+        trim_texts=trim_texts,
+    )
     if out.resolve() != stage_dir.resolve():  # checkpoints elsewhere (e.g. Drive): keep a copy
         shutil.copyfile(out / RESULT_FILE, stage_dir / RESULT_FILE)
     notes = []
     if result.used_tiny_stand_in:
-        what = ("mT5 stand-in, not google/mt5-small" if result.family == "seq2seq"
-                else "causal (Llama-style) stand-in, not a real instruction-tuned LLM")
-        notes.append(f"fine-tuned the tiny locally built {what}: "
-                     "scores show the workflow, not model quality")
-    stopped = budget_note(result.steps, result.planned_steps, ft.time_budget_min,
-                          result.stopped_by_time_budget)
+        what = (
+            "mT5 stand-in, not google/mt5-small"
+            if result.family == "seq2seq"
+            else "causal (Llama-style) stand-in, not a real instruction-tuned LLM"
+        )
+        notes.append(
+            f"fine-tuned the tiny locally built {what}: scores show the workflow, not model quality"
+        )
+    stopped = budget_note(
+        result.steps, result.planned_steps, ft.time_budget_min, result.stopped_by_time_budget
+    )
     notes += [stopped] if stopped else []
-    rows = {"steps": result.steps, "train_loss": result.train_loss, "eval_loss": result.eval_loss,
-            "n_train": result.n_train, "family": result.family, "lora": result.lora}
+    rows = {
+        "steps": result.steps,
+        "train_loss": result.train_loss,
+        "eval_loss": result.eval_loss,
+        "n_train": result.n_train,
+        "family": result.family,
+        "lora": result.lora,
+    }
     return StageResult(rows, [result.model_dir], notes)
 
 
@@ -206,16 +277,35 @@ def preference_stage(ctx) -> StageResult:
 
     stage_dir = ctx.run_dir.stage_dir("preference")
     if not ctx.cfg.preference.enabled:
-        return StageResult({"pairs_train": 0, "skipped": 1}, [],
-                           ["preference.enabled is false: skipped"])
+        return StageResult(
+            {"pairs_train": 0, "skipped": 1}, [], ["preference.enabled is false: skipped"]
+        )
     ft_result = json.loads(ctx.run_dir.path("finetune", "train_result.json").read_text())
     pairs = load_split(ctx.run_dir.root, "preference")
-    result = preference_tune(pairs, ft_result["model_dir"], stage_dir, ctx.cfg.preference,
-                             ctx.cfg.finetune, seed=ctx.cfg.seed)
-    rows = {k: getattr(result, k) for k in (
-        "pairs_train", "pairs_heldout", "margin_before", "margin_after",
-        "heldout_accuracy_before", "heldout_accuracy_after", "steps")}
-    outputs = [stage_dir / "preference_result.json", *([result.model_dir] if result.model_dir else [])]
+    result = preference_tune(
+        pairs,
+        ft_result["model_dir"],
+        stage_dir,
+        ctx.cfg.preference,
+        ctx.cfg.finetune,
+        seed=ctx.cfg.seed,
+    )
+    rows = {
+        k: getattr(result, k)
+        for k in (
+            "pairs_train",
+            "pairs_heldout",
+            "margin_before",
+            "margin_after",
+            "heldout_accuracy_before",
+            "heldout_accuracy_after",
+            "steps",
+        )
+    }
+    outputs = [
+        stage_dir / "preference_result.json",
+        *([result.model_dir] if result.model_dir else []),
+    ]
     return StageResult(rows, outputs, [f"skipped: {result.skipped}"] if result.skipped else [])
 
 
@@ -241,8 +331,9 @@ def named_mapping(mapping: dict | str | None) -> dict | None:
 
     if isinstance(mapping, str):
         if mapping not in MAPPINGS:
-            raise ConfigError(f"unknown prompt mapping {mapping!r}; known: "
-                              f"{', '.join(sorted(MAPPINGS))}")
+            raise ConfigError(
+                f"unknown prompt mapping {mapping!r}; known: {', '.join(sorted(MAPPINGS))}"
+            )
         return dict(MAPPINGS[mapping])
     return mapping or None
 
@@ -263,10 +354,14 @@ def crowd_cost(ledger, answers: list, votes: list, crowd) -> dict:
     reward_vote = reward_per_assignment(crowd.seconds_per_vote, crowd.hourly_pay_usd)
     pay = len(paid) * reward_answer + len(votes) * reward_vote
     return {
-        "total_usd": round(ledger.spent_usd(COLLECTION), 2), "charged_by_stage_usd": by_stage,
-        "budget_usd": crowd.budget_usd, "reward_per_answer_usd": reward_answer,
-        "reward_per_vote_usd": reward_vote, "answers_paid": len(paid),
-        "answers_rejected": len(answers) - len(paid), "votes_paid": len(votes),
+        "total_usd": round(ledger.spent_usd(COLLECTION), 2),
+        "charged_by_stage_usd": by_stage,
+        "budget_usd": crowd.budget_usd,
+        "reward_per_answer_usd": reward_answer,
+        "reward_per_vote_usd": reward_vote,
+        "answers_paid": len(paid),
+        "answers_rejected": len(answers) - len(paid),
+        "votes_paid": len(votes),
         "target_hourly_pay_usd": crowd.hourly_pay_usd,
         "effective_hourly_pay_usd": round(pay / (seconds / 3600), 2) if seconds else None,
     }

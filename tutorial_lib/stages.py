@@ -12,6 +12,7 @@ give it a folder in ``rundir.STAGE_DIRS`` and one :class:`Stage` entry below.
 
 Taught in notebooks/05_hands_on_mt5.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -22,11 +23,23 @@ from .config import PipelineConfig, resolve_path
 from .rundir import STAGE_ORDER, file_digest, fingerprint
 
 # Crowd keys that change what is launched or paid (not the wait time, port or budget).
-_PAY = ("crowd.backend", "crowd.hourly_pay_usd", "crowd.platform_fee", "crowd.control_share",
-        "crowd.n_workers", "seed")
-_VOTES = ("crowd.validation_overlap", "crowd.validation_max_overlap", "crowd.dynamic_overlap",
-          "crowd.confidence_threshold", "crowd.scale", "crowd.seconds_per_vote",
-          "quality.aggregation")
+_PAY = (
+    "crowd.backend",
+    "crowd.hourly_pay_usd",
+    "crowd.platform_fee",
+    "crowd.control_share",
+    "crowd.n_workers",
+    "seed",
+)
+_VOTES = (
+    "crowd.validation_overlap",
+    "crowd.validation_max_overlap",
+    "crowd.dynamic_overlap",
+    "crowd.confidence_threshold",
+    "crowd.scale",
+    "crowd.seconds_per_vote",
+    "quality.aggregation",
+)
 
 
 @dataclass
@@ -67,26 +80,75 @@ class Stage:
         return getattr(stage_functions, self.run)
 
 
-STAGES: dict[str, Stage] = {s.name: s for s in (
-    Stage("prompts", "prompts_stage", keys=("prompts", "seed"), files=("prompts.path",)),
-    Stage("answers", "answers_stage", inputs=("prompts",), crowd=True, collection=True,
-          keys=(*_PAY, "crowd.answer_overlap", "crowd.seconds_per_answer", "quality",
-                "prompts.lang")),
-    Stage("validation", "validation_stage", inputs=("answers",), crowd=True, collection=True,
-          keys=(*_PAY, *_VOTES, "prompts.lang")),
-    Stage("decisions", "decisions_stage", inputs=("validation",), crowd=True, collection=True,
-          keys=(*_PAY, *_VOTES, "crowd.seconds_per_answer", "quality", "prompts.lang")),
-    Stage("dataset", "dataset_stage", inputs=("decisions",), keys=("dataset", "seed",
-                                                                     "prompts.lang")),
-    Stage("finetune", "finetune_stage", inputs=("dataset",), keys=("finetune", "seed")),
-    Stage("preference", "preference_stage", inputs=("finetune", "dataset"),
-          keys=("preference", "seed", "finetune.max_source_length", "finetune.max_target_length",
-                "finetune.precision", "finetune.optimizer")),
-    Stage("evaluate", "evaluate_stage", inputs=("finetune", "preference"), crowd=True,
-          keys=("evaluate", "finetune.max_new_tokens", *_PAY), files=("evaluate.data_files",)),
-    Stage("report", "report_stage", inputs=("decisions", "dataset", "finetune", "preference",
-                                            "evaluate")),
-)}
+STAGES: dict[str, Stage] = {
+    s.name: s
+    for s in (
+        Stage("prompts", "prompts_stage", keys=("prompts", "seed"), files=("prompts.path",)),
+        Stage(
+            "answers",
+            "answers_stage",
+            inputs=("prompts",),
+            crowd=True,
+            collection=True,
+            keys=(
+                *_PAY,
+                "crowd.answer_overlap",
+                "crowd.seconds_per_answer",
+                "quality",
+                "prompts.lang",
+            ),
+        ),
+        Stage(
+            "validation",
+            "validation_stage",
+            inputs=("answers",),
+            crowd=True,
+            collection=True,
+            keys=(*_PAY, *_VOTES, "prompts.lang"),
+        ),
+        Stage(
+            "decisions",
+            "decisions_stage",
+            inputs=("validation",),
+            crowd=True,
+            collection=True,
+            keys=(*_PAY, *_VOTES, "crowd.seconds_per_answer", "quality", "prompts.lang"),
+        ),
+        Stage(
+            "dataset",
+            "dataset_stage",
+            inputs=("decisions",),
+            keys=("dataset", "seed", "prompts.lang"),
+        ),
+        Stage("finetune", "finetune_stage", inputs=("dataset",), keys=("finetune", "seed")),
+        Stage(
+            "preference",
+            "preference_stage",
+            inputs=("finetune", "dataset"),
+            keys=(
+                "preference",
+                "seed",
+                "finetune.max_source_length",
+                "finetune.max_target_length",
+                "finetune.precision",
+                "finetune.optimizer",
+            ),
+        ),
+        Stage(
+            "evaluate",
+            "evaluate_stage",
+            inputs=("finetune", "preference"),
+            crowd=True,
+            keys=("evaluate", "finetune.max_new_tokens", *_PAY),
+            files=("evaluate.data_files",),
+        ),
+        Stage(
+            "report",
+            "report_stage",
+            inputs=("decisions", "dataset", "finetune", "preference", "evaluate"),
+        ),
+    )
+}
 assert tuple(STAGES) == STAGE_ORDER, "every folder in rundir.STAGE_DIRS needs a Stage here"
 
 
@@ -97,8 +159,12 @@ def config_values(cfg: PipelineConfig, keys: tuple[str, ...]) -> dict:
     for key in keys:
         head, _, rest = key.partition(".")
         value = data[head] if not rest else data[head][rest]
-        if isinstance(value, dict) and not rest and head in (
-                "prompts", "crowd", "quality", "dataset", "finetune", "preference", "evaluate"):
+        if (
+            isinstance(value, dict)
+            and not rest
+            and head
+            in ("prompts", "crowd", "quality", "dataset", "finetune", "preference", "evaluate")
+        ):
             out.update({f"{head}.{k}": v for k, v in value.items()})
         else:
             out[key] = value
@@ -127,8 +193,11 @@ def _file_ids(cfg: PipelineConfig, keys: tuple[str, ...]) -> dict[str, str]:
 def stage_fingerprint(stage: str, cfg: PipelineConfig, digests: dict[str, str]) -> dict:
     """The fingerprint ``stage`` would record under ``cfg``, given its inputs' ``digests``."""
     spec = STAGES[stage]
-    return fingerprint(config_values(cfg, spec.keys), {s: digests[s] for s in spec.inputs},
-                       _file_ids(cfg, spec.files))
+    return fingerprint(
+        config_values(cfg, spec.keys),
+        {s: digests[s] for s in spec.inputs},
+        _file_ids(cfg, spec.files),
+    )
 
 
 def plan_fingerprints(cfg: PipelineConfig) -> dict[str, dict]:
@@ -141,5 +210,4 @@ def plan_fingerprints(cfg: PipelineConfig) -> dict[str, dict]:
 
 def downstream(stage: str) -> list[str]:
     """``stage`` and every stage after it."""
-    return list(STAGE_ORDER[STAGE_ORDER.index(stage):])
-
+    return list(STAGE_ORDER[STAGE_ORDER.index(stage) :])

@@ -14,6 +14,7 @@ Examples:
     >>> bad_characters("sawa\x07")
     'U+0007 (a control character)'
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -48,6 +49,8 @@ def check_text(text: str, field: str, max_chars: int | None = None) -> str | Non
     if bad:
         return f"field '{field}' contains {bad}; remove it"
     if max_chars is not None and len(text) > max_chars:
-        return (f"field '{field}' is {len(text):,} characters long; the limit is {max_chars:,} "
-                "(prompts.max_chars)")
+        return (
+            f"field '{field}' is {len(text):,} characters long; the limit is {max_chars:,} "
+            "(prompts.max_chars)"
+        )
     return None

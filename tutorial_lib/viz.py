@@ -9,6 +9,7 @@ works even where pyplot was never imported); elsewhere call ``fig.savefig(path)`
 
 Taught in notebooks/03_answer_validation.
 """
+
 from __future__ import annotations
 
 import io
@@ -40,7 +41,9 @@ def _values(data: Any, column: str) -> list[float]:
     """Numbers from a dict, pandas Series/DataFrame column, or iterable; NaN dropped."""
     if hasattr(data, "columns"):
         if column not in data.columns:
-            raise ValueError(f"expected a {column!r} column; found {', '.join(map(str, data.columns))}")
+            raise ValueError(
+                f"expected a {column!r} column; found {', '.join(map(str, data.columns))}"
+            )
         data = data[column]
     if isinstance(data, Mapping):
         data = data.values()
@@ -68,7 +71,9 @@ def plot_worker_skills(skills: Any, column: str = "skill") -> Figure:
     Taught in notebooks/03_answer_validation.
     """
     values = _values(skills, column)
-    fig, ax = _histogram(values, f"Worker skill ({len(values)} workers)", "estimated skill", "workers")
+    fig, ax = _histogram(
+        values, f"Worker skill ({len(values)} workers)", "estimated skill", "workers"
+    )
     if values:
         mean = sum(values) / len(values)
         ax.axvline(mean, color="black", linestyle="--", linewidth=1, label=f"mean {mean:.2f}")
@@ -125,8 +130,13 @@ def plot_acceptance_by_profile(decisions: Iterable[Any], profiles: Mapping[str, 
     fig, ax = _figure()
     bars = ax.bar(names, rates)
     for bar, n in zip(bars, names):
-        ax.annotate(f"{accepted[n]}/{total[n]}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                    ha="center", va="bottom", fontsize=8)
+        ax.annotate(
+            f"{accepted[n]}/{total[n]}",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
     ax.set_ylim(0, 1.1)
     ax.set_ylabel("answers accepted")
     ax.set_title("Acceptance by worker profile")
@@ -134,28 +144,35 @@ def plot_acceptance_by_profile(decisions: Iterable[Any], profiles: Mapping[str, 
 
 
 def plot_cost_vs_accuracy(points: list[Mapping[str, Any]]) -> Figure:
-    """Decision accuracy against cost (USD) or validation assignments, one labelled point each.
-    """
+    """Decision accuracy against cost (USD) or validation assignments, one labelled point each."""
     if not points:
         raise ValueError("plot_cost_vs_accuracy needs at least one point")
     key = "cost" if all("cost" in p for p in points) else "assignments"
-    missing = [p.get("label", i) for i, p in enumerate(points) if key not in p or "accuracy" not in p]
+    missing = [
+        p.get("label", i) for i, p in enumerate(points) if key not in p or "accuracy" not in p
+    ]
     if missing:
-        raise ValueError(f"points need 'accuracy' and one x key for all ('cost' or 'assignments'); "
-                         f"check {missing}")
+        raise ValueError(
+            f"points need 'accuracy' and one x key for all ('cost' or 'assignments'); "
+            f"check {missing}"
+        )
     pts = sorted(points, key=lambda p: float(p[key]))
     fig, ax = _figure()
     xs, ys = [float(p[key]) for p in pts], [float(p["accuracy"]) for p in pts]
     ax.plot(xs, ys, marker="o", linestyle="-", color="tab:blue")
     for p, x, y in zip(pts, xs, ys):
-        ax.annotate(str(p.get("label", "")), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        ax.annotate(
+            str(p.get("label", "")), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8
+        )
     ax.set_xlabel("cost (USD)" if key == "cost" else "validation assignments")
     ax.set_ylabel("decision accuracy")
     ax.set_title("Cost vs accuracy")
     return fig
 
 
-def plot_category_counts(rows: Iterable[Mapping], heldout: Iterable[Mapping] | None = None) -> Figure:
+def plot_category_counts(
+    rows: Iterable[Mapping], heldout: Iterable[Mapping] | None = None
+) -> Figure:
     """Rows per category (horizontal bars); held-out prompts as a second bar set when given.
 
     Taught in notebooks/04_instruction_finetuning.
@@ -166,10 +183,16 @@ def plot_category_counts(rows: Iterable[Mapping], heldout: Iterable[Mapping] | N
     fig, ax = _figure(6, 0.45 * max(len(cats), 2) + 1)
     ys = list(range(len(cats)))
     height = 0.4 if held is not None else 0.8
-    ax.barh([y - (height / 2 if held is not None else 0) for y in ys], [train[c] for c in cats],
-            height=height, label="train")
+    ax.barh(
+        [y - (height / 2 if held is not None else 0) for y in ys],
+        [train[c] for c in cats],
+        height=height,
+        label="train",
+    )
     if held is not None:
-        ax.barh([y + height / 2 for y in ys], [held[c] for c in cats], height=height, label="held-out")
+        ax.barh(
+            [y + height / 2 for y in ys], [held[c] for c in cats], height=height, label="held-out"
+        )
         ax.legend()
     ax.set_yticks(ys, cats)
     ax.set_xlabel("rows")
@@ -188,8 +211,14 @@ def plot_filters(filters: list[Mapping]) -> Figure:
     bars = ax.barh(ys, [f["remaining"] for f in filters], color="tab:green")
     for bar, f in zip(bars, filters):
         if f["removed"]:
-            ax.annotate(f"-{f['removed']}", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-                        xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+            ax.annotate(
+                f"-{f['removed']}",
+                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
     ax.set_yticks(ys, names)
     ax.invert_yaxis()
     ax.set_xlabel("rows remaining")
@@ -227,11 +256,16 @@ def plot_preference_margins(result: Mapping[str, Any]) -> Figure:
     Taught in notebooks/04_instruction_finetuning.
     """
     if result.get("skipped") or result.get("margin_before") is None:
-        raise ValueError(f"the preference stage did not train: {result.get('skipped') or 'no margins'}")
+        raise ValueError(
+            f"the preference stage did not train: {result.get('skipped') or 'no margins'}"
+        )
     fig = NotebookFigure(figsize=(7.0, 3.0), layout="constrained")
     left, right = fig.subplots(1, 2)
-    left.bar(["before", "after"], [result["margin_before"], result["margin_after"]],
-             color=["#999999", "#1b9e77"])
+    left.bar(
+        ["before", "after"],
+        [result["margin_before"], result["margin_after"]],
+        color=["#999999", "#1b9e77"],
+    )
     left.axhline(0, color="black", linewidth=0.8)
     left.set_title(f"train margin ({result['pairs_train']} pairs)", fontsize=9)
     left.set_ylabel("log p(chosen) - log p(rejected)")
@@ -244,8 +278,7 @@ def plot_preference_margins(result: Mapping[str, Any]) -> Figure:
 
 
 def plot_presets(configs: Mapping[str, Any]) -> Figure:
-    """Training steps per preset (log scale), each bar labelled with its model and prompt limit.
-    """
+    """Training steps per preset (log scale), each bar labelled with its model and prompt limit."""
     names = list(configs)
     steps = [configs[n].finetune.max_steps for n in names]
     fig, ax = _figure(6.4, 3.2)
@@ -253,8 +286,13 @@ def plot_presets(configs: Mapping[str, Any]) -> Figure:
     for bar, n in zip(bars, names):
         cfg = configs[n]
         label = f"{cfg.finetune.model}\n{cfg.prompts.limit or 'all'} prompts"
-        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
-                    va="bottom", fontsize=7)
+        ax.annotate(
+            label,
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
     ax.set_yscale("log")
     ax.set_ylabel("fine-tuning steps (log)")
     ax.set_title("One pipeline, four presets")

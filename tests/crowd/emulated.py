@@ -1,4 +1,5 @@
 """Shared set-up for tests against the Toloka emulator: workers, a server, a backend."""
+
 from __future__ import annotations
 
 import sys
@@ -12,16 +13,20 @@ from toloka_emulator_http import EmulatorServer
 
 from tutorial_lib.crowd.toloka import TolokaBackend
 
-SWAHILI = ("Jibu la {w}: jambo hili linaelezwa kwa maneno ya Kiswahili yaliyo wazi na kamili, "
-           "kwa mfano na sababu zake.")
+SWAHILI = (
+    "Jibu la {w}: jambo hili linaelezwa kwa maneno ya Kiswahili yaliyo wazi na kamili, "
+    "kwa mfano na sababu zake."
+)
 
 
 def work(worker_id: str, helpful: int = 1):
     """Outputs of one simulated Toloker: an answer on Part I, a vote on Part II."""
+
     def answer(inputs: dict) -> dict:
         if "answer" in inputs:  # a validation task: judge the answer
             return {"helpful": helpful, "harmless": 1}
         return {"answer": SWAHILI.format(w=worker_id)}
+
     return answer
 
 
@@ -40,8 +45,14 @@ class Emulated:
 
     def backend(self, workdir, **kw) -> TolokaBackend:
         kw.setdefault("overlaps", {"answers": 2, "validation": 2})
-        return TolokaBackend(workdir, production=True, token=self.emu.token,
-                             url=self.server.url, clock=self.clock, **kw)
+        return TolokaBackend(
+            workdir,
+            production=True,
+            token=self.emu.token,
+            url=self.server.url,
+            clock=self.clock,
+            **kw,
+        )
 
     def pipeline(self, cfg, out):
         """A Pipeline for ``cfg`` whose crowd is this emulator (overlaps as the config sets them)."""
@@ -49,9 +60,11 @@ class Emulated:
 
         pipe = Pipeline(cfg, out=out)
         crowd = cfg.crowd
-        pipe._backend = self.backend(pipe.crowd_dir, control_share=crowd.control_share,
-                                     overlaps={"answers": crowd.answer_overlap,
-                                               "validation": crowd.validation_overlap})
+        pipe._backend = self.backend(
+            pipe.crowd_dir,
+            control_share=crowd.control_share,
+            overlaps={"answers": crowd.answer_overlap, "validation": crowd.validation_overlap},
+        )
         return pipe
 
     def stop(self) -> None:

@@ -1,4 +1,5 @@
 """Helpers shared by the room tests: free loopback ports and a `room serve` run as its own process."""
+
 import os
 import signal
 import socket
@@ -63,18 +64,39 @@ def start_cli(workdir, port: int, *extra, ignore_sigint: bool = False) -> subpro
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     prompts = workdir / "prompts.jsonl"
-    prompts.write_text("".join(SEED.read_text(encoding="utf-8").splitlines(True)[:3]),
-                       encoding="utf-8")
+    prompts.write_text(
+        "".join(SEED.read_text(encoding="utf-8").splitlines(True)[:3]), encoding="utf-8"
+    )
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    cmd = [sys.executable, "-m", "tutorial_lib", "room", "serve", "--stage", "answers",
-           "--prompts", str(prompts), "--workdir", str(workdir / "room"), "--port", str(port),
-           *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tutorial_lib",
+        "room",
+        "serve",
+        "--stage",
+        "answers",
+        "--prompts",
+        str(prompts),
+        "--workdir",
+        str(workdir / "room"),
+        "--port",
+        str(port),
+        *extra,
+    ]
 
     # An ignored signal stays ignored across exec: what `cmd &` in a script does to SIGINT.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignore_sigint else None
     try:
-        return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        return subprocess.Popen(
+            cmd,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
     finally:
         if ignore_sigint:
             signal.signal(signal.SIGINT, previous)

@@ -1,4 +1,5 @@
 """Collection on any backend: resume-safe sinks, budget guard, more votes, re-collection."""
+
 import json
 import sys
 from collections import Counter
@@ -50,7 +51,9 @@ def test_rerunning_collect_answers_adds_nothing(tmp_path):
     assert len(first) == 40 and len({a.assignment_id for a in first}) == 40
     lines = _lines(sink)
     again = collect_answers(_crowd(tmp_path / "crowd"), PROMPTS, 2, sink)  # a new process
-    assert _lines(sink) == lines and [a.assignment_id for a in again] == [a.assignment_id for a in first]
+    assert _lines(sink) == lines and [a.assignment_id for a in again] == [
+        a.assignment_id for a in first
+    ]
 
 
 def test_interrupted_sink_resumes_to_the_full_set(tmp_path):
@@ -121,7 +124,9 @@ def test_more_votes_after_a_crash_are_collected_not_asked_twice(tmp_path, monkey
     again = SimulatedCrowd(PROMPTS, tmp_path / "crowd")  # the stage re-runs in a new process
     new = request_more_votes(again, unsure, 1, sink)
     assert len(new) == 4
-    assert all(n == 4 for t, n in Counter(v.task_id for v in read_sink(sink)).items() if t in unsure)
+    assert all(
+        n == 4 for t, n in Counter(v.task_id for v in read_sink(sink)).items() if t in unsure
+    )
     vid = next(p for p in again.state["projects"] if "validation" in p)
     assert again.progress(vid).total == 20 * 3 + 4  # paid once
 
@@ -155,12 +160,22 @@ def test_votes_for_unknown_prompts_fail_clearly(tmp_path):
 def test_likert_votes_and_rankings(tmp_path):
     crowd = _crowd(tmp_path / "crowd")
     answers = collect_answers(crowd, PROMPTS[:6], 1, tmp_path / "answers.jsonl")
-    votes = collect_votes(crowd, answers, PROMPTS, 3, tmp_path / "votes.jsonl",
-                          spec=validation_project("likert5"))
+    votes = collect_votes(
+        crowd, answers, PROMPTS, 3, tmp_path / "votes.jsonl", spec=validation_project("likert5")
+    )
     assert {v.label for v in votes} <= set(range(1, 6))
-    pairs = [{"task_id": f"cmp-{p.id}", "prompt_id": p.id, "prompt": p.prompt,
-              "answer_a": p.references[0], "answer_b": "sawa", "model_a": "a", "model_b": "b"}
-             for p in PROMPTS[:6]]
+    pairs = [
+        {
+            "task_id": f"cmp-{p.id}",
+            "prompt_id": p.id,
+            "prompt": p.prompt,
+            "answer_a": p.references[0],
+            "answer_b": "sawa",
+            "model_a": "a",
+            "model_b": "b",
+        }
+        for p in PROMPTS[:6]
+    ]
     ranks = collect_rankings(crowd, pairs, 3, tmp_path / "ranking.jsonl")
     assert len(ranks) == 18 and {r.stage for r in ranks} == {"ranking"}
     assert collect_rankings(crowd, pairs, 3, tmp_path / "ranking.jsonl") == ranks
@@ -188,9 +203,18 @@ class SlowBackend(CrowdBackend):
     def progress(self, project_id):
         if len(self.done) < len(self.tasks):
             t = self.tasks[len(self.done)]
-            self.done.append(Assignment(f"a-{t['task_id']}", t["task_id"], "w_0000000001",
-                                        "answers", "room", "2025-01-01T00:00:00+00:00", 30.0,
-                                        answer="Jibu refu la kutosha kwa Kiswahili."))
+            self.done.append(
+                Assignment(
+                    f"a-{t['task_id']}",
+                    t["task_id"],
+                    "w_0000000001",
+                    "answers",
+                    "room",
+                    "2025-01-01T00:00:00+00:00",
+                    30.0,
+                    answer="Jibu refu la kutosha kwa Kiswahili.",
+                )
+            )
         return Progress(len(self.tasks), len(self.done))
 
     def fetch(self, project_id):

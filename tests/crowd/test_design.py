@@ -1,4 +1,5 @@
 """Task designs: the three projects, their JSON round trip, grading, and the HTML preview."""
+
 import json
 import logging
 from html.parser import HTMLParser
@@ -56,7 +57,9 @@ def test_answer_project_is_bilingual_with_good_and_bad_examples():
 def test_english_original_can_be_hidden_everywhere():
     spec = answer_project(show_english=False)
     assert "prompt_en" not in [f.name for f in spec.input_fields]
-    items = [e.item for e in spec.examples] + [t.item for t in spec.training_items + spec.exam_items]
+    items = [e.item for e in spec.examples] + [
+        t.item for t in spec.training_items + spec.exam_items
+    ]
     assert all("prompt_en" not in item for item in items)
     assert spec.private_name != answer_project().private_name  # a different project
 

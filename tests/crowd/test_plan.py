@@ -1,4 +1,5 @@
 """``tutorial-lib crowd plan``: every Toloka object a run would create, its cost, its window."""
+
 import dataclasses
 import json
 import sys
@@ -17,20 +18,38 @@ from tutorial_lib.records import write_jsonl
 KEYS = ("projects", "trainings", "pools", "training_tasks", "golden_tasks", "tasks")
 
 
-def test_crowd_plan_writes_every_object_with_its_stage_cost_and_window(tmp_path, monkeypatch,
-                                                                        capsys):
+def test_crowd_plan_writes_every_object_with_its_stage_cost_and_window(
+    tmp_path, monkeypatch, capsys
+):
     monkeypatch.delenv("TOLOKA_TOKEN", raising=False)  # no token, no network
     prompts = tmp_path / "pilot.jsonl"
     write_jsonl(prompts, make_prompts(5))
     out = tmp_path / "runs" / "pilot"
-    assert main(["crowd", "plan", "--preset", "ci", "--out", str(out), "--prompts", str(prompts),
-                 "--set", "crowd.wait_timeout_s=7200"]) == 0
+    assert (
+        main(
+            [
+                "crowd",
+                "plan",
+                "--preset",
+                "ci",
+                "--out",
+                str(out),
+                "--prompts",
+                str(prompts),
+                "--set",
+                "crowd.wait_timeout_s=7200",
+            ]
+        )
+        == 0
+    )
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     for key in KEYS:
         assert plan[key], key
         assert all(obj["stage"] in ("answers", "validation") for obj in plan[key])
-    assert len(plan["tasks"]) == 5 and {o["stage"] for o in plan["pools"]} == {"answers",
-                                                                               "validation"}
+    assert len(plan["tasks"]) == 5 and {o["stage"] for o in plan["pools"]} == {
+        "answers",
+        "validation",
+    }
     assert all(plan["run_id"] in p["private_name"] for p in plan["pools"])
     cost = plan["cost_usd"]
     assert cost["total"] == round(cost["answers"] + cost["validation"], 2) > 0
@@ -45,22 +64,40 @@ def test_crowd_plan_writes_every_object_with_its_stage_cost_and_window(tmp_path,
 
 def test_the_plan_shows_the_pools_the_backend_creates(tmp_path):
     cfg = load_config("ci")
-    cfg = dataclasses.replace(cfg, crowd=dataclasses.replace(cfg.crowd, answer_overlap=1,
-                                                             wait_timeout_s=3600.0))
+    cfg = dataclasses.replace(
+        cfg, crowd=dataclasses.replace(cfg.crowd, answer_overlap=1, wait_timeout_s=3600.0)
+    )
     prompts = make_prompts(3)
     em = Emulated(page_size=50)
     try:
         crowd = cfg.crowd
-        backend = em.backend(tmp_path / "crowd", review_days=toloka_settings(
-            "answers", cfg, "x").review_days, control_share=crowd.control_share,
-            overlaps={"answers": crowd.answer_overlap, "validation": crowd.validation_overlap})
-        collect_answers(backend, prompts, 1, tmp_path / "answers.jsonl",
-                        spec=stage_spec("answers", crowd, "sw"), timeout_s=600, poll_s=60)
+        backend = em.backend(
+            tmp_path / "crowd",
+            review_days=toloka_settings("answers", cfg, "x").review_days,
+            control_share=crowd.control_share,
+            overlaps={"answers": crowd.answer_overlap, "validation": crowd.validation_overlap},
+        )
+        collect_answers(
+            backend,
+            prompts,
+            1,
+            tmp_path / "answers.jsonl",
+            spec=stage_spec("answers", crowd, "sw"),
+            timeout_s=600,
+            poll_s=60,
+        )
         plan = build_plan(cfg, prompts, backend.run_id)
         sent = next(iter(em.emu.tables["pools"].values()))
         shown = next(p for p in plan["pools"] if p["stage"] == "answers")
-        for key in ("private_name", "reward_per_assignment", "auto_accept_solutions",
-                    "auto_accept_period_day", "mixer_config", "filter", "defaults"):
+        for key in (
+            "private_name",
+            "reward_per_assignment",
+            "auto_accept_solutions",
+            "auto_accept_period_day",
+            "mixer_config",
+            "filter",
+            "defaults",
+        ):
             assert sent[key] == shown[key], key
         assert em.emu.spent() == 0.0
     finally:

@@ -1,4 +1,5 @@
 """Fair pay, the cost estimate and the budget guard."""
+
 import pytest
 
 from tutorial_lib.crowd.pricing import (
@@ -36,8 +37,10 @@ def test_estimate_by_hand():
     assert "$43.42" in summary and "334 assignments" in summary and "$12.00/h" in summary
 
 
-@pytest.mark.parametrize("n,overlap,share,fee", [(1, 1, 0.0, 0.0), (37, 3, 0.1, 0.3),
-                                                  (160, 2, 0.25, 0.2), (0, 5, 0.1, 0.3)])
+@pytest.mark.parametrize(
+    "n,overlap,share,fee",
+    [(1, 1, 0.0, 0.0), (37, 3, 0.1, 0.3), (160, 2, 0.25, 0.2), (0, 5, 0.1, 0.3)],
+)
 def test_estimate_is_consistent(n, overlap, share, fee):
     est = estimate_cost(n, overlap, 45, 12.0, share, fee)
     real = n * overlap

@@ -1,4 +1,5 @@
 """The room crowd: Potato config from the design, a live room over HTTP, export, the backend."""
+
 import json
 
 import pytest
@@ -12,37 +13,60 @@ from tutorial_lib.crowd.room import RoomBackend, RoomError, export, over_collect
 from tutorial_lib.records import Assignment, Prompt, read_jsonl, write_jsonl
 
 XSS = '</script><img src=x onerror="window.__xss=1">'
-PROMPTS = [Prompt(id=f"sw-{i}", category="open_qa", prompt=f"Eleza jambo la {i}.",
-                  prompt_en=f"Explain thing {i}.") for i in range(3)]
+PROMPTS = [
+    Prompt(
+        id=f"sw-{i}",
+        category="open_qa",
+        prompt=f"Eleza jambo la {i}.",
+        prompt_en=f"Explain thing {i}.",
+    )
+    for i in range(3)
+]
 
 
 def _answer_tasks():
-    return [{"task_id": p.id, "prompt": p.prompt, "prompt_en": p.prompt_en, "context": ""}
-            for p in PROMPTS]
+    return [
+        {"task_id": p.id, "prompt": p.prompt, "prompt_en": p.prompt_en, "context": ""}
+        for p in PROMPTS
+    ]
 
 
 def _vote_tasks(n=3):
-    return [{"task_id": f"ans-{i}", "prompt_id": f"sw-{i}", "prompt": f"Swali {i}?",
-             "answer": f"Jibu {i} {XSS}"} for i in range(n)]
+    return [
+        {
+            "task_id": f"ans-{i}",
+            "prompt_id": f"sw-{i}",
+            "prompt": f"Swali {i}?",
+            "answer": f"Jibu {i} {XSS}",
+        }
+        for i in range(n)
+    ]
 
 
 def _user_state(folder, user, ordering, labels, page_labels=None):
     """A Potato user_state.json as Potato 2.12.1 writes it (only the fields export reads)."""
     out = folder / "annotation_output" / user
     out.mkdir(parents=True)
-    state = {"user_id": user, "instance_id_ordering": ordering,
-             "instance_id_to_label_to_value": labels,
-             "phase_to_page_to_label_to_value": {"done": {"null": page_labels or []}}}
+    state = {
+        "user_id": user,
+        "instance_id_ordering": ordering,
+        "instance_id_to_label_to_value": labels,
+        "phase_to_page_to_label_to_value": {"done": {"null": page_labels or []}},
+    }
     (out / "user_state.json").write_text(json.dumps(state))
-    history = [{"instance_id": iid, "timestamp": f"2026-01-05T10:0{i}:00"}
-               for i, iid in enumerate(ordering)]
+    history = [
+        {"instance_id": iid, "timestamp": f"2026-01-05T10:0{i}:00"}
+        for i, iid in enumerate(ordering)
+    ]
     (out / "annotation_history.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history))
 
 
 def _vote(helpful, harmless=1, truthful=1):
-    return [[{"schema": "helpful", "name": str(helpful)}, str(helpful)],
-            [{"schema": "harmless", "name": str(harmless)}, str(harmless)],
-            [{"schema": "truthful", "name": str(truthful)}, str(truthful)]]
+    return [
+        [{"schema": "helpful", "name": str(helpful)}, str(helpful)],
+        [{"schema": "harmless", "name": str(harmless)}, str(harmless)],
+        [{"schema": "truthful", "name": str(truthful)}, str(truthful)],
+    ]
 
 
 def test_config_follows_the_design_and_keeps_text_as_written(tmp_path):
@@ -62,8 +86,15 @@ def test_config_follows_the_design_and_keeps_text_as_written(tmp_path):
     assert len(attention) == len(spec.exam_items)
     assert attention[0]["expected_answer"]["helpful"] in ("0", "1")
 
-    trained = write_room("validation", _vote_tasks(), tmp_path / "t", spec, training=True,
-                         gold=False, attention_checks=False)
+    trained = write_room(
+        "validation",
+        _vote_tasks(),
+        tmp_path / "t",
+        spec,
+        training=True,
+        gold=False,
+        attention_checks=False,
+    )
     cfg = yaml.safe_load(trained.read_text())
     assert cfg["training"]["enabled"] and "gold_standards" not in cfg
     answers = write_room("answers", _answer_tasks(), tmp_path / "a", answer_project(), overlap=2)
@@ -79,22 +110,36 @@ def test_config_follows_the_design_and_keeps_text_as_written(tmp_path):
 def test_export_drops_checks_stray_and_unassigned_rows(tmp_path, caplog):
     caplog.set_level("INFO")
     folder = write_room("validation", _vote_tasks(), tmp_path, validation_project()).parent
-    _user_state(folder, "amina", ["ans-0", "attention-0", "ans-1"], {
-        "ans-0": _vote(1), "attention-0": _vote(0), "ans-1": _vote(0, truthful=0),
-        "ans-2": _vote(1),          # exists, never assigned to amina
-        "ghost": _vote(1)},         # does not exist
-        page_labels=[[{"schema": "helpful", "name": "1"}, "1"]])
+    _user_state(
+        folder,
+        "amina",
+        ["ans-0", "attention-0", "ans-1"],
+        {
+            "ans-0": _vote(1),
+            "attention-0": _vote(0),
+            "ans-1": _vote(0, truthful=0),
+            "ans-2": _vote(1),  # exists, never assigned to amina
+            "ghost": _vote(1),
+        },  # does not exist
+        page_labels=[[{"schema": "helpful", "name": "1"}, "1"]],
+    )
     _user_state(folder, "baraka", ["ans-2"], {"ans-2": [], "gold-0": _vote(1)})
     out = tmp_path / "votes.jsonl"
     records = export(tmp_path, out)
     assert [(r.task_id, r.label, r.extra["truthful"]) for r in records] == [
-        ("ans-0", 1, 1), ("ans-1", 0, 0)]
+        ("ans-0", 1, 1),
+        ("ans-1", 0, 0),
+    ]
     assert read_jsonl(out, Assignment) == records
     assert records[1].duration_s == 60.0 and records[1].submitted_at == "2026-01-05T10:02:00"
     assert {r.worker_id for r in records} != {"amina"} and records[0].worker_id.startswith("w_")
-    for reason, n in [("attention check or gold item", 2), ("no such item", 1),
-                      ("item never assigned to this person", 1),
-                      ("main question unanswered", 1), ("posted outside the annotation", 1)]:
+    for reason, n in [
+        ("attention check or gold item", 2),
+        ("no such item", 1),
+        ("item never assigned to this person", 1),
+        ("main question unanswered", 1),
+        ("posted outside the annotation", 1),
+    ]:
         assert f"dropped {n} row(s): {reason}" in caplog.text
 
 
@@ -118,7 +163,9 @@ def test_room_backend_decisions_and_recollection_rounds(tmp_path):
     backend.raise_overlap(stage, ["ans-1"], extra=1)
     backend.raise_overlap(stage, ["ans-1"], extra=1)  # re-run: already waiting
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == [
-        "validation", "validation-round1"]
+        "validation",
+        "validation-round1",
+    ]
     _user_state(tmp_path / "validation-round1", "baraka", ["ans-1"], {"ans-1": _vote(1)})
     rounds = {(r.task_id, r.round) for r in backend.fetch(stage)}
     assert ("ans-1", 1) in rounds and backend.progress(stage).total == 7
@@ -149,17 +196,33 @@ def _annotate(base: str, user: str, payload) -> list[str]:
         if current.status_code != 200:
             break
         iid = current.json()["instance_id"]
-        reply = s.post(f"{base}/updateinstance", timeout=10,
-                       json={"instance_id": iid, "annotations": payload(user, iid)})
+        reply = s.post(
+            f"{base}/updateinstance",
+            timeout=10,
+            json={"instance_id": iid, "annotations": payload(user, iid)},
+        )
         assert reply.ok, reply.text
         seen.append(iid)
-        s.post(f"{base}/annotate", json={"action": "next_instance"}, timeout=10,
-               headers={"X-Potato-Navigation": "1"})
-    stray = s.post(f"{base}/updateinstance", timeout=10, json={
-        "instance_id": "not-an-item", "annotations": {"answer:::text_box": "stray"}})
+        s.post(
+            f"{base}/annotate",
+            json={"action": "next_instance"},
+            timeout=10,
+            headers={"X-Potato-Navigation": "1"},
+        )
+    stray = s.post(
+        f"{base}/updateinstance",
+        timeout=10,
+        json={"instance_id": "not-an-item", "annotations": {"answer:::text_box": "stray"}},
+    )
     assert stray.status_code in (403, 404)
-    s.post(f"{base}/updateinstance", timeout=10, json={   # after the queue is done
-        "instance_id": seen[0], "annotations": {"answer:::text_box": "late"}})
+    s.post(
+        f"{base}/updateinstance",
+        timeout=10,
+        json={  # after the queue is done
+            "instance_id": seen[0],
+            "annotations": {"answer:::text_box": "late"},
+        },
+    )
     return seen
 
 
@@ -174,8 +237,13 @@ def test_three_people_answer_a_served_room_over_http(tmp_path, capsys):
         backend.open(stage)
         backend.open(stage)  # already running: no second server
         for user in people:
-            seen = _annotate(f"http://127.0.0.1:{port}", user, lambda u, i: {
-                "answer:::text_box": f"Jibu la {u} kwa {i}: maelezo marefu ya kutosha."})
+            seen = _annotate(
+                f"http://127.0.0.1:{port}",
+                user,
+                lambda u, i: {
+                    "answer:::text_box": f"Jibu la {u} kwa {i}: maelezo marefu ya kutosha."
+                },
+            )
             assert sorted(seen) == [p.id for p in PROMPTS]
         assert backend.progress(stage).done
     finally:
@@ -187,7 +255,8 @@ def test_three_people_answer_a_served_room_over_http(tmp_path, capsys):
     assert records == backend.fetch(stage)
     assert len({r.worker_id for r in records}) == 3
     assert {(r.task_id, r.answer.split()[2]) for r in records} == {
-        (p.id, u) for p in PROMPTS for u in people}
+        (p.id, u) for p in PROMPTS for u in people
+    }
     assert all(r.backend == "room" and r.stage == "answers" for r in records)
     assert not any(r.answer in ("stray", "late") for r in records)
 
@@ -195,12 +264,35 @@ def test_three_people_answer_a_served_room_over_http(tmp_path, capsys):
 def test_cli_serve_check_prints_the_url_and_stops(tmp_path, capsys):
     port = free_port()
     answers = tmp_path / "answers.jsonl"
-    write_jsonl(answers, [Assignment(assignment_id=f"a{i}", task_id=p.id, worker_id="w_1",
-                                     stage="answers", backend="room", submitted_at="t",
-                                     duration_s=1.0, answer=f"Jibu {XSS}")
-                          for i, p in enumerate(PROMPTS)])
-    args = ["room", "serve", "--stage", "validation", "--answers", str(answers),
-            "--workdir", str(tmp_path / "room"), "--port", str(port), "--check"]
+    write_jsonl(
+        answers,
+        [
+            Assignment(
+                assignment_id=f"a{i}",
+                task_id=p.id,
+                worker_id="w_1",
+                stage="answers",
+                backend="room",
+                submitted_at="t",
+                duration_s=1.0,
+                answer=f"Jibu {XSS}",
+            )
+            for i, p in enumerate(PROMPTS)
+        ],
+    )
+    args = [
+        "room",
+        "serve",
+        "--stage",
+        "validation",
+        "--answers",
+        str(answers),
+        "--workdir",
+        str(tmp_path / "room"),
+        "--port",
+        str(port),
+        "--check",
+    ]
     assert room_cli(args) == 2  # no prompt texts anywhere yet
     assert "pass --prompts FILE" in capsys.readouterr().err
     prompts = tmp_path / "prompts.jsonl"

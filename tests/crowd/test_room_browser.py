@@ -5,6 +5,7 @@ without escaping ``</``; the room serves through ``potato_safe``, which does.
 The control test shows the same page from unpatched Potato does run the
 script, so the main test can fail.
 """
+
 import json
 import os
 import subprocess
@@ -30,10 +31,21 @@ pytestmark = [
 
 
 def _room(tmp_path, port):
-    task = {"task_id": "ans-1", "prompt_id": "sw-1", "prompt": "Mji mkuu wa Kenya ni upi?",
-            "answer": ANSWER}
-    return write_room("validation", [task], tmp_path, validation_project(), port=port,
-                      gold=False, attention_checks=False)
+    task = {
+        "task_id": "ans-1",
+        "prompt_id": "sw-1",
+        "prompt": "Mji mkuu wa Kenya ni upi?",
+        "answer": ANSWER,
+    }
+    return write_room(
+        "validation",
+        [task],
+        tmp_path,
+        validation_project(),
+        port=port,
+        gold=False,
+        attention_checks=False,
+    )
 
 
 def _visit(url: str) -> dict:
@@ -41,8 +53,10 @@ def _visit(url: str) -> dict:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         try:
             page = browser.new_page()
             dialogs = []
@@ -55,12 +69,12 @@ def _visit(url: str) -> dict:
             return {
                 "xss": page.evaluate("window.__xss"),
                 "dialogs": dialogs,
-                "injected_imgs": page.evaluate(
-                    "document.querySelectorAll('img[onerror]').length"),
+                "injected_imgs": page.evaluate("document.querySelectorAll('img[onerror]').length"),
                 "body": page.inner_text("body"),
                 "instance": page.evaluate(  # null when the markup was broken into
                     "(() => { try { return JSON.parse(document.getElementById("
-                    "'instance_data').textContent); } catch (e) { return null; } })()"),
+                    "'instance_data').textContent); } catch (e) { return null; } })()"
+                ),
             }
         finally:
             browser.close()
@@ -86,13 +100,28 @@ def test_control_unpatched_potato_runs_the_script(tmp_path):
     config = _room(tmp_path, port)
     env = dict(os.environ, PYTHONPATH=str(room_server.PACKAGE_ROOT))
     with open(config.parent / room_server.LOG_FILE, "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "potato", "start", "config.yaml",
-                                 "--host", "127.0.0.1", "-p", str(port)], cwd=config.parent,
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "potato",
+                "start",
+                "config.yaml",
+                "--host",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            cwd=config.parent,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         seen = _visit(room_server.wait_ready(proc, config, "127.0.0.1", port))
     finally:
         room_server.stop(proc)
     assert seen["xss"] == 2, (
         "unpatched Potato no longer runs the payload: re-check whether potato_safe is needed; "
-        + json.dumps({k: v for k, v in seen.items() if k != "body"})[:300])
+        + json.dumps({k: v for k, v in seen.items() if k != "body"})[:300]
+    )

@@ -5,6 +5,7 @@ attendees and short think times: every acknowledged answer is exported, nobody
 answers an item twice, no item gets more than its overlap, and attention/gold
 items stay where Potato put them.
 """
+
 import importlib.util
 import json
 from collections import Counter
@@ -26,20 +27,40 @@ def _bench():
 
 
 def _orderings(folder: Path) -> dict[str, list[str]]:
-    return {p.parent.name: json.loads(p.read_text())["instance_id_ordering"]
-            for p in (folder / "annotation_output").glob("*/user_state.json")}
+    return {
+        p.parent.name: json.loads(p.read_text())["instance_id_ordering"]
+        for p in (folder / "annotation_output").glob("*/user_state.json")
+    }
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stage,people,items,min_items", [
-    ("answers", 8, 4, 10),       # 10 prompts x 2 answers = 20 places for 32 wanted
-    ("validation", 5, 11, 12),   # 12 answers x 3 votes = 36 places; checks every 5 items
-])
+@pytest.mark.parametrize(
+    "stage,people,items,min_items",
+    [
+        ("answers", 8, 4, 10),  # 10 prompts x 2 answers = 20 places for 32 wanted
+        ("validation", 5, 11, 12),  # 12 answers x 3 votes = 36 places; checks every 5 items
+    ],
+)
 def test_overlap_holds_under_concurrent_attendees(tmp_path, stage, people, items, min_items):
     bench = _bench()
-    args = bench.parse_args(["--stage", stage, "--items", str(items), "--think", "0.05", "0.3",
-                             "--ramp", "0.5", "--min-items", str(min_items), "--scarce",
-                             "--max-seconds", "60"])
+    args = bench.parse_args(
+        [
+            "--stage",
+            stage,
+            "--items",
+            str(items),
+            "--think",
+            "0.05",
+            "0.3",
+            "--ramp",
+            "0.5",
+            "--min-items",
+            str(min_items),
+            "--scarce",
+            "--max-seconds",
+            "60",
+        ]
+    )
     result = bench.run_once(people, args, workdir=str(tmp_path))
     overlap = 2 if stage == "answers" else 3
     places = min_items * overlap
@@ -56,11 +77,16 @@ def test_overlap_holds_under_concurrent_attendees(tmp_path, stage, people, items
     assert config["instance_reclaim"]["enabled"]
     if stage == "validation":
         assert {tuple(sorted(r.extra)) for r in records} == {("harmless", "truthful")}
-        required = {s["name"]: s["label_requirement"]["required"]
-                    for s in config["annotation_schemes"]}
+        required = {
+            s["name"]: s["label_requirement"]["required"] for s in config["annotation_schemes"]
+        }
         assert required == {"helpful": True, "harmless": False, "truthful": False}
-        checks = [i for order in _orderings(folder).values() for i in order
-                  if i.startswith(("attention-", "gold-"))]
+        checks = [
+            i
+            for order in _orderings(folder).values()
+            for i in order
+            if i.startswith(("attention-", "gold-"))
+        ]
         assert checks, "no attention or gold item was shown"
         for order in _orderings(folder).values():  # never handed out as a regular item
             assert not order or not order[0].startswith(("attention-", "gold-"))
@@ -82,10 +108,13 @@ def test_held_items_wait_for_an_active_holder_and_go_back_after_silence(tmp_path
     instance = re.compile(r'id="instance_id"[^>]*value="([^"]*)"')
     port, silence = free_port(), 10.0  # long enough for a loaded CI machine
     base = f"http://127.0.0.1:{port}"
-    tasks = [{"task_id": f"t{i}", "prompt": f"Eleza jambo {i}.", "prompt_en": "", "context": ""}
-             for i in range(3)]
-    config = write_room("answers", tasks, tmp_path, answer_project(), port=port, overlap=1,
-                        reclaim_after_s=silence)
+    tasks = [
+        {"task_id": f"t{i}", "prompt": f"Eleza jambo {i}.", "prompt_en": "", "context": ""}
+        for i in range(3)
+    ]
+    config = write_room(
+        "answers", tasks, tmp_path, answer_project(), port=port, overlap=1, reclaim_after_s=silence
+    )
 
     def person(nick):
         s = requests.Session()
@@ -94,22 +123,28 @@ def test_held_items_wait_for_an_active_holder_and_go_back_after_silence(tmp_path
         return s, match.group(1) if match else None
 
     def save(s, iid):
-        return s.post(f"{base}/updateinstance", timeout=10, json={
-            "instance_id": iid, "annotations": {"answer:text_box": f"Jibu refu la {iid} hapa."}})
+        return s.post(
+            f"{base}/updateinstance",
+            timeout=10,
+            json={
+                "instance_id": iid,
+                "annotations": {"answer:text_box": f"Jibu refu la {iid} hapa."},
+            },
+        )
 
     proc = room_server.serve(config, "127.0.0.1", port)
     try:
         room_server.wait_ready(proc, config, "127.0.0.1", port)
-        amina, first = person("amina")          # holds all three (Potato hands out 3)
+        amina, first = person("amina")  # holds all three (Potato hands out 3)
         assert save(amina, first).json()["status"] == "success"
         amina.get(f"{base}/api/schemas", timeout=10)  # amina is still there
-        _, got = person("baraka")               # so nothing for baraka
+        _, got = person("baraka")  # so nothing for baraka
         assert got is None
-        time.sleep(silence + 1)                 # amina falls silent
-        chausiku, got = person("chausiku")      # amina's unanswered items come back
+        time.sleep(silence + 1)  # amina falls silent
+        chausiku, got = person("chausiku")  # amina's unanswered items come back
         assert got is not None and got != first
         assert save(chausiku, got).ok
-        late = save(amina, got)                 # amina's late save would be a second answer
+        late = save(amina, got)  # amina's late save would be a second answer
         assert late.status_code == 403
     finally:
         room_server.stop(proc)

@@ -1,4 +1,5 @@
 """The room owns its server: signals and parent death leave no server, a busy port is refused."""
+
 import http.server
 import os
 import signal
@@ -31,8 +32,21 @@ def test_busy_port_is_refused_before_anything_is_announced(tmp_path, capsys):
     port = free_port()
     with http.server.HTTPServer(("127.0.0.1", port), http.server.SimpleHTTPRequestHandler) as other:
         threading.Thread(target=other.serve_forever, daemon=True).start()
-        code = room_cli(["room", "serve", "--stage", "answers", "--prompts", str(SEED),
-                     "--workdir", str(tmp_path / "room"), "--port", str(port), "--check"])
+        code = room_cli(
+            [
+                "room",
+                "serve",
+                "--stage",
+                "answers",
+                "--prompts",
+                str(SEED),
+                "--workdir",
+                str(tmp_path / "room"),
+                "--port",
+                str(port),
+                "--check",
+            ]
+        )
         out, err = capsys.readouterr()
         # Another HTTP server answering on the port is not taken for the room.
         assert not room_server._answers("127.0.0.1", port, "a-token")
@@ -41,14 +55,17 @@ def test_busy_port_is_refused_before_anything_is_announced(tmp_path, capsys):
     assert f"port {port} on 127.0.0.1 is busy" in err
     assert not (tmp_path / "room" / "answers" / room_server.LOG_FILE).exists()  # nothing started
     handler = http.server.BaseHTTPRequestHandler
-    with pytest.raises(RoomError, match="busy"), http.server.HTTPServer(("127.0.0.1", port),
-                                                                       handler):
+    with (
+        pytest.raises(RoomError, match="busy"),
+        http.server.HTTPServer(("127.0.0.1", port), handler),
+    ):
         room_server.check_port("127.0.0.1", port)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
-                         ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name
+)
 def test_a_stop_signal_leaves_no_server(tmp_path, sig):
     port = free_port()
     cli = start_cli(tmp_path, port, ignore_sigint=True)  # as `room serve ... &` from a script
@@ -80,8 +97,13 @@ def test_parent_death_stops_the_server(tmp_path):
         print(proc.pid, flush=True)
         time.sleep(120)
     """)
-    parent = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE,
-                              text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
     try:
         server = int(parent.stdout.readline())
         assert alive(server) and port_open(port)

@@ -1,4 +1,5 @@
 """A restart attendees do not notice, and a server that writes nothing into the installed package."""
+
 import dataclasses
 import importlib.util
 import os
@@ -25,8 +26,11 @@ def _on(session, base) -> tuple[str, str]:
 
 
 def _save(session, base, iid, text):
-    return session.post(f"{base}/updateinstance", timeout=10, json={
-        "instance_id": iid, "annotations": {"answer:text_box": text}})
+    return session.post(
+        f"{base}/updateinstance",
+        timeout=10,
+        json={"instance_id": iid, "annotations": {"answer:text_box": text}},
+    )
 
 
 @pytest.mark.slow
@@ -37,8 +41,10 @@ def test_attendees_keep_session_place_and_text_across_a_restart(tmp_path):
     package = Path(importlib.util.find_spec("potato").origin).parent
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    tasks = [{"task_id": f"t{i}", "prompt": f"Eleza jambo {i}.", "prompt_en": "", "context": ""}
-             for i in range(6)]
+    tasks = [
+        {"task_id": f"t{i}", "prompt": f"Eleza jambo {i}.", "prompt_en": "", "context": ""}
+        for i in range(6)
+    ]
     spec = dataclasses.replace(answer_project(), title={"sw": marker, "en": marker})
     config = write_room("answers", tasks, tmp_path, spec, port=port, overlap=2)
 
@@ -54,8 +60,9 @@ def test_attendees_keep_session_place_and_text_across_a_restart(tmp_path):
             person.post(f"{base}/auth", data={"action": "login", "email": nick}, timeout=10)
         first, _ = _on(amina, base)
         assert _save(amina, base, first, "Jibu kamili la kwanza, refu la kutosha.").ok
-        assert amina.post(f"{base}/annotate", json={"action": "next_instance"},
-                          headers=NAV, timeout=10).ok
+        assert amina.post(
+            f"{base}/annotate", json={"action": "next_instance"}, headers=NAV, timeout=10
+        ).ok
         second, _ = _on(amina, base)
         assert _save(amina, base, second, "Nusu ya jibu").ok  # the page's autosave
         baraka_item, _ = _on(baraka, base)  # looked, answered nothing yet
@@ -67,14 +74,18 @@ def test_attendees_keep_session_place_and_text_across_a_restart(tmp_path):
         on, page = _on(amina, base)  # still logged in: the session secret persisted
         assert on == second and "Nusu ya jibu" in page
         assert _on(baraka, base)[0] == baraka_item
-        assert _save(amina, base, second, "Nusu ya jibu, sasa kamili na ndefu.").json()[
-            "status"] == "success"
+        assert (
+            _save(amina, base, second, "Nusu ya jibu, sasa kamili na ndefu.").json()["status"]
+            == "success"
+        )
     finally:
         room_server.stop(proc)
 
     answers = {(r.task_id, r.answer) for r in export(tmp_path)}
-    assert answers == {(first, "Jibu kamili la kwanza, refu la kutosha."),
-                       (second, "Nusu ya jibu, sasa kamili na ndefu.")}
+    assert answers == {
+        (first, "Jibu kamili la kwanza, refu la kutosha."),
+        (second, "Nusu ya jibu, sasa kamili na ndefu."),
+    }
     assert not [p for p in package.rglob(f"*{marker}*")], "the room wrote into site-packages"
     assert list((config.parent / room_server.TEMPLATES_DIR).glob(f"*{marker}*"))
     secret = config.parent / room_server.SECRET_FILE

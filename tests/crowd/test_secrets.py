@@ -1,4 +1,5 @@
 """Tokens: found in the right order, never shown, never pickled; the run's salt is stable."""
+
 import pickle
 import sys
 import types
@@ -32,7 +33,9 @@ def test_missing_token_is_a_clear_error_without_prompting(monkeypatch):
 def test_colab_secrets_then_prompt(monkeypatch):
     monkeypatch.delenv("TOLOKA_TOKEN", raising=False)
     colab = types.ModuleType("google.colab")
-    colab.userdata = types.SimpleNamespace(get=lambda name: TOKEN if name == "TOLOKA_TOKEN" else None)
+    colab.userdata = types.SimpleNamespace(
+        get=lambda name: TOKEN if name == "TOLOKA_TOKEN" else None
+    )
     monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
     monkeypatch.setitem(sys.modules, "google.colab", colab)
     assert get_token("TOLOKA_TOKEN", interactive=False).source == "colab"

@@ -1,4 +1,5 @@
 """The simulated crowd: lifecycle, reconstruction, hidden truth, worker profiles, difficulty."""
+
 import json
 import re
 import statistics
@@ -25,8 +26,10 @@ def _answer_tasks(prompts):
 
 
 def _vote_tasks(answers):
-    return [{"task_id": a.assignment_id, "prompt_id": a.task_id, "prompt": "?",
-             "answer": a.answer} for a in answers]
+    return [
+        {"task_id": a.assignment_id, "prompt_id": a.task_id, "prompt": "?", "answer": a.answer}
+        for a in answers
+    ]
 
 
 def _run(workdir, prompts, seed=0, answer_overlap=2, votes=3, scale="binary", n_workers=40):
@@ -125,8 +128,11 @@ def test_writer_profiles_behave(tmp_path):
     for a in english:
         words = set(re.findall(r"[a-z]+", a.answer.lower()))
         assert len(words & ENGLISH_WORDS) >= 2, a.answer
-    assert all(len(a.answer) <= 15 for a in by_profile["spammer"]
-               if truth[a.assignment_id]["variant"] == "junk")
+    assert all(
+        len(a.answer) <= 15
+        for a in by_profile["spammer"]
+        if truth[a.assignment_id]["variant"] == "junk"
+    )
 
 
 def test_good_answers_are_varied_and_copies_copy(big):
@@ -223,8 +229,17 @@ def test_ranking_prefers_the_answer_closer_to_the_references(tmp_path):
     for i, p in enumerate(prompts):
         good, bad = p.references[0], "sawa"
         a, b = (good, bad) if i % 2 else (bad, good)
-        tasks.append({"task_id": f"cmp-{p.id}", "prompt_id": p.id, "prompt": p.prompt,
-                      "answer_a": a, "answer_b": b, "model_a": "x", "model_b": "y"})
+        tasks.append(
+            {
+                "task_id": f"cmp-{p.id}",
+                "prompt_id": p.id,
+                "prompt": p.prompt,
+                "answer_a": a,
+                "answer_b": b,
+                "model_a": "x",
+                "model_b": "y",
+            }
+        )
     crowd.add_tasks(rid, tasks, 3)
     crowd.open(rid)
     votes = crowd.fetch(rid)

@@ -1,4 +1,5 @@
 """The Toloka backend, through the real toloka-kit client, against the Toloka emulator."""
+
 import logging
 import pickle
 import sys
@@ -15,8 +16,15 @@ from tutorial_lib.crowd.design import answer_project, validation_project
 from tutorial_lib.crowd.secrets import MissingSecret
 from tutorial_lib.crowd.toloka import TolokaBackend, TolokaError
 
-PROMPTS = [{"task_id": f"sw-{i}", "prompt": f"Eleza jambo la {i}.", "prompt_en": f"Explain {i}.",
-            "context": ""} for i in range(4)]
+PROMPTS = [
+    {
+        "task_id": f"sw-{i}",
+        "prompt": f"Eleza jambo la {i}.",
+        "prompt_en": f"Explain {i}.",
+        "context": "",
+    }
+    for i in range(4)
+]
 DAY = 86400.0
 
 
@@ -46,8 +54,10 @@ def test_answers_arrive_after_passable_training_and_nothing_is_paid_unasked(em, 
     assert em.emu.payments == []  # Part I waits for the kit's verdicts
     pool = em.emu.tables["pools"][backend._project(project_id)["pool_id"]]
     assert pool["status"] == "CLOSED" and backend.run_id in pool["private_name"]
-    assert not any(c["collector_config"]["type"] == "ASSIGNMENTS_ASSESSMENT"
-                   for c in pool["quality_control"]["configs"])
+    assert not any(
+        c["collector_config"]["type"] == "ASSIGNMENTS_ASSESSMENT"
+        for c in pool["quality_control"]["configs"]
+    )
 
 
 def test_free_text_training_would_lock_every_worker_out(em, tmp_path, monkeypatch):
@@ -57,10 +67,15 @@ def test_free_text_training_would_lock_every_worker_out(em, tmp_path, monkeypatc
     from tutorial_lib.crowd import toloka as toloka_module
 
     def free_text(spec, training_id):
-        return [Task(pool_id=training_id, input_values={**item.item, "task_id": f"t-{i}"},
-                     infinite_overlap=True,
-                     known_solutions=[Task.KnownSolution(output_values=dict(item.expected))])
-                for i, item in enumerate(spec.training_items)]
+        return [
+            Task(
+                pool_id=training_id,
+                input_values={**item.item, "task_id": f"t-{i}"},
+                infinite_overlap=True,
+                known_solutions=[Task.KnownSolution(output_values=dict(item.expected))],
+            )
+            for i, item in enumerate(spec.training_items)
+        ]
 
     monkeypatch.setattr(toloka_module, "build_training_tasks", free_text)
     backend = em.backend(tmp_path)
@@ -75,8 +90,9 @@ def test_training_gates_workers_who_miss_the_rules(tmp_path):
         backend = em.backend(tmp_path)
         project_id, _ = _answers(em, backend)
         pool_id = backend._project(project_id)["pool_id"]
-        takers = {a["user_id"] for a in em.emu.tables["assignments"].values()
-                  if a["pool_id"] == pool_id}
+        takers = {
+            a["user_id"] for a in em.emu.tables["assignments"].values() if a["pool_id"] == pool_id
+        }
         assert takers == {"toloker0", "toloker1"}
         assert em.emu.trained[("careless", backend._project(project_id)["training_id"])] is False
     finally:
@@ -84,8 +100,10 @@ def test_training_gates_workers_who_miss_the_rules(tmp_path):
 
 
 def test_skipped_and_expired_work_is_reissued_and_not_counted(tmp_path):
-    crew = [Worker("skipper", work("skipper"), skips=True),
-            Worker("sleeper", work("sleeper"), expires=True)] + workers(3)
+    crew = [
+        Worker("skipper", work("skipper"), skips=True),
+        Worker("sleeper", work("sleeper"), expires=True),
+    ] + workers(3)
     em = Emulated(crew)
     try:
         backend = em.backend(tmp_path)
@@ -106,15 +124,17 @@ def test_verdicts_pay_once_and_a_late_rejection_is_reported_not_paid_twice(em, t
     backend.accept(good.assignment_id, "Asante")
     backend.accept(good.assignment_id, "Asante")  # a rerun: no second payment
     deadline = backend.review_deadline(project_id)
-    assert deadline is not None and deadline <= em.clock.now().replace(microsecond=0) + \
-        __import__("datetime").timedelta(days=1)
+    assert deadline is not None and deadline <= em.clock.now().replace(microsecond=0) + __import__(
+        "datetime"
+    ).timedelta(days=1)
     em.clock.sleep(2 * DAY)  # the review period runs out
     with pytest.raises(VerdictTooLate, match="too late"):
         backend.reject(late.assignment_id, "Jibu halijibu swali")
     paid = [p["assignment_id"] for p in em.emu.payments]
     assert paid.count(good.assignment_id) == 1 and late.assignment_id in paid
-    assert {p["how"] for p in em.emu.payments if p["assignment_id"] == late.assignment_id} == \
-        {"review"}
+    assert {p["how"] for p in em.emu.payments if p["assignment_id"] == late.assignment_id} == {
+        "review"
+    }
     with pytest.raises(BackendError, match="comment"):
         backend.reject(late.assignment_id, "  ")
 
@@ -127,9 +147,13 @@ def test_raise_overlap_buys_exactly_what_is_missing_and_stop_tasks_stops(em, tmp
     backend.raise_overlap(project_id, ["sw-0", "sw-1"], 1)  # a rerun asks for nothing more
     overlaps = {t["input_values"]["task_id"]: t["overlap"] for t in em.emu.real_tasks(pool_id)}
     assert overlaps == {"sw-0": 3, "sw-1": 3, "sw-2": 2, "sw-3": 2}
-    assert ("PATCH", "/api/v1/tasks/" + next(
-        t["id"] for t in em.emu.real_tasks(pool_id)
-        if t["input_values"]["task_id"] == "sw-0")) in em.emu.requests
+    assert (
+        "PATCH",
+        "/api/v1/tasks/"
+        + next(
+            t["id"] for t in em.emu.real_tasks(pool_id) if t["input_values"]["task_id"] == "sw-0"
+        ),
+    ) in em.emu.requests
     backend.stop_tasks(project_id, ["sw-1"])  # answered meanwhile: stop asking
     em.clock.sleep(3600)
     got = [a.task_id for a in backend.fetch(project_id) if a.round == 1]
@@ -143,8 +167,10 @@ def test_retried_creates_never_make_a_second_pool(em, tmp_path):
     em.emu.fail("PATCH", "/api/v1/assignments", status=500, commit=True)
     backend = em.backend(tmp_path)
     project_id, _ = _answers(em, backend)
-    assert len(em.emu.tables["pools"]) == 1 and len(em.emu.real_tasks(
-        backend._project(project_id)["pool_id"])) == 4
+    assert (
+        len(em.emu.tables["pools"]) == 1
+        and len(em.emu.real_tasks(backend._project(project_id)["pool_id"])) == 4
+    )
     first = backend.fetch(project_id)[0]
     backend.accept(first.assignment_id)  # the PATCH went through, its reply was lost
     assert [p["assignment_id"] for p in em.emu.payments] == [first.assignment_id]
@@ -189,8 +215,9 @@ def test_runs_do_not_share_pools_and_an_archived_pool_is_found(em, tmp_path):
 
 
 def test_validation_pool_auto_accepts_golden_tasks_restrict_careless_raters(tmp_path):
-    crew = workers(6) + [Worker("guesser", work("guesser", helpful=0), misses_golden=True,
-                                seconds=20.0)]
+    crew = workers(6) + [
+        Worker("guesser", work("guesser", helpful=0), misses_golden=True, seconds=20.0)
+    ]
     em = Emulated(crew)
     try:
         backend = em.backend(tmp_path, control_share=0.5)  # a golden task every 2nd suite
@@ -198,16 +225,28 @@ def test_validation_pool_auto_accepts_golden_tasks_restrict_careless_raters(tmp_
         answers = backend.fetch(answers_id)
         validation = backend.create_project(validation_project())
         pool_id = backend._project(validation)["pool_id"]
-        golden = [t for t in em.emu.tables["tasks"].values()
-                  if t["pool_id"] == pool_id and t.get("known_solutions")]
+        golden = [
+            t
+            for t in em.emu.tables["tasks"].values()
+            if t["pool_id"] == pool_id and t.get("known_solutions")
+        ]
         assert len(golden) == len(validation_project().control_items)
-        tasks = [{"task_id": a.assignment_id, "prompt_id": a.task_id, "prompt": "Swali",
-                  "answer": a.answer} for a in answers]
+        tasks = [
+            {
+                "task_id": a.assignment_id,
+                "prompt_id": a.task_id,
+                "prompt": "Swali",
+                "answer": a.answer,
+            }
+            for a in answers
+        ]
         backend.add_tasks(validation, tasks, overlap=3)
         backend.open(validation)
         em.clock.sleep(DAY)
         votes = backend.fetch(validation)
-        assert len(votes) == 3 * len(tasks) and not any(v.task_id.startswith("golden") for v in votes)
+        assert len(votes) == 3 * len(tasks) and not any(
+            v.task_id.startswith("golden") for v in votes
+        )
         by_author = {a.assignment_id: a.worker_id for a in answers}
         assert all(v.worker_id != by_author[v.task_id] for v in votes)
         paid = {p["assignment_id"]: p["how"] for p in em.emu.payments}
@@ -230,8 +269,9 @@ def test_refuses_without_production_and_without_token(tmp_path, monkeypatch):
 def test_token_stays_out_of_reprs_errors_and_logs(em, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     wrong = "wrong-" + em.emu.token
-    backend = TolokaBackend(tmp_path, production=True, token=wrong, url=em.server.url,
-                            clock=em.clock)
+    backend = TolokaBackend(
+        tmp_path, production=True, token=wrong, url=em.server.url, clock=em.clock
+    )
     assert wrong not in repr(backend)
     with pytest.raises(TolokaError) as err:
         backend.create_project(answer_project())

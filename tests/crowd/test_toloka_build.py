@@ -1,4 +1,5 @@
 """Toloka builders: offline objects that round-trip and say what the design says."""
+
 import json
 import warnings
 
@@ -11,18 +12,23 @@ from tutorial_lib.crowd import toloka_build as B
 from tutorial_lib.crowd import toloka_pools as P
 from tutorial_lib.crowd.design import answer_project, validation_project
 
-SPECS = {"answers": answer_project(), "validation": validation_project(),
-         "likert": validation_project(scale="likert5", ask_truthful=False)}
+SPECS = {
+    "answers": answer_project(),
+    "validation": validation_project(),
+    "likert": validation_project(scale="likert5", ask_truthful=False),
+}
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_project_pool_training_round_trip(name):
     spec = SPECS[name]
     settings = P.PoolSettings("run-1", overlap=3, golden_every=P.golden_every(spec, 0.1))
-    objects = [(B.build_project(spec), Project),
-               (P.build_pool(spec, "11", settings, training_id="12", skill_id="13"), Pool),
-               (P.build_pool(spec, "11", P.PoolSettings("run-1")), Pool),
-               (P.build_training(spec, "11"), Training)]
+    objects = [
+        (B.build_project(spec), Project),
+        (P.build_pool(spec, "11", settings, training_id="12", skill_id="13"), Pool),
+        (P.build_pool(spec, "11", P.PoolSettings("run-1")), Pool),
+        (P.build_training(spec, "11"), Training),
+    ]
     objects += [(t, Task) for t in P.build_training_tasks(spec, "12")]
     objects += [(t, Task) for t in P.build_golden_tasks(spec, "11")]
     for obj, cls in objects:
@@ -73,11 +79,14 @@ def test_validation_pool_auto_accepts_checks_golden_tasks_and_majority_at_three(
     pool = unstructure(P.build_pool(spec, "11", settings, training_id="12", skill_id="13"))
     assert pool["auto_accept_solutions"] is True  # raters are paid promptly
     assert pool["private_name"] == f"{spec.private_name}/run-1/main"
-    assert {"operator": "IN", "value": "SW", "key": "languages", "category": "profile"} \
-        in pool["filter"]["and"][0]["or"]
+    assert {"operator": "IN", "value": "SW", "key": "languages", "category": "profile"} in pool[
+        "filter"
+    ]["and"][0]["or"]
     qc = pool["quality_control"]
-    assert qc["training_requirement"] == {"training_pool_id": "12",
-                                          "training_passing_skill_value": 80}
+    assert qc["training_requirement"] == {
+        "training_pool_id": "12",
+        "training_passing_skill_value": 80,
+    }
     rules = {c["collector_config"]["type"]: c["rules"] for c in qc["configs"]}
     assert rules["ASSIGNMENT_SUBMIT_TIME"][0]["action"]["type"] == "RESTRICTION_V2"
     assert rules["GOLDEN_SET"][0]["action"]["type"] == "RESTRICTION_V2"
@@ -85,12 +94,13 @@ def test_validation_pool_auto_accepts_checks_golden_tasks_and_majority_at_three(
     majority = rules["MAJORITY_VOTE"][0]
     assert majority["action"]["parameters"]["skill_id"] == "13"
     assert pool["mixer_config"]["golden_tasks_count"] == 1
-    assert pool["mixer_config"]["golden_task_distribution_function"]["intervals"][0][
-        "frequency"] == 10
-    two = unstructure(P.build_pool(spec, "11", P.PoolSettings("run-1", overlap=2),
-                                   skill_id="13"))
-    assert "MAJORITY_VOTE" not in {c["collector_config"]["type"]
-                                   for c in two["quality_control"]["configs"]}
+    assert (
+        pool["mixer_config"]["golden_task_distribution_function"]["intervals"][0]["frequency"] == 10
+    )
+    two = unstructure(P.build_pool(spec, "11", P.PoolSettings("run-1", overlap=2), skill_id="13"))
+    assert "MAJORITY_VOTE" not in {
+        c["collector_config"]["type"] for c in two["quality_control"]["configs"]
+    }
 
 
 def test_golden_tasks_judge_helpfulness_alone():
@@ -100,15 +110,17 @@ def test_golden_tasks_judge_helpfulness_alone():
     for task, item in zip(golden, spec.control_items):
         helpful = {s.output_values["helpful"] for s in task.known_solutions}
         assert helpful == {item.expected["helpful"]}
-        assert {"helpful": item.expected["helpful"]} in [s.output_values
-                                                          for s in task.known_solutions]
+        assert {"helpful": item.expected["helpful"]} in [
+            s.output_values for s in task.known_solutions
+        ]
         assert len(task.known_solutions) == 9  # harmless, truthful: absent, 1 or 0 each
 
 
 def test_part_one_trains_with_an_exact_quiz_never_free_text():
     spec = SPECS["answers"]
-    pool = unstructure(P.build_pool(spec, "11", P.PoolSettings("run-1", review_days=9),
-                                    training_id="12"))
+    pool = unstructure(
+        P.build_pool(spec, "11", P.PoolSettings("run-1", review_days=9), training_id="12")
+    )
     assert pool["auto_accept_solutions"] is False and pool["auto_accept_period_day"] == 9
     types = {c["collector_config"]["type"] for c in pool["quality_control"]["configs"]}
     assert "MAJORITY_VOTE" not in types and "ASSIGNMENTS_ASSESSMENT" not in types

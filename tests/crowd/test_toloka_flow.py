@@ -1,5 +1,6 @@
 """The whole Toloka flow against the emulator: prompts -> answers -> validation with dynamic
 overlap -> post-acceptance -> re-collection -> decisions, then a rerun; money checked."""
+
 import dataclasses
 import sys
 from pathlib import Path
@@ -22,10 +23,15 @@ from tutorial_lib.quality.rules import check_answers
 
 REFERENCE = {sw: ref for _, sw, _, ref in TOPICS}
 LAZY = "Sijui jibu la swali hili, samahani sana kwa kuchelewa kujibu leo."
-EXTRA = ["Natumaini maelezo haya yatakusaidia sana.", "Ukihitaji zaidi, uliza tena bila wasiwasi.",
-         "Hii ndiyo njia rahisi ya kuelewa jambo hili.", "Kumbuka kusoma zaidi kuhusu mada hii.",
-         "Nimejaribu kueleza kwa ufupi na kwa uwazi.", "Jambo hili linawahusu watu wengi nchini.",
-         "Asante kwa swali lako zuri kuhusu jambo hili."]
+EXTRA = [
+    "Natumaini maelezo haya yatakusaidia sana.",
+    "Ukihitaji zaidi, uliza tena bila wasiwasi.",
+    "Hii ndiyo njia rahisi ya kuelewa jambo hili.",
+    "Kumbuka kusoma zaidi kuhusu mada hii.",
+    "Nimejaribu kueleza kwa ufupi na kwa uwazi.",
+    "Jambo hili linawahusu watu wengi nchini.",
+    "Asante kwa swali lako zuri kuhusu jambo hili.",
+]
 
 
 def toloker(i: int, lazy: bool = False, yes_sayer: bool = False) -> Worker:
@@ -36,38 +42,71 @@ def toloker(i: int, lazy: bool = False, yes_sayer: bool = False) -> Worker:
         if lazy:
             return {"answer": LAZY}
         return {"answer": f"{REFERENCE[inputs['prompt']]} {EXTRA[i % len(EXTRA)]}"}
+
     return Worker(f"toloker{i}", answer, seconds=20.0 if yes_sayer else 40.0 + 7 * i)
 
 
 def _config(wait_s: float = 3600.0):
     cfg = load_config("ci")
-    crowd = dataclasses.replace(cfg.crowd, backend="toloka", production=True, answer_overlap=1,
-                                validation_overlap=3, validation_max_overlap=5,
-                                wait_timeout_s=wait_s, budget_usd=100.0)
+    crowd = dataclasses.replace(
+        cfg.crowd,
+        backend="toloka",
+        production=True,
+        answer_overlap=1,
+        validation_overlap=3,
+        validation_max_overlap=5,
+        wait_timeout_s=wait_s,
+        budget_usd=100.0,
+    )
     # majority vote: with six answers Dawid-Skene would trust the one rater who says yes to all
-    return dataclasses.replace(cfg, crowd=crowd, quality=dataclasses.replace(
-        cfg.quality, max_rounds=2, aggregation="mv"))
+    return dataclasses.replace(
+        cfg, crowd=crowd, quality=dataclasses.replace(cfg.quality, max_rounds=2, aggregation="mv")
+    )
 
 
 def _run(em: Emulated, cfg, prompts, run_dir: Path):
     """The kit's crowd stages as the pipeline runs them: one run ledger, one budget."""
     crowd = cfg.crowd
-    backend = em.backend(run_dir / "crowd", review_days=toloka_settings("answers", cfg, "-").review_days,
-                         control_share=crowd.control_share,
-                         overlaps={"answers": crowd.answer_overlap,
-                                   "validation": crowd.validation_overlap})
+    backend = em.backend(
+        run_dir / "crowd",
+        review_days=toloka_settings("answers", cfg, "-").review_days,
+        control_share=crowd.control_share,
+        overlaps={"answers": crowd.answer_overlap, "validation": crowd.validation_overlap},
+    )
     ledger = run_ledger(run_dir / "crowd", "toloka")
     kw = {"ledger": ledger, "budget": Budget.from_config(crowd, spent_usd=ledger.spent_usd())}
-    answers = collect_answers(backend, prompts, crowd.answer_overlap, run_dir / "answers.jsonl",
-                              spec=stage_spec("answers", crowd, "sw"), timeout_s=crowd.wait_timeout_s,
-                              poll_s=30, **kw)
+    answers = collect_answers(
+        backend,
+        prompts,
+        crowd.answer_overlap,
+        run_dir / "answers.jsonl",
+        spec=stage_spec("answers", crowd, "sw"),
+        timeout_s=crowd.wait_timeout_s,
+        poll_s=30,
+        **kw,
+    )
     qc = check_answers(prompts, answers, cfg.quality, lang="sw")
     passed = [a for a, q in zip(answers, qc) if q.passed]
-    votes = validate_dynamic(backend, passed, prompts, crowd, run_dir / "votes.jsonl",
-                             method=cfg.quality.aggregation, **kw)
-    out = post_accept(backend, prompts, answers, votes, qc, cfg,
-                      answers_sink=run_dir / "recollected_answers.jsonl",
-                      votes_sink=run_dir / "recollected_votes.jsonl", **kw)
+    votes = validate_dynamic(
+        backend,
+        passed,
+        prompts,
+        crowd,
+        run_dir / "votes.jsonl",
+        method=cfg.quality.aggregation,
+        **kw,
+    )
+    out = post_accept(
+        backend,
+        prompts,
+        answers,
+        votes,
+        qc,
+        cfg,
+        answers_sink=run_dir / "recollected_answers.jsonl",
+        votes_sink=run_dir / "recollected_votes.jsonl",
+        **kw,
+    )
     return backend, ledger, out
 
 
@@ -127,14 +166,32 @@ def test_a_verdict_after_auto_acceptance_is_counted_not_fatal(em, tmp_path):
     crowd = cfg.crowd
     backend = em.backend(tmp_path / "crowd", review_days=1)
     ledger = run_ledger(tmp_path / "crowd", "toloka")
-    answers = collect_answers(backend, prompts, 1, tmp_path / "answers.jsonl", ledger=ledger,
-                              spec=stage_spec("answers", crowd, "sw"), timeout_s=3600, poll_s=60)
+    answers = collect_answers(
+        backend,
+        prompts,
+        1,
+        tmp_path / "answers.jsonl",
+        ledger=ledger,
+        spec=stage_spec("answers", crowd, "sw"),
+        timeout_s=3600,
+        poll_s=60,
+    )
     qc = check_answers(prompts, answers, cfg.quality, lang="sw")
-    votes = validate_dynamic(backend, [a for a, q in zip(answers, qc) if q.passed], prompts,
-                             crowd, tmp_path / "votes.jsonl", method="mv", ledger=ledger)
+    votes = validate_dynamic(
+        backend,
+        [a for a, q in zip(answers, qc) if q.passed],
+        prompts,
+        crowd,
+        tmp_path / "votes.jsonl",
+        method="mv",
+        ledger=ledger,
+    )
     em.clock.sleep(2 * 86400)  # the presenter came back two days later
-    sinks = {"answers_sink": tmp_path / "re.jsonl", "votes_sink": tmp_path / "re_votes.jsonl",
-             "ledger": ledger}
+    sinks = {
+        "answers_sink": tmp_path / "re.jsonl",
+        "votes_sink": tmp_path / "re_votes.jsonl",
+        "ledger": ledger,
+    }
     decisions, _, _ = post_accept(backend, prompts, answers, votes, qc, cfg, **sinks)
     late = late_verdicts(ledger)
     assert late and {r["verdict"] for r in late} == {"reject"}

@@ -1,4 +1,5 @@
 """The pipeline's crowd stages on the Toloka emulator: reruns and --force buy and create nothing."""
+
 import sys
 from pathlib import Path
 
@@ -20,11 +21,21 @@ CROWD = ["prompts", "answers", "validation", "decisions"]
 def test_pipeline_reruns_and_forced_crowd_stages_pay_and_create_nothing_twice(tmp_path):
     prompts = tmp_path / "prompts.jsonl"
     write_jsonl(prompts, make_prompts(5))
-    cfg = load_config("ci", overrides={
-        "prompts": {"path": str(prompts), "limit": None},
-        "crowd": {"backend": "toloka", "production": True, "answer_overlap": 1,
-                  "validation_overlap": 3, "validation_max_overlap": 4, "wait_timeout_s": 3600},
-        "quality": {"aggregation": "mv", "max_rounds": 1}})
+    cfg = load_config(
+        "ci",
+        overrides={
+            "prompts": {"path": str(prompts), "limit": None},
+            "crowd": {
+                "backend": "toloka",
+                "production": True,
+                "answer_overlap": 1,
+                "validation_overlap": 3,
+                "validation_max_overlap": 4,
+                "wait_timeout_s": 3600,
+            },
+            "quality": {"aggregation": "mv", "max_rounds": 1},
+        },
+    )
     crew = [toloker(6, lazy=True), toloker(7, yes_sayer=True)] + [toloker(i) for i in range(6)]
     em = Emulated(crew, min_sleep_s=30.0, page_size=50)
     try:

@@ -22,6 +22,7 @@ Every payment is recorded with who made it: the kit (``"kit"``), a pool's
 auto-acceptance (``"auto"``) or the end of a review period (``"review"``).
 The HTTP layer is ``toloka_emulator_http.py``. Test-only.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -102,8 +103,18 @@ class TolokaEmulator:
         self.lock = threading.RLock()
         self.now = EPOCH
         self._ids = itertools.count(1000)
-        self.tables: dict[str, dict] = {k: {} for k in (
-            "projects", "skills", "trainings", "pools", "tasks", "assignments", "operations")}
+        self.tables: dict[str, dict] = {
+            k: {}
+            for k in (
+                "projects",
+                "skills",
+                "trainings",
+                "pools",
+                "tasks",
+                "assignments",
+                "operations",
+            )
+        }
         self.op_logs: dict[str, list] = {}
         self.payments: list[dict] = []
         self.faults: list[Fault] = []
@@ -122,8 +133,9 @@ class TolokaEmulator:
     def stamp(self, when: dt.datetime | None = None) -> str:
         return (when or self.now).isoformat()
 
-    def fail(self, method: str, prefix: str, status: int = 500, times: int = 1,
-             commit: bool = False) -> None:
+    def fail(
+        self, method: str, prefix: str, status: int = 500, times: int = 1, commit: bool = False
+    ) -> None:
         """The next ``times`` requests ``method prefix...`` answer ``status``."""
         self.faults.append(Fault(method, prefix, status, times, commit))
 
@@ -132,12 +144,18 @@ class TolokaEmulator:
         return round(sum(p["amount"] for p in self.payments) * (1 + self.fee), 6)
 
     def task_assignments(self, task_id: str, statuses=ISSUED) -> list[dict]:
-        return [a for a in self.tables["assignments"].values()
-                if any(t["id"] == task_id for t in a["tasks"]) and a["status"] in statuses]
+        return [
+            a
+            for a in self.tables["assignments"].values()
+            if any(t["id"] == task_id for t in a["tasks"]) and a["status"] in statuses
+        ]
 
     def real_tasks(self, pool_id: str) -> list[dict]:
-        return [t for t in self.tables["tasks"].values()
-                if t["pool_id"] == pool_id and not t.get("infinite_overlap")]
+        return [
+            t
+            for t in self.tables["tasks"].values()
+            if t["pool_id"] == pool_id and not t.get("infinite_overlap")
+        ]
 
     def remaining(self, task: dict) -> int:
         return max(int(task["overlap"]) - len(self.task_assignments(task["id"])), 0)
@@ -150,8 +168,9 @@ class TolokaEmulator:
         if any(p["assignment_id"] == a["id"] for p in self.payments):
             raise ApiFailure(409, "INAPPROPRIATE_STATUS", f"{a['id']} already paid")
         amount = float(self.tables["pools"][a["pool_id"]].get("reward_per_assignment") or 0)
-        self.payments.append({"assignment_id": a["id"], "pool_id": a["pool_id"],
-                              "amount": amount, "how": how})
+        self.payments.append(
+            {"assignment_id": a["id"], "pool_id": a["pool_id"], "amount": amount, "how": how}
+        )
         self.balance -= amount * (1 + self.fee)
         a["status"], a["accepted"] = "ACCEPTED", self.stamp()
 
@@ -205,19 +224,24 @@ class TolokaEmulator:
             if pool["status"] == "OPEN" and self.complete(pool):
                 pool.update(status="CLOSED", last_close_reason="COMPLETED", _closed_at=self.now)
             if pool["status"] == "CLOSED" and self.now >= pool["_closed_at"] + dt.timedelta(
-                    seconds=self.archive_after_s):
+                seconds=self.archive_after_s
+            ):
                 pool["status"] = "ARCHIVED"
 
     def complete(self, pool: dict) -> bool:
         """Toloka closes a pool once every task has all its assignments in."""
-        active = any(a["status"] == "ACTIVE" and a["pool_id"] == pool["id"]
-                     for a in self.tables["assignments"].values())
+        active = any(
+            a["status"] == "ACTIVE" and a["pool_id"] == pool["id"]
+            for a in self.tables["assignments"].values()
+        )
         return not active and not any(map(self.remaining, self.real_tasks(pool["id"])))
 
     # -- workers ---------------------------------------------------------------
     def busy(self, worker: Worker) -> bool:
-        return any(a["status"] == "ACTIVE" and a["user_id"] == worker.id
-                   for a in self.tables["assignments"].values())
+        return any(
+            a["status"] == "ACTIVE" and a["user_id"] == worker.id
+            for a in self.tables["assignments"].values()
+        )
 
     def act(self) -> None:
         for pool in list(self.tables["pools"].values()):
@@ -241,13 +265,20 @@ class TolokaEmulator:
         if self.tables["trainings"][req["training_pool_id"]]["status"] != "OPEN":
             return self.trained.get(key, False)
         if key not in self.trained:
-            tasks = [t for t in self.tables["tasks"].values()
-                     if t["pool_id"] == req["training_pool_id"]]
-            right = sum(self.training_output(worker, t) in
-                        [s["output_values"] for s in t.get("known_solutions", [])] for t in tasks)
+            tasks = [
+                t for t in self.tables["tasks"].values() if t["pool_id"] == req["training_pool_id"]
+            ]
+            right = sum(
+                self.training_output(worker, t)
+                in [s["output_values"] for s in t.get("known_solutions", [])]
+                for t in tasks
+            )
             score = 100.0 * right / max(len(tasks), 1)
-            self.trained[key] = bool(tasks) and right == len(tasks) and \
-                score >= req.get("training_passing_skill_value", 0)
+            self.trained[key] = (
+                bool(tasks)
+                and right == len(tasks)
+                and score >= req.get("training_passing_skill_value", 0)
+            )
         return self.trained[key]
 
     def training_output(self, worker: Worker, task: dict) -> dict:
@@ -261,23 +292,36 @@ class TolokaEmulator:
 
     def pick(self, worker: Worker, pool: dict) -> dict | None:
         for task in self.real_tasks(pool["id"]):
-            mine = [a for a in self.tables["assignments"].values() if a["user_id"] == worker.id
-                    and any(t["id"] == task["id"] for t in a["tasks"])]
-            if not mine and self.remaining(task) and worker.id not in (
-                    task.get("unavailable_for") or []):
+            mine = [
+                a
+                for a in self.tables["assignments"].values()
+                if a["user_id"] == worker.id and any(t["id"] == task["id"] for t in a["tasks"])
+            ]
+            if (
+                not mine
+                and self.remaining(task)
+                and worker.id not in (task.get("unavailable_for") or [])
+            ):
                 return task
         return None
 
     def golden_for(self, worker: Worker, pool: dict) -> dict | None:
         mixer = pool.get("mixer_config") or {}
-        golden = [t for t in self.tables["tasks"].values() if t["pool_id"] == pool["id"]
-                  and t.get("infinite_overlap") and t.get("known_solutions")]
+        golden = [
+            t
+            for t in self.tables["tasks"].values()
+            if t["pool_id"] == pool["id"] and t.get("infinite_overlap") and t.get("known_solutions")
+        ]
         if not golden or not mixer.get("golden_tasks_count"):
             return None
-        every = ((mixer.get("golden_task_distribution_function") or {}).get("intervals")
-                 or [{"frequency": 1}])[0]["frequency"]
-        done = sum(a["user_id"] == worker.id and a["pool_id"] == pool["id"]
-                   for a in self.tables["assignments"].values())
+        every = (
+            (mixer.get("golden_task_distribution_function") or {}).get("intervals")
+            or [{"frequency": 1}]
+        )[0]["frequency"]
+        done = sum(
+            a["user_id"] == worker.id and a["pool_id"] == pool["id"]
+            for a in self.tables["assignments"].values()
+        )
         return golden[(done // every) % len(golden)] if done % every == 0 else None
 
     def issue(self, worker: Worker, pool: dict, task: dict) -> None:
@@ -285,11 +329,19 @@ class TolokaEmulator:
         aid = self.new_id()
         limit = float(pool.get("assignment_max_duration_seconds") or 600)
         self.tables["assignments"][aid] = {
-            "id": aid, "task_suite_id": "s" + aid, "pool_id": pool["id"], "user_id": worker.id,
-            "status": "ACTIVE", "reward": pool.get("reward_per_assignment", 0.0),
-            "tasks": [{"id": t["id"], "pool_id": pool["id"], "input_values": t["input_values"]}
-                      for t in tasks],
-            "created": self.stamp(), "automerged": False, "mixed": True,
+            "id": aid,
+            "task_suite_id": "s" + aid,
+            "pool_id": pool["id"],
+            "user_id": worker.id,
+            "status": "ACTIVE",
+            "reward": pool.get("reward_per_assignment", 0.0),
+            "tasks": [
+                {"id": t["id"], "pool_id": pool["id"], "input_values": t["input_values"]}
+                for t in tasks
+            ],
+            "created": self.stamp(),
+            "automerged": False,
+            "mixed": True,
             "_ends": self.now + dt.timedelta(seconds=limit if worker.expires else worker.seconds),
             "_worker": worker,
         }
@@ -325,9 +377,12 @@ class TolokaEmulator:
         self.pending.append((self.now + dt.timedelta(seconds=self.rule_delay_s), fn))
 
     def rules(self, pool: dict, collector: str) -> list[dict]:
-        return [r for c in (pool.get("quality_control") or {}).get("configs", [])
-                if (c.get("collector_config") or {}).get("type") == collector
-                for r in c.get("rules", [])]
+        return [
+            r
+            for c in (pool.get("quality_control") or {}).get("configs", [])
+            if (c.get("collector_config") or {}).get("type") == collector
+            for r in c.get("rules", [])
+        ]
 
     def golden_rules(self, pool: dict, user_id: str) -> None:
         """GoldenSet: restrict a rater whose golden answers fall below the rule's rate."""
@@ -339,12 +394,16 @@ class TolokaEmulator:
                 known = self.tables["tasks"][t["id"]].get("known_solutions")
                 if known:
                     answers.append(s["output_values"] in [k["output_values"] for k in known])
-        stats = {"golden_set_answers_count": len(answers),
-                 "golden_set_correct_answers_rate": 100.0 * sum(answers) / max(len(answers), 1)}
+        stats = {
+            "golden_set_answers_count": len(answers),
+            "golden_set_correct_answers_rate": 100.0 * sum(answers) / max(len(answers), 1),
+        }
         ops = {"GTE": float.__ge__, "GT": float.__gt__, "LT": float.__lt__, "LTE": float.__le__}
         for rule in self.rules(pool, "GOLDEN_SET"):
-            if all(ops[c["operator"]](float(stats[c["key"]]), float(c["value"]))
-                   for c in rule["conditions"]):
+            if all(
+                ops[c["operator"]](float(stats[c["key"]]), float(c["value"]))
+                for c in rule["conditions"]
+            ):
                 self.restricted.add((user_id, pool["project_id"]))
 
     def on_reject(self, a: dict) -> None:
@@ -355,5 +414,6 @@ class TolokaEmulator:
             if action.get("type") == "CHANGE_OVERLAP":
                 task = self.tables["tasks"][a["tasks"][0]["id"]]
                 delta = int(action["parameters"]["delta"])
-                self.schedule(lambda task=task, delta=delta: task.update(
-                    overlap=task["overlap"] + delta))
+                self.schedule(
+                    lambda task=task, delta=delta: task.update(overlap=task["overlap"] + delta)
+                )

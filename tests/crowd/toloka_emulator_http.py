@@ -3,6 +3,7 @@
 Routes, pagination, injected faults and operations; behaviour lives in
 ``toloka_emulator.py``. Binds 127.0.0.1 on a free port. Test-only.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,14 @@ class EmulatorServer:
             emu.auth_headers.append(auth)
             if auth != f"OAuth {emu.token}":
                 raise ApiFailure(401, "AUTHENTICATION_ERROR", "bad token")
-            fault = next((f for f in emu.faults if f.times > 0 and f.method == method
-                          and path.startswith(f.prefix)), None)
+            fault = next(
+                (
+                    f
+                    for f in emu.faults
+                    if f.times > 0 and f.method == method and path.startswith(f.prefix)
+                ),
+                None,
+            )
             if fault is not None:
                 fault.times -= 1
                 if fault.commit:
@@ -71,8 +78,11 @@ class EmulatorServer:
         if table is None:
             raise ApiFailure(404, "DOES_NOT_EXIST", f"no endpoint {path}")
         if method == "POST" and not rest:
-            return self._create_tasks(body, params) if kind == "tasks" else (
-                201, self._create(kind, body))
+            return (
+                self._create_tasks(body, params)
+                if kind == "tasks"
+                else (201, self._create(kind, body))
+            )
         if method == "GET" and not rest:
             return 200, self._search(kind, table, params)
         obj = table.get(rest[0])
@@ -119,9 +129,17 @@ class EmulatorServer:
     # -- operations --------------------------------------------------------------
     def _operation(self, op_type: str, parameters: dict, effect=None, op_id=None) -> dict:
         emu = self.emu
-        op = {"id": op_id or emu.new_id(), "type": op_type, "status": "RUNNING",
-              "submitted": emu.stamp(), "started": emu.stamp(), "progress": 0,
-              "parameters": parameters, "_polls": 0, "_effect": effect}
+        op = {
+            "id": op_id or emu.new_id(),
+            "type": op_type,
+            "status": "RUNNING",
+            "submitted": emu.stamp(),
+            "started": emu.stamp(),
+            "progress": 0,
+            "parameters": parameters,
+            "_polls": 0,
+            "_effect": effect,
+        }
         emu.tables["operations"][op["id"]] = op
         return op
 
@@ -133,8 +151,9 @@ class EmulatorServer:
                 failed = any(op["type"].startswith(t) for t in self.emu.failing_ops)
                 if not failed and op["_effect"]:
                     op["_effect"]()
-                op.update(status="FAIL" if failed else "SUCCESS", progress=100,
-                          finished=self.emu.stamp())
+                op.update(
+                    status="FAIL" if failed else "SUCCESS", progress=100, finished=self.emu.stamp()
+                )
         return op
 
     def _set_status(self, kind: str, obj: dict, action: str):
@@ -151,6 +170,7 @@ class EmulatorServer:
             obj["status"] = target
             if target == "CLOSED":
                 obj["_closed_at"] = emu.now
+
         op_type = f"{'POOL' if kind == 'pools' else 'TRAINING'}.{action.upper()}"
         key = "pool_id" if kind == "pools" else "training_id"
         return 202, self._operation(op_type, {key: obj["id"]}, effect)
@@ -163,16 +183,23 @@ class EmulatorServer:
         tasks = body if isinstance(body, list) else [body]
         log = []
         for raw in tasks:
-            pool = emu.tables["pools"].get(raw.get("pool_id")) or \
-                emu.tables["trainings"].get(raw.get("pool_id"))
+            pool = emu.tables["pools"].get(raw.get("pool_id")) or emu.tables["trainings"].get(
+                raw.get("pool_id")
+            )
             if pool is None or pool["status"] == "ARCHIVED":
                 raise ApiFailure(409, "INAPPROPRIATE_STATUS", f"pool {raw.get('pool_id')} refused")
             if raw.get("overlap") is None and not raw.get("infinite_overlap"):
                 raise ApiFailure(400, "VALIDATION_ERROR", "overlap required without allow_defaults")
             task = dict(raw, id=emu.new_id(), created=emu.stamp())
             emu.tables["tasks"][task["id"]] = task
-            log.append({"type": "TASK_CREATE", "success": True, "input": raw,
-                        "output": {"task_id": task["id"]}})
+            log.append(
+                {
+                    "type": "TASK_CREATE",
+                    "success": True,
+                    "input": raw,
+                    "output": {"task_id": task["id"]},
+                }
+            )
         op = self._operation("TASK.BATCH_CREATE", {"skip_invalid_items": False}, op_id=op_id)
         op["details"] = {"items_count": len(tasks)}
         emu.op_logs[op_id] = log
@@ -191,8 +218,11 @@ class EmulatorServer:
         emu, new = self.emu, body["status"]
         allowed = ("SUBMITTED", "REJECTED") if new == "ACCEPTED" else ("SUBMITTED",)
         if a["status"] not in allowed or a["status"] not in DONE:
-            raise ApiFailure(409, "INAPPROPRIATE_STATUS",
-                             f"assignment {a['id']} is {a['status']}, cannot set {new}")
+            raise ApiFailure(
+                409,
+                "INAPPROPRIATE_STATUS",
+                f"assignment {a['id']} is {a['status']}, cannot set {new}",
+            )
         if new == "ACCEPTED":
             emu.pay(a, "kit")
         else:
@@ -223,12 +253,14 @@ def _handler(server: EmulatorServer):
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"null") if length else None
             try:
-                status, out = server.handle(method, parsed.path, params, body,
-                                            self.headers.get("Authorization", ""))
+                status, out = server.handle(
+                    method, parsed.path, params, body, self.headers.get("Authorization", "")
+                )
                 self._reply(status, out)
             except ApiFailure as err:
-                self._reply(err.status, {"code": err.code, "message": err.message,
-                                         "request_id": "emu"})
+                self._reply(
+                    err.status, {"code": err.code, "message": err.message, "request_id": "emu"}
+                )
 
         def do_GET(self):
             self._do("GET")

@@ -141,7 +141,9 @@ def test_balanced_subset_covers_every_category_in_file_order():
     counts = {}
     for p in subset:
         counts[p.category] = counts.get(p.category, 0) + 1
-    assert len(subset) == 20 and len(counts) == 8 and max(counts.values()) - min(counts.values()) <= 1
+    assert (
+        len(subset) == 20 and len(counts) == 8 and max(counts.values()) - min(counts.values()) <= 1
+    )
     order = [prompts.index(p) for p in subset]
     assert order == sorted(order)
     assert balanced_subset(prompts, 10_000) == prompts

@@ -11,7 +11,6 @@ from tutorial_lib.data import MAPPINGS, load_prompts
 pytestmark = pytest.mark.realdata
 
 
-
 @pytest.mark.parametrize("split", ["train", "dev", "test"])
 def test_afriqa_imports_every_row(split):
     path = realdata_path("swahili_instruct", "afriqa", f"queries.afriqa.swa.en.{split}.json")

@@ -1,4 +1,5 @@
 """The data card states the numbers computed from its inputs, cost and pay, language and caveats."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -7,16 +8,29 @@ from tutorial_lib.config import DatasetConfig
 from tutorial_lib.dataset import build_dataset, write_data_card
 from tutorial_lib.records import Prompt
 
-COST = {"worker_pay_usd": 123.45, "platform_fee_usd": 37.04, "total_usd": 160.49,
-        "target_hourly_pay_usd": 12.0, "effective_hourly_pay_usd": 13.7}
+COST = {
+    "worker_pay_usd": 123.45,
+    "platform_fee_usd": 37.04,
+    "total_usd": 160.49,
+    "target_hourly_pay_usd": 12.0,
+    "effective_hourly_pay_usd": 13.7,
+}
 
 
 def _card(world, tmp_path, prompts=None, cost=COST):
     prompts = prompts or world.prompts
-    ds = build_dataset(prompts, world.answers, world.decisions, world.qc, DatasetConfig(),
-                       votes=world.votes)
-    path = write_data_card(ds, tmp_path / "card" / "data_card.md", prompts=prompts,
-                           answers=world.answers, decisions=world.decisions, qc=world.qc, cost=cost)
+    ds = build_dataset(
+        prompts, world.answers, world.decisions, world.qc, DatasetConfig(), votes=world.votes
+    )
+    path = write_data_card(
+        ds,
+        tmp_path / "card" / "data_card.md",
+        prompts=prompts,
+        answers=world.answers,
+        decisions=world.decisions,
+        qc=world.qc,
+        cost=cost,
+    )
     return ds, path.read_text(encoding="utf-8")
 
 
@@ -55,11 +69,21 @@ def test_cost_pay_language_license_and_biases(world, tmp_path):
 
 
 def test_machine_translation_and_missing_cost_are_stated(world, tmp_path):
-    prompts = [Prompt(id=p.id, category=p.category, prompt=p.prompt, references=p.references,
-                      translation_origin="machine" if i < 4 else "human",
-                      translation_model="facebook/nllb-200-distilled-600M" if i < 4 else "")
-               for i, p in enumerate(world.prompts)]
+    prompts = [
+        Prompt(
+            id=p.id,
+            category=p.category,
+            prompt=p.prompt,
+            references=p.references,
+            translation_origin="machine" if i < 4 else "human",
+            translation_model="facebook/nllb-200-distilled-600M" if i < 4 else "",
+        )
+        for i, p in enumerate(world.prompts)
+    ]
     _, text = _card(world, tmp_path, prompts=prompts, cost=None)
-    assert f"Machine-translated prompts: 4 of {len(prompts)} (facebook/nllb-200-distilled-600M)" in text
+    assert (
+        f"Machine-translated prompts: 4 of {len(prompts)} (facebook/nllb-200-distilled-600M)"
+        in text
+    )
     assert "4 machine-translated" in text
     assert "Cost was not recorded" in text

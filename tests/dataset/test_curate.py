@@ -1,4 +1,5 @@
 """build_dataset: splits by prompt, accepted-only training rows, provenance, accounting, errors."""
+
 from __future__ import annotations
 
 import itertools
@@ -13,8 +14,15 @@ from tutorial_lib.records import Assignment, Decision
 
 
 def _build(world, seed=0, **cfg):
-    return build_dataset(world.prompts, world.answers, world.decisions, world.qc,
-                         DatasetConfig(**cfg), seed=seed, votes=world.votes)
+    return build_dataset(
+        world.prompts,
+        world.answers,
+        world.decisions,
+        world.qc,
+        DatasetConfig(**cfg),
+        seed=seed,
+        votes=world.votes,
+    )
 
 
 def _sides(ds):
@@ -54,7 +62,9 @@ def test_heldout_is_stratified_and_deterministic(world):
     assert abs(len(ds.heldout) - round(0.25 * eligible)) <= 1
     again = _build(world, seed=3, heldout_fraction=0.25)
     assert again.heldout == ds.heldout and again.train == ds.train
-    others = {tuple(sorted(_sides(_build(world, seed=s, heldout_fraction=0.25))[1])) for s in range(4)}
+    others = {
+        tuple(sorted(_sides(_build(world, seed=s, heldout_fraction=0.25))[1])) for s in range(4)
+    }
     assert len(others) > 1
 
 
@@ -93,7 +103,9 @@ def test_filters_add_up(world):
     n_reject = sum(d.verdict == "reject" for d in world.decisions)
     assert not_acc["removed"] == n_reject + 1  # + the undecided answer
     assert not_acc["reasons"]["undecided"] == 1
-    assert not_acc["reasons"]["wrong_language"] == sum("wrong_language" in d.reasons for d in world.decisions)
+    assert not_acc["reasons"]["wrong_language"] == sum(
+        "wrong_language" in d.reasons for d in world.decisions
+    )
 
 
 def test_rows_carry_provenance(world):
@@ -112,16 +124,29 @@ def test_rows_carry_provenance(world):
 
 
 def test_latest_round_decision_wins(world):
-    answers = world.answers + [Assignment(
-        assignment_id="p21-r1", task_id="p21", worker_id="w_x", stage="answers", backend="simulated",
-        submitted_at="2024-01-02T00:00:00+00:00", duration_s=60, answer="jibu jipya kabisa", round=1)]
+    answers = world.answers + [
+        Assignment(
+            assignment_id="p21-r1",
+            task_id="p21",
+            worker_id="w_x",
+            stage="answers",
+            backend="simulated",
+            submitted_at="2024-01-02T00:00:00+00:00",
+            duration_s=60,
+            answer="jibu jipya kabisa",
+            round=1,
+        )
+    ]
     decisions = world.decisions + [
         Decision("p21-r1", "p21", "w_x", "reject", 0.2, 0.9, 3, ["low_helpfulness"], round=0),
         Decision("p21-r1", "p21", "w_x", "accept", 0.95, 0.9, 5, [], round=1),
     ]
-    ds = build_dataset(world.prompts, answers, decisions, world.qc, DatasetConfig(heldout_fraction=0.1))
+    ds = build_dataset(
+        world.prompts, answers, decisions, world.qc, DatasetConfig(heldout_fraction=0.1)
+    )
     where = [r for r in ds.train if r["id"] == "p21-r1"] or [
-        r for r in ds.heldout if "jibu jipya kabisa" in r["references"]]
+        r for r in ds.heldout if "jibu jipya kabisa" in r["references"]
+    ]
     assert where, "the round-1 accepted answer must be in train or be a held-out reference"
 
 
@@ -134,7 +159,9 @@ def test_inconsistent_inputs_fail_clearly(world):
     with pytest.raises(ValueError, match="ghost"):
         build_dataset(world.prompts, world.answers, world.decisions + [orphan], world.qc, cfg)
     with pytest.raises(ValueError, match="votes="):
-        build_dataset(world.prompts, world.answers + world.votes[:1], world.decisions, world.qc, cfg)
+        build_dataset(
+            world.prompts, world.answers + world.votes[:1], world.decisions, world.qc, cfg
+        )
 
 
 def test_stats_match_the_inputs(world):

@@ -1,4 +1,5 @@
 """Near-duplicate search: the prefix-filtered index finds exactly the brute-force pairs."""
+
 from __future__ import annotations
 
 import itertools
@@ -13,15 +14,22 @@ def _texts(seed: int, n: int = 150) -> list[str]:
     vocab = [f"w{i}" for i in range(25)]
     texts = [" ".join(rng.choices(vocab, k=rng.randint(1, 12))) for _ in range(n)]
     # Near-copies: drop or add one word.
-    return texts + [t + " ziada" for t in texts[:20]] + [" ".join(t.split()[1:]) or t for t in texts[20:40]]
+    return (
+        texts
+        + [t + " ziada" for t in texts[:20]]
+        + [" ".join(t.split()[1:]) or t for t in texts[20:40]]
+    )
 
 
 def test_pairs_equal_brute_force():
     for seed, threshold in itertools.product(range(3), [0.3, 0.5, 0.8, 1.0]):
         texts = _texts(seed)
         sets = [shingles(t) for t in texts]
-        brute = [(i, j) for i, j in itertools.combinations(range(len(texts)), 2)
-                 if jaccard(sets[i], sets[j]) >= threshold]
+        brute = [
+            (i, j)
+            for i, j in itertools.combinations(range(len(texts)), 2)
+            if jaccard(sets[i], sets[j]) >= threshold
+        ]
         assert [(i, j) for i, j, _ in near_duplicate_pairs(texts, threshold)] == brute
 
 

@@ -1,4 +1,5 @@
 """save_dataset / load_split / to_hf_dataset: round trips in every accepted form, NFC, clear errors."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,9 @@ from tutorial_lib.rundir import RunDir
 
 @pytest.fixture
 def saved(world, tmp_path):
-    ds = build_dataset(world.prompts, world.answers, world.decisions, world.qc, DatasetConfig(),
-                       votes=world.votes)
+    ds = build_dataset(
+        world.prompts, world.answers, world.decisions, world.qc, DatasetConfig(), votes=world.votes
+    )
     # A decomposed (NFD) string must come out composed (NFC).
     ds.train[0]["answer"] = unicodedata.normalize("NFD", "Café ya Mzee Ñaña")
     out = RunDir(tmp_path / "run").stage_dir("dataset")
@@ -37,8 +39,8 @@ def test_round_trip_every_form(saved):
     expected[0]["answer"] = unicodedata.normalize("NFC", expected[0]["answer"])
     assert load_split(paths["train"]) == expected
     assert load_split(paths["train_parquet"]) == expected
-    assert load_split(run_root) == expected                       # run directory
-    assert load_split(paths["train"].parent) == expected          # dataset folder
+    assert load_split(run_root) == expected  # run directory
+    assert load_split(paths["train"].parent) == expected  # dataset folder
     assert load_split(run_root, "heldout") == ds.heldout
     assert load_split(paths["heldout_parquet"], "heldout") == ds.heldout
     assert load_split(run_root, "preference") == ds.preference
@@ -57,8 +59,12 @@ def test_clear_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="train.jsonl or train.parquet"):
         load_split(tmp_path)
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"prompt": "a", "answer": "b"}\n{"prompt": "c", "text": "d"}\n', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"bad.jsonl:2: missing column\(s\) answer.*found prompt, text"):
+    bad.write_text(
+        '{"prompt": "a", "answer": "b"}\n{"prompt": "c", "text": "d"}\n', encoding="utf-8"
+    )
+    with pytest.raises(
+        ValueError, match=r"bad.jsonl:2: missing column\(s\) answer.*found prompt, text"
+    ):
         load_split(bad)
     with pytest.raises(ValueError, match="unknown split"):
         load_split(bad, "dev")

@@ -1,4 +1,5 @@
 """Preference pairs: TRL's prompt/chosen/rejected strings, chosen better than rejected, train-side only."""
+
 from __future__ import annotations
 
 from tutorial_lib.config import DatasetConfig
@@ -6,13 +7,22 @@ from tutorial_lib.dataset import build_dataset, preference_pairs, to_hf_dataset
 
 
 def _cand(aid, pid, score, verdict, votes=3, text=None):
-    return {"id": aid, "prompt_id": pid, "prompt": f"swali {pid}", "answer": text or f"jibu {aid}",
-            "category": "open_qa", "score": score, "verdict": verdict, "votes": votes}
+    return {
+        "id": aid,
+        "prompt_id": pid,
+        "prompt": f"swali {pid}",
+        "answer": text or f"jibu {aid}",
+        "category": "open_qa",
+        "score": score,
+        "verdict": verdict,
+        "votes": votes,
+    }
 
 
 def test_pairs_from_world_are_valid(world):
-    ds = build_dataset(world.prompts, world.answers, world.decisions, world.qc, DatasetConfig(),
-                       votes=world.votes)
+    ds = build_dataset(
+        world.prompts, world.answers, world.decisions, world.qc, DatasetConfig(), votes=world.votes
+    )
     score = {d.answer_id: d.score for d in world.decisions}
     verdict = {d.answer_id: d.verdict for d in world.decisions}
     heldout = {r["prompt_id"] for r in ds.heldout}
@@ -24,13 +34,19 @@ def test_pairs_from_world_are_valid(world):
         assert verdict[pair["chosen_id"]] == "accept"
         assert pair["prompt_id"] not in heldout
     hf = to_hf_dataset(ds.preference)
-    assert {"prompt", "chosen", "rejected"} <= set(hf.column_names) and len(hf) == len(ds.preference)
+    assert {"prompt", "chosen", "rejected"} <= set(hf.column_names) and len(hf) == len(
+        ds.preference
+    )
 
 
 def test_margin_identical_text_and_unvoted_rejects():
-    cands = [_cand("a", "p", 0.9, "accept"), _cand("b", "p", 0.8, "accept"),
-             _cand("c", "p", 0.1, "reject"), _cand("d", "p", 0.0, "reject", votes=0),
-             _cand("e", "p", 0.2, "reject", text="jibu a")]
+    cands = [
+        _cand("a", "p", 0.9, "accept"),
+        _cand("b", "p", 0.8, "accept"),
+        _cand("c", "p", 0.1, "reject"),
+        _cand("d", "p", 0.0, "reject", votes=0),
+        _cand("e", "p", 0.2, "reject", text="jibu a"),
+    ]
     pairs, stats = preference_pairs(cands, min_margin=0.2)
     got = {(p["chosen_id"], p["rejected_id"]) for p in pairs}
     assert got == {("a", "c"), ("b", "c"), ("b", "e")}  # a-b too close, a-e same text, d unvoted
@@ -41,7 +57,8 @@ def test_margin_identical_text_and_unvoted_rejects():
 
 def test_pairs_per_prompt_are_capped_strongest_first():
     cands = [_cand("top", "p", 1.0, "accept")] + [
-        _cand(f"r{i}", "p", 0.1 * i, "reject") for i in range(6)]
+        _cand(f"r{i}", "p", 0.1 * i, "reject") for i in range(6)
+    ]
     pairs, _ = preference_pairs(cands, max_pairs_per_prompt=2)
     assert [p["rejected_id"] for p in pairs] == ["r0", "r1"]
     assert pairs[0]["margin"] >= pairs[1]["margin"]

@@ -1,4 +1,5 @@
 """Prompt split on real Swahili questions (AfriQA): no near-duplicate straddles train and held-out."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,14 @@ def _afriqa() -> list[Prompt]:
             q = json.loads(line)["question"]
             if q not in seen:
                 seen.add(q)
-                prompts.append(Prompt(id=f"q{len(prompts)}", category=CATEGORIES[len(prompts) % 2],
-                                      prompt=q, references=["x"]))
+                prompts.append(
+                    Prompt(
+                        id=f"q{len(prompts)}",
+                        category=CATEGORIES[len(prompts) % 2],
+                        prompt=q,
+                        references=["x"],
+                    )
+                )
     return prompts
 
 
@@ -49,8 +56,10 @@ def test_afriqa_split_has_no_cross_split_near_duplicates():
 
 
 def test_ineligible_clusters_stay_in_train():
-    prompts = [Prompt(id=f"p{i}", category="open_qa", prompt=f"swali namba {i} kuhusu mada {i}")
-               for i in range(20)]
+    prompts = [
+        Prompt(id=f"p{i}", category="open_qa", prompt=f"swali namba {i} kuhusu mada {i}")
+        for i in range(20)
+    ]
     eligible = {p.id: i % 2 == 0 for i, p in enumerate(prompts)}
     split = split_prompts(prompts, eligible, 0.3, 0.8, seed=1)
     assert split.heldout and all(eligible[pid] for pid in split.heldout)

@@ -1,4 +1,5 @@
 """evaluate.time_budget_min: measure throughput first, score a stratified seeded subset, say so."""
+
 import json
 import shutil
 from collections import Counter
@@ -16,7 +17,9 @@ def test_stratified_order_keeps_label_shares_in_every_prefix_and_is_seeded():
     assert order != stratified_order(labels, seed=4)
     for k in (10, 20, 50):
         counts = Counter(labels[i] for i in order[:k])
-        assert all(abs(counts[lab] - k * share) <= 1 for lab, share in ((0, .6), (1, .3), (2, .1)))
+        assert all(
+            abs(counts[lab] - k * share) <= 1 for lab, share in ((0, 0.6), (1, 0.3), (2, 0.1))
+        )
 
 
 def test_budget_fraction_and_subset_sizes():
@@ -34,8 +37,9 @@ def test_budget_fraction_and_subset_sizes():
 
 
 @pytest.mark.slow
-def test_evaluate_stage_scores_a_stated_subset_when_the_budget_is_short(ci_run_dir, tmp_path,
-                                                                        monkeypatch):
+def test_evaluate_stage_scores_a_stated_subset_when_the_budget_is_short(
+    ci_run_dir, tmp_path, monkeypatch
+):
     from tutorial_lib.config import load_config
     from tutorial_lib.pipeline import Pipeline
 
@@ -52,8 +56,10 @@ def test_evaluate_stage_scores_a_stated_subset_when_the_budget_is_short(ci_run_d
     assert 2 <= xcopa["n"] < xcopa["n_total"] == 8 and xcopa["subset_seed"] == cfg.seed
     assert summary["benchmarks"]["base"]["xcopa"]["n"] == xcopa["n"]
     assert summary["benchmarks"]["fine-tuned"]["xcopa"]["n_total"] == 8
-    assert any(f"of {xcopa['n']} of 8 documents" in n or f"{xcopa['n']} of 8" in n
-               for n in summary["notes"]), summary["notes"]
+    assert any(
+        f"of {xcopa['n']} of 8 documents" in n or f"{xcopa['n']} of 8" in n
+        for n in summary["notes"]
+    ), summary["notes"]
     assert any("time_budget_min=1" in n for n in manifest["notes"])
     assert manifest["rows"]["xcopa_n"] == xcopa["n"]
     assert len({p["idx"] for p in xcopa["predictions"]}) == xcopa["n"]  # rows of the source file

@@ -1,4 +1,5 @@
 """Held-out generation: chrF++/ROUGE-L that count non-ASCII words, escaped side-by-side HTML."""
+
 import pytest
 
 from tutorial_lib.evaluate.generation import (
@@ -37,8 +38,14 @@ def test_best_reference_counts_and_lengths_are_checked():
 
 
 def test_side_by_side_escapes_everything():
-    page = side_by_side_html(["<b>swali</b>"], ["<script>alert(1)</script>"], ["a & b"],
-                             "base<1>", "tuned", references=[["<i>ref</i>"]])
+    page = side_by_side_html(
+        ["<b>swali</b>"],
+        ["<script>alert(1)</script>"],
+        ["a & b"],
+        "base<1>",
+        "tuned",
+        references=[["<i>ref</i>"]],
+    )
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "&lt;b&gt;swali" in page and "a &amp; b" in page and "base&lt;1&gt;" in page
     assert "&lt;i&gt;ref" in page

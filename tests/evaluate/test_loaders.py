@@ -1,4 +1,5 @@
 """Loading the benchmark files in their original formats, and clear errors for bad ones."""
+
 import csv
 import json
 
@@ -13,20 +14,29 @@ from tutorial_lib.evaluate.loaders import (
 )
 from tutorial_lib.evaluate.templates import UnknownLanguageError
 
-STORY_HEADER = ["InputStoryid", "InputSentence1", "InputSentence2", "InputSentence3",
-                "InputSentence4", "RandomFifthSentenceQuiz1", "RandomFifthSentenceQuiz2",
-                "AnswerRightEnding"]
-
+STORY_HEADER = [
+    "InputStoryid",
+    "InputSentence1",
+    "InputSentence2",
+    "InputSentence3",
+    "InputSentence4",
+    "RandomFifthSentenceQuiz1",
+    "RandomFifthSentenceQuiz2",
+    "AnswerRightEnding",
+]
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("task,parts,count", [
-    ("xcopa", ("xcopa", "data", "sw", "test.sw.jsonl"), 500),
-    ("xcopa", ("xcopa", "data", "sw", "val.sw.jsonl"), 100),
-    ("xstorycloze", ("xstorycloze", "spring2016.val.sw.tsv.split_20_80_eval.tsv"), 1511),
-    ("xstorycloze", ("xstorycloze", "spring2016.val.sw.tsv.split_20_80_train.tsv"), 360),
-    ("xnli", ("xnli", "sw", "test.jsonl"), 5010),
-])
+@pytest.mark.parametrize(
+    "task,parts,count",
+    [
+        ("xcopa", ("xcopa", "data", "sw", "test.sw.jsonl"), 500),
+        ("xcopa", ("xcopa", "data", "sw", "val.sw.jsonl"), 100),
+        ("xstorycloze", ("xstorycloze", "spring2016.val.sw.tsv.split_20_80_eval.tsv"), 1511),
+        ("xstorycloze", ("xstorycloze", "spring2016.val.sw.tsv.split_20_80_train.tsv"), 360),
+        ("xnli", ("xnli", "sw", "test.jsonl"), 5010),
+    ],
+)
 def test_real_files_load_with_the_right_counts(task, parts, count):
     docs = load_task_docs(task, "sw", realdata_path(*parts))
     assert len(docs) == count
@@ -75,8 +85,9 @@ def test_malformed_jsonl_names_file_and_line(tmp_path):
 def test_malformed_tsv_names_file_and_line(tmp_path):
     path = tmp_path / "eval.tsv"
     ok = ["id", "a", "b", "c", "d", "e", "f", "2"]
-    path.write_text("\t".join(STORY_HEADER) + "\n" + "\t".join(ok) + "\n" + "\t".join(ok[:5]) + "\n",
-                    "utf-8")
+    path.write_text(
+        "\t".join(STORY_HEADER) + "\n" + "\t".join(ok) + "\n" + "\t".join(ok[:5]) + "\n", "utf-8"
+    )
     with pytest.raises(DataFileError, match=r"eval\.tsv:3: 5 tab-separated fields"):
         read_local("xstorycloze", path)
     path.write_text("\t".join(STORY_HEADER[:-1]) + "\n", "utf-8")
@@ -90,12 +101,17 @@ def test_malformed_tsv_names_file_and_line(tmp_path):
 def test_xnli_original_tsv_is_filtered_by_language(tmp_path):
     path = tmp_path / "xnli.test.tsv"
     header = ["language", "gold_label", "sentence1", "sentence2"]
-    rows = [["en", "entailment", "A man.", "A person."],
-            ["sw", "contradiction", "Mtu.", "Hakuna mtu."],
-            ["sw", "neutral", "Mvua.", "Baridi."]]
+    rows = [
+        ["en", "entailment", "A man.", "A person."],
+        ["sw", "contradiction", "Mtu.", "Hakuna mtu."],
+        ["sw", "neutral", "Mvua.", "Baridi."],
+    ]
     path.write_text("\n".join("\t".join(r) for r in [header, *rows]) + "\n", "utf-8")
     docs = read_local("xnli", path, lang="sw")
-    assert [(d["premise"], d["label"], d["_row"]) for d in docs] == [("Mtu.", 2, 1), ("Mvua.", 1, 2)]
+    assert [(d["premise"], d["label"], d["_row"]) for d in docs] == [
+        ("Mtu.", 2, 1),
+        ("Mvua.", 1, 2),
+    ]
 
 
 def test_missing_file_and_unknown_format(tmp_path):
@@ -111,8 +127,9 @@ def test_offline_hub_error_suggests_a_local_file(monkeypatch):
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     with pytest.raises(DataFileError, match="--data-file"):
         load_task_docs("xnli", "sw")
-    assert hub_parquet_url("xnli", "sw").endswith("facebook/xnli@refs%2Fconvert%2Fparquet/sw/"
-                                                  "validation/*.parquet")
+    assert hub_parquet_url("xnli", "sw").endswith(
+        "facebook/xnli@refs%2Fconvert%2Fparquet/sw/validation/*.parquet"
+    )
 
 
 def test_unknown_language_lists_the_harness_codes():

@@ -1,4 +1,5 @@
 """Side-by-side comparison tasks and the Bradley-Terry ranking with bootstrap intervals."""
+
 import random
 from datetime import UTC, datetime
 
@@ -12,17 +13,32 @@ PROMPTS = [Prompt(id=f"p{i}", category="open_qa", prompt=f"Swali la {i}?") for i
 
 
 def _vote(task, label, worker="w_1", status="submitted", n=0):
-    return Assignment(assignment_id=f"a{task['task_id']}{worker}{n}", task_id=task["task_id"],
-                      worker_id=worker, stage="ranking", backend="simulated",
-                      submitted_at=datetime.now(UTC).isoformat(), duration_s=12.0,
-                      label=label, status=status)
+    return Assignment(
+        assignment_id=f"a{task['task_id']}{worker}{n}",
+        task_id=task["task_id"],
+        worker_id=worker,
+        stage="ranking",
+        backend="simulated",
+        submitted_at=datetime.now(UTC).isoformat(),
+        duration_s=12.0,
+        label=label,
+        status=status,
+    )
 
 
 def test_comparisons_follow_the_schema_and_randomise_sides():
-    tasks = build_comparisons(PROMPTS, [f"A{i}" for i in range(40)], [f"B{i}" for i in range(40)],
-                              "base", "tuned", seed=3)
-    assert set(tasks[0]) == {"task_id", "prompt_id", "prompt", "answer_a", "answer_b",
-                             "model_a", "model_b"}
+    tasks = build_comparisons(
+        PROMPTS, [f"A{i}" for i in range(40)], [f"B{i}" for i in range(40)], "base", "tuned", seed=3
+    )
+    assert set(tasks[0]) == {
+        "task_id",
+        "prompt_id",
+        "prompt",
+        "answer_a",
+        "answer_b",
+        "model_a",
+        "model_b",
+    }
     firsts = [t["model_a"] for t in tasks]
     assert 5 < firsts.count("base") < 35  # both orders occur
     for i, t in enumerate(tasks):  # each answer stays with its model
@@ -47,11 +63,13 @@ def test_ranking_recovers_a_known_preference_with_an_interval():
     rng = random.Random(0)
     rows = []
     for i in range(300):  # tuned beats base 75%, base beats noise 75%, tuned beats noise 90%
-        left, right, p = rng.choice([("tuned", "base", .75), ("base", "noise", .75),
-                                     ("tuned", "noise", .9)])
+        left, right, p = rng.choice(
+            [("tuned", "base", 0.75), ("base", "noise", 0.75), ("tuned", "noise", 0.9)]
+        )
         rows.append([f"w{i % 7}", left, right, left if rng.random() < p else right])
-    table = rank_models(pd.DataFrame(rows, columns=["worker", "left", "right", "label"]),
-                        n_bootstrap=100, seed=1)
+    table = rank_models(
+        pd.DataFrame(rows, columns=["worker", "left", "right", "label"]), n_bootstrap=100, seed=1
+    )
     assert list(table["model"]) == ["tuned", "base", "noise"]
     assert list(table["rank"]) == [1, 2, 3]
     assert (table["ci_low"] <= table["score"]).all() and (table["score"] <= table["ci_high"]).all()
@@ -71,4 +89,6 @@ def test_bad_votes_are_named():
     with pytest.raises(ValueError, match="no ranking votes"):
         rank_models([], tasks)
     with pytest.raises(ValueError, match="neither"):
-        rank_models(pd.DataFrame([["w", "a", "b", "c"]], columns=["worker", "left", "right", "label"]))
+        rank_models(
+            pd.DataFrame([["w", "a", "b", "c"]], columns=["worker", "left", "right", "label"])
+        )

@@ -1,4 +1,5 @@
 """Log-likelihoods equal a naive one-pair-at-a-time computation and the harness's own HFLM."""
+
 import copy
 from pathlib import Path
 
@@ -18,9 +19,11 @@ from tutorial_lib.evaluate.tasks import Request, build_requests
 SMOKE = Path(__file__).resolve().parents[2] / "data" / "smoke"
 from realdata_helpers import realdata_path
 
-FILES = {"xcopa": SMOKE / "xcopa" / "test.sw.jsonl", "xnli": SMOKE / "xnli" / "test.sw.jsonl",
-         "xstorycloze": SMOKE / "xstorycloze" / "spring2016.val.sw.tsv.split_20_80_eval.tsv"}
-
+FILES = {
+    "xcopa": SMOKE / "xcopa" / "test.sw.jsonl",
+    "xnli": SMOKE / "xnli" / "test.sw.jsonl",
+    "xstorycloze": SMOKE / "xstorycloze" / "spring2016.val.sw.tsv.split_20_80_eval.tsv",
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +35,7 @@ def naive_loglikelihood(model, tokenizer, context: str, choice: str) -> float:
     """One forward per (context, choice), written from the harness's description, no batching."""
     continuation = " " + choice
     stripped = context.rstrip()
-    continuation = context[len(stripped):] + continuation
+    continuation = context[len(stripped) :] + continuation
     cont = tokenizer(continuation, add_special_tokens=False)["input_ids"]
     ctx = tokenizer(stripped)["input_ids"] if stripped else [tokenizer.eos_token_id]
     with torch.no_grad():
@@ -51,8 +54,9 @@ def _requests(task, n=7, num_fewshot=0):
 def test_scores_equal_naive_reference(tiny, task, batch_size, share):
     model, tokenizer = tiny
     requests = _requests(task)
-    scores = score_requests(model, tokenizer, requests, batch_size=batch_size, share_prefix=share,
-                            progress=False)
+    scores = score_requests(
+        model, tokenizer, requests, batch_size=batch_size, share_prefix=share, progress=False
+    )
     for req, got in zip(requests, scores):
         want = [naive_loglikelihood(model, tokenizer, req.context, c) for c in req.choices]
         assert got == pytest.approx(want, abs=1e-4)
@@ -70,7 +74,9 @@ def test_fewshot_contexts_with_trailing_newlines_score_like_reference(tiny):
 
 def test_encoding_follows_the_harness(tiny):
     _, tokenizer = tiny
-    ctx, conts = encode_request(tokenizer, Request(0, "Mvua ilinyesha kwa hiyo", ["barabara."], 0), 2048)
+    ctx, conts = encode_request(
+        tokenizer, Request(0, "Mvua ilinyesha kwa hiyo", ["barabara."], 0), 2048
+    )
     assert ctx[-1] == tokenizer.eos_token_id  # context keeps its </s>
     assert tokenizer.eos_token_id not in conts[0]  # continuation: no EOS added or scored
     ctx, conts = encode_request(tokenizer, Request(0, "", ["a", "b"], 0), 2048)
@@ -92,11 +98,17 @@ def test_scores_equal_lm_eval_hflm(tiny, task):
     tied.lm_head.weight = tied.get_input_embeddings().weight
     requests = _requests(task, n=6, num_fewshot=1 if task == "xnli" else 0)
     lm = HFLM(pretrained=tied, tokenizer=tokenizer, backend="seq2seq", batch_size=4, device="cpu")
-    instances = [Instance("loglikelihood", {}, (r.context, " " + c), i)
-                 for r in requests for i, c in enumerate(r.choices)]
+    instances = [
+        Instance("loglikelihood", {}, (r.context, " " + c), i)
+        for r in requests
+        for i, c in enumerate(r.choices)
+    ]
     harness = [ll for ll, _ in lm.loglikelihood(instances, disable_tqdm=True)]
-    kit = [s for row in score_requests(tied, tokenizer, requests, batch_size=4, progress=False)
-           for s in row]
+    kit = [
+        s
+        for row in score_requests(tied, tokenizer, requests, batch_size=4, progress=False)
+        for s in row
+    ]
     assert kit == pytest.approx(harness, rel=1e-6, abs=1e-4)  # tied logits are large (~1e3)
 
 
@@ -113,8 +125,9 @@ def test_first_argmax_takes_the_first_of_ties():
 
 def test_evaluate_task_on_smoke_file(tiny):
     model, tokenizer = tiny
-    res = evaluate_task(model, tokenizer, "xstorycloze", "sw", data_file=FILES["xstorycloze"],
-                        limit=5, batch_size=4)
+    res = evaluate_task(
+        model, tokenizer, "xstorycloze", "sw", data_file=FILES["xstorycloze"], limit=5, batch_size=4
+    )
     assert res["n"] == 5 and [p["idx"] for p in res["predictions"]] == list(range(5))
     for p in res["predictions"]:
         assert len(p["scores"]) == 2 and p["pred"] == first_argmax(p["scores"])
@@ -122,11 +135,14 @@ def test_evaluate_task_on_smoke_file(tiny):
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("task,parts,limit", [
-    ("xcopa", ("xcopa", "data", "sw", "test.sw.jsonl"), 12),
-    ("xnli", ("xnli", "sw", "test.jsonl"), 6),
-    ("xstorycloze", ("xstorycloze", "spring2016.val.sw.tsv.split_20_80_eval.tsv"), 8),
-])
+@pytest.mark.parametrize(
+    "task,parts,limit",
+    [
+        ("xcopa", ("xcopa", "data", "sw", "test.sw.jsonl"), 12),
+        ("xnli", ("xnli", "sw", "test.jsonl"), 6),
+        ("xstorycloze", ("xstorycloze", "spring2016.val.sw.tsv.split_20_80_eval.tsv"), 8),
+    ],
+)
 def test_limit_run_on_real_files(tiny, task, parts, limit):
     model, tokenizer = tiny
     res = evaluate_task(model, tokenizer, task, "sw", data_file=realdata_path(*parts), limit=limit)

@@ -5,6 +5,7 @@ YAMLs (their own prompt functions and templates) and only swaps the dataset for
 local files, then builds its requests; the kit must produce the same
 (context, " " + choice) pairs, zero- and few-shot.
 """
+
 import json
 from pathlib import Path
 
@@ -25,14 +26,17 @@ def _write_jsonl(path: Path, docs: list[dict]) -> Path:
     return path
 
 
-def _harness_requests(tmp_path: Path, base: str, name: str, files: dict, extra: str,
-                      num_fewshot: int, limit: int) -> list[tuple[str, str]]:
+def _harness_requests(
+    tmp_path: Path, base: str, name: str, files: dict, extra: str, num_fewshot: int, limit: int
+) -> list[tuple[str, str]]:
     from lm_eval.tasks import TaskManager, get_task_dict
 
     data_files = ", ".join(f"{split}: {json.dumps(str(p))}" for split, p in files.items())
     (tmp_path / f"{name}.yaml").write_text(
         f"include: {HARNESS_TASKS / base}\ntask: {name}\ndataset_path: json\n"
-        f"dataset_name: null\ndataset_kwargs:\n  data_files: {{{data_files}}}\n{extra}", "utf-8")
+        f"dataset_name: null\ndataset_kwargs:\n  data_files: {{{data_files}}}\n{extra}",
+        "utf-8",
+    )
     manager = TaskManager(include_path=str(tmp_path), include_defaults=False)
     task = get_task_dict([name], manager)[name]
     task.set_config(key="num_fewshot", value=num_fewshot)
@@ -53,8 +57,14 @@ def test_xcopa_requests_match_harness(tmp_path, num_fewshot):
     val = _write_jsonl(tmp_path / "val.jsonl", docs[-8:])
     pool = load_task_docs("xcopa", "sw", val)
     harness = _harness_requests(
-        tmp_path, "xcopa/default_sw.yaml", f"kit_xcopa_{num_fewshot}",
-        {"test": SMOKE / "xcopa" / "test.sw.jsonl", "validation": val}, "", num_fewshot, 6)
+        tmp_path,
+        "xcopa/default_sw.yaml",
+        f"kit_xcopa_{num_fewshot}",
+        {"test": SMOKE / "xcopa" / "test.sw.jsonl", "validation": val},
+        "",
+        num_fewshot,
+        6,
+    )
     assert _kit_requests("xcopa", docs, pool, num_fewshot, 6) == harness
 
 
@@ -63,8 +73,14 @@ def test_xnli_requests_match_harness(tmp_path, num_fewshot):
     test_file = SMOKE / "xnli" / "test.sw.jsonl"
     docs = load_task_docs("xnli", "sw", test_file)
     harness = _harness_requests(
-        tmp_path, "xnli/xnli_sw.yaml", f"kit_xnli_{num_fewshot}",
-        {"validation": test_file, "train": test_file}, "", num_fewshot, 5)
+        tmp_path,
+        "xnli/xnli_sw.yaml",
+        f"kit_xnli_{num_fewshot}",
+        {"validation": test_file, "train": test_file},
+        "",
+        num_fewshot,
+        5,
+    )
     if num_fewshot == 0:
         assert {ctx for ctx, _ in harness} == {""}  # XNLI: everything is in the choices
     assert _kit_requests("xnli", docs, docs, num_fewshot, 5) == harness
@@ -73,20 +89,33 @@ def test_xnli_requests_match_harness(tmp_path, num_fewshot):
 @pytest.mark.parametrize("num_fewshot", [0, 2])
 def test_xstorycloze_requests_match_harness(tmp_path, num_fewshot):
     folder = SMOKE / "xstorycloze"
-    docs = load_task_docs("xstorycloze", "sw", folder / "spring2016.val.sw.tsv.split_20_80_eval.tsv")
-    pool = load_task_docs("xstorycloze", "sw", folder / "spring2016.val.sw.tsv.split_20_80_train.tsv")
+    docs = load_task_docs(
+        "xstorycloze", "sw", folder / "spring2016.val.sw.tsv.split_20_80_eval.tsv"
+    )
+    pool = load_task_docs(
+        "xstorycloze", "sw", folder / "spring2016.val.sw.tsv.split_20_80_train.tsv"
+    )
     # The harness reads the Hub's field names; the kit's TSV loader produced them.
     harness = _harness_requests(
-        tmp_path, "xstorycloze/default_sw.yaml", f"kit_xsc_{num_fewshot}",
-        {"eval": _write_jsonl(tmp_path / "eval.jsonl", docs),
-         "train": _write_jsonl(tmp_path / "train.jsonl", pool)}, "", num_fewshot, 6)
+        tmp_path,
+        "xstorycloze/default_sw.yaml",
+        f"kit_xsc_{num_fewshot}",
+        {
+            "eval": _write_jsonl(tmp_path / "eval.jsonl", docs),
+            "train": _write_jsonl(tmp_path / "train.jsonl", pool),
+        },
+        "",
+        num_fewshot,
+        6,
+    )
     assert _kit_requests("xstorycloze", docs, pool, num_fewshot, 6) == harness
 
 
 def test_fewshot_from_the_evaluated_split_leaves_the_document_out():
     docs = load_task_docs("xcopa", "sw", SMOKE / "xcopa" / "test.sw.jsonl")
-    requests = build_requests("xcopa", "sw", docs, num_fewshot=len(docs) - 1, fewshot_docs=docs,
-                              exclude_self=True)
+    requests = build_requests(
+        "xcopa", "sw", docs, num_fewshot=len(docs) - 1, fewshot_docs=docs, exclude_self=True
+    )
     for doc, req in zip(docs, requests):
         shots = req.context.split("\n\n")[:-1]
         assert len(shots) == len(docs) - 1

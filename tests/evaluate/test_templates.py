@@ -1,4 +1,5 @@
 """Every language's prompt equals the harness's own function or YAML template (lm-eval 0.4.13)."""
+
 import ast
 import importlib.util
 from pathlib import Path
@@ -13,10 +14,20 @@ from lm_eval.utils import apply_template
 
 TASKS_DIR = Path(lm_eval.__file__).parent / "tasks"
 COPA_DOCS = [
-    {"premise": "Kifaa kilikuwa kimefungwa.", "choice1": "Kilikuwa kidogo.",
-     "choice2": "Ékitabu kilipotea.", "question": "cause", "label": 1},
-    {"premise": "  Niliiacha mifuko yangu. ", "choice1": "Niliona silaha.", "choice2": "Ñ.",
-     "question": "effect", "label": 0},
+    {
+        "premise": "Kifaa kilikuwa kimefungwa.",
+        "choice1": "Kilikuwa kidogo.",
+        "choice2": "Ékitabu kilipotea.",
+        "question": "cause",
+        "label": 1,
+    },
+    {
+        "premise": "  Niliiacha mifuko yangu. ",
+        "choice1": "Niliona silaha.",
+        "choice2": "Ñ.",
+        "question": "effect",
+        "label": 0,
+    },
 ]
 NLI_DOC = {"premise": "Mtu anatembea.", "hypothesis": "Mtu yuko nje.", "label": 1}
 STORY_DOC = {f"input_sentence_{i}": f"Sentensi {i}." for i in range(1, 5)}
@@ -28,8 +39,11 @@ def _group_tasks(path: Path) -> list[str]:
 
 
 def test_languages_are_the_harness_groups():
-    for task, group in [("xcopa", "xcopa/_xcopa.yaml"), ("xnli", "xnli/_xnli.yaml"),
-                        ("xstorycloze", "xstorycloze/_xstorycloze.yaml")]:
+    for task, group in [
+        ("xcopa", "xcopa/_xcopa.yaml"),
+        ("xnli", "xnli/_xnli.yaml"),
+        ("xstorycloze", "xstorycloze/_xstorycloze.yaml"),
+    ]:
         names = _group_tasks(TASKS_DIR / group)
         assert sorted(T.LANGUAGES[task]) == sorted(n.rsplit("_", 1)[1] for n in names)
 
@@ -65,11 +79,14 @@ def test_xnli_prompt_equals_harness_yaml(lang):
 def test_xstorycloze_prompt_equals_harness_yaml(lang):
     path = TASKS_DIR / "xstorycloze" / f"default_{lang}.yaml"
     assert T.xstorycloze_text(STORY_DOC, lang) == apply_template(
-        _yaml_field(path, "doc_to_text"), STORY_DOC)
+        _yaml_field(path, "doc_to_text"), STORY_DOC
+    )
     assert T.xstorycloze_choices(STORY_DOC, lang) == ast.literal_eval(
-        apply_template(_yaml_field(path, "doc_to_choice"), STORY_DOC))
+        apply_template(_yaml_field(path, "doc_to_choice"), STORY_DOC)
+    )
     assert T.xstorycloze_target(STORY_DOC, lang) == int(
-        apply_template(_yaml_field(path, "doc_to_target"), STORY_DOC))
+        apply_template(_yaml_field(path, "doc_to_target"), STORY_DOC)
+    )
 
 
 def test_unknown_language_is_refused():

@@ -1,4 +1,5 @@
 """finetune.time_budget_min: stops cleanly at the budget, saves, says how far it got, resumes."""
+
 import time
 from pathlib import Path
 
@@ -8,7 +9,13 @@ from transformers import TrainerCallback
 from tutorial_lib.finetune.budget import TimeBudget, budget_note
 from tutorial_lib.finetune.train import finetune
 
-FAST = {"max_steps": 8, "save_steps": 100, "eval_steps": 100, "batch_size": 4, "tiny_vocab_size": 300}
+FAST = {
+    "max_steps": 8,
+    "save_steps": 100,
+    "eval_steps": 100,
+    "batch_size": 4,
+    "tiny_vocab_size": 300,
+}
 
 
 class SlowSteps(TrainerCallback):
@@ -23,8 +30,9 @@ class SlowSteps(TrainerCallback):
 
 @pytest.mark.slow
 def test_budget_stops_saves_reports_and_resume_finishes(tmp_path, train_rows):
-    result = finetune(train_rows, tmp_path, "tiny", callbacks=[SlowSteps(1.0)],
-                      time_budget_min=2.5 / 60, **FAST)
+    result = finetune(
+        train_rows, tmp_path, "tiny", callbacks=[SlowSteps(1.0)], time_budget_min=2.5 / 60, **FAST
+    )
     assert result.stopped_by_time_budget and 2 <= result.steps < 8 and result.planned_steps == 8
     assert (tmp_path / f"checkpoint-{result.steps}").is_dir()  # saved at the stop, not lost
     assert (Path(result.model_dir) / "config.json").exists()

@@ -112,8 +112,18 @@ def test_causal_finetune_trains_and_reloads(causal_run):
 
 @pytest.mark.slow
 def test_causal_lora_targets_projections_and_merges(tmp_path, train_rows, heldout_rows):
-    result = finetune(train_rows, tmp_path, "tiny-causal", heldout=heldout_rows, lora=True,
-                      lora_r=4, lora_alpha=8, tiny_texts=SW * 10, packing=True, **FAST)
+    result = finetune(
+        train_rows,
+        tmp_path,
+        "tiny-causal",
+        heldout=heldout_rows,
+        lora=True,
+        lora_r=4,
+        lora_alpha=8,
+        tiny_texts=SW * 10,
+        packing=True,
+        **FAST,
+    )
     assert result.lora and result.adapter_dir
     config = json.loads((tmp_path / "adapter" / "adapter_config.json").read_text())
     assert set(config["target_modules"]) == {"q_proj", "v_proj"}
@@ -138,5 +148,6 @@ def causal_tokenizers(tiny_causal_dir, tmp_path_factory):
 def causal_run(tmp_path_factory, train_rows, heldout_rows):
     torch.set_num_threads(1)
     out = tmp_path_factory.mktemp("causal_run")
-    return finetune(train_rows, out, "tiny-causal", heldout=heldout_rows, tiny_texts=SW * 10,
-                    **FAST), out
+    return finetune(
+        train_rows, out, "tiny-causal", heldout=heldout_rows, tiny_texts=SW * 10, **FAST
+    ), out

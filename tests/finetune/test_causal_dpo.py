@@ -1,4 +1,5 @@
 """Causal DPO with TRL's DPOTrainer: the preference stage's result fields, margins that move."""
+
 from types import SimpleNamespace
 
 import pytest
@@ -9,8 +10,10 @@ from tutorial_lib.config import FinetuneConfig
 from tutorial_lib.finetune.causal_dpo import pair_margins, train_causal_dpo, trl_rows
 from tutorial_lib.finetune.loading import load_pretrained
 
-PAIRS = [{"prompt": SW[i % 8], "chosen": SW[(i + 1) % 8], "rejected": SW[(i + 3) % 8][:25]}
-         for i in range(10)]
+PAIRS = [
+    {"prompt": SW[i % 8], "chosen": SW[(i + 1) % 8], "rejected": SW[(i + 3) % 8][:25]}
+    for i in range(10)
+]
 
 
 def test_pairs_reach_trl_as_conversations_when_there_is_a_chat_template(tiny_causal_dir):

@@ -15,7 +15,10 @@ def test_two_processes_give_the_same_losses_as_one():
     """2 DDP processes x 2 rows and 1 process x 4 rows: same loss and gradient norm every step."""
     proc = subprocess.run(
         [sys.executable, str(BENCH), "--steps", "4", "--rows", "16", "--batch", "4"],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -1,4 +1,5 @@
 """DPO: the loss against a direct computation of Rafailov et al.'s formula, and a real step."""
+
 import math
 
 import pytest
@@ -42,8 +43,10 @@ def test_sequence_logprobs_sum_real_tokens_only():
 
 
 def test_split_keeps_prompts_on_one_side():
-    pairs = [{"prompt_id": f"p{i // 2}", "prompt": "x", "chosen": "a", "rejected": "b"}
-             for i in range(12)]
+    pairs = [
+        {"prompt_id": f"p{i // 2}", "prompt": "x", "chosen": "a", "rejected": "b"}
+        for i in range(12)
+    ]
     train, held = split_pairs(pairs, 0.34, seed=1)
     assert len(train) + len(held) == 12 and held
     assert not {p["prompt_id"] for p in train} & {p["prompt_id"] for p in held}
@@ -51,8 +54,15 @@ def test_split_keeps_prompts_on_one_side():
 
 @pytest.mark.slow
 def test_dpo_raises_the_training_margin(tiny_model_dir, tmp_path):
-    pairs = [{"prompt_id": f"p{i}", "prompt": SW[i % 8], "chosen": SW[(i + 1) % 8],
-              "rejected": " ".join(SW[(i + 3) % 8].split()[:4])} for i in range(10)]
+    pairs = [
+        {
+            "prompt_id": f"p{i}",
+            "prompt": SW[i % 8],
+            "chosen": SW[(i + 1) % 8],
+            "rejected": " ".join(SW[(i + 3) % 8].split()[:4]),
+        }
+        for i in range(10)
+    ]
     cfg = PreferenceConfig(max_steps=8, batch_size=4, learning_rate=1e-3, heldout_fraction=0.2)
     result = preference_tune(pairs, str(tiny_model_dir), tmp_path, cfg, seed=0)
     assert result.pairs_train + result.pairs_heldout == 10 and result.pairs_heldout >= 1

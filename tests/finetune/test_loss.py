@@ -23,7 +23,9 @@ def test_token_weighted_loss_is_the_token_mean_and_sums_over_micro_batches():
     )
     assert torch.allclose(halves, mean)
     # ... which a mean of per-batch means is not (its rows hold different numbers of tokens).
-    means = (token_weighted_loss(logits[:2], labels[:2]) + token_weighted_loss(logits[2:], labels[2:])) / 2
+    means = (
+        token_weighted_loss(logits[:2], labels[:2]) + token_weighted_loss(logits[2:], labels[2:])
+    ) / 2
     assert not torch.allclose(means, mean)
 
 
@@ -50,7 +52,13 @@ def test_loss_for_picks_the_shift_from_the_model_family():
 @pytest.mark.slow
 def test_gradient_accumulation_matches_one_big_batch(tmp_path, train_rows):
     """batch 8 x 1 step and batch 4 x 2 accumulated micro-batches: same losses and weights."""
-    common = {"max_steps": 3, "save_steps": 3, "eval_steps": 3, "tiny_vocab_size": 300, "logging_steps": 1}
+    common = {
+        "max_steps": 3,
+        "save_steps": 3,
+        "eval_steps": 3,
+        "tiny_vocab_size": 300,
+        "logging_steps": 1,
+    }
     runs = {}
     for name, bs, ga in (("one", 8, 1), ("accum", 4, 2)):
         out = tmp_path / name

@@ -81,9 +81,12 @@ def test_both_families_come_from_the_data_file_with_sources():
 
 
 def test_decoders_get_memory_per_method_and_a_local_folder_is_measured(tiny_causal_dir):
-    table = select_model(TEXTS, gpu_mem_gb=15, time_budget_h=1.0,
-                         candidates=["Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-0.5B-Instruct",
-                                     str(tiny_causal_dir)])
+    table = select_model(
+        TEXTS,
+        gpu_mem_gb=15,
+        time_budget_h=1.0,
+        candidates=["Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-0.5B-Instruct", str(tiny_causal_dir)],
+    )
     by = table.set_index("model")
     big, small = by.loc["Qwen/Qwen2.5-7B-Instruct"], by.loc["Qwen/Qwen2.5-0.5B-Instruct"]
     assert big["family"] == "causal" and big["params_m"] == 7616.0

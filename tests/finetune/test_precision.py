@@ -109,13 +109,16 @@ def test_nan_during_training_stops_before_any_checkpoint(tmp_path, tiny_model_di
     assert prec.is_t5_family(str(broken), "mt5")
 
 
-@pytest.mark.parametrize("model_type, capability, expected", [
-    ("llama", (7, 5), "fp16"),   # a decoder that trains in fp16, on a T4
-    ("qwen2", (8, 0), "bf16"),
-    ("gemma2", (7, 5), "fp32"),  # not in the fp16 list: fp32 below Ampere
-    ("mt5", (7, 5), "fp32"),
-    ("llama", None, "fp32"),
-])
+@pytest.mark.parametrize(
+    "model_type, capability, expected",
+    [
+        ("llama", (7, 5), "fp16"),  # a decoder that trains in fp16, on a T4
+        ("qwen2", (8, 0), "bf16"),
+        ("gemma2", (7, 5), "fp32"),  # not in the fp16 list: fp32 below Ampere
+        ("mt5", (7, 5), "fp32"),
+        ("llama", None, "fp32"),
+    ],
+)
 def test_auto_precision_per_family(gpu, model_type, capability, expected):
     gpu(capability)
     assert choose_precision("auto", "some/model", model_type) == expected

@@ -51,17 +51,37 @@ def own_model(tmp_path_factory):
     folder = tmp_path_factory.mktemp("own_mt5")
     proto = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(OWN_TEXTS * 5), model_writer=proto, vocab_size=180,
-        model_type="unigram", character_coverage=1.0, pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
-        hard_vocab_limit=False, minloglevel=2, num_threads=1,
+        sentence_iterator=iter(OWN_TEXTS * 5),
+        model_writer=proto,
+        vocab_size=180,
+        model_type="unigram",
+        character_coverage=1.0,
+        pad_id=0,
+        eos_id=1,
+        unk_id=2,
+        bos_id=-1,
+        hard_vocab_limit=False,
+        minloglevel=2,
+        num_threads=1,
     )
     sp = spm.SentencePieceProcessor(model_proto=proto.getvalue())
     pieces = [(sp.id_to_piece(i), sp.get_score(i)) for i in range(sp.get_piece_size())]
     tok = T5Tokenizer(vocab=pieces, extra_ids=0)
     torch.manual_seed(11)
-    cfg = MT5Config(vocab_size=len(tok), d_model=48, d_ff=96, num_layers=3, num_decoder_layers=3,
-                    num_heads=3, d_kv=16, feed_forward_proj="gated-gelu", dropout_rate=0.0,
-                    decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+    cfg = MT5Config(
+        vocab_size=len(tok),
+        d_model=48,
+        d_ff=96,
+        num_layers=3,
+        num_decoder_layers=3,
+        num_heads=3,
+        d_kv=16,
+        feed_forward_proj="gated-gelu",
+        dropout_rate=0.0,
+        decoder_start_token_id=0,
+        pad_token_id=0,
+        eos_token_id=1,
+    )
     model = MT5ForConditionalGeneration(cfg)
     model.lm_head.weight = torch.nn.Parameter(torch.randn_like(model.lm_head.weight) * 0.2)
     model.all_tied_weights_keys.pop("lm_head.weight", None)
@@ -120,10 +140,14 @@ def test_logits_equal_the_original_at_kept_ids(trimmed, own_model):
     m1 = AutoModelForSeq2SeqLM.from_pretrained(out).eval()
     sources, targets = CORPUS[:3], CORPUS[3:] + CORPUS[:1]
     with torch.no_grad():
-        l0 = m0(**tok0(sources, return_tensors="pt", padding=True),
-                labels=tok0(text_target=targets, return_tensors="pt", padding=True)["input_ids"]).logits
-        l1 = m1(**tok1(sources, return_tensors="pt", padding=True),
-                labels=tok1(text_target=targets, return_tensors="pt", padding=True)["input_ids"]).logits
+        l0 = m0(
+            **tok0(sources, return_tensors="pt", padding=True),
+            labels=tok0(text_target=targets, return_tensors="pt", padding=True)["input_ids"],
+        ).logits
+        l1 = m1(
+            **tok1(sources, return_tensors="pt", padding=True),
+            labels=tok1(text_target=targets, return_tensors="pt", padding=True)["input_ids"],
+        ).logits
     assert torch.allclose(l0[..., kept], l1, atol=1e-5)
 
 
@@ -149,12 +173,36 @@ def test_trim_vocab_command(own_model, tmp_path, capsys):
 
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("\n".join(CORPUS), encoding="utf-8")
-    assert main(["trim-vocab", "--model", str(own_model), "--corpus", str(corpus),
-                 "--out", str(tmp_path / "t")]) == 0
+    assert (
+        main(
+            [
+                "trim-vocab",
+                "--model",
+                str(own_model),
+                "--corpus",
+                str(corpus),
+                "--out",
+                str(tmp_path / "t"),
+            ]
+        )
+        == 0
+    )
     assert "vocabulary rows" in capsys.readouterr().out
     assert (tmp_path / "t" / MAP_FILE).exists()
-    assert main(["trim-vocab", "--model", str(own_model), "--corpus", str(tmp_path / "nope.txt"),
-                 "--out", str(tmp_path / "u")]) == 2
+    assert (
+        main(
+            [
+                "trim-vocab",
+                "--model",
+                str(own_model),
+                "--corpus",
+                str(tmp_path / "nope.txt"),
+                "--out",
+                str(tmp_path / "u"),
+            ]
+        )
+        == 2
+    )
 
 
 @pytest.mark.slow
@@ -163,14 +211,30 @@ def test_finetune_trims_before_training_and_the_result_scores(own_model, tmp_pat
     from tutorial_lib.finetune.train import finetune
 
     rows = [{"prompt": CORPUS[i % 5], "answer": CORPUS[(i + 1) % 5]} for i in range(10)]
-    result = finetune(rows, tmp_path / "ft", str(own_model), trim_vocab=True, max_steps=2,
-                      save_steps=2, eval_steps=2, batch_size=4)
+    result = finetune(
+        rows,
+        tmp_path / "ft",
+        str(own_model),
+        trim_vocab=True,
+        max_steps=2,
+        save_steps=2,
+        eval_steps=2,
+        batch_size=4,
+    )
     full = AutoModelForSeq2SeqLM.from_pretrained(own_model).config.vocab_size
     assert result.trimmed_base and 0 < result.vocab_size < full
     assert (tmp_path / "ft" / "model" / MAP_FILE).exists()
     model = AutoModelForSeq2SeqLM.from_pretrained(result.model_dir)
     tok = AutoTokenizer.from_pretrained(result.model_dir)
-    docs = [{"premise": OWN_TEXTS[0], "choice1": OWN_TEXTS[1], "choice2": OWN_TEXTS[2],
-             "question": "effect", "label": 0, "idx": 0}]
+    docs = [
+        {
+            "premise": OWN_TEXTS[0],
+            "choice1": OWN_TEXTS[1],
+            "choice2": OWN_TEXTS[2],
+            "question": "effect",
+            "label": 0,
+            "idx": 0,
+        }
+    ]
     scored = evaluate_task(model, tok, "xcopa", docs=docs, batch_size=2)
     assert scored["n"] == 1 and len(scored["predictions"][0]["scores"]) == 2

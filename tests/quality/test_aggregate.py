@@ -1,4 +1,5 @@
 """Aggregation on toy data with known truth: every method recovers it; errors are clear."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,19 +69,24 @@ def test_missing_column_names_what_was_found(toy):
 
 
 def test_rover_and_hrrasa_pick_the_consensus_text():
-    texts = pd.DataFrame([
-        ("t1", "a", "mji mkuu wa kenya ni nairobi"),
-        ("t1", "b", "mji mkuu wa kenya ni nairobi"),
-        ("t1", "c", "mji wa kenya ni mombasa"),
-        ("t2", "a", "mvua inanyesha leo"),
-        ("t2", "b", "mvua inanyesha sana leo"),
-        ("t2", "c", "mvua inanyesha leo"),
-    ], columns=["task", "worker", "text"])
+    texts = pd.DataFrame(
+        [
+            ("t1", "a", "mji mkuu wa kenya ni nairobi"),
+            ("t1", "b", "mji mkuu wa kenya ni nairobi"),
+            ("t1", "c", "mji wa kenya ni mombasa"),
+            ("t2", "a", "mvua inanyesha leo"),
+            ("t2", "b", "mvua inanyesha sana leo"),
+            ("t2", "c", "mvua inanyesha leo"),
+        ],
+        columns=["task", "worker", "text"],
+    )
     for method in ("rover", "hrrasa"):
         out = aggregate_texts(texts, method)
         assert list(out.columns) == ["task", "text"]
-        assert dict(zip(out.task, out.text)) == {"t1": "mji mkuu wa kenya ni nairobi",
-                                                  "t2": "mvua inanyesha leo"}
+        assert dict(zip(out.task, out.text)) == {
+            "t1": "mji mkuu wa kenya ni nairobi",
+            "t2": "mvua inanyesha leo",
+        }
 
 
 def test_pairwise_bradley_terry_ranks_the_usual_winner_first():
@@ -101,8 +107,13 @@ def test_pairwise_bradley_terry_ranks_the_usual_winner_first():
 
 
 def test_repeated_votes_count_once_and_numeric_spellings_are_one_class():
-    df = pd.DataFrame({"task": ["t1"] * 4 + ["t2"] * 2, "worker": ["a", "a", "b", "c", "a", "b"],
-                       "label": ["0", "0", " 0", "1", "01", "1.0"]})
+    df = pd.DataFrame(
+        {
+            "task": ["t1"] * 4 + ["t2"] * 2,
+            "worker": ["a", "a", "b", "c", "a", "b"],
+            "label": ["0", "0", " 0", "1", "01", "1.0"],
+        }
+    )
     out = aggregate_labels(df, "mv")
     assert out.label.tolist() == [0, 1]
     assert out.confidence.iloc[0] == pytest.approx(2 / 3)  # a's repeated 0 counted once
@@ -111,13 +122,13 @@ def test_repeated_votes_count_once_and_numeric_spellings_are_one_class():
 
 
 def test_thin_data_falls_back_to_majority_vote_and_never_invents_a_label():
-    one_worker = pd.DataFrame({"task": ["t1", "t2", "t3"], "worker": ["a"] * 3,
-                               "label": [1, 0, 1]})
+    one_worker = pd.DataFrame({"task": ["t1", "t2", "t3"], "worker": ["a"] * 3, "label": [1, 0, 1]})
     out = aggregate_labels(one_worker, "ds")
     assert out.label.tolist() == [1, 0, 1] and (out.confidence == 1.0).all()
     assert "one worker gave every vote" in out.attrs["warnings"][0]
-    single = pd.DataFrame({"task": ["t1", "t2", "t3", "t4"], "worker": ["a", "b", "a", "b"],
-                           "label": [2, 0, 1, 2]})
+    single = pd.DataFrame(
+        {"task": ["t1", "t2", "t3", "t4"], "worker": ["a", "b", "a", "b"], "label": [2, 0, 1, 2]}
+    )
     out = aggregate_labels(single, "ds")
     given = dict(zip(single.task, single.label))
     assert all(row.label == given[row.task] for row in out.itertuples())

@@ -97,7 +97,8 @@ def test_cli_reads_the_real_toloka_tsv(speech, tmp_path):
     small = tmp_path / "subset.tsv"
     raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
     raw[raw["INPUT:audio"].isin(sorted(raw["INPUT:audio"].unique())[:10])].to_csv(
-        small, sep="\t", index=False)
+        small, sep="\t", index=False
+    )
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
     out = tmp_path / "rover.csv"

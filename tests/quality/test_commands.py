@@ -1,4 +1,5 @@
 """The `aggregate` command on both layouts, with clear errors and exit codes."""
+
 import argparse
 
 import pandas as pd
@@ -36,14 +37,19 @@ def test_labels_from_toloka_export(tmp_path, toloka_votes, method):
     assert run(str(toloka_votes), "--method", method, "--out", str(out)) == 0
     df = pd.read_csv(out, keep_default_na=False)
     assert list(df.columns) == ["task", "label", "confidence"]
-    assert dict(zip(df.task, df.label)) == {"Jibu la\nkwanza": "OK", "jibu2": "BAD",
-                                             "jibu3": "OK", "jibu4": "BAD"}
+    assert dict(zip(df.task, df.label)) == {
+        "Jibu la\nkwanza": "OK",
+        "jibu2": "BAD",
+        "jibu3": "OK",
+        "jibu4": "BAD",
+    }
 
 
 def test_texts_from_crowdkit_layout(tmp_path):
     path = tmp_path / "texts.csv"
-    path.write_text("task,worker,text\nt1,a,habari yako\nt1,b,habari yako\nt1,c,habari zako\n",
-                    encoding="utf-8")
+    path.write_text(
+        "task,worker,text\nt1,a,habari yako\nt1,b,habari yako\nt1,c,habari zako\n", encoding="utf-8"
+    )
     for method in ("rover", "hrrasa"):
         out = tmp_path / f"{method}.csv"
         assert run(str(path), "--method", method, "--out", str(out)) == 0
@@ -52,8 +58,9 @@ def test_texts_from_crowdkit_layout(tmp_path):
 
 def test_pairwise_bt(tmp_path):
     path = tmp_path / "pairs.csv"
-    path.write_text("worker,left,right,label\nw1,a,b,a\nw2,a,b,a\nw3,b,c,b\nw1,a,c,a\n",
-                    encoding="utf-8")
+    path.write_text(
+        "worker,left,right,label\nw1,a,b,a\nw2,a,b,a\nw3,b,c,b\nw1,a,c,a\n", encoding="utf-8"
+    )
     out = tmp_path / "bt.csv"
     assert run(str(path), "--method", "bt", "--out", str(out)) == 0
     assert list(pd.read_csv(out)["item"]) == ["a", "b", "c"]

@@ -1,4 +1,5 @@
 """Reading crowd files: crowd-kit and Toloka layouts, CSV and TSV, quoted line breaks, errors."""
+
 import pytest
 
 from tutorial_lib.quality.io import CrowdFileError, read_crowd_file, read_pairwise_file
@@ -25,9 +26,11 @@ def test_toloka_tsv_with_quoted_line_break(tmp_path):
 def test_toloka_csv_with_several_inputs_and_a_chosen_output(tmp_path):
     path = tmp_path / "export.csv"
     path.write_text(
-        'INPUT:prompt,INPUT:answer,OUTPUT:helpful,OUTPUT:harmless,ASSIGNMENT:worker_id\n'
+        "INPUT:prompt,INPUT:answer,OUTPUT:helpful,OUTPUT:harmless,ASSIGNMENT:worker_id\n"
         '"Eleza, kwa ufupi","Jibu la\nmistari miwili",1,1,w1\n'
-        '"Eleza, kwa ufupi","Jibu la\nmistari miwili",0,1,w2\n', encoding="utf-8")
+        '"Eleza, kwa ufupi","Jibu la\nmistari miwili",0,1,w2\n',
+        encoding="utf-8",
+    )
     with pytest.raises(CrowdFileError, match="several OUTPUT columns.*--label-col"):
         read_crowd_file(path)
     df = read_crowd_file(path, label_col="OUTPUT:helpful")
@@ -38,7 +41,9 @@ def test_toloka_csv_with_several_inputs_and_a_chosen_output(tmp_path):
 def test_crowdkit_layout_and_overrides(tmp_path):
     path = tmp_path / "votes.txt"  # no telling extension: separator sniffed from the header
     path.write_text("item\trater\tverdict\nx\ta\t1\nx\tb\t0\n", encoding="utf-8")
-    with pytest.raises(CrowdFileError, match=r"no task column.*columns found: item, rater, verdict"):
+    with pytest.raises(
+        CrowdFileError, match=r"no task column.*columns found: item, rater, verdict"
+    ):
         read_crowd_file(path)
     df = read_crowd_file(path, task_col="item", worker_col="rater", label_col="verdict")
     assert df.to_dict("list") == {"task": ["x", "x"], "worker": ["a", "b"], "label": ["1", "0"]}
@@ -46,13 +51,16 @@ def test_crowdkit_layout_and_overrides(tmp_path):
         read_crowd_file(path, task_col="item", worker_col="nope", label_col="verdict")
 
 
-@pytest.mark.parametrize("content,match", [
-    ("", "empty file"),
-    ("task,worker,label\n", "header only"),
-    ("task,worker,label\nt1,w1\n", r":2: 2 fields, header has 3"),
-    ("task,worker,label\nt1,w1,1\nt2,,1\n", r":3: empty worker"),
-    ("task,worker,label\nt1,w1,\n", r":2: empty label"),
-])
+@pytest.mark.parametrize(
+    "content,match",
+    [
+        ("", "empty file"),
+        ("task,worker,label\n", "header only"),
+        ("task,worker,label\nt1,w1\n", r":2: 2 fields, header has 3"),
+        ("task,worker,label\nt1,w1,1\nt2,,1\n", r":3: empty worker"),
+        ("task,worker,label\nt1,w1,\n", r":2: empty label"),
+    ],
+)
 def test_bad_files_name_file_and_line(tmp_path, content, match):
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")

@@ -1,4 +1,5 @@
 """Language ID on short answers: target wins on its language, others and junk do not."""
+
 import pytest
 
 from tutorial_lib.quality.langid import LanguageChecker, to_language
@@ -9,22 +10,28 @@ def checker():
     return LanguageChecker("sw")
 
 
-@pytest.mark.parametrize("text", [
-    "Mji mkuu wa Kenya ni Nairobi.",
-    "Wakulima hupanda mahindi wakati wa mvua za masika.",
-    "Niaje msee, uko poa?",  # Sheng
-    "Kesho nina meeting na boss wangu saa tatu.",  # Swahili-matrix code-mixing
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mji mkuu wa Kenya ni Nairobi.",
+        "Wakulima hupanda mahindi wakati wa mvua za masika.",
+        "Niaje msee, uko poa?",  # Sheng
+        "Kesho nina meeting na boss wangu saa tatu.",  # Swahili-matrix code-mixing
+    ],
+)
 def test_swahili_and_sheng_are_target(checker, text):
     guess = checker.guess(text)
     assert guess.lang == "sw" and guess.target_confidence > 0.5
     assert checker.is_target(text)
 
 
-@pytest.mark.parametrize("text,lang", [
-    ("The capital city of Kenya is Nairobi.", "en"),
-    ("La capitale du Kenya est Nairobi, une grande ville.", "fr"),
-])
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        ("The capital city of Kenya is Nairobi.", "en"),
+        ("La capitale du Kenya est Nairobi, une grande ville.", "fr"),
+    ],
+)
 def test_other_languages_are_not_target(checker, text, lang):
     guess = checker.guess(text)
     assert guess.lang == lang

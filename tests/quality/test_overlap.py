@@ -1,4 +1,5 @@
 """Helpfulness aggregation and dynamic overlap on the simulated crowd."""
+
 import collections
 
 import crowdkit.aggregation as ck
@@ -19,9 +20,16 @@ from tutorial_lib.records import Assignment, Prompt, read_jsonl
 
 
 def vote(task, worker, label):
-    return Assignment(assignment_id=f"v-{task}-{worker}", task_id=task, worker_id=worker,
-                      stage="validation", backend="simulated", submitted_at="t", duration_s=20,
-                      label=label)
+    return Assignment(
+        assignment_id=f"v-{task}-{worker}",
+        task_id=task,
+        worker_id=worker,
+        stage="validation",
+        backend="simulated",
+        submitted_at="t",
+        duration_s=20,
+        label=label,
+    )
 
 
 def test_likert_votes_count_as_helpful_from_four():
@@ -41,14 +49,25 @@ def test_helpfulness_score_and_confidence():
 
 
 def test_uncertain_answers_respects_threshold_and_maximum():
-    table = pd.DataFrame({"score": [0.99, 0.6, 0.6], "confidence": [0.99, 0.6, 0.6],
-                          "votes": [2, 2, 5]}, index=["sure", "unsure", "capped"])
-    assert uncertain_answers(table, ["sure", "unsure", "capped", "new"], 0.9, 5) == ["unsure", "new"]
+    table = pd.DataFrame(
+        {"score": [0.99, 0.6, 0.6], "confidence": [0.99, 0.6, 0.6], "votes": [2, 2, 5]},
+        index=["sure", "unsure", "capped"],
+    )
+    assert uncertain_answers(table, ["sure", "unsure", "capped", "new"], 0.9, 5) == [
+        "unsure",
+        "new",
+    ]
 
 
 def test_uncertain_answers_with_a_limit_takes_the_least_confident_first():
-    table = pd.DataFrame({"score": [0.2, 0.55, 0.85, 0.99], "confidence": [0.8, 0.55, 0.85, 0.99],
-                          "votes": [3, 3, 3, 3]}, index=["a", "b", "c", "d"])
+    table = pd.DataFrame(
+        {
+            "score": [0.2, 0.55, 0.85, 0.99],
+            "confidence": [0.8, 0.55, 0.85, 0.99],
+            "votes": [3, 3, 3, 3],
+        },
+        index=["a", "b", "c", "d"],
+    )
     ids = ["a", "b", "c", "d", "new"]
     assert uncertain_answers(table, ids, 0.9, 7, limit=2) == ["new", "b"]
     assert uncertain_answers(table, ids, 0.9, 7, limit=10) == ["new", "b", "a", "c"]
@@ -107,8 +126,9 @@ def test_dynamic_overlap_rerun_asks_for_nothing_more(prompts, tmp_path):
     sim, answers = crowd(prompts[:30], tmp_path, seed=5)
     sink = tmp_path / "votes.jsonl"
     first = validate_dynamic(sim, answers, prompts, cfg, sink)
-    again = validate_dynamic(SimulatedCrowd(prompts[:30], tmp_path, seed=5), answers, prompts, cfg,
-                             sink)
+    again = validate_dynamic(
+        SimulatedCrowd(prompts[:30], tmp_path, seed=5), answers, prompts, cfg, sink
+    )
     assert len(again) == len(first) == len(read_sink(sink))
     assert len({v.assignment_id for v in again}) == len(again)
 
@@ -117,11 +137,14 @@ def test_dynamic_overlap_respects_a_vote_cap(prompts, tmp_path):
     cfg = CrowdConfig(validation_overlap=2, validation_max_overlap=7, confidence_threshold=0.99)
     sim, answers = crowd(prompts[:30], tmp_path, seed=4)
     extra = len(answers) // 3
-    votes = validate_dynamic(sim, answers, prompts, cfg, tmp_path / "votes.jsonl",
-                             max_votes=2 * len(answers) + extra)
+    votes = validate_dynamic(
+        sim, answers, prompts, cfg, tmp_path / "votes.jsonl", max_votes=2 * len(answers) + extra
+    )
     per_answer = collections.Counter(v.task_id for v in votes)
     # a 0.99 threshold wants far more than the cap: all of it is spent, one vote each to the
     # least confident third after the start votes, then nothing more
     assert len(votes) == 2 * len(answers) + extra
     assert sorted(collections.Counter(per_answer.values()).items()) == [
-        (2, len(answers) - extra), (3, extra)]
+        (2, len(answers) - extra),
+        (3, extra),
+    ]

@@ -1,4 +1,5 @@
 """Post-acceptance: verdicts with reasons, applied once on the backend, bounded re-collection."""
+
 import collections
 
 import pytest
@@ -13,22 +14,41 @@ from tutorial_lib.records import Assignment, Prompt, QCResult, read_jsonl
 
 
 def answer(aid, prompt="p1", worker="w1", round=0):
-    return Assignment(assignment_id=aid, task_id=prompt, worker_id=worker, stage="answers",
-                      backend="simulated", submitted_at="t", duration_s=90, answer="jibu", round=round)
+    return Assignment(
+        assignment_id=aid,
+        task_id=prompt,
+        worker_id=worker,
+        stage="answers",
+        backend="simulated",
+        submitted_at="t",
+        duration_s=90,
+        answer="jibu",
+        round=round,
+    )
 
 
 def vote(task, worker, label):
-    return Assignment(assignment_id=f"v-{task}-{worker}", task_id=task, worker_id=worker,
-                      stage="validation", backend="simulated", submitted_at="t", duration_s=20,
-                      label=label)
+    return Assignment(
+        assignment_id=f"v-{task}-{worker}",
+        task_id=task,
+        worker_id=worker,
+        stage="validation",
+        backend="simulated",
+        submitted_at="t",
+        duration_s=20,
+        label=label,
+    )
 
 
 @pytest.fixture
 def case():
     answers = [answer("good"), answer("bad", worker="w2"), answer("english", worker="w3", round=1)]
     votes = [vote("good", w, 1) for w in "xyz"] + [vote("bad", w, 0) for w in "xyz"]
-    qc = [QCResult("good", "p1", "w1", True), QCResult("bad", "p1", "w2", True),
-          QCResult("english", "p1", "w3", False, ["wrong_language", "fast_submission"])]
+    qc = [
+        QCResult("good", "p1", "w1", True),
+        QCResult("bad", "p1", "w2", True),
+        QCResult("english", "p1", "w3", False, ["wrong_language", "fast_submission"]),
+    ]
     return answers, votes, qc
 
 
@@ -86,12 +106,25 @@ def run(tmp_path):
     answers = collect_answers(sim, prompts, 2, tmp_path / "answers.jsonl")
     qc = check_answers(prompts, answers, cfg.quality)
     passed = {q.answer_id for q in qc if q.passed}
-    votes = validate_dynamic(sim, [a for a in answers if a.assignment_id in passed], prompts,
-                             cfg.crowd, tmp_path / "votes.jsonl")
+    votes = validate_dynamic(
+        sim,
+        [a for a in answers if a.assignment_id in passed],
+        prompts,
+        cfg.crowd,
+        tmp_path / "votes.jsonl",
+    )
 
     def post(backend):
-        return post_accept(backend, prompts, answers, votes, qc, cfg, tmp_path / "re_answers.jsonl",
-                           tmp_path / "re_votes.jsonl")
+        return post_accept(
+            backend,
+            prompts,
+            answers,
+            votes,
+            qc,
+            cfg,
+            tmp_path / "re_answers.jsonl",
+            tmp_path / "re_votes.jsonl",
+        )
 
     return prompts, answers, votes, qc, sim, crowd, post
 

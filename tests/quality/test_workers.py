@@ -1,4 +1,5 @@
 """Per-worker summaries and bans on crafted QC results and votes."""
+
 import math
 
 import pytest
@@ -10,9 +11,16 @@ TRUTH = [1, 0, 1, 1, 0, 1, 0, 1]
 
 
 def vote(task, worker, label, duration=25.0):
-    return Assignment(assignment_id=f"v-{task}-{worker}", task_id=task, worker_id=worker,
-                      stage="validation", backend="simulated", submitted_at="t",
-                      duration_s=duration, label=label)
+    return Assignment(
+        assignment_id=f"v-{task}-{worker}",
+        task_id=task,
+        worker_id=worker,
+        stage="validation",
+        backend="simulated",
+        submitted_at="t",
+        duration_s=duration,
+        label=label,
+    )
 
 
 @pytest.fixture
@@ -28,8 +36,9 @@ def votes():
 @pytest.fixture
 def qc():
     rows = [QCResult(f"x{i}", "p", "writer_ok", True) for i in range(6)]
-    rows += [QCResult(f"y{i}", "p", "spammer", False, ["too_short", "fast_submission"])
-             for i in range(6)]
+    rows += [
+        QCResult(f"y{i}", "p", "spammer", False, ["too_short", "fast_submission"]) for i in range(6)
+    ]
     return rows
 
 

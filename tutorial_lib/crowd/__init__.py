@@ -7,6 +7,7 @@ they pull in optional dependencies.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
+
 from .backend import BackendError, CrowdBackend, Progress, pseudonymise
 from .collect import (
     collect_answers,
@@ -38,9 +39,30 @@ from .pricing import (
 from .simulated import SimulatedCrowd
 
 __all__ = [
-    "BackendError", "Budget", "BudgetExceeded", "CostEstimate", "CrowdBackend", "DesignError", "Ledger", "Pricing",
-    "Progress", "ProjectSpec", "QuestionSpec", "SimulatedCrowd", "answer_project", "check_budget",
-    "collect_answers", "collect_rankings", "collect_votes", "estimate_cost", "make_backend",
-    "pseudonymise", "ranking_project", "render_html", "request_more_answers",
-    "request_more_votes", "reward_per_assignment", "validation_project",
+    "BackendError",
+    "Budget",
+    "BudgetExceeded",
+    "CostEstimate",
+    "CrowdBackend",
+    "DesignError",
+    "Ledger",
+    "Pricing",
+    "Progress",
+    "ProjectSpec",
+    "QuestionSpec",
+    "SimulatedCrowd",
+    "answer_project",
+    "check_budget",
+    "collect_answers",
+    "collect_rankings",
+    "collect_votes",
+    "estimate_cost",
+    "make_backend",
+    "pseudonymise",
+    "ranking_project",
+    "render_html",
+    "request_more_answers",
+    "request_more_votes",
+    "reward_per_assignment",
+    "validation_project",
 ]

@@ -16,6 +16,7 @@ processes and may be re-run after an interruption:
 
 Taught in notebooks/02_collecting_answers.
 """
+
 from __future__ import annotations
 
 import datetime as dt

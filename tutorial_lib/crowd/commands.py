@@ -12,6 +12,7 @@ prints the LAN URL and a QR code for attendees to scan.
 every Toloka object a live run would create, its cost and its time window,
 offline (no token, no network), to review before paying.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,10 @@ def _prompt_tasks(path: Path) -> tuple[list[dict], str]:
     prompts = read_jsonl(path, Prompt)
     if not prompts:
         raise RoomError(f"{path}: no prompts")
-    tasks = [{"task_id": p.id, "prompt": p.prompt, "prompt_en": p.prompt_en,
-              "context": p.context} for p in prompts]
+    tasks = [
+        {"task_id": p.id, "prompt": p.prompt, "prompt_en": p.prompt_en, "context": p.context}
+        for p in prompts
+    ]
     return tasks, prompts[0].lang
 
 
@@ -47,17 +50,29 @@ def _prompt_texts(args) -> dict[str, str]:
 
 
 def _validation_tasks(args) -> list[dict]:
-    answers = [a for a in read_jsonl(args.answers, Assignment)
-               if a.stage == "answers" and a.answer is not None]
+    answers = [
+        a
+        for a in read_jsonl(args.answers, Assignment)
+        if a.stage == "answers" and a.answer is not None
+    ]
     if not answers:
         raise RoomError(f"{args.answers}: no Part I answers (stage 'answers') to validate")
     texts = _prompt_texts(args)
     missing = sorted({a.task_id for a in answers if not texts.get(a.task_id)})
     if missing:
-        raise RoomError(f"no prompt text for {len(missing)} prompt id(s) ({', '.join(missing[:5])}"
-                        f"); pass --prompts FILE with those prompts")
-    return [{"task_id": a.assignment_id, "prompt_id": a.task_id, "prompt": texts[a.task_id],
-             "answer": a.answer} for a in answers]
+        raise RoomError(
+            f"no prompt text for {len(missing)} prompt id(s) ({', '.join(missing[:5])}"
+            f"); pass --prompts FILE with those prompts"
+        )
+    return [
+        {
+            "task_id": a.assignment_id,
+            "prompt_id": a.task_id,
+            "prompt": texts[a.task_id],
+            "answer": a.answer,
+        }
+        for a in answers
+    ]
 
 
 def _write(args) -> Path:
@@ -72,10 +87,19 @@ def _write(args) -> Path:
         tasks = _validation_tasks(args)
         spec = validation_project(scale=args.scale, lang=args.lang or "sw")
     overlap = args.overlap or (2 if args.stage == "answers" else 3)
-    return write_room(args.stage, tasks, args.workdir, spec, port=args.port, host=args.host,
-                      training=args.training, overlap=overlap,
-                      reclaim_after_s=args.reclaim_after, per_person=args.per_person,
-                      all_required=args.all_required)
+    return write_room(
+        args.stage,
+        tasks,
+        args.workdir,
+        spec,
+        port=args.port,
+        host=args.host,
+        training=args.training,
+        overlap=overlap,
+        reclaim_after_s=args.reclaim_after,
+        per_person=args.per_person,
+        all_required=args.all_required,
+    )
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -90,15 +114,19 @@ def serve_command(args: argparse.Namespace) -> int:
             config = _write(args)
             proc = serve(config, args.host, args.port, threads=args.threads)
             url = wait_ready(proc, config, args.host, args.port, timeout_s=args.timeout)
-            print(f"Room for {args.stage} is open: {url}  (nickname login; Ctrl-C to stop)",
-                  flush=True)
+            print(
+                f"Room for {args.stage} is open: {url}  (nickname login; Ctrl-C to stop)",
+                flush=True,
+            )
             if args.host in ("", "0.0.0.0"):
                 show_join(url)
             if args.check:
                 return 0
             code = proc.wait()
-            print(f"error: the room server exited (code {code}); see "
-                  f"{config.parent / LOG_FILE}", file=sys.stderr)
+            print(
+                f"error: the room server exited (code {code}); see {config.parent / LOG_FILE}",
+                file=sys.stderr,
+            )
             return 2
         except (RoomError, RecordError, DesignError, FileNotFoundError) as err:
             print(f"error: {err}", file=sys.stderr)
@@ -133,13 +161,19 @@ def plan_command(args: argparse.Namespace) -> int:
     cfg = load_config(args.preset, args.set or [])
     path, plan = write_plan(cfg, args.out, args.prompts, prompt_format=args.prompt_format)
     cost, window = plan["cost_usd"], plan["time_window"]
-    print(f"Plan for run {plan['run_id']}: {plan['prompts']} prompts, {len(plan['pools'])} pools, "
-          f"{len(plan['tasks'])} answer tasks, {len(plan['golden_tasks'])} golden tasks")
-    print(f"cost: answers ${cost['answers']:.2f} + validation ${cost['validation']:.2f} = "
-          f"${cost['total']:.2f} (ceiling with every extra vote and re-collection "
-          f"${plan['ceiling_usd']:.2f}; budget ${plan['budget_usd']:.2f})")
-    print(f"Part I review window {window['review_days']} days; planned Part II "
-          f"{window['planned_part2_hours']} h; written to {path}")
+    print(
+        f"Plan for run {plan['run_id']}: {plan['prompts']} prompts, {len(plan['pools'])} pools, "
+        f"{len(plan['tasks'])} answer tasks, {len(plan['golden_tasks'])} golden tasks"
+    )
+    print(
+        f"cost: answers ${cost['answers']:.2f} + validation ${cost['validation']:.2f} = "
+        f"${cost['total']:.2f} (ceiling with every extra vote and re-collection "
+        f"${plan['ceiling_usd']:.2f}; budget ${plan['budget_usd']:.2f})"
+    )
+    print(
+        f"Part I review window {window['review_days']} days; planned Part II "
+        f"{window['planned_part2_hours']} h; written to {path}"
+    )
     return 0
 
 
@@ -148,12 +182,20 @@ def _add_crowd(subparsers) -> None:
     sub = crowd.add_subparsers(dest="crowd_command", required=True)
     p = sub.add_parser("plan", help="write DIR/plan.json: every Toloka object, cost, time window")
     p.add_argument("--preset", default="demo", help="demo | ci | colab-t4 | full, or a YAML path")
-    p.add_argument("--out", type=Path, required=True,
-                   help="the run directory you will launch into (pool names carry its run id)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="the run directory you will launch into (pool names carry its run id)",
+    )
     p.add_argument("--prompts", type=Path, help="prompts to plan for (default: the preset's)")
     p.add_argument("--prompt-format", default="auto", help="auto | seed | jsonl | csv | tsv | json")
-    p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
-                   help="override a preset value, e.g. --set crowd.answer_overlap=3")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="SECTION.KEY=VALUE",
+        help="override a preset value, e.g. --set crowd.answer_overlap=3",
+    )
     p.set_defaults(func=plan_command)
 
 
@@ -164,23 +206,35 @@ def register(subparsers) -> None:
     sub = room.add_subparsers(dest="room_command", required=True)
     s = sub.add_parser("serve", help="write and start a room for one stage")
     s.add_argument("--stage", choices=("answers", "validation"), required=True)
-    s.add_argument("--prompts", type=Path, help="JSONL of prompts (answers; optional for validation)")
+    s.add_argument(
+        "--prompts", type=Path, help="JSONL of prompts (answers; optional for validation)"
+    )
     s.add_argument("--answers", type=Path, help="JSONL of Part I answer records (validation)")
     s.add_argument("--workdir", type=Path, required=True)
     s.add_argument("--port", type=int, required=True)
     s.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to let the room's laptops in")
-    s.add_argument("--training", action="store_true", help="training phase first (off: starts at once)")
+    s.add_argument(
+        "--training", action="store_true", help="training phase first (off: starts at once)"
+    )
     s.add_argument("--overlap", type=int, help="people per item (default 2 answers, 3 votes)")
     s.add_argument("--scale", choices=("binary", "likert5"), default="binary")
     s.add_argument("--lang", help="target language code (default: the prompts' language)")
     s.add_argument("--no-english", action="store_true", help="hide the English original")
     s.add_argument("--check", action="store_true", help="start, print the URL, stop")
     s.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for Potato")
-    s.add_argument("--reclaim-after", type=float, default=600.0, metavar="SECONDS",
-                   help="an item held by someone silent this long goes to another person")
+    s.add_argument(
+        "--reclaim-after",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="an item held by someone silent this long goes to another person",
+    )
     s.add_argument("--per-person", type=int, help="most items one person gets (default: no cap)")
-    s.add_argument("--all-required", action="store_true",
-                   help="every question required (default: only the first, helpfulness)")
+    s.add_argument(
+        "--all-required",
+        action="store_true",
+        help="every question required (default: only the first, helpfulness)",
+    )
     s.add_argument("--threads", type=int, help="server threads (default 16)")
     s.set_defaults(func=serve_command)
     e = sub.add_parser("export", help="write the rooms' answers as assignment records")

@@ -12,6 +12,7 @@ language is a translation of one table, not a hunt through code.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -131,12 +132,19 @@ class ProjectSpec:
 
     def __post_init__(self) -> None:
         self.input_fields = [InputField(*f) for f in self.input_fields]
-        self.output_fields = [q if isinstance(q, QuestionSpec) else QuestionSpec(**q)
-                              for q in self.output_fields]
+        self.output_fields = [
+            q if isinstance(q, QuestionSpec) else QuestionSpec(**q) for q in self.output_fields
+        ]
         self.examples = [e if isinstance(e, Example) else Example(**e) for e in self.examples]
         for name in ("training_items", "exam_items", "control_items"):
-            setattr(self, name, [t if isinstance(t, TrainingItem) else TrainingItem(**t)
-                                 for t in getattr(self, name)])
+            setattr(
+                self,
+                name,
+                [
+                    t if isinstance(t, TrainingItem) else TrainingItem(**t)
+                    for t in getattr(self, name)
+                ],
+            )
         self.quiz_items = [q if isinstance(q, QuizItem) else QuizItem(**q) for q in self.quiz_items]
         self._validate()
 
@@ -164,9 +172,11 @@ class ProjectSpec:
                 unknown = set(t.expected) - set(names)
                 missing = {f.name for f in self.input_fields if f.required} - set(t.item)
                 if unknown or missing or set(t.item) - inputs - {"task_id"}:
-                    raise DesignError(f"{where}: {group}[{i}] does not match the fields "
-                                      f"(unknown outputs {sorted(unknown)}, missing inputs "
-                                      f"{sorted(missing)})")
+                    raise DesignError(
+                        f"{where}: {group}[{i}] does not match the fields "
+                        f"(unknown outputs {sorted(unknown)}, missing inputs "
+                        f"{sorted(missing)})"
+                    )
 
     def text(self, mapping: dict, lang: str) -> str:
         """``mapping[lang]``, falling back to English, so a half-translated spec still renders."""
@@ -198,45 +208,80 @@ def _questions(texts: dict, specs: list[tuple]) -> list[QuestionSpec]:
     """Build questions from ``(name, kind, options_key)`` using a language table."""
     out = []
     for name, kind, options_key in specs:
-        options = [(v, {lang: texts[lang]["options"][options_key][i] for lang in texts})
-                   for i, v in enumerate(T.OPTION_VALUES[options_key])] if options_key else []
+        options = (
+            [
+                (v, {lang: texts[lang]["options"][options_key][i] for lang in texts})
+                for i, v in enumerate(T.OPTION_VALUES[options_key])
+            ]
+            if options_key
+            else []
+        )
         label = {lang: texts[lang]["questions"][name] for lang in texts}
-        out.append(QuestionSpec(name=name, kind=kind, label=label, options=options,
-                                min_length=20 if kind == "text" else 0))
+        out.append(
+            QuestionSpec(
+                name=name,
+                kind=kind,
+                label=label,
+                options=options,
+                min_length=20 if kind == "text" else 0,
+            )
+        )
     return out
 
 
 def _fit_items(data: dict, inputs: set, questions: dict) -> dict:
     """Trim shared worked items to this variant's fields; binary truths become 1/5 on likert5."""
+
     def fit(entry: dict) -> dict:
         key = "output" if "output" in entry else "expected"
-        return {**entry, "item": {k: v for k, v in entry["item"].items() if k in inputs},
-                key: {k: (5 if v else 1) if questions[k] == "likert5" else v
-                      for k, v in entry[key].items() if k in questions}}
+        return {
+            **entry,
+            "item": {k: v for k, v in entry["item"].items() if k in inputs},
+            key: {
+                k: (5 if v else 1) if questions[k] == "likert5" else v
+                for k, v in entry[key].items()
+                if k in questions
+            },
+        }
+
     return {group: [fit(entry) for entry in entries] for group, entries in data.items()}
 
 
-def _spec(kind: str, private_name: str, lang: str, questions: list[tuple],
-          inputs: list[tuple[str, bool]], **extra) -> ProjectSpec:
+def _spec(
+    kind: str,
+    private_name: str,
+    lang: str,
+    questions: list[tuple],
+    inputs: list[tuple[str, bool]],
+    **extra,
+) -> ProjectSpec:
     """Assemble a spec for ``kind`` from the language tables in ``design_texts``."""
     texts = T.texts_for(kind, lang)
     pick = lambda key: {code: t[key] for code, t in texts.items()}
-    fields = [InputField(name, "string", {code: t["fields"][name] for code, t in texts.items()},
-                         required) for name, required in inputs]
+    fields = [
+        InputField(name, "string", {code: t["fields"][name] for code, t in texts.items()}, required)
+        for name, required in inputs
+    ]
     data, names = T.items_for(kind, lang), {name for name, _ in inputs}
     quiz = data.pop("quiz", [])
     data = _fit_items(data, names, {q[0]: q[1] for q in questions})
     quiz = [{**q, "item": {k: v for k, v in q["item"].items() if k in names}} for q in quiz]
     return ProjectSpec(
-        kind=kind, private_name=private_name, title=pick("title"),
-        description=pick("description"), instructions=pick("instructions"),
-        input_fields=fields, output_fields=_questions(texts, questions),
+        kind=kind,
+        private_name=private_name,
+        title=pick("title"),
+        description=pick("description"),
+        instructions=pick("instructions"),
+        input_fields=fields,
+        output_fields=_questions(texts, questions),
         examples=[Example(**e) for e in data["examples"]],
         training_items=[TrainingItem(**t) for t in data["training"]],
         exam_items=[TrainingItem(**t) for t in data["exam"]],
         control_items=[TrainingItem(**t) for t in data["control"]],
         quiz_items=[QuizItem(**q) for q in quiz],
-        lang=lang, ui={code: T.UI[code] for code in texts if code in T.UI}, **extra,
+        lang=lang,
+        ui={code: T.UI[code] for code in texts if code in T.UI},
+        **extra,
     )
 
 
@@ -249,12 +294,12 @@ def answer_project(lang: str = "sw", show_english: bool = True) -> ProjectSpec:
     if show_english:
         inputs.insert(1, ("prompt_en", False))
     name = f"tutorial-answers-{lang}{'' if show_english else '-noen'}-v1"
-    return _spec("answers", name, lang, [("answer", "text", None)], inputs,
-                 seconds_per_task=120.0)
+    return _spec("answers", name, lang, [("answer", "text", None)], inputs, seconds_per_task=120.0)
 
 
-def validation_project(scale: str = "binary", ask_harmless: bool = True,
-                       ask_truthful: bool = True, lang: str = "sw") -> ProjectSpec:
+def validation_project(
+    scale: str = "binary", ask_harmless: bool = True, ask_truthful: bool = True, lang: str = "sw"
+) -> ProjectSpec:
     """Part II: the worker reads a prompt and an answer and judges its helpfulness.
 
     ``scale`` is ``binary`` (1 helpful / 0 not) or ``likert5`` (1-5); the
@@ -268,17 +313,27 @@ def validation_project(scale: str = "binary", ask_harmless: bool = True,
     questions += [("harmless", "binary", "binary")] if ask_harmless else []
     questions += [("truthful", "binary", "binary")] if ask_truthful else []
     flags = ("h" if ask_harmless else "") + ("t" if ask_truthful else "")
-    return _spec("validation", f"tutorial-validation-{lang}-{scale}-{flags or 'none'}-v1", lang,
-                 questions, [("prompt", True), ("answer", True)],
-                 seconds_per_task=20.0 + 8.0 * len(flags), scale=scale)
+    return _spec(
+        "validation",
+        f"tutorial-validation-{lang}-{scale}-{flags or 'none'}-v1",
+        lang,
+        questions,
+        [("prompt", True), ("answer", True)],
+        seconds_per_task=20.0 + 8.0 * len(flags),
+        scale=scale,
+    )
 
 
 def ranking_project(lang: str = "sw") -> ProjectSpec:
-    """Side by side: which of two answers is more helpful (label 0 = A, 1 = B).
-    """
-    return _spec("ranking", f"tutorial-ranking-{lang}-v1", lang, [("better", "choice", "ab")],
-                 [("prompt", True), ("answer_a", True), ("answer_b", True)],
-                 seconds_per_task=45.0)
+    """Side by side: which of two answers is more helpful (label 0 = A, 1 = B)."""
+    return _spec(
+        "ranking",
+        f"tutorial-ranking-{lang}-v1",
+        lang,
+        [("better", "choice", "ab")],
+        [("prompt", True), ("answer_a", True), ("answer_b", True)],
+        seconds_per_task=45.0,
+    )
 
 
 def grade_response(spec: ProjectSpec, item: TrainingItem, output: dict) -> bool:
@@ -337,7 +392,9 @@ def _render_question(spec: ProjectSpec, q: QuestionSpec, lang: str) -> str:
         return f"{label}<textarea name='{_esc(q.name)}' rows='6' cols='70'></textarea>"
     radios = "".join(
         f"<label class='opt'><input type='radio' name='{_esc(q.name)}' value='{_esc(v)}'> "
-        f"{_esc(spec.text(lab, lang))}</label>" for v, lab in q.options)
+        f"{_esc(spec.text(lab, lang))}</label>"
+        for v, lab in q.options
+    )
     return label + f"<div class='options'>{radios}</div>"
 
 
@@ -355,10 +412,14 @@ def _render_examples(spec: ProjectSpec, lang: str) -> str:
     rows = []
     for ex in spec.examples:
         verdict = spec.ui_text("good" if ex.good else "bad", lang)
-        shown = "".join(f"<div><b>{_esc(labels.get(k, k))}:</b> {_esc(_option_text(spec, k, v, lang))}"
-                        f"</div>" for k, v in {**ex.item, **ex.output}.items())
-        rows.append(f"<div class='example {'good' if ex.good else 'bad'}'><h4>{_esc(verdict)}"
-                    f"</h4>{shown}<p><i>{_esc(spec.text(ex.explanation, lang))}</i></p></div>")
+        shown = "".join(
+            f"<div><b>{_esc(labels.get(k, k))}:</b> {_esc(_option_text(spec, k, v, lang))}</div>"
+            for k, v in {**ex.item, **ex.output}.items()
+        )
+        rows.append(
+            f"<div class='example {'good' if ex.good else 'bad'}'><h4>{_esc(verdict)}"
+            f"</h4>{shown}<p><i>{_esc(spec.text(ex.explanation, lang))}</i></p></div>"
+        )
     return "".join(rows)
 
 
@@ -370,26 +431,41 @@ def render_html(spec: ProjectSpec, item: dict, lang: str = "sw") -> str:
 
     Taught in notebooks/01_crowdsourcing_basics.
     """
-    parts = [f"<h2>{_esc(spec.text(spec.title, lang))}</h2>",
-             (f"<details open><summary>{_esc(spec.ui_text('instructions', lang))}</summary>"
-              f"{_paragraphs(spec.text(spec.instructions, lang))}</details>")]
+    parts = [
+        f"<h2>{_esc(spec.text(spec.title, lang))}</h2>",
+        (
+            f"<details open><summary>{_esc(spec.ui_text('instructions', lang))}</summary>"
+            f"{_paragraphs(spec.text(spec.instructions, lang))}</details>"
+        ),
+    ]
     if spec.examples:
-        parts.append(f"<details><summary>{_esc(spec.ui_text('examples', lang))}</summary>"
-                     f"{_render_examples(spec, lang)}</details>")
+        parts.append(
+            f"<details><summary>{_esc(spec.ui_text('examples', lang))}</summary>"
+            f"{_render_examples(spec, lang)}</details>"
+        )
     for f in spec.input_fields:
         value = item.get(f.name)
         if not f.required and not value:
             continue
         body = f"<div class='value'>{_esc(value)}</div>"
         if f.name == "prompt_en":  # the English original is opt-in, not in the worker's face
-            parts.append(f"<details class='field'><summary>{_esc(spec.text(f.label, lang))}"
-                         f"</summary>{body}</details>")
+            parts.append(
+                f"<details class='field'><summary>{_esc(spec.text(f.label, lang))}"
+                f"</summary>{body}</details>"
+            )
         else:
-            parts.append(f"<div class='field'><div class='label'>{_esc(spec.text(f.label, lang))}"
-                         f"</div>{body}</div>")
-    questions = "".join(f"<div class='question'>{_render_question(spec, q, lang)}</div>"
-                        for q in spec.output_fields)
-    parts.append(f"<form>{questions}<button type='button'>"
-                 f"{_esc(spec.ui_text('submit', lang))}</button></form>")
-    return (f"<div class='tutorial-task' lang='{_esc(lang)}' "
-            f"style='font-family:sans-serif;max-width:46em'>" + "\n".join(parts) + "</div>")
+            parts.append(
+                f"<div class='field'><div class='label'>{_esc(spec.text(f.label, lang))}"
+                f"</div>{body}</div>"
+            )
+    questions = "".join(
+        f"<div class='question'>{_render_question(spec, q, lang)}</div>" for q in spec.output_fields
+    )
+    parts.append(
+        f"<form>{questions}<button type='button'>"
+        f"{_esc(spec.ui_text('submit', lang))}</button></form>"
+    )
+    return (
+        f"<div class='tutorial-task' lang='{_esc(lang)}' "
+        f"style='font-family:sans-serif;max-width:46em'>" + "\n".join(parts) + "</div>"
+    )

@@ -5,6 +5,7 @@ fields as HTML. Every value is escaped here: instructions are ours, but items
 carry crowd text, and a Part I answer is untrusted input to a Part II rater's
 browser.
 """
+
 from __future__ import annotations
 
 import html
@@ -39,16 +40,21 @@ def _example_fields(spec: ProjectSpec, example, lang: str) -> list[tuple[str, ob
 
 
 def instructions_html(spec: ProjectSpec, lang: str) -> str:
-    """Instructions and the worked examples (good and bad, with why) in one language.
-    """
-    parts = [f"<p>{esc(line)}</p>" for line in spec.text(spec.instructions, lang).splitlines()
-             if line.strip()]
+    """Instructions and the worked examples (good and bad, with why) in one language."""
+    parts = [
+        f"<p>{esc(line)}</p>"
+        for line in spec.text(spec.instructions, lang).splitlines()
+        if line.strip()
+    ]
     for ex in spec.examples:
         heading = spec.ui_text("good" if ex.good else "bad", lang)
-        shown = "".join(f"<div><b>{esc(name)}{'' if name.endswith('?') else ':'}</b> "
-                        f"{esc(value)}</div>" for name, value in _example_fields(spec, ex, lang))
-        parts.append(f"<h4>{esc(heading)}</h4>{shown}"
-                     f"<p><i>{esc(spec.text(ex.explanation, lang))}</i></p>")
+        shown = "".join(
+            f"<div><b>{esc(name)}{'' if name.endswith('?') else ':'}</b> {esc(value)}</div>"
+            for name, value in _example_fields(spec, ex, lang)
+        )
+        parts.append(
+            f"<h4>{esc(heading)}</h4>{shown}<p><i>{esc(spec.text(ex.explanation, lang))}</i></p>"
+        )
     return "\n".join(parts)
 
 

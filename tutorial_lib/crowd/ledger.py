@@ -23,6 +23,7 @@ Events (one JSON object per line; ``event`` says which):
 Written before the backend call it describes: a crash in between leaves a
 request recorded but not sent (charged, never paid twice) rather than sent twice.
 """
+
 from __future__ import annotations
 
 import os
@@ -65,13 +66,19 @@ class Ledger:
         rows = read_jsonl(self.path) if self.path.exists() else []
         mine = [r for r in rows if self.backend is None or r.get("backend") == self.backend]
         last_reset = max((i for i, r in enumerate(mine) if r.get("event") == "reset"), default=-1)
-        return [r for r in mine[last_reset + 1:] if event is None or r.get("event") == event]
+        return [r for r in mine[last_reset + 1 :] if event is None or r.get("event") == event]
 
     def spent_usd(self, stages: tuple[str, ...] | None = None) -> float:
         """What launches and extra requests charged, in USD (all, or of project kinds ``stages``)."""
-        total = sum((Decimal(str(r.get("cost_usd", 0))) for r in self.events()
-                     if r.get("event") in ("launch", "more")
-                     and (stages is None or r.get("stage") in stages)), Decimal(0))
+        total = sum(
+            (
+                Decimal(str(r.get("cost_usd", 0)))
+                for r in self.events()
+                if r.get("event") in ("launch", "more")
+                and (stages is None or r.get("stage") in stages)
+            ),
+            Decimal(0),
+        )
         return float(total)
 
     def launched(self, project_id: str) -> dict[str, int]:
@@ -85,21 +92,35 @@ class Ledger:
 
     def requested(self, project_id: str, round: int | None, step: int | None) -> set[str]:
         """Task ids already given more assignments in this project, round and step."""
-        return {t for r in self.events("more")
-                if r.get("project_id") == project_id and r.get("round") == round
-                and r.get("step") == step for t in r["task_ids"]}
+        return {
+            t
+            for r in self.events("more")
+            if r.get("project_id") == project_id
+            and r.get("round") == round
+            and r.get("step") == step
+            for t in r["task_ids"]
+        }
 
     def steps_done(self, project_id: str, round: int | None, task_ids: set[str]) -> int:
         """How many dynamic-overlap steps already asked for more on any of ``task_ids``."""
-        steps = [r["step"] for r in self.events("more")
-                 if r.get("project_id") == project_id and r.get("round") == round
-                 and r.get("step") is not None and task_ids & set(r["task_ids"])]
+        steps = [
+            r["step"]
+            for r in self.events("more")
+            if r.get("project_id") == project_id
+            and r.get("round") == round
+            and r.get("step") is not None
+            and task_ids & set(r["task_ids"])
+        ]
         return max(steps) + 1 if steps else 0
 
     def completed(self, stage: str, round: int | None) -> set[str]:
         """Task ids whose dynamic-overlap loop already finished in ``round``."""
-        return {t for r in self.events("complete")
-                if r.get("stage") == stage and r.get("round") == round for t in r["task_ids"]}
+        return {
+            t
+            for r in self.events("complete")
+            if r.get("stage") == stage and r.get("round") == round
+            for t in r["task_ids"]
+        }
 
     def projects(self, stage: str) -> list[str]:
         """Project ids recorded for ``stage``, oldest first."""

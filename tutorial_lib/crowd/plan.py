@@ -10,6 +10,7 @@ is sent.
 
 Taught in notebooks/02_collecting_answers.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -36,9 +37,12 @@ class PlanError(TutorialLibError, ValueError):
 def stage_spec(kind: str, crowd: CrowdConfig, lang: str) -> ProjectSpec:
     """The task design for ``kind`` ("answers" or "validation"), timed as the config says."""
     if kind == "answers":
-        return dataclasses.replace(answer_project(lang=lang), seconds_per_task=crowd.seconds_per_answer)
-    return dataclasses.replace(validation_project(scale=crowd.scale, lang=lang),
-                               seconds_per_task=crowd.seconds_per_vote)
+        return dataclasses.replace(
+            answer_project(lang=lang), seconds_per_task=crowd.seconds_per_answer
+        )
+    return dataclasses.replace(
+        validation_project(scale=crowd.scale, lang=lang), seconds_per_task=crowd.seconds_per_vote
+    )
 
 
 def validation_rounds(crowd: CrowdConfig) -> int:
@@ -63,13 +67,18 @@ def toloka_settings(kind: str, cfg: PipelineConfig, run_id: str):
     crowd = cfg.crowd
     spec = stage_spec(kind, crowd, cfg.prompts.lang)
     overlap = crowd.answer_overlap if kind == "answers" else crowd.validation_overlap
-    return PoolSettings(run_id=run_id, hourly_pay_usd=crowd.hourly_pay_usd, overlap=overlap,
-                        review_days=review_window_days(part2_seconds(crowd, cfg.quality)),
-                        golden_every=golden_every(spec, crowd.control_share))
+    return PoolSettings(
+        run_id=run_id,
+        hourly_pay_usd=crowd.hourly_pay_usd,
+        overlap=overlap,
+        review_days=review_window_days(part2_seconds(crowd, cfg.quality)),
+        golden_every=golden_every(spec, crowd.control_share),
+    )
 
 
-def launch_cost(spec: ProjectSpec, settings, n_tasks: int, overlap: int,
-                platform_fee: float) -> CostEstimate:
+def launch_cost(
+    spec: ProjectSpec, settings, n_tasks: int, overlap: int, platform_fee: float
+) -> CostEstimate:
     """What Toloka bills for ``n_tasks`` x ``overlap`` suites at the pool's suite reward.
 
     Golden tasks ride along inside suites (their time is in the reward), so no
@@ -79,8 +88,11 @@ def launch_cost(spec: ProjectSpec, settings, n_tasks: int, overlap: int,
 
     reward = suite_reward(spec, settings)
     # the time that pays exactly ``reward``: estimate_cost then bills what Toloka bills
-    seconds = round(reward * 3600.0 / settings.hourly_pay_usd, 6) if settings.hourly_pay_usd \
+    seconds = (
+        round(reward * 3600.0 / settings.hourly_pay_usd, 6)
+        if settings.hourly_pay_usd
         else spec.seconds_per_task
+    )
     return estimate_cost(n_tasks, overlap, seconds, settings.hourly_pay_usd, 0.0, platform_fee)
 
 
@@ -102,8 +114,10 @@ def _objects(cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.da
         has_training,
     )
 
-    out = {key: [] for key in ("projects", "trainings", "pools", "training_tasks",
-                               "golden_tasks", "tasks")}
+    out = {
+        key: []
+        for key in ("projects", "trainings", "pools", "training_tasks", "golden_tasks", "tasks")
+    }
     for stage in ("answers", "validation"):
         spec, ids = stage_spec(stage, cfg.crowd, cfg.prompts.lang), {}
         for what in ("project", "training", "pool", "skill"):
@@ -114,17 +128,38 @@ def _objects(cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.da
         if training_id:
             out["trainings"] += _tagged(stage, [build_training(spec, ids["project"])])
             out["training_tasks"] += _tagged(stage, build_training_tasks(spec, training_id))
-        out["pools"] += _tagged(stage, [build_pool(
-            spec, ids["project"], settings, training_id=training_id,
-            skill_id=ids["skill"] if has_choices(spec) else None, now=now)])
+        out["pools"] += _tagged(
+            stage,
+            [
+                build_pool(
+                    spec,
+                    ids["project"],
+                    settings,
+                    training_id=training_id,
+                    skill_id=ids["skill"] if has_choices(spec) else None,
+                    now=now,
+                )
+            ],
+        )
         if settings.golden_every:
             out["golden_tasks"] += _tagged(stage, build_golden_tasks(spec, ids["pool"]))
     pool = PLACEHOLDER.format(stage="answers", what="pool")
-    out["tasks"] = _tagged("answers", [Task(
-        pool_id=pool, overlap=cfg.crowd.answer_overlap,
-        input_values={TASK_ID_FIELD: p.id, "prompt": p.prompt,
-                      **({"prompt_en": p.prompt_en} if p.prompt_en else {}),
-                      **({"context": p.context} if p.context else {})}) for p in prompts])
+    out["tasks"] = _tagged(
+        "answers",
+        [
+            Task(
+                pool_id=pool,
+                overlap=cfg.crowd.answer_overlap,
+                input_values={
+                    TASK_ID_FIELD: p.id,
+                    "prompt": p.prompt,
+                    **({"prompt_en": p.prompt_en} if p.prompt_en else {}),
+                    **({"context": p.context} if p.context else {}),
+                },
+            )
+            for p in prompts
+        ],
+    )
     return out
 
 
@@ -139,28 +174,45 @@ def _costs(cfg: PipelineConfig, n_prompts: int, run_id: str) -> tuple[dict, dict
     sets = {k: toloka_settings(k, cfg, run_id) for k in specs}
     n_answers = n_prompts * crowd.answer_overlap
     fee = crowd.platform_fee
-    plan = {"answers": launch_cost(specs["answers"], sets["answers"], n_prompts,
-                                   crowd.answer_overlap, fee),
-            "validation": launch_cost(specs["validation"], sets["validation"], max(n_answers, 0),
-                                      crowd.validation_overlap, fee) if n_answers else None}
+    plan = {
+        "answers": launch_cost(
+            specs["answers"], sets["answers"], n_prompts, crowd.answer_overlap, fee
+        ),
+        "validation": launch_cost(
+            specs["validation"],
+            sets["validation"],
+            max(n_answers, 0),
+            crowd.validation_overlap,
+            fee,
+        )
+        if n_answers
+        else None,
+    }
     top = crowd.validation_max_overlap if crowd.dynamic_overlap else crowd.validation_overlap
     extra_answers = n_prompts * quality.max_rounds  # one more answer per prompt and round
     ceiling = [cost_of(plan["answers"])]
     if extra_answers:
-        ceiling.append(launch_cost(specs["answers"], sets["answers"], extra_answers, 1,
-                                   fee).total_usd)
+        ceiling.append(
+            launch_cost(specs["answers"], sets["answers"], extra_answers, 1, fee).total_usd
+        )
     if n_answers + extra_answers:
-        ceiling.append(launch_cost(specs["validation"], sets["validation"],
-                                   n_answers + extra_answers, top, fee).total_usd)
+        ceiling.append(
+            launch_cost(
+                specs["validation"], sets["validation"], n_answers + extra_answers, top, fee
+            ).total_usd
+        )
     cost = {k: cost_of(v) for k, v in plan.items()}
     cost["total"] = round(sum(cost.values()), 2)
-    return cost, {"ceiling_usd": round(sum(ceiling), 2),
-                  "reward_per_suite_usd": {k: v.reward_usd for k, v in plan.items() if v},
-                  "assignments": {k: v.assignments for k, v in plan.items() if v}}
+    return cost, {
+        "ceiling_usd": round(sum(ceiling), 2),
+        "reward_per_suite_usd": {k: v.reward_usd for k, v in plan.items() if v},
+        "assignments": {k: v.assignments for k, v in plan.items() if v},
+    }
 
 
-def build_plan(cfg: PipelineConfig, prompts: list[Prompt], run_id: str,
-               now: dt.datetime | None = None) -> dict:
+def build_plan(
+    cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.datetime | None = None
+) -> dict:
     """Everything ``crowd plan`` shows: objects, cost by stage and in total, time window.
 
     Args:
@@ -182,10 +234,15 @@ def build_plan(cfg: PipelineConfig, prompts: list[Prompt], run_id: str,
     settings = toloka_settings("answers", cfg, run_id)
     part2 = part2_seconds(crowd, quality)
     return {
-        "run_id": run_id, "prompts": len(prompts), **_objects(cfg, prompts, run_id, now),
-        "cost_usd": cost, **extra, "budget_usd": crowd.budget_usd,
+        "run_id": run_id,
+        "prompts": len(prompts),
+        **_objects(cfg, prompts, run_id, now),
+        "cost_usd": cost,
+        **extra,
+        "budget_usd": crowd.budget_usd,
         "time_window": {
-            "launch": now.isoformat(), "wait_timeout_s": crowd.wait_timeout_s,
+            "launch": now.isoformat(),
+            "wait_timeout_s": crowd.wait_timeout_s,
             "assumed_wait_s": None if crowd.wait_timeout_s else ASSUMED_WAIT_S,
             "validation_rounds_max": validation_rounds(crowd),
             "recollection_rounds_max": quality.max_rounds,
@@ -196,7 +253,9 @@ def build_plan(cfg: PipelineConfig, prompts: list[Prompt], run_id: str,
     }
 
 
-def plan_prompts(cfg: PipelineConfig, prompts_file=None, prompt_format: str = "auto") -> list[Prompt]:
+def plan_prompts(
+    cfg: PipelineConfig, prompts_file=None, prompt_format: str = "auto"
+) -> list[Prompt]:
     """The prompts a run would ask about: ``prompts_file``, else the preset's (with its limit)."""
     from ..config import resolve_path
     from ..data.prompts import balanced_subset, load_prompts
@@ -205,13 +264,15 @@ def plan_prompts(cfg: PipelineConfig, prompts_file=None, prompt_format: str = "a
     if prompts_file is not None:
         return load_prompts(prompts_file, format=prompt_format, lang=pc.lang)
     mapping = pc.mapping if isinstance(pc.mapping, dict) else None
-    prompts = load_prompts(resolve_path(pc.path), format=pc.format, mapping=mapping or None,
-                           lang=pc.lang)
+    prompts = load_prompts(
+        resolve_path(pc.path), format=pc.format, mapping=mapping or None, lang=pc.lang
+    )
     return balanced_subset(prompts, pc.limit) if pc.limit else prompts
 
 
-def write_plan(cfg: PipelineConfig, out_dir, prompts_file=None, *,
-               prompt_format: str = "auto") -> tuple:
+def write_plan(
+    cfg: PipelineConfig, out_dir, prompts_file=None, *, prompt_format: str = "auto"
+) -> tuple:
     """Write ``out_dir/plan.json`` for a Toloka run into ``out_dir``; returns (path, plan).
 
     The run id comes from ``out_dir/crowd`` (created if needed), so launching

@@ -24,6 +24,7 @@ optional: it is imported here, in the server process, never vendored.
 4. **Lifetime.** ``room_process.bind_to_parent`` makes the server exit when
    the process that started it dies, and on SIGTERM/SIGINT/SIGHUP.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,13 +44,17 @@ CONSTANT_PATHS = ("/api/colors", "/api/schemas", "/pocket/api/routing")
 PER_ITEM_PREFIXES = ("/api/spans/", "/api/keyword_highlights/")
 CACHE_S = 600
 
-_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                 "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_JSON_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 
 
 def escape_json_for_html(text: str) -> str:
-    """JSON text made safe inside a ``<script>`` element, meaning unchanged.
-    """
+    """JSON text made safe inside a ``<script>`` element, meaning unchanged."""
     for raw, escaped in _JSON_ESCAPES.items():
         text = text.replace(raw, escaped)
     return text
@@ -89,8 +94,11 @@ def _cacheable(response):
     from flask import request
 
     path = request.path
-    if (request.method == "GET" and response.status_code == 200
-            and (path in CONSTANT_PATHS or path.startswith(PER_ITEM_PREFIXES))):
+    if (
+        request.method == "GET"
+        and response.status_code == 200
+        and (path in CONSTANT_PATHS or path.startswith(PER_ITEM_PREFIXES))
+    ):
         response.headers["Cache-Control"] = f"private, max-age={CACHE_S}"
         response.headers.pop("Pragma", None)
         response.headers.pop("Expires", None)
@@ -129,8 +137,17 @@ def _serve(app, host="127.0.0.1", port=8000, **_ignored) -> None:
         return app.run_flask(host=host, port=port, threaded=True, use_reloader=False)
     threads = int(os.environ.get(THREADS_ENV, "16"))
     log.info("serving with waitress, %d threads", threads)
-    waitress.serve(app, host=host, port=int(port), threads=threads, connection_limit=1000,
-                   backlog=1024, channel_timeout=120, ident="room", clear_untrusted_proxy_headers=True)
+    waitress.serve(
+        app,
+        host=host,
+        port=int(port),
+        threads=threads,
+        connection_limit=1000,
+        backlog=1024,
+        channel_timeout=120,
+        ident="room",
+        clear_untrusted_proxy_headers=True,
+    )
 
 
 def patch() -> None:

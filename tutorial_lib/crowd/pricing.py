@@ -14,6 +14,7 @@ it from what the run's ledger already charged (``crowd/ledger.jsonl``).
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,8 +36,7 @@ def _up_to_cent(value: float | Decimal) -> Decimal:
 
 
 def reward_per_assignment(seconds_per_task: float, hourly_pay_usd: float = 12.0) -> float:
-    """Reward in USD for one assignment: hourly pay pro rata, rounded up to the cent.
-    """
+    """Reward in USD for one assignment: hourly pay pro rata, rounded up to the cent."""
     if not seconds_per_task or seconds_per_task <= 0:
         raise ValueError(f"seconds_per_task must be > 0, got {seconds_per_task!r}")
     if hourly_pay_usd < 0:
@@ -67,20 +67,31 @@ class CostEstimate:
     def summary(self) -> str:
         """A few lines to show before launch."""
         real = self.assignments - self.control_assignments
-        work = (f"{self.n_tasks} tasks x overlap {self.overlap} = {real} assignments"
-                f" + {self.control_assignments} control ({self.control_share:.0%})"
-                f" = {self.assignments} assignments")
-        pay = (f"reward ${self.reward_usd:.2f} per assignment (~{self.seconds_per_task:.0f} s"
-               f" each) = ${self.effective_hourly_usd:.2f}/h (target ${self.hourly_pay_usd:.2f}/h)")
-        bill = (f"worker pay ${self.worker_pay_usd:.2f} + platform fee ${self.fee_usd:.2f}"
-                f" ({self.platform_fee:.0%}) = total ${self.total_usd:.2f}"
-                f" for ~{self.worker_hours:.1f} worker-hours")
+        work = (
+            f"{self.n_tasks} tasks x overlap {self.overlap} = {real} assignments"
+            f" + {self.control_assignments} control ({self.control_share:.0%})"
+            f" = {self.assignments} assignments"
+        )
+        pay = (
+            f"reward ${self.reward_usd:.2f} per assignment (~{self.seconds_per_task:.0f} s"
+            f" each) = ${self.effective_hourly_usd:.2f}/h (target ${self.hourly_pay_usd:.2f}/h)"
+        )
+        bill = (
+            f"worker pay ${self.worker_pay_usd:.2f} + platform fee ${self.fee_usd:.2f}"
+            f" ({self.platform_fee:.0%}) = total ${self.total_usd:.2f}"
+            f" for ~{self.worker_hours:.1f} worker-hours"
+        )
         return f"{work}\n{pay}\n{bill}"
 
 
-def estimate_cost(n_tasks: int, overlap: int, seconds_per_task: float,
-                  hourly_pay_usd: float = 12.0, control_share: float = 0.1,
-                  platform_fee: float = 0.3) -> CostEstimate:
+def estimate_cost(
+    n_tasks: int,
+    overlap: int,
+    seconds_per_task: float,
+    hourly_pay_usd: float = 12.0,
+    control_share: float = 0.1,
+    platform_fee: float = 0.3,
+) -> CostEstimate:
     """Cost of ``n_tasks`` tasks at ``overlap``, with a ``control_share`` of all assignments
     spent on control tasks and ``platform_fee`` on top of worker pay.
 
@@ -99,11 +110,18 @@ def estimate_cost(n_tasks: int, overlap: int, seconds_per_task: float,
     pay = Decimal(str(reward)) * total_assignments
     fee = _up_to_cent(pay * Decimal(str(platform_fee)))
     return CostEstimate(
-        n_tasks=n_tasks, overlap=overlap, seconds_per_task=float(seconds_per_task),
-        hourly_pay_usd=float(hourly_pay_usd), control_share=float(control_share),
-        platform_fee=float(platform_fee), reward_usd=reward, assignments=total_assignments,
-        control_assignments=total_assignments - real, worker_pay_usd=float(pay),
-        fee_usd=float(fee), total_usd=float(pay + fee),
+        n_tasks=n_tasks,
+        overlap=overlap,
+        seconds_per_task=float(seconds_per_task),
+        hourly_pay_usd=float(hourly_pay_usd),
+        control_share=float(control_share),
+        platform_fee=float(platform_fee),
+        reward_usd=reward,
+        assignments=total_assignments,
+        control_assignments=total_assignments - real,
+        worker_pay_usd=float(pay),
+        fee_usd=float(fee),
+        total_usd=float(pay + fee),
         effective_hourly_usd=round(reward * 3600.0 / seconds_per_task, 2),
         worker_hours=round(total_assignments * seconds_per_task / 3600.0, 2),
     )
@@ -113,9 +131,18 @@ def _tasks_within(estimate: CostEstimate, budget_usd: float) -> int:
     """How many tasks the same settings could afford."""
     per_task = estimate.total_usd / estimate.n_tasks if estimate.n_tasks else 0.0
     n = int(budget_usd // per_task) if per_task else 0
-    while n > 0 and estimate_cost(n, estimate.overlap, estimate.seconds_per_task,
-                                  estimate.hourly_pay_usd, estimate.control_share,
-                                  estimate.platform_fee).total_usd > budget_usd:
+    while (
+        n > 0
+        and estimate_cost(
+            n,
+            estimate.overlap,
+            estimate.seconds_per_task,
+            estimate.hourly_pay_usd,
+            estimate.control_share,
+            estimate.platform_fee,
+        ).total_usd
+        > budget_usd
+    ):
         n -= 1
     return n
 
@@ -185,10 +212,15 @@ class Budget:
     @classmethod
     def from_config(cls, crowd_cfg, spent_usd: float = 0.0) -> Budget:
         """The budget a ``CrowdConfig`` sets, less ``spent_usd`` already charged in this run."""
-        return cls(limit_usd=crowd_cfg.budget_usd, pricing=Pricing.from_config(crowd_cfg),
-                   seconds_per_task={"answers": crowd_cfg.seconds_per_answer,
-                                     "validation": crowd_cfg.seconds_per_vote},
-                   spent_usd=float(spent_usd))
+        return cls(
+            limit_usd=crowd_cfg.budget_usd,
+            pricing=Pricing.from_config(crowd_cfg),
+            seconds_per_task={
+                "answers": crowd_cfg.seconds_per_answer,
+                "validation": crowd_cfg.seconds_per_vote,
+            },
+            spent_usd=float(spent_usd),
+        )
 
     @property
     def remaining_usd(self) -> float | None:
@@ -200,11 +232,13 @@ class Budget:
     def price(self, n_tasks: int, overlap: int, seconds_per_task: float) -> CostEstimate:
         """What ``n_tasks`` at ``overlap`` cost at this budget's pay settings."""
         p = self.pricing
-        return estimate_cost(n_tasks, overlap, seconds_per_task, p.hourly_pay_usd,
-                             p.control_share, p.platform_fee)
+        return estimate_cost(
+            n_tasks, overlap, seconds_per_task, p.hourly_pay_usd, p.control_share, p.platform_fee
+        )
 
-    def price_for(self, kind: str, n_tasks: int, overlap: int, default_seconds: float,
-                  tariff=None) -> CostEstimate:
+    def price_for(
+        self, kind: str, n_tasks: int, overlap: int, default_seconds: float, tariff=None
+    ) -> CostEstimate:
         """Price work of one project ``kind``, timed from the config when it names the kind.
 
         ``tariff(kind, n_tasks, overlap)`` is a backend's own bill for that work
@@ -221,8 +255,14 @@ class Budget:
         try:
             return check_budget(estimate, self.remaining_usd)
         except BudgetExceeded as err:
-            spent = (f" (${self.spent_usd:.2f} of crowd.budget_usd=${self.limit_usd:.2f} is "
-                     "already spent in this run)") if self.spent_usd else ""
+            spent = (
+                (
+                    f" (${self.spent_usd:.2f} of crowd.budget_usd=${self.limit_usd:.2f} is "
+                    "already spent in this run)"
+                )
+                if self.spent_usd
+                else ""
+            )
             raise BudgetExceeded(f"{what}: {err}{spent}") from None
 
     def charge(self, estimate: CostEstimate, what: str = "launch") -> CostEstimate:
@@ -232,8 +272,9 @@ class Budget:
         return estimate
 
 
-def as_budget(budget: Budget | None, budget_usd: float | None = None,
-              pricing: Pricing | None = None) -> Budget:
+def as_budget(
+    budget: Budget | None, budget_usd: float | None = None, pricing: Pricing | None = None
+) -> Budget:
     """A :class:`Budget` for callers that pass a bare limit and pay settings (older API)."""
     if budget is not None:
         return budget

@@ -11,6 +11,7 @@ round.
 
 Taught in notebooks/02_collecting_answers.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,9 +44,17 @@ class RoomBackend(CrowdBackend):
 
     name = "room"
 
-    def __init__(self, workdir: str | Path, *, host: str = "127.0.0.1", port: int = 8000,
-                 training: bool = False, autostart: bool = True, salt: str | None = None,
-                 **assignment):
+    def __init__(
+        self,
+        workdir: str | Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        training: bool = False,
+        autostart: bool = True,
+        salt: str | None = None,
+        **assignment,
+    ):
         self.workdir = Path(workdir)
         self.assignment = assignment
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -67,25 +76,31 @@ class RoomBackend(CrowdBackend):
         return ProjectSpec.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
     def _rounds(self, stage: str) -> list[dict]:
-        return sorted((read_room(f) for f in find_rooms(self.workdir)
-                       if read_room(f)["stage"] == stage), key=lambda m: m["round"])
+        return sorted(
+            (read_room(f) for f in find_rooms(self.workdir) if read_room(f)["stage"] == stage),
+            key=lambda m: m["round"],
+        )
 
     def _items(self, stage: str, round: int = 0) -> dict[str, dict]:
         path = room_dir(self.workdir, stage, round) / "data" / "items.jsonl"
         if not path.exists():
             return {}
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-                if line.strip()]
-        return {str(r["id"]): {k: v for k, v in r.items() if k not in ("id", "text")}
-                for r in rows}
+        rows = [
+            json.loads(line)
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+        return {str(r["id"]): {k: v for k, v in r.items() if k not in ("id", "text")} for r in rows}
 
     # -- lifecycle ------------------------------------------------------------
     def create_project(self, spec: ProjectSpec) -> str:
         """Remember the design for ``spec.kind``; an existing room of that stage is reused."""
         path = self._spec_path(spec.kind)
         if path.exists() and self._spec(spec.kind).private_name != spec.private_name:
-            raise RoomError(f"{self.workdir} already has a {spec.kind} room for "
-                            f"{self._spec(spec.kind).private_name}; use another workdir")
+            raise RoomError(
+                f"{self.workdir} already has a {spec.kind} room for "
+                f"{self._spec(spec.kind).private_name}; use another workdir"
+            )
         path.write_text(json.dumps(spec.to_dict(), ensure_ascii=False), encoding="utf-8")
         return spec.kind
 
@@ -97,11 +112,21 @@ class RoomBackend(CrowdBackend):
         if not new:
             return 0
         merged = [{"task_id": k, **v} for k, v in known.items()] + new
-        write_room(project_id, merged, self.workdir, spec, self.port, self.host,
-                   training=self.training, overlap=overlap, **self.assignment)
+        write_room(
+            project_id,
+            merged,
+            self.workdir,
+            spec,
+            self.port,
+            self.host,
+            training=self.training,
+            overlap=overlap,
+            **self.assignment,
+        )
         if project_id in self._servers:
-            log.warning("room %s is running: restart it (close, open) to serve the new items",
-                        project_id)
+            log.warning(
+                "room %s is running: restart it (close, open) to serve the new items", project_id
+            )
         return len(new)
 
     def open(self, project_id: str) -> None:
@@ -143,12 +168,18 @@ class RoomBackend(CrowdBackend):
         records = self.fetch(project_id)
         over = over_collected(self.workdir, records) if records else {}
         if over:
-            log.warning("room %s: %d item(s) over their overlap: %s", project_id, len(over),
-                        ", ".join(f"{k} ({n})" for k, n in list(over.items())[:5]))
+            log.warning(
+                "room %s: %d item(s) over their overlap: %s",
+                project_id,
+                len(over),
+                ", ".join(f"{k} ({n})" for k, n in list(over.items())[:5]),
+            )
         overlap = {m["round"]: m["overlap"] for m in rounds}
         counts = Counter((r.round, r.task_id) for r in records)
-        return Progress(total=total, submitted=sum(min(n, overlap.get(rnd, n))
-                                                   for (rnd, _), n in counts.items()))
+        return Progress(
+            total=total,
+            submitted=sum(min(n, overlap.get(rnd, n)) for (rnd, _), n in counts.items()),
+        )
 
     def fetch(self, project_id: str) -> list[Assignment]:
         """All exported answers of this stage (attention/gold and stray rows dropped)."""
@@ -161,9 +192,17 @@ class RoomBackend(CrowdBackend):
         current = load_decisions(self.workdir).get(assignment_id)
         if current and current["status"] == status:
             return  # recorded already: deciding twice changes nothing
-        append_jsonl(self.workdir / DECISIONS_FILE, [{
-            "assignment_id": assignment_id, "status": status, "comment": comment,
-            "decided_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}])
+        append_jsonl(
+            self.workdir / DECISIONS_FILE,
+            [
+                {
+                    "assignment_id": assignment_id,
+                    "status": status,
+                    "comment": comment,
+                    "decided_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                }
+            ],
+        )
 
     def accept(self, assignment_id: str, comment: str = "") -> None:
         self._decide(assignment_id, "accepted", comment)
@@ -190,11 +229,26 @@ class RoomBackend(CrowdBackend):
                 return
         rnd = rounds[-1]["round"] + 1
         items = [{"task_id": t, **known[t]} for t in wanted]
-        write_room(project_id, items, self.workdir, self._spec(project_id), self.port,
-                   self.host, gold=False, attention_checks=False, overlap=extra, round=rnd,
-                   **self.assignment)
-        log.info("room %s round %d: %d task(s) re-served to %d more people each",
-                 project_id, rnd, len(items), extra)
+        write_room(
+            project_id,
+            items,
+            self.workdir,
+            self._spec(project_id),
+            self.port,
+            self.host,
+            gold=False,
+            attention_checks=False,
+            overlap=extra,
+            round=rnd,
+            **self.assignment,
+        )
+        log.info(
+            "room %s round %d: %d task(s) re-served to %d more people each",
+            project_id,
+            rnd,
+            len(items),
+            extra,
+        )
         if project_id in self._servers:
             self.close(project_id)
             self.open(project_id)

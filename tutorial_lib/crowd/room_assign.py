@@ -28,6 +28,7 @@ refused otherwise, as is a save for an item never given to that person.
 Assignment runs under one lock, so two people arriving together cannot take
 the same last place. Taught in notebooks/02_collecting_answers.
 """
+
 from __future__ import annotations
 
 import logging

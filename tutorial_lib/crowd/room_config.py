@@ -15,6 +15,7 @@ escaped (Potato renders ``text`` as HTML), and the raw fields exactly as
 written; those reach the browser inside a JSON ``<script>``, which
 ``potato_safe`` escapes.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,9 +52,15 @@ def _scheme(spec: ProjectSpec, q, required: bool) -> dict:
         if q.min_length:
             scheme["min_chars"] = int(q.min_length)
         return scheme
-    labels = [{"name": str(value), "displayed_label": both(spec, text)} for value, text in q.options]
-    scheme.update(annotation_type="radio", labels=labels, humanize_labels=False,
-                  label_requirement={"required": bool(q.required and required)})
+    labels = [
+        {"name": str(value), "displayed_label": both(spec, text)} for value, text in q.options
+    ]
+    scheme.update(
+        annotation_type="radio",
+        labels=labels,
+        humanize_labels=False,
+        label_requirement={"required": bool(q.required and required)},
+    )
     return scheme
 
 
@@ -62,8 +69,10 @@ def _row(spec: ProjectSpec, task_id: str, item: dict) -> dict:
     raw = {f.name: item[f.name] for f in spec.input_fields if item.get(f.name) not in (None, "")}
     missing = [f.name for f in spec.input_fields if f.required and f.name not in raw]
     if missing:
-        raise RoomError(f"task {task_id!r} lacks {', '.join(missing)}, which "
-                        f"{spec.private_name} shows to workers")
+        raise RoomError(
+            f"task {task_id!r} lacks {', '.join(missing)}, which "
+            f"{spec.private_name} shows to workers"
+        )
     return {"id": task_id, "text": item_html(spec, raw), **raw}
 
 
@@ -71,13 +80,18 @@ def _checked_items(spec: ProjectSpec, given, default: list, prefix: str) -> list
     """Known-answer items for checks: ``None`` means the spec's, ``False`` none."""
     if given is False:
         return []
-    items = default if given is None else [
-        t if isinstance(t, TrainingItem) else TrainingItem(**t) for t in given]
+    items = (
+        default
+        if given is None
+        else [t if isinstance(t, TrainingItem) else TrainingItem(**t) for t in given]
+    )
     graded = {q.name for q in spec.output_fields if q.kind in CHOICE_KINDS}
     usable = [t for t in items if graded & set(t.expected)]
     if given is not None and len(usable) < len(items):
-        raise RoomError(f"{prefix}items need an expected answer to a question with options "
-                        f"({', '.join(sorted(graded)) or 'none in this project'})")
+        raise RoomError(
+            f"{prefix}items need an expected answer to a question with options "
+            f"({', '.join(sorted(graded)) or 'none in this project'})"
+        )
     return usable
 
 
@@ -88,43 +102,65 @@ def _expected(spec: ProjectSpec, item: TrainingItem) -> dict:
 
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
 
 
 def _checks(spec: ProjectSpec, folder: Path, attention: list, gold: list) -> dict:
     config = {}
     if attention:
-        rows = [{**_row(spec, f"{ATTENTION_PREFIX}{i}", t.item),
-                 "expected_answer": _expected(spec, t)} for i, t in enumerate(attention)]
+        rows = [
+            {**_row(spec, f"{ATTENTION_PREFIX}{i}", t.item), "expected_answer": _expected(spec, t)}
+            for i, t in enumerate(attention)
+        ]
         _write_jsonl(folder / "data" / "attention.jsonl", rows)
-        config["attention_checks"] = {"enabled": True, "items_file": "data/attention.jsonl",
-                                      "frequency": 5, "failure_handling": {
-                                          "warn_threshold": 1, "block_threshold": 3}}
+        config["attention_checks"] = {
+            "enabled": True,
+            "items_file": "data/attention.jsonl",
+            "frequency": 5,
+            "failure_handling": {"warn_threshold": 1, "block_threshold": 3},
+        }
     if gold:
-        rows = [{**_row(spec, f"{GOLD_PREFIX}{i}", t.item), "gold_label": _expected(spec, t),
-                 "explanation": both(spec, t.feedback) if t.feedback else ""}
-                for i, t in enumerate(gold)]
+        rows = [
+            {
+                **_row(spec, f"{GOLD_PREFIX}{i}", t.item),
+                "gold_label": _expected(spec, t),
+                "explanation": both(spec, t.feedback) if t.feedback else "",
+            }
+            for i, t in enumerate(gold)
+        ]
         _write_jsonl(folder / "data" / "gold.jsonl", rows)
-        config["gold_standards"] = {"enabled": True, "items_file": "data/gold.jsonl",
-                                    "mode": "mixed", "frequency": 7}
+        config["gold_standards"] = {
+            "enabled": True,
+            "items_file": "data/gold.jsonl",
+            "mode": "mixed",
+            "frequency": 7,
+        }
     return config
 
 
 def _training(spec: ProjectSpec, folder: Path) -> dict:
     items = _checked_items(spec, None, spec.training_items, "training ")
     if not items:
-        raise RoomError(f"{spec.private_name} has no training items with options to grade "
-                        f"(free-text answers cannot be graded automatically); serve it "
-                        f"without --training and show the worked examples in the instructions")
-    rows = [{**_row(spec, f"training-{i}", t.item), "correct_answers": _expected(spec, t),
-             "explanation": both(spec, t.feedback) if t.feedback else ""}
-            for i, t in enumerate(items)]
+        raise RoomError(
+            f"{spec.private_name} has no training items with options to grade "
+            f"(free-text answers cannot be graded automatically); serve it "
+            f"without --training and show the worked examples in the instructions"
+        )
+    rows = [
+        {
+            **_row(spec, f"training-{i}", t.item),
+            "correct_answers": _expected(spec, t),
+            "explanation": both(spec, t.feedback) if t.feedback else "",
+        }
+        for i, t in enumerate(items)
+    ]
     path = folder / "data" / "training.json"
-    path.write_text(json.dumps({"training_instances": rows}, ensure_ascii=False, indent=1),
-                    encoding="utf-8")
-    return {"training": {"enabled": True, "data_file": "data/training.json",
-                         "allow_retry": True}}
+    path.write_text(
+        json.dumps({"training_instances": rows}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    return {"training": {"enabled": True, "data_file": "data/training.json", "allow_retry": True}}
 
 
 def _assignment(overlap: int, reclaim_after_s: float, per_person: int | None) -> dict:
@@ -135,10 +171,11 @@ def _assignment(overlap: int, reclaim_after_s: float, per_person: int | None) ->
     """
     if reclaim_after_s <= 0:
         raise RoomError(f"reclaim_after_s must be > 0 seconds, got {reclaim_after_s}")
-    settings = {"num_annotators_per_item": int(overlap),
-                "assignment_strategy": "least_annotated",
-                "instance_reclaim": {"enabled": True,
-                                     "timeout_hours": float(reclaim_after_s) / 3600.0}}
+    settings = {
+        "num_annotators_per_item": int(overlap),
+        "assignment_strategy": "least_annotated",
+        "instance_reclaim": {"enabled": True, "timeout_hours": float(reclaim_after_s) / 3600.0},
+    }
     if per_person is not None:
         if per_person < 1:
             raise RoomError(f"per_person must be >= 1, got {per_person}")
@@ -146,9 +183,15 @@ def _assignment(overlap: int, reclaim_after_s: float, per_person: int | None) ->
     return settings
 
 
-def potato_config(spec: ProjectSpec, overlap: int, port: int, host: str,
-                  reclaim_after_s: float = 600.0, per_person: int | None = None,
-                  all_required: bool = False) -> dict:
+def potato_config(
+    spec: ProjectSpec,
+    overlap: int,
+    port: int,
+    host: str,
+    reclaim_after_s: float = 600.0,
+    per_person: int | None = None,
+    all_required: bool = False,
+) -> dict:
     """The Potato settings for one room: items, questions, instructions, nickname login.
 
     Args:
@@ -172,8 +215,9 @@ def potato_config(spec: ProjectSpec, overlap: int, port: int, host: str,
         "output_annotation_dir": "annotation_output",
         "data_files": ["data/items.jsonl"],
         "item_properties": {"id_key": "id", "text_key": "text"},
-        "annotation_schemes": [_scheme(spec, q, all_required or q.name == main)
-                               for q in spec.output_fields],
+        "annotation_schemes": [
+            _scheme(spec, q, all_required or q.name == main) for q in spec.output_fields
+        ],
         "annotation_instructions": bilingual_instructions(spec),
         "user_config": {"allow_all_users": True},
         "require_password": False,
@@ -187,10 +231,20 @@ def potato_config(spec: ProjectSpec, overlap: int, port: int, host: str,
     }
 
 
-def write_room(stage: str, items: list[dict], workdir: str | Path, spec: ProjectSpec,
-               port: int = 8000, host: str = "127.0.0.1", training: bool = False,
-               gold=None, attention_checks=None, overlap: int = 3, round: int = 0,
-               **assignment) -> Path:
+def write_room(
+    stage: str,
+    items: list[dict],
+    workdir: str | Path,
+    spec: ProjectSpec,
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    training: bool = False,
+    gold=None,
+    attention_checks=None,
+    overlap: int = 3,
+    round: int = 0,
+    **assignment,
+) -> Path:
     """Write the Potato project for ``stage`` and return its ``config.yaml``.
 
     ``gold`` / ``attention_checks``: ``None`` takes the spec's control / exam
@@ -206,8 +260,10 @@ def write_room(stage: str, items: list[dict], workdir: str | Path, spec: Project
     ids = check_tasks(items, where=f"{stage} items")
     folder = room_dir(workdir, stage, round)
     folder.mkdir(parents=True, exist_ok=True)
-    _write_jsonl(folder / "data" / "items.jsonl",
-                 [_row(spec, task_id, item) for task_id, item in zip(ids, items)])
+    _write_jsonl(
+        folder / "data" / "items.jsonl",
+        [_row(spec, task_id, item) for task_id, item in zip(ids, items)],
+    )
     attention = _checked_items(spec, attention_checks, spec.exam_items, "attention-check ")
     gold_items = _checked_items(spec, gold, spec.control_items, "gold ")
     config = potato_config(spec, overlap, port, host, **assignment)
@@ -216,15 +272,30 @@ def write_room(stage: str, items: list[dict], workdir: str | Path, spec: Project
         config.update(_training(spec, folder))
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    meta = {"stage": stage, "round": round, "overlap": int(overlap), "item_ids": ids,
-            "attention_ids": [f"{ATTENTION_PREFIX}{i}" for i in range(len(attention))],
-            "gold_ids": [f"{GOLD_PREFIX}{i}" for i in range(len(gold_items))],
-            "training": bool(training), "assignment": assignment, "spec": spec.to_dict()}
-    (folder / ROOM_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1),
-                                    encoding="utf-8")
-    log.info("room %s (round %d): %d items, overlap %d, %d attention checks, %d gold items%s",
-             stage, round, len(ids), overlap, len(attention), len(gold_items),
-             ", training on" if training else "")
+    meta = {
+        "stage": stage,
+        "round": round,
+        "overlap": int(overlap),
+        "item_ids": ids,
+        "attention_ids": [f"{ATTENTION_PREFIX}{i}" for i in range(len(attention))],
+        "gold_ids": [f"{GOLD_PREFIX}{i}" for i in range(len(gold_items))],
+        "training": bool(training),
+        "assignment": assignment,
+        "spec": spec.to_dict(),
+    }
+    (folder / ROOM_FILE).write_text(
+        json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    log.info(
+        "room %s (round %d): %d items, overlap %d, %d attention checks, %d gold items%s",
+        stage,
+        round,
+        len(ids),
+        overlap,
+        len(attention),
+        len(gold_items),
+        ", training on" if training else "",
+    )
     return path
 
 

@@ -8,6 +8,7 @@ the real ones. :func:`export` keeps only real items in the person's queue,
 and counts and logs every row it drops, with the reason, so nothing vanishes
 silently. Worker nicknames are pseudonymised with the run's secret salt.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,7 +39,8 @@ def _history(user_dir: Path) -> dict[str, list[dt.datetime]]:
         try:
             row = json.loads(line)
             out.setdefault(str(row["instance_id"]), []).append(
-                dt.datetime.fromisoformat(row["timestamp"]))
+                dt.datetime.fromisoformat(row["timestamp"])
+            )
         except (ValueError, KeyError, TypeError) as err:
             raise RecordError(f"{path}:{lineno}: unreadable history row ({err})") from None
     return out
@@ -71,8 +73,11 @@ def _parse(spec, values: dict) -> tuple[str | None, int | None, dict] | None:
         answer, label = str(values[main.name][1]), None
     else:
         answer, label = None, choice(main)
-    extra = {q.name: choice(q) if q.kind != "text" else str(values[q.name][1])
-             for q in others if q.name in values}
+    extra = {
+        q.name: choice(q) if q.kind != "text" else str(values[q.name][1])
+        for q in others
+        if q.name in values
+    }
     return answer, label, extra
 
 
@@ -102,10 +107,15 @@ def _room_records(folder: Path, salt: str, dropped: Counter) -> list[Assignment]
             dropped["posted outside the annotation phase"] += sum(1 for v in page.values() if v)
         for iid, labels in (state.get("instance_id_to_label_to_value") or {}).items():
             iid = str(iid)
-            reason = ("attention check or gold item" if iid in checks
-                      else "no such item" if iid not in items
-                      else "item never assigned to this person" if iid not in assigned
-                      else None)
+            reason = (
+                "attention check or gold item"
+                if iid in checks
+                else "no such item"
+                if iid not in items
+                else "item never assigned to this person"
+                if iid not in assigned
+                else None
+            )
             parsed = None if reason else _parse(spec, _values(labels))
             if reason is None and parsed is None:
                 reason = "main question unanswered"
@@ -114,12 +124,24 @@ def _room_records(folder: Path, salt: str, dropped: Counter) -> list[Assignment]
                 continue
             answer, label, extra = parsed
             worker = pseudonymise(user, salt)
-            when, duration = timing.get(iid, (dt.datetime.fromtimestamp(
-                state_path.stat().st_mtime), 0.0))
-            out.append(Assignment(
-                assignment_id=f"room:{stage}:{rnd}:{iid}:{worker}", task_id=iid,
-                worker_id=worker, stage=stage, backend="room", submitted_at=when.isoformat(),
-                duration_s=duration, answer=answer, label=label, round=rnd, extra=extra))
+            when, duration = timing.get(
+                iid, (dt.datetime.fromtimestamp(state_path.stat().st_mtime), 0.0)
+            )
+            out.append(
+                Assignment(
+                    assignment_id=f"room:{stage}:{rnd}:{iid}:{worker}",
+                    task_id=iid,
+                    worker_id=worker,
+                    stage=stage,
+                    backend="room",
+                    submitted_at=when.isoformat(),
+                    duration_s=duration,
+                    answer=answer,
+                    label=label,
+                    round=rnd,
+                    extra=extra,
+                )
+            )
     return out
 
 
@@ -128,24 +150,28 @@ def over_collected(workdir: str | Path, records: list[Assignment]) -> dict[str, 
 
     Empty when the room held its overlap (the assignment guard's promise).
     """
-    overlap = {(m["stage"], m["round"]): m["overlap"]
-               for m in (read_room(f) for f in find_rooms(workdir))}
+    overlap = {
+        (m["stage"], m["round"]): m["overlap"] for m in (read_room(f) for f in find_rooms(workdir))
+    }
     counts = Counter((r.stage, r.round, r.task_id) for r in records)
-    return {f"{stage}/{rnd}/{task}": n for (stage, rnd, task), n in sorted(counts.items())
-            if n > overlap.get((stage, rnd), n)}
+    return {
+        f"{stage}/{rnd}/{task}": n
+        for (stage, rnd, task), n in sorted(counts.items())
+        if n > overlap.get((stage, rnd), n)
+    }
 
 
 def load_decisions(workdir: str | Path) -> dict[str, dict]:
-    """The latest accept/reject per assignment id (a room records them, nobody is paid).
-    """
+    """The latest accept/reject per assignment id (a room records them, nobody is paid)."""
     path = Path(workdir) / DECISIONS_FILE
     if not path.exists():
         return {}
     return {row["assignment_id"]: row for row in read_jsonl(path)}
 
 
-def export(workdir: str | Path, out_jsonl: str | Path | None = None,
-           salt: str | None = None) -> list[Assignment]:
+def export(
+    workdir: str | Path, out_jsonl: str | Path | None = None, salt: str | None = None
+) -> list[Assignment]:
     """Every real answer in every room under ``workdir`` as records; writes ``out_jsonl``.
 
     Drops (and logs, with counts per reason) attention checks, gold items,
@@ -169,9 +195,12 @@ def export(workdir: str | Path, out_jsonl: str | Path | None = None,
         log.warning("room export dropped %d row(s): %s", n, reason)
     over = over_collected(workdir, records)
     if over:
-        log.warning("room export: %d item(s) got more answers than their overlap "
-                    "(kept, nothing dropped): %s", len(over),
-                    ", ".join(f"{k} ({n})" for k, n in list(over.items())[:5]))
+        log.warning(
+            "room export: %d item(s) got more answers than their overlap "
+            "(kept, nothing dropped): %s",
+            len(over),
+            ", ".join(f"{k} ({n})" for k, n in list(over.items())[:5]),
+        )
     log.info("room export: %d assignments from %d room(s)", len(records), len(folders))
     if out_jsonl is not None:
         write_jsonl(out_jsonl, records)

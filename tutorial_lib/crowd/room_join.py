@@ -8,6 +8,7 @@ presenter is looking: an SVG QR code in a notebook cell, the text in a
 terminal. The QR code needs the optional ``qrcode`` package (``room`` extra);
 without it, the URL alone is shown.
 """
+
 from __future__ import annotations
 
 import html
@@ -64,8 +65,7 @@ def _in_notebook() -> bool:
 
 
 def show_join(url: str, file=None) -> None:
-    """Show how to join: an SVG QR code in a notebook, the text QR code in a terminal.
-    """
+    """Show how to join: an SVG QR code in a notebook, the text QR code in a terminal."""
     svg = join_svg(url) if _in_notebook() and file is None else None
     if svg is None:
         print(join_text(url), file=file or sys.stdout, flush=True)
@@ -73,5 +73,9 @@ def show_join(url: str, file=None) -> None:
     from IPython.display import HTML, display
 
     link = html.escape(url)
-    display(HTML(f'<div><p>Join the room: <a href="{link}">{link}</a> (or scan), then type '
-                 f'a nickname.</p><div style="width:220px">{svg}</div></div>'))
+    display(
+        HTML(
+            f'<div><p>Join the room: <a href="{link}">{link}</a> (or scan), then type '
+            f'a nickname.</p><div style="width:220px">{svg}</div></div>'
+        )
+    )

@@ -13,6 +13,7 @@ Both sides of the room's one subprocess edge:
   end it like Ctrl-C does, even when it was started with ``&`` from a script
   (which makes the shell ignore SIGINT).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -44,8 +45,15 @@ def spawn(cmd: list[str], cwd, env: dict, logfile) -> subprocess.Popen:
     env = dict(env)
     env[PARENT_ENV] = str(os.getpid())
     env[PDEATHSIG_ENV] = "1" if threading.current_thread() is threading.main_thread() else "0"
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=logfile, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=env,
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     proc.own_group = True
     return proc
 
@@ -106,8 +114,9 @@ def bind_to_parent() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
     if os.getppid() != parent:  # the parent died before prctl took hold
         raise SystemExit(0)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
-                     name="room-parent-watchdog").start()
+    threading.Thread(
+        target=_watch_parent, args=(parent,), daemon=True, name="room-parent-watchdog"
+    ).start()
 
 
 class Stopped(KeyboardInterrupt):

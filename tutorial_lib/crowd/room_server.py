@@ -11,6 +11,7 @@ Potato's generated templates (``.potato/templates``).
 (another program on the port never passes), or reports the log's tail.
 :func:`stop` ends the whole process group.
 """
+
 from __future__ import annotations
 
 import errno
@@ -76,15 +77,18 @@ def check_port(host: str, port: int) -> None:
             s.bind((host, int(port)))
         except OSError as err:
             if err.errno in (errno.EADDRINUSE, errno.EACCES):
-                raise RoomError(f"port {port} on {host or '0.0.0.0'} is busy (another room or "
-                                f"program holds it): stop that one or pass --port N") from None
+                raise RoomError(
+                    f"port {port} on {host or '0.0.0.0'} is busy (another room or "
+                    f"program holds it): stop that one or pass --port N"
+                ) from None
             raise RoomError(f"cannot serve on {host}:{port}: {err.strerror}") from None
 
 
 def _server_env(folder: Path, token: str, threads: int | None) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p)
+        p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p
+    )
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # nothing written into site-packages, not even .pyc
     env["POTATO_SECRET_KEY"] = workdir_secret(folder, SECRET_FILE, nbytes=32)
     env["POTATO_GENERATED_TEMPLATES_DIR"] = str(folder / TEMPLATES_DIR)
@@ -94,8 +98,9 @@ def _server_env(folder: Path, token: str, threads: int | None) -> dict:
     return env
 
 
-def serve(config: str | Path, host: str = "127.0.0.1", port: int = 8000,
-          threads: int | None = None) -> subprocess.Popen:
+def serve(
+    config: str | Path, host: str = "127.0.0.1", port: int = 8000, threads: int | None = None
+) -> subprocess.Popen:
     """Start Potato on ``host:port`` for ``config`` through the safe wrapper; returns the process.
 
     The caller owns the process: stop it with :func:`stop`. It also stops by
@@ -116,8 +121,17 @@ def serve(config: str | Path, host: str = "127.0.0.1", port: int = 8000,
         raise RoomError(f"{config}: no such room config (write it with write_room)")
     check_port(host, port)
     token = secrets.token_hex(16)
-    cmd = [sys.executable, "-m", "tutorial_lib.crowd.potato_safe", "start", config.name,
-           "--host", host, "-p", str(int(port))]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tutorial_lib.crowd.potato_safe",
+        "start",
+        config.name,
+        "--host",
+        host,
+        "-p",
+        str(int(port)),
+    ]
     env = _server_env(config.parent, token, threads)
     with open(config.parent / LOG_FILE, "ab") as logfile:  # the child keeps its own handle
         proc = spawn(cmd, config.parent, env, logfile)
@@ -149,8 +163,9 @@ def _answers(host: str, port: int, token: str | None) -> bool:
         return False
 
 
-def wait_ready(proc: subprocess.Popen, config: str | Path, host: str, port: int,
-               timeout_s: float = 60.0) -> str:
+def wait_ready(
+    proc: subprocess.Popen, config: str | Path, host: str, port: int, timeout_s: float = 60.0
+) -> str:
     """Block until the server ``proc`` answers (returns its URL) or fail with Potato's log tail.
 
     Only the server just started passes: it must answer with its start token.
@@ -163,16 +178,18 @@ def wait_ready(proc: subprocess.Popen, config: str | Path, host: str, port: int,
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RoomError(f"Potato exited with code {proc.returncode} before serving {url}; "
-                            f"last log lines:\n{_log_tail(config)}")
+            raise RoomError(
+                f"Potato exited with code {proc.returncode} before serving {url}; "
+                f"last log lines:\n{_log_tail(config)}"
+            )
         if _answers(host, port, token):
             return url
         time.sleep(0.25)
-    raise RoomError(f"room at {url} not ready after {timeout_s:.0f}s; last log lines:\n"
-                    f"{_log_tail(config)}")
+    raise RoomError(
+        f"room at {url} not ready after {timeout_s:.0f}s; last log lines:\n{_log_tail(config)}"
+    )
 
 
 def stop(proc: subprocess.Popen | None, timeout_s: float = 5.0) -> None:
-    """Stop a room server started by :func:`serve`, and anything it started (its process group).
-    """
+    """Stop a room server started by :func:`serve`, and anything it started (its process group)."""
     stop_group(proc, timeout_s)

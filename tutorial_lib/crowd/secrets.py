@@ -9,6 +9,7 @@ the thin client edge calls :meth:`Secret.reveal`.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
+
 from __future__ import annotations
 
 import getpass

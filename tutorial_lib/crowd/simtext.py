@@ -10,6 +10,7 @@ references, which is what a careful rater roughly tracks.
 
 Taught in notebooks/02_collecting_answers.
 """
+
 from __future__ import annotations
 
 import random
@@ -17,37 +18,65 @@ import re
 
 # Swahili rewordings that keep the sentence grammatical in either direction.
 REWORDS = [
-    ("pia", "vilevile"), ("kwa sababu", "kwa kuwa"), ("kwa mfano", "mathalani"),
-    ("lakini", "ila"), ("sana", "mno"), ("kila siku", "siku zote"), ("haraka", "upesi"),
-    ("kwa hiyo", "kwa hivyo"), ("mara nyingi", "kwa kawaida"), ("kuhusu", "juu ya"),
-    ("hasa", "haswa"), ("rahisi", "sahili"), ("tena", "zaidi ya hayo"),
+    ("pia", "vilevile"),
+    ("kwa sababu", "kwa kuwa"),
+    ("kwa mfano", "mathalani"),
+    ("lakini", "ila"),
+    ("sana", "mno"),
+    ("kila siku", "siku zote"),
+    ("haraka", "upesi"),
+    ("kwa hiyo", "kwa hivyo"),
+    ("mara nyingi", "kwa kawaida"),
+    ("kuhusu", "juu ya"),
+    ("hasa", "haswa"),
+    ("rahisi", "sahili"),
+    ("tena", "zaidi ya hayo"),
 ]
 OPENERS = [
-    "Hili ni swali zuri.", "Nitajibu kwa ufupi.", "Nimefikiria swali hili vizuri.",
-    "Jibu langu ni hili.", "Kwa maoni yangu, jambo hili ni wazi.",
+    "Hili ni swali zuri.",
+    "Nitajibu kwa ufupi.",
+    "Nimefikiria swali hili vizuri.",
+    "Jibu langu ni hili.",
+    "Kwa maoni yangu, jambo hili ni wazi.",
 ]
 CLOSERS = [
-    "Natumaini hili litakusaidia.", "Hilo ndilo jibu langu.", "Ukiwa na swali zaidi, uliza tena.",
-    "Haya ndiyo maoni yangu.", "Ni muhimu kukumbuka hili.", "Kila la heri!",
+    "Natumaini hili litakusaidia.",
+    "Hilo ndilo jibu langu.",
+    "Ukiwa na swali zaidi, uliza tena.",
+    "Haya ndiyo maoni yangu.",
+    "Ni muhimu kukumbuka hili.",
+    "Kila la heri!",
     "Asante kwa swali hili zuri.",
 ]
 # Fluent, on-language, and useless: only a human reader can tell it does not help.
 FILLER = [
-    ("Hili ni swali zuri sana. Jibu lake linategemea hali ya mtu binafsi, kwa hiyo kila mtu "
-     "anapaswa kufikiria mwenyewe."),
-    ("Kuna njia nyingi za kulitazama jambo hili. Watu tofauti wana maoni tofauti, na yote "
-     "yanaweza kuwa sahihi."),
+    (
+        "Hili ni swali zuri sana. Jibu lake linategemea hali ya mtu binafsi, kwa hiyo kila mtu "
+        "anapaswa kufikiria mwenyewe."
+    ),
+    (
+        "Kuna njia nyingi za kulitazama jambo hili. Watu tofauti wana maoni tofauti, na yote "
+        "yanaweza kuwa sahihi."
+    ),
     "Sina uhakika sana, lakini nadhani ni vizuri kuuliza wataalamu au kutafuta habari zaidi.",
-    ("Jambo hili ni muhimu katika maisha ya kila siku. Ni vizuri kulifikiria kwa makini kabla "
-     "ya kuamua."),
+    (
+        "Jambo hili ni muhimu katika maisha ya kila siku. Ni vizuri kulifikiria kwa makini kabla "
+        "ya kuamua."
+    ),
 ]
 ENGLISH = [
-    ('About "{q}": I think it depends on many things, but in general you should look for '
-     "reliable information and ask someone who knows."),
-    ('Good question. "{q}" - the answer is that it is important and most people agree it '
-     "should be done carefully."),
-    ("Sorry, my Swahili is not good. In English: this is something you can learn about online, "
-     "and practice helps a lot."),
+    (
+        'About "{q}": I think it depends on many things, but in general you should look for '
+        "reliable information and ask someone who knows."
+    ),
+    (
+        'Good question. "{q}" - the answer is that it is important and most people agree it '
+        "should be done carefully."
+    ),
+    (
+        "Sorry, my Swahili is not good. In English: this is something you can learn about online, "
+        "and practice helps a lot."
+    ),
 ]
 JUNK = ["sawa", "ndiyo", "asante", "jibu", "...", "ok", "nzuri", "sijui", "abc abc", "hapana", ""]
 
@@ -103,8 +132,14 @@ def copy_prompt(rng: random.Random, prompt: str) -> str:
     return prompt if rng.random() < 0.7 else f"Jibu: {prompt}"
 
 
-def write(rng: random.Random, variant: str, refs: list[str], prompt: str, prompt_en: str,
-          other_refs: list[str]) -> str:
+def write(
+    rng: random.Random,
+    variant: str,
+    refs: list[str],
+    prompt: str,
+    prompt_en: str,
+    other_refs: list[str],
+) -> str:
     """Answer text for one ``variant`` (good, weak, english, truncated, copy, offtopic, junk)."""
     good = vary(rng, rng.choice(refs)) if refs else rng.choice(FILLER)
     if variant == "good":

@@ -15,6 +15,7 @@ last one stopped and re-running creates nothing twice, with the same ids.
 
 Taught in notebooks/02_collecting_answers.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -64,8 +65,14 @@ class SimulatedCrowd(CrowdBackend):
 
     name = "simulated"
 
-    def __init__(self, prompts: list[Prompt], workdir: str | os.PathLike, seed: int = 0,
-                 n_workers: int = 40, mix: dict | None = None):
+    def __init__(
+        self,
+        prompts: list[Prompt],
+        workdir: str | os.PathLike,
+        seed: int = 0,
+        n_workers: int = 40,
+        mix: dict | None = None,
+    ):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.seed = int(seed)
@@ -84,13 +91,16 @@ class SimulatedCrowd(CrowdBackend):
             wanted = {"seed": self.seed, "n_workers": n_workers, "mix": self.mix}
             got = {k: saved.get(k) for k in wanted}
             if got != wanted:
-                raise BackendError(f"{path} belongs to another simulation ({got}); use a fresh "
-                                   f"workdir or the same seed, n_workers and mix ({wanted})")
+                raise BackendError(
+                    f"{path} belongs to another simulation ({got}); use a fresh "
+                    f"workdir or the same seed, n_workers and mix ({wanted})"
+                )
             return saved["workers"]
         salt = f"simulated-crowd-{self.seed}"
         workers = build_pool(self.seed, n_workers, self.mix, lambda raw: pseudonymise(raw, salt))
-        _write_json(path, {"seed": self.seed, "n_workers": n_workers, "mix": self.mix,
-                           "workers": workers})
+        _write_json(
+            path, {"seed": self.seed, "n_workers": n_workers, "mix": self.mix, "workers": workers}
+        )
         return workers
 
     def _load_state(self) -> dict:
@@ -133,8 +143,7 @@ class SimulatedCrowd(CrowdBackend):
 
     @staticmethod
     def load_worker_profiles(workdir: str | os.PathLike) -> dict:
-        """Hidden profile per pseudonymised worker id (writer and validator role, skill, exam).
-        """
+        """Hidden profile per pseudonymised worker id (writer and validator role, skill, exam)."""
         path = Path(workdir) / WORKERS
         if not path.exists():
             raise FileNotFoundError(f"{path}: no simulated worker pool here")
@@ -150,10 +159,14 @@ class SimulatedCrowd(CrowdBackend):
         project_id = f"sim-{spec.private_name}"
         if project_id not in self.state["projects"]:
             self.state["projects"][project_id] = {
-                "private_name": spec.private_name, "kind": spec.kind, "status": "created",
-                "has_exam": bool(spec.exam_items), "scale": spec.scale,
+                "private_name": spec.private_name,
+                "kind": spec.kind,
+                "status": "created",
+                "has_exam": bool(spec.exam_items),
+                "scale": spec.scale,
                 "seconds_per_task": spec.seconds_per_task,
-                "questions": [q.name for q in spec.output_fields]}
+                "questions": [q.name for q in spec.output_fields],
+            }
             self.state["tasks"][project_id] = {}
             self._save()
         return project_id
@@ -166,8 +179,13 @@ class SimulatedCrowd(CrowdBackend):
         new = 0
         for task_id, task in zip(ids, tasks):
             if task_id not in known:
-                known[task_id] = {"task": dict(task), "overlap": int(overlap), "round": 0,
-                                  "workers": [], "filled": 0}
+                known[task_id] = {
+                    "task": dict(task),
+                    "overlap": int(overlap),
+                    "round": 0,
+                    "workers": [],
+                    "filled": 0,
+                }
                 new += 1
         if project["status"] == "open":
             self._simulate(project_id)
@@ -186,8 +204,9 @@ class SimulatedCrowd(CrowdBackend):
     def progress(self, project_id: str) -> Progress:
         self._project(project_id)
         tasks = self.state["tasks"][project_id].values()
-        return Progress(total=sum(t["overlap"] for t in tasks),
-                        submitted=sum(t["filled"] for t in tasks))
+        return Progress(
+            total=sum(t["overlap"] for t in tasks), submitted=sum(t["filled"] for t in tasks)
+        )
 
     def fetch(self, project_id: str) -> list[Assignment]:
         self._project(project_id)
@@ -228,14 +247,17 @@ class SimulatedCrowd(CrowdBackend):
     # --- simulation --------------------------------------------------------------------
     def _eligible(self, project: dict) -> list[str]:
         role = ROLE_OF[project["kind"]]
-        return [wid for wid, w in self.workers.items()
-                if not project["has_exam"] or w["passed"][role]]
+        return [
+            wid for wid, w in self.workers.items() if not project["has_exam"] or w["passed"][role]
+        ]
 
     def _check_overlap(self, project: dict, overlap: int) -> None:
         n = len(self._eligible(project))
         if overlap > n - (project["kind"] != "answers"):  # a rater never rates own work
-            raise BackendError(f"overlap {overlap} needs more simulated workers than the {n} "
-                               f"who passed the {project['kind']} exam; raise n_workers")
+            raise BackendError(
+                f"overlap {overlap} needs more simulated workers than the {n} "
+                f"who passed the {project['kind']} exam; raise n_workers"
+            )
 
     def _simulate(self, project_id: str) -> None:
         """Fill every open slot; each draw is seeded by (seed, project, task, slot)."""
@@ -261,17 +283,23 @@ class SimulatedCrowd(CrowdBackend):
             with open(self.workdir / TRUTH, "a", encoding="utf-8") as fh:
                 fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in new_truth)
 
-    def _make(self, project: dict, t: dict, task_id: str, slot: int, worker_id: str,
-              rng: random.Random) -> tuple[dict, dict | None]:
+    def _make(
+        self, project: dict, t: dict, task_id: str, slot: int, worker_id: str, rng: random.Random
+    ) -> tuple[dict, dict | None]:
         kind, w = project["kind"], self.workers[worker_id]
         role = w[ROLE_OF[kind]]
         seconds = project["seconds_per_task"] * role["speed"] * rng.lognormvariate(0, 0.35)
         offset = t["round"] * 86400 + rng.uniform(0, 4 * 3600)
         record = Assignment(
             assignment_id=f"{_PREFIX[kind]}-{_digest(self.seed, project['private_name'], task_id, slot)[:14]}",
-            task_id=task_id, worker_id=worker_id, stage=kind, backend="simulated",
+            task_id=task_id,
+            worker_id=worker_id,
+            stage=kind,
+            backend="simulated",
             submitted_at=(_EPOCH + timedelta(seconds=offset)).isoformat(timespec="seconds"),
-            duration_s=round(max(seconds, 2.0), 1), round=t["round"])
+            duration_s=round(max(seconds, 2.0), 1),
+            round=t["round"],
+        )
         truth = None
         if kind == "answers":
             record.answer, truth = self._write(t["task"], role, worker_id, rng)
@@ -284,10 +312,15 @@ class SimulatedCrowd(CrowdBackend):
         refs = prompt.references if prompt else []
         variant = "good" if rng.random() < role["good"] else role["bad_variant"]
         others = [r for pid, r in self._other_refs if pid != task["task_id"]]
-        text = simtext.write(rng, variant, refs, task.get("prompt", ""),
-                             task.get("prompt_en", ""), others)
-        return text, {"helpful": variant == "good", "profile": role["profile"],
-                      "worker_id": worker_id, "variant": variant}
+        text = simtext.write(
+            rng, variant, refs, task.get("prompt", ""), task.get("prompt_en", ""), others
+        )
+        return text, {
+            "helpful": variant == "good",
+            "profile": role["profile"],
+            "worker_id": worker_id,
+            "variant": variant,
+        }
 
     def _helpful(self, task: dict) -> bool:
         """Truth for a validation task; answers from outside the simulation get a heuristic."""
@@ -304,10 +337,14 @@ class SimulatedCrowd(CrowdBackend):
         if project["kind"] == "ranking":
             prompt = self.prompts.get(task.get("prompt_id", ""))
             refs = prompt.references if prompt else []
-            diff = (simtext.closeness(task.get("answer_b", ""), refs)
-                    - simtext.closeness(task.get("answer_a", ""), refs))
+            diff = simtext.closeness(task.get("answer_b", ""), refs) - simtext.closeness(
+                task.get("answer_a", ""), refs
+            )
             return vote(rng, role, "ranking", diff=diff), {}
         label = vote(rng, role, project["scale"] or "binary", truth=self._helpful(task))
-        extra = {q: vote(rng, role, "binary", truth=True)
-                 for q in ("harmless", "truthful") if q in project["questions"]}
+        extra = {
+            q: vote(rng, role, "binary", truth=True)
+            for q in ("harmless", "truthful")
+            if q in project["questions"]
+        }
         return label, extra

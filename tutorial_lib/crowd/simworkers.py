@@ -10,6 +10,7 @@ quality rules), while Dawid-Skene, which learns each worker's confusion across
 many tasks, with dynamic overlap up to 5 reaches ~0.93-0.98. That gap is what
 notebooks/03_answer_validation teaches.
 """
+
 from __future__ import annotations
 
 import random
@@ -21,37 +22,102 @@ ROLE_OF = {"answers": "writer", "validation": "validator", "ranking": "validator
 # activity: how many tasks they take relative to others (fast workers grab more);
 # good: chance an answer is the good variant (mean, sd); bad_variant: what it is otherwise.
 WRITERS = {
-    "diligent": {"share": 0.50, "exam": 0.95, "speed": 1.0, "good": (0.93, 0.03),
-                 "bad_variant": "weak", "activity": 1.0},
-    "spammer": {"share": 0.10, "exam": 0.2, "speed": 0.07, "good": (0.0, 0.0),
-                "bad_variant": "junk", "activity": 1.5},
-    "english": {"share": 0.10, "exam": 0.4, "speed": 0.5, "good": (0.1, 0.05),
-                "bad_variant": "english", "activity": 1.2},
-    "copier": {"share": 0.08, "exam": 0.45, "speed": 0.12, "good": (0.1, 0.05),
-               "bad_variant": "copy", "activity": 1.5},
-    "offtopic": {"share": 0.10, "exam": 0.6, "speed": 0.45, "good": (0.15, 0.05),
-                 "bad_variant": "offtopic", "activity": 1.2},
-    "truncator": {"share": 0.12, "exam": 0.7, "speed": 0.35, "good": (0.2, 0.05),
-                  "bad_variant": "truncated", "activity": 1.3},
+    "diligent": {
+        "share": 0.50,
+        "exam": 0.95,
+        "speed": 1.0,
+        "good": (0.93, 0.03),
+        "bad_variant": "weak",
+        "activity": 1.0,
+    },
+    "spammer": {
+        "share": 0.10,
+        "exam": 0.2,
+        "speed": 0.07,
+        "good": (0.0, 0.0),
+        "bad_variant": "junk",
+        "activity": 1.5,
+    },
+    "english": {
+        "share": 0.10,
+        "exam": 0.4,
+        "speed": 0.5,
+        "good": (0.1, 0.05),
+        "bad_variant": "english",
+        "activity": 1.2,
+    },
+    "copier": {
+        "share": 0.08,
+        "exam": 0.45,
+        "speed": 0.12,
+        "good": (0.1, 0.05),
+        "bad_variant": "copy",
+        "activity": 1.5,
+    },
+    "offtopic": {
+        "share": 0.10,
+        "exam": 0.6,
+        "speed": 0.45,
+        "good": (0.15, 0.05),
+        "bad_variant": "offtopic",
+        "activity": 1.2,
+    },
+    "truncator": {
+        "share": 0.12,
+        "exam": 0.7,
+        "speed": 0.35,
+        "good": (0.2, 0.05),
+        "bad_variant": "truncated",
+        "activity": 1.3,
+    },
 }
 # skill: chance to judge by the truth; otherwise the vote is "yes" with probability bias.
 VALIDATORS = {
-    "diligent": {"share": 0.44, "exam": 0.95, "speed": 1.0, "skill": (0.93, 0.03),
-                 "bias": (0.6, 0.1), "activity": 1.0},
-    "careless": {"share": 0.10, "exam": 0.75, "speed": 0.45, "skill": (0.45, 0.08),
-                 "bias": (0.6, 0.1), "activity": 1.3},
-    "always_yes": {"share": 0.20, "exam": 0.8, "speed": 0.2, "skill": (0.0, 0.0),
-                   "bias": (0.97, 0.01), "activity": 1.5},
-    "spammer": {"share": 0.26, "exam": 0.4, "speed": 0.1, "skill": (0.0, 0.0),
-                "bias": (0.5, 0.15), "activity": 1.5},
+    "diligent": {
+        "share": 0.44,
+        "exam": 0.95,
+        "speed": 1.0,
+        "skill": (0.93, 0.03),
+        "bias": (0.6, 0.1),
+        "activity": 1.0,
+    },
+    "careless": {
+        "share": 0.10,
+        "exam": 0.75,
+        "speed": 0.45,
+        "skill": (0.45, 0.08),
+        "bias": (0.6, 0.1),
+        "activity": 1.3,
+    },
+    "always_yes": {
+        "share": 0.20,
+        "exam": 0.8,
+        "speed": 0.2,
+        "skill": (0.0, 0.0),
+        "bias": (0.97, 0.01),
+        "activity": 1.5,
+    },
+    "spammer": {
+        "share": 0.26,
+        "exam": 0.4,
+        "speed": 0.1,
+        "skill": (0.0, 0.0),
+        "bias": (0.5, 0.15),
+        "activity": 1.5,
+    },
 }
 _TABLES = {"writers": WRITERS, "validators": VALIDATORS}
 # Where a simulated worker says they are from (their Swahili variety), drawn independently of
 # profile and from its own random stream: the simulation gives region NO effect on quality, so
 # any gap in acceptance by region in a simulated run is chance, which is what to compare a real
 # crowd's gaps against. Shares are a teaching assumption, not a census of any platform.
-REGIONS = {"Kenya (coast)": 0.2, "Kenya (inland)": 0.25, "Tanzania (mainland)": 0.3,
-           "Zanzibar": 0.1, "Uganda / DR Congo": 0.15}
+REGIONS = {
+    "Kenya (coast)": 0.2,
+    "Kenya (inland)": 0.25,
+    "Tanzania (mainland)": 0.3,
+    "Zanzibar": 0.1,
+    "Uganda / DR Congo": 0.15,
+}
 
 
 def region_of(seed: int, index: int) -> str:
@@ -71,8 +137,9 @@ def resolve_mix(mix: dict | None) -> dict:
         shares = mix.get(role) or {name: p["share"] for name, p in table.items()}
         unknown = set(shares) - set(table)
         if unknown:
-            raise ValueError(f"mix[{role!r}] has unknown profile(s) {sorted(unknown)}; "
-                             f"known: {sorted(table)}")
+            raise ValueError(
+                f"mix[{role!r}] has unknown profile(s) {sorted(unknown)}; known: {sorted(table)}"
+            )
         if any(v < 0 for v in shares.values()) or sum(shares.values()) <= 0:
             raise ValueError(f"mix[{role!r}] shares must be >= 0 and not all zero: {shares}")
         total = sum(shares.values())
@@ -84,7 +151,9 @@ def _quota(shares: dict, n: int, rng: random.Random) -> list[str]:
     """Exactly-proportional profile list (largest remainder), shuffled."""
     raw = {name: share * n for name, share in shares.items()}
     counts = {name: int(v) for name, v in raw.items()}
-    for name in sorted(raw, key=lambda k: raw[k] - counts[k], reverse=True)[: n - sum(counts.values())]:
+    for name in sorted(raw, key=lambda k: raw[k] - counts[k], reverse=True)[
+        : n - sum(counts.values())
+    ]:
         counts[name] += 1
     out = [name for name, c in counts.items() for _ in range(c)]
     rng.shuffle(out)
@@ -112,26 +181,39 @@ def build_pool(seed: int, n_workers: int, mix: dict, name: Callable[[str], str])
     if n_workers < 2:
         raise ValueError(f"n_workers must be >= 2, got {n_workers}")
     rng = random.Random(f"pool|{seed}|{n_workers}")
-    writers, validators = _quota(mix["writers"], n_workers, rng), _quota(mix["validators"], n_workers, rng)
+    writers, validators = (
+        _quota(mix["writers"], n_workers, rng),
+        _quota(mix["validators"], n_workers, rng),
+    )
     w_pass, v_pass = _exam(writers, WRITERS, rng), _exam(validators, VALIDATORS, rng)
     pool = {}
     for i in range(n_workers):
         wp, vp = WRITERS[writers[i]], VALIDATORS[validators[i]]
         base = rng.lognormvariate(0.0, 0.25)
         pool[name(f"sim{seed}-worker-{i:04d}")] = {
-            "writer": {"profile": writers[i], "speed": wp["speed"], "good": _around(rng, wp["good"], hi=1.0),
-                       "bad_variant": wp["bad_variant"], "activity": round(base * wp["activity"], 4)},
-            "validator": {"profile": validators[i], "speed": vp["speed"],
-                          "skill": _around(rng, vp["skill"]), "bias": _around(rng, vp["bias"], 0.01),
-                          "activity": round(base * vp["activity"], 4)},
+            "writer": {
+                "profile": writers[i],
+                "speed": wp["speed"],
+                "good": _around(rng, wp["good"], hi=1.0),
+                "bad_variant": wp["bad_variant"],
+                "activity": round(base * wp["activity"], 4),
+            },
+            "validator": {
+                "profile": validators[i],
+                "speed": vp["speed"],
+                "skill": _around(rng, vp["skill"]),
+                "bias": _around(rng, vp["bias"], 0.01),
+                "activity": round(base * vp["activity"], 4),
+            },
             "passed": {"writer": w_pass[i], "validator": v_pass[i]},
             "region": region_of(seed, i),
         }
     return pool
 
 
-def vote(rng: random.Random, role: dict, scale: str, truth: bool | None = None,
-         diff: float = 0.0) -> int:
+def vote(
+    rng: random.Random, role: dict, scale: str, truth: bool | None = None, diff: float = 0.0
+) -> int:
     """One vote: ``binary`` 1/0, ``likert5`` 1-5 (truth = helpful), ``ranking`` 0=A / 1=B.
 
     For ranking, ``diff`` is closeness(B) - closeness(A): near-ties are hard

@@ -24,6 +24,7 @@ The pure builders live in ``toloka_build.py`` and ``toloka_pools.py``.
 
 Taught in notebooks/02_collecting_answers.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -97,14 +98,26 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
 
     name = "toloka"
 
-    def __init__(self, workdir: str | Path, *, production: bool = False,
-                 token: Secret | str | None = None, url: str | None = None,
-                 hourly_pay_usd: float = 12.0, salt: str | None = None,
-                 interactive: bool | None = None, timeout: float = 30.0,
-                 run_id: str | None = None, review_days: int = 7, control_share: float = 0.1,
-                 overlaps: dict | None = None, clock: Clock | None = None,
-                 attempts: int = 5, op_timeout_s: float = 600.0,
-                 platform_fee: float = 0.3) -> None:
+    def __init__(
+        self,
+        workdir: str | Path,
+        *,
+        production: bool = False,
+        token: Secret | str | None = None,
+        url: str | None = None,
+        hourly_pay_usd: float = 12.0,
+        salt: str | None = None,
+        interactive: bool | None = None,
+        timeout: float = 30.0,
+        run_id: str | None = None,
+        review_days: int = 7,
+        control_share: float = 0.1,
+        overlaps: dict | None = None,
+        clock: Clock | None = None,
+        attempts: int = 5,
+        op_timeout_s: float = 600.0,
+        platform_fee: float = 0.3,
+    ) -> None:
         if production is not True:
             raise TolokaError(SANDBOX_CLOSED)
         from toloka.client import TolokaClient
@@ -152,8 +165,10 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
     def _project(self, project_id: str) -> dict:
         entry = self._state["projects"].get(str(project_id))
         if entry is None:
-            raise TolokaError(f"project {project_id} is unknown here; call create_project(spec) "
-                              f"first (it finds the existing project, it does not duplicate it)")
+            raise TolokaError(
+                f"project {project_id} is unknown here; call create_project(spec) "
+                f"first (it finds the existing project, it does not duplicate it)"
+            )
         return entry
 
     def _spec(self, project_id: str) -> ProjectSpec:
@@ -176,10 +191,13 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
 
     def settings(self, spec: ProjectSpec) -> PoolSettings:
         """This run's pool settings for ``spec`` (what ``crowd plan`` shows)."""
-        return PoolSettings(run_id=self.run_id, hourly_pay_usd=self.hourly_pay_usd,
-                            overlap=int(self.overlaps.get(spec.kind, 1)),
-                            review_days=self.review_days,
-                            golden_every=golden_every(spec, self.control_share))
+        return PoolSettings(
+            run_id=self.run_id,
+            hourly_pay_usd=self.hourly_pay_usd,
+            overlap=int(self.overlaps.get(spec.kind, 1)),
+            review_days=self.review_days,
+            golden_every=golden_every(spec, self.control_share),
+        )
 
     def tariff(self, kind: str, n_tasks: int, overlap: int):
         """What Toloka bills for ``n_tasks`` x ``overlap`` more suites of this run's ``kind``
@@ -207,16 +225,25 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
         Taught in notebooks/02_collecting_answers.
         """
         c = self._client
-        find = lambda *_: self._find("project search", lambda: c.get_projects(status="ACTIVE"),
-                                     private_comment=spec.private_name)
-        project = find() or self._create("create_project", c.create_project,
-                                         build_project(spec), find)
+        find = lambda *_: self._find(
+            "project search",
+            lambda: c.get_projects(status="ACTIVE"),
+            private_comment=spec.private_name,
+        )
+        project = find() or self._create(
+            "create_project", c.create_project, build_project(spec), find
+        )
         skill_id = self._skill(spec) if has_choices(spec) else None
         training_id = self._training(spec, str(project.id))
         pool = self._pool(spec, str(project.id), training_id, skill_id)
         self._state["projects"][str(project.id)] = {
-            "private_name": spec.private_name, "kind": spec.kind, "spec": spec.to_dict(),
-            "pool_id": str(pool.id), "training_id": training_id, "skill_id": skill_id}
+            "private_name": spec.private_name,
+            "kind": spec.kind,
+            "spec": spec.to_dict(),
+            "pool_id": str(pool.id),
+            "training_id": training_id,
+            "skill_id": skill_id,
+        }
         self._save_state()
         if _status(pool.status) != "ARCHIVED" and self.settings(spec).golden_every:
             self._upload(str(pool.id), build_golden_tasks(spec, str(pool.id)))
@@ -229,37 +256,66 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
         if known:
             return self._call("get_pool", c.get_pool, known)
         name = pool_private_name(spec, self.run_id)
-        find = lambda *_: self._find("pool search", lambda: c.get_pools(project_id=project_id),
-                                     archived=True, private_name=name) or self._find(
-            "archived pool search", lambda: c.get_pools(project_id=project_id, status="ARCHIVED"),
-            archived=True, private_name=name)
+        find = lambda *_: (
+            self._find(
+                "pool search",
+                lambda: c.get_pools(project_id=project_id),
+                archived=True,
+                private_name=name,
+            )
+            or self._find(
+                "archived pool search",
+                lambda: c.get_pools(project_id=project_id, status="ARCHIVED"),
+                archived=True,
+                private_name=name,
+            )
+        )
         pool = find()
         if pool is not None:
             if _status(pool.status) == "ARCHIVED":
-                logger.warning("pool %s (%s) is archived: its results are read, nothing is "
-                               "re-created or bought again", pool.id, name)
+                logger.warning(
+                    "pool %s (%s) is archived: its results are read, nothing is "
+                    "re-created or bought again",
+                    pool.id,
+                    name,
+                )
             return pool
         settings = self.settings(spec)
-        return self._create("create_pool", c.create_pool, build_pool(
-            spec, project_id, settings, training_id=training_id, skill_id=skill_id,
-            now=self.clock.now().replace(microsecond=0)), find)
+        return self._create(
+            "create_pool",
+            c.create_pool,
+            build_pool(
+                spec,
+                project_id,
+                settings,
+                training_id=training_id,
+                skill_id=skill_id,
+                now=self.clock.now().replace(microsecond=0),
+            ),
+            find,
+        )
 
     def _skill(self, spec: ProjectSpec) -> str:
         c = self._client
-        find = lambda *_: self._find("skill search", lambda: c.get_skills(name=skill_name(spec)),
-                                     name=skill_name(spec))
-        return str((find() or self._create("create_skill", c.create_skill,
-                                           build_skill(spec), find)).id)
+        find = lambda *_: self._find(
+            "skill search", lambda: c.get_skills(name=skill_name(spec)), name=skill_name(spec)
+        )
+        return str(
+            (find() or self._create("create_skill", c.create_skill, build_skill(spec), find)).id
+        )
 
     def _training(self, spec: ProjectSpec, project_id: str) -> str | None:
         if not has_training(spec):
             return None
         c = self._client
-        find = lambda *_: self._find("training search",
-                                     lambda: c.get_trainings(project_id=project_id),
-                                     private_name=training_private_name(spec))
-        training = find() or self._create("create_training", c.create_training,
-                                          build_training(spec, project_id), find)
+        find = lambda *_: self._find(
+            "training search",
+            lambda: c.get_trainings(project_id=project_id),
+            private_name=training_private_name(spec),
+        )
+        training = find() or self._create(
+            "create_training", c.create_training, build_training(spec, project_id), find
+        )
         self._upload(str(training.id), build_training_tasks(spec, str(training.id)))
         return str(training.id)
 
@@ -280,9 +336,13 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
         if not new:
             return 0
         key = pool_id + "|" + "|".join(sorted(str(t.input_values[TASK_ID_FIELD]) for t in new))
-        params = CreateTasksParameters(operation_id=uuid.uuid5(NAMESPACE, key), async_mode=True,
-                                       allow_defaults=False, open_pool=False,
-                                       skip_invalid_items=False)
+        params = CreateTasksParameters(
+            operation_id=uuid.uuid5(NAMESPACE, key),
+            async_mode=True,
+            allow_defaults=False,
+            open_pool=False,
+            skip_invalid_items=False,
+        )
         op = self._call("create_tasks", self._client.create_tasks_async, new, parameters=params)
         self.calls.wait_operation(self._client, op, f"task upload to pool {pool_id}")
         return len(new)
@@ -310,19 +370,29 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
                 value = task.get(f.name)
                 if value in (None, ""):
                     if f.required:
-                        raise TolokaError(f"task {task_id!r} has no {f.name!r}, which "
-                                          f"{spec.private_name} requires")
+                        raise TolokaError(
+                            f"task {task_id!r} has no {f.name!r}, which "
+                            f"{spec.private_name} requires"
+                        )
                     continue
                 inputs[f.name] = str(value)
             banned = [authors[task_id]] if task_id in authors else None
-            objs.append(Task(pool_id=pool_id, input_values=inputs, overlap=int(overlap),
-                             unavailable_for=banned))
+            objs.append(
+                Task(
+                    pool_id=pool_id,
+                    input_values=inputs,
+                    overlap=int(overlap),
+                    unavailable_for=banned,
+                )
+            )
         known = self._existing_task_ids(pool_id)
         missing = [t for t in ids if t not in known]
         if missing and self._pool_status(pool_id) == "ARCHIVED":
-            raise TolokaError(f"pool {pool_id} is archived (Toloka archives pools left alone for "
-                              f"about a month) and lacks {len(missing)} task(s); use a new run "
-                              f"directory to collect them")
+            raise TolokaError(
+                f"pool {pool_id} is archived (Toloka archives pools left alone for "
+                f"about a month) and lacks {len(missing)} task(s); use a new run "
+                f"directory to collect them"
+            )
         added = self._upload(pool_id, objs)
         logger.info("%d new tasks in pool %s (%d already there)", added, pool_id, len(objs) - added)
         return added
@@ -330,9 +400,12 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
     # -- run ------------------------------------------------------------------
     def _set_open(self, kind: str, object_id: str, opening: bool) -> None:
         c = self._client
-        fn = {("pool", True): c.open_pool_async, ("pool", False): c.close_pool_async,
-              ("training", True): c.open_training_async,
-              ("training", False): c.close_training_async}[kind, opening]
+        fn = {
+            ("pool", True): c.open_pool_async,
+            ("pool", False): c.close_pool_async,
+            ("training", True): c.open_training_async,
+            ("training", False): c.close_training_async,
+        }[kind, opening]
         what = f"{'open' if opening else 'close'}_{kind} {object_id}"
         self.calls.wait_operation(c, self._call(what, fn, object_id), what)
 
@@ -354,8 +427,10 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
         self._set_open("pool", pool_id, False)
 
     def _assignments(self, pool_id: str, statuses=DONE) -> list:
-        return self._call("assignment listing", lambda: list(
-            self._client.get_assignments(pool_id=pool_id, status=list(statuses))))
+        return self._call(
+            "assignment listing",
+            lambda: list(self._client.get_assignments(pool_id=pool_id, status=list(statuses))),
+        )
 
     def progress(self, project_id: str) -> Progress:
         pool_id = self._project(project_id)["pool_id"]
@@ -371,14 +446,18 @@ class TolokaBackend(TolokaDecisions, CrowdBackend):
         seen: Counter = Counter()
         out = []
         for a in raw:
-            real = [(task, sol) for task, sol in zip(a.tasks, a.solutions or [])
-                    if not _is_golden(task)]
+            real = [
+                (task, sol) for task, sol in zip(a.tasks, a.solutions or []) if not _is_golden(task)
+            ]
             for i, (task, solution) in enumerate(real):
                 task_id = str(task.input_values.get(TASK_ID_FIELD))
                 n_before = seen[task_id]
                 seen[task_id] += 1
                 rnd = sum(1 for t in rounds.get(task_id, []) if n_before >= t)
                 aid = str(a.id) if len(real) == 1 else f"{a.id}#{i}"
-                out.append(assignment_record(spec, a, aid, task_id, solution.output_values,
-                                              rnd, self._salt))
+                out.append(
+                    assignment_record(
+                        spec, a, aid, task_id, solution.output_values, rnd, self._salt
+                    )
+                )
         return out

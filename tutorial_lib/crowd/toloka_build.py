@@ -19,6 +19,7 @@ What the project encodes, and why:
 
 Pools, training and quality control live in ``toloka_pools.py``.
 """
+
 from __future__ import annotations
 
 from toloka.client import Project
@@ -100,8 +101,9 @@ def output_spec(spec: ProjectSpec) -> dict:
 def _field_view(spec: ProjectSpec, field, lang: str | None):
     view = tb.TextViewV1(tb.InputData(field.name), label=_label(spec, field.label, lang))
     if field.name == "prompt_en":  # opt-in: the worker answers the target-language prompt
-        view = tb.CollapseViewV1(tb.TextViewV1(tb.InputData(field.name)),
-                                 label=_label(spec, field.label, lang))
+        view = tb.CollapseViewV1(
+            tb.TextViewV1(tb.InputData(field.name)), label=_label(spec, field.label, lang)
+        )
     if field.required:
         return view
     present = tb.NotConditionV1(tb.EmptyConditionV1(tb.InputData(field.name)))
@@ -114,25 +116,28 @@ def _question_view(spec: ProjectSpec, q: QuestionSpec, lang: str | None):
     checks = [tb.RequiredConditionV1()] if required else []
     if q.kind == "text":
         if q.min_length:
-            checks.append(tb.SchemaConditionV1(schema={"type": "string",
-                                                       "minLength": q.min_length}))
+            checks.append(
+                tb.SchemaConditionV1(schema={"type": "string", "minLength": q.min_length})
+            )
         validation = tb.AllConditionV1(checks) if len(checks) > 1 else (checks or [None])[0]
-        return tb.TextareaFieldV1(tb.OutputData(q.name), label=label, rows=6.0,
-                                  validation=validation)
+        return tb.TextareaFieldV1(
+            tb.OutputData(q.name), label=label, rows=6.0, validation=validation
+        )
     options = [tb.GroupFieldOption(value, _label(spec, text, lang)) for value, text in q.options]
-    return tb.RadioGroupFieldV1(tb.OutputData(q.name), options, label=label,
-                                validation=checks[0] if checks else None)
+    return tb.RadioGroupFieldV1(
+        tb.OutputData(q.name), options, label=label, validation=checks[0] if checks else None
+    )
 
 
 def view_config(spec: ProjectSpec, lang: str | None = None) -> tb.TemplateBuilder:
-    """The task interface as a Template Builder config: fields to read, questions to answer.
-    """
+    """The task interface as a Template Builder config: fields to read, questions to answer."""
     items = [_field_view(spec, f, lang) for f in spec.input_fields]
     items += [_question_view(spec, q, lang) for q in spec.output_fields]
     view = tb.ListViewV1(items)
     if spec.quiz_items:  # training tasks carry a quiz question instead of real work
-        view = tb.IfHelperV1(tb.EmptyConditionV1(tb.InputData(QUIZ_FIELD)), view,
-                             else_=_quiz_view(spec, lang))
+        view = tb.IfHelperV1(
+            tb.EmptyConditionV1(tb.InputData(QUIZ_FIELD)), view, else_=_quiz_view(spec, lang)
+        )
     layout_cls = tb.TolokaPluginV1.TolokaPluginLayout
     layout = layout_cls(kind=layout_cls.Kind.SCROLL, task_width=720.0)
     return tb.TemplateBuilder(view=view, plugins=[tb.TolokaPluginV1(layout)])
@@ -141,37 +146,46 @@ def view_config(spec: ProjectSpec, lang: str | None = None) -> tb.TemplateBuilde
 def _quiz_view(spec: ProjectSpec, lang: str | None):
     """The prompt, the quiz question and its options (labels read from the task's inputs)."""
     prompt = next(f for f in spec.input_fields if f.name == "prompt")
-    options = [tb.GroupFieldOption(v, tb.InputData(quiz_option_field(v)))
-               for v in quiz_values(spec)]
-    return tb.ListViewV1([
-        tb.TextViewV1(tb.InputData("prompt"), label=_label(spec, prompt.label, lang)),
-        tb.TextViewV1(tb.InputData(QUIZ_FIELD)),
-        tb.RadioGroupFieldV1(tb.OutputData(QUIZ_CHOICE), options,
-                             validation=tb.RequiredConditionV1()),
-    ])
+    options = [
+        tb.GroupFieldOption(v, tb.InputData(quiz_option_field(v))) for v in quiz_values(spec)
+    ]
+    return tb.ListViewV1(
+        [
+            tb.TextViewV1(tb.InputData("prompt"), label=_label(spec, prompt.label, lang)),
+            tb.TextViewV1(tb.InputData(QUIZ_FIELD)),
+            tb.RadioGroupFieldV1(
+                tb.OutputData(QUIZ_CHOICE), options, validation=tb.RequiredConditionV1()
+            ),
+        ]
+    )
 
 
 def build_project(spec: ProjectSpec) -> Project:
-    """The Toloka project: interface, field specs, instructions in English and the target language.
-    """
+    """The Toloka project: interface, field specs, instructions in English and the target language."""
     translation = AdditionalLanguage.FieldTranslation
     extra_langs = []
     if spec.lang != "en":
-        extra_langs.append(AdditionalLanguage(
-            language=spec.lang.upper(),
-            public_name=translation(value=spec.text(spec.title, spec.lang)),
-            public_description=translation(value=spec.text(spec.description, spec.lang)),
-            public_instructions=translation(value=instructions_html(spec, spec.lang)),
-        ))
+        extra_langs.append(
+            AdditionalLanguage(
+                language=spec.lang.upper(),
+                public_name=translation(value=spec.text(spec.title, spec.lang)),
+                public_description=translation(value=spec.text(spec.description, spec.lang)),
+                public_instructions=translation(value=instructions_html(spec, spec.lang)),
+            )
+        )
     return Project(
         public_name=spec.text(spec.title, "en"),
         public_description=spec.text(spec.description, "en"),
         public_instructions=instructions_html(spec, "en"),
         private_comment=spec.private_name,
-        task_spec=TaskSpec(input_spec=input_spec(spec), output_spec=output_spec(spec),
-                           view_spec=TemplateBuilderViewSpec(config=view_config(spec))),
-        localization_config=LocalizationConfig(default_language="EN",
-                                               additional_languages=extra_langs),
+        task_spec=TaskSpec(
+            input_spec=input_spec(spec),
+            output_spec=output_spec(spec),
+            view_spec=TemplateBuilderViewSpec(config=view_config(spec)),
+        ),
+        localization_config=LocalizationConfig(
+            default_language="EN", additional_languages=extra_langs
+        ),
     )
 
 
@@ -181,8 +195,15 @@ def status_name(value) -> str:
     return str(getattr(value, "value", value))
 
 
-def assignment_record(spec: ProjectSpec, assignment, assignment_id: str, task_id: str,
-                      values: dict, round: int, salt: str) -> Assignment:
+def assignment_record(
+    spec: ProjectSpec,
+    assignment,
+    assignment_id: str,
+    task_id: str,
+    values: dict,
+    round: int,
+    salt: str,
+) -> Assignment:
     """One Toloka solution as the kit's record: first question -> answer or label, the
     other questions -> ``extra``; the Toloker's id pseudonymised with ``salt``.
     """
@@ -196,7 +217,17 @@ def assignment_record(spec: ProjectSpec, assignment, assignment_id: str, task_id
     a = assignment
     duration = (a.submitted - a.created).total_seconds() if a.submitted and a.created else 0.0
     return Assignment(
-        assignment_id=assignment_id, task_id=task_id, worker_id=pseudonymise(a.user_id, salt),
-        stage=spec.kind, backend="toloka", submitted_at=a.submitted.isoformat(),
-        duration_s=max(duration, 0.0), status=status_name(a.status).lower(), answer=answer,
-        label=label, round=round, comment=a.public_comment or "", extra=extra)
+        assignment_id=assignment_id,
+        task_id=task_id,
+        worker_id=pseudonymise(a.user_id, salt),
+        stage=spec.kind,
+        backend="toloka",
+        submitted_at=a.submitted.isoformat(),
+        duration_s=max(duration, 0.0),
+        status=status_name(a.status).lower(),
+        answer=answer,
+        label=label,
+        round=round,
+        comment=a.public_comment or "",
+        extra=extra,
+    )

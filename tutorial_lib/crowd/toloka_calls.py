@@ -14,6 +14,7 @@ off and retries here, knowing what each call does:
 * operations (opening a pool, uploading tasks) are polled until they finish,
   fail (the error names the operation) or ``op_timeout_s`` passes.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,9 +26,11 @@ from .secrets import Secret
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-BALANCE_HELP = ("the Toloka account's balance is too low for this launch: top it up (Toloka "
-                "web interface, Profile > Balance), check `tutorial-lib crowd plan` for the "
-                "cost, then rerun; nothing already bought is bought again")
+BALANCE_HELP = (
+    "the Toloka account's balance is too low for this launch: top it up (Toloka "
+    "web interface, Profile > Balance), check `tutorial-lib crowd plan` for the "
+    "cost, then rerun; nothing already bought is bought again"
+)
 
 
 class TolokaError(BackendError):
@@ -44,8 +47,9 @@ class TolokaCalls:
         op_timeout_s: Longest wait for one operation.
     """
 
-    def __init__(self, token: Secret, clock: Clock, attempts: int = 5,
-                 op_timeout_s: float = 600.0) -> None:
+    def __init__(
+        self, token: Secret, clock: Clock, attempts: int = 5, op_timeout_s: float = 600.0
+    ) -> None:
         self._token = token
         self.clock = clock
         self.attempts = max(int(attempts), 1)
@@ -60,8 +64,10 @@ class TolokaCalls:
             if err.code == "NOT_ENOUGH_BALANCE":
                 return f"Toloka {what} refused: {BALANCE_HELP}", False
             status = err.status_code or 0
-            return (f"Toloka {what} failed ({status} {err.code}): {err.message}",
-                    status in RETRY_STATUSES)
+            return (
+                f"Toloka {what} failed ({status} {err.code}): {err.message}",
+                status in RETRY_STATUSES,
+            )
         import httpx
 
         retry = isinstance(err, (httpx.TransportError, TimeoutError))
@@ -92,9 +98,14 @@ class TolokaCalls:
             if not retry or attempt == self.attempts - 1:
                 raise TolokaError(self._token.scrub(message)) from None
             self.retried += 1
-            delay = min(2.0 ** attempt, 30.0)
-            logger.warning("%s; retry %d of %d in %.0f s", self._token.scrub(message),
-                           attempt + 1, self.attempts - 1, delay)
+            delay = min(2.0**attempt, 30.0)
+            logger.warning(
+                "%s; retry %d of %d in %.0f s",
+                self._token.scrub(message),
+                attempt + 1,
+                self.attempts - 1,
+                delay,
+            )
             self.clock.sleep(delay)
         raise AssertionError("unreachable")
 
@@ -105,13 +116,17 @@ class TolokaCalls:
         start = self.clock.monotonic()
         while not op.is_completed():
             if self.clock.monotonic() - start > self.op_timeout_s:
-                raise TolokaError(f"Toloka {what}: operation {op.id} still {op.status} after "
-                                  f"{self.op_timeout_s:.0f} s; rerun to continue (it resumes)")
+                raise TolokaError(
+                    f"Toloka {what}: operation {op.id} still {op.status} after "
+                    f"{self.op_timeout_s:.0f} s; rerun to continue (it resumes)"
+                )
             self.clock.sleep(1.0)
             op = self.call(f"{what} (operation {op.id})", client.get_operation, op.id)
         status = getattr(op.status, "value", op.status)
         if status != "SUCCESS":
             details = getattr(op, "details", None)
-            raise TolokaError(f"Toloka {what}: operation {op.id} ended {status}"
-                              + (f" ({details})" if details else ""))
+            raise TolokaError(
+                f"Toloka {what}: operation {op.id} ended {status}"
+                + (f" ({details})" if details else "")
+            )
         return op

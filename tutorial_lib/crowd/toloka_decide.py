@@ -7,6 +7,7 @@ accepting and rejecting assignments, raising a task's overlap with
 prompt got its answer with ``patch_task_overlap_or_min`` (the documented way
 to stop one).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,8 +59,10 @@ class TolokaDecisions:
             if status == target:
                 return
             if status == "ACCEPTED":
-                raise VerdictTooLate(f"assignment {base} was accepted by Toloka before the "
-                                     f"kit's verdict ({target.lower()}) arrived") from None
+                raise VerdictTooLate(
+                    f"assignment {base} was accepted by Toloka before the "
+                    f"kit's verdict ({target.lower()}) arrived"
+                ) from None
             raise
 
     def accept(self, assignment_id: str, comment: str = "") -> None:
@@ -71,8 +74,12 @@ class TolokaDecisions:
             return
         if status not in ("SUBMITTED", "REJECTED"):
             raise TolokaError(f"assignment {base} is {status}; only submitted work can be accepted")
-        self._apply(base, "ACCEPTED", self._client.accept_assignment,
-                    (comment or "").strip() or ACCEPT_COMMENT)
+        self._apply(
+            base,
+            "ACCEPTED",
+            self._client.accept_assignment,
+            (comment or "").strip() or ACCEPT_COMMENT,
+        )
 
     def reject(self, assignment_id: str, comment: str) -> None:
         """Reject with a reason. Already rejected: no-op. Already accepted (Toloka's review
@@ -84,8 +91,10 @@ class TolokaDecisions:
             logger.info("assignment %s already rejected", base)
             return
         if status == "ACCEPTED":
-            raise VerdictTooLate(f"assignment {base} was already accepted (auto-accepted after "
-                                 f"the review period); the rejection comes too late")
+            raise VerdictTooLate(
+                f"assignment {base} was already accepted (auto-accepted after "
+                f"the review period); the rejection comes too late"
+            )
         if status != "SUBMITTED":
             raise TolokaError(f"assignment {base} is {status}; only submitted work can be rejected")
         self._apply(base, "REJECTED", self._client.reject_assignment, comment)
@@ -136,7 +145,14 @@ class TolokaDecisions:
             task = tasks.get(task_id)
             if task is None or int(task.overlap or 0) <= issued[str(task.id)]:
                 continue
-            self._call("patch_task_overlap_or_min", self._client.patch_task_overlap_or_min,
-                       task.id, TaskOverlapPatch(overlap=issued[str(task.id)]))
-            logger.info("task %s stopped at %d assignment(s): its prompt is answered", task_id,
-                        issued[str(task.id)])
+            self._call(
+                "patch_task_overlap_or_min",
+                self._client.patch_task_overlap_or_min,
+                task.id,
+                TaskOverlapPatch(overlap=issued[str(task.id)]),
+            )
+            logger.info(
+                "task %s stopped at %d assignment(s): its prompt is answered",
+                task_id,
+                issued[str(task.id)],
+            )

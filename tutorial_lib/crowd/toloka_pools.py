@@ -22,6 +22,7 @@ What the pools encode, and why:
   the kit raises overlap itself, priced, only where an answer is still missing;
 * majority-vote scoring only where a majority exists (overlap >= 3).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -123,8 +124,11 @@ def review_window_days(part2_seconds: float) -> int:
 
 def build_skill(spec: ProjectSpec) -> Skill:
     """The skill holding each rater's agreement with the majority on this project."""
-    return Skill(name=skill_name(spec), hidden=True,
-                 private_comment=f"Majority-vote agreement on {spec.private_name}")
+    return Skill(
+        name=skill_name(spec),
+        hidden=True,
+        private_comment=f"Majority-vote agreement on {spec.private_name}",
+    )
 
 
 def passing_score(spec: ProjectSpec) -> int:
@@ -134,20 +138,24 @@ def passing_score(spec: ProjectSpec) -> int:
 
 def has_training(spec: ProjectSpec) -> bool:
     """Whether the spec has items Toloka can grade exactly (quiz, or choice questions)."""
-    return bool(spec.quiz_items) or (has_choices(spec) and
-                                     bool(spec.training_items or spec.exam_items))
+    return bool(spec.quiz_items) or (
+        has_choices(spec) and bool(spec.training_items or spec.exam_items)
+    )
 
 
 def build_training(spec: ProjectSpec, project_id: str) -> Training:
-    """The training pool: every gradable item in one suite, with a hint on each mistake.
-    """
+    """The training pool: every gradable item in one suite, with a hint on each mistake."""
     n_items = len(build_training_tasks(spec, "0"))
     return Training(
-        project_id=project_id, private_name=training_private_name(spec),
-        may_contain_adult_content=False, inherited_instructions=True,
+        project_id=project_id,
+        private_name=training_private_name(spec),
+        may_contain_adult_content=False,
+        inherited_instructions=True,
         assignment_max_duration_seconds=max(600, int(spec.seconds_per_task * 3 * max(n_items, 1))),
-        mix_tasks_in_creation_order=True, shuffle_tasks_in_task_suite=False,
-        training_tasks_in_task_suite_count=max(n_items, 1), task_suites_required_to_pass=1,
+        mix_tasks_in_creation_order=True,
+        shuffle_tasks_in_task_suite=False,
+        training_tasks_in_task_suite_count=max(n_items, 1),
+        task_suites_required_to_pass=1,
         retry_training_after_days=1,
     )
 
@@ -164,10 +172,17 @@ def _quiz_tasks(spec: ProjectSpec, pool_id: str) -> list[Task]:
         inputs[QUIZ_FIELD] = spec.text(q.question, spec.lang)
         inputs.update({quiz_option_field(v): spec.text(label, spec.lang) for v, label in q.options})
         inputs[TASK_ID_FIELD] = f"quiz-{i}"
-        tasks.append(Task(pool_id=pool_id, input_values=inputs, infinite_overlap=True,
-                          known_solutions=[Task.KnownSolution(output_values={QUIZ_CHOICE: q.answer},
-                                                              correctness_weight=1)],
-                          message_on_unknown_solution=_hint(spec, q.feedback)))
+        tasks.append(
+            Task(
+                pool_id=pool_id,
+                input_values=inputs,
+                infinite_overlap=True,
+                known_solutions=[
+                    Task.KnownSolution(output_values={QUIZ_CHOICE: q.answer}, correctness_weight=1)
+                ],
+                message_on_unknown_solution=_hint(spec, q.feedback),
+            )
+        )
     return tasks
 
 
@@ -186,11 +201,17 @@ def build_training_tasks(spec: ProjectSpec, training_id: str) -> list[Task]:
         for i, item in enumerate(items):
             inputs = {k: str(v) for k, v in item.item.items() if k in names and v not in ("", None)}
             inputs[TASK_ID_FIELD] = f"{prefix}-{i}"
-            tasks.append(Task(
-                pool_id=training_id, input_values=inputs, infinite_overlap=True,
-                known_solutions=[Task.KnownSolution(output_values=dict(item.expected),
-                                                    correctness_weight=1)],
-                message_on_unknown_solution=_hint(spec, item.feedback)))
+            tasks.append(
+                Task(
+                    pool_id=training_id,
+                    input_values=inputs,
+                    infinite_overlap=True,
+                    known_solutions=[
+                        Task.KnownSolution(output_values=dict(item.expected), correctness_weight=1)
+                    ],
+                    message_on_unknown_solution=_hint(spec, item.feedback),
+                )
+            )
     return tasks
 
 
@@ -207,8 +228,7 @@ def _golden_solutions(spec: ProjectSpec, expected: dict) -> list[Task.KnownSolut
 
 
 def build_golden_tasks(spec: ProjectSpec, pool_id: str) -> list[Task]:
-    """The design's control items as golden tasks in the run's pool (judged on one field).
-    """
+    """The design's control items as golden tasks in the run's pool (judged on one field)."""
     main = spec.output_fields[0].name
     names = {f.name for f in spec.input_fields}
     tasks = []
@@ -217,68 +237,107 @@ def build_golden_tasks(spec: ProjectSpec, pool_id: str) -> list[Task]:
             continue
         inputs = {k: str(v) for k, v in item.item.items() if k in names and v not in ("", None)}
         inputs[TASK_ID_FIELD] = f"golden-{i}"
-        tasks.append(Task(pool_id=pool_id, input_values=inputs, infinite_overlap=True,
-                          known_solutions=_golden_solutions(spec, item.expected),
-                          message_on_unknown_solution=_hint(spec, item.feedback)))
+        tasks.append(
+            Task(
+                pool_id=pool_id,
+                input_values=inputs,
+                infinite_overlap=True,
+                known_solutions=_golden_solutions(spec, item.expected),
+                message_on_unknown_solution=_hint(spec, item.feedback),
+            )
+        )
     return tasks
 
 
 def _restrict(comment: str, days: int = 1) -> actions.RestrictionV2:
-    return actions.RestrictionV2(scope="PROJECT", duration=days, duration_unit="DAYS",
-                                 private_comment=comment)
+    return actions.RestrictionV2(
+        scope="PROJECT", duration=days, duration_unit="DAYS", private_comment=comment
+    )
 
 
-def _add_quality_rules(pool: Pool, spec: ProjectSpec, settings: PoolSettings,
-                       skill_id: str | None) -> None:
+def _add_quality_rules(
+    pool: Pool, spec: ProjectSpec, settings: PoolSettings, skill_id: str | None
+) -> None:
     qc = pool.quality_control
     fast = max(5, int(spec.seconds_per_task * 0.2))
-    qc.add_action(collector=collectors.AssignmentSubmitTime(history_size=5,
-                                                            fast_submit_threshold_seconds=fast),
-                  conditions=[conditions.FastSubmittedCount > 2],
-                  action=_restrict(f"3+ of last 5 submitted in under {fast}s"))
-    qc.add_action(collector=collectors.SkippedInRowAssignments(),
-                  conditions=[conditions.SkippedInRowCount > 4],
-                  action=_restrict("skipped 5 tasks in a row"))
+    qc.add_action(
+        collector=collectors.AssignmentSubmitTime(
+            history_size=5, fast_submit_threshold_seconds=fast
+        ),
+        conditions=[conditions.FastSubmittedCount > 2],
+        action=_restrict(f"3+ of last 5 submitted in under {fast}s"),
+    )
+    qc.add_action(
+        collector=collectors.SkippedInRowAssignments(),
+        conditions=[conditions.SkippedInRowCount > 4],
+        action=_restrict("skipped 5 tasks in a row"),
+    )
     if settings.golden_every:
-        qc.add_action(collector=collectors.GoldenSet(history_size=10),
-                      conditions=[conditions.GoldenSetAnswersCount >= 3,
-                                  conditions.GoldenSetCorrectAnswersRate < GOLDEN_MIN_ACCURACY],
-                      action=_restrict(f"under {GOLDEN_MIN_ACCURACY}% right on control tasks", 7))
+        qc.add_action(
+            collector=collectors.GoldenSet(history_size=10),
+            conditions=[
+                conditions.GoldenSetAnswersCount >= 3,
+                conditions.GoldenSetCorrectAnswersRate < GOLDEN_MIN_ACCURACY,
+            ],
+            action=_restrict(f"under {GOLDEN_MIN_ACCURACY}% right on control tasks", 7),
+        )
     if skill_id and has_choices(spec) and settings.overlap >= 3:
         majority = settings.overlap // 2 + 1
-        qc.add_action(collector=collectors.MajorityVote(answer_threshold=majority, history_size=20),
-                      conditions=[conditions.TotalAnswersCount > 4],
-                      action=actions.SetSkillFromOutputField(
-                          skill_id=skill_id, from_field="correct_answers_rate"))
+        qc.add_action(
+            collector=collectors.MajorityVote(answer_threshold=majority, history_size=20),
+            conditions=[conditions.TotalAnswersCount > 4],
+            action=actions.SetSkillFromOutputField(
+                skill_id=skill_id, from_field="correct_answers_rate"
+            ),
+        )
 
 
 def _mixer(settings: PoolSettings) -> tuple[MixerConfig, int]:
     if not settings.golden_every:
         return MixerConfig(real_tasks_count=1, golden_tasks_count=0, training_tasks_count=0), 0
     every = TaskDistributionFunction(
-        scope="POOL", distribution="UNIFORM", window_days=365,
-        intervals=[TaskDistributionFunction.Interval(from_=1, to=1_000_000,
-                                                     frequency=settings.golden_every)])
-    return MixerConfig(real_tasks_count=1, golden_tasks_count=1, training_tasks_count=0,
-                       min_real_tasks_count=1, min_golden_tasks_count=0,
-                       golden_task_distribution_function=every), 1
+        scope="POOL",
+        distribution="UNIFORM",
+        window_days=365,
+        intervals=[
+            TaskDistributionFunction.Interval(
+                from_=1, to=1_000_000, frequency=settings.golden_every
+            )
+        ],
+    )
+    return MixerConfig(
+        real_tasks_count=1,
+        golden_tasks_count=1,
+        training_tasks_count=0,
+        min_real_tasks_count=1,
+        min_golden_tasks_count=0,
+        golden_task_distribution_function=every,
+    ), 1
 
 
-def build_pool(spec: ProjectSpec, project_id: str, settings: PoolSettings, *,
-               training_id: str | None = None, skill_id: str | None = None,
-               lang: str | None = None, now: dt.datetime | None = None) -> Pool:
-    """The run's pool: language filter, training, review window, golden tasks, QC rules.
-    """
+def build_pool(
+    spec: ProjectSpec,
+    project_id: str,
+    settings: PoolSettings,
+    *,
+    training_id: str | None = None,
+    skill_id: str | None = None,
+    lang: str | None = None,
+    now: dt.datetime | None = None,
+) -> Pool:
+    """The run's pool: language filter, training, review window, golden tasks, QC rules."""
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     language = (lang or spec.lang).upper()
     # Written in Toloka's normal form (an AND of ORs) so that it round-trips unchanged.
     clauses = [tfilter.FilterOr([tfilter.Languages.in_(language)])]
     if skill_id and has_choices(spec):  # unknown raters may start; low agreement may not
-        clauses.append(tfilter.FilterOr([tfilter.Skill(skill_id) >= 50.0,
-                                         tfilter.Skill(skill_id) == None]))
+        clauses.append(
+            tfilter.FilterOr([tfilter.Skill(skill_id) >= 50.0, tfilter.Skill(skill_id) == None])
+        )
     mixer, _ = _mixer(settings)
     pool = Pool(
-        project_id=project_id, private_name=pool_private_name(spec, settings.run_id),
+        project_id=project_id,
+        private_name=pool_private_name(spec, settings.run_id),
         private_comment=f"{spec.private_name} run {settings.run_id}",
         may_contain_adult_content=False,
         reward_per_assignment=suite_reward(spec, settings),
@@ -286,12 +345,16 @@ def build_pool(spec: ProjectSpec, project_id: str, settings: PoolSettings, *,
         will_expire=now + dt.timedelta(days=settings.expire_days),
         auto_accept_solutions=spec.kind != "answers",
         auto_accept_period_day=int(settings.review_days),
-        defaults=Pool.Defaults(default_overlap_for_new_tasks=settings.overlap,
-                               default_overlap_for_new_task_suites=settings.overlap),
-        mixer_config=mixer, filter=tfilter.FilterAnd(clauses),
+        defaults=Pool.Defaults(
+            default_overlap_for_new_tasks=settings.overlap,
+            default_overlap_for_new_task_suites=settings.overlap,
+        ),
+        mixer_config=mixer,
+        filter=tfilter.FilterAnd(clauses),
     )
     if training_id:
         pool.quality_control.training_requirement = QualityControl.TrainingRequirement(
-            training_pool_id=training_id, training_passing_skill_value=passing_score(spec))
+            training_pool_id=training_id, training_passing_skill_value=passing_score(spec)
+        )
     _add_quality_rules(pool, spec, settings, skill_id)
     return pool

@@ -114,8 +114,7 @@ class MappingError(TutorialLibError, ValueError):
 
 
 def check_mapping(mapping: dict) -> None:
-    """Fail early on unknown keys and value types, before any row is read.
-    """
+    """Fail early on unknown keys and value types, before any row is read."""
     unknown = sorted(set(mapping) - set(PROMPT_FIELDS) - set(META_KEYS))
     if unknown:
         raise MappingError(
@@ -156,8 +155,7 @@ def _mapped_columns(mapping: dict) -> dict[str, str]:
 
 
 def check_columns(mapping: dict, available: Iterable[str], source_name: str) -> None:
-    """Every mapped column must exist in the source; the error lists what does.
-    """
+    """Every mapped column must exist in the source; the error lists what does."""
     available = list(available)
     for col, key in _mapped_columns(mapping).items():
         if col not in available:
@@ -168,8 +166,7 @@ def check_columns(mapping: dict, available: Iterable[str], source_name: str) -> 
 
 
 def identity_mapping(columns: Iterable[str], source_name: str) -> dict:
-    """The mapping for a file whose columns already are Prompt fields.
-    """
+    """The mapping for a file whose columns already are Prompt fields."""
     columns = list(columns)
     unknown = [c for c in columns if c not in PROMPT_FIELDS]
     if unknown:
@@ -181,8 +178,7 @@ def identity_mapping(columns: Iterable[str], source_name: str) -> dict:
 
 
 def row_matches(row: RawRow, mapping: dict) -> bool:
-    """The ``filter`` rule: every listed column equals the value (or is in the list).
-    """
+    """The ``filter`` rule: every listed column equals the value (or is in the list)."""
     for col, wanted in (mapping.get("filter") or {}).items():
         value = _column(row, col, "filter")
         if isinstance(wanted, (list, tuple, set)):
@@ -226,8 +222,7 @@ _SINGLE_ITEM = re.compile(r"^\[\s*['\"](.*)['\"]\s*\]$", re.DOTALL)
 
 
 def parse_references(value: Any) -> list[str]:
-    """A column holding one answer, a list, or a stringified list (AfriQA writes ``"['Ndio']"``).
-    """
+    """A column holding one answer, a list, or a stringified list (AfriQA writes ``"['Ndio']"``)."""
     if value is None:
         return []
     if isinstance(value, str):

@@ -126,8 +126,9 @@ def _first_char(path: Path) -> str:
     return head[:1]
 
 
-def _load_strict(path: Path, limit: int | None, source: str | None,
-                 max_chars: int | None = None) -> list[Prompt]:
+def _load_strict(
+    path: Path, limit: int | None, source: str | None, max_chars: int | None = None
+) -> list[Prompt]:
     """The seed schema: every line a full Prompt object, no unknown fields."""
     prompts: list[Prompt] = []
     seen: dict[str, str] = {}
@@ -144,7 +145,12 @@ def _load_strict(path: Path, limit: int | None, source: str | None,
 
 
 def _load_mapped(
-    path: str, fmt: str, mapping: dict | None, lang: str, limit: int | None, source: str | None,
+    path: str,
+    fmt: str,
+    mapping: dict | None,
+    lang: str,
+    limit: int | None,
+    source: str | None,
     max_chars: int | None = None,
 ) -> list[Prompt]:
     if mapping is not None:
@@ -239,8 +245,11 @@ def _default_source(path: str) -> str:
 
 def _check_text(prompt: Prompt, where: str, max_chars: int | None) -> None:
     """Refuse control characters, bidi overrides and over-long text, naming file, line, field."""
-    fields = [("prompt", prompt.prompt), ("prompt_en", prompt.prompt_en or ""),
-              ("context", prompt.context or "")]
+    fields = [
+        ("prompt", prompt.prompt),
+        ("prompt_en", prompt.prompt_en or ""),
+        ("context", prompt.context or ""),
+    ]
     fields += [(f"references[{i}]", r) for i, r in enumerate(prompt.references)]
     for name, text in fields:
         why = check_text(text, name, max_chars)

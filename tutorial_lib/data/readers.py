@@ -39,8 +39,7 @@ class RawRow:
 
 
 def read_jsonl_rows(path: Path) -> Iterator[RawRow]:
-    """JSON Lines; bad UTF-8 or JSON raise RecordError with file and line.
-    """
+    """JSON Lines; bad UTF-8 or JSON raise RecordError with file and line."""
     for index, (lineno, obj) in enumerate(iter_jsonl(path)):
         where = f"{path}:{lineno}"
         if not isinstance(obj, dict):
@@ -53,8 +52,7 @@ def _line_of(text: str, offset: int) -> int:
 
 
 def read_json_rows(path: Path) -> Iterator[RawRow]:
-    """A JSON array of objects; each row's ``where`` is the line its object starts on.
-    """
+    """A JSON array of objects; each row's ``where`` is the line its object starts on."""
     text = _decode_whole(path)
     decoder = json.JSONDecoder()
     pos = _skip_ws(text, 0, path)
@@ -116,8 +114,10 @@ def _unique_header(columns: list[str], where: str) -> None:
     seen = set()
     for name in columns:
         if name in seen:
-            raise RecordError(f"{where}: column {name!r} appears twice in the header "
-                              f"({', '.join(columns)}); rename one")
+            raise RecordError(
+                f"{where}: column {name!r} appears twice in the header "
+                f"({', '.join(columns)}); rename one"
+            )
         seen.add(name)
 
 
@@ -160,15 +160,13 @@ def read_delimited_rows(
 
 
 def hf_offline() -> bool:
-    """True when the HF offline switches are on (then the Hub is never contacted).
-    """
+    """True when the HF offline switches are on (then the Hub is never contacted)."""
     flags = (os.environ.get("HF_HUB_OFFLINE", ""), os.environ.get("HF_DATASETS_OFFLINE", ""))
     return any(f.strip().lower() in ("1", "true", "yes", "on") for f in flags)
 
 
 def read_hf_rows(name: str, split: str = "train", config: str | None = None) -> Iterator[RawRow]:
-    """Rows of a Hub dataset (``hf:ORG/NAME``); a clear error when the Hub cannot be reached.
-    """
+    """Rows of a Hub dataset (``hf:ORG/NAME``); a clear error when the Hub cannot be reached."""
     try:
         import datasets
     except ImportError as err:  # pragma: no cover - datasets is a pinned dependency
@@ -191,8 +189,7 @@ def read_hf_rows(name: str, split: str = "train", config: str | None = None) -> 
 
 
 def detect_format(path: str) -> str:
-    """``hf`` for ``hf:`` paths, otherwise the file suffix (jsonl, json, csv, tsv).
-    """
+    """``hf`` for ``hf:`` paths, otherwise the file suffix (jsonl, json, csv, tsv)."""
     if str(path).startswith(HF_PREFIX):
         return "hf"
     suffix = Path(path).suffix.lower().lstrip(".")

@@ -31,8 +31,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
 def needs_translation(prompt: Prompt) -> bool:
-    """True for a prompt marked as waiting for machine translation.
-    """
+    """True for a prompt marked as waiting for machine translation."""
     return prompt.translation_origin == "machine" and not prompt.translation_model
 
 
@@ -118,8 +117,7 @@ def _apply(out: list[Prompt], by_prompt: dict[int, dict[str, str]], model_name: 
 
 
 def load_mt_model(model_name: str | os.PathLike, device: str | None = None):
-    """Tokenizer and seq2seq model, on ``device`` (CUDA when available), in eval mode.
-    """
+    """Tokenizer and seq2seq model, on ``device`` (CUDA when available), in eval mode."""
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
@@ -177,8 +175,7 @@ def translate_texts(
     num_beams: int = 1,
     forced_bos_token_id: int | None = None,
 ) -> list[str]:
-    """Translate texts sentence by sentence in length-sorted batches; output order = input order.
-    """
+    """Translate texts sentence by sentence in length-sorted batches; output order = input order."""
     import torch
     from tqdm.auto import tqdm
 
@@ -218,8 +215,9 @@ def _reassemble(layout: list[list[list[str]]], done: list[str]) -> list[str]:
     return out
 
 
-def machine_vs_human(prompts: Sequence[Prompt], model_name: str | os.PathLike = DEFAULT_MT_MODEL,
-                     n: int = 3) -> list[dict]:
+def machine_vs_human(
+    prompts: Sequence[Prompt], model_name: str | os.PathLike = DEFAULT_MT_MODEL, n: int = 3
+) -> list[dict]:
     """Rows ``{"english", "human", "machine"}``: the same text translated by a person and by MT.
 
     Machine-translates the English originals of ``n`` human-translated prompts, so the two
@@ -228,8 +226,14 @@ def machine_vs_human(prompts: Sequence[Prompt], model_name: str | os.PathLike = 
     Taught in notebooks/02_collecting_answers.
     """
     chosen = [p for p in prompts if p.prompt_en.strip() and p.translation_origin == "human"][:n]
-    waiting = [dataclasses.replace(p, prompt=p.prompt_en, translation_origin="machine",
-                                   translation_model="", context="") for p in chosen]
+    waiting = [
+        dataclasses.replace(
+            p, prompt=p.prompt_en, translation_origin="machine", translation_model="", context=""
+        )
+        for p in chosen
+    ]
     machine = translate_missing(waiting, model_name, translate_context=False)
-    return [{"english": p.prompt_en, "human": p.prompt, "machine": m.prompt}
-            for p, m in zip(chosen, machine)]
+    return [
+        {"english": p.prompt_en, "human": p.prompt, "machine": m.prompt}
+        for p, m in zip(chosen, machine)
+    ]

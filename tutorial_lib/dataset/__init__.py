@@ -7,6 +7,7 @@ together), ``select`` (selection filters with visible costs), ``preference``
 
 Taught in notebooks/04_instruction_finetuning.
 """
+
 from .card import write_data_card
 from .curate import CuratedDataset, build_dataset
 from .io import load_split, save_dataset, to_hf_dataset

@@ -6,6 +6,7 @@ reader can audit why it is there. The split is by prompt (see ``split.py``),
 the training selection shows what each filter cost (see ``select.py``), and
 answers that were not accepted are counted by reason, never silently lost.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,16 +21,29 @@ from .split import prompt_input, split_prompts
 
 log = logging.getLogger(__name__)
 
-TRAIN_COLUMNS = ("id", "prompt_id", "prompt", "answer", "category", "lang", "score", "confidence",
-                 "votes", "lang_check", "lang_confidence", "author", "round", "source")
+TRAIN_COLUMNS = (
+    "id",
+    "prompt_id",
+    "prompt",
+    "answer",
+    "category",
+    "lang",
+    "score",
+    "confidence",
+    "votes",
+    "lang_check",
+    "lang_confidence",
+    "author",
+    "round",
+    "source",
+)
 HELDOUT_COLUMNS = ("prompt_id", "prompt", "references", "category", "lang")
 PREFERENCE_COLUMNS = ("prompt", "chosen", "rejected")
 
 
 @dataclass
 class CuratedDataset:
-    """The curated splits plus the filter table and summary numbers behind them.
-    """
+    """The curated splits plus the filter table and summary numbers behind them."""
 
     train: list[dict]
     heldout: list[dict]
@@ -51,23 +65,32 @@ def latest_by(records: list, key: str) -> dict:
 def _index_answers(answers: list[Assignment], prompts: dict[str, Prompt]) -> dict[str, Assignment]:
     for a in answers:
         if a.stage != "answers":
-            raise ValueError(f"answers holds a {a.stage!r} assignment ({a.assignment_id}); "
-                             "pass validation votes as votes=")
+            raise ValueError(
+                f"answers holds a {a.stage!r} assignment ({a.assignment_id}); "
+                "pass validation votes as votes="
+            )
         if a.task_id not in prompts:
-            raise ValueError(f"answer {a.assignment_id} is for prompt {a.task_id!r}, "
-                             "which is not among the prompts")
+            raise ValueError(
+                f"answer {a.assignment_id} is for prompt {a.task_id!r}, "
+                "which is not among the prompts"
+            )
     dupes = [k for k, n in Counter(a.assignment_id for a in answers).items() if n > 1]
     if dupes:
-        log.warning("%d answer id(s) appear more than once (e.g. %s); the latest round is used",
-                    len(dupes), dupes[0])
+        log.warning(
+            "%d answer id(s) appear more than once (e.g. %s); the latest round is used",
+            len(dupes),
+            dupes[0],
+        )
     return latest_by(answers, "assignment_id")
 
 
 def _check_decisions(decisions: dict[str, Decision], answers: dict[str, Assignment]) -> None:
     orphans = sorted(set(decisions) - set(answers))
     if orphans:
-        raise ValueError(f"{len(orphans)} decision(s) name answers that are not in answers, "
-                         f"e.g. {', '.join(orphans[:3])}")
+        raise ValueError(
+            f"{len(orphans)} decision(s) name answers that are not in answers, "
+            f"e.g. {', '.join(orphans[:3])}"
+        )
 
 
 def _vote_counts(votes: list[Assignment] | None) -> Counter | None:
@@ -76,18 +99,28 @@ def _vote_counts(votes: list[Assignment] | None) -> Counter | None:
     return Counter(v.task_id for v in votes if v.stage == "validation")
 
 
-def _candidate(a: Assignment, p: Prompt, d: Decision | None, q: QCResult | None,
-               n_votes: Counter | None) -> dict:
+def _candidate(
+    a: Assignment, p: Prompt, d: Decision | None, q: QCResult | None, n_votes: Counter | None
+) -> dict:
     """One answer as a row with provenance (the training-row schema plus its verdict)."""
     votes = n_votes[a.assignment_id] if n_votes is not None else (d.votes if d else 0)
     return {
-        "id": a.assignment_id, "prompt_id": p.id, "prompt": prompt_input(p), "answer": a.answer or "",
-        "category": p.category, "lang": p.lang,
-        "score": float(d.score) if d else 0.0, "confidence": float(d.confidence) if d else 0.0,
-        "votes": int(votes), "lang_check": q.lang if q else "",
-        "lang_confidence": float(q.lang_confidence) if q else 0.0, "author": a.worker_id,
-        "round": int(a.round), "source": a.backend,
-        "verdict": d.verdict if d else "undecided", "reasons": list(d.reasons) if d else [],
+        "id": a.assignment_id,
+        "prompt_id": p.id,
+        "prompt": prompt_input(p),
+        "answer": a.answer or "",
+        "category": p.category,
+        "lang": p.lang,
+        "score": float(d.score) if d else 0.0,
+        "confidence": float(d.confidence) if d else 0.0,
+        "votes": int(votes),
+        "lang_check": q.lang if q else "",
+        "lang_confidence": float(q.lang_confidence) if q else 0.0,
+        "author": a.worker_id,
+        "round": int(a.round),
+        "source": a.backend,
+        "verdict": d.verdict if d else "undecided",
+        "reasons": list(d.reasons) if d else [],
     }
 
 
@@ -111,8 +144,15 @@ def _heldout_rows(prompts: list[Prompt], heldout: set[str], accepted: list[dict]
         if p.id not in heldout:
             continue
         refs = list(dict.fromkeys([*p.references, *(c["answer"] for c in crowd.get(p.id, []))]))
-        rows.append({"prompt_id": p.id, "prompt": prompt_input(p), "references": refs,
-                     "category": p.category, "lang": p.lang})
+        rows.append(
+            {
+                "prompt_id": p.id,
+                "prompt": prompt_input(p),
+                "references": refs,
+                "category": p.category,
+                "lang": p.lang,
+            }
+        )
     return rows
 
 
@@ -120,9 +160,15 @@ def _train_row(c: dict) -> dict:
     return {k: c[k] for k in TRAIN_COLUMNS}
 
 
-def build_dataset(prompts: list[Prompt], answers: list[Assignment], decisions: list[Decision],
-                  qc: list[QCResult], cfg: DatasetConfig, seed: int = 0,
-                  votes: list[Assignment] | None = None) -> CuratedDataset:
+def build_dataset(
+    prompts: list[Prompt],
+    answers: list[Assignment],
+    decisions: list[Decision],
+    qc: list[QCResult],
+    cfg: DatasetConfig,
+    seed: int = 0,
+    votes: list[Assignment] | None = None,
+) -> CuratedDataset:
     """Curate accepted answers into train / held-out / preference splits.
 
     ``votes`` (Part II assignments), when given, supply the per-row vote count;
@@ -136,44 +182,65 @@ def build_dataset(prompts: list[Prompt], answers: list[Assignment], decisions: l
     _check_decisions(dec, ans)
     qcs = latest_by(qc, "answer_id")
     n_votes = _vote_counts(votes)
-    cands = [_candidate(a, by_id[a.task_id], dec.get(k), qcs.get(k), n_votes) for k, a in ans.items()]
+    cands = [
+        _candidate(a, by_id[a.task_id], dec.get(k), qcs.get(k), n_votes) for k, a in ans.items()
+    ]
     accepted = [c for c in cands if c["verdict"] == "accept"]
     has_ref = {p.id for p in prompts if p.references} | {c["prompt_id"] for c in accepted}
-    split = split_prompts(prompts, {pid: True for pid in has_ref}, cfg.heldout_fraction,
-                          cfg.dedup_threshold, seed)
+    split = split_prompts(
+        prompts, {pid: True for pid in has_ref}, cfg.heldout_fraction, cfg.dedup_threshold, seed
+    )
     train_pool = [c for c in accepted if c["prompt_id"] in split.train]
     filters = [
         filter_record("collected", len(cands), len(cands), "Part I answers, all rounds"),
-        filter_record("not_accepted", len(cands), len(accepted),
-                      "rejected by quality control or validators, or undecided",
-                      reasons=_not_accepted_reasons(cands)),
-        filter_record("heldout_prompts", len(accepted), len(train_pool),
-                      "prompt is held out: its answers become references"),
+        filter_record(
+            "not_accepted",
+            len(cands),
+            len(accepted),
+            "rejected by quality control or validators, or undecided",
+            reasons=_not_accepted_reasons(cands),
+        ),
+        filter_record(
+            "heldout_prompts",
+            len(accepted),
+            len(train_pool),
+            "prompt is held out: its answers become references",
+        ),
     ]
     train, steps = select_for_training(train_pool, cfg)
     pairs, pair_stats = preference_pairs([c for c in cands if c["prompt_id"] in split.train])
     ds = CuratedDataset(
         train=[_train_row(c) for c in train],
         heldout=_heldout_rows(prompts, split.heldout, accepted),
-        preference=pairs, filters=filters + steps,
+        preference=pairs,
+        filters=filters + steps,
     )
     ds.stats = _stats(prompts, cands, split, ds, pair_stats, seed, cfg)
     ds.stats["answers_without_qc"] = sum(k not in qcs for k in ans)
-    log.info("dataset: %d train rows, %d held-out prompts, %d preference pairs",
-             len(ds.train), len(ds.heldout), len(ds.preference))
+    log.info(
+        "dataset: %d train rows, %d held-out prompts, %d preference pairs",
+        len(ds.train),
+        len(ds.heldout),
+        len(ds.preference),
+    )
     return ds
 
 
-def _stats(prompts, cands, split, ds: CuratedDataset, pair_stats: dict, seed: int,
-           cfg: DatasetConfig) -> dict:
+def _stats(
+    prompts, cands, split, ds: CuratedDataset, pair_stats: dict, seed: int, cfg: DatasetConfig
+) -> dict:
     verdicts = Counter(c["verdict"] for c in cands)
     clusters = Counter(split.cluster_of.values())
     return {
-        "seed": seed, "config": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__},
-        "prompts": len(prompts), "answers": len(cands),
-        "accepted": verdicts["accept"], "rejected": verdicts["reject"],
+        "seed": seed,
+        "config": {k: getattr(cfg, k) for k in cfg.__dataclass_fields__},
+        "prompts": len(prompts),
+        "answers": len(cands),
+        "accepted": verdicts["accept"],
+        "rejected": verdicts["reject"],
         "undecided": verdicts["undecided"],
-        "train_rows": len(ds.train), "train_prompts": len({r["prompt_id"] for r in ds.train}),
+        "train_rows": len(ds.train),
+        "train_prompts": len({r["prompt_id"] for r in ds.train}),
         "heldout_prompts": len(ds.heldout),
         "heldout_references": sum(len(r["references"]) for r in ds.heldout),
         "prompts_unused": len(prompts) - len(split.train) - len(split.heldout),

@@ -17,6 +17,7 @@ questions average 7 words): bigram Jaccard finds 8 near-duplicate pairs there,
 word-set Jaccard 41 (reordered words, a dropped "Je,", one place name changed
 in a template), which is what must not straddle a split.
 """
+
 from __future__ import annotations
 
 import math
@@ -44,7 +45,7 @@ def shingles(text: str, size: int = 1) -> frozenset[str]:
         return frozenset([norm.strip()]) if norm.strip() else frozenset()
     if len(words) < size:
         return frozenset([" ".join(words)])
-    return frozenset(" ".join(words[i:i + size]) for i in range(len(words) - size + 1))
+    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -69,7 +70,7 @@ class _Index:
 
     def _prefix(self, i: int) -> list[str]:
         ordered = sorted(self.sets[i], key=self.rank.__getitem__)
-        return ordered[:_prefix_len(len(ordered), self.threshold)]
+        return ordered[: _prefix_len(len(ordered), self.threshold)]
 
     def matches(self, j: int) -> list[tuple[int, float]]:
         """Indexed items whose Jaccard with item ``j`` reaches the threshold."""
@@ -89,10 +90,10 @@ class _Index:
             self.postings[tok].append(i)
 
 
-def near_duplicate_pairs(texts: list[str], threshold: float,
-                         size: int = 1) -> list[tuple[int, int, float]]:
-    """All index pairs ``(i, j, similarity)`` with ``i < j`` and Jaccard >= ``threshold``.
-    """
+def near_duplicate_pairs(
+    texts: list[str], threshold: float, size: int = 1
+) -> list[tuple[int, int, float]]:
+    """All index pairs ``(i, j, similarity)`` with ``i < j`` and Jaccard >= ``threshold``."""
     if not 0 < threshold <= 1:
         raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold!r}")
     sets = [shingles(t, size) for t in texts]
@@ -126,7 +127,9 @@ def cluster(n: int, pairs: Iterable[tuple[int, int, float]]) -> list[int]:
     return [find(i) for i in range(n)]
 
 
-def keep_novel(texts: list[str], threshold: float, size: int = 1) -> tuple[list[int], dict[int, int]]:
+def keep_novel(
+    texts: list[str], threshold: float, size: int = 1
+) -> tuple[list[int], dict[int, int]]:
     """Greedy lexical-novelty filter over texts given best first.
 
     Returns the kept indices and, for each dropped index, the kept index it

@@ -6,6 +6,7 @@ user naturally has at hand: a run directory, the dataset folder, or one file.
 
 Taught in notebooks/04_instruction_finetuning.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,21 +22,40 @@ from ..records import iter_jsonl, write_jsonl
 from .curate import CuratedDataset
 
 SPLITS = ("train", "heldout", "preference")
-REQUIRED = {"train": ("prompt", "answer"), "heldout": ("prompt", "references"),
-            "preference": ("prompt", "chosen", "rejected")}
+REQUIRED = {
+    "train": ("prompt", "answer"),
+    "heldout": ("prompt", "references"),
+    "preference": ("prompt", "chosen", "rejected"),
+}
 RUN_DATASET_DIR = "05_dataset"
 
-_TRAIN_SCHEMA = pa.schema([
-    ("id", pa.string()), ("prompt_id", pa.string()), ("prompt", pa.string()),
-    ("answer", pa.string()), ("category", pa.string()), ("lang", pa.string()),
-    ("score", pa.float64()), ("confidence", pa.float64()), ("votes", pa.int64()),
-    ("lang_check", pa.string()), ("lang_confidence", pa.float64()), ("author", pa.string()),
-    ("round", pa.int64()), ("source", pa.string()),
-])
-_HELDOUT_SCHEMA = pa.schema([
-    ("prompt_id", pa.string()), ("prompt", pa.string()), ("references", pa.list_(pa.string())),
-    ("category", pa.string()), ("lang", pa.string()),
-])
+_TRAIN_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("prompt_id", pa.string()),
+        ("prompt", pa.string()),
+        ("answer", pa.string()),
+        ("category", pa.string()),
+        ("lang", pa.string()),
+        ("score", pa.float64()),
+        ("confidence", pa.float64()),
+        ("votes", pa.int64()),
+        ("lang_check", pa.string()),
+        ("lang_confidence", pa.float64()),
+        ("author", pa.string()),
+        ("round", pa.int64()),
+        ("source", pa.string()),
+    ]
+)
+_HELDOUT_SCHEMA = pa.schema(
+    [
+        ("prompt_id", pa.string()),
+        ("prompt", pa.string()),
+        ("references", pa.list_(pa.string())),
+        ("category", pa.string()),
+        ("lang", pa.string()),
+    ]
+)
 
 
 def nfc_deep(value: Any) -> Any:
@@ -63,15 +83,17 @@ def _write_json(obj: Any, path: Path) -> None:
 
 
 def save_dataset(ds: CuratedDataset, out_dir: str | os.PathLike) -> dict[str, Path]:
-    """Write train/heldout/preference JSONL, train/heldout parquet, filters.json and stats.json.
-    """
+    """Write train/heldout/preference JSONL, train/heldout parquet, filters.json and stats.json."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     train, heldout = nfc_deep(ds.train), nfc_deep(ds.heldout)
     paths = {
-        "train": out / "train.jsonl", "heldout": out / "heldout.jsonl",
-        "preference": out / "preference.jsonl", "train_parquet": out / "train.parquet",
-        "heldout_parquet": out / "heldout.parquet", "filters": out / "filters.json",
+        "train": out / "train.jsonl",
+        "heldout": out / "heldout.jsonl",
+        "preference": out / "preference.jsonl",
+        "train_parquet": out / "train.parquet",
+        "heldout_parquet": out / "heldout.parquet",
+        "filters": out / "filters.json",
         "stats": out / "stats.json",
     }
     write_jsonl(paths["train"], train)
@@ -93,16 +115,21 @@ def _resolve(path: Path, split: str) -> Path:
     for name in (f"{split}.jsonl", f"{split}.parquet"):
         if (folder / name).is_file():
             return folder / name
-    hint = (" (run the dataset stage first: tutorial-lib run --stage dataset)"
-            if folder.name == RUN_DATASET_DIR or (path / "config.yaml").exists() else "")
+    hint = (
+        " (run the dataset stage first: tutorial-lib run --stage dataset)"
+        if folder.name == RUN_DATASET_DIR or (path / "config.yaml").exists()
+        else ""
+    )
     raise FileNotFoundError(f"no {split}.jsonl or {split}.parquet in {folder}{hint}")
 
 
 def _check_columns(row: dict, split: str, where: str) -> None:
     missing = [c for c in REQUIRED[split] if c not in row]
     if missing:
-        raise ValueError(f"{where}: missing column(s) {', '.join(missing)} for the {split} split; "
-                         f"found {', '.join(sorted(row)) or 'none'}")
+        raise ValueError(
+            f"{where}: missing column(s) {', '.join(missing)} for the {split} split; "
+            f"found {', '.join(sorted(row)) or 'none'}"
+        )
 
 
 def load_split(path_or_dir: str | os.PathLike, split: str = "train") -> list[dict]:
@@ -130,8 +157,7 @@ def load_split(path_or_dir: str | os.PathLike, split: str = "train") -> list[dic
 
 
 def to_hf_dataset(rows: list[dict] | str | os.PathLike, split: str = "train"):
-    """A ``datasets.Dataset`` from rows (or from anything ``load_split`` accepts).
-    """
+    """A ``datasets.Dataset`` from rows (or from anything ``load_split`` accepts)."""
     from datasets import Dataset
 
     if isinstance(rows, (str, os.PathLike)):

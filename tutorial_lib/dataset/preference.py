@@ -12,6 +12,7 @@ helpfulness, and an empty or off-language reply teaches DPO nothing useful.
 
 Taught in notebooks/04_instruction_finetuning.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,17 +48,27 @@ def _pairs_for_prompt(cands: list[dict], min_margin: float, limit: int) -> tuple
 def _pair(chosen: dict, rejected: dict) -> dict:
     margin = round(float(chosen["score"]) - float(rejected["score"]), 6)
     return {
-        "prompt": chosen["prompt"], "chosen": chosen["answer"], "rejected": rejected["answer"],
-        "prompt_id": chosen["prompt_id"], "category": chosen["category"],
-        "chosen_id": chosen["id"], "rejected_id": rejected["id"],
-        "chosen_score": float(chosen["score"]), "rejected_score": float(rejected["score"]),
-        "rejected_verdict": rejected["verdict"], "margin": margin,
+        "prompt": chosen["prompt"],
+        "chosen": chosen["answer"],
+        "rejected": rejected["answer"],
+        "prompt_id": chosen["prompt_id"],
+        "category": chosen["category"],
+        "chosen_id": chosen["id"],
+        "rejected_id": rejected["id"],
+        "chosen_score": float(chosen["score"]),
+        "rejected_score": float(rejected["score"]),
+        "rejected_verdict": rejected["verdict"],
+        "margin": margin,
     }
 
 
-def preference_pairs(candidates: list[dict], *, min_margin: float = MIN_MARGIN,
-                     max_pairs_per_prompt: int = MAX_PAIRS_PER_PROMPT,
-                     include_unvoted: bool = False) -> tuple[list[dict], dict]:
+def preference_pairs(
+    candidates: list[dict],
+    *,
+    min_margin: float = MIN_MARGIN,
+    max_pairs_per_prompt: int = MAX_PAIRS_PER_PROMPT,
+    include_unvoted: bool = False,
+) -> tuple[list[dict], dict]:
     """TRL-ready ``{"prompt", "chosen", "rejected"}`` pairs plus counts of what was skipped.
 
     ``candidates`` are answer rows with ``id``, ``prompt_id``, ``prompt``,
@@ -84,7 +95,11 @@ def preference_pairs(candidates: list[dict], *, min_margin: float = MIN_MARGIN,
         got, same = _pairs_for_prompt(cands, min_margin, max_pairs_per_prompt)
         pairs.extend(got)
         identical += same
-    stats = {"pairs": len(pairs), "prompts_with_pairs": len({p["prompt_id"] for p in pairs}),
-             "skipped_identical_text": identical, "skipped_unvoted_rejects": unvoted}
+    stats = {
+        "pairs": len(pairs),
+        "prompts_with_pairs": len({p["prompt_id"] for p in pairs}),
+        "skipped_identical_text": identical,
+        "skipped_unvoted_rejects": unvoted,
+    }
     log.info("preference pairs: %d from %d prompts", len(pairs), stats["prompts_with_pairs"])
     return pairs, stats

@@ -20,6 +20,7 @@ length bins (short / medium / long tertiles), best score first in each bin, so
 the selection keeps a spread of lengths instead of only the longest answers
 (tertiles are taken within the rows being capped: a category, or the pool).
 """
+
 from __future__ import annotations
 
 import logging
@@ -89,11 +90,16 @@ def filter_near_duplicates(rows: list[dict], threshold: float) -> tuple[list[dic
     ranked = rank(rows)
     kept_idx, dropped = keep_novel([r["answer"] for r in ranked], threshold)
     kept = [ranked[i] for i in kept_idx]
-    examples = [{"dropped": ranked[j]["id"], "kept": ranked[i]["id"]}
-                for j, i in list(dropped.items())[:5]]
-    return kept, filter_record("near_duplicate_answer", len(rows), len(kept),
-                               f"word-set Jaccard >= {threshold} with a better answer",
-                               examples=examples)
+    examples = [
+        {"dropped": ranked[j]["id"], "kept": ranked[i]["id"]} for j, i in list(dropped.items())[:5]
+    ]
+    return kept, filter_record(
+        "near_duplicate_answer",
+        len(rows),
+        len(kept),
+        f"word-set Jaccard >= {threshold} with a better answer",
+        examples=examples,
+    )
 
 
 def category_cap(counts: dict[str, int], max_train: int | None) -> int:
@@ -141,7 +147,9 @@ def category_quotas(counts: dict[str, int], max_train: int | None) -> dict[str, 
 def filter_category_cap(rows: list[dict], cfg: DatasetConfig) -> tuple[list[dict], dict]:
     """Cap each category so that no single category dominates the training mix."""
     if not cfg.balance_categories:
-        return rows, filter_record("category_cap", len(rows), len(rows), "balance_categories is off")
+        return rows, filter_record(
+            "category_cap", len(rows), len(rows), "balance_categories is off"
+        )
     by_cat: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_cat[row["category"]].append(row)
@@ -149,9 +157,14 @@ def filter_category_cap(rows: list[dict], cfg: DatasetConfig) -> tuple[list[dict
     kept = [r for cat in sorted(by_cat) for r in spread_pick(by_cat[cat], quotas[cat])]
     cap = max(quotas.values(), default=0)
     capped = sorted(c for c, v in by_cat.items() if len(v) > quotas[c])
-    return rank(kept), filter_record("category_cap", len(rows), len(kept),
-                                     f"at most {cap} rows per category", quotas=quotas,
-                                     capped=capped)
+    return rank(kept), filter_record(
+        "category_cap",
+        len(rows),
+        len(kept),
+        f"at most {cap} rows per category",
+        quotas=quotas,
+        capped=capped,
+    )
 
 
 def filter_max_train(rows: list[dict], max_train: int | None) -> tuple[list[dict], dict]:
@@ -164,8 +177,7 @@ def filter_max_train(rows: list[dict], max_train: int | None) -> tuple[list[dict
 
 
 def select_for_training(rows: list[dict], cfg: DatasetConfig) -> tuple[list[dict], list[dict]]:
-    """Run the four selection filters; returns (rows best first, filter records).
-    """
+    """Run the four selection filters; returns (rows best first, filter records)."""
     steps = []
     rows, rec = filter_min_score(rows, cfg.min_score)
     steps.append(rec)
@@ -176,6 +188,7 @@ def select_for_training(rows: list[dict], cfg: DatasetConfig) -> tuple[list[dict
     rows, rec = filter_max_train(rows, cfg.max_train)
     steps.append(rec)
     for rec in steps:
-        log.info("selection %-22s removed %4d, %4d remain", rec["step"], rec["removed"],
-                 rec["remaining"])
+        log.info(
+            "selection %-22s removed %4d, %4d remain", rec["step"], rec["removed"], rec["remaining"]
+        )
     return rank(rows), steps

@@ -8,6 +8,7 @@ the held-out side its proportional share of prompts (largest remainder, so the
 total matches the requested fraction), always keeping at least one prompt of a
 category on the training side. Everything is deterministic given the seed.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,7 @@ from .dedup import cluster, near_duplicate_pairs
 
 
 def prompt_input(prompt: Prompt) -> str:
-    """The model's input text: the instruction, then its context (if any) after a blank line.
-    """
+    """The model's input text: the instruction, then its context (if any) after a blank line."""
     return f"{prompt.prompt}\n\n{prompt.context}" if prompt.context.strip() else prompt.prompt
 
 
@@ -41,8 +41,7 @@ class PromptSplit:
 
 
 def prompt_clusters(prompts: list[Prompt], threshold: float) -> tuple[dict[str, str], list]:
-    """A cluster id (its first prompt's id) per prompt id, and the near-duplicate pairs found.
-    """
+    """A cluster id (its first prompt's id) per prompt id, and the near-duplicate pairs found."""
     texts = [prompt_input(p) for p in prompts]
     pairs = near_duplicate_pairs(texts, threshold)
     roots = cluster(len(prompts), pairs)
@@ -65,8 +64,13 @@ def _quotas(sizes: dict[str, int], fraction: float, rng: random.Random) -> dict[
     return quota
 
 
-def split_prompts(prompts: list[Prompt], eligible: dict[str, bool], fraction: float,
-                  threshold: float, seed: int = 0) -> PromptSplit:
+def split_prompts(
+    prompts: list[Prompt],
+    eligible: dict[str, bool],
+    fraction: float,
+    threshold: float,
+    seed: int = 0,
+) -> PromptSplit:
     """Assign every prompt in ``eligible`` to train or held-out, by cluster.
 
     ``eligible`` maps prompt id -> whether it may be held out (it has at least
@@ -96,5 +100,6 @@ def split_prompts(prompts: list[Prompt], eligible: dict[str, bool], fraction: fl
             heldout.update(p.id for p in group)
             taken += len(group)
     train = {p.id for p in chosen} - heldout
-    return PromptSplit(train=train, heldout=heldout, cluster_of=cluster_of,
-                       near_duplicate_pairs=pairs)
+    return PromptSplit(
+        train=train, heldout=heldout, cluster_of=cluster_of, near_duplicate_pairs=pairs
+    )

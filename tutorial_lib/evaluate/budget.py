@@ -9,6 +9,7 @@ partial. Without a budget everything is scored.
 
 Taught in notebooks/05_hands_on_mt5.
 """
+
 from __future__ import annotations
 
 import math
@@ -86,8 +87,10 @@ def subset_note(task: str, n: int, total: int, seed: int, minutes: float) -> str
     """The line every output carries when a task was scored on a subset, else None."""
     if n >= total:
         return None
-    return (f"{task}: scored a label-stratified subset (seed {seed}) of {n} of {total} documents "
-            f"to fit evaluate.time_budget_min={minutes:g}")
+    return (
+        f"{task}: scored a label-stratified subset (seed {seed}) of {n} of {total} documents "
+        f"to fit evaluate.time_budget_min={minutes:g}"
+    )
 
 
 def timed(fn: Callable, *args, **kwargs) -> float:

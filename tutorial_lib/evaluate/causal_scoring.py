@@ -19,6 +19,7 @@ XNLI's premise) runs through the model once per document, left-padded, and
 every choice continues from that KV cache; documents are sorted by length and
 grouped so that a group's rows never exceed a harness batch.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -46,19 +47,21 @@ def _encode_choice(tokenizer, context: str, continuation: str, prefix: int) -> t
     prefix_text = tokenizer.decode(prefix)
     whole = _tok_encode(tokenizer, context + continuation, prefix_text)
     ctx = _tok_encode(tokenizer, context, prefix_text)
-    return ctx, whole[len(ctx):]
+    return ctx, whole[len(ctx) :]
 
 
-def encode_causal_request(tokenizer, req: Request, limit: int, prefix: int
-                          ) -> list[tuple[list[int], list[int]]]:
-    """``(context_ids, continuation_ids)`` per choice, left-truncated to ``limit + 1`` as the harness.
-    """
+def encode_causal_request(
+    tokenizer, req: Request, limit: int, prefix: int
+) -> list[tuple[list[int], list[int]]]:
+    """``(context_ids, continuation_ids)`` per choice, left-truncated to ``limit + 1`` as the harness."""
     pairs = []
     for choice in req.choices:
         ctx, cont = _encode_choice(tokenizer, req.context, " " + choice, prefix)
         if not cont or len(cont) > limit:
-            raise ValueError(f"row {req.idx}: choice {choice!r} encodes to {len(cont)} tokens; "
-                             f"the harness needs 1..{limit}")
+            raise ValueError(
+                f"row {req.idx}: choice {choice!r} encodes to {len(cont)} tokens; "
+                f"the harness needs 1..{limit}"
+            )
         keep = limit + 1 - len(cont)
         pairs.append((ctx[-keep:] if len(ctx) > keep else ctx, cont))
     return pairs
@@ -120,8 +123,7 @@ def _forward(model, keep: int | None, **kwargs):
 
 
 def score_units(model, units, device) -> list[list[float]]:
-    """Sum of log-probabilities of every continuation of a group of units (see module docstring).
-    """
+    """Sum of log-probabilities of every continuation of a group of units (see module docstring)."""
     import torch
 
     commons = [_common(conts) for _, conts, _ in units]
@@ -129,17 +131,19 @@ def score_units(model, units, device) -> list[list[float]]:
     ids, mask = _pad(shared, device, left=True)
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
     keep = max(commons) + 1
-    out, kept = _forward(model, keep, input_ids=ids, attention_mask=mask, position_ids=positions,
-                         use_cache=True)
+    out, kept = _forward(
+        model, keep, input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True
+    )
     logits = out.logits if kept else out.logits[:, -keep:]
     logp = torch.log_softmax(logits.float(), dim=-1)
     scores, rest = [], []
     for u, ((_, conts, _), c) in enumerate(zip(units, commons)):
         row = []
         for cont in conts:
-            window = logp[u, keep - 1 - c: keep - 1 - c + min(len(cont), c + 1)]
-            row.append(float(window.gather(-1, torch.tensor(cont[:c + 1], device=device)[:, None])
-                             .sum()))
+            window = logp[u, keep - 1 - c : keep - 1 - c + min(len(cont), c + 1)]
+            row.append(
+                float(window.gather(-1, torch.tensor(cont[: c + 1], device=device)[:, None]).sum())
+            )
             if len(cont) > c + 1:
                 rest.append((u, len(row) - 1, cont[c:]))
         scores.append(row)
@@ -159,19 +163,30 @@ def _score_rest(model, out, mask, shared, rest, scores, device) -> None:
     starts = torch.tensor([len(shared[u]) for u, _, _ in rest], device=device)
     positions = starts[:, None] + torch.arange(ids.shape[1], device=device)[None, :]
     full_mask = torch.cat([mask.index_select(0, owner), cont_mask], dim=1)
-    logits = model(input_ids=ids, attention_mask=full_mask, position_ids=positions,
-                   use_cache=True, **cache_kwargs(model, cache)).logits
+    logits = model(
+        input_ids=ids,
+        attention_mask=full_mask,
+        position_ids=positions,
+        use_cache=True,
+        **cache_kwargs(model, cache),
+    ).logits
     targets, _ = _pad([tail[1:] for _, _, tail in rest], device)
     values = (token_logprobs(logits, targets) * cont_mask).sum(-1).tolist()
     for (u, k, _), v in zip(rest, values):
         scores[u][k] += v
 
 
-def score_causal_requests(model, tokenizer, requests: list[Request], batch_size: int = 16,
-                          device=None, progress: bool = True, share_prefix: bool = True,
-                          limit: int | None = None) -> list[list[float]]:
-    """One log-likelihood per choice per request, in request order (causal models).
-    """
+def score_causal_requests(
+    model,
+    tokenizer,
+    requests: list[Request],
+    batch_size: int = 16,
+    device=None,
+    progress: bool = True,
+    share_prefix: bool = True,
+    limit: int | None = None,
+) -> list[list[float]]:
+    """One log-likelihood per choice per request, in request order (causal models)."""
     import torch
 
     from .scoring import max_length, prefix_token_id
@@ -184,8 +199,9 @@ def score_causal_requests(model, tokenizer, requests: list[Request], batch_size:
     encoded = [encode_causal_request(tokenizer, r, limit, prefix) for r in requests]
     units = build_units(encoded, share_prefix)
     # Longest first (like the harness): little padding, and memory errors show at once.
-    order = sorted(range(len(units)), key=lambda u: (-len(units[u][0]),
-                                                     -max(map(len, units[u][1]))))
+    order = sorted(
+        range(len(units)), key=lambda u: (-len(units[u][0]), -max(map(len, units[u][1])))
+    )
     results = [[0.0] * len(r.choices) for r in requests]
     bar = tqdm(total=len(units), desc="scoring", disable=not progress, leave=False)
     with torch.inference_mode():

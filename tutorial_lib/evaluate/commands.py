@@ -1,5 +1,5 @@
-"""``tutorial-lib evaluate``: score a model on XCOPA, XNLI or XStoryCloze and write the JSON.
-"""
+"""``tutorial-lib evaluate``: score a model on XCOPA, XNLI or XStoryCloze and write the JSON."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,25 +14,32 @@ logger = logging.getLogger(__name__)
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    """Add the ``evaluate`` subcommand to ``subparsers``.
-    """
+    """Add the ``evaluate`` subcommand to ``subparsers``."""
     langs = "; ".join(f"{t}: {' '.join(codes)}" for t, codes in LANGUAGES.items())
     p = subparsers.add_parser(
-        "evaluate", help="zero/few-shot accuracy with lm-evaluation-harness prompts",
+        "evaluate",
+        help="zero/few-shot accuracy with lm-evaluation-harness prompts",
         description="Score a seq2seq model on XCOPA, XNLI or XStoryCloze exactly as "
-                    "lm-evaluation-harness 0.4.13 does (same prompts, same log-likelihoods), "
-                    f"faster. Languages: {langs}.")
+        "lm-evaluation-harness 0.4.13 does (same prompts, same log-likelihoods), "
+        f"faster. Languages: {langs}.",
+    )
     p.add_argument("--model", required=True, help="a local model folder or a Hub name")
     p.add_argument("--task", required=True, choices=sorted(LANGUAGES))
     p.add_argument("--lang", default="sw", help="language code of the benchmark (default sw)")
-    p.add_argument("--data-file", default=None,
-                   help="local file of the evaluated split (.jsonl/.tsv/.parquet); "
-                        "default: the Hub's parquet (needs network)")
+    p.add_argument(
+        "--data-file",
+        default=None,
+        help="local file of the evaluated split (.jsonl/.tsv/.parquet); "
+        "default: the Hub's parquet (needs network)",
+    )
     p.add_argument("--limit", type=int, default=None, help="score only the first N documents")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--num-fewshot", type=int, default=0)
-    p.add_argument("--fewshot-file", default=None,
-                   help="few-shot examples (XCOPA validation, XNLI/XStoryCloze train split)")
+    p.add_argument(
+        "--fewshot-file",
+        default=None,
+        help="few-shot examples (XCOPA validation, XNLI/XStoryCloze train split)",
+    )
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:0 ... (default: auto)")
     p.add_argument("--out", required=True, help="where to write the result JSON")
     p.set_defaults(func=run_evaluate)
@@ -40,8 +47,7 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """Run one evaluation from parsed arguments; returns the exit code.
-    """
+    """Run one evaluation from parsed arguments; returns the exit code."""
     from .loaders import DataFileError
     from .scoring import ModelLoadError, evaluate_task, load_model
     from .templates import UnknownLanguageError
@@ -51,18 +57,36 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return 2
     try:
         model, tokenizer = load_model(args.model, device=args.device)
-        result = evaluate_task(model, tokenizer, args.task, args.lang, data_file=args.data_file,
-                               limit=args.limit, batch_size=args.batch_size,
-                               num_fewshot=args.num_fewshot, fewshot_file=args.fewshot_file,
-                               device=args.device)
-    except (ModelLoadError, DataFileError, UnknownLanguageError, FileNotFoundError,
-            ValueError) as err:
+        result = evaluate_task(
+            model,
+            tokenizer,
+            args.task,
+            args.lang,
+            data_file=args.data_file,
+            limit=args.limit,
+            batch_size=args.batch_size,
+            num_fewshot=args.num_fewshot,
+            fewshot_file=args.fewshot_file,
+            device=args.device,
+        )
+    except (
+        ModelLoadError,
+        DataFileError,
+        UnknownLanguageError,
+        FileNotFoundError,
+        ValueError,
+    ) as err:
         logger.error("%s", err)
         return 2
     result["model"] = args.model if not os.path.isdir(args.model) else str(Path(args.model))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    logger.info("%s accuracy %.4f on %d documents -> %s", result["harness_task"],
-                result["accuracy"], result["n"], out)
+    logger.info(
+        "%s accuracy %.4f on %d documents -> %s",
+        result["harness_task"],
+        result["accuracy"],
+        result["n"],
+        out,
+    )
     return 0

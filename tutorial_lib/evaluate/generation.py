@@ -8,6 +8,7 @@ default one keeps only ``[a-z0-9]`` and silently drops every other letter.
 
 Taught in notebooks/04_instruction_finetuning.
 """
+
 from __future__ import annotations
 
 import html
@@ -29,8 +30,14 @@ class UnicodeTokenizer:
         return _WORD.findall((text or "").lower())
 
 
-def generate_answers(model, tokenizer, prompts: list[str], max_new_tokens: int = 64,
-                     batch_size: int = 8, max_input_tokens: int = 256) -> list[str]:
+def generate_answers(
+    model,
+    tokenizer,
+    prompts: list[str],
+    max_new_tokens: int = 64,
+    batch_size: int = 8,
+    max_input_tokens: int = 256,
+) -> list[str]:
     """Greedy answers, one per prompt, in prompt order (batched by length to cut padding).
 
     A causal model reads each prompt as it was trained (chat template, else the
@@ -56,23 +63,30 @@ def generate_answers(model, tokenizer, prompts: list[str], max_new_tokens: int =
     model.eval()
     with torch.inference_mode():
         for start in tqdm(range(0, len(order), batch_size), desc="generating", leave=False):
-            idx = order[start: start + batch_size]
+            idx = order[start : start + batch_size]
             batch = [prompts[i] for i in idx]
             if causal:
                 texts = _generate_causal(model, tokenizer, batch, max_new_tokens, max_input_tokens)
             else:
-                enc = tokenizer(batch, return_tensors="pt", padding=True, truncation=True,
-                                max_length=max_input_tokens).to(device)
-                out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                                     num_beams=1)
+                enc = tokenizer(
+                    batch,
+                    return_tensors="pt",
+                    padding=True,
+                    truncation=True,
+                    max_length=max_input_tokens,
+                ).to(device)
+                out = model.generate(
+                    **enc, max_new_tokens=max_new_tokens, do_sample=False, num_beams=1
+                )
                 texts = tokenizer.batch_decode(out, skip_special_tokens=True)
             for i, text in zip(idx, texts):
                 answers[i] = text.strip()
     return answers
 
 
-def _generate_causal(model, tokenizer, prompts: list[str], max_new_tokens: int,
-                     max_input_tokens: int) -> list[str]:
+def _generate_causal(
+    model, tokenizer, prompts: list[str], max_new_tokens: int, max_input_tokens: int
+) -> list[str]:
     """Left-padded greedy generation from formatted prompts; stops at EOS (or end of turn)."""
     import torch
 
@@ -85,9 +99,15 @@ def _generate_causal(model, tokenizer, prompts: list[str], max_new_tokens: int,
     ids = torch.tensor([[pad] * (width - len(s)) + s for s in seqs], device=device)
     mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in seqs], device=device)
     eos = model.generation_config.eos_token_id
-    out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens,
-                         do_sample=False, num_beams=1, pad_token_id=pad,
-                         eos_token_id=eos if eos is not None else tokenizer.eos_token_id)
+    out = model.generate(
+        input_ids=ids,
+        attention_mask=mask,
+        max_new_tokens=max_new_tokens,
+        do_sample=False,
+        num_beams=1,
+        pad_token_id=pad,
+        eos_token_id=eos if eos is not None else tokenizer.eos_token_id,
+    )
     return tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)
 
 
@@ -100,8 +120,7 @@ def _check_lengths(predictions: list[str], references: list[list[str]]) -> None:
 
 
 def score_generations(predictions: list[str], references: list[list[str]]) -> dict:
-    """Corpus chrF++ and mean ROUGE-L F1 (best reference per answer), both 0-100.
-    """
+    """Corpus chrF++ and mean ROUGE-L F1 (best reference per answer), both 0-100."""
     from rouge_score import rouge_scorer
     from sacrebleu.metrics import CHRF
 
@@ -112,15 +131,22 @@ def score_generations(predictions: list[str], references: list[list[str]]) -> di
     streams = [[refs[k] if k < len(refs) else None for refs in references] for k in range(width)]
     chrf = CHRF(word_order=2).corpus_score(list(predictions), streams).score
     scorer = rouge_scorer.RougeScorer(["rougeL"], tokenizer=UnicodeTokenizer())
-    rouge = [max(scorer.score(ref, pred)["rougeL"].fmeasure for ref in refs)
-             for pred, refs in zip(predictions, references)]
-    return {"chrf++": round(chrf, 2), "rougeL": round(100 * mean(rouge), 2),
-            "n": len(predictions)}
+    rouge = [
+        max(scorer.score(ref, pred)["rougeL"].fmeasure for ref in refs)
+        for pred, refs in zip(predictions, references)
+    ]
+    return {"chrf++": round(chrf, 2), "rougeL": round(100 * mean(rouge), 2), "n": len(predictions)}
 
 
-def side_by_side_html(prompts: list[str], answers_a: list[str], answers_b: list[str],
-                      name_a: str, name_b: str, references: list[list[str]] | None = None,
-                      limit: int | None = None) -> str:
+def side_by_side_html(
+    prompts: list[str],
+    answers_a: list[str],
+    answers_b: list[str],
+    name_a: str,
+    name_b: str,
+    references: list[list[str]] | None = None,
+    limit: int | None = None,
+) -> str:
     """An HTML table: prompt, the two models' answers and the references, every cell escaped.
 
     Model output and crowd text are untrusted: nothing is rendered as markup.
@@ -128,7 +154,11 @@ def side_by_side_html(prompts: list[str], answers_a: list[str], answers_b: list[
     Taught in notebooks/04_instruction_finetuning.
     """
     n = len(prompts)
-    if len(answers_a) != n or len(answers_b) != n or (references is not None and len(references) != n):
+    if (
+        len(answers_a) != n
+        or len(answers_b) != n
+        or (references is not None and len(references) != n)
+    ):
         raise ValueError("prompts, answers and references must have the same length")
     esc = html.escape
     head = ["#", "prompt", name_a, name_b] + (["reference"] if references is not None else [])
@@ -137,7 +167,11 @@ def side_by_side_html(prompts: list[str], answers_a: list[str], answers_b: list[
         cells = [str(i + 1), prompts[i], answers_a[i], answers_b[i]]
         if references is not None:
             cells.append(" | ".join(references[i]))
-        rows.append("<tr>" + "".join(
-            f"<td style='vertical-align:top;white-space:pre-wrap'>{esc(c)}</td>" for c in cells)
-            + "</tr>")
+        rows.append(
+            "<tr>"
+            + "".join(
+                f"<td style='vertical-align:top;white-space:pre-wrap'>{esc(c)}</td>" for c in cells
+            )
+            + "</tr>"
+        )
     return "<table class='side-by-side'>" + "".join(rows) + "</table>"

@@ -23,6 +23,7 @@ harness's own tasks, config = language code.
 
 Taught in notebooks/04_instruction_finetuning.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,8 +36,11 @@ from .templates import check_lang
 
 logger = logging.getLogger(__name__)
 
-HUB_DATASETS = {"xcopa": "cambridgeltl/xcopa", "xnli": "facebook/xnli",
-                "xstorycloze": "juletxara/xstory_cloze"}
+HUB_DATASETS = {
+    "xcopa": "cambridgeltl/xcopa",
+    "xnli": "facebook/xnli",
+    "xstorycloze": "juletxara/xstory_cloze",
+}
 # The split each harness task evaluates (xnli_* has no test_split: it scores validation).
 HARNESS_SPLITS = {"xcopa": "test", "xnli": "validation", "xstorycloze": "eval"}
 HUB_PARQUET = "hf://datasets/{repo}@refs%2Fconvert%2Fparquet/{lang}/{split}/*.parquet"
@@ -44,15 +48,26 @@ HUB_PARQUET = "hf://datasets/{repo}@refs%2Fconvert%2Fparquet/{lang}/{split}/*.pa
 REQUIRED = {
     "xcopa": ("premise", "choice1", "choice2", "question", "label"),
     "xnli": ("premise", "hypothesis", "label"),
-    "xstorycloze": ("input_sentence_1", "input_sentence_2", "input_sentence_3",
-                    "input_sentence_4", "sentence_quiz1", "sentence_quiz2", "answer_right_ending"),
+    "xstorycloze": (
+        "input_sentence_1",
+        "input_sentence_2",
+        "input_sentence_3",
+        "input_sentence_4",
+        "sentence_quiz1",
+        "sentence_quiz2",
+        "answer_right_ending",
+    ),
 }
 # The official XStoryCloze TSV header -> the Hub's field names.
 STORY_COLUMNS = {
-    "InputStoryid": "story_id", "InputSentence1": "input_sentence_1",
-    "InputSentence2": "input_sentence_2", "InputSentence3": "input_sentence_3",
-    "InputSentence4": "input_sentence_4", "RandomFifthSentenceQuiz1": "sentence_quiz1",
-    "RandomFifthSentenceQuiz2": "sentence_quiz2", "AnswerRightEnding": "answer_right_ending",
+    "InputStoryid": "story_id",
+    "InputSentence1": "input_sentence_1",
+    "InputSentence2": "input_sentence_2",
+    "InputSentence3": "input_sentence_3",
+    "InputSentence4": "input_sentence_4",
+    "RandomFifthSentenceQuiz1": "sentence_quiz1",
+    "RandomFifthSentenceQuiz2": "sentence_quiz2",
+    "AnswerRightEnding": "answer_right_ending",
 }
 XNLI_LABELS = {"entailment": 0, "neutral": 1, "contradiction": 2, "contradictory": 2}
 LABEL_RANGE = {"xcopa": (0, 1), "xnli": (0, 2), "xstorycloze": (1, 2)}
@@ -83,8 +98,9 @@ def _check_doc(task: str, doc: dict, where: str) -> dict:
     if not low <= value <= high:
         raise DataFileError(f"{where}: field {field!r} is {value}; expected {low}..{high}")
     if task == "xcopa" and doc["question"] not in ("cause", "effect"):
-        raise DataFileError(f"{where}: field 'question' is {doc['question']!r}; "
-                            "expected 'cause' or 'effect'")
+        raise DataFileError(
+            f"{where}: field 'question' is {doc['question']!r}; expected 'cause' or 'effect'"
+        )
     doc[field] = value
     return doc
 
@@ -109,20 +125,31 @@ def _read_tsv(task: str, path: Path, lang: str) -> list[dict]:
         raise DataFileError(f"{path}: empty file (expected a header row)")
     header = [STORY_COLUMNS.get(h.strip(), h.strip()) for h in rows[0]]
     if task == "xnli":
-        header = [{"sentence1": "premise", "sentence2": "hypothesis", "gold_label": "label",
-                   "hypo": "hypothesis"}.get(h, h) for h in header]
+        header = [
+            {
+                "sentence1": "premise",
+                "sentence2": "hypothesis",
+                "gold_label": "label",
+                "hypo": "hypothesis",
+            }.get(h, h)
+            for h in header
+        ]
     missing = [name for name in REQUIRED[task] if name not in header]
     if missing:
-        raise DataFileError(f"{path}:1: header lacks {task} column(s) {', '.join(missing)} "
-                            f"(header: {', '.join(rows[0])})")
+        raise DataFileError(
+            f"{path}:1: header lacks {task} column(s) {', '.join(missing)} "
+            f"(header: {', '.join(rows[0])})"
+        )
     docs = []
     for row, cells in enumerate(rows[1:]):
         lineno = row + 2
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
-            raise DataFileError(f"{path}:{lineno}: {len(cells)} tab-separated fields, header has "
-                                f"{len(header)} (a tab inside a text? the file is read unquoted)")
+            raise DataFileError(
+                f"{path}:{lineno}: {len(cells)} tab-separated fields, header has "
+                f"{len(header)} (a tab inside a text? the file is read unquoted)"
+            )
         doc = dict(zip(header, cells), _row=row)
         if "language" in doc and doc["language"] != lang:
             continue
@@ -134,13 +161,14 @@ def _read_parquet(task: str, path: Path) -> list[dict]:
     import pandas as pd
 
     frame = pd.read_parquet(path)
-    return [_check_doc(task, dict(rec, _row=i), f"{path}: row {i}")
-            for i, rec in enumerate(frame.to_dict("records"))]
+    return [
+        _check_doc(task, dict(rec, _row=i), f"{path}: row {i}")
+        for i, rec in enumerate(frame.to_dict("records"))
+    ]
 
 
 def read_local(task: str, path: str | os.PathLike, lang: str = "sw") -> list[dict]:
-    """Documents from one local file, format chosen by extension (``.jsonl``/``.tsv``/``.parquet``).
-    """
+    """Documents from one local file, format chosen by extension (``.jsonl``/``.tsv``/``.parquet``)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such {task} file")
@@ -162,27 +190,32 @@ def read_local(task: str, path: str | os.PathLike, lang: str = "sw") -> list[dic
 
 
 def hub_parquet_url(task: str, lang: str, split: str | None = None) -> str:
-    """The ``hf://`` parquet glob for a task's language and split (the harness's dataset).
-    """
-    return HUB_PARQUET.format(repo=HUB_DATASETS[task], lang=lang,
-                              split=split or HARNESS_SPLITS[task])
+    """The ``hf://`` parquet glob for a task's language and split (the harness's dataset)."""
+    return HUB_PARQUET.format(
+        repo=HUB_DATASETS[task], lang=lang, split=split or HARNESS_SPLITS[task]
+    )
 
 
 def _offline() -> bool:
-    return any(os.environ.get(v, "").lower() in ("1", "true", "yes")
-               for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+    return any(
+        os.environ.get(v, "").lower() in ("1", "true", "yes")
+        for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    )
 
 
 def read_hub(task: str, lang: str, split: str | None = None) -> list[dict]:
-    """Documents from the Hub's parquet conversion; offline -> an error that says what to pass.
-    """
+    """Documents from the Hub's parquet conversion; offline -> an error that says what to pass."""
     url = hub_parquet_url(task, lang, split)
-    hint = (f"pass a local file instead: --data-file (e.g. XCOPA test.{lang}.jsonl, XStoryCloze "
-            f"spring2016.val.{lang}.tsv.split_20_80_eval.tsv, XNLI's validation split as the "
-            f"harness scores it: {lang}/validation.jsonl or XNLI-1.0 xnli.dev.tsv)")
+    hint = (
+        f"pass a local file instead: --data-file (e.g. XCOPA test.{lang}.jsonl, XStoryCloze "
+        f"spring2016.val.{lang}.tsv.split_20_80_eval.tsv, XNLI's validation split as the "
+        f"harness scores it: {lang}/validation.jsonl or XNLI-1.0 xnli.dev.tsv)"
+    )
     if _offline():
-        raise DataFileError(f"cannot read {url}: Hugging Face is offline (HF_HUB_OFFLINE/"
-                            f"HF_DATASETS_OFFLINE set); {hint}")
+        raise DataFileError(
+            f"cannot read {url}: Hugging Face is offline (HF_HUB_OFFLINE/"
+            f"HF_DATASETS_OFFLINE set); {hint}"
+        )
     from datasets import load_dataset
 
     try:
@@ -192,8 +225,12 @@ def read_hub(task: str, lang: str, split: str | None = None) -> list[dict]:
     return [_check_doc(task, dict(rec, _row=i), f"{url}: row {i}") for i, rec in enumerate(data)]
 
 
-def load_task_docs(task: str, lang: str = "sw", data_file: str | os.PathLike | None = None,
-                   split: str | None = None) -> list[dict]:
+def load_task_docs(
+    task: str,
+    lang: str = "sw",
+    data_file: str | os.PathLike | None = None,
+    split: str | None = None,
+) -> list[dict]:
     """Documents of one benchmark split: a local file when given, else the Hub's parquet.
 
     Without ``split`` the Hub source uses the split the harness task scores

@@ -14,6 +14,7 @@ model once per (context, continuation) pair. The numbers here are the same
   decoder positions a harness batch of ``batch_size`` rows would hold, so peak
   memory (the logits tensor) stays within the harness's envelope.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -27,8 +28,7 @@ MIN_CONTEXT_FOR_CACHE = 32
 
 
 def shared_inputs(conts: list[list[int]]) -> int:
-    """Decoder inputs common to all choices: the start token plus their common token prefix.
-    """
+    """Decoder inputs common to all choices: the start token plus their common token prefix."""
     common = 0
     for column in zip(*conts):
         if any(tok != column[0] for tok in column):
@@ -44,12 +44,12 @@ def _plan(shared: int, longest_context: int, share: bool) -> int:
 
 
 def plan_prefix(docs: list[tuple[list[int], list[list[int]]]], share: bool = True) -> int:
-    """How many decoder inputs a group runs once per document (0: no shared pass).
-    """
+    """How many decoder inputs a group runs once per document (0: no shared pass)."""
     if not docs:
         return 0
-    return _plan(min(shared_inputs(conts) for _, conts in docs),
-                 max(len(ctx) for ctx, _ in docs), share)
+    return _plan(
+        min(shared_inputs(conts) for _, conts in docs), max(len(ctx) for ctx, _ in docs), share
+    )
 
 
 def group_documents(order: list[int], docs, batch_size: int, share: bool = True):
@@ -120,8 +120,9 @@ def score_group(model, docs, device, share: bool = True) -> list[list[float]]:
     start = model.config.pad_token_id if start is None else start
     dec_in = [[start] + c[:-1] for c in flat]  # labels decoded from token 0, as with labels=
     enc_mask = _pad([[1] * len(c) for c in contexts]).to(device)
-    hidden = model.get_encoder()(input_ids=_pad(contexts).to(device),
-                                 attention_mask=enc_mask).last_hidden_state
+    hidden = model.get_encoder()(
+        input_ids=_pad(contexts).to(device), attention_mask=enc_mask
+    ).last_hidden_state
     prefix = plan_prefix(docs, share)
     scores = torch.zeros(len(flat), dtype=torch.float32, device=device)
     cache_kw = {}
@@ -130,10 +131,12 @@ def score_group(model, docs, device, share: bool = True) -> list[list[float]]:
         for _, conts in docs:  # every choice of a document has the same first inputs
             firsts.append(k)
             k += len(conts)
-        out = model(encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
-                    attention_mask=enc_mask, use_cache=True,
-                    decoder_input_ids=torch.tensor([dec_in[i][:prefix] for i in firsts],
-                                                   device=device))
+        out = model(
+            encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
+            attention_mask=enc_mask,
+            use_cache=True,
+            decoder_input_ids=torch.tensor([dec_in[i][:prefix] for i in firsts], device=device),
+        )
         # Normalise once per document, then take each choice's own target tokens.
         logp = torch.log_softmax(out.logits.float(), dim=-1)
         targets = torch.tensor([c[:prefix] for c in flat], device=device)
@@ -146,14 +149,17 @@ def score_group(model, docs, device, share: bool = True) -> list[list[float]]:
     if any(rest):
         labels = _pad([r or [0] for r in rest]).to(device)
         mask = _pad([[1] * len(r) for r in rest]).to(device, torch.float32)
-        out = model(encoder_outputs=BaseModelOutput(last_hidden_state=hidden.index_select(0, owner)),
-                    attention_mask=enc_mask.index_select(0, owner), use_cache=bool(cache_kw),
-                    decoder_input_ids=_pad([d[prefix:] or [0] for d in dec_in]).to(device),
-                    **cache_kw)
+        out = model(
+            encoder_outputs=BaseModelOutput(last_hidden_state=hidden.index_select(0, owner)),
+            attention_mask=enc_mask.index_select(0, owner),
+            use_cache=bool(cache_kw),
+            decoder_input_ids=_pad([d[prefix:] or [0] for d in dec_in]).to(device),
+            **cache_kw,
+        )
         scores += (token_logprobs(out.logits, labels) * mask).sum(-1)
     values = scores.tolist()
     grouped, k = [], 0
     for _, conts in docs:
-        grouped.append(values[k: k + len(conts)])
+        grouped.append(values[k : k + len(conts)])
         k += len(conts)
     return grouped

@@ -8,6 +8,7 @@ source (paper table or model card URL) and the exact setting; they are marked
 
 Taught in notebooks/05_hands_on_mt5.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,14 +21,24 @@ DEFAULT_REFERENCE_MODEL = "mT0-xxl-mt"
 
 
 def _check_reference(ref: dict) -> None:
-    missing = [k for k in ("model", "task", "accuracy", "source") if not ref.get(k) and ref.get(k) != 0]
+    missing = [
+        k for k in ("model", "task", "accuracy", "source") if not ref.get(k) and ref.get(k) != 0
+    ]
     if missing:
-        raise ValueError(f"reference {ref!r} lacks {', '.join(missing)}: published numbers "
-                         "need a model, task, accuracy and source")
+        raise ValueError(
+            f"reference {ref!r} lacks {', '.join(missing)}: published numbers "
+            "need a model, task, accuracy and source"
+        )
 
 
-def plot_accuracy(results: dict[str, dict[str, float]], references: list[dict] | None = None,
-                  tasks: list[str] | None = None, lang: str = "sw", ax=None, title: str | None = None):
+def plot_accuracy(
+    results: dict[str, dict[str, float]],
+    references: list[dict] | None = None,
+    tasks: list[str] | None = None,
+    lang: str = "sw",
+    ax=None,
+    title: str | None = None,
+):
     """Grouped bars: accuracy per task for each of our models, chance lines, other models as markers.
 
     ``results`` maps a model name to ``{task: accuracy}`` (accuracy 0-1), e.g.
@@ -56,15 +67,33 @@ def plot_accuracy(results: dict[str, dict[str, float]], references: list[dict] |
         ax.bar_label(bars, labels=["" if math.isnan(y) else f"{y:.2f}" for y in ys], fontsize=7)
     for i, task in enumerate(tasks):
         chance = TASKS[task].chance
-        ax.hlines(chance, i - 0.45, i + 0.45, colors="grey", linestyles="--",
-                  label="chance" if i == 0 else None)
+        ax.hlines(
+            chance,
+            i - 0.45,
+            i + 0.45,
+            colors="grey",
+            linestyles="--",
+            label="chance" if i == 0 else None,
+        )
     for ref in refs:
         if ref["task"] in tasks and ref.get("lang", lang) == lang:
-            ax.plot(tasks.index(ref["task"]) + 0.42, ref["accuracy"], marker="D", color="black",
-                    linestyle="none")
-            label = f"other model: {ref['model']}" + (f" ({ref['note']})" if ref.get("note") else "")
-            ax.annotate(label, (tasks.index(ref["task"]) + 0.42,
-                        ref["accuracy"]), fontsize=6, xytext=(3, 3), textcoords="offset points")
+            ax.plot(
+                tasks.index(ref["task"]) + 0.42,
+                ref["accuracy"],
+                marker="D",
+                color="black",
+                linestyle="none",
+            )
+            label = f"other model: {ref['model']}" + (
+                f" ({ref['note']})" if ref.get("note") else ""
+            )
+            ax.annotate(
+                label,
+                (tasks.index(ref["task"]) + 0.42, ref["accuracy"]),
+                fontsize=6,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
     ax.set_xticks(range(len(tasks)), [f"{t}-{lang}" for t in tasks])
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy (zero-shot, harness prompts)")
@@ -92,8 +121,10 @@ def plot_ranking(table, ax=None, title: str = "Human ranking (Bradley-Terry, 95%
     low = (table["score"] - table["ci_low"]).clip(lower=0)
     high = (table["ci_high"] - table["score"]).clip(lower=0)
     ax.errorbar(table["score"], range(len(table)), xerr=[low, high], fmt="o", capsize=4)
-    labels = [f"{m} ({w}/{c} wins)" for m, w, c in
-              zip(table["model"], table["wins"], table["comparisons"])]
+    labels = [
+        f"{m} ({w}/{c} wins)"
+        for m, w, c in zip(table["model"], table["wins"], table["comparisons"])
+    ]
     ax.set_yticks(range(len(table)), labels)
     ax.set_xlim(0, 1)
     ax.set_xlabel("Bradley-Terry score (sums to 1)")

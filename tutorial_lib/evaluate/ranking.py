@@ -10,6 +10,7 @@ a 95% interval, because with a few dozen votes the ordering may be noise.
 
 Taught in notebooks/05_hands_on_mt5.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,7 @@ PAIRWISE_COLUMNS = ["worker", "left", "right", "label"]
 
 
 def comparison_id(prompt_id: str, name_a: str, name_b: str) -> str:
-    """A stable id for one prompt's comparison of two models (order of the names ignored).
-    """
+    """A stable id for one prompt's comparison of two models (order of the names ignored)."""
     key = "|".join([prompt_id, *sorted([name_a, name_b])])
     return f"cmp_{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
 
@@ -37,8 +37,9 @@ def _prompt_fields(row) -> tuple[str, str]:
     return row.id, row.prompt
 
 
-def build_comparisons(prompt_rows, answers_a: list[str], answers_b: list[str], name_a: str,
-                      name_b: str, seed: int = 0) -> list[dict]:
+def build_comparisons(
+    prompt_rows, answers_a: list[str], answers_b: list[str], name_a: str, name_b: str, seed: int = 0
+) -> list[dict]:
     """Ranking task dicts (crowd wing's schema), the A/B side of each model drawn at random.
 
     ``prompt_rows`` are ``records.Prompt`` objects or dicts with ``id`` and ``prompt``.
@@ -46,8 +47,10 @@ def build_comparisons(prompt_rows, answers_a: list[str], answers_b: list[str], n
     Taught in notebooks/05_hands_on_mt5.
     """
     if not (len(prompt_rows) == len(answers_a) == len(answers_b)):
-        raise ValueError(f"{len(prompt_rows)} prompts, {len(answers_a)} answers of {name_a}, "
-                         f"{len(answers_b)} answers of {name_b}: lengths must match")
+        raise ValueError(
+            f"{len(prompt_rows)} prompts, {len(answers_a)} answers of {name_a}, "
+            f"{len(answers_b)} answers of {name_b}: lengths must match"
+        )
     if name_a == name_b:
         raise ValueError(f"the two models need different names, both are {name_a!r}")
     rng = random.Random(seed)
@@ -57,9 +60,17 @@ def build_comparisons(prompt_rows, answers_a: list[str], answers_b: list[str], n
         sides = [(name_a, ans_a), (name_b, ans_b)]
         if rng.random() < 0.5:
             sides.reverse()
-        tasks.append({"task_id": comparison_id(prompt_id, name_a, name_b), "prompt_id": prompt_id,
-                      "prompt": prompt, "answer_a": sides[0][1], "answer_b": sides[1][1],
-                      "model_a": sides[0][0], "model_b": sides[1][0]})
+        tasks.append(
+            {
+                "task_id": comparison_id(prompt_id, name_a, name_b),
+                "prompt_id": prompt_id,
+                "prompt": prompt,
+                "answer_a": sides[0][1],
+                "answer_b": sides[1][1],
+                "model_a": sides[0][0],
+                "model_b": sides[1][0],
+            }
+        )
     return tasks
 
 
@@ -81,11 +92,15 @@ def votes_frame(assignments, tasks: list[dict], include_rejected: bool = False) 
             continue
         task = by_id.get(a.task_id)
         if task is None:
-            raise ValueError(f"assignment {a.assignment_id}: task {a.task_id!r} is not among the "
-                             f"{len(by_id)} comparison tasks given")
+            raise ValueError(
+                f"assignment {a.assignment_id}: task {a.task_id!r} is not among the "
+                f"{len(by_id)} comparison tasks given"
+            )
         if a.label not in (0, 1):
-            raise ValueError(f"assignment {a.assignment_id}: label {a.label!r}; expected 0 (A "
-                             "better) or 1 (B better)")
+            raise ValueError(
+                f"assignment {a.assignment_id}: label {a.label!r}; expected 0 (A "
+                "better) or 1 (B better)"
+            )
         winner = task["model_a"] if a.label == 0 else task["model_b"]
         rows.append([a.worker_id, task["model_a"], task["model_b"], winner])
     if rejected:
@@ -105,8 +120,14 @@ def _fit(frame: pd.DataFrame, models: list[str], method: str) -> np.ndarray:
     return np.array([float(scores.get(m, 0.0)) for m in models])
 
 
-def rank_models(votes, tasks: list[dict] | None = None, n_bootstrap: int = 200, seed: int = 0,
-                method: str = "bt", include_rejected: bool = False) -> pd.DataFrame:
+def rank_models(
+    votes,
+    tasks: list[dict] | None = None,
+    n_bootstrap: int = 200,
+    seed: int = 0,
+    method: str = "bt",
+    include_rejected: bool = False,
+) -> pd.DataFrame:
     """Bradley-Terry ranking of models with a bootstrap 95% interval.
 
     ``votes`` is a DataFrame with ``worker, left, right, label`` (label = the
@@ -128,21 +149,36 @@ def rank_models(votes, tasks: list[dict] | None = None, n_bootstrap: int = 200, 
         raise ValueError("no ranking votes to aggregate")
     bad = frame[(frame["label"] != frame["left"]) & (frame["label"] != frame["right"])]
     if not bad.empty:
-        raise ValueError(f"vote row {bad.index[0]}: winner {bad.iloc[0]['label']!r} is neither "
-                         "the left nor the right model")
+        raise ValueError(
+            f"vote row {bad.index[0]}: winner {bad.iloc[0]['label']!r} is neither "
+            "the left nor the right model"
+        )
     models = sorted(set(frame["left"]) | set(frame["right"]))
     point = _fit(frame, models, method)
     rng = np.random.default_rng(seed)
-    boots = np.array([_fit(frame.iloc[rng.integers(0, len(frame), len(frame))], models, method)
-                      for _ in range(n_bootstrap)]) if n_bootstrap else point[None, :]
+    boots = (
+        np.array(
+            [
+                _fit(frame.iloc[rng.integers(0, len(frame), len(frame))], models, method)
+                for _ in range(n_bootstrap)
+            ]
+        )
+        if n_bootstrap
+        else point[None, :]
+    )
     low, high = np.percentile(boots, [2.5, 97.5], axis=0)
     wins = frame["label"].value_counts()
     seen = pd.concat([frame["left"], frame["right"]]).value_counts()
-    table = pd.DataFrame({
-        "model": models, "score": point, "ci_low": low, "ci_high": high,
-        "wins": [int(wins.get(m, 0)) for m in models],
-        "comparisons": [int(seen.get(m, 0)) for m in models],
-    })
+    table = pd.DataFrame(
+        {
+            "model": models,
+            "score": point,
+            "ci_low": low,
+            "ci_high": high,
+            "wins": [int(wins.get(m, 0)) for m in models],
+            "comparisons": [int(seen.get(m, 0)) for m in models],
+        }
+    )
     table["win_rate"] = table["wins"] / table["comparisons"]
     table = table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1)

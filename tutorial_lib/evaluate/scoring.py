@@ -23,6 +23,7 @@ the input embeddings; the kit scores the checkpoint as saved.
 
 Taught in notebooks/04_instruction_finetuning.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,8 +44,7 @@ TOKENIZER_INFINITY = 1000000000000000019884624838656
 
 
 def pick_device(device=None):
-    """``device`` as given, else CUDA when available, else CPU.
-    """
+    """``device`` as given, else CUDA when available, else CPU."""
     import torch
 
     if device is not None:
@@ -73,8 +73,7 @@ def load_model(name_or_dir, device=None):
 
 
 def max_length(model, tokenizer) -> int:
-    """The context limit the harness uses (config, then tokenizer, then 2048).
-    """
+    """The context limit the harness uses (config, then tokenizer, then 2048)."""
     cfg = getattr(model.config, "text_config", None) or model.config
     for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
         if getattr(cfg, attr, None) is not None:
@@ -86,36 +85,44 @@ def max_length(model, tokenizer) -> int:
 
 
 def prefix_token_id(tokenizer) -> int:
-    """What stands in for an empty context: BOS, else EOS (the harness's ``prefix_token_id``).
-    """
+    """What stands in for an empty context: BOS, else EOS (the harness's ``prefix_token_id``)."""
     return tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
 
 
 def encode_request(tokenizer, req: Request, limit: int) -> tuple[list[int], list[list[int]]]:
-    """Token ids of one request's context and of each ``" " + choice``, as the harness makes them.
-    """
+    """Token ids of one request's context and of each ``" " + choice``, as the harness makes them."""
     conts = [" " + choice for choice in req.choices]
     prefix = prefix_token_id(tokenizer)
     if req.context == "":
         enc = tokenizer(conts, add_special_tokens=False)["input_ids"]
         if any(e and e[0] == prefix for e in enc):  # harness: the first token becomes the context
-            raise ValueError(f"row {req.idx}: a continuation starts with the prefix token; the "
-                             "harness would score each choice against a different context")
+            raise ValueError(
+                f"row {req.idx}: a continuation starts with the prefix token; the "
+                "harness would score each choice against a different context"
+            )
         return [prefix], [e[-limit:] for e in enc]
     context = req.context
     n_spaces = len(context) - len(context.rstrip())
     if n_spaces:
         conts = [context[-n_spaces:] + c for c in conts]
         context = context[:-n_spaces]
-    special = {} if not context.startswith(tokenizer.decode(prefix)) else {"add_special_tokens": False}
+    special = (
+        {} if not context.startswith(tokenizer.decode(prefix)) else {"add_special_tokens": False}
+    )
     ctx = tokenizer(context, **special)["input_ids"]
     enc = tokenizer(conts, add_special_tokens=False)["input_ids"]
     return ctx[-limit:], [e[-limit:] for e in enc]
 
 
-def score_requests(model, tokenizer, requests: list[Request], batch_size: int = 16,
-                   device=None, progress: bool = True, share_prefix: bool = True
-                   ) -> list[list[float]]:
+def score_requests(
+    model,
+    tokenizer,
+    requests: list[Request],
+    batch_size: int = 16,
+    device=None,
+    progress: bool = True,
+    share_prefix: bool = True,
+) -> list[list[float]]:
     """One log-likelihood per choice per request, in request order.
 
     ``batch_size`` is the harness's: (context, choice) rows of full length per
@@ -130,22 +137,32 @@ def score_requests(model, tokenizer, requests: list[Request], batch_size: int = 
     if family_of(model) == "causal":
         from .causal_scoring import score_causal_requests
 
-        return score_causal_requests(model, tokenizer, requests, batch_size=batch_size,
-                                     device=device, progress=progress, share_prefix=share_prefix)
+        return score_causal_requests(
+            model,
+            tokenizer,
+            requests,
+            batch_size=batch_size,
+            device=device,
+            progress=progress,
+            share_prefix=share_prefix,
+        )
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     device = next(model.parameters()).device if device is None else pick_device(device)
     limit = max_length(model, tokenizer)
     docs = [encode_request(tokenizer, r, limit) for r in requests]
     # Longest first (like the harness): little padding, and memory errors show at once.
-    order = sorted(range(len(docs)), key=lambda i: (-len(docs[i][0]), -shared_inputs(docs[i][1]),
-                                                    -max(map(len, docs[i][1]))))
+    order = sorted(
+        range(len(docs)),
+        key=lambda i: (-len(docs[i][0]), -shared_inputs(docs[i][1]), -max(map(len, docs[i][1]))),
+    )
     results: list[list[float] | None] = [None] * len(docs)
     bar = tqdm(total=len(docs), desc="scoring", disable=not progress, leave=False)
     with torch.inference_mode():
         for group in group_documents(order, docs, batch_size, share_prefix):
-            for i, s in zip(group, score_group(model, [docs[i] for i in group], device,
-                                               share_prefix)):
+            for i, s in zip(
+                group, score_group(model, [docs[i] for i in group], device, share_prefix)
+            ):
                 results[i] = s
             bar.update(len(group))
     bar.close()
@@ -153,14 +170,23 @@ def score_requests(model, tokenizer, requests: list[Request], batch_size: int = 
 
 
 def first_argmax(values: list[float]) -> int:
-    """Index of the largest value, the first one on ties (as ``numpy.argmax``).
-    """
+    """Index of the largest value, the first one on ties (as ``numpy.argmax``)."""
     return max(range(len(values)), key=lambda i: (values[i], -i))
 
 
-def evaluate_task(model, tokenizer, task: str, lang: str = "sw", data_file=None, limit=None,
-                  batch_size: int = 16, num_fewshot: int = 0, device=None,
-                  fewshot_file=None, docs: list[dict] | None = None) -> dict:
+def evaluate_task(
+    model,
+    tokenizer,
+    task: str,
+    lang: str = "sw",
+    data_file=None,
+    limit=None,
+    batch_size: int = 16,
+    num_fewshot: int = 0,
+    device=None,
+    fewshot_file=None,
+    docs: list[dict] | None = None,
+) -> dict:
     """Zero/few-shot accuracy on one benchmark, with per-example scores.
 
     Returns ``{"task", "lang", "n", "accuracy", "predictions": [{"idx", "pred",
@@ -183,13 +209,28 @@ def evaluate_task(model, tokenizer, task: str, lang: str = "sw", data_file=None,
     started = time.perf_counter()
     scores = score_requests(model, tokenizer, requests, batch_size=batch_size, device=device)
     elapsed = time.perf_counter() - started
-    predictions = [{"idx": r.idx, "pred": first_argmax(s), "label": r.label, "scores": s}
-                   for r, s in zip(requests, scores)]
+    predictions = [
+        {"idx": r.idx, "pred": first_argmax(s), "label": r.label, "scores": s}
+        for r, s in zip(requests, scores)
+    ]
     correct = sum(p["pred"] == p["label"] for p in predictions)
     accuracy = correct / len(predictions) if predictions else float("nan")
-    logger.info("%s: accuracy %.4f on %d documents (%.1fs scoring)", spec.harness_name(lang),
-                accuracy, len(predictions), elapsed)
-    return {"task": task, "lang": lang, "harness_task": spec.harness_name(lang),
-            "n": len(predictions), "accuracy": accuracy, "chance": spec.chance,
-            "num_fewshot": num_fewshot, "source": str(data_file) if data_file else "hub",
-            "scoring_s": round(elapsed, 3), "predictions": predictions}
+    logger.info(
+        "%s: accuracy %.4f on %d documents (%.1fs scoring)",
+        spec.harness_name(lang),
+        accuracy,
+        len(predictions),
+        elapsed,
+    )
+    return {
+        "task": task,
+        "lang": lang,
+        "harness_task": spec.harness_name(lang),
+        "n": len(predictions),
+        "accuracy": accuracy,
+        "chance": spec.chance,
+        "num_fewshot": num_fewshot,
+        "source": str(data_file) if data_file else "hub",
+        "scoring_s": round(elapsed, 3),
+        "predictions": predictions,
+    }

@@ -8,6 +8,7 @@ so ``num_fewshot=k`` reproduces ``lm_eval --num_fewshot k`` on the same files.
 
 Taught in notebooks/05_hands_on_mt5.
 """
+
 from __future__ import annotations
 
 import random
@@ -28,7 +29,9 @@ class TaskSpec:
     choices: Callable[[dict, str], list[str]]
     target: Callable[[dict, str], int]
     n_choices: int
-    fewshot_split: str  # where the harness draws few-shot examples from (no training split -> validation)
+    fewshot_split: (
+        str  # where the harness draws few-shot examples from (no training split -> validation)
+    )
     # The harness passes the evaluated document to its sampler when the task's
     # few-shot split and test split are equal -- for xnli_*/xstorycloze_* both are
     # unset (None == None) -- and then draws k+1 examples and drops that document.
@@ -44,10 +47,18 @@ class TaskSpec:
 
 TASKS: dict[str, TaskSpec] = {
     "xcopa": TaskSpec("xcopa", T.xcopa_text, T.xcopa_choices, T.xcopa_target, 2, "validation"),
-    "xnli": TaskSpec("xnli", T.xnli_text, T.xnli_choices, T.xnli_target, 3, "train",
-                     draws_extra=True),
-    "xstorycloze": TaskSpec("xstorycloze", T.xstorycloze_text, T.xstorycloze_choices,
-                            T.xstorycloze_target, 2, "train", draws_extra=True),
+    "xnli": TaskSpec(
+        "xnli", T.xnli_text, T.xnli_choices, T.xnli_target, 3, "train", draws_extra=True
+    ),
+    "xstorycloze": TaskSpec(
+        "xstorycloze",
+        T.xstorycloze_text,
+        T.xstorycloze_choices,
+        T.xstorycloze_target,
+        2,
+        "train",
+        draws_extra=True,
+    ),
 }
 
 
@@ -62,8 +73,7 @@ class Request:
 
 
 def get_task(task: str) -> TaskSpec:
-    """The :class:`TaskSpec` named ``task``; unknown names list the ones that exist.
-    """
+    """The :class:`TaskSpec` named ``task``; unknown names list the ones that exist."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
     return TASKS[task]
@@ -92,9 +102,15 @@ def _sample(rnd: random.Random, pool: list[dict], k: int, doc: dict, with_doc: b
     return shots
 
 
-def build_requests(task: str, lang: str, docs: list[dict], num_fewshot: int = 0,
-                   fewshot_docs: list[dict] | None = None, exclude_self: bool = False,
-                   seed: int = FEWSHOT_SEED) -> list[Request]:
+def build_requests(
+    task: str,
+    lang: str,
+    docs: list[dict],
+    num_fewshot: int = 0,
+    fewshot_docs: list[dict] | None = None,
+    exclude_self: bool = False,
+    seed: int = FEWSHOT_SEED,
+) -> list[Request]:
     """Requests for ``docs`` with the harness's prompt, in document order.
 
     ``exclude_self`` is for few-shot examples drawn from the evaluated split
@@ -107,8 +123,10 @@ def build_requests(task: str, lang: str, docs: list[dict], num_fewshot: int = 0,
     if num_fewshot < 0:
         raise ValueError(f"num_fewshot must be >= 0, got {num_fewshot}")
     if num_fewshot and not fewshot_docs:
-        raise ValueError(f"num_fewshot={num_fewshot} needs few-shot documents (the harness "
-                         f"draws them from the {spec.fewshot_split} split)")
+        raise ValueError(
+            f"num_fewshot={num_fewshot} needs few-shot documents (the harness "
+            f"draws them from the {spec.fewshot_split} split)"
+        )
     pool = [_harness_doc(d) for d in fewshot_docs or []]
     if num_fewshot and num_fewshot > len(pool) - int(exclude_self or spec.draws_extra):
         raise ValueError(f"num_fewshot={num_fewshot} but only {len(pool)} few-shot documents")
@@ -117,9 +135,19 @@ def build_requests(task: str, lang: str, docs: list[dict], num_fewshot: int = 0,
     for doc in docs:
         prefix = ""
         if num_fewshot:
-            prefix = _fewshot_prefix(spec, lang, _sample(rnd, pool, num_fewshot, _harness_doc(doc),
-                                                         exclude_self or spec.draws_extra))
-        requests.append(Request(idx=int(doc.get("_row", len(requests))),
-                                context=prefix + spec.text(doc, lang),
-                                choices=spec.choices(doc, lang), label=spec.target(doc, lang)))
+            prefix = _fewshot_prefix(
+                spec,
+                lang,
+                _sample(
+                    rnd, pool, num_fewshot, _harness_doc(doc), exclude_self or spec.draws_extra
+                ),
+            )
+        requests.append(
+            Request(
+                idx=int(doc.get("_row", len(requests))),
+                context=prefix + spec.text(doc, lang),
+                choices=spec.choices(doc, lang),
+                label=spec.target(doc, lang),
+            )
+        )
     return requests

@@ -11,6 +11,7 @@ Sources (lm-eval==0.4.13, ``lm_eval/tasks/``):
 - ``xnli/utils.py`` ``LANGUAGES`` (the generated ``xnli_<lang>.yaml`` files)
 - ``xstorycloze/default_ar.yaml`` (shared by every ``default_<lang>.yaml``)
 """
+
 from __future__ import annotations
 
 from ..errors import TutorialLibError
@@ -56,7 +57,17 @@ XNLI_WORDS: dict[str, tuple[str, str, str, str]] = {
 
 # lm_eval/tasks/xstorycloze/_xstorycloze.yaml (0.4.13): one template, 11 languages.
 XSTORYCLOZE_LANGS: tuple[str, ...] = (
-    "ar", "en", "es", "eu", "hi", "id", "my", "ru", "sw", "te", "zh",
+    "ar",
+    "en",
+    "es",
+    "eu",
+    "hi",
+    "id",
+    "my",
+    "ru",
+    "sw",
+    "te",
+    "zh",
 )
 
 LANGUAGES: dict[str, tuple[str, ...]] = {
@@ -71,8 +82,7 @@ class UnknownLanguageError(TutorialLibError, ValueError):
 
 
 def check_lang(task: str, lang: str) -> str:
-    """Return ``lang`` when ``task`` covers it, else raise naming the codes that exist.
-    """
+    """Return ``lang`` when ``task`` covers it, else raise naming the codes that exist."""
     if task not in LANGUAGES:
         raise ValueError(f"unknown task {task!r}; tasks are {', '.join(LANGUAGES)}")
     if lang not in LANGUAGES[task]:
@@ -84,8 +94,7 @@ def check_lang(task: str, lang: str) -> str:
 
 
 def xcopa_text(doc: dict, lang: str) -> str:
-    """Premise without its final character (the period) plus the connector.
-    """
+    """Premise without its final character (the period) plus the connector."""
     connector = XCOPA_CONNECTORS[check_lang("xcopa", lang)][doc["question"]]
     return doc["premise"].strip()[:-1] + f" {connector}"
 
@@ -95,51 +104,43 @@ def _lower_first(choice: str) -> str:
 
 
 def xcopa_choices(doc: dict, lang: str) -> list[str]:
-    """Both alternatives with a lower-cased first letter (harness ``convert_choice``).
-    """
+    """Both alternatives with a lower-cased first letter (harness ``convert_choice``)."""
     return [_lower_first(doc["choice1"]), _lower_first(doc["choice2"])]
 
 
 def xcopa_target(doc: dict, lang: str) -> int:
-    """Index of the correct alternative (``label``).
-    """
+    """Index of the correct alternative (``label``)."""
     return int(doc["label"])
 
 
 def xnli_text(doc: dict, lang: str) -> str:
-    """Empty: the harness puts the whole premise/hypothesis pair into each choice.
-    """
+    """Empty: the harness puts the whole premise/hypothesis pair into each choice."""
     check_lang("xnli", lang)
     return ""
 
 
 def xnli_choices(doc: dict, lang: str) -> list[str]:
-    """``premise, <question>? <label word>, hypothesis`` for the three labels.
-    """
+    """``premise, <question>? <label word>, hypothesis`` for the three labels."""
     question, *labels = XNLI_WORDS[check_lang("xnli", lang)]
     return [f"{doc['premise']}, {question}? {word}, {doc['hypothesis']}" for word in labels]
 
 
 def xnli_target(doc: dict, lang: str) -> int:
-    """0 entailment, 1 neutral, 2 contradiction (HF ``facebook/xnli``).
-    """
+    """0 entailment, 1 neutral, 2 contradiction (HF ``facebook/xnli``)."""
     return int(doc["label"])
 
 
 def xstorycloze_text(doc: dict, lang: str) -> str:
-    """The four story sentences joined by single spaces.
-    """
+    """The four story sentences joined by single spaces."""
     check_lang("xstorycloze", lang)
     return " ".join(doc[f"input_sentence_{i}"] for i in range(1, 5))
 
 
 def xstorycloze_choices(doc: dict, lang: str) -> list[str]:
-    """The two candidate endings.
-    """
+    """The two candidate endings."""
     return [doc["sentence_quiz1"], doc["sentence_quiz2"]]
 
 
 def xstorycloze_target(doc: dict, lang: str) -> int:
-    """``answer_right_ending`` (1 or 2) as a 0-based index.
-    """
+    """``answer_right_ending`` (1 or 2) as a 0-based index."""
     return int(doc["answer_right_ending"]) - 1

@@ -8,6 +8,7 @@ what fair pay costs.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
+
 from .figures import (  # noqa: F401
     DATA_SHARE_IDS,
     GPT3_SOURCE,

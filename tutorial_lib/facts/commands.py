@@ -1,4 +1,5 @@
 """``tutorial-lib facts [--json] [--category C]``: the sourced facts as a references list."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,6 +23,9 @@ def register(sub) -> None:
     """Add the ``facts`` sub-command to the CLI."""
     p = sub.add_parser("facts", help="list the sourced facts the notebooks and slides cite")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of references")
-    p.add_argument("--category", help="only this category (trends, representation, swahili, "
-                                      "tokenizer, benchmarks, crowdwork)")
+    p.add_argument(
+        "--category",
+        help="only this category (trends, representation, swahili, "
+        "tokenizer, benchmarks, crowdwork)",
+    )
     p.set_defaults(func=_facts)

@@ -12,6 +12,7 @@ Two pricing figures (reward per task, cost by overlap) draw on ``crowd.pricing``
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
+
 from __future__ import annotations
 
 import logging
@@ -54,14 +55,26 @@ def language_share(codes: Iterable[str] | None = None) -> list[dict]:
     if unknown:
         raise KeyError(f"no share recorded for {unknown}; known codes: {', '.join(GPT3_WORDS)}")
     return [
-        {"code": c, "language": GPT3_WORDS[c][0], "words": GPT3_WORDS[c][1],
-         "percent": GPT3_WORDS[c][2], "source": GPT3_SOURCE}
+        {
+            "code": c,
+            "language": GPT3_WORDS[c][0],
+            "words": GPT3_WORDS[c][1],
+            "percent": GPT3_WORDS[c][2],
+            "source": GPT3_SOURCE,
+        }
         for c in codes
     ]
 
 
-def _share_bars(labels: list[str], values: list[float], hot: list[bool], color: str,
-                xlabel: str, title: str, height: float):
+def _share_bars(
+    labels: list[str],
+    values: list[float],
+    hot: list[bool],
+    color: str,
+    xlabel: str,
+    title: str,
+    height: float,
+):
     """Horizontal log-scale bars with value labels; ``hot`` bars in the highlight colour."""
     fig = NotebookFigure(figsize=(7, height), dpi=100)
     ax = fig.add_subplot()
@@ -84,15 +97,19 @@ def plot_language_share(rows: list[dict] | None = None, highlight: str = "sw"):
     """
     rows = rows if rows is not None else language_share()
     hot = next((r for r in rows if r["code"] == highlight), None)
-    return _share_bars([r["language"] for r in rows], [r["percent"] for r in rows],
-                       [r["code"] == highlight for r in rows], "#7570b3",
-                       "share of words in GPT-3's training data (%, log scale)",
-                       f"{hot['language']}: {hot['percent']:g}% of the words" if hot else "", 3.6)
+    return _share_bars(
+        [r["language"] for r in rows],
+        [r["percent"] for r in rows],
+        [r["code"] == highlight for r in rows],
+        "#7570b3",
+        "share of words in GPT-3's training data (%, log scale)",
+        f"{hot['language']}: {hot['percent']:g}% of the words" if hot else "",
+        3.6,
+    )
 
 
 def fertility(tokenizer, texts: Iterable[str]) -> float:
-    """Tokens per whitespace word over ``texts`` (1.0 = one piece per word).
-    """
+    """Tokens per whitespace word over ``texts`` (1.0 = one piece per word)."""
     tokens = words = 0
     for text in texts:
         tokens += len(tokenizer.tokenize(text))
@@ -125,13 +142,19 @@ def _mix(sw: list[str], en: list[str], sw_share: float, rng: random.Random) -> l
         picked.append(text)
         have += len(text)
     if have < want * 0.9:
-        logger.warning("only %d Swahili characters for a %.0f%% share (wanted %d)",
-                       have, sw_share * 100, want)
+        logger.warning(
+            "only %d Swahili characters for a %.0f%% share (wanted %d)", have, sw_share * 100, want
+        )
     return en + picked
 
 
-def fertility_experiment(prompts, shares: Iterable[float] = (0.03, 0.5), vocab_size: int = 600,
-                         heldout_fraction: float = 0.25, seed: int = 0) -> list[dict]:
+def fertility_experiment(
+    prompts,
+    shares: Iterable[float] = (0.03, 0.5),
+    vocab_size: int = 600,
+    heldout_fraction: float = 0.25,
+    seed: int = 0,
+) -> list[dict]:
     """Train one tokenizer per Swahili share and measure both languages on held-out pairs.
 
     Held-out prompts are parallel (same meaning in both languages), so the ratio
@@ -153,16 +176,20 @@ def fertility_experiment(prompts, shares: Iterable[float] = (0.03, 0.5), vocab_s
     for share in shares:
         if not 0 < share < 1:
             raise ValueError(f"share must be in (0, 1), got {share}")
-        tok = build_tiny_tokenizer(_mix(sw_train, en_train, share, rng), vocab_size=vocab_size,
-                                   seed=seed)
+        tok = build_tiny_tokenizer(
+            _mix(sw_train, en_train, share, rng), vocab_size=vocab_size, seed=seed
+        )
         sw_tokens = sum(len(tok.tokenize(sw)) for sw, _, _ in held)
         en_tokens = sum(len(tok.tokenize(en)) for _, en, _ in held)
-        rows.append({
-            "sw_share": share, "vocab_size": len(tok),
-            "sw_fertility": round(fertility(tok, [sw for sw, _, _ in held]), 3),
-            "en_fertility": round(fertility(tok, [en for _, en, _ in held]), 3),
-            "premium": round(sw_tokens / en_tokens, 3),
-        })
+        rows.append(
+            {
+                "sw_share": share,
+                "vocab_size": len(tok),
+                "sw_fertility": round(fertility(tok, [sw for sw, _, _ in held]), 3),
+                "en_fertility": round(fertility(tok, [en for _, en, _ in held]), 3),
+                "premium": round(sw_tokens / en_tokens, 3),
+            }
+        )
     return rows
 
 
@@ -174,12 +201,23 @@ def plot_fertility(rows: list[dict]):
     fig = NotebookFigure(figsize=(6, 3.4), dpi=100)
     ax = fig.add_subplot()
     xs = range(len(rows))
-    ax.bar([x - 0.2 for x in xs], [r["sw_fertility"] for r in rows], 0.4, label="Swahili",
-           color="#d95f02")
-    ax.bar([x + 0.2 for x in xs], [r["en_fertility"] for r in rows], 0.4, label="English",
-           color="#7570b3")
-    ax.set_xticks(list(xs), [f"{r['sw_share']:.0%} Swahili\n(premium x{r['premium']:.2f})"
-                             for r in rows])
+    ax.bar(
+        [x - 0.2 for x in xs],
+        [r["sw_fertility"] for r in rows],
+        0.4,
+        label="Swahili",
+        color="#d95f02",
+    )
+    ax.bar(
+        [x + 0.2 for x in xs],
+        [r["en_fertility"] for r in rows],
+        0.4,
+        label="English",
+        color="#7570b3",
+    )
+    ax.set_xticks(
+        list(xs), [f"{r['sw_share']:.0%} Swahili\n(premium x{r['premium']:.2f})" for r in rows]
+    )
     ax.set_ylabel("tokens per word (held-out prompts)")
     ax.set_title("Same prompts, same vocabulary size: who pays more tokens?", fontsize=10)
     ax.legend()
@@ -187,8 +225,10 @@ def plot_fertility(rows: list[dict]):
     return fig
 
 
-def plot_reward_curve(hourly_rates: Iterable[float] = (2.0, 6.0, 12.0),
-                      seconds: Iterable[float] = (15, 30, 60, 120, 180, 240)):
+def plot_reward_curve(
+    hourly_rates: Iterable[float] = (2.0, 6.0, 12.0),
+    seconds: Iterable[float] = (15, 30, 60, 120, 180, 240),
+):
     """Reward per assignment against task time, one line per hourly target (fair pay, visually).
 
     Taught in notebooks/01_crowdsourcing_basics.
@@ -199,8 +239,12 @@ def plot_reward_curve(hourly_rates: Iterable[float] = (2.0, 6.0, 12.0),
     fig = NotebookFigure(figsize=(6.4, 3.4), dpi=100)
     ax = fig.add_subplot()
     for hourly in hourly_rates:
-        ax.plot(seconds, [reward_per_assignment(s, hourly) for s in seconds], marker="o",
-                label=f"${hourly:g}/h")
+        ax.plot(
+            seconds,
+            [reward_per_assignment(s, hourly) for s in seconds],
+            marker="o",
+            label=f"${hourly:g}/h",
+        )
     ax.set_xlabel("median seconds per task (measure it in a pilot)")
     ax.set_ylabel("reward per assignment (USD)")
     ax.legend(title="target pay")
@@ -209,7 +253,9 @@ def plot_reward_curve(hourly_rates: Iterable[float] = (2.0, 6.0, 12.0),
     return fig
 
 
-def plot_cost_by_overlap(crowd_cfg=None, n_prompts: int = 160, overlaps: Iterable[int] = range(1, 6)):
+def plot_cost_by_overlap(
+    crowd_cfg=None, n_prompts: int = 160, overlaps: Iterable[int] = range(1, 6)
+):
     """Stacked bars: Part I answers plus Part II votes, as the validation overlap grows.
 
     Taught in notebooks/01_crowdsourcing_basics.
@@ -219,18 +265,36 @@ def plot_cost_by_overlap(crowd_cfg=None, n_prompts: int = 160, overlaps: Iterabl
 
     c = crowd_cfg or CrowdConfig()
     overlaps = list(overlaps)
-    answers = estimate_cost(n_prompts, c.answer_overlap, c.seconds_per_answer, c.hourly_pay_usd,
-                            c.control_share, c.platform_fee).total_usd
-    votes = [estimate_cost(n_prompts * c.answer_overlap, k, c.seconds_per_vote, c.hourly_pay_usd,
-                           c.control_share, c.platform_fee).total_usd for k in overlaps]
+    answers = estimate_cost(
+        n_prompts,
+        c.answer_overlap,
+        c.seconds_per_answer,
+        c.hourly_pay_usd,
+        c.control_share,
+        c.platform_fee,
+    ).total_usd
+    votes = [
+        estimate_cost(
+            n_prompts * c.answer_overlap,
+            k,
+            c.seconds_per_vote,
+            c.hourly_pay_usd,
+            c.control_share,
+            c.platform_fee,
+        ).total_usd
+        for k in overlaps
+    ]
     fig = NotebookFigure(figsize=(6.4, 3.4), dpi=100)
     ax = fig.add_subplot()
     ax.bar(overlaps, [answers] * len(overlaps), label="Part I answers", color="#7570b3")
-    ax.bar(overlaps, votes, bottom=[answers] * len(overlaps), label="Part II votes", color="#d95f02")
+    ax.bar(
+        overlaps, votes, bottom=[answers] * len(overlaps), label="Part II votes", color="#d95f02"
+    )
     ax.set_xlabel("validation votes per answer (overlap)")
     ax.set_ylabel("total cost, USD (fees included)")
-    ax.set_title(f"{n_prompts} prompts x {c.answer_overlap} answers at ${c.hourly_pay_usd:g}/h",
-                 fontsize=10)
+    ax.set_title(
+        f"{n_prompts} prompts x {c.answer_overlap} answers at ${c.hourly_pay_usd:g}/h", fontsize=10
+    )
     ax.legend()
     fig.tight_layout()
     return fig
@@ -247,17 +311,21 @@ DATA_SHARE_IDS = (
 
 
 def data_share_rows() -> list[dict]:
-    """Rows ``{"language","common_crawl_pct","gpt3_pct","sources"}`` read from the registry.
-    """
+    """Rows ``{"language","common_crawl_pct","gpt3_pct","sources"}`` read from the registry."""
     from .registry import get
 
     rows = []
     for language, gpt3_id, cc_id in DATA_SHARE_IDS:
         cc = get(cc_id)
         gpt3 = get(gpt3_id) if gpt3_id else None
-        rows.append({"language": language, "common_crawl_pct": cc.value,
-                     "gpt3_pct": gpt3.value if gpt3 else None,
-                     "sources": "; ".join(f.source_url for f in (cc, gpt3) if f)})
+        rows.append(
+            {
+                "language": language,
+                "common_crawl_pct": cc.value,
+                "gpt3_pct": gpt3.value if gpt3 else None,
+                "sources": "; ".join(f.source_url for f in (cc, gpt3) if f),
+            }
+        )
     return rows
 
 
@@ -267,14 +335,21 @@ def plot_data_share(rows: list[dict] | None = None, highlight: str = "Swahili"):
     Taught in notebooks/01_crowdsourcing_basics.
     """
     rows = rows if rows is not None else data_share_rows()
-    return _share_bars([r["language"] for r in rows], [r["common_crawl_pct"] for r in rows],
-                       [r["language"] == highlight for r in rows], "#1b9e77",
-                       "share of HTML pages by primary language, Common Crawl CC-MAIN-2024-42 "
-                       "(%, log)", "Web text is not shared out by speakers", 3.4)
+    return _share_bars(
+        [r["language"] for r in rows],
+        [r["common_crawl_pct"] for r in rows],
+        [r["language"] == highlight for r in rows],
+        "#1b9e77",
+        "share of HTML pages by primary language, Common Crawl CC-MAIN-2024-42 (%, log)",
+        "Web text is not shared out by speakers",
+        3.4,
+    )
 
 
-def plot_published_results(matrix: dict[str, dict[str, float]] | None = None,
-                           tasks: tuple[str, ...] = ("xcopa", "xnli", "xstorycloze")):
+def plot_published_results(
+    matrix: dict[str, dict[str, float]] | None = None,
+    tasks: tuple[str, ...] = ("xcopa", "xnli", "xstorycloze"),
+):
     """Grouped bars of published Swahili accuracy per model (registry), with chance lines.
 
     Taught in notebooks/01_crowdsourcing_basics.
@@ -291,8 +366,9 @@ def plot_published_results(matrix: dict[str, dict[str, float]] | None = None,
         ax.bar(xs, [scores.get(task, 0) for task in tasks], width, label=model)
     for t, task in enumerate(tasks):
         ax.hlines(chance[task], t - 0.45, t + 0.45, colors="grey", linestyles="dashed")
-    ax.set_xticks(range(len(tasks)), [t.upper() if t != "xstorycloze" else "XStoryCloze"
-                                      for t in tasks])
+    ax.set_xticks(
+        range(len(tasks)), [t.upper() if t != "xstorycloze" else "XStoryCloze" for t in tasks]
+    )
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy in Swahili (published)")
     ax.set_title("Published results in Swahili (dashed: chance)", fontsize=10)

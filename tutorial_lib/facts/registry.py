@@ -11,6 +11,7 @@ Examples:
     >>> registry.get("hara_median_hourly_wage").category
     'crowdwork'
 """
+
 from __future__ import annotations
 
 import json
@@ -70,13 +71,16 @@ def check_entry(entry: dict) -> Fact:
     if entry.get("value") is None:
         raise FactError(f"fact {fid}: value is missing")
     if not str(entry["source_url"]).startswith("https://"):
-        raise FactError(f"fact {fid}: source_url must be an https:// address, got "
-                        f"{entry['source_url']!r}")
+        raise FactError(
+            f"fact {fid}: source_url must be an https:// address, got {entry['source_url']!r}"
+        )
     if not _DATE.match(str(entry["retrieved"])):
         raise FactError(f"fact {fid}: retrieved must be YYYY-MM-DD, got {entry['retrieved']!r}")
     if entry["category"] not in CATEGORY_TITLES:
-        raise FactError(f"fact {fid}: unknown category {entry['category']!r}; known: "
-                        f"{', '.join(CATEGORY_TITLES)}")
+        raise FactError(
+            f"fact {fid}: unknown category {entry['category']!r}; known: "
+            f"{', '.join(CATEGORY_TITLES)}"
+        )
     known = {"id", "category", "claim", "value", "unit", "source_url", "retrieved"}
     extra = {k: v for k, v in entry.items() if k not in known}
     return Fact(**{k: entry.get(k, "") for k in known}, extra=extra)
@@ -96,8 +100,7 @@ _FACTS = _load()
 
 
 def all_facts(category: str | None = None) -> list[Fact]:
-    """Every fact (optionally one category), in registry order.
-    """
+    """Every fact (optionally one category), in registry order."""
     return [f for f in _FACTS.values() if category is None or f.category == category]
 
 
@@ -111,8 +114,10 @@ def get(fact_id: str) -> Fact:
         return _FACTS[fact_id]
     except KeyError:
         near = [k for k in _FACTS if fact_id.split("_")[0] in k][:5]
-        raise FactError(f"no fact {fact_id!r} in the registry"
-                        + (f"; similar ids: {', '.join(near)}" if near else "")) from None
+        raise FactError(
+            f"no fact {fact_id!r} in the registry"
+            + (f"; similar ids: {', '.join(near)}" if near else "")
+        ) from None
 
 
 def value(fact_id: str):
@@ -131,8 +136,9 @@ def cite(fact_id: str) -> str:
     return get(fact_id).cite()
 
 
-def table(category: str, columns: tuple[str, ...] = ("claim", "value", "unit", "source_url",
-                                                      "retrieved")) -> list[dict]:
+def table(
+    category: str, columns: tuple[str, ...] = ("claim", "value", "unit", "source_url", "retrieved")
+) -> list[dict]:
     """Rows of one category for ``widgets.show_table`` (benchmarks also carry model/task).
 
     Taught in notebooks/04_instruction_finetuning.
@@ -145,24 +151,29 @@ def table(category: str, columns: tuple[str, ...] = ("claim", "value", "unit", "
 
 
 def benchmark_matrix(lang: str = "sw") -> dict[str, dict[str, float]]:
-    """Published accuracy (0-1) per model and task from the registry's benchmark facts.
-    """
+    """Published accuracy (0-1) per model and task from the registry's benchmark facts."""
     out: dict[str, dict[str, float]] = defaultdict(dict)
     for fact in all_facts("benchmarks"):
         if "task" in fact.extra and fact.id.endswith(f"_{lang}"):
             out[f"{fact.extra['model']} ({fact.extra['params']})"][fact.extra["task"]] = (
-                float(fact.value) / 100)
+                float(fact.value) / 100
+            )
     return dict(out)
 
 
 def published_references(model: str, lang: str = "sw") -> list[dict]:
-    """One model's published results in the form ``evaluate.plots.plot_accuracy`` draws.
-    """
-    return [{"model": f"{fact.extra['model']} ({fact.extra['params']}, published)",
-             "task": fact.extra["task"], "lang": lang, "accuracy": float(fact.value) / 100,
-             "source": fact.source_url}
-            for fact in all_facts("benchmarks")
-            if fact.extra.get("model") == model and fact.id.endswith(f"_{lang}")]
+    """One model's published results in the form ``evaluate.plots.plot_accuracy`` draws."""
+    return [
+        {
+            "model": f"{fact.extra['model']} ({fact.extra['params']}, published)",
+            "task": fact.extra["task"],
+            "lang": lang,
+            "accuracy": float(fact.value) / 100,
+            "source": fact.source_url,
+        }
+        for fact in all_facts("benchmarks")
+        if fact.extra.get("model") == model and fact.id.endswith(f"_{lang}")
+    ]
 
 
 def references(facts: list[Fact] | None = None) -> list[str]:
@@ -170,8 +181,10 @@ def references(facts: list[Fact] | None = None) -> list[str]:
     by_url: dict[str, list[Fact]] = {}
     for fact in facts if facts is not None else all_facts():
         by_url.setdefault(fact.source_url, []).append(fact)
-    return [f"{url} (retrieved {fs[0].retrieved}): {', '.join(f.id for f in fs)}"
-            for url, fs in by_url.items()]
+    return [
+        f"{url} (retrieved {fs[0].retrieved}): {', '.join(f.id for f in fs)}"
+        for url, fs in by_url.items()
+    ]
 
 
 def format_references() -> str:

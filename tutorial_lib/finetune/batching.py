@@ -17,8 +17,7 @@ from .data import LENGTH_COLUMNS
 
 
 class Seq2SeqCollator:
-    """Dynamic padding (labels padded with -100) that drops the sampler's length columns.
-    """
+    """Dynamic padding (labels padded with -100) that drops the sampler's length columns."""
 
     def __init__(self, tokenizer, model=None, pad_to_multiple_of: int | None = None):
         from transformers import DataCollatorForSeq2Seq

@@ -9,6 +9,7 @@ budget, up to ``max_steps``.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,9 +50,13 @@ class TimeBudget(TrainerCallback):
             control.should_training_stop = True
             control.should_save = True  # a checkpoint to resume from
             self.stopped_at = state.global_step
-            logger.warning("time budget of %.1f min spent at step %d of %d: stopping and saving; "
-                           "resume=True (--resume) continues", self.seconds / 60,
-                           state.global_step, state.max_steps)
+            logger.warning(
+                "time budget of %.1f min spent at step %d of %d: stopping and saving; "
+                "resume=True (--resume) continues",
+                self.seconds / 60,
+                state.global_step,
+                state.max_steps,
+            )
         return control
 
 
@@ -72,6 +77,8 @@ def budget_note(steps: int, planned: int, minutes: float | None, stopped: bool) 
     """One line for the manifest and notebook when the budget cut training short, else None."""
     if not stopped:
         return None
-    return (f"fine-tuning stopped at its {minutes:g}-minute budget (finetune.time_budget_min) after "
-            f"{steps} of {planned} steps; the model was saved. Resume with "
-            "`tutorial-lib finetune ... --resume` or finetune(..., resume=True)")
+    return (
+        f"fine-tuning stopped at its {minutes:g}-minute budget (finetune.time_budget_min) after "
+        f"{steps} of {planned} steps; the model was saved. Resume with "
+        "`tutorial-lib finetune ... --resume` or finetune(..., resume=True)"
+    )

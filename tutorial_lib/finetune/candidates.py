@@ -21,6 +21,7 @@ edit to that file. The estimates below are arithmetic, labelled as such:
 
 Taught in notebooks/05_hands_on_mt5.
 """
+
 from __future__ import annotations
 
 import functools
@@ -35,7 +36,9 @@ from ..config import DATA_DIR
 CANDIDATES_FILE = DATA_DIR / "models" / "candidates.yaml"
 BYTES_PER_PARAM = {"full": 16.0, "lora": 2.0, "qlora": 0.52}
 FLOPS_PER_PARAM_TOKEN = {"full": 6.0, "lora": 4.0, "qlora": 4.0}
-HEADROOM_WITHOUT_SHAPE = 0.8  # fraction of GPU memory the weights may take when activations are unknown
+HEADROOM_WITHOUT_SHAPE = (
+    0.8  # fraction of GPU memory the weights may take when activations are unknown
+)
 
 
 @dataclass(frozen=True)
@@ -64,25 +67,32 @@ class CausalShape:
 
 @functools.cache
 def load_candidates(path: str | Path = CANDIDATES_FILE) -> dict[str, Candidate]:
-    """Candidates by id from the data file (``retrieved`` date kept in each licence source).
-    """
+    """Candidates by id from the data file (``retrieved`` date kept in each licence source)."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     out = {}
     for row in data["candidates"]:
         source = row.get("source") or row.get("licence_source")
         if source:
             source = f"{source} (read {data.get('retrieved', 'undated')})"
-        out[row["id"]] = Candidate(row["id"], row["family"], row.get("fits", ""), row.get("size"),
-                                   float(row["params"]) if "params" in row else None,
-                                   row.get("licence"), source)
+        out[row["id"]] = Candidate(
+            row["id"],
+            row["family"],
+            row.get("fits", ""),
+            row.get("size"),
+            float(row["params"]) if "params" in row else None,
+            row.get("licence"),
+            source,
+        )
     return out
 
 
 def candidate_ids(family: str | None = None, fits: str | None = None) -> list[str]:
-    """Ids from the data file, optionally of one family and hardware tier (``T4``, ``A100``).
-    """
-    return [c.id for c in load_candidates().values()
-            if (family is None or c.family == family) and (fits is None or c.fits == fits)]
+    """Ids from the data file, optionally of one family and hardware tier (``T4``, ``A100``)."""
+    return [
+        c.id
+        for c in load_candidates().values()
+        if (family is None or c.family == family) and (fits is None or c.fits == fits)
+    ]
 
 
 def causal_shape_of(config) -> CausalShape:
@@ -93,12 +103,14 @@ def causal_shape_of(config) -> CausalShape:
     with torch.device("meta"):
         params = sum(p.numel() for p in AutoModelForCausalLM.from_config(config).parameters())
     cfg = getattr(config, "text_config", None) or config
-    return CausalShape(params, cfg.hidden_size, cfg.num_hidden_layers, cfg.num_attention_heads,
-                       cfg.vocab_size)
+    return CausalShape(
+        params, cfg.hidden_size, cfg.num_hidden_layers, cfg.num_attention_heads, cfg.vocab_size
+    )
 
 
-def causal_memory_gb(params: float, method: str, shape: CausalShape | None, batch_size: int,
-                     seq_len: int) -> float:
+def causal_memory_gb(
+    params: float, method: str, shape: CausalShape | None, batch_size: int, seq_len: int
+) -> float:
     """Training memory (GB) for ``method`` (full | lora | qlora): states, activations, ~1 GB runtime."""
     static = params * BYTES_PER_PARAM[method]
     if shape is None:
@@ -108,14 +120,23 @@ def causal_memory_gb(params: float, method: str, shape: CausalShape | None, batc
     return (static + acts) / 1e9 + 1.0
 
 
-def causal_epoch_hours(params: float, method: str, tokens: float, peak_tflops: float,
-                       mfu: float) -> float:
+def causal_epoch_hours(
+    params: float, method: str, tokens: float, peak_tflops: float, mfu: float
+) -> float:
     """Hours per epoch from ``FLOPS_PER_PARAM_TOKEN[method] * params * tokens``."""
     return FLOPS_PER_PARAM_TOKEN[method] * params * tokens / (peak_tflops * 1e12 * mfu) / 3600
 
 
-def causal_row(cand: Candidate, shape: CausalShape | None, gpu_mem_gb: float, batch_size: int,
-               seq_len: int, tokens: float, peak_tflops: float, mfu: float) -> dict:
+def causal_row(
+    cand: Candidate,
+    shape: CausalShape | None,
+    gpu_mem_gb: float,
+    batch_size: int,
+    seq_len: int,
+    tokens: float,
+    peak_tflops: float,
+    mfu: float,
+) -> dict:
     """Memory per method, the cheapest method that fits, and its time per epoch."""
     params = shape.params if shape else cand.params
     if params is None:

@@ -48,8 +48,11 @@ def resolve_lora(setting, n_params: int, qlora: bool = False) -> bool:
     if setting == "auto":
         use = n_params > LORA_AUTO_PARAMS
         if use:
-            logger.info("LoRA on (finetune.lora=auto): %.2fB parameters > %.0fB",
-                        n_params / 1e9, LORA_AUTO_PARAMS / 1e9)
+            logger.info(
+                "LoRA on (finetune.lora=auto): %.2fB parameters > %.0fB",
+                n_params / 1e9,
+                LORA_AUTO_PARAMS / 1e9,
+            )
         return use
     return bool(setting)
 
@@ -64,22 +67,29 @@ def check_qlora_available() -> None:
         raise QLoRAUnavailableError(
             "finetune.qlora=true needs a CUDA GPU: bitsandbytes' 4-bit kernels run only on CUDA, "
             "and this machine has none. Use finetune.lora=true (LoRA on a full-precision base) "
-            "or a smaller model")
+            "or a smaller model"
+        )
     if importlib.util.find_spec("bitsandbytes") is None:
         raise QLoRAUnavailableError(
-            "finetune.qlora=true needs bitsandbytes (pip install bitsandbytes); it is not installed")
+            "finetune.qlora=true needs bitsandbytes (pip install bitsandbytes); it is not installed"
+        )
 
 
 def load_quantized(name: str, precision: str):
-    """A causal model loaded in 4-bit NF4 (double quantisation), prepared for k-bit training.
-    """
+    """A causal model loaded in 4-bit NF4 (double quantisation), prepared for k-bit training."""
     import torch
     from peft import prepare_model_for_kbit_training
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     check_qlora_available()
     compute = torch.bfloat16 if precision == "bf16" else torch.float16
-    quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
-                               bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute)
-    model = AutoModelForCausalLM.from_pretrained(name, quantization_config=quant, device_map={"": 0})
+    quant = BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=compute,
+    )
+    model = AutoModelForCausalLM.from_pretrained(
+        name, quantization_config=quant, device_map={"": 0}
+    )
     return prepare_model_for_kbit_training(model, use_gradient_checkpointing=True)

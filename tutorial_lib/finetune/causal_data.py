@@ -31,8 +31,7 @@ def has_chat_template(tokenizer) -> bool:
 
 
 def format_prompt(tokenizer, source: str) -> str:
-    """The text a causal model sees before its answer: chat template, else the kit's template.
-    """
+    """The text a causal model sees before its answer: chat template, else the kit's template."""
     if has_chat_template(tokenizer):
         messages = [{"role": "user", "content": source}]
         return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
@@ -107,11 +106,19 @@ def encode_causal_pairs(
         rows[LENGTH_COLUMNS[0]].append(len(ids))
         rows[LENGTH_COLUMNS[1]].append(0)
         real += len(ids)
-    for count, what, limit in ((n_tgt, "answers", "max_target_length"),
-                               (n_src, "prompts", "max_source_length")):
+    for count, what, limit in (
+        (n_tgt, "answers", "max_target_length"),
+        (n_src, "prompts", "max_source_length"),
+    ):
         if count:
-            logger.warning("%d of %d %s %s were longer than finetune.%s and were truncated",
-                           count, len(pairs), split, what, limit)
+            logger.warning(
+                "%d of %d %s %s were longer than finetune.%s and were truncated",
+                count,
+                len(pairs),
+                split,
+                what,
+                limit,
+            )
     return EncodedSplit(datasets.Dataset.from_dict(rows), len(pairs), n_src, n_tgt, real)
 
 
@@ -135,11 +142,15 @@ def pack_rows(rows: list[dict], block: int) -> list[dict]:
 
 
 class CausalCollator:
-    """Right-padded batches (labels padded with -100); with ``packing``, packed rows instead.
-    """
+    """Right-padded batches (labels padded with -100); with ``packing``, packed rows instead."""
 
-    def __init__(self, tokenizer, packing: bool = False, block: int = 512,
-                 pad_to_multiple_of: int | None = None):
+    def __init__(
+        self,
+        tokenizer,
+        packing: bool = False,
+        block: int = 512,
+        pad_to_multiple_of: int | None = None,
+    ):
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.packing, self.block, self.multiple = packing, block, pad_to_multiple_of
 
@@ -153,18 +164,28 @@ class CausalCollator:
         if self.multiple:
             width = -(-width // self.multiple) * self.multiple
         batch = {
-            "input_ids": [r["input_ids"] + [self.pad_id] * (width - len(r["input_ids"])) for r in rows],
+            "input_ids": [
+                r["input_ids"] + [self.pad_id] * (width - len(r["input_ids"])) for r in rows
+            ],
             "labels": [r["labels"] + [-100] * (width - len(r["labels"])) for r in rows],
         }
-        if self.packing:  # pads continue the last example's positions: never attended by real tokens
+        if (
+            self.packing
+        ):  # pads continue the last example's positions: never attended by real tokens
             batch["position_ids"] = [
-                r["position_ids"] + list(range(r["position_ids"][-1] + 1,
-                                               r["position_ids"][-1] + 1 + width - len(r["position_ids"])))
+                r["position_ids"]
+                + list(
+                    range(
+                        r["position_ids"][-1] + 1,
+                        r["position_ids"][-1] + 1 + width - len(r["position_ids"]),
+                    )
+                )
                 for r in rows
             ]
         else:
-            batch["attention_mask"] = [[1] * len(r["input_ids"]) + [0] * (width - len(r["input_ids"]))
-                                       for r in rows]
+            batch["attention_mask"] = [
+                [1] * len(r["input_ids"]) + [0] * (width - len(r["input_ids"])) for r in rows
+            ]
         out = {k: torch.tensor(v, dtype=torch.long) for k, v in batch.items()}
         if self.packing:  # transformers finds packed sequences only without a KV cache
             out["use_cache"] = False

@@ -12,6 +12,7 @@ training pairs and the share of held-out pairs where chosen scores higher --
 with the answer log-probabilities summed exactly over the tokens fine-tuning
 trained (``causal_data.encode_causal_pairs``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,10 +24,10 @@ from .causal_data import CausalCollator, encode_causal_pairs, format_prompt, has
 logger = logging.getLogger(__name__)
 
 
-def answer_logprobs(model, tokenizer, pairs: list[tuple[str, str]], batch_size: int = 16,
-                    max_length: int = 512) -> list[float]:
-    """Sum of log p(answer token) per ``(prompt, answer)``, prompt formatted as in fine-tuning.
-    """
+def answer_logprobs(
+    model, tokenizer, pairs: list[tuple[str, str]], batch_size: int = 16, max_length: int = 512
+) -> list[float]:
+    """Sum of log p(answer token) per ``(prompt, answer)``, prompt formatted as in fine-tuning."""
     import torch
 
     if not pairs:
@@ -39,7 +40,7 @@ def answer_logprobs(model, tokenizer, pairs: list[tuple[str, str]], batch_size: 
     out: list[float] = []
     with torch.no_grad():
         for start in range(0, len(rows), batch_size):
-            batch = collate(rows[start:start + batch_size])
+            batch = collate(rows[start : start + batch_size])
             labels = batch.pop("labels").to(device)
             logits = model(**{k: v.to(device) for k, v in batch.items()}).logits[:, :-1]
             targets = labels[:, 1:]
@@ -52,21 +53,34 @@ def answer_logprobs(model, tokenizer, pairs: list[tuple[str, str]], batch_size: 
 
 def pair_margins(model, tokenizer, pairs: list[dict], max_length: int = 512) -> list[float]:
     """``log p(chosen|prompt) - log p(rejected|prompt)`` per pair under ``model``."""
-    chosen = answer_logprobs(model, tokenizer, [(p["prompt"], p["chosen"]) for p in pairs],
-                             max_length=max_length)
-    rejected = answer_logprobs(model, tokenizer, [(p["prompt"], p["rejected"]) for p in pairs],
-                               max_length=max_length)
+    chosen = answer_logprobs(
+        model, tokenizer, [(p["prompt"], p["chosen"]) for p in pairs], max_length=max_length
+    )
+    rejected = answer_logprobs(
+        model, tokenizer, [(p["prompt"], p["rejected"]) for p in pairs], max_length=max_length
+    )
     return [c - r for c, r in zip(chosen, rejected)]
 
 
 def trl_rows(tokenizer, pairs: list[dict]) -> list[dict]:
     """Pairs in TRL's format: conversational with a chat template, else pre-formatted prompts."""
     if has_chat_template(tokenizer):
-        return [{"prompt": [{"role": "user", "content": p["prompt"]}],
-                 "chosen": [{"role": "assistant", "content": p["chosen"]}],
-                 "rejected": [{"role": "assistant", "content": p["rejected"]}]} for p in pairs]
-    return [{"prompt": format_prompt(tokenizer, p["prompt"]), "chosen": p["chosen"],
-             "rejected": p["rejected"]} for p in pairs]
+        return [
+            {
+                "prompt": [{"role": "user", "content": p["prompt"]}],
+                "chosen": [{"role": "assistant", "content": p["chosen"]}],
+                "rejected": [{"role": "assistant", "content": p["rejected"]}],
+            }
+            for p in pairs
+        ]
+    return [
+        {
+            "prompt": format_prompt(tokenizer, p["prompt"]),
+            "chosen": p["chosen"],
+            "rejected": p["rejected"],
+        }
+        for p in pairs
+    ]
 
 
 def _dpo_config(cfg, ft, out: Path, precision: str, seed: int):
@@ -76,16 +90,26 @@ def _dpo_config(cfg, ft, out: Path, precision: str, seed: int):
     from .precision import precision_arguments
 
     return DPOConfig(
-        output_dir=str(out / "checkpoints"), beta=cfg.beta, learning_rate=cfg.learning_rate,
-        max_steps=cfg.max_steps, per_device_train_batch_size=cfg.batch_size,
-        max_length=ft.max_source_length + ft.max_target_length, save_strategy="no",
-        logging_steps=max(1, cfg.max_steps // 10), report_to="none", seed=seed,
-        use_cpu=not torch.cuda.is_available(), dataloader_num_workers=0,
-        gradient_checkpointing=False, **precision_arguments(precision))
+        output_dir=str(out / "checkpoints"),
+        beta=cfg.beta,
+        learning_rate=cfg.learning_rate,
+        max_steps=cfg.max_steps,
+        per_device_train_batch_size=cfg.batch_size,
+        max_length=ft.max_source_length + ft.max_target_length,
+        save_strategy="no",
+        logging_steps=max(1, cfg.max_steps // 10),
+        report_to="none",
+        seed=seed,
+        use_cpu=not torch.cuda.is_available(),
+        dataloader_num_workers=0,
+        gradient_checkpointing=False,
+        **precision_arguments(precision),
+    )
 
 
-def train_causal_dpo(train: list[dict], heldout: list[dict], model_dir: str, output_dir, cfg,
-                     ft, seed: int = 0) -> dict:
+def train_causal_dpo(
+    train: list[dict], heldout: list[dict], model_dir: str, output_dir, cfg, ft, seed: int = 0
+) -> dict:
     """DPO of a causal model with TRL; returns the preference stage's result fields.
 
     Args:
@@ -116,9 +140,13 @@ def train_causal_dpo(train: list[dict], heldout: list[dict], model_dir: str, out
     before = pair_margins(model, tokenizer, train, limit)
     held_before = pair_margins(model, tokenizer, heldout, limit)
     peft_config = _lora_config() if resolve_lora(ft.lora, count_parameters(model)) else None
-    trainer = DPOTrainer(model=model, args=_dpo_config(cfg, ft, out, precision, seed),
-                         train_dataset=datasets.Dataset.from_list(trl_rows(tokenizer, train)),
-                         processing_class=tokenizer, peft_config=peft_config)
+    trainer = DPOTrainer(
+        model=model,
+        args=_dpo_config(cfg, ft, out, precision, seed),
+        train_dataset=datasets.Dataset.from_list(trl_rows(tokenizer, train)),
+        processing_class=tokenizer,
+        peft_config=peft_config,
+    )
     started = time.time()
     output = trainer.train()
     trained = trainer.model.merge_and_unload() if peft_config else trainer.model
@@ -127,12 +155,18 @@ def train_causal_dpo(train: list[dict], heldout: list[dict], model_dir: str, out
     model_path = out / "model"
     trained.save_pretrained(model_path)
     tokenizer.save_pretrained(model_path)
-    return {"model_dir": str(model_path), "margin_before": _mean(before),
-            "margin_after": _mean(after), "heldout_accuracy_before": _accuracy(held_before),
-            "heldout_accuracy_after": _accuracy(held_after), "steps": trainer.state.global_step,
-            "train_loss": round(float(output.training_loss), 4),
-            "wall_s": round(time.time() - started, 2),
-            "log_history": list(trainer.state.log_history), "trainer": "trl.DPOTrainer"}
+    return {
+        "model_dir": str(model_path),
+        "margin_before": _mean(before),
+        "margin_after": _mean(after),
+        "heldout_accuracy_before": _accuracy(held_before),
+        "heldout_accuracy_after": _accuracy(held_after),
+        "steps": trainer.state.global_step,
+        "train_loss": round(float(output.training_loss), 4),
+        "wall_s": round(time.time() - started, 2),
+        "log_history": list(trainer.state.log_history),
+        "trainer": "trl.DPOTrainer",
+    }
 
 
 def _lora_config():
@@ -140,8 +174,13 @@ def _lora_config():
 
     from .causal import CAUSAL_LORA_TARGETS
 
-    return LoraConfig(task_type=TaskType.CAUSAL_LM, r=8, lora_alpha=16, lora_dropout=0.05,
-                      target_modules=list(CAUSAL_LORA_TARGETS))
+    return LoraConfig(
+        task_type=TaskType.CAUSAL_LM,
+        r=8,
+        lora_alpha=16,
+        lora_dropout=0.05,
+        target_modules=list(CAUSAL_LORA_TARGETS),
+    )
 
 
 def _mean(values: list[float]) -> float | None:

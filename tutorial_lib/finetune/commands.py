@@ -43,19 +43,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="run directory (its curated 05_dataset/train.jsonl) or a .jsonl/.parquet/.json file",
     )
     p.add_argument("--heldout", help="held-out file (default: the run directory's heldout split)")
-    p.add_argument("--model", help="Hub id, local folder, 'tiny' or 'tiny-causal' "
-                   "(default: the preset's model)")
+    p.add_argument(
+        "--model",
+        help="Hub id, local folder, 'tiny' or 'tiny-causal' (default: the preset's model)",
+    )
     p.add_argument("--output-dir", help="checkpoints and final model (e.g. on Google Drive)")
     p.add_argument(
-        "--preset", help="load finetune settings from a preset (demo, ci, colab-t4, full, "
-        "colab-t4-decoder, full-decoder)"
+        "--preset",
+        help="load finetune settings from a preset (demo, ci, colab-t4, full, "
+        "colab-t4-decoder, full-decoder)",
     )
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("--lora", action="store_true", default=None, help="train LoRA adapters (peft)")
-    p.add_argument("--qlora", action="store_true", default=None,
-                   help="causal models on CUDA: 4-bit base + LoRA (bitsandbytes)")
-    p.add_argument("--packing", action="store_true", default=None,
-                   help="causal models: pack several examples into one row")
+    p.add_argument(
+        "--qlora",
+        action="store_true",
+        default=None,
+        help="causal models on CUDA: 4-bit base + LoRA (bitsandbytes)",
+    )
+    p.add_argument(
+        "--packing",
+        action="store_true",
+        default=None,
+        help="causal models: pack several examples into one row",
+    )
     p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"))
     p.add_argument("--optimizer", choices=("adafactor", "adamw"))
     p.add_argument(

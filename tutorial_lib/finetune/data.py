@@ -123,8 +123,7 @@ def _target(row: dict, split: str) -> Any:
 
 
 def to_pairs(rows: list[tuple[str, dict]], split: str, source_name: str) -> list[tuple[str, str]]:
-    """``(model input, target)`` per row; training uses ``answer``, held-out ``references[0]``.
-    """
+    """``(model input, target)`` per row; training uses ``answer``, held-out ``references[0]``."""
     if not rows:
         raise DataError(f"the {split} split is empty: {source_name} has no rows")
     target_col = "answer" if split == "train" else "references (or answer)"
@@ -182,8 +181,7 @@ def encode_pairs(
     max_target_length: int,
     split: str = "train",
 ) -> EncodedSplit:
-    """Tokenise without padding, truncate to the limits (keeping ``</s>``) and count truncations.
-    """
+    """Tokenise without padding, truncate to the limits (keeping ``</s>``) and count truncations."""
     import datasets
 
     sources = tokenizer([s for s, _ in pairs])["input_ids"]

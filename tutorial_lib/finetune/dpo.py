@@ -12,6 +12,7 @@ The reference log-probabilities are computed once before training, so only one m
 sits in memory. The pairs file keeps TRL's columns (``prompt``, ``chosen``,
 ``rejected``), so decoder-only users can hand the same file to ``trl.DPOTrainer``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -86,18 +87,21 @@ class PairCollator:
         return {
             "input_ids": input_ids,
             "attention_mask": (input_ids != self.pad_token_id).long()
-            if self.pad_token_id is not None else torch.ones_like(input_ids),
+            if self.pad_token_id is not None
+            else torch.ones_like(input_ids),
             "labels": _pad(targets, IGNORE),
             "ref_chosen": torch.tensor([f["ref_chosen"] for f in features], dtype=torch.float32),
-            "ref_rejected": torch.tensor([f["ref_rejected"] for f in features],
-                                         dtype=torch.float32),
+            "ref_rejected": torch.tensor(
+                [f["ref_rejected"] for f in features], dtype=torch.float32
+            ),
         }
 
 
 def pair_logprobs(model, batch: dict):
     """``(log pi(chosen), log pi(rejected))`` for a collated pair batch (seq2seq models)."""
-    out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                labels=batch["labels"])
+    out = model(
+        input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]
+    )
     logps = sequence_logprobs(out.logits, batch["labels"])
     half = logps.shape[0] // 2
     return logps[:half], logps[half:]
@@ -119,8 +123,9 @@ def dpo_trainer_class():
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             chosen, rejected = pair_logprobs(model, inputs)
-            loss, c_rew, r_rew = dpo_loss(chosen, rejected, inputs["ref_chosen"],
-                                          inputs["ref_rejected"], self.beta)
+            loss, c_rew, r_rew = dpo_loss(
+                chosen, rejected, inputs["ref_chosen"], inputs["ref_rejected"], self.beta
+            )
             if return_outputs:
                 return loss, {"chosen_rewards": c_rew, "rejected_rewards": r_rew}
             return loss

@@ -100,8 +100,7 @@ def quiet_tie_warnings(*names: str):
 
 
 def model_family(name: str) -> str:
-    """``"seq2seq"`` or ``"causal"`` for a Hub id or folder, from its config's ``is_encoder_decoder``.
-    """
+    """``"seq2seq"`` or ``"causal"`` for a Hub id or folder, from its config's ``is_encoder_decoder``."""
     if name in (TINY, TINY_CAUSAL):
         return "causal" if name == TINY_CAUSAL else "seq2seq"
     from transformers import AutoConfig
@@ -140,16 +139,14 @@ def load_pretrained(name: str, family: str | None = None):
 
 
 def load_seq2seq(name: str):
-    """``(model, tokenizer)`` of a seq2seq model for a Hub id or local folder.
-    """
+    """``(model, tokenizer)`` of a seq2seq model for a Hub id or local folder."""
     return load_pretrained(name, "seq2seq")
 
 
 def resolve_base_model(
     model: str, output_dir: str | Path, texts: Sequence[str], vocab_size: int = 2000, seed: int = 0
 ) -> tuple[str, bool]:
-    """``(name or folder to load, used_tiny_stand_in)``; ``"tiny"``/``"tiny-causal"`` build one.
-    """
+    """``(name or folder to load, used_tiny_stand_in)``; ``"tiny"``/``"tiny-causal"`` build one."""
     if model not in (TINY, TINY_CAUSAL):
         return model, False
     if model == TINY_CAUSAL:

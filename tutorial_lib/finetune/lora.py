@@ -81,8 +81,7 @@ def adapter_base(adapter_dir: str | Path) -> str:
 
 
 def load_lora(adapter_dir: str | Path, base_model: str | Path | None = None):
-    """The base model with a saved adapter attached (a ``PeftModel``), ready to generate.
-    """
+    """The base model with a saved adapter attached (a ``PeftModel``), ready to generate."""
     from peft import PeftModel
 
     from .loading import load_pretrained
@@ -94,8 +93,7 @@ def load_lora(adapter_dir: str | Path, base_model: str | Path | None = None):
 def merge_lora(
     adapter_dir: str | Path, out_dir: str | Path, base_model: str | Path | None = None
 ) -> Path:
-    """Fold an adapter into its base model and save a plain model (with tokenizer) in ``out_dir``.
-    """
+    """Fold an adapter into its base model and save a plain model (with tokenizer) in ``out_dir``."""
     from .loading import load_tokenizer
 
     base_name = str(base_model or adapter_base(adapter_dir))

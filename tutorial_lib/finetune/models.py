@@ -184,24 +184,39 @@ def select_model(
     for name in candidates or DEFAULT_CANDIDATES:
         local = Path(name).exists()
         if not local and name not in known:
-            raise ValueError(f"unknown candidate {name!r}: not a local folder and not one of "
-                             f"{', '.join(known)} (data/models/candidates.yaml)")
+            raise ValueError(
+                f"unknown candidate {name!r}: not a local folder and not one of "
+                f"{', '.join(known)} (data/models/candidates.yaml)"
+            )
         family = model_family(name) if local else known[name].family
         fert = _fertility(name, texts, family, local, shared)
         per_word = fert or ASSUMED_FERTILITY
         seq = min(max_length, max(8, math.ceil(_percentile(words, 0.9) * per_word)))
         tokens = sum(words) * per_word * 1.26  # kit's length-grouped padding overhead
-        row = (_seq2seq_row(name, local, gpu, batch_size, seq, tokens, optimizer, gpu_mem_gb)
-               if family == "seq2seq" else _causal_estimates(name, known, gpu, batch_size, seq,
-                                                             tokens, gpu_mem_gb))
+        row = (
+            _seq2seq_row(name, local, gpu, batch_size, seq, tokens, optimizer, gpu_mem_gb)
+            if family == "seq2seq"
+            else _causal_estimates(name, known, gpu, batch_size, seq, tokens, gpu_mem_gb)
+        )
         per_h = row.pop("epochs_in_budget_per_h")
         cand = known.get(name)
-        rows.append({"model": name, "family": family, **row,
-                     "fertility": round(fert, 2) if fert else "n/a (offline)",
-                     "epochs_in_budget": round(time_budget_h * per_h, 1),
-                     "licence": (cand.licence if cand and cand.licence else
-                                 "see the model folder" if local else "not recorded"),
-                     "source": cand.source if cand and cand.source else ""})
+        rows.append(
+            {
+                "model": name,
+                "family": family,
+                **row,
+                "fertility": round(fert, 2) if fert else "n/a (offline)",
+                "epochs_in_budget": round(time_budget_h * per_h, 1),
+                "licence": (
+                    cand.licence
+                    if cand and cand.licence
+                    else "see the model folder"
+                    if local
+                    else "not recorded"
+                ),
+                "source": cand.source if cand and cand.source else "",
+            }
+        )
     table = pd.DataFrame(rows)
     return _recommend(table, gpu_mem_gb, gpu[0], time_budget_h)
 
@@ -222,11 +237,16 @@ def _seq2seq_row(name, local, gpu, batch_size, seq, tokens, optimizer, gpu_mem_g
     mem = estimate_memory_gb(shape, batch_size, seq, seq, precision, optimizer)
     hours = estimate_epoch_hours(shape, tokens / 2, tokens / 2, tflops)
     fits = mem <= 0.9 * gpu_mem_gb
-    return {"params_m": round(shape.params / 1e6, 1), "train_mem_gb": round(mem, 1),
-            "lora_mem_gb": "n/a", "qlora_mem_gb": "n/a (decoders only)",
-            "method": "full" if fits else "none fits", "fits_memory": fits,
-            "epoch_min": float(f"{hours * 60:.3g}"),
-            "epochs_in_budget_per_h": 1 / hours if hours else float("inf")}
+    return {
+        "params_m": round(shape.params / 1e6, 1),
+        "train_mem_gb": round(mem, 1),
+        "lora_mem_gb": "n/a",
+        "qlora_mem_gb": "n/a (decoders only)",
+        "method": "full" if fits else "none fits",
+        "fits_memory": fits,
+        "epoch_min": float(f"{hours * 60:.3g}"),
+        "epochs_in_budget_per_h": 1 / hours if hours else float("inf"),
+    }
 
 
 def _causal_estimates(name, known, gpu, batch_size, seq, tokens, gpu_mem_gb) -> dict:
@@ -236,8 +256,16 @@ def _causal_estimates(name, known, gpu, batch_size, seq, tokens, gpu_mem_gb) -> 
         shape = causal_shape_of(AutoConfig.from_pretrained(name))
     except (OSError, ValueError):
         shape = None  # offline and not cached: sourced parameter count only
-    return causal_row(known.get(name) or _unknown(name), shape, gpu_mem_gb, batch_size, 2 * seq,
-                      tokens, gpu[1], ASSUMED_MFU)
+    return causal_row(
+        known.get(name) or _unknown(name),
+        shape,
+        gpu_mem_gb,
+        batch_size,
+        2 * seq,
+        tokens,
+        gpu[1],
+        ASSUMED_MFU,
+    )
 
 
 def _unknown(name: str):
@@ -255,8 +283,10 @@ def _recommend(table, gpu_mem_gb: float, gpu_name: str, time_budget_h: float):
         elif row["epochs_in_budget"] < MIN_EPOCHS:
             reasons.append(f"only {row['epochs_in_budget']} epochs fit in {time_budget_h} h")
         elif row["method"] in ("lora", "qlora"):
-            reasons.append(f"fits with {row['method']}: ~{row[row['method'] + '_mem_gb']} GB, "
-                           f"~{row['epoch_min']} min/epoch")
+            reasons.append(
+                f"fits with {row['method']}: ~{row[row['method'] + '_mem_gb']} GB, "
+                f"~{row['epoch_min']} min/epoch"
+            )
         else:
             reasons.append(f"fits: ~{row['train_mem_gb']} GB, ~{row['epoch_min']} min/epoch")
     table["recommended"] = False

@@ -60,8 +60,10 @@ def choose_precision(
     capability = gpu_capability()
     if requested == "fp16":
         if model_type and any(t in model_type.lower() for t in NO_FP16_TYPES):
-            raise ValueError(f"fp16 is refused for {model_type}: use --precision auto (bf16 on a "
-                             "GPU with compute capability >= 8.0, fp32 otherwise)")
+            raise ValueError(
+                f"fp16 is refused for {model_type}: use --precision auto (bf16 on a "
+                "GPU with compute capability >= 8.0, fp32 otherwise)"
+            )
         if is_t5_family(model_name, model_type):
             raise ValueError(
                 f"fp16 is refused for {model_name or model_type}: mT5/T5 activations overflow "

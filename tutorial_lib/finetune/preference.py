@@ -12,6 +12,7 @@ Decoder-only models take the same pairs through TRL's ``DPOTrainer``
 
 Taught in notebooks/04_instruction_finetuning.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -58,33 +59,38 @@ def _prompt_key(pair: dict) -> str:
 
 
 def split_pairs(pairs: list[dict], heldout_fraction: float, seed: int = 0):
-    """``(train, heldout)`` pairs, split by prompt so no prompt is on both sides.
-    """
+    """``(train, heldout)`` pairs, split by prompt so no prompt is on both sides."""
     prompts = sorted({_prompt_key(p) for p in pairs})
     random.Random(seed).shuffle(prompts)
     n_held = round(len(prompts) * heldout_fraction)
     if heldout_fraction > 0 and len(prompts) >= 4:
         n_held = max(1, n_held)
     held = set(prompts[:n_held])
-    return ([p for p in pairs if _prompt_key(p) not in held],
-            [p for p in pairs if _prompt_key(p) in held])
+    return (
+        [p for p in pairs if _prompt_key(p) not in held],
+        [p for p in pairs if _prompt_key(p) in held],
+    )
 
 
 def encode_pairs(tokenizer, pairs: list[dict], max_source: int, max_target: int) -> list[dict]:
     """Token ids per pair: ``prompt_ids``, ``chosen_ids``, ``rejected_ids`` (truncated)."""
-    prompts = tokenizer([p["prompt"] for p in pairs], truncation=True,
-                        max_length=max_source)["input_ids"]
-    chosen = tokenizer(text_target=[p["chosen"] for p in pairs], truncation=True,
-                       max_length=max_target)["input_ids"]
-    rejected = tokenizer(text_target=[p["rejected"] for p in pairs], truncation=True,
-                         max_length=max_target)["input_ids"]
-    return [{"prompt_ids": p, "chosen_ids": c, "rejected_ids": r}
-            for p, c, r in zip(prompts, chosen, rejected)]
+    prompts = tokenizer([p["prompt"] for p in pairs], truncation=True, max_length=max_source)[
+        "input_ids"
+    ]
+    chosen = tokenizer(
+        text_target=[p["chosen"] for p in pairs], truncation=True, max_length=max_target
+    )["input_ids"]
+    rejected = tokenizer(
+        text_target=[p["rejected"] for p in pairs], truncation=True, max_length=max_target
+    )["input_ids"]
+    return [
+        {"prompt_ids": p, "chosen_ids": c, "rejected_ids": r}
+        for p, c, r in zip(prompts, chosen, rejected)
+    ]
 
 
 def pair_margins(model, rows: list[dict], pad_token_id: int, batch_size: int = 16) -> list[float]:
-    """log p(chosen|prompt) - log p(rejected|prompt) per pair under ``model`` (no gradients).
-    """
+    """log p(chosen|prompt) - log p(rejected|prompt) per pair under ``model`` (no gradients)."""
     import torch
 
     collate = PairCollator(pad_token_id)
@@ -93,8 +99,10 @@ def pair_margins(model, rows: list[dict], pad_token_id: int, batch_size: int = 1
     margins, refs = [], []
     with torch.no_grad():
         for start in range(0, len(rows), batch_size):
-            chunk = [{**r, "ref_chosen": 0.0, "ref_rejected": 0.0}
-                     for r in rows[start:start + batch_size]]
+            chunk = [
+                {**r, "ref_chosen": 0.0, "ref_rejected": 0.0}
+                for r in rows[start : start + batch_size]
+            ]
             batch = {k: v.to(model.device) for k, v in collate(chunk).items()}
             chosen, rejected = pair_logprobs(model, batch)
             margins.extend((chosen - rejected).tolist())
@@ -117,24 +125,43 @@ def _train(model, tokenizer, rows, cfg: PreferenceConfig, ft: FinetuneConfig, ou
     import datasets
 
     precision = choose_precision(ft.precision, str(out), model.config.model_type)
-    steps_cfg = dataclasses.replace(ft, max_steps=cfg.max_steps, batch_size=cfg.batch_size,
-                                    learning_rate=cfg.learning_rate, save_steps=cfg.max_steps,
-                                    eval_steps=cfg.max_steps, lora=False)
-    extras = {"seed": seed, "save_total_limit": 1, "logging_steps": max(1, cfg.max_steps // 10),
-              "dataloader_num_workers": 0}
+    steps_cfg = dataclasses.replace(
+        ft,
+        max_steps=cfg.max_steps,
+        batch_size=cfg.batch_size,
+        learning_rate=cfg.learning_rate,
+        save_steps=cfg.max_steps,
+        eval_steps=cfg.max_steps,
+        lora=False,
+    )
+    extras = {
+        "seed": seed,
+        "save_total_limit": 1,
+        "logging_steps": max(1, cfg.max_steps // 10),
+        "dataloader_num_workers": 0,
+    }
     args = training_arguments(steps_cfg, extras, out, precision, has_eval=False)
     args.train_sampling_strategy = "random"  # pairs carry no length columns
-    trainer = dpo_trainer_class()(model=model, args=args,
-                                  train_dataset=datasets.Dataset.from_list(rows),
-                                  data_collator=PairCollator(tokenizer.pad_token_id))
+    trainer = dpo_trainer_class()(
+        model=model,
+        args=args,
+        train_dataset=datasets.Dataset.from_list(rows),
+        data_collator=PairCollator(tokenizer.pad_token_id),
+    )
     trainer.beta = cfg.beta
     with quiet_tie_warnings("transformers.trainer", "transformers.modeling_utils"):
         output = trainer.train()
     return trainer, output
 
 
-def preference_tune(pairs: list[dict], model_dir: str, output_dir, cfg: PreferenceConfig,
-                    ft: FinetuneConfig | None = None, seed: int = 0) -> PreferenceResult:
+def preference_tune(
+    pairs: list[dict],
+    model_dir: str,
+    output_dir,
+    cfg: PreferenceConfig,
+    ft: FinetuneConfig | None = None,
+    seed: int = 0,
+) -> PreferenceResult:
     """Train ``model_dir`` with DPO on ``pairs`` (TRL format); writes the model and a result JSON.
 
     Args:
@@ -154,11 +181,17 @@ def preference_tune(pairs: list[dict], model_dir: str, output_dir, cfg: Preferen
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     train, held = split_pairs(pairs, cfg.heldout_fraction, seed)
-    result = PreferenceResult(reference_model=str(model_dir), pairs_train=len(train),
-                              pairs_heldout=len(held), beta=cfg.beta)
+    result = PreferenceResult(
+        reference_model=str(model_dir),
+        pairs_train=len(train),
+        pairs_heldout=len(held),
+        beta=cfg.beta,
+    )
     if not train:
-        result.skipped = (f"no training pairs ({len(pairs)} pairs in all): Part II produced no "
-                          "prompt with both an accepted and a clearly worse answer")
+        result.skipped = (
+            f"no training pairs ({len(pairs)} pairs in all): Part II produced no "
+            "prompt with both an accepted and a clearly worse answer"
+        )
         logger.warning("preference stage skipped: %s", result.skipped)
         return _write(result, out)
     if model_family(str(model_dir)) == "causal":  # decoder-only: TRL's DPOTrainer
@@ -179,16 +212,24 @@ def preference_tune(pairs: list[dict], model_dir: str, output_dir, cfg: Preferen
     trainer.save_model(str(model_path))
     tokenizer.save_pretrained(model_path)
     result = dataclasses.replace(
-        result, model_dir=str(model_path), margin_before=_mean(before), margin_after=_mean(after),
-        heldout_accuracy_before=_accuracy(held_before), heldout_accuracy_after=_accuracy(held_after),
-        steps=trainer.state.global_step, train_loss=round(float(output.training_loss), 4),
-        wall_s=round(time.time() - started, 2), log_history=list(trainer.state.log_history))
+        result,
+        model_dir=str(model_path),
+        margin_before=_mean(before),
+        margin_after=_mean(after),
+        heldout_accuracy_before=_accuracy(held_before),
+        heldout_accuracy_after=_accuracy(held_after),
+        steps=trainer.state.global_step,
+        train_loss=round(float(output.training_loss), 4),
+        wall_s=round(time.time() - started, 2),
+        log_history=list(trainer.state.log_history),
+    )
     return _write(result, out)
 
 
 def _write(result: PreferenceResult, out: Path) -> PreferenceResult:
-    (out / RESULT_FILE).write_text(json.dumps(dataclasses.asdict(result), indent=2, default=str),
-                                   encoding="utf-8")
+    (out / RESULT_FILE).write_text(
+        json.dumps(dataclasses.asdict(result), indent=2, default=str), encoding="utf-8"
+    )
     return result
 
 

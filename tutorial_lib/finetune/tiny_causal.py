@@ -117,7 +117,9 @@ def build_tiny_causal(
     }
     (tmp / TINY_CAUSAL_MARKER).write_text(json.dumps(info, indent=2), encoding="utf-8")
     if publish_folder(tmp, out_dir, TINY_CAUSAL_MARKER):
-        logger.info("built tiny causal stand-in (%d-token vocabulary) in %s", len(tokenizer), out_dir)
+        logger.info(
+            "built tiny causal stand-in (%d-token vocabulary) in %s", len(tokenizer), out_dir
+        )
     return out_dir
 
 

@@ -114,7 +114,12 @@ def resolve_settings(
 
 
 def _load(
-    cfg: FinetuneConfig, extras: dict, output_dir: Path, texts: list[str], trim_texts, precision: str
+    cfg: FinetuneConfig,
+    extras: dict,
+    output_dir: Path,
+    texts: list[str],
+    trim_texts,
+    precision: str,
 ):
     """Build (tiny; safe when several processes race) or locate the base model, then load it.
 

@@ -89,7 +89,9 @@ def trainer_class():
             return super().train(*args, **kwargs)
 
         def training_step(self, model, inputs, num_items_in_batch=None):
-            encoder_decoder = getattr(self.model.config, "is_encoder_decoder", False)  # not DDP-wrapped
+            encoder_decoder = getattr(
+                self.model.config, "is_encoder_decoder", False
+            )  # not DDP-wrapped
             count = real_token_count(inputs, encoder_decoder)
             self.real_tokens = count if self.real_tokens is None else self.real_tokens + count
             return super().training_step(model, inputs, num_items_in_batch)

@@ -305,7 +305,11 @@ def trim_vocabulary(
     info.pop("out_dir")  # the folder may be renamed into place afterwards
     (out / MAP_FILE).write_text(json.dumps(info), encoding="utf-8")
     logger.info(
-        "trimmed %s from %d to %d vocabulary rows into %s%s", model, vocab_full, len(kept), out,
+        "trimmed %s from %d to %d vocabulary rows into %s%s",
+        model,
+        vocab_full,
+        len(kept),
+        out,
         f"; held-out coverage {share:.1%} of {tokens} tokens" if share is not None else "",
     )
     return result

@@ -13,6 +13,7 @@ majority vote and Wawa.
 
 Taught in notebooks/03_answer_validation.
 """
+
 from __future__ import annotations
 
 import logging
@@ -94,8 +95,9 @@ class SmoothedDawidSkene(ck.DawidSkene):
         return counts / counts.groupby("worker", sort=False).sum()
 
 
-def make_label_aggregator(method: str, n_iter: int | None = None, seed: int = 0,
-                          smoothing: float = 0.0) -> Any:
+def make_label_aggregator(
+    method: str, n_iter: int | None = None, seed: int = 0, smoothing: float = 0.0
+) -> Any:
     """The crowd-kit model for ``method`` (one of :data:`LABEL_METHODS`).
 
     ``smoothing > 0`` turns ``ds`` into :class:`SmoothedDawidSkene`; 0 keeps
@@ -114,9 +116,14 @@ def make_label_aggregator(method: str, n_iter: int | None = None, seed: int = 0,
     if method == "glad":
         return ck.GLAD(n_iter=n_iter or 100)
     if method == "mace":
-        return ck.MACE(n_restarts=MACE_DEFAULTS["n_restarts"],
-                       n_iter=n_iter or MACE_DEFAULTS["n_iter"], random_state=seed)
-    raise AggregationError(f"unknown label method {method!r}; choose one of {', '.join(LABEL_METHODS)}")
+        return ck.MACE(
+            n_restarts=MACE_DEFAULTS["n_restarts"],
+            n_iter=n_iter or MACE_DEFAULTS["n_iter"],
+            random_state=seed,
+        )
+    raise AggregationError(
+        f"unknown label method {method!r}; choose one of {', '.join(LABEL_METHODS)}"
+    )
 
 
 def aggregate_labels(
@@ -147,15 +154,22 @@ def aggregate_labels(
     frame, notes = clean_votes(data[["task", "worker", "label"]], f"aggregation '{method}'")
     thin = _too_thin(frame)
     if thin and method != "mv":
-        notes.append(f"{thin}: no model can learn worker skills from this; majority vote used "
-                     f"instead of {method!r}, confidence is the share of votes")
+        notes.append(
+            f"{thin}: no model can learn worker skills from this; majority vote used "
+            f"instead of {method!r}, confidence is the share of votes"
+        )
         method = "mv"
     model = make_label_aggregator(method, n_iter=n_iter, seed=seed, smoothing=smoothing)
     probas = model.fit_predict_proba(frame)
     labels = model.labels_
     conf = probas.max(axis=1)
-    out = pd.DataFrame({"task": labels.index, "label": labels.to_numpy(),
-                        "confidence": conf.reindex(labels.index).to_numpy(dtype=float)})
+    out = pd.DataFrame(
+        {
+            "task": labels.index,
+            "label": labels.to_numpy(),
+            "confidence": conf.reindex(labels.index).to_numpy(dtype=float),
+        }
+    )
     out = out.sort_values("task", kind="stable").reset_index(drop=True)
     out = _only_given_labels(out, frame, method, notes)
     for note in notes:
@@ -191,20 +205,25 @@ def clean_votes(frame: pd.DataFrame, what: str) -> tuple[pd.DataFrame, list[str]
     kinds = {isinstance(v, str) for v in labels}
     if kinds == {True, False}:
         text = sorted({v for v in labels if isinstance(v, str)})[:3]
-        raise AggregationError(f"{what}: labels mix numbers and words (e.g. {', '.join(text)}); "
-                               "use one kind of label")
+        raise AggregationError(
+            f"{what}: labels mix numbers and words (e.g. {', '.join(text)}); use one kind of label"
+        )
     spellings = pd.DataFrame({"raw": frame["label"].astype(str), "norm": labels.astype(str)})
     merged = spellings.drop_duplicates().groupby("norm").size()
     if (merged > 1).any():  # "1", "1.0", " 1", "01": one class, compared as numbers
         examples = spellings.drop_duplicates()
         examples = examples[examples["norm"].isin(merged[merged > 1].index)]["raw"].tolist()[:4]
-        notes.append(f"labels written differently but equal as numbers were merged "
-                     f"({', '.join(map(repr, examples))})")
+        notes.append(
+            f"labels written differently but equal as numbers were merged "
+            f"({', '.join(map(repr, examples))})"
+        )
         frame = frame.assign(label=labels)
     repeated = frame.duplicated(["task", "worker"], keep="first")
     if repeated.any():
-        notes.append(f"{int(repeated.sum())} repeated vote(s) (same worker, same task) counted "
-                     "once: the first one is kept")
+        notes.append(
+            f"{int(repeated.sum())} repeated vote(s) (same worker, same task) counted "
+            "once: the first one is kept"
+        )
         frame = frame[~repeated]
     return frame.reset_index(drop=True), notes
 
@@ -217,8 +236,9 @@ def _too_thin(frame: pd.DataFrame) -> str | None:
     return None
 
 
-def _only_given_labels(out: pd.DataFrame, frame: pd.DataFrame, method: str,
-                       notes: list[str]) -> pd.DataFrame:
+def _only_given_labels(
+    out: pd.DataFrame, frame: pd.DataFrame, method: str, notes: list[str]
+) -> pd.DataFrame:
     """Replace a label no worker gave on that task by the task's majority vote (and say so)."""
     given = frame.groupby("task")["label"].agg(set)
     bad = [i for i, row in out.iterrows() if row["label"] not in given.get(row["task"], set())]
@@ -230,8 +250,10 @@ def _only_given_labels(out: pd.DataFrame, frame: pd.DataFrame, method: str,
     for i in bad:
         out.at[i, "label"] = fix.at[out.at[i, "task"], "label"]
         out.at[i, "confidence"] = fix.at[out.at[i, "task"], "confidence"]
-    notes.append(f"{method!r} chose a label no worker gave on {len(bad)} task(s); their majority "
-                 "vote is used instead")
+    notes.append(
+        f"{method!r} chose a label no worker gave on {len(bad)} task(s); their majority "
+        "vote is used instead"
+    )
     return out
 
 
@@ -251,10 +273,14 @@ def worker_skills(model: Any, data: pd.DataFrame) -> pd.Series:
         # a label a worker never gave has no row: probability 0.
         errors, priors = model.errors_, model.priors_
         workers = errors.index.get_level_values("worker").unique()
-        diag = {w: sum(priors[k] * errors.get(k, {}).get((w, k), 0.0) for k in priors.index)
-                for w in workers}
+        diag = {
+            w: sum(priors[k] * errors.get(k, {}).get((w, k), 0.0) for k in priors.index)
+            for w in workers
+        }
         return pd.Series(diag, name="skill", dtype=float).rename_axis("worker")
-    return get_accuracy(data[["task", "worker", "label"]], model.labels_, by="worker").rename("skill")
+    return get_accuracy(data[["task", "worker", "label"]], model.labels_, by="worker").rename(
+        "skill"
+    )
 
 
 def agreement(data: pd.DataFrame) -> float:
@@ -275,8 +301,14 @@ def char_ngram_encoder(n_features: int = 512) -> Callable[[str], np.ndarray]:
     """
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    vec = HashingVectorizer(analyzer="char_wb", ngram_range=(1, 3), n_features=n_features,
-                            alternate_sign=False, norm="l2", lowercase=True)
+    vec = HashingVectorizer(
+        analyzer="char_wb",
+        ngram_range=(1, 3),
+        n_features=n_features,
+        alternate_sign=False,
+        norm="l2",
+        lowercase=True,
+    )
     return lambda text: vec.transform([text]).toarray()[0]
 
 
@@ -302,14 +334,17 @@ def aggregate_texts(
         model = ck.TextHRRASA(encoder=encoder or char_ngram_encoder(), n_iter=n_iter)
         texts = model.fit_predict(frame, None)
     else:
-        raise AggregationError(f"unknown text method {method!r}; choose one of {', '.join(TEXT_METHODS)}")
+        raise AggregationError(
+            f"unknown text method {method!r}; choose one of {', '.join(TEXT_METHODS)}"
+        )
     out = pd.DataFrame({"task": texts.index, "text": texts.to_numpy()})
     out = out.sort_values("task", kind="stable").reset_index(drop=True)
     return (out, model) if return_fitted else out
 
 
-def aggregate_pairwise(data: pd.DataFrame, method: str = "bt", *, n_iter: int = 100,
-                       return_fitted: bool = False):
+def aggregate_pairwise(
+    data: pd.DataFrame, method: str = "bt", *, n_iter: int = 100, return_fitted: bool = False
+):
     """Scores of items from side-by-side votes ``worker, left, right, label`` (label = winner).
 
     Bradley-Terry (``bt``) or NoisyBradleyTerry (``noisybt``, which also
@@ -326,7 +361,8 @@ def aggregate_pairwise(data: pd.DataFrame, method: str = "bt", *, n_iter: int = 
         model = ck.NoisyBradleyTerry(n_iter=n_iter)
     else:
         raise AggregationError(
-            f"unknown pairwise method {method!r}; choose one of {', '.join(PAIRWISE_METHODS)}")
+            f"unknown pairwise method {method!r}; choose one of {', '.join(PAIRWISE_METHODS)}"
+        )
     scores = model.fit_predict(data[["worker", "left", "right", "label"]])
     out = pd.DataFrame({"item": scores.index, "score": scores.to_numpy(dtype=float)})
     out = out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)

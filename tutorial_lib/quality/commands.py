@@ -7,6 +7,7 @@ Labels give ``task,label,confidence``; texts (rover, hrrasa) give
 ``task,text``; pairwise (bt) reads ``worker,left,right,label`` and gives
 ``item,score``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,17 +31,22 @@ METHODS = LABEL_METHODS + TEXT_METHODS + ("bt",)
 
 
 def run_aggregate(args: argparse.Namespace) -> int:
-    """Read ``args.input``, aggregate with ``args.method``, write ``args.out``; exit code.
-    """
+    """Read ``args.input``, aggregate with ``args.method``, write ``args.out``; exit code."""
     if args.method not in METHODS and args.method not in PAIRWISE_METHODS:
-        print(f"error: unknown method {args.method!r}; choose one of {', '.join(METHODS)}",
-              file=sys.stderr)
+        print(
+            f"error: unknown method {args.method!r}; choose one of {', '.join(METHODS)}",
+            file=sys.stderr,
+        )
         return 2
     if Path(args.input).is_dir():
         print(f"error: {args.input} is a folder; give a CSV/TSV file", file=sys.stderr)
         return 2
-    cols = {"task_col": args.task_col, "worker_col": args.worker_col, "label_col": args.label_col,
-            "sep": args.sep}
+    cols = {
+        "task_col": args.task_col,
+        "worker_col": args.worker_col,
+        "label_col": args.label_col,
+        "sep": args.sep,
+    }
     try:
         if args.method in PAIRWISE_METHODS:
             result = aggregate_pairwise(read_pairwise_file(args.input, sep=args.sep), args.method)
@@ -65,20 +71,32 @@ def run_aggregate(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``aggregate`` to the CLI.
-    """
+    """Add ``aggregate`` to the CLI."""
     p = subparsers.add_parser(
         "aggregate",
         help="aggregate crowd labels, texts or pairwise votes with crowd-kit",
         description=__doc__.split("\n\n")[0],
     )
-    p.add_argument("input", help="CSV/TSV in crowd-kit layout (task,worker,label|text) or Toloka export")
-    p.add_argument("--method", default="ds", metavar="{" + ",".join(METHODS) + "}",
-                   help="aggregation method (default: ds)")
+    p.add_argument(
+        "input", help="CSV/TSV in crowd-kit layout (task,worker,label|text) or Toloka export"
+    )
+    p.add_argument(
+        "--method",
+        default="ds",
+        metavar="{" + ",".join(METHODS) + "}",
+        help="aggregation method (default: ds)",
+    )
     p.add_argument("--out", required=True, help="output CSV")
     p.add_argument("--task-col", help="column holding the task (default: task, or INPUT:*)")
-    p.add_argument("--worker-col", help="column holding the worker (default: worker or ASSIGNMENT:worker_id)")
-    p.add_argument("--label-col", help="column holding the answer (default: label/text or the one OUTPUT:*)")
-    p.add_argument("--sep", help="field separator (default: by extension .tsv/.csv, else sniffed; 'tab' for a tab)")
+    p.add_argument(
+        "--worker-col", help="column holding the worker (default: worker or ASSIGNMENT:worker_id)"
+    )
+    p.add_argument(
+        "--label-col", help="column holding the answer (default: label/text or the one OUTPUT:*)"
+    )
+    p.add_argument(
+        "--sep",
+        help="field separator (default: by extension .tsv/.csv, else sniffed; 'tab' for a tab)",
+    )
     p.set_defaults(func=run_aggregate)
     return p

@@ -2,11 +2,18 @@
 
 Taught in notebooks/03_answer_validation.
 """
+
 from __future__ import annotations
 
 
-def decision_trace(decisions, answers, votes, prompts=None, verdict: str | None = None,
-                   answer_id: str | None = None) -> dict:
+def decision_trace(
+    decisions,
+    answers,
+    votes,
+    prompts=None,
+    verdict: str | None = None,
+    answer_id: str | None = None,
+) -> dict:
     """The prompt, the answer, every vote on it, the aggregated score and the verdict with comment.
 
     Args:
@@ -28,16 +35,27 @@ def decision_trace(decisions, answers, votes, prompts=None, verdict: str | None 
     by_answer = {}
     for v in votes:
         by_answer.setdefault(v.task_id, []).append(v)
-    pick = [d for d in decisions if (answer_id is None or d.answer_id == answer_id)
-            and (verdict is None or d.verdict == verdict)
-            and (answer_id is not None or by_answer.get(d.answer_id))]
+    pick = [
+        d
+        for d in decisions
+        if (answer_id is None or d.answer_id == answer_id)
+        and (verdict is None or d.verdict == verdict)
+        and (answer_id is not None or by_answer.get(d.answer_id))
+    ]
     if not pick:
-        raise LookupError(f"no decision with verdict={verdict!r} answer_id={answer_id!r} "
-                          "that had votes")
+        raise LookupError(
+            f"no decision with verdict={verdict!r} answer_id={answer_id!r} that had votes"
+        )
     d = pick[0]
     answer = next((a for a in answers if a.assignment_id == d.answer_id), None)
     prompt = next((p.prompt for p in prompts or [] if p.id == d.prompt_id), d.prompt_id)
-    return {"prompt": prompt, "answer": answer.answer if answer else "",
-            "votes": [(v.worker_id[:8], v.label) for v in by_answer.get(d.answer_id, [])],
-            "score_p_helpful": round(d.score, 3), "confidence": round(d.confidence, 3),
-            "verdict": d.verdict, "reasons": d.reasons, "comment_to_worker": d.comment}
+    return {
+        "prompt": prompt,
+        "answer": answer.answer if answer else "",
+        "votes": [(v.worker_id[:8], v.label) for v in by_answer.get(d.answer_id, [])],
+        "score_p_helpful": round(d.score, 3),
+        "confidence": round(d.confidence, 3),
+        "verdict": d.verdict,
+        "reasons": d.reasons,
+        "comment_to_worker": d.comment,
+    }

@@ -8,6 +8,7 @@ region has no effect by construction, so its gaps show what chance alone produce
 
 Taught in notebooks/03_answer_validation.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,9 +34,17 @@ def acceptance_by_group(decisions, groups: dict[str, str]) -> list[dict]:
     rows = []
     for group, n in total.most_common():
         low, high = wilson(accepted[group], n)
-        rows.append({"group": group, "answers": n, "accepted": accepted[group],
-                     "rejected": n - accepted[group], "acceptance": round(accepted[group] / n, 3),
-                     "ci_low": round(low, 3), "ci_high": round(high, 3)})
+        rows.append(
+            {
+                "group": group,
+                "answers": n,
+                "accepted": accepted[group],
+                "rejected": n - accepted[group],
+                "acceptance": round(accepted[group] / n, 3),
+                "ci_low": round(low, 3),
+                "ci_high": round(high, 3),
+            }
+        )
     return rows
 
 
@@ -56,5 +65,9 @@ def largest_gap(rows: list[dict], min_answers: int = 5) -> dict | None:
         return None
     hi, lo = max(big, key=lambda r: r["acceptance"]), min(big, key=lambda r: r["acceptance"])
     overlap = lo["ci_high"] >= hi["ci_low"]
-    return {"highest": hi["group"], "lowest": lo["group"],
-            "gap": round(hi["acceptance"] - lo["acceptance"], 3), "intervals_overlap": overlap}
+    return {
+        "highest": hi["group"],
+        "lowest": lo["group"],
+        "gap": round(hi["acceptance"] - lo["acceptance"], 3),
+        "intervals_overlap": overlap,
+    }

@@ -12,6 +12,7 @@ CrowdSpeech's transcriptions do); every value is kept as text, so an answer
 reading "NA" or "007" is not turned into a missing value or a number. Errors
 name the file and the line where the row ends.
 """
+
 from __future__ import annotations
 
 import csv
@@ -73,8 +74,14 @@ def _read_rows(path: Path, sep: str | None) -> tuple[list[str], list[tuple[int, 
     return header, rows, delimiter
 
 
-def pick_columns(header: list[str], path: Path, answer_kind: str, task_col: str | None = None,
-                 worker_col: str | None = None, label_col: str | None = None) -> ColumnMap:
+def pick_columns(
+    header: list[str],
+    path: Path,
+    answer_kind: str,
+    task_col: str | None = None,
+    worker_col: str | None = None,
+    label_col: str | None = None,
+) -> ColumnMap:
     """Decide which columns to use; overrides first, then crowd-kit, then Toloka names."""
     found = ", ".join(header)
 
@@ -92,15 +99,19 @@ def pick_columns(header: list[str], path: Path, answer_kind: str, task_col: str 
     elif inputs:
         task = inputs
     else:
-        raise CrowdFileError(f"{path}: no task column ('task' or INPUT:*); columns found: {found}; "
-                             "name one with --task-col")
+        raise CrowdFileError(
+            f"{path}: no task column ('task' or INPUT:*); columns found: {found}; "
+            "name one with --task-col"
+        )
     if worker_col:
         worker = need(worker_col, "--worker-col")
     else:
         worker = next((c for c in ("worker", TOLOKA_WORKER) if c in header), "")
         if not worker:
-            raise CrowdFileError(f"{path}: no worker column ('worker' or {TOLOKA_WORKER}); "
-                                 f"columns found: {found}; name one with --worker-col")
+            raise CrowdFileError(
+                f"{path}: no worker column ('worker' or {TOLOKA_WORKER}); "
+                f"columns found: {found}; name one with --worker-col"
+            )
     if label_col:
         answer = need(label_col, "--label-col")
     elif answer_kind in header:
@@ -108,14 +119,24 @@ def pick_columns(header: list[str], path: Path, answer_kind: str, task_col: str 
     elif len(outputs) == 1:
         answer = outputs[0]
     else:
-        what = f"several OUTPUT columns ({', '.join(outputs)})" if outputs else f"no '{answer_kind}' column"
+        what = (
+            f"several OUTPUT columns ({', '.join(outputs)})"
+            if outputs
+            else f"no '{answer_kind}' column"
+        )
         raise CrowdFileError(f"{path}: {what}; columns found: {found}; pick one with --label-col")
     return ColumnMap(task, worker, answer)
 
 
-def read_crowd_file(path: str | os.PathLike, answer_kind: str = "label", *, task_col: str | None = None,
-                    worker_col: str | None = None, label_col: str | None = None,
-                    sep: str | None = None) -> pd.DataFrame:
+def read_crowd_file(
+    path: str | os.PathLike,
+    answer_kind: str = "label",
+    *,
+    task_col: str | None = None,
+    worker_col: str | None = None,
+    label_col: str | None = None,
+    sep: str | None = None,
+) -> pd.DataFrame:
     """A ``task, worker, <answer_kind>`` frame (all text) from a crowd-kit or Toloka file.
 
     ``answer_kind`` is ``label`` or ``text``. Several ``INPUT:*`` columns
@@ -144,16 +165,17 @@ def read_crowd_file(path: str | os.PathLike, answer_kind: str = "label", *, task
 
 
 def read_pairwise_file(path: str | os.PathLike, *, sep: str | None = None) -> pd.DataFrame:
-    """A ``worker, left, right, label`` frame (label = the winning item) from CSV/TSV.
-    """
+    """A ``worker, left, right, label`` frame (label = the winning item) from CSV/TSV."""
     path = Path(path)
     if not path.exists():
         raise CrowdFileError(f"{path}: no such file")
     header, rows, _ = _read_rows(path, sep)
     missing = [c for c in ("worker", "left", "right", "label") if c not in header]
     if missing:
-        raise CrowdFileError(f"{path}: pairwise votes need column(s) {', '.join(missing)}; "
-                             f"columns found: {', '.join(header)}")
+        raise CrowdFileError(
+            f"{path}: pairwise votes need column(s) {', '.join(missing)}; "
+            f"columns found: {', '.join(header)}"
+        )
     index = {name: i for i, name in enumerate(header)}
     out = []
     for line, row in rows:
@@ -178,8 +200,7 @@ def neutralise_formula(value):
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write ``frame`` as CSV with every formula-like text cell neutralised.
-    """
+    """Write ``frame`` as CSV with every formula-like text cell neutralised."""
     safe = frame.copy()
     for col in safe.columns:
         if safe[col].dtype == object:

@@ -9,6 +9,7 @@ code-mixed answers: lingua with sw+en+fr+ar is right on 99.0% (sw), 99.1%
 96.8% / 18/20; ``langid`` (sw+en) 91.2% / 100% / 17/20. Nothing here is
 Swahili-specific: the target language is an ISO 639-1 argument.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -73,7 +74,9 @@ class LanguageChecker:
         if top is None or top.value <= 0:
             return LanguageGuess("und", 0.0, 0.0)
         target = next((v.value for v in values if v.language == self._target), 0.0)
-        return LanguageGuess(top.language.iso_code_639_1.name.lower(), float(top.value), float(target))
+        return LanguageGuess(
+            top.language.iso_code_639_1.name.lower(), float(top.value), float(target)
+        )
 
     def is_target(self, text: str, min_confidence: float = 0.5) -> bool:
         """True when the target language wins with at least ``min_confidence``."""

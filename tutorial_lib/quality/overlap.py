@@ -8,6 +8,7 @@ cases stop at the start overlap; that is where the savings come from.
 
 Taught in notebooks/03_answer_validation.
 """
+
 from __future__ import annotations
 
 import logging
@@ -63,8 +64,14 @@ def votes_frame(votes: list[Assignment]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["task", "worker", "label"])
 
 
-def helpfulness(votes: list[Assignment], method: str = "ds", *, n_iter: int | None = None,
-                seed: int = 0, smoothing: float = DECISION_SMOOTHING) -> pd.DataFrame:
+def helpfulness(
+    votes: list[Assignment],
+    method: str = "ds",
+    *,
+    n_iter: int | None = None,
+    seed: int = 0,
+    smoothing: float = DECISION_SMOOTHING,
+) -> pd.DataFrame:
     """Per answer: ``score`` = P(helpful), ``confidence`` = P(chosen verdict), ``votes``.
 
     Aggregates every vote at once, so worker skills come from all their tasks.
@@ -80,8 +87,14 @@ def helpfulness(votes: list[Assignment], method: str = "ds", *, n_iter: int | No
         # One class only: every model says the same; the vote count is the evidence.
         score = pd.Series(float(df.label.iloc[0]), index=counts.index)
     else:
-        _, fitted = aggregate_labels(df, method, n_iter=n_iter, seed=seed, return_fitted=True,
-                                     smoothing=smoothing if method == "ds" else 0.0)
+        _, fitted = aggregate_labels(
+            df,
+            method,
+            n_iter=n_iter,
+            seed=seed,
+            return_fitted=True,
+            smoothing=smoothing if method == "ds" else 0.0,
+        )
         probas = fitted.probas_
         score = probas[1] if 1 in probas.columns else pd.Series(0.0, index=probas.index)
         score = score.reindex(counts.index).fillna(0.0).astype(float)
@@ -90,8 +103,13 @@ def helpfulness(votes: list[Assignment], method: str = "ds", *, n_iter: int | No
     return out[["score", "confidence", "votes"]]
 
 
-def uncertain_answers(table: pd.DataFrame, answer_ids: list[str], threshold: float,
-                      max_overlap: int, limit: int | None = None) -> list[str]:
+def uncertain_answers(
+    table: pd.DataFrame,
+    answer_ids: list[str],
+    threshold: float,
+    max_overlap: int,
+    limit: int | None = None,
+) -> list[str]:
     """Answers whose verdict confidence is below ``threshold`` and that can still get a vote.
 
     With ``limit``, at most that many, least confident first (unvoted answers
@@ -108,7 +126,7 @@ def uncertain_answers(table: pd.DataFrame, answer_ids: list[str], threshold: flo
             out.append((float(row.confidence), aid))
     if limit is None:
         return [aid for _, aid in out]
-    return [aid for _, aid in sorted(out, key=lambda x: x[0])[:max(limit, 0)]]
+    return [aid for _, aid in sorted(out, key=lambda x: x[0])[: max(limit, 0)]]
 
 
 # Time kept between the last vote and Toloka's auto-acceptance, to decide and apply verdicts.
@@ -130,8 +148,12 @@ def review_closes(backend, crowd_cfg: CrowdConfig) -> bool:
     left = (deadline - backend.clock.now()).total_seconds()
     if left >= round_s + DECISION_MARGIN_S:
         return False
-    log.warning("stopping dynamic overlap: Toloka accepts undecided answers at %s, %.1f h from "
-                "now; deciding with the votes in hand", deadline.isoformat(), left / 3600.0)
+    log.warning(
+        "stopping dynamic overlap: Toloka accepts undecided answers at %s, %.1f h from "
+        "now; deciding with the votes in hand",
+        deadline.isoformat(),
+        left / 3600.0,
+    )
     return True
 
 
@@ -180,11 +202,21 @@ def validate_dynamic(
         budget.limit_usd = budget_usd
     ledger = ledger if ledger is not None else sink_ledger(sink, backend.name)
     wait = crowd_cfg.wait_timeout_s
-    votes = collect_votes(backend, answers, prompts, crowd_cfg.validation_overlap, sink,
-                          round=round, budget=budget, ledger=ledger, timeout_s=wait)
+    votes = collect_votes(
+        backend,
+        answers,
+        prompts,
+        crowd_cfg.validation_overlap,
+        sink,
+        round=round,
+        budget=budget,
+        ledger=ledger,
+        timeout_s=wait,
+    )
     if not ids or set(ids) <= ledger.completed("validation", round):
-        log.info("dynamic overlap already finished for these %d answers in round %d", len(ids),
-                 round)
+        log.info(
+            "dynamic overlap already finished for these %d answers in round %d", len(ids), round
+        )
         return read_sink(sink, "validation")
     known = {v.assignment_id: v for v in votes}
     for v in prior_votes or []:
@@ -200,13 +232,25 @@ def validate_dynamic(
         left = None
         if max_votes is not None:
             left = max_votes - sum(v.task_id in id_set for v in known.values())
-        todo = uncertain_answers(table, ids, crowd_cfg.confidence_threshold,
-                                 crowd_cfg.validation_max_overlap, limit=left)
-        log.info("dynamic overlap step %d: %d of %d answers still uncertain", step, len(todo), len(ids))
+        todo = uncertain_answers(
+            table, ids, crowd_cfg.confidence_threshold, crowd_cfg.validation_max_overlap, limit=left
+        )
+        log.info(
+            "dynamic overlap step %d: %d of %d answers still uncertain", step, len(todo), len(ids)
+        )
         if not todo or step == max_steps or review_closes(backend, crowd_cfg):
             break
-        for v in request_more_votes(backend, todo, 1, sink, budget=budget, ledger=ledger,
-                                    round=round, step=step, timeout_s=wait):
+        for v in request_more_votes(
+            backend,
+            todo,
+            1,
+            sink,
+            budget=budget,
+            ledger=ledger,
+            round=round,
+            step=step,
+            timeout_s=wait,
+        ):
             known[v.assignment_id] = v
     ledger.record("complete", stage="validation", round=round, task_ids=ids)
     return read_sink(sink, "validation")

@@ -12,6 +12,7 @@ ledger (``crowd/ledger.jsonl``, which ``--force`` never wipes) right after it
 is applied, and a re-run reuses it, so no assignment is paid (or rejected)
 twice; re-collection and extra votes are asked at most once per task and round.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -63,8 +64,7 @@ COMMENTS = {
 
 
 def comment_for(verdict: str, reasons: list[str], lang: str = "en") -> str:
-    """The message a worker sees with a verdict, in ``lang`` when we have it (else English).
-    """
+    """The message a worker sees with a verdict, in ``lang`` when we have it (else English)."""
     texts = COMMENTS.get(lang, COMMENTS["en"])
     if verdict == "accept":
         return texts["accept"]
@@ -72,8 +72,15 @@ def comment_for(verdict: str, reasons: list[str], lang: str = "en") -> str:
     return " ".join(parts)
 
 
-def decide(answers: list[Assignment], votes: list[Assignment], qc: list[QCResult],
-           cfg: QualityConfig, method: str | None = None, *, lang: str = "en") -> list[Decision]:
+def decide(
+    answers: list[Assignment],
+    votes: list[Assignment],
+    qc: list[QCResult],
+    cfg: QualityConfig,
+    method: str | None = None,
+    *,
+    lang: str = "en",
+) -> list[Decision]:
     """One :class:`Decision` per answer: QC failures rejected with their reasons, the rest by votes.
 
     ``score`` is the aggregated P(helpful) (``method``, default
@@ -83,14 +90,21 @@ def decide(answers: list[Assignment], votes: list[Assignment], qc: list[QCResult
     by_qc = {q.answer_id: q for q in qc}
     missing = [a.assignment_id for a in answers if a.assignment_id not in by_qc]
     if missing:
-        raise ValueError(f"{len(missing)} answer(s) have no QC result, e.g. {missing[:3]}; "
-                         "run rules.check_answers on them first")
+        raise ValueError(
+            f"{len(missing)} answer(s) have no QC result, e.g. {missing[:3]}; "
+            "run rules.check_answers on them first"
+        )
     table = helpfulness(votes, method or cfg.aggregation)
-    unvoted = [a.assignment_id for a in answers
-               if by_qc[a.assignment_id].passed and a.assignment_id not in table.index]
+    unvoted = [
+        a.assignment_id
+        for a in answers
+        if by_qc[a.assignment_id].passed and a.assignment_id not in table.index
+    ]
     if unvoted:
-        raise ValueError(f"{len(unvoted)} answer(s) passed QC but have no validation votes, e.g. "
-                         f"{unvoted[:3]}; validate them before deciding")
+        raise ValueError(
+            f"{len(unvoted)} answer(s) passed QC but have no validation votes, e.g. "
+            f"{unvoted[:3]}; validate them before deciding"
+        )
     out = []
     for a in answers:
         q = by_qc[a.assignment_id]
@@ -103,9 +117,20 @@ def decide(answers: list[Assignment], votes: list[Assignment], qc: list[QCResult
             verdict, reasons, conf = "accept", [], score
         else:
             verdict, reasons, conf = "reject", ["not_helpful"], 1.0 - score
-        out.append(Decision(a.assignment_id, a.task_id, a.worker_id, verdict, round(score, 4),
-                            round(conf, 4), n_votes, reasons, a.round,
-                            comment_for(verdict, reasons, lang)))
+        out.append(
+            Decision(
+                a.assignment_id,
+                a.task_id,
+                a.worker_id,
+                verdict,
+                round(score, 4),
+                round(conf, 4),
+                n_votes,
+                reasons,
+                a.round,
+                comment_for(verdict, reasons, lang),
+            )
+        )
     return out
 
 
@@ -140,8 +165,13 @@ def _apply(backend, decisions: list[Decision], ledger: Ledger, applied: dict) ->
                 backend.reject(d.answer_id, d.comment)
         except VerdictTooLate as err:
             log.warning("too late: %s", err)
-            ledger.record("late_verdict", answer_id=d.answer_id, verdict=d.verdict,
-                          prompt_id=d.prompt_id, reason=str(err))
+            ledger.record(
+                "late_verdict",
+                answer_id=d.answer_id,
+                verdict=d.verdict,
+                prompt_id=d.prompt_id,
+                reason=str(err),
+            )
         ledger.record_verdict(d)
         applied[d.answer_id] = d
 
@@ -159,12 +189,21 @@ def _qc_new(prompts, answers, qc_by: dict, cfg: PipelineConfig) -> None:
         qc_by.setdefault(q.answer_id, q)
 
 
-def post_accept(backend, prompts: list[Prompt], answers: list[Assignment],
-                votes: list[Assignment], qc: list[QCResult], cfg: PipelineConfig,
-                answers_sink: Path, votes_sink: Path, *, decided_log: Path | None = None,
-                extra_answers: int = 1, ledger: Ledger | None = None,
-                budget: Budget | None = None,
-                ) -> tuple[list[Decision], list[Assignment], list[Assignment]]:
+def post_accept(
+    backend,
+    prompts: list[Prompt],
+    answers: list[Assignment],
+    votes: list[Assignment],
+    qc: list[QCResult],
+    cfg: PipelineConfig,
+    answers_sink: Path,
+    votes_sink: Path,
+    *,
+    decided_log: Path | None = None,
+    extra_answers: int = 1,
+    ledger: Ledger | None = None,
+    budget: Budget | None = None,
+) -> tuple[list[Decision], list[Assignment], list[Assignment]]:
     """Decide, apply, re-collect for up to ``cfg.quality.max_rounds`` rounds.
 
     Returns the final decisions (one per answer), every answer (with its
@@ -176,7 +215,9 @@ def post_accept(backend, prompts: list[Prompt], answers: list[Assignment],
     """
     answers_sink, votes_sink = Path(answers_sink), Path(votes_sink)
     if ledger is None:
-        log_path = Path(decided_log) if decided_log else answers_sink.with_name("applied_decisions.jsonl")
+        log_path = (
+            Path(decided_log) if decided_log else answers_sink.with_name("applied_decisions.jsonl")
+        )
         ledger = Ledger(log_path, backend=backend.name)
     budget = budget if budget is not None else Budget.from_config(cfg.crowd)
     applied = ledger.verdicts()
@@ -189,40 +230,71 @@ def post_accept(backend, prompts: list[Prompt], answers: list[Assignment],
         current = list(all_answers.values())
         _qc_new(prompts, current, qc_by, cfg)
         voted = {v.task_id for v in all_votes.values()}
-        need = [a for a in current if qc_by[a.assignment_id].passed
-                and a.assignment_id not in voted]  # a rerun fetches the votes it paid for
+        need = [
+            a for a in current if qc_by[a.assignment_id].passed and a.assignment_id not in voted
+        ]  # a rerun fetches the votes it paid for
         if need:
-            new = validate_dynamic(backend, need, prompts, cfg.crowd, votes_sink, method, round=rnd,
-                                   prior_votes=list(all_votes.values()), budget=budget,
-                                   ledger=ledger)
+            new = validate_dynamic(
+                backend,
+                need,
+                prompts,
+                cfg.crowd,
+                votes_sink,
+                method,
+                round=rnd,
+                prior_votes=list(all_votes.values()),
+                budget=budget,
+                ledger=ledger,
+            )
             all_votes = _merge(list(all_votes.values()), new)
         pending = [a for a in current if a.assignment_id not in applied]
         if pending:
-            decisions = decide(pending, list(all_votes.values()), list(qc_by.values()), cfg.quality,
-                               method, lang=lang)
+            decisions = decide(
+                pending,
+                list(all_votes.values()),
+                list(qc_by.values()),
+                cfg.quality,
+                method,
+                lang=lang,
+            )
             _apply(backend, decisions, ledger, applied)
         # Verdicts of later rounds (a rerun) do not count yet: each round replays as it ran,
         # so a forced rerun fetches the re-collected answers it already paid for.
-        accepted = {d.prompt_id for d in applied.values()
-                    if d.verdict == "accept" and d.round <= rnd}
+        accepted = {
+            d.prompt_id for d in applied.values() if d.verdict == "accept" and d.round <= rnd
+        }
         stop_asking(backend, ledger, "answers", sorted(accepted))  # answered: buy no more
         missing = [p.id for p in prompts if p.id in answered and p.id not in accepted]
-        log.info("post-acceptance round %d: %d answers decided, %d prompts without an accepted "
-                 "answer", rnd, len(applied), len(missing))
+        log.info(
+            "post-acceptance round %d: %d answers decided, %d prompts without an accepted answer",
+            rnd,
+            len(applied),
+            len(missing),
+        )
         if not missing or rnd == cfg.quality.max_rounds:
             stop_asking(backend, ledger, "answers", missing)  # the last round: buy no more
             break
         asked = {a.task_id for a in current if a.round == rnd + 1}  # a re-run: already asked
         todo = [pid for pid in missing if pid not in asked]
         if todo:
-            request_more_answers(backend, todo, extra_answers, answers_sink, round=rnd + 1,
-                                 spec=answer_project(lang=lang), budget=budget, ledger=ledger,
-                                 timeout_s=cfg.crowd.wait_timeout_s)
+            request_more_answers(
+                backend,
+                todo,
+                extra_answers,
+                answers_sink,
+                round=rnd + 1,
+                spec=answer_project(lang=lang),
+                budget=budget,
+                ledger=ledger,
+                timeout_s=cfg.crowd.wait_timeout_s,
+            )
         all_answers = _merge(list(all_answers.values()), read_sink(answers_sink, "answers"))
     final_answers = []
     for a in all_answers.values():
         d = applied.get(a.assignment_id)
         status = {"accept": "accepted", "reject": "rejected"}[d.verdict] if d else a.status
-        final_answers.append(dataclasses.replace(a, status=status, comment=d.comment if d else a.comment))
+        final_answers.append(
+            dataclasses.replace(a, status=status, comment=d.comment if d else a.comment)
+        )
     decisions = [applied[a.assignment_id] for a in final_answers if a.assignment_id in applied]
     return decisions, final_answers, list(all_votes.values())

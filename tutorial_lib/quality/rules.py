@@ -9,6 +9,7 @@ Per-worker summaries and bans live in :mod:`tutorial_lib.quality.workers`.
 
 Taught in notebooks/02_collecting_answers.
 """
+
 from __future__ import annotations
 
 import logging
@@ -109,8 +110,9 @@ def _similar_pairs(answers: list[Assignment], threshold: float):
         lsh.insert(a.assignment_id, sig)
 
 
-def find_near_duplicates(answers: list[Assignment], threshold: float,
-                         prompts: dict[str, Prompt] | None = None) -> dict[str, tuple[str, float]]:
+def find_near_duplicates(
+    answers: list[Assignment], threshold: float, prompts: dict[str, Prompt] | None = None
+) -> dict[str, tuple[str, float]]:
     """Map answer id -> (the answer it copies, Jaccard) for near-identical answers.
 
     MinHash LSH proposes candidates; the exact Jaccard of character 5-gram
@@ -122,9 +124,12 @@ def find_near_duplicates(answers: list[Assignment], threshold: float,
     found: dict[str, tuple[str, float]] = {}
     for first, later, j in _similar_pairs(answers, threshold):
         copy, original = later, first
-        if (prompts and first.task_id != later.task_id
-                and relevance(first.answer or "", prompts[first.task_id])
-                < relevance(later.answer or "", prompts[later.task_id])):
+        if (
+            prompts
+            and first.task_id != later.task_id
+            and relevance(first.answer or "", prompts[first.task_id])
+            < relevance(later.answer or "", prompts[later.task_id])
+        ):
             copy, original = first, later
         if j > found.get(copy.assignment_id, ("", 0.0))[1]:
             found[copy.assignment_id] = (original.assignment_id, round(j, 3))
@@ -171,8 +176,12 @@ def check_answers(
         sample = text[: 4 * cfg.max_chars]  # a huge answer is too long; no need to scan it all
         guess = checker.guess(sample)
         copy = copies_prompt(sample, by_id[a.task_id])
-        details: dict = {"chars": chars, "duration_s": a.duration_s, "prompt_copy": round(copy, 3),
-                         "lang_target_confidence": round(guess.target_confidence, 3)}
+        details: dict = {
+            "chars": chars,
+            "duration_s": a.duration_s,
+            "prompt_copy": round(copy, 3),
+            "lang_target_confidence": round(guess.target_confidence, 3),
+        }
         reasons = []
         if guess.lang != checker.lang or guess.target_confidence < cfg.lang_min_confidence:
             reasons.append("wrong_language")
@@ -195,8 +204,18 @@ def check_answers(
             details["control_expected"] = control[a.task_id]
         if a.worker_id in banned:
             reasons.append("banned_worker")
-        results.append(QCResult(a.assignment_id, a.task_id, a.worker_id, not reasons, reasons,
-                                guess.lang, round(guess.confidence, 4), details))
+        results.append(
+            QCResult(
+                a.assignment_id,
+                a.task_id,
+                a.worker_id,
+                not reasons,
+                reasons,
+                guess.lang,
+                round(guess.confidence, 4),
+                details,
+            )
+        )
     n_flagged = sum(not r.passed for r in results)
     log.info("quality rules: %d of %d answers flagged", n_flagged, len(results))
     return results

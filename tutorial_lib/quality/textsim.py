@@ -4,6 +4,7 @@ Kept apart from the rules so that the copy, duplicate and control checks
 share one definition of "the same text" (case, accents of punctuation and
 spacing do not count).
 """
+
 from __future__ import annotations
 
 import re

@@ -7,6 +7,7 @@ majority, so a worker does not agree with themselves) and fast votes.
 
 Taught in notebooks/02_collecting_answers.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -16,8 +17,18 @@ import pandas as pd
 from ..records import Assignment, QCResult
 from .aggregate import aggregate_labels, worker_skills
 
-COLUMNS = ["worker", "answers", "flagged", "pass_rate", "fast_answers", "votes", "fast_votes",
-           "agreement", "skill", "reasons"]
+COLUMNS = [
+    "worker",
+    "answers",
+    "flagged",
+    "pass_rate",
+    "fast_answers",
+    "votes",
+    "fast_votes",
+    "agreement",
+    "skill",
+    "reasons",
+]
 
 
 def leave_one_out_agreement(votes: list[Assignment]) -> dict[str, float]:
@@ -44,8 +55,9 @@ def leave_one_out_agreement(votes: list[Assignment]) -> dict[str, float]:
 def _writer_rows(qc: list[QCResult]) -> dict[str, dict]:
     rows: dict[str, dict] = {}
     for r in qc:
-        row = rows.setdefault(r.worker_id, {"answers": 0, "flagged": 0, "fast_answers": 0,
-                                            "reasons": Counter()})
+        row = rows.setdefault(
+            r.worker_id, {"answers": 0, "flagged": 0, "fast_answers": 0, "reasons": Counter()}
+        )
         row["answers"] += 1
         row["flagged"] += int(not r.passed)
         row["fast_answers"] += int("fast_submission" in r.reasons)
@@ -74,23 +86,36 @@ def worker_summary(
     agree = leave_one_out_agreement(votes)
     skills: dict = {}
     if votes:
-        df = pd.DataFrame({"task": [v.task_id for v in votes], "worker": [v.worker_id for v in votes],
-                           "label": [v.label for v in votes]})
+        df = pd.DataFrame(
+            {
+                "task": [v.task_id for v in votes],
+                "worker": [v.worker_id for v in votes],
+                "label": [v.label for v in votes],
+            }
+        )
         _, fitted = aggregate_labels(df, method, return_fitted=True)
         skills = worker_skills(fitted, df).to_dict()
-    n_votes, fast_votes = Counter(v.worker_id for v in votes), Counter(
-        v.worker_id for v in votes if v.duration_s < vote_fast_seconds)
+    n_votes, fast_votes = (
+        Counter(v.worker_id for v in votes),
+        Counter(v.worker_id for v in votes if v.duration_s < vote_fast_seconds),
+    )
     rows = []
     for w in sorted(set(writers) | set(n_votes)):
         wr = writers.get(w, {"answers": 0, "flagged": 0, "fast_answers": 0, "reasons": Counter()})
-        rows.append({
-            "worker": w, "answers": wr["answers"], "flagged": wr["flagged"],
-            "pass_rate": (1 - wr["flagged"] / wr["answers"]) if wr["answers"] else float("nan"),
-            "fast_answers": wr["fast_answers"], "votes": n_votes.get(w, 0),
-            "fast_votes": fast_votes.get(w, 0), "agreement": agree.get(w, float("nan")),
-            "skill": float(skills[w]) if w in skills else float("nan"),
-            "reasons": dict(wr["reasons"]),
-        })
+        rows.append(
+            {
+                "worker": w,
+                "answers": wr["answers"],
+                "flagged": wr["flagged"],
+                "pass_rate": (1 - wr["flagged"] / wr["answers"]) if wr["answers"] else float("nan"),
+                "fast_answers": wr["fast_answers"],
+                "votes": n_votes.get(w, 0),
+                "fast_votes": fast_votes.get(w, 0),
+                "agreement": agree.get(w, float("nan")),
+                "skill": float(skills[w]) if w in skills else float("nan"),
+                "reasons": dict(wr["reasons"]),
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -118,7 +143,8 @@ def banned_workers(
         ):
             banned.add(row.worker)
         if row.votes >= min_tasks and (
-            row.skill < min_skill or row.agreement < min_agreement
+            row.skill < min_skill
+            or row.agreement < min_agreement
             or row.fast_votes / row.votes > max_fast_share
         ):
             banned.add(row.worker)

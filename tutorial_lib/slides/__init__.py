@@ -4,6 +4,7 @@
 CSS and viewer, figures drawn by the kit and embedded as data URIs, no CDN),
 then prints it to PDF with headless Chromium when one is installed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,13 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 SLIDES_DIR = REPO_ROOT / "slides"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--no-pdf-header-footer"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-pdf-header-footer",
+]
 
 
 @dataclass
@@ -59,19 +65,30 @@ def find_chromium() -> str | None:
 def export_pdf(html: Path, pdf: Path, chromium: str, timeout: float = 120) -> Path:
     """Print ``html`` to ``pdf`` with headless Chromium (one slide per page)."""
     with tempfile.TemporaryDirectory() as profile:
-        cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-               f"--print-to-pdf={pdf}", html.resolve().as_uri()]
+        cmd = [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--print-to-pdf={pdf}",
+            html.resolve().as_uri(),
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0 or not pdf.exists() or pdf.stat().st_size == 0:
-        raise RuntimeError(f"chromium could not print {html} to PDF (exit {proc.returncode}): "
-                           f"{proc.stderr.strip()[-500:]}")
+        raise RuntimeError(
+            f"chromium could not print {html} to PDF (exit {proc.returncode}): "
+            f"{proc.stderr.strip()[-500:]}"
+        )
     return pdf
 
 
-def build_deck(src: str | os.PathLike = SLIDES_DIR, out: str | os.PathLike = SLIDES_DIR / "build",
-               pdf: str = "auto", title: str = "Aligning an LLM to a low-resource language",
-               total_minutes: int = TOTAL_MINUTES,
-               run: str | os.PathLike | None = None) -> BuildResult:
+def build_deck(
+    src: str | os.PathLike = SLIDES_DIR,
+    out: str | os.PathLike = SLIDES_DIR / "build",
+    pdf: str = "auto",
+    title: str = "Aligning an LLM to a low-resource language",
+    total_minutes: int = TOTAL_MINUTES,
+    run: str | os.PathLike | None = None,
+) -> BuildResult:
     """Build ``out/index.html`` (and ``out/slides.pdf`` when ``pdf`` is ``auto`` or ``yes``).
 
     ``pdf="auto"`` prints only where Chromium is installed; ``"yes"`` fails without it.

@@ -13,6 +13,7 @@ with the library and opens offline with no CDN.
 
 Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
 """
+
 from __future__ import annotations
 
 import base64
@@ -77,8 +78,9 @@ def parse_section(path: Path) -> Section:
     """Read one source file into a :class:`Section`."""
     text = path.read_text(encoding="utf-8")
     meta, start = _front_matter(text, path)
-    section = Section(str(meta["section"]), meta["minutes"], list(meta.get("notebooks") or []),
-                      source=str(path))
+    section = Section(
+        str(meta["section"]), meta["minutes"], list(meta.get("notebooks") or []), source=str(path)
+    )
     chunk: list[Line] = []
     lines = text.splitlines()
     for lineno in range(start + 1, len(lines) + 2):  # a final separator closes the last slide
@@ -98,7 +100,7 @@ def _split_notes(chunk: list[Line]) -> Slide:
     where = next(ln.where for ln in chunk if ln.text.strip())
     for i, line in enumerate(chunk):
         if line.text.startswith("Note:"):
-            notes = [line.text[len("Note:"):].strip()] + [ln.text for ln in chunk[i + 1 :]]
+            notes = [line.text[len("Note:") :].strip()] + [ln.text for ln in chunk[i + 1 :]]
             return Slide(chunk[:i], [n for n in notes if n.strip()], where)
     return Slide(chunk, [], where)
 
@@ -133,12 +135,15 @@ def image_loader(base: Path, kit_figure: Callable[[str], bytes]) -> Callable[[st
             except KeyError as err:
                 raise SlideSyntaxError(f"{where}: {err.args[0]}") from None
             except Exception as err:  # a figure is library code: name the slide that needed it
-                raise SlideSyntaxError(f"{where}: kit figure {src[4:]!r} failed: "
-                                       f"{type(err).__name__}: {err}") from err
+                raise SlideSyntaxError(
+                    f"{where}: kit figure {src[4:]!r} failed: {type(err).__name__}: {err}"
+                ) from err
         else:
             path = (base / src).resolve()
             if path.suffix.lower() not in _IMAGE_TYPES:
-                raise SlideSyntaxError(f"{where}: {src!r} is not an image ({', '.join(_IMAGE_TYPES)})")
+                raise SlideSyntaxError(
+                    f"{where}: {src!r} is not an image ({', '.join(_IMAGE_TYPES)})"
+                )
             if not path.is_file():
                 raise SlideSyntaxError(f"{where}: image {src!r} not found (looked in {path})")
             data, mime = path.read_bytes(), mimetypes.guess_type(path.name)[0] or "image/png"
@@ -169,8 +174,13 @@ def _expand(slide: Slide, sections: list[Section], colab_url: Callable[[str], st
     return out
 
 
-def render_deck(sections: list[Section], base: Path, kit_figure: Callable[[str], bytes],
-                colab_url: Callable[[str], str], title: str) -> str:
+def render_deck(
+    sections: list[Section],
+    base: Path,
+    kit_figure: Callable[[str], bytes],
+    colab_url: Callable[[str], str],
+    title: str,
+) -> str:
     """The complete HTML document for ``sections``."""
     load = image_loader(base, kit_figure)
     parts, total = [], sum(len(s.slides) for s in sections)
@@ -179,13 +189,14 @@ def render_deck(sections: list[Section], base: Path, kit_figure: Callable[[str],
         for slide in section.slides:
             n += 1
             body = render_blocks(_expand(slide, sections, colab_url), load)
-            notes = html.escape("\n".join(substitute(Line(n, slide.where)).text
-                                          for n in slide.notes))
+            notes = html.escape(
+                "\n".join(substitute(Line(n, slide.where)).text for n in slide.notes)
+            )
             parts.append(
                 f'<section class="slide" id="s{n}" data-section="{html.escape(section.title)}" '
                 f'data-minutes="{section.minutes}">{body}'
                 f'<aside class="notes">{notes}</aside>'
-                f'<footer>{html.escape(section.title)} · {section.minutes} min · {n}/{total}</footer>'
+                f"<footer>{html.escape(section.title)} · {section.minutes} min · {n}/{total}</footer>"
                 f"</section>"
             )
     return page(title, "\n".join(parts))

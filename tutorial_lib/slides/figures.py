@@ -9,6 +9,7 @@ build (one deck may show a figure twice) and rendered to PNG bytes.
 
 Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
 """
+
 from __future__ import annotations
 
 import io
@@ -84,8 +85,10 @@ def use_run(run_dir: str | Path | None) -> None:
 def _run_json(relative: str) -> dict:
     run = _RUN["dir"]
     if run is None:
-        raise FileNotFoundError("this figure needs a finished pipeline run: build with "
-                                "--run runs/demo (make demo first) or build_deck(run=...)")
+        raise FileNotFoundError(
+            "this figure needs a finished pipeline run: build with "
+            "--run runs/demo (make demo first) or build_deck(run=...)"
+        )
     path = run / relative
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: finish the run (tutorial-lib run) first")
@@ -141,20 +144,32 @@ def dynamic_overlap():
     from ..records import Prompt, read_jsonl
     from ..viz import plot_cost_vs_accuracy
 
-    spec = importlib.util.spec_from_file_location("qc_overlap",
-                                                  REPO_ROOT / "benchmarks" / "qc_overlap.py")
+    spec = importlib.util.spec_from_file_location(
+        "qc_overlap", REPO_ROOT / "benchmarks" / "qc_overlap.py"
+    )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     crowd = load_config("demo").crowd
     prompts = read_jsonl(resolve_path(SEED_PROMPTS), Prompt)
     with tempfile.TemporaryDirectory() as tmp:
-        row = bench.run_seed(prompts, 0, Path(tmp), "ds", crowd.confidence_threshold,
-                             max_overlap=crowd.validation_max_overlap)
-    labels = {"mv3": "majority, 3", "ds3": "Dawid-Skene, 3", "mv5": "majority, 5",
-              "ds5": "Dawid-Skene, 5",
-              "dynamic": f"dynamic {crowd.validation_overlap}->{crowd.validation_max_overlap}"}
-    points = [{"label": lab, "accuracy": row[k][0], "assignments": row[k][1]}
-              for k, lab in labels.items()]
+        row = bench.run_seed(
+            prompts,
+            0,
+            Path(tmp),
+            "ds",
+            crowd.confidence_threshold,
+            max_overlap=crowd.validation_max_overlap,
+        )
+    labels = {
+        "mv3": "majority, 3",
+        "ds3": "Dawid-Skene, 3",
+        "mv5": "majority, 5",
+        "ds5": "Dawid-Skene, 5",
+        "dynamic": f"dynamic {crowd.validation_overlap}->{crowd.validation_max_overlap}",
+    }
+    points = [
+        {"label": lab, "accuracy": row[k][0], "assignments": row[k][1]} for k, lab in labels.items()
+    ]
     fig = plot_cost_vs_accuracy(points)
     fig.axes[0].set_title("Dynamic overlap: fewer votes, same accuracy (benchmark seed 0)")
     return fig

@@ -5,6 +5,7 @@ links; nothing else. Every piece of source text is HTML-escaped before any
 markup is added, so a ``<script>`` in a slide (or in crowd text quoted on one)
 shows as text. Links are limited to http(s), mailto, anchors and relative paths.
 """
+
 from __future__ import annotations
 
 import html
@@ -154,7 +155,6 @@ def render_blocks(lines: list[Line], image: Callable[[str, str, str], str]) -> s
     k = next((n for n, part in enumerate(out) if not part.startswith("<h")), len(out))
     columns = "".join(out[k:]).replace(_COLUMN_BREAK, '</div><div class="col">')
     return "".join(out[:k]) + f'<div class="cols"><div class="col">{columns}</div></div>'
-
 
 
 def _is_paragraph(text: str) -> bool:

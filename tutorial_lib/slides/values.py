@@ -7,6 +7,7 @@ about the world or the kit are never typed into ``slides/*.md``.
 
 Taught in notebooks/03_answer_validation (the deck that goes with it).
 """
+
 from __future__ import annotations
 
 import re
@@ -73,7 +74,8 @@ def references_lines(part: int = 1, parts: int = 1) -> list[Line]:
     for url, facts in by_url.items():
         cats = sorted({registry.CATEGORY_TITLES[f.category] for f in facts})
         label = "/".join(url.split("/")[2:4])[:48]
-        lines.append(Line(f"- [{label}]({url}): {'; '.join(cats)}, read {facts[0].retrieved}",
-                          "references"))
+        lines.append(
+            Line(f"- [{label}]({url}): {'; '.join(cats)}, read {facts[0].retrieved}", "references")
+        )
     size = -(-len(lines) // parts)
-    return lines[(part - 1) * size: part * size]
+    return lines[(part - 1) * size : part * size]

@@ -6,6 +6,7 @@ minutes are spent). The slide number lives in the URL (``#5``) so a presenter
 can reload or share a position. Printing (and ``--print-to-pdf``) puts one
 slide on each 16:9 page.
 """
+
 from __future__ import annotations
 
 import html
@@ -102,9 +103,9 @@ JS = """
 def page(title: str, body: str) -> str:
     """A whole HTML document around the rendered slides."""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-        f"<title>{html.escape(title)}</title><link rel=\"icon\" href=\"data:,\">"
-        f"<style>{CSS}</style></head><body>\n<div id=\"timer\"></div>\n{body}\n"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f'<title>{html.escape(title)}</title><link rel="icon" href="data:,">'
+        f'<style>{CSS}</style></head><body>\n<div id="timer"></div>\n{body}\n'
         f"<script>{JS}</script></body></html>\n"
     )

@@ -6,20 +6,21 @@ the crowd's; crowd- and model-written text is always HTML-escaped.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
+
 from .display import html_table, save_assignment, show_figure, show_table
 from .pricing import cost_summary, pricing_calculator
 from .ranking import RankingWidget
 from .task import DEFAULT_SALT, PoolProgress, TaskWidget
 
 __all__ = [
-           "DEFAULT_SALT",
-           "PoolProgress",
-           "RankingWidget",
-           "TaskWidget",
-           "cost_summary",
-           "html_table",
-           "pricing_calculator",
-           "save_assignment",
-           "show_figure",
-           "show_table",
+    "DEFAULT_SALT",
+    "PoolProgress",
+    "RankingWidget",
+    "TaskWidget",
+    "cost_summary",
+    "html_table",
+    "pricing_calculator",
+    "save_assignment",
+    "show_figure",
+    "show_table",
 ]

@@ -7,6 +7,7 @@ creates nothing twice.
 
 Taught in notebooks/02_collecting_answers.
 """
+
 from __future__ import annotations
 
 import html
@@ -16,16 +17,23 @@ from ..records import Assignment, append_jsonl, read_jsonl, write_jsonl
 
 
 def html_table(rows: list[dict], columns: list[str] | None = None, max_chars: int = 300) -> str:
-    """An HTML table of ``rows`` with every cell escaped and long text cut with an ellipsis.
-    """
+    """An HTML table of ``rows`` with every cell escaped and long text cut with an ellipsis."""
     columns = columns or (list(rows[0]) if rows else [])
+
     def cell(value) -> str:
         text = "" if value is None else str(value)
         text = text if len(text) <= max_chars else text[: max_chars - 1] + "…"
         return html.escape(text).replace("\n", "<br>")
+
     head = "".join(f"<th style='text-align:left'>{html.escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td style='text-align:left;vertical-align:top'>"
-                                    f"{cell(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td style='text-align:left;vertical-align:top'>{cell(r.get(c))}</td>" for c in columns
+        )
+        + "</tr>"
+        for r in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 

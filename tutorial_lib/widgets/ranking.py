@@ -2,6 +2,7 @@
 
 Taught in notebooks/05_hands_on_mt5.
 """
+
 from __future__ import annotations
 
 import html
@@ -27,8 +28,14 @@ class RankingWidget:
     Taught in notebooks/05_hands_on_mt5.
     """
 
-    def __init__(self, comparisons: list[dict], sink: str | Path | None = None,
-                 worker: str = "you", lang: str = "sw", salt: str = DEFAULT_SALT):
+    def __init__(
+        self,
+        comparisons: list[dict],
+        sink: str | Path | None = None,
+        worker: str = "you",
+        lang: str = "sw",
+        salt: str = DEFAULT_SALT,
+    ):
         if not comparisons:
             raise ValueError("no comparisons to rank")
         self.spec = ranking_project(lang)
@@ -38,8 +45,10 @@ class RankingWidget:
         self.votes: list[Assignment] = []
         self.index = 0
         question = self.spec.question("better")
-        self.buttons = [w.Button(description=self.spec.text(lab, lang), layout=w.Layout(width="45%"))
-                        for _, lab in question.options]
+        self.buttons = [
+            w.Button(description=self.spec.text(lab, lang), layout=w.Layout(width="45%"))
+            for _, lab in question.options
+        ]
         for button, (value, _) in zip(self.buttons, question.options):
             button.on_click(lambda _, v=value: self.vote(v))
         self.view, self.status = w.HTML(), w.HTML()
@@ -68,7 +77,8 @@ class RankingWidget:
             f"<p><i>{self.index + 1} / {len(self.comparisons)}</i></p>"
             f"<p><b>{html.escape(c['prompt'])}</b></p><div style='display:flex;gap:12px'>"
             f"<div {box}><b>A</b><br>{html.escape(c['answer_a'])}</div>"
-            f"<div {box}><b>B</b><br>{html.escape(c['answer_b'])}</div></div>")
+            f"<div {box}><b>B</b><br>{html.escape(c['answer_b'])}</div></div>"
+        )
 
     def vote(self, label: int) -> Assignment | None:
         """Record ``label`` (0 = A better, 1 = B better) for the current pair and move on."""
@@ -78,9 +88,15 @@ class RankingWidget:
             raise ValueError(f"label must be 0 (A better) or 1 (B better), got {label!r}")
         c = self.comparisons[self.index]
         record = Assignment(
-            assignment_id=f"widget-ranking-{c['task_id']}-{self.worker_id}", task_id=str(c["task_id"]),
-            worker_id=self.worker_id, stage="ranking", backend="widget", submitted_at=utc_now(),
-            duration_s=round(time.monotonic() - self._shown, 1), label=label)
+            assignment_id=f"widget-ranking-{c['task_id']}-{self.worker_id}",
+            task_id=str(c["task_id"]),
+            worker_id=self.worker_id,
+            stage="ranking",
+            backend="widget",
+            submitted_at=utc_now(),
+            duration_s=round(time.monotonic() - self._shown, 1),
+            label=label,
+        )
         if self.sink:
             save_assignment(self.sink, record)
         self.votes.append(record)

@@ -8,6 +8,7 @@ quality control as the crowd's.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
+
 from __future__ import annotations
 
 import html
@@ -31,7 +32,9 @@ def _control(question, lang: str, spec: ProjectSpec):
     if question.kind == "text":
         return w.Textarea(placeholder=label, layout=w.Layout(width="95%", height="8em"))
     options = [(spec.text(lab, lang), value) for value, lab in question.options]
-    return w.ToggleButtons(options=options, value=None, description="", style={"button_width": "auto"})
+    return w.ToggleButtons(
+        options=options, value=None, description="", style={"button_width": "auto"}
+    )
 
 
 def _values_to_fields(spec: ProjectSpec, values: dict) -> dict:
@@ -49,19 +52,32 @@ class TaskWidget:
     Taught in notebooks/01_crowdsourcing_basics.
     """
 
-    def __init__(self, spec: ProjectSpec, item: dict, sink: str | Path | None = None,
-                 worker: str = "you", lang: str = "sw", salt: str = DEFAULT_SALT,
-                 expected: TrainingItem | None = None):
+    def __init__(
+        self,
+        spec: ProjectSpec,
+        item: dict,
+        sink: str | Path | None = None,
+        worker: str = "you",
+        lang: str = "sw",
+        salt: str = DEFAULT_SALT,
+        expected: TrainingItem | None = None,
+    ):
         if not str(item.get("task_id") or "").strip():
-            raise ValueError("the item needs a 'task_id' (the prompt id, or the answer id to judge)")
+            raise ValueError(
+                "the item needs a 'task_id' (the prompt id, or the answer id to judge)"
+            )
         self.spec, self.item, self.lang, self.expected = spec, item, lang, expected
         self.sink = Path(sink) if sink else None
         self.worker_id = pseudonymise(worker, salt)
         self.submissions: list[Assignment] = []
         preview = re.sub(r"<form>.*</form>", "", render_html(spec, item, lang), flags=re.DOTALL)
         self.controls = {q.name: _control(q, lang, spec) for q in spec.output_fields}
-        labelled = [w.VBox([w.HTML(f"<b>{html.escape(spec.text(q.label, lang))}</b>"),
-                            self.controls[q.name]]) for q in spec.output_fields]
+        labelled = [
+            w.VBox(
+                [w.HTML(f"<b>{html.escape(spec.text(q.label, lang))}</b>"), self.controls[q.name]]
+            )
+            for q in spec.output_fields
+        ]
         self.button = w.Button(description=spec.ui_text("submit", lang), button_style="primary")
         self.status = w.HTML()
         self.button.on_click(lambda _: self._clicked())
@@ -94,9 +110,13 @@ class TaskWidget:
                 raise ValueError(f"the answer is shorter than {q.min_length} characters")
         record = Assignment(
             assignment_id=f"widget-{self.spec.kind}-{self.item['task_id']}-{self.worker_id}",
-            task_id=str(self.item["task_id"]), worker_id=self.worker_id, stage=self.spec.kind,
-            backend="widget", submitted_at=utc_now(),
-            duration_s=round(time.monotonic() - self._shown, 1), **_values_to_fields(self.spec, values),
+            task_id=str(self.item["task_id"]),
+            worker_id=self.worker_id,
+            stage=self.spec.kind,
+            backend="widget",
+            submitted_at=utc_now(),
+            duration_s=round(time.monotonic() - self._shown, 1),
+            **_values_to_fields(self.spec, values),
         )
         replaced = save_assignment(self.sink, record) if self.sink else False
         self.submissions = [s for s in self.submissions if s.assignment_id != record.assignment_id]
@@ -109,9 +129,14 @@ class TaskWidget:
         msg = f"✓ {saved} as {html.escape(self.worker_id)}"
         if self.expected is not None:
             ok = grade_response(self.spec, self.expected, values)
-            tip = self.spec.text(self.expected.feedback, self.lang) if self.expected.feedback else ""
-            msg += (" — matches the expected answer" if ok else
-                    f" — not what we expected. {html.escape(tip)}")
+            tip = (
+                self.spec.text(self.expected.feedback, self.lang) if self.expected.feedback else ""
+            )
+            msg += (
+                " — matches the expected answer"
+                if ok
+                else f" — not what we expected. {html.escape(tip)}"
+            )
         return msg
 
 
@@ -123,8 +148,9 @@ class PoolProgress:
 
     def __init__(self, backend, project_id: str, label: str = ""):
         self.backend, self.project_id = backend, project_id
-        self.bar = w.IntProgress(min=0, max=1, value=0, description=label or "pool",
-                                 layout=w.Layout(width="60%"))
+        self.bar = w.IntProgress(
+            min=0, max=1, value=0, description=label or "pool", layout=w.Layout(width="60%")
+        )
         self.text = w.HTML()
         self.widget = w.HBox([self.bar, self.text])
         self.refresh()
@@ -139,7 +165,9 @@ class PoolProgress:
         p = self.backend.progress(self.project_id)
         self.bar.max, self.bar.value = max(p.total, 1), min(p.submitted, max(p.total, 1))
         self.bar.bar_style = "success" if p.done else ""
-        self.text.value = f"{p.submitted} / {p.total} assignments ({p.fraction:.0%}), {p.remaining} left"
+        self.text.value = (
+            f"{p.submitted} / {p.total} assignments ({p.fraction:.0%}), {p.remaining} left"
+        )
         return p
 
     def watch(self, timeout_s: float = 600, poll_s: float = 5):

@@ -4,4 +4,5 @@ Only what the kit touches: ``drive.mount``, ``output.enable_custom_widget_manage
 and ``userdata.get``. ``google`` stays a namespace package (no ``__init__.py``), so
 ``google.protobuf`` keeps working next to it, as on Colab.
 """
+
 from . import drive, output, userdata  # noqa: F401

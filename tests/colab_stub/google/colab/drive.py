@@ -1,4 +1,5 @@
 """``google.colab.drive``: mounting makes the ``MyDrive`` folder under the mount point."""
+
 import os
 
 

@@ -1,4 +1,5 @@
 """``google.colab.output``: the custom widget manager switch, a no-op outside Colab."""
+
 ENABLED = []
 
 

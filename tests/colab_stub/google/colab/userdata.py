@@ -1,4 +1,5 @@
 """``google.colab.userdata``: Colab secrets, here read from ``COLAB_SECRET_<NAME>`` variables."""
+
 import os
 
 

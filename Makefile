@@ -12,7 +12,7 @@ export HF_DATASETS_OFFLINE := 1
 export TRANSFORMERS_NO_ADVISORY_WARNINGS := 1
 export MPLBACKEND := Agg
 
-.PHONY: install demo test slides docs bench clean system-deps
+.PHONY: install demo test lint slides docs bench clean system-deps
 
 install: system-deps $(VENV)/.installed
 
@@ -36,8 +36,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 demo: install
 	$(BIN)/tutorial-lib run --preset demo --out runs/demo
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest -q
+
+# Lint and format are part of the suite (ruff's rules are in pyproject.toml).
+lint: install
+	$(BIN)/ruff check tutorial_lib tests benchmarks
+	$(BIN)/ruff format --check tutorial_lib tests benchmarks
 
 slides: demo
 	$(BIN)/python -m tutorial_lib.slides --out slides/build --run runs/demo

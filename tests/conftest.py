@@ -1,14 +1,4 @@
-"""Shared fixtures. HF offline switches are set before any HF import (they are read at import)."""
-
-import os
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-# Tiny models train ~20x slower with 2 threads on a shared 2-core box than with 1.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+"""Shared fixtures (the HF offline switches are set in the root conftest.py)."""
 
 from pathlib import Path
 

@@ -167,7 +167,7 @@ def finetune(
     ``save_total_limit``, ``logging_steps``.
 
     Examples:
-        >>> result = finetune("runs/demo", "runs/demo/06_finetune", "tiny", max_steps=20)
+        >>> result = finetune("runs/demo", "runs/demo/06_finetune", "tiny", max_steps=20)  # doctest: +SKIP
 
     Taught in notebooks/04_instruction_finetuning.
     """

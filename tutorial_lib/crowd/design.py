@@ -24,7 +24,7 @@ from typing import NamedTuple
 from ..errors import TutorialLibError
 from . import design_texts as T
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 KINDS = ("answers", "validation", "ranking")
 QUESTION_KINDS = ("text", "binary", "likert5", "choice")

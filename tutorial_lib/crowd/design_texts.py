@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 OPTION_VALUES = {"binary": [1, 0], "likert5": [1, 2, 3, 4, 5], "ab": [0, 1]}
 
@@ -504,7 +504,7 @@ def texts_for(kind: str, lang: str) -> dict:
     langs = ["en"] + ([lang] if lang != "en" else [])
     missing = [code for code in langs if code not in _PROJECTS[kind]]
     if missing:
-        log.warning(
+        logger.warning(
             "no built-in %s texts for %s; workers will see English. Add them to "
             "tutorial_lib/crowd/design_texts.py",
             kind,
@@ -529,7 +529,7 @@ def items_for(kind: str, lang: str) -> dict:
     (and a warning) rather than Swahili items under foreign instructions.
     """
     if lang not in ITEM_LANGS:
-        log.warning(
+        logger.warning(
             "no built-in %s examples/exam items for %s; the project runs without "
             "training and exam until you add them",
             kind,

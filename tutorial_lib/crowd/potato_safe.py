@@ -35,7 +35,7 @@ from pathlib import Path
 
 from . import room_assign, room_process
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 READY_PATH = "/_room/ready"
 TOKEN_ENV = "TUTORIAL_LIB_ROOM_TOKEN"
@@ -77,7 +77,7 @@ def _room_hook():
             return None  # Potato answers these itself
         refused = room_assign.guard_save(str(user), str(instance_id))
     except Exception as err:  # noqa: BLE001  (never take the room down; export filters)
-        log.warning("assignment guard skipped (%s)", type(err).__name__)
+        logger.warning("assignment guard skipped (%s)", type(err).__name__)
         return None
     if refused:
         return jsonify({"status": "error", "message": refused}), 403
@@ -124,7 +124,7 @@ def _keep_place(response):
         if users.has_user(user):
             users.save_user_state(users.get_user_state(user))
     except Exception as err:  # noqa: BLE001  (the page itself was served fine)
-        log.warning("could not save %s's place (%s)", user, type(err).__name__)
+        logger.warning("could not save %s's place (%s)", user, type(err).__name__)
     return response
 
 
@@ -133,10 +133,10 @@ def _serve(app, host="127.0.0.1", port=8000, **_ignored) -> None:
     try:
         import waitress
     except ImportError:
-        log.warning("waitress not installed: serving with Flask's development server")
+        logger.warning("waitress not installed: serving with Flask's development server")
         return app.run_flask(host=host, port=port, threaded=True, use_reloader=False)
     threads = int(os.environ.get(THREADS_ENV, "16"))
-    log.info("serving with waitress, %d threads", threads)
+    logger.info("serving with waitress, %d threads", threads)
     waitress.serve(
         app,
         host=host,

@@ -29,7 +29,7 @@ from .room_join import join_text, show_join  # noqa: F401
 from .room_server import require_potato, room_url, serve, stop, wait_ready  # noqa: F401
 from .secrets import workdir_salt
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 class RoomBackend(CrowdBackend):
@@ -124,7 +124,7 @@ class RoomBackend(CrowdBackend):
             **self.assignment,
         )
         if project_id in self._servers:
-            log.warning(
+            logger.warning(
                 "room %s is running: restart it (close, open) to serve the new items", project_id
             )
         return len(new)
@@ -137,7 +137,7 @@ class RoomBackend(CrowdBackend):
         latest = room_dir(self.workdir, project_id, rounds[-1]["round"])
         config = latest / "config.yaml"
         if not self.autostart:
-            log.info("serve the room with: tutorial-lib room serve (config %s)", config)
+            logger.info("serve the room with: tutorial-lib room serve (config %s)", config)
             return
         if project_id in self._servers and self._servers[project_id].poll() is None:
             return
@@ -148,7 +148,7 @@ class RoomBackend(CrowdBackend):
         except RoomError:
             self.close(project_id)
             raise
-        log.info("room %s open at %s", project_id, url)
+        logger.info("room %s open at %s", project_id, url)
         if self.host in ("", "0.0.0.0"):
             show_join(url)
 
@@ -168,7 +168,7 @@ class RoomBackend(CrowdBackend):
         records = self.fetch(project_id)
         over = over_collected(self.workdir, records) if records else {}
         if over:
-            log.warning(
+            logger.warning(
                 "room %s: %d item(s) over their overlap: %s",
                 project_id,
                 len(over),
@@ -242,7 +242,7 @@ class RoomBackend(CrowdBackend):
             round=rnd,
             **self.assignment,
         )
-        log.info(
+        logger.info(
             "room %s round %d: %d task(s) re-served to %d more people each",
             project_id,
             rnd,

@@ -28,7 +28,7 @@ from .backend import BackendError, check_tasks
 from .design import ProjectSpec, TrainingItem
 from .instructions import bilingual_instructions, both, item_html
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 ROOM_FILE = "room.json"
 CHOICE_KINDS = ("binary", "likert5", "choice")
@@ -286,7 +286,7 @@ def write_room(
     (folder / ROOM_FILE).write_text(
         json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"
     )
-    log.info(
+    logger.info(
         "room %s (round %d): %d items, overlap %d, %d attention checks, %d gold items%s",
         stage,
         round,

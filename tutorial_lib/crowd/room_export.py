@@ -22,7 +22,7 @@ from .backend import pseudonymise
 from .room_config import RoomError, find_rooms, read_room
 from .secrets import workdir_salt
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 DECISIONS_FILE = "decisions.jsonl"
 
@@ -192,16 +192,16 @@ def export(
         if decision:
             record.status, record.comment = decision["status"], decision.get("comment", "")
     for reason, n in sorted(dropped.items()):
-        log.warning("room export dropped %d row(s): %s", n, reason)
+        logger.warning("room export dropped %d row(s): %s", n, reason)
     over = over_collected(workdir, records)
     if over:
-        log.warning(
+        logger.warning(
             "room export: %d item(s) got more answers than their overlap "
             "(kept, nothing dropped): %s",
             len(over),
             ", ".join(f"{k} ({n})" for k, n in list(over.items())[:5]),
         )
-    log.info("room export: %d assignments from %d room(s)", len(records), len(folders))
+    logger.info("room export: %d assignments from %d room(s)", len(records), len(folders))
     if out_jsonl is not None:
         write_jsonl(out_jsonl, records)
     return records

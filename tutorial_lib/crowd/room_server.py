@@ -33,7 +33,7 @@ from .room_config import RoomError
 from .room_process import spawn, stop_group
 from .secrets import workdir_secret
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install 'tutorial-lib[room]'"
 LOG_FILE = "potato_server.log"
@@ -136,7 +136,7 @@ def serve(
     with open(config.parent / LOG_FILE, "ab") as logfile:  # the child keeps its own handle
         proc = spawn(cmd, config.parent, env, logfile)
     proc.room_token = token
-    log.info("room server starting (pid %d) at %s", proc.pid, room_url(host, port))
+    logger.info("room server starting (pid %d) at %s", proc.pid, room_url(host, port))
     return proc
 
 

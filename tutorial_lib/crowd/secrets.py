@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import TutorialLibError
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 MASK = "***"
 
@@ -74,7 +74,7 @@ def _from_colab(name: str) -> str | None:
         return userdata.get(name)
     except Exception as err:  # noqa: BLE001  (SecretNotFoundError, NotebookAccessError, ...)
         # Only the exception's type: its message is Colab's, and we keep ours predictable.
-        log.info("Colab secret %s not available (%s)", name, type(err).__name__)
+        logger.info("Colab secret %s not available (%s)", name, type(err).__name__)
         return None
 
 
@@ -102,11 +102,11 @@ def get_token(name: str = "TOLOKA_TOKEN", interactive: bool | None = None) -> Se
     """
     value = os.environ.get(name, "").strip()
     if value:
-        log.info("%s read from the environment", name)
+        logger.info("%s read from the environment", name)
         return Secret(value, source="environment")
     value = (_from_colab(name) or "").strip()
     if value:
-        log.info("%s read from Colab secrets", name)
+        logger.info("%s read from Colab secrets", name)
         return Secret(value, source="colab")
     if interactive is None:
         interactive = is_interactive()

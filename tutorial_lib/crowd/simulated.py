@@ -32,7 +32,7 @@ from .backend import BackendError, CrowdBackend, Progress, check_comment, check_
 from .design import ProjectSpec
 from .simworkers import ROLE_OF, build_pool, resolve_mix, vote
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 STATE, TRUTH, WORKERS = "_state.json", "_truth.jsonl", "_workers.json"
 _EPOCH = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)

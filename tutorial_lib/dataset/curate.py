@@ -19,7 +19,7 @@ from .preference import preference_pairs
 from .select import filter_record, select_for_training
 from .split import prompt_input, split_prompts
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 TRAIN_COLUMNS = (
     "id",
@@ -76,7 +76,7 @@ def _index_answers(answers: list[Assignment], prompts: dict[str, Prompt]) -> dic
             )
     dupes = [k for k, n in Counter(a.assignment_id for a in answers).items() if n > 1]
     if dupes:
-        log.warning(
+        logger.warning(
             "%d answer id(s) appear more than once (e.g. %s); the latest round is used",
             len(dupes),
             dupes[0],
@@ -217,7 +217,7 @@ def build_dataset(
     )
     ds.stats = _stats(prompts, cands, split, ds, pair_stats, seed, cfg)
     ds.stats["answers_without_qc"] = sum(k not in qcs for k in ans)
-    log.info(
+    logger.info(
         "dataset: %d train rows, %d held-out prompts, %d preference pairs",
         len(ds.train),
         len(ds.heldout),

@@ -19,7 +19,7 @@ import logging
 import re
 from collections import defaultdict
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 MIN_MARGIN = 0.2
 MAX_PAIRS_PER_PROMPT = 4
 _SPACE = re.compile(r"\s+")
@@ -101,5 +101,5 @@ def preference_pairs(
         "skipped_identical_text": identical,
         "skipped_unvoted_rejects": unvoted,
     }
-    log.info("preference pairs: %d from %d prompts", len(pairs), stats["prompts_with_pairs"])
+    logger.info("preference pairs: %d from %d prompts", len(pairs), stats["prompts_with_pairs"])
     return pairs, stats

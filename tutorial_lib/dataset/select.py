@@ -31,7 +31,7 @@ from statistics import median
 from ..config import DatasetConfig
 from .dedup import keep_novel
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 N_LENGTH_BINS = 3
 
 
@@ -188,7 +188,7 @@ def select_for_training(rows: list[dict], cfg: DatasetConfig) -> tuple[list[dict
     rows, rec = filter_max_train(rows, cfg.max_train)
     steps.append(rec)
     for rec in steps:
-        log.info(
+        logger.info(
             "selection %-22s removed %4d, %4d remain", rec["step"], rec["removed"], rec["remaining"]
         )
     return rank(rows), steps

@@ -28,7 +28,7 @@ from crowdkit.metrics.data import alpha_krippendorff
 
 from ..errors import TutorialLibError
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 LABEL_METHODS = ("mv", "wawa", "ds", "glad", "mace")
 TEXT_METHODS = ("rover", "hrrasa")
@@ -173,7 +173,7 @@ def aggregate_labels(
     out = out.sort_values("task", kind="stable").reset_index(drop=True)
     out = _only_given_labels(out, frame, method, notes)
     for note in notes:
-        log.warning("%s", note)
+        logger.warning("%s", note)
     out.attrs["warnings"] = notes
     return (out, model) if return_fitted else out
 

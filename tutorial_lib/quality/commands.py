@@ -26,7 +26,7 @@ from .aggregate import (
 )
 from .io import CrowdFileError, read_crowd_file, read_pairwise_file, write_csv
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 METHODS = LABEL_METHODS + TEXT_METHODS + ("bt",)
 
 
@@ -65,7 +65,7 @@ def run_aggregate(args: argparse.Namespace) -> int:
         return 2
     out.parent.mkdir(parents=True, exist_ok=True)
     write_csv(result, out)
-    log.info("aggregate: %d rows written to %s", len(result), out)
+    logger.info("aggregate: %d rows written to %s", len(result), out)
     print(f"{len(result)} rows ({args.method}) -> {out}")
     return 0
 

@@ -28,7 +28,7 @@ from ..crowd.pricing import Budget
 from ..records import Assignment, Prompt
 from .aggregate import aggregate_labels
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # On the likert5 scale a vote of 4 or 5 counts as "helpful".
 LIKERT_HELPFUL = 4
@@ -148,7 +148,7 @@ def review_closes(backend, crowd_cfg: CrowdConfig) -> bool:
     left = (deadline - backend.clock.now()).total_seconds()
     if left >= round_s + DECISION_MARGIN_S:
         return False
-    log.warning(
+    logger.warning(
         "stopping dynamic overlap: Toloka accepts undecided answers at %s, %.1f h from "
         "now; deciding with the votes in hand",
         deadline.isoformat(),
@@ -214,7 +214,7 @@ def validate_dynamic(
         timeout_s=wait,
     )
     if not ids or set(ids) <= ledger.completed("validation", round):
-        log.info(
+        logger.info(
             "dynamic overlap already finished for these %d answers in round %d", len(ids), round
         )
         return read_sink(sink, "validation")
@@ -235,7 +235,7 @@ def validate_dynamic(
         todo = uncertain_answers(
             table, ids, crowd_cfg.confidence_threshold, crowd_cfg.validation_max_overlap, limit=left
         )
-        log.info(
+        logger.info(
             "dynamic overlap step %d: %d of %d answers still uncertain", step, len(todo), len(ids)
         )
         if not todo or step == max_steps or review_closes(backend, crowd_cfg):

@@ -30,7 +30,7 @@ from .overlap import helpfulness, validate_dynamic
 from .rules import check_answers
 from .workers import banned_workers, worker_summary
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # What a worker reads next to a verdict; add a language by adding a block.
 COMMENTS = {
@@ -164,7 +164,7 @@ def _apply(backend, decisions: list[Decision], ledger: Ledger, applied: dict) ->
             else:
                 backend.reject(d.answer_id, d.comment)
         except VerdictTooLate as err:
-            log.warning("too late: %s", err)
+            logger.warning("too late: %s", err)
             ledger.record(
                 "late_verdict",
                 answer_id=d.answer_id,
@@ -265,7 +265,7 @@ def post_accept(
         }
         stop_asking(backend, ledger, "answers", sorted(accepted))  # answered: buy no more
         missing = [p.id for p in prompts if p.id in answered and p.id not in accepted]
-        log.info(
+        logger.info(
             "post-acceptance round %d: %d answers decided, %d prompts without an accepted answer",
             rnd,
             len(applied),

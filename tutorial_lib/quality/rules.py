@@ -23,7 +23,7 @@ from .langid import LanguageChecker
 from .textsim import containment, jaccard, minhash, normalise, shingles
 from .workers import banned_workers, worker_summary  # noqa: F401  (part of this module's API)
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 REASONS = (
     "wrong_language",
@@ -217,7 +217,7 @@ def check_answers(
             )
         )
     n_flagged = sum(not r.passed for r in results)
-    log.info("quality rules: %d of %d answers flagged", n_flagged, len(results))
+    logger.info("quality rules: %d of %d answers flagged", n_flagged, len(results))
     return results
 
 

@@ -14,7 +14,6 @@ NOT_YET_SPLIT = {
     "crowd/design.py",
     "crowd/design_texts.py",
     "crowd/toloka.py",
-    "facts/sources.py",
     "write_room",
     "build_dataset",
     "plot_accuracy",

@@ -166,6 +166,9 @@ class FinetuneConfig:
     trim_vocab: StrictBool = (
         False  # train on the vocabulary trimmed to the run's texts (vocab_trim)
     )
+    # Recompute activations only for batches above this many padded tokens (finetune/memory.py):
+    # caps the memory peak that the longest batches set; None keeps every batch's activations.
+    checkpoint_above_tokens: Count | None = None
 
 
 @dataclass(config=_STRICT)

@@ -18,9 +18,10 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from functools import cache
 
 from ..errors import TutorialLibError
-from .sources import FACTS
+from ..resources import shipped_dir
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CATEGORY_TITLES = {
@@ -86,22 +87,70 @@ def check_entry(entry: dict) -> Fact:
     return Fact(**{k: entry.get(k, "") for k in known}, extra=extra)
 
 
+FACTS_FILE = "facts/facts.yaml"  # under data/: the sourced facts, one place
+_TASK_NAMES = {"xcopa": "XCOPA", "xnli": "XNLI", "xstorycloze": "XStoryCloze"}
+
+
+def _benchmark_entry(entry: dict) -> dict:
+    """A model-card benchmark figure as a fact: its claim says where the number comes from."""
+    bench = entry.pop("benchmark")
+    claim = (
+        f"{bench['model']} ({bench['params']}) scores {entry['value']}% accuracy on "
+        f"{_TASK_NAMES[bench['task']]} in Swahili (validation split), as listed in the model "
+        "card's evaluation results"
+    )
+    return {"category": "benchmarks", "claim": claim, "unit": "%", **entry, **bench}
+
+
+def expand_entries(document: dict) -> list[dict]:
+    """The facts file's entries with their source URLs, dates and benchmark claims filled in.
+
+    Args:
+        document: the parsed facts file (``retrieved``, ``sources``, ``facts``).
+
+    Returns:
+        One dict per fact, in the registry's field names.
+
+    Raises:
+        FactError: if a fact names a source the file does not list.
+
+    Examples:
+        >>> doc = {"retrieved": "2026-11-30", "sources": {"mt0": "https://huggingface.co/x"},
+        ...        "facts": [{"id": "a", "benchmark": {"model": "mT0", "task": "xnli",
+        ...                   "params": "1B"}, "value": 50, "source": "mt0"}]}
+        >>> expand_entries(doc)[0]["claim"][:36]
+        'mT0 (1B) scores 50% accuracy on XNLI'
+    """
+    out = []
+    for raw in document["facts"]:
+        entry = dict(raw)
+        key = entry.pop("source", None)
+        if key not in document["sources"]:
+            raise FactError(f"fact {entry.get('id')}: unknown source {key!r} in {FACTS_FILE}")
+        entry["source_url"] = document["sources"][key]
+        entry.setdefault("retrieved", document["retrieved"])
+        out.append(_benchmark_entry(entry) if "benchmark" in entry else entry)
+    return out
+
+
+@cache
 def _load() -> dict[str, Fact]:
+    import yaml
+
+    path = shipped_dir("data") / FACTS_FILE
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
     facts: dict[str, Fact] = {}
-    for entry in FACTS:
+    for entry in expand_entries(document):
         fact = check_entry(entry)
         if fact.id in facts:
-            raise FactError(f"fact id {fact.id} appears twice in tutorial_lib/facts/sources.py")
+            raise FactError(f"fact id {fact.id} appears twice in {path}")
         facts[fact.id] = fact
     return facts
 
 
-_FACTS = _load()
-
-
 def all_facts(category: str | None = None) -> list[Fact]:
     """Every fact (optionally one category), in registry order."""
-    return [f for f in _FACTS.values() if category is None or f.category == category]
+    return [f for f in _load().values() if category is None or f.category == category]
 
 
 def get(fact_id: str) -> Fact:
@@ -111,9 +160,9 @@ def get(fact_id: str) -> Fact:
         FactError: naming the unknown id and a few close ones.
     """
     try:
-        return _FACTS[fact_id]
+        return _load()[fact_id]
     except KeyError:
-        near = [k for k in _FACTS if fact_id.split("_")[0] in k][:5]
+        near = [k for k in _load() if fact_id.split("_")[0] in k][:5]
         raise FactError(
             f"no fact {fact_id!r} in the registry"
             + (f"; similar ids: {', '.join(near)}" if near else "")

@@ -202,6 +202,10 @@ def finetune(
         from .lora import apply_lora
 
         net = apply_lora(net, extras["lora_r"], extras["lora_alpha"], extras["lora_dropout"])
+    if cfg.checkpoint_above_tokens:
+        from .memory import checkpoint_long_batches
+
+        checkpoint_long_batches(net, cfg.checkpoint_above_tokens)
     args = training_arguments(cfg, extras, output_dir, precision, eval_set is not None)
     trainer = trainer_class()(
         model=net,

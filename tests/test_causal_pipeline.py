@@ -4,8 +4,8 @@ import json
 import shutil
 
 import pytest
-from conftest import copy_crowd_stages
 
+from conftest import copy_crowd_stages
 from tutorial_lib.cli import main
 from tutorial_lib.config import load_config
 from tutorial_lib.pipeline import Pipeline

@@ -18,7 +18,6 @@ NOT_YET_SPLIT = {
     "build_dataset",
     "plot_accuracy",
     "rank_models",
-    "_plan",
     "select_model",
     "preference_tune",
     "finetune",

@@ -13,11 +13,10 @@ import importlib
 import logging
 import os
 import sys
+from collections.abc import MutableMapping
 
-for _var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
-    # The demo runs offline; online use sets these to 0 explicitly (read at HF import time).
-    os.environ.setdefault(_var, "1" if os.environ.get("TUTORIAL_LIB_ONLINE") != "1" else "0")
-
+# Read by huggingface_hub/datasets at import time; see offline_by_default().
+OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
 logger = logging.getLogger("tutorial_lib")
 WING_COMMANDS = (
     "tutorial_lib.quality.commands",
@@ -47,7 +46,7 @@ def _run(args: argparse.Namespace) -> int:
 
     overrides = list(args.set or [])
     if args.prompts:
-        from .pipeline import named_mapping
+        from .data import named_mapping
 
         inline = _parse_mapping(args.map)
         if args.mapping:
@@ -159,7 +158,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def offline_by_default(environ: MutableMapping[str, str] | None = None) -> None:
+    """Default the Hugging Face offline switches before any HF library is imported.
+
+    The demo runs offline; ``TUTORIAL_LIB_ONLINE=1`` defaults them to ``0`` instead, and a
+    value the user already set always wins. The HF libraries read these variables when
+    they are imported, so :func:`main` calls this first; importing this module changes
+    nothing.
+
+    Args:
+        environ: the environment to change (default: ``os.environ``).
+
+    Examples:
+        >>> env = {"HF_DATASETS_OFFLINE": "0"}
+        >>> offline_by_default(env)
+        >>> env["HF_HUB_OFFLINE"], env["HF_DATASETS_OFFLINE"]
+        ('1', '0')
+        >>> env = {"TUTORIAL_LIB_ONLINE": "1"}
+        >>> offline_by_default(env)
+        >>> env["HF_HUB_OFFLINE"]
+        '0'
+    """
+    environ = os.environ if environ is None else environ
+    default = "0" if environ.get("TUTORIAL_LIB_ONLINE") == "1" else "1"
+    for name in OFFLINE_VARIABLES:
+        environ.setdefault(name, default)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``tutorial-lib`` command line; returns the exit code.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        0 on success; 2 when a kit error, a file error or a bad value stopped the command
+        (one line on stderr; ``-v`` re-raises it with the traceback).
+    """
+    offline_by_default()  # before build_parser(): the wings' commands may import HF libraries
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

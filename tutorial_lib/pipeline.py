@@ -24,9 +24,8 @@ from .config import PipelineConfig
 from .errors import TutorialLibError
 from .records import Assignment, Decision, Prompt, QCResult, read_jsonl
 from .rundir import OPTIONAL_STAGES, STAGE_ORDER, RunDir, fingerprint_changes
-from .stage_functions import crowd_cost, named_mapping  # noqa: F401  (public names)
 from .stages import STAGES as STAGE_SPECS
-from .stages import StageResult, plan_fingerprints
+from .stages import StageContext, StageResult, plan_fingerprints
 
 logger = logging.getLogger(__name__)
 
@@ -43,23 +42,6 @@ _RECORD_FILES = {
 
 class StageChanged(TutorialLibError, RuntimeError):
     """A paid crowd stage's settings changed; it is never relaunched without ``--force``."""
-
-
-class StageContext:
-    """What a stage function may use: config, run directory, backend, budget, ledger.
-
-    ``budget`` is rebuilt from the ledger when the stage starts, so it holds what
-    every earlier launch in this run already charged. ``resume`` is True when the
-    stage's leftovers come from an interrupted attempt with the same fingerprint.
-    """
-
-    def __init__(self, pipe: Pipeline, resume: bool):
-        from .crowd.pricing import Budget
-
-        self.cfg, self.run_dir, self.resume = pipe.cfg, pipe.run_dir, resume
-        self.ledger = pipe.ledger()
-        self.budget = Budget.from_config(pipe.cfg.crowd, spent_usd=self.ledger.spent_usd())
-        self.load, self.backend = pipe.load, pipe.backend
 
 
 class Pipeline:
@@ -207,7 +189,7 @@ class Pipeline:
         self.run_dir.mark_started(name, fp)
         started = time.time()
         logger.info("stage %s: starting", name)
-        result: StageResult = STAGE_SPECS[name].function()(StageContext(self, resume))
+        result: StageResult = STAGE_SPECS[name].function()(self._context(resume))
         manifest = self.run_dir.write_manifest(
             name,
             preset=self.cfg.name,
@@ -222,6 +204,14 @@ class Pipeline:
         logger.info("stage %s: done in %.1fs %s", name, manifest["duration_s"], result.rows)
         return manifest
 
+    def _context(self, resume: bool) -> StageContext:
+        """What a stage function gets: the budget is rebuilt from the ledger at each start."""
+        from .crowd.pricing import Budget
+
+        ledger = self.ledger()
+        budget = Budget.from_config(self.cfg.crowd, spent_usd=ledger.spent_usd())
+        return StageContext(self.cfg, self.run_dir, resume, ledger, budget, self.load, self.backend)
+
     def load(self, what: str) -> list:
         """Records a stage wrote: ``prompts``, ``answers``, ``qc``, ``validation`` or ``decisions``.
 
@@ -230,18 +220,17 @@ class Pipeline:
         if what not in _RECORD_FILES:
             raise ValueError(f"cannot load {what!r}; choose one of {', '.join(_RECORD_FILES)}")
         filename, cls = _RECORD_FILES[what]
-        final = self.run_dir.root / "04_decisions" / filename
+        final = self.run_dir.path("decisions", filename, create=False)
         if what in ("answers", "qc", "validation") and final.exists():
             return read_jsonl(final, cls)
         stage = {"qc": "answers"}.get(what, what)
         self.run_dir.require(stage)
-        return read_jsonl(self.run_dir.path(stage, filename), cls)
+        return read_jsonl(self.run_dir.path(stage, filename, create=False), cls)
 
     def _write_config(self) -> None:
         import yaml
 
-        path = self.run_dir.root / "config.yaml"
-        path.write_text(
+        self.run_dir.config_path.write_text(
             yaml.safe_dump(self.cfg.to_dict(), sort_keys=False, allow_unicode=True),
             encoding="utf-8",
         )
@@ -263,7 +252,7 @@ class Pipeline:
         """
         from .stage_functions import worker_groups
 
-        return worker_groups(self.cfg, self.crowd_dir)
+        return worker_groups(self.cfg.crowd.backend, self.crowd_dir)
 
     def backend(self):
         """The crowd backend for this run (rebuilt from the run directory's state)."""

@@ -14,10 +14,7 @@ import json
 import logging
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure  # no pyplot: no backend switch inside a notebook
 
 from .rundir import RunDir
 
@@ -31,7 +28,6 @@ def _json(path: Path) -> dict:
 def _save(fig, path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return f"figures/{path.name}"
 
 
@@ -73,7 +69,7 @@ def _crowd_section(run: RunDir, fig_dir: Path) -> list[str]:
     }
     if not m:
         return []
-    cost = _json(run.root / "04_decisions" / "cost.json")
+    cost = _json(run.path("decisions", "cost.json", create=False))
     lines = ["## Crowd data", ""]
     rows = [
         ["prompts", m.get("prompts", {}).get("prompts", "")],
@@ -94,7 +90,8 @@ def _crowd_section(run: RunDir, fig_dir: Path) -> list[str]:
     lines += [_table(["what", "value"], rows), ""]
     by_cat = m.get("prompts", {}).get("by_category")
     if by_cat:
-        fig, ax = plt.subplots(figsize=(6, 2.8))
+        fig = Figure(figsize=(6, 2.8))
+        ax = fig.subplots()
         ax.barh(list(by_cat), list(by_cat.values()))
         ax.set_xlabel("prompts")
         ax.set_title("Prompts per category")
@@ -107,14 +104,14 @@ def _dataset_section(run: RunDir) -> list[str]:
         return []
     rows = run.read_manifest("dataset")["rows"]
     lines = ["## Dataset", "", _table(["split", "rows"], [[k, v] for k, v in rows.items()]), ""]
-    card = run.root / "05_dataset" / "data_card.md"
+    card = run.path("dataset", "data_card.md", create=False)
     if card.exists():
         lines += [f"Data card: `{card.relative_to(run.root)}`", ""]
     return lines
 
 
 def _finetune_section(run: RunDir, fig_dir: Path) -> list[str]:
-    result = _json(run.root / "06_finetune" / "train_result.json")
+    result = _json(run.path("finetune", "train_result.json", create=False))
     if not result:
         return []
     lines = ["## Fine-tuning", ""]
@@ -168,7 +165,7 @@ def _overfitting_note(log_history: list[dict]) -> list[str]:
 
 def _preference_section(run: RunDir) -> list[str]:
     """DPO on Part II's pairs: did the chosen answers gain on the rejected ones?"""
-    result = _json(run.root / "07_preference" / "preference_result.json")
+    result = _json(run.path("preference", "preference_result.json", create=False))
     if not result:
         return []
     lines = ["## Preference optimisation (DPO)", ""]
@@ -197,7 +194,7 @@ def _preference_section(run: RunDir) -> list[str]:
 
 
 def _evaluate_section(run: RunDir, fig_dir: Path) -> list[str]:
-    summary = _json(run.root / "08_evaluate" / "summary.json")
+    summary = _json(run.path("evaluate", "summary.json", create=False))
     if not summary:
         return []
     bench = summary.get("benchmarks", {})

@@ -57,6 +57,7 @@ STAGE_DIRS = {
     "report": "09_report",
 }
 STAGE_ORDER = tuple(STAGE_DIRS)
+CROWD_DIR, CONFIG_FILE = "crowd", "config.yaml"
 # Stages a later stage may run without: evaluate scores the preference-tuned model only when
 # the preference stage ran (a notebook can evaluate straight after fine-tuning).
 OPTIONAL_STAGES = ("preference",)
@@ -152,7 +153,24 @@ def fingerprint_changes(old: dict | None, new: dict) -> list[str]:
 
 
 class RunDir:
-    """A run's folder with one sub-folder per stage."""
+    """A run's folder with one sub-folder per stage: every path into a run is asked of it.
+
+    Args:
+        root: the run directory (created when a stage first writes into it).
+
+    Raises:
+        NotADirectoryError: ``root`` exists and is a file.
+
+    Examples:
+        >>> import tempfile
+        >>> run = RunDir(tempfile.mkdtemp())
+        >>> run.path("dataset", "train.jsonl", create=False).relative_to(run.root).as_posix()
+        '05_dataset/train.jsonl'
+        >>> run.config_path.name, run.crowd_dir.name
+        ('config.yaml', 'crowd')
+        >>> run.is_done("prompts")
+        False
+    """
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
@@ -165,7 +183,31 @@ class RunDir:
     @property
     def crowd_dir(self) -> Path:
         """Backend state and the money ledger: never wiped by ``--force``."""
-        return self.root / "crowd"
+        return self.root / CROWD_DIR
+
+    @property
+    def config_path(self) -> Path:
+        """The resolved preset the run was last started with (``config.yaml``)."""
+        return self.root / CONFIG_FILE
+
+    @classmethod
+    def holds(cls, path: str | os.PathLike, stage: str, name: str) -> bool:
+        """Whether ``path`` is a run directory whose ``stage`` folder holds file ``name``.
+
+        Args:
+            path: any folder (nothing is created in it).
+            stage: a stage name, e.g. ``"finetune"``.
+            name: a file inside that stage's folder.
+
+        Returns:
+            True when the file exists, e.g. to tell a run directory from a model folder.
+
+        Examples:
+            >>> import tempfile
+            >>> RunDir.holds(tempfile.mkdtemp(), "finetune", "train_result.json")
+            False
+        """
+        return Path(path).is_dir() and cls(path).path(stage, name, create=False).is_file()
 
     @contextlib.contextmanager
     def lock(self, timeout_s: float | None = None):
@@ -212,6 +254,11 @@ class RunDir:
         )
 
     def stage_dir(self, stage: str, create: bool = True) -> Path:
+        """A stage's folder (created unless ``create`` is False).
+
+        Raises:
+            UnknownStageError: ``stage`` is not a pipeline stage.
+        """
         if stage not in STAGE_DIRS:
             raise UnknownStageError(f"unknown stage {stage!r}; stages are {', '.join(STAGE_ORDER)}")
         path = self.root / STAGE_DIRS[stage]
@@ -219,9 +266,10 @@ class RunDir:
             path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def path(self, stage: str, name: str) -> Path:
-        """A file inside a stage's folder."""
-        return self.stage_dir(stage) / name
+    def path(self, stage: str, name: str, create: bool = True) -> Path:
+        """A file inside a stage's folder; the folder is created unless ``create`` is False
+        (pass False to read: reading never makes a stage's folder appear)."""
+        return self.stage_dir(stage, create=create) / name
 
     def manifest_path(self, stage: str) -> Path:
         return self.stage_dir(stage, create=False) / "manifest.json"

@@ -1,29 +1,31 @@
 """What each pipeline stage does: ``fn(ctx) -> StageResult``, one function per stage.
 
-A stage function gets a :class:`StageContext` (the config, the run directory,
-the crowd backend, the run's one :class:`~.crowd.pricing.Budget` and its money
-ledger), never the :class:`~.pipeline.Pipeline`; it reads what earlier stages
-wrote and writes its own folder. :mod:`.stages` says what each one depends on.
+A stage function gets a :class:`~.stages.StageContext` (the config, the run
+directory, the crowd backend, the run's one :class:`~.crowd.pricing.Budget` and
+its money ledger), never the :class:`~.pipeline.Pipeline`; it reads what earlier
+stages wrote and writes its own folder. It hands each wing only that wing's
+config section, the :class:`~.rundir.RunDir` or the paths inside it, and the few
+top-level values the wing needs (seed, language) as plain arguments.
+:mod:`.stages` says what each stage depends on.
 
 Taught in notebooks/03_answer_validation.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from pathlib import Path
 
 from .config import resolve_path
 from .records import write_jsonl
-from .stages import StageResult
-
-COLLECTION = ("answers", "validation")  # project kinds whose cost the data collection bears
+from .stages import StageContext, StageResult
 
 
-def prompts_stage(ctx) -> StageResult:
+def prompts_stage(ctx: StageContext) -> StageResult:
     """Load (and import) the prompt set; a trimmed set is noted, a missing translation refused."""
-    from .data import needs_translation
+    from .data import named_mapping, needs_translation
     from .data.prompts import balanced_subset, load_prompts
 
     pc = ctx.cfg.prompts
@@ -68,14 +70,14 @@ def prompts_stage(ctx) -> StageResult:
     return StageResult(rows, [out], notes)
 
 
-def _spec(ctx, kind: str):
-    """The task design for ``kind``, timed and scaled as the preset says (prices follow)."""
+def _task_design(ctx: StageContext, kind: str):
+    """The crowd task design for project kind ``kind``, timed and scaled as the preset says."""
     from .crowd.plan import stage_spec
 
     return stage_spec(kind, ctx.cfg.crowd, ctx.cfg.prompts.lang)
 
 
-def answers_stage(ctx) -> StageResult:
+def answers_stage(ctx: StageContext) -> StageResult:
     """Part I: collect answers (resume-safe, charged once) and run the quality rules on them."""
     from .crowd.collect import collect_answers
     from .quality.rules import check_answers
@@ -88,7 +90,7 @@ def answers_stage(ctx) -> StageResult:
         prompts,
         crowd.answer_overlap,
         sink,
-        spec=_spec(ctx, "answers"),
+        spec=_task_design(ctx, "answers"),
         timeout_s=crowd.wait_timeout_s,
         budget=ctx.budget,
         ledger=ctx.ledger,
@@ -100,7 +102,7 @@ def answers_stage(ctx) -> StageResult:
     return StageResult({"answers": len(answers), "qc_flagged": flagged}, [sink, qc_path])
 
 
-def validation_stage(ctx) -> StageResult:
+def validation_stage(ctx: StageContext) -> StageResult:
     """Part II: helpfulness votes on the answers that passed QC (dynamic overlap by default)."""
     from .crowd.collect import collect_votes
     from .quality.overlap import validate_dynamic
@@ -128,7 +130,7 @@ def validation_stage(ctx) -> StageResult:
             prompts,
             crowd.validation_overlap,
             sink,
-            spec=_spec(ctx, "validation"),
+            spec=_task_design(ctx, "validation"),
             timeout_s=crowd.wait_timeout_s,
             budget=ctx.budget,
             ledger=ctx.ledger,
@@ -136,7 +138,7 @@ def validation_stage(ctx) -> StageResult:
     return StageResult({"answers_validated": len(answers), "votes": len(votes)}, [sink])
 
 
-def decisions_stage(ctx) -> StageResult:
+def decisions_stage(ctx: StageContext) -> StageResult:
     """Accept/reject, re-collect; verdicts already applied (in the ledger) are never re-applied."""
     from .quality.postaccept import post_accept
     from .quality.rules import check_answers
@@ -163,6 +165,8 @@ def decisions_stage(ctx) -> StageResult:
     ]
     for path, rows in zip(outputs, (decisions, answers, votes, qc)):
         write_jsonl(path, rows)
+    from .crowd.bill import crowd_cost
+
     cost = crowd_cost(ctx.ledger, answers, votes, ctx.cfg.crowd)
     outputs[4].write_text(json.dumps(cost, indent=2), encoding="utf-8")
     accepted = sum(d.verdict == "accept" for d in decisions)
@@ -177,7 +181,7 @@ def decisions_stage(ctx) -> StageResult:
     return StageResult(rows, outputs)
 
 
-def dataset_stage(ctx) -> StageResult:
+def dataset_stage(ctx: StageContext) -> StageResult:
     """Curate train / held-out / preference splits and write the data card."""
     from .dataset import build_dataset, save_dataset, write_data_card
 
@@ -188,7 +192,8 @@ def dataset_stage(ctx) -> StageResult:
     )
     out_dir = ctx.run_dir.stage_dir("dataset")
     paths = save_dataset(ds, out_dir)
-    cost = json.loads(ctx.run_dir.path("decisions", "cost.json").read_text(encoding="utf-8"))
+    cost_path = ctx.run_dir.path("decisions", "cost.json", create=False)
+    cost = json.loads(cost_path.read_text(encoding="utf-8"))
     card = write_data_card(
         ds,
         out_dir / "data_card.md",
@@ -198,13 +203,13 @@ def dataset_stage(ctx) -> StageResult:
         qc=qc,
         cost=cost,
         lang=ctx.cfg.prompts.lang,
-        groups=worker_groups(ctx.cfg, ctx.run_dir.crowd_dir),
+        groups=worker_groups(ctx.cfg.crowd.backend, ctx.run_dir.crowd_dir),
     )
     rows = {"train": len(ds.train), "heldout": len(ds.heldout), "preference": len(ds.preference)}
     return StageResult(rows, [*paths.values(), card])
 
 
-def finetune_stage(ctx) -> StageResult:
+def finetune_stage(ctx: StageContext) -> StageResult:
     """Fine-tune; resumes from a checkpoint only when it was started with the same fingerprint."""
     from .data.prompts import prompt_texts
     from .finetune.budget import budget_note
@@ -212,22 +217,26 @@ def finetune_stage(ctx) -> StageResult:
 
     ft = ctx.cfg.finetune
     stage_dir = ctx.run_dir.stage_dir("finetune")
+    dataset_dir = ctx.run_dir.stage_dir("dataset", create=False)
     out = Path(ft.output_dir) if ft.output_dir else stage_dir
     trim_texts = None
     if ft.trim_vocab:
-        from .evaluation_run import benchmark_texts
+        from .evaluate.run import benchmark_texts
 
         # Benchmarks are scored later with the same pieces; English originals keep the
         # pieces a bilingual prompt needs (the training pairs are added by finetune()).
         english = [p.prompt_en for p in ctx.load("prompts") if p.prompt_en]
         trim_texts = benchmark_texts(ctx.cfg.evaluate) + english
+    # ctx.resume: an interrupted attempt with this fingerprint continues from its checkpoint;
+    # otherwise checkpoints already in ``out`` (outside the run on Drive, where --force does
+    # not reach) are moved aside, never continued.
     result = finetune(
-        ctx.run_dir.root,
+        dataset_dir,
         out,
         model=ft.model,
         cfg=ft,
         resume=ctx.resume,
-        heldout=ctx.run_dir.root,
+        heldout=dataset_dir,
         tiny_texts=prompt_texts(ctx.load("prompts")),
         trim_texts=trim_texts,
     )
@@ -258,9 +267,17 @@ def finetune_stage(ctx) -> StageResult:
     return StageResult(rows, [result.model_dir], notes)
 
 
-def worker_groups(cfg, crowd_dir) -> dict[str, str] | None:
-    """Worker id -> region on the simulated crowd (other backends do not record one)."""
-    if cfg.crowd.backend != "simulated":
+def worker_groups(backend: str, crowd_dir: Path) -> dict[str, str] | None:
+    """Worker id -> region on the simulated crowd (other backends do not record one).
+
+    Args:
+        backend: the crowd backend's name (``crowd.backend``).
+        crowd_dir: the run's ``crowd/`` folder (:attr:`~.rundir.RunDir.crowd_dir`).
+
+    Returns:
+        The simulated workers' regions, or None for other backends or before any simulation.
+    """
+    if backend != "simulated":
         return None
     from .crowd.simulated import SimulatedCrowd
 
@@ -270,7 +287,7 @@ def worker_groups(cfg, crowd_dir) -> dict[str, str] | None:
         return None
 
 
-def preference_stage(ctx) -> StageResult:
+def preference_stage(ctx: StageContext) -> StageResult:
     """DPO on Part II's preference pairs, the fine-tuned model as the frozen reference."""
     from .dataset import load_split
     from .finetune.preference import preference_tune
@@ -280,8 +297,11 @@ def preference_stage(ctx) -> StageResult:
         return StageResult(
             {"pairs_train": 0, "skipped": 1}, [], ["preference.enabled is false: skipped"]
         )
-    ft_result = json.loads(ctx.run_dir.path("finetune", "train_result.json").read_text())
-    pairs = load_split(ctx.run_dir.root, "preference")
+    from .finetune.train import RESULT_FILE
+
+    ft_result_path = ctx.run_dir.path("finetune", RESULT_FILE, create=False)
+    ft_result = json.loads(ft_result_path.read_text(encoding="utf-8"))
+    pairs = load_split(ctx.run_dir.stage_dir("dataset", create=False), "preference")
     result = preference_tune(
         pairs,
         ft_result["model_dir"],
@@ -309,59 +329,32 @@ def preference_stage(ctx) -> StageResult:
     return StageResult(rows, outputs, [f"skipped: {result.skipped}"] if result.skipped else [])
 
 
-def evaluate_stage(ctx) -> StageResult:
+def evaluate_stage(ctx: StageContext) -> StageResult:
     """Benchmarks, held-out generation and the side-by-side ranking, base vs fine-tuned."""
-    from .evaluation_run import evaluate_run
+    from .crowd.collect import collect_rankings
+    from .evaluate.run import GenerationLimits, evaluate_run
 
-    summary = evaluate_run(ctx)
-    return StageResult(summary["rows"], summary["outputs"], summary["notes"])
+    # The run's one budget and ledger: charged once per comparison, across reruns and --force.
+    collect_votes = functools.partial(
+        collect_rankings,
+        ctx.backend(),
+        timeout_s=ctx.cfg.crowd.wait_timeout_s,
+        budget=ctx.budget,
+        ledger=ctx.ledger,
+    )
+    ft = ctx.cfg.finetune  # prompts are cut, and answers end, where training set them
+    result = evaluate_run(
+        ctx.run_dir,
+        ctx.cfg.evaluate,
+        seed=ctx.cfg.seed,
+        limits=GenerationLimits(ft.max_new_tokens, ft.max_source_length),
+        collect_votes=collect_votes,
+    )
+    return StageResult(result.rows, result.outputs, result.notes)
 
 
-def report_stage(ctx) -> StageResult:
+def report_stage(ctx: StageContext) -> StageResult:
     """The Markdown report with its figures."""
     from .report import write_report
 
     return StageResult({"report": 1}, [write_report(ctx.run_dir.root)])
-
-
-def named_mapping(mapping: dict | str | None) -> dict | None:
-    """A column mapping given inline, or by the name of a known real set (``afriqa``, ``mgsm`` ...)."""
-    from .config import ConfigError
-    from .data import MAPPINGS
-
-    if isinstance(mapping, str):
-        if mapping not in MAPPINGS:
-            raise ConfigError(
-                f"unknown prompt mapping {mapping!r}; known: {', '.join(sorted(MAPPINGS))}"
-            )
-        return dict(MAPPINGS[mapping])
-    return mapping or None
-
-
-def crowd_cost(ledger, answers: list, votes: list, crowd) -> dict:
-    """The data collection's crowd bill: ``total_usd`` is the sum of the ledger's answer and
-    validation launches (what the budget was charged, control tasks and platform fee included;
-    the evaluation's ranking is charged later); the rest describes the work."""
-    from .crowd.pricing import reward_per_assignment
-
-    by_stage: dict[str, float] = {}
-    for row in ledger.events():
-        if row.get("event") in ("launch", "more") and row["stage"] in COLLECTION:
-            by_stage[row["stage"]] = round(by_stage.get(row["stage"], 0.0) + row["cost_usd"], 2)
-    paid = [a for a in answers if a.status != "rejected"]
-    seconds = sum(a.duration_s for a in paid) + sum(v.duration_s for v in votes)
-    reward_answer = reward_per_assignment(crowd.seconds_per_answer, crowd.hourly_pay_usd)
-    reward_vote = reward_per_assignment(crowd.seconds_per_vote, crowd.hourly_pay_usd)
-    pay = len(paid) * reward_answer + len(votes) * reward_vote
-    return {
-        "total_usd": round(ledger.spent_usd(COLLECTION), 2),
-        "charged_by_stage_usd": by_stage,
-        "budget_usd": crowd.budget_usd,
-        "reward_per_answer_usd": reward_answer,
-        "reward_per_vote_usd": reward_vote,
-        "answers_paid": len(paid),
-        "answers_rejected": len(answers) - len(paid),
-        "votes_paid": len(votes),
-        "target_hourly_pay_usd": crowd.hourly_pay_usd,
-        "effective_hourly_pay_usd": round(pay / (seconds / 3600), 2) if seconds else None,
-    }

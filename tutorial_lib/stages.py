@@ -18,9 +18,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .config import PipelineConfig, resolve_path
-from .rundir import STAGE_ORDER, file_digest, fingerprint
+from .rundir import STAGE_ORDER, RunDir, file_digest, fingerprint
+
+if TYPE_CHECKING:
+    from .crowd.backend import CrowdBackend
+    from .crowd.ledger import Ledger
+    from .crowd.pricing import Budget
 
 # Crowd keys that change what is launched or paid (not the wait time, port or budget).
 _PAY = (
@@ -44,11 +50,46 @@ _VOTES = (
 
 @dataclass
 class StageResult:
-    """What a stage reports for its manifest: row counts, output files, notes for the reader."""
+    """What a stage reports for its manifest: row counts, output files, notes for the reader.
 
-    rows: dict
-    outputs: list = field(default_factory=list)
+    Attributes:
+        rows: counts and headline numbers, e.g. ``{"prompts": 160}`` (JSON-ready values).
+        outputs: the files (or folders) the stage wrote.
+        notes: what a reader of the results must know (a stand-in model, a subset scored).
+
+    Examples:
+        >>> StageResult({"prompts": 3}).outputs
+        []
+    """
+
+    rows: dict[str, Any]
+    outputs: list[Path | str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StageContext:
+    """What a stage function may use; never the :class:`~.pipeline.Pipeline` itself.
+
+    Attributes:
+        cfg: the whole config (a stage function hands each wing only its own section).
+        run_dir: the run directory.
+        resume: the stage's leftovers come from an interrupted attempt with the same
+            fingerprint (so a checkpoint may be continued).
+        ledger: the run's money ledger (``crowd/ledger.jsonl``).
+        budget: the run's one crowd :class:`~.crowd.pricing.Budget`, rebuilt from the
+            ledger when the stage starts, so it holds what earlier launches charged.
+        load: ``load(what)`` -> records an earlier stage wrote (see ``Pipeline.load``).
+        backend: ``backend()`` -> the run's crowd backend, built on first use.
+    """
+
+    cfg: PipelineConfig
+    run_dir: RunDir
+    resume: bool
+    ledger: Ledger
+    budget: Budget
+    load: Callable[[str], list]
+    backend: Callable[[], CrowdBackend]
 
 
 @dataclass(frozen=True)

@@ -281,13 +281,14 @@ def write_plan(
     import json
     from pathlib import Path
 
+    from ..rundir import RunDir
     from .toloka import run_id_for
 
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise PlanError(f"--out {out_dir} is a file; give the run directory")
     prompts = plan_prompts(cfg, prompts_file, prompt_format)
-    plan = build_plan(cfg, prompts, run_id_for(out_dir / "crowd"))
+    plan = build_plan(cfg, prompts, run_id_for(RunDir(out_dir).crowd_dir))
     path = out_dir / "plan.json"
     path.write_text(json.dumps(plan, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
     return path, plan

@@ -113,6 +113,33 @@ class MappingError(TutorialLibError, ValueError):
     """A mapping that cannot work with its source; names the key or column."""
 
 
+def named_mapping(mapping: dict | str | None) -> dict | None:
+    """A column mapping given inline, or by the name of a known real set (see ``MAPPINGS``).
+
+    Args:
+        mapping: a mapping dict, a name such as ``"afriqa"``, or None/``{}`` (no mapping).
+
+    Returns:
+        A fresh dict (safe to extend), or None when no mapping is given.
+
+    Raises:
+        MappingError: ``mapping`` is a name that ``MAPPINGS`` does not know.
+
+    Examples:
+        >>> named_mapping("mgsm")["prompt"]
+        'question'
+        >>> named_mapping({}) is None
+        True
+    """
+    if isinstance(mapping, str):
+        if mapping not in MAPPINGS:
+            raise MappingError(
+                f"unknown prompt mapping {mapping!r}; known: {', '.join(sorted(MAPPINGS))}"
+            )
+        return dict(MAPPINGS[mapping])
+    return mapping or None
+
+
 def check_mapping(mapping: dict) -> None:
     """Fail early on unknown keys and value types, before any row is read."""
     unknown = sorted(set(mapping) - set(PROMPT_FIELDS) - set(META_KEYS))

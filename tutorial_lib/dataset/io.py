@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..records import iter_jsonl, write_jsonl
+from ..rundir import CONFIG_FILE, STAGE_DIRS
 from .curate import CuratedDataset
 
 SPLITS = ("train", "heldout", "preference")
@@ -27,7 +28,7 @@ REQUIRED = {
     "heldout": ("prompt", "references"),
     "preference": ("prompt", "chosen", "rejected"),
 }
-RUN_DATASET_DIR = "05_dataset"
+RUN_DATASET_DIR = STAGE_DIRS["dataset"]
 
 _TRAIN_SCHEMA = pa.schema(
     [
@@ -117,7 +118,7 @@ def _resolve(path: Path, split: str) -> Path:
             return folder / name
     hint = (
         " (run the dataset stage first: tutorial-lib run --stage dataset)"
-        if folder.name == RUN_DATASET_DIR or (path / "config.yaml").exists()
+        if folder.name == RUN_DATASET_DIR or (path / CONFIG_FILE).exists()
         else ""
     )
     raise FileNotFoundError(f"no {split}.jsonl or {split}.parquet in {folder}{hint}")

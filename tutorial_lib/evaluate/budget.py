@@ -18,6 +18,10 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import EvaluateConfig
 
 SAFETY = 0.85  # leave room for loading, the ranking and writing files
 
@@ -98,3 +102,119 @@ def timed(fn: Callable, *args, **kwargs) -> float:
     start = time.perf_counter()
     fn(*args, **kwargs)
     return time.perf_counter() - start
+
+
+@dataclass
+class EvaluationPlan:
+    """Which documents of each task and how many held-out prompts are scored, and why."""
+
+    picked: dict[str, list[int]]
+    n_heldout: int
+    notes: list[str] = field(default_factory=list)
+
+
+def _stratified_orders(docs: dict, lang: str, seed: int) -> dict[str, list[int]]:
+    """Each task's documents in a seeded order whose every prefix keeps the label shares."""
+    from .tasks import build_requests
+
+    return {
+        task: stratified_order([r.label for r in build_requests(task, lang, task_docs)], seed)
+        for task, (task_docs, _) in docs.items()
+    }
+
+
+def _probe_benchmarks(loaded: dict, docs: dict, orders: dict, cfg: EvaluateConfig):
+    """Time the first batch of every task and model; ``(estimated total s, probe s)``."""
+    from .scoring import evaluate_task
+
+    estimate, probe_s = 0.0, 0.0
+    for task, (task_docs, _) in docs.items():
+        probe = [task_docs[i] for i in orders[task][: min(cfg.batch_size, len(task_docs))]]
+        if not probe:
+            continue
+        for model, tokenizer in loaded.values():
+            seconds = timed(
+                evaluate_task,
+                model,
+                tokenizer,
+                task,
+                lang=cfg.lang,
+                docs=probe,
+                batch_size=cfg.batch_size,
+            )
+            probe_s += seconds
+            estimate += seconds / len(probe) * len(task_docs)
+    return estimate, probe_s
+
+
+def _probe_generation(loaded: dict, heldout: list[dict], generation: dict[str, int]):
+    """Time one small batch of generation per model; ``(estimated s, probe s, batch size)``."""
+    from .generation import generate_answers
+
+    n_gen = min(4, len(heldout))
+    estimate, probe_s = 0.0, 0.0
+    if not n_gen:
+        return estimate, probe_s, n_gen
+    prompts = [r["prompt"] for r in heldout[:n_gen]]
+    for model, tokenizer in loaded.values():
+        seconds = timed(generate_answers, model, tokenizer, prompts, **generation)
+        probe_s += seconds
+        estimate += seconds / n_gen * len(heldout)
+    return estimate, probe_s, n_gen
+
+
+def _budget_note(budget: EvalBudget, probe_s: float, estimate: float, share: float) -> str:
+    return (
+        f"evaluate.time_budget_min={budget.minutes:g}: the first batches took {probe_s:.1f}s; "
+        f"scoring everything would take about {estimate:.0f}s, {max(budget.left(), 0):.0f}s "
+        f"were left, so {min(share, 1):.0%} of the work was kept"
+    )
+
+
+def plan_evaluation(
+    loaded: dict,
+    docs: dict[str, tuple[list[dict], object]],
+    heldout: list[dict],
+    cfg: EvaluateConfig,
+    seed: int,
+    generation: dict[str, int],
+    budget: EvalBudget | None,
+) -> EvaluationPlan:
+    """Which documents of each task and how many held-out prompts to score, and why.
+
+    Without a budget: all of them. With one: time the first batch of every task and
+    model and one batch of generation, then keep the stratified share that fits.
+
+    Args:
+        loaded: model name -> ``(model, tokenizer)``.
+        docs: task -> ``(documents, data file)``.
+        heldout: the held-out rows (``prompt``, ``references``).
+        cfg: the evaluate section (language, batch size).
+        seed: orders the stratified subsets.
+        generation: ``generate_answers`` limits (``max_new_tokens``, ``max_input_tokens``).
+        budget: the stage's time budget, or None to score everything.
+
+    Returns:
+        An :class:`EvaluationPlan`; its notes say what was left out and why.
+    """
+    orders = _stratified_orders(docs, cfg.lang, seed)
+    if budget is None:
+        return EvaluationPlan({t: sorted(o) for t, o in orders.items()}, len(heldout))
+    scoring_s, scoring_probe_s = _probe_benchmarks(loaded, docs, orders, cfg)
+    generation_s, generation_probe_s, n_gen = _probe_generation(loaded, heldout, generation)
+    estimate = scoring_s + generation_s
+    share = budget.fraction(estimate)
+    picked = {
+        t: sorted(orders[t][: subset_size(len(d), share, cfg.batch_size)])
+        for t, (d, _) in docs.items()
+    }
+    n_heldout = subset_size(len(heldout), share, n_gen)
+    notes = [_budget_note(budget, scoring_probe_s + generation_probe_s, estimate, share)]
+    notes += [
+        n
+        for t, (d, _) in docs.items()
+        if (n := subset_note(t, len(picked[t]), len(d), seed, budget.minutes))
+    ]
+    if n_heldout < len(heldout):
+        notes.append(f"held-out prompts: generated for the first {n_heldout} of {len(heldout)}")
+    return EvaluationPlan(picked, n_heldout, notes)

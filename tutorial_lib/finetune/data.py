@@ -21,10 +21,11 @@ from typing import Any
 
 from ..errors import TutorialLibError
 from ..records import RecordError, iter_jsonl
+from ..rundir import STAGE_DIRS
 
 logger = logging.getLogger(__name__)
 
-STAGE_FOLDER = "05_dataset"
+STAGE_FOLDER = STAGE_DIRS["dataset"]  # a run directory's dataset folder
 SUFFIXES = (".jsonl", ".parquet", ".json")
 LENGTH_COLUMNS = ("source_length", "target_length")
 

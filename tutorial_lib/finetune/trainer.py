@@ -68,7 +68,7 @@ def trainer_class():
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
 
         def _get_train_sampler(self, train_dataset=None):
-            """Batches of similar source and target length (see ``data.Seq2SeqLengthSampler``)."""
+            """Batches of similar source and target length (see ``batching.Seq2SeqLengthSampler``)."""
             dataset = train_dataset if train_dataset is not None else self.train_dataset
             columns = getattr(dataset, "column_names", None) or []
             if self.args.train_sampling_strategy != "group_by_length" or not set(

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from ..rundir import RunDir
+
 logger = logging.getLogger(__name__)
 
 SEED_PROMPTS = "data/prompts/seed_sw.jsonl"
@@ -82,14 +84,17 @@ def use_run(run_dir: str | Path | None) -> None:
     render.cache_clear()
 
 
-def _run_json(relative: str) -> dict:
-    run = _RUN["dir"]
-    if run is None:
+def _run() -> RunDir:
+    if _RUN["dir"] is None:
         raise FileNotFoundError(
             "this figure needs a finished pipeline run: build with "
             "--run runs/demo (make demo first) or build_deck(run=...)"
         )
-    path = run / relative
+    return RunDir(_RUN["dir"])
+
+
+def _run_json(stage: str, name: str) -> dict:
+    path = _run().path(stage, name, create=False)
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: finish the run (tutorial-lib run) first")
     return json.loads(path.read_text(encoding="utf-8"))
@@ -98,14 +103,14 @@ def _run_json(relative: str) -> dict:
 def loss_curve():
     from ..viz import plot_loss_curve
 
-    return plot_loss_curve(_run_json("06_finetune/train_result.json")["log_history"])
+    return plot_loss_curve(_run_json("finetune", "train_result.json")["log_history"])
 
 
 def benchmark_accuracy():
     from ..evaluate.plots import plot_accuracy
     from ..facts import published_references
 
-    bench = _run_json("08_evaluate/summary.json")["benchmarks"]
+    bench = _run_json("evaluate", "summary.json")["benchmarks"]
     ours = {name: {t: v["accuracy"] for t, v in tasks.items()} for name, tasks in bench.items()}
     return plot_accuracy(ours, references=published_references("mT0-xxl-mt"))
 
@@ -113,7 +118,7 @@ def benchmark_accuracy():
 def preference_margins():
     from ..viz import plot_preference_margins
 
-    return plot_preference_margins(_run_json("07_preference/preference_result.json"))
+    return plot_preference_margins(_run_json("preference", "preference_result.json"))
 
 
 def acceptance_by_region():
@@ -121,8 +126,9 @@ def acceptance_by_region():
     from ..records import Decision, read_jsonl
     from ..viz import plot_acceptance_by_profile
 
-    decisions = read_jsonl(_RUN["dir"] / "04_decisions" / "decisions.jsonl", Decision)
-    fig = plot_acceptance_by_profile(decisions, SimulatedCrowd.worker_groups(_RUN["dir"] / "crowd"))
+    run = _run()
+    decisions = read_jsonl(run.path("decisions", "decisions.jsonl", create=False), Decision)
+    fig = plot_acceptance_by_profile(decisions, SimulatedCrowd.worker_groups(run.crowd_dir))
     fig.axes[0].set_title("Acceptance by writer's region (simulated crowd: chance gaps only)")
     return fig
 
@@ -132,7 +138,7 @@ def ranking():
 
     from ..evaluate.plots import plot_ranking
 
-    return plot_ranking(pd.DataFrame(_run_json("08_evaluate/summary.json")["ranking"]))
+    return plot_ranking(pd.DataFrame(_run_json("evaluate", "summary.json")["ranking"]))
 
 
 def dynamic_overlap():

@@ -48,3 +48,40 @@ def test_torch_is_not_pulled_unpinned():
 def test_console_script_and_module_entry():
     assert _pyproject()["project"]["scripts"]["tutorial-lib"] == "tutorial_lib.cli:main"
     assert (ROOT / "tutorial_lib" / "__main__.py").exists()
+
+
+def _imported_top_levels() -> set[str]:
+    """Top-level module names that the kit, its tests or benchmarks import."""
+    import ast
+
+    names = set()
+    for folder in ("tutorial_lib", "tests", "benchmarks"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names |= {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.add(node.module.split(".")[0])
+    return names
+
+
+def test_every_pin_that_nothing_imports_says_why():
+    from importlib import metadata
+
+    modules_of: dict[str, set[str]] = {}
+    for module, dists in metadata.packages_distributions().items():
+        for dist in dists:
+            modules_of.setdefault(re.sub(r"[-_.]+", "-", dist).lower(), set()).add(module)
+    imported = _imported_top_levels()
+    pattern = re.compile(r'^\s*"([A-Za-z0-9_.\-]+)[^"]*(==|<|~=)[^"]*",?\s*(#.*)?$')
+    silent = []
+    for line in (ROOT / "pyproject.toml").read_text(encoding="utf-8").splitlines():
+        match = pattern.match(line)
+        if not match or match.group(3):
+            continue
+        dist = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+        if not modules_of.get(dist, set()) & imported:
+            silent.append(line.strip())
+    assert not silent, "pins that no module imports need a comment saying why:\n" + "\n".join(
+        silent
+    )

@@ -301,8 +301,24 @@ def _deep_merge(base: dict, extra: dict) -> dict:
 def parse_override(text: str) -> dict:
     """``"finetune.max_steps=10"`` -> ``{"finetune": {"max_steps": 10}}`` (value parsed as YAML).
 
+    Args:
+        text: one ``--set`` value, ``section.key=value``.
+
+    Returns:
+        A nested dict to merge over the preset.
+
     Raises:
         ConfigError: not ``section.key=value``, or the value is not valid YAML.
+
+    Examples:
+        >>> parse_override("finetune.max_steps=10")
+        {'finetune': {'max_steps': 10}}
+        >>> parse_override("evaluate.tasks=[xcopa]")
+        {'evaluate': {'tasks': ['xcopa']}}
+        >>> parse_override("crowd.backend")
+        Traceback (most recent call last):
+        ...
+        tutorial_lib.config.ConfigError: override 'crowd.backend' must look like section.key=value
     """
     if "=" not in text:
         raise ConfigError(f"override {text!r} must look like section.key=value")
@@ -345,11 +361,25 @@ def load_config(
 ) -> PipelineConfig:
     """Load a preset by name (the shipped ``configs/NAME.yaml``) or a YAML path, then overrides.
 
-    ``overrides`` are ``section.key=value`` strings (``--set``) or nested dicts; the
-    result is validated once, after every override is applied.
+    Args:
+        preset: ``demo``, ``ci``, ``colab-t4``, ``full`` (or a decoder variant), or a YAML path.
+        overrides: ``section.key=value`` strings (``--set``) or nested dicts, applied in
+            order; the result is validated once, after every override is applied.
+
+    Returns:
+        The validated :class:`PipelineConfig`.
 
     Raises:
         ConfigError: unknown preset, bad YAML, unknown key or a value not allowed.
+
+    Examples:
+        >>> cfg = load_config("ci", ["finetune.max_steps=5", {"crowd": {"answer_overlap": 3}}])
+        >>> cfg.name, cfg.finetune.max_steps, cfg.crowd.answer_overlap
+        ('ci', 5, 3)
+        >>> load_config("ci", ["finetune.max_steps=1.5"])
+        Traceback (most recent call last):
+        ...
+        tutorial_lib.config.ConfigError: ci.yaml: finetune.max_steps=1.5 is not allowed: must be a valid integer
     """
     path, values = _read_preset(preset)
     for extra in [overrides] if isinstance(overrides, dict) else overrides or []:

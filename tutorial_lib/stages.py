@@ -194,7 +194,13 @@ assert tuple(STAGES) == STAGE_ORDER, "every folder in rundir.STAGE_DIRS needs a 
 
 
 def config_values(cfg: PipelineConfig, keys: tuple[str, ...]) -> dict:
-    """Dotted key -> value for ``keys`` (a section name expands to each of its keys)."""
+    """Dotted key -> value for ``keys`` (a section name expands to each of its keys).
+
+    Examples:
+        >>> from tutorial_lib.config import PipelineConfig
+        >>> config_values(PipelineConfig(), ("seed", "crowd.answer_overlap"))
+        {'seed': 0, 'crowd.answer_overlap': 2}
+    """
     data = cfg.to_dict()
     out = {}
     for key in keys:
@@ -242,7 +248,23 @@ def stage_fingerprint(stage: str, cfg: PipelineConfig, digests: dict[str, str]) 
 
 
 def plan_fingerprints(cfg: PipelineConfig) -> dict[str, dict]:
-    """Every stage's fingerprint under ``cfg``, in order (a pure function of config and files)."""
+    """Every stage's fingerprint under ``cfg``, in order (a pure function of config and files).
+
+    Args:
+        cfg: the run's config.
+
+    Returns:
+        Stage name -> :func:`~.rundir.fingerprint` (``digest``, ``config``, ``inputs``, ``files``).
+
+    Examples:
+        A setting reruns the stages that read it and every stage below them, no others:
+
+        >>> from tutorial_lib.config import load_config
+        >>> before = plan_fingerprints(load_config("ci"))
+        >>> after = plan_fingerprints(load_config("ci", ["dataset.max_train=10"]))
+        >>> [s for s in before if before[s]["digest"] != after[s]["digest"]]
+        ['dataset', 'finetune', 'preference', 'evaluate', 'report']
+    """
     out: dict[str, dict] = {}
     for name in STAGE_ORDER:
         out[name] = stage_fingerprint(name, cfg, {k: v["digest"] for k, v in out.items()})
@@ -250,5 +272,10 @@ def plan_fingerprints(cfg: PipelineConfig) -> dict[str, dict]:
 
 
 def downstream(stage: str) -> list[str]:
-    """``stage`` and every stage after it."""
+    """``stage`` and every stage after it (what ``--force stage`` redoes).
+
+    Examples:
+        >>> downstream("finetune")
+        ['finetune', 'preference', 'evaluate', 'report']
+    """
     return list(STAGE_ORDER[STAGE_ORDER.index(stage) :])

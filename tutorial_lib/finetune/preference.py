@@ -198,8 +198,14 @@ def preference_tune(
         from .causal_dpo import train_causal_dpo
 
         fields = train_causal_dpo(train, held, str(model_dir), out, cfg, ft, seed)
-        return _write(dataclasses.replace(result, **fields), out)
-    model, tokenizer = load_seq2seq(str(model_dir))
+    else:
+        fields = _seq2seq_dpo(train, held, str(model_dir), out, cfg, ft, seed)
+    return _write(dataclasses.replace(result, **fields), out)
+
+
+def _seq2seq_dpo(train, held, model_dir: str, out: Path, cfg, ft, seed: int) -> dict:
+    """The kit's DPO on a seq2seq model; PreferenceResult fields measured before and after."""
+    model, tokenizer = load_seq2seq(model_dir)
     rows = encode_pairs(tokenizer, train, ft.max_source_length, ft.max_target_length)
     held_rows = encode_pairs(tokenizer, held, ft.max_source_length, ft.max_target_length)
     before = pair_margins(model, rows, tokenizer.pad_token_id)  # also stores reference logps
@@ -211,19 +217,17 @@ def preference_tune(
     model_path = out / MODEL_FOLDER
     trainer.save_model(str(model_path))
     tokenizer.save_pretrained(model_path)
-    result = dataclasses.replace(
-        result,
-        model_dir=str(model_path),
-        margin_before=_mean(before),
-        margin_after=_mean(after),
-        heldout_accuracy_before=_accuracy(held_before),
-        heldout_accuracy_after=_accuracy(held_after),
-        steps=trainer.state.global_step,
-        train_loss=round(float(output.training_loss), 4),
-        wall_s=round(time.time() - started, 2),
-        log_history=list(trainer.state.log_history),
-    )
-    return _write(result, out)
+    return {
+        "model_dir": str(model_path),
+        "margin_before": _mean(before),
+        "margin_after": _mean(after),
+        "heldout_accuracy_before": _accuracy(held_before),
+        "heldout_accuracy_after": _accuracy(held_after),
+        "steps": trainer.state.global_step,
+        "train_loss": round(float(output.training_loss), 4),
+        "wall_s": round(time.time() - started, 2),
+        "log_history": list(trainer.state.log_history),
+    }
 
 
 def _write(result: PreferenceResult, out: Path) -> PreferenceResult:

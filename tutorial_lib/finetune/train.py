@@ -113,18 +113,40 @@ def resolve_settings(
     return cfg, extras
 
 
-def _load(
+@dataclass
+class LoadedModel:
+    """The model a run trains and where it came from (see :func:`load_for_training`)."""
+
+    base: str  # Hub id or folder of the base model (a tiny stand-in: the folder built)
+    trimmed: str | None  # the base with its vocabulary trimmed, when ``trim_vocab``
+    used_tiny: bool
+    net: Any
+    tokenizer: Any
+    family: str  # "seq2seq" or "causal", read from the model's config
+    precision: str  # chosen for the real model type
+
+
+def load_for_training(
     cfg: FinetuneConfig,
     extras: dict,
     output_dir: Path,
     texts: list[str],
-    trim_texts,
-    precision: str,
-):
+    trim_texts: list[str],
+    load_precision: str,
+) -> LoadedModel:
     """Build (tiny; safe when several processes race) or locate the base model, then load it.
 
-    With ``cfg.trim_vocab`` the model trained is the base trimmed to ``trim_texts``
-    (see ``vocab_trim``); returns ``(base, trimmed_dir or None, used_tiny, model, tokenizer)``.
+    Args:
+        cfg: the fine-tuning settings (model, ``trim_vocab``, ``qlora``, precision).
+        extras: the extra settings (``tiny_vocab_size``, ``seed``).
+        output_dir: where a tiny stand-in or a trimmed model is built.
+        texts: what a tiny stand-in's tokenizer is trained on.
+        trim_texts: with ``cfg.trim_vocab``, the texts whose pieces the trimmed vocabulary keeps.
+        load_precision: what a 4-bit (QLoRA) base is loaded in; the real model type, read
+            once the model is loaded, then decides the training precision.
+
+    Returns:
+        A :class:`LoadedModel`; with ``cfg.trim_vocab`` the model is the trimmed base.
     """
     base, used_tiny = resolve_base_model(
         cfg.model, output_dir, texts, vocab_size=extras["tiny_vocab_size"], seed=extras["seed"]
@@ -135,10 +157,56 @@ def _load(
 
         trimmed = trimmed_for_run(base, trim_texts, output_dir)
     source = trimmed or base
-    model, tokenizer = load_pretrained(source) if not cfg.qlora else _load_4bit(source, precision)
-    model.generation_config.max_new_tokens = cfg.max_new_tokens
-    model.generation_config.max_length = None
-    return base, trimmed, used_tiny, model, tokenizer
+    net, tokenizer = (
+        load_pretrained(source) if not cfg.qlora else _load_4bit(source, load_precision)
+    )
+    net.generation_config.max_new_tokens = cfg.max_new_tokens
+    net.generation_config.max_length = None
+    precision = choose_precision(cfg.precision, base, net.config.model_type)
+    return LoadedModel(base, trimmed, used_tiny, net, tokenizer, family_of(net), precision)
+
+
+def _encode_splits(loaded: LoadedModel, cfg: FinetuneConfig, train_pairs, heldout_pairs):
+    """``(encoded train set, encoded held-out set or None, collator)`` for the model's family."""
+    encode, collator = _family_parts(
+        loaded.family, loaded.tokenizer, loaded.net, cfg, loaded.precision
+    )
+    lengths = (cfg.max_source_length, cfg.max_target_length)
+    encoded = encode(loaded.tokenizer, train_pairs, *lengths, "train")
+    eval_set = (
+        encode(loaded.tokenizer, heldout_pairs, *lengths, "heldout") if heldout_pairs else None
+    )
+    return encoded, eval_set, collator
+
+
+def _make_trainer(loaded: LoadedModel, cfg, extras, output_dir, splits, callbacks: list):
+    """The kit's Trainer over the encoded splits, with the NaN guard and ``callbacks``."""
+    encoded, eval_set, collator = splits
+    args = training_arguments(cfg, extras, output_dir, loaded.precision, eval_set is not None)
+    return trainer_class()(
+        model=loaded.net,
+        args=args,
+        train_dataset=encoded.dataset,
+        eval_dataset=eval_set.dataset if eval_set else None,
+        data_collator=collator,
+        processing_class=loaded.tokenizer,
+        callbacks=[StopOnNonFiniteLoss(), *callbacks],
+    )
+
+
+def _training_stats(trainer, output, started: float) -> dict:
+    """TrainResult fields that describe the training loop: steps, losses, time, throughput."""
+    tokens = trainer.tokens_trained()
+    return {
+        "steps": trainer.state.global_step,
+        "log_history": list(trainer.state.log_history),
+        "train_loss": _finite(output.training_loss),
+        "eval_loss": _last_eval_loss(trainer.state.log_history),
+        "wall_s": round(time.time() - started, 2),
+        # Optimizer steps only: evaluation and saving do not dilute the throughput.
+        "tokens_per_s": round(tokens / max(trainer.step_seconds, 1e-9), 1),
+        "tokens_trained": tokens,
+    }
 
 
 def finetune(
@@ -156,15 +224,29 @@ def finetune(
 ) -> TrainResult:
     """Fine-tune a seq2seq or causal model on instruction pairs; returns a :class:`TrainResult`.
 
-    ``train``/``heldout``: a run directory (its ``05_dataset`` splits), a
-    .jsonl/.parquet/.json file or a list of dicts (train: prompt, answer;
-    held-out: prompt, references). ``model``: ``"tiny"`` / ``"tiny-causal"`` (local
-    stand-ins), a Hub id or a folder (the family comes from its config); None means
-    ``cfg.model``. ``trim_texts``: with ``trim_vocab``, texts whose pieces the trimmed
-    vocabulary keeps besides the prompts and answers (the benchmark files, their English
-    originals). ``overrides``: any FinetuneConfig field
-    or ``seed``, ``lora_r``, ``lora_alpha``, ``lora_dropout``, ``tiny_vocab_size``,
-    ``save_total_limit``, ``logging_steps``.
+    Args:
+        train: a run directory or its ``05_dataset`` folder, a .jsonl/.parquet/.json file,
+            or a list of dicts with ``prompt`` and ``answer``.
+        output_dir: checkpoints, the final ``model/`` (and ``adapter/``), the result JSON.
+        model: ``"tiny"`` / ``"tiny-causal"`` (local stand-ins), a Hub id or a folder (its
+            config gives the family); None means ``cfg.model``.
+        cfg: the fine-tuning settings (default: ``FinetuneConfig()``).
+        heldout: held-out rows (``prompt``, ``references``) in the same forms as ``train``;
+            None: the run directory's own held-out split when it has one.
+        resume: continue from the last checkpoint in ``output_dir`` (else old ones move aside).
+        tiny_texts: what a tiny stand-in's tokenizer learns from (default: the pairs).
+        trim_texts: with ``trim_vocab``, texts whose pieces the trimmed vocabulary keeps
+            besides the pairs (the benchmark files, their English originals).
+        callbacks: extra ``TrainerCallback`` objects.
+        **overrides: any FinetuneConfig field, or a key of ``EXTRA_DEFAULTS`` (``seed``, ...).
+
+    Returns:
+        A :class:`TrainResult`; ``model_dir`` holds a model that reloads with ``from_pretrained``.
+
+    Raises:
+        TypeError: an unknown override.
+        DataError: training data that cannot be used (names the file and row).
+        ModelLoadError: a model that cannot be loaded (e.g. offline and not cached).
 
     Examples:
         >>> result = finetune("runs/demo", "runs/demo/06_finetune", "tiny", max_steps=20)  # doctest: +SKIP
@@ -175,82 +257,57 @@ def finetune(
     output_dir = Path(output_dir)
     if cfg.qlora:
         check_qlora_available()  # refused before anything is built or loaded
-    precision = choose_precision(cfg.precision, cfg.model, model_type_of(cfg.model))
+    load_precision = choose_precision(cfg.precision, cfg.model, model_type_of(cfg.model))
     train_pairs, _ = ftdata.load_pairs(train, "train")
     heldout_pairs = _heldout_pairs(train, heldout)
     pair_texts = [t for pair in train_pairs + heldout_pairs for t in pair]
-    base, trimmed, used_tiny, net, tokenizer = _load(
-        cfg,
-        extras,
-        output_dir,
-        list(tiny_texts) if tiny_texts else pair_texts,
-        pair_texts + list(trim_texts or []),
-        precision,
-    )
-    family = family_of(net)
-    precision = choose_precision(cfg.precision, base, net.config.model_type)  # the real type
-    encode, collator = _family_parts(family, tokenizer, net, cfg, precision)
-    encoded = encode(tokenizer, train_pairs, cfg.max_source_length, cfg.max_target_length, "train")
-    eval_set = (
-        encode(tokenizer, heldout_pairs, cfg.max_source_length, cfg.max_target_length, "heldout")
-        if heldout_pairs
-        else None
-    )
-    budget = [TimeBudget(cfg.time_budget_min)] if cfg.time_budget_min else []
-    use_lora = resolve_lora(cfg.lora, count_parameters(net), cfg.qlora)
+    texts = (list(tiny_texts or pair_texts), pair_texts + list(trim_texts or []))
+    loaded = load_for_training(cfg, extras, output_dir, *texts, load_precision)
+    splits = _encode_splits(loaded, cfg, train_pairs, heldout_pairs)
+    return _train_and_save(loaded, splits, cfg, extras, output_dir, resume, callbacks or [])
+
+
+def _train_and_save(
+    loaded: LoadedModel, splits, cfg, extras, output_dir: Path, resume: bool, callbacks: list
+) -> TrainResult:
+    """LoRA where it applies, train (or resume), save; the main process writes the result."""
+    use_lora = resolve_lora(cfg.lora, count_parameters(loaded.net), cfg.qlora)
     if use_lora:
         from .lora import apply_lora
 
-        net = apply_lora(net, extras["lora_r"], extras["lora_alpha"], extras["lora_dropout"])
+        lora = (extras["lora_r"], extras["lora_alpha"], extras["lora_dropout"])
+        loaded.net = apply_lora(loaded.net, *lora)
     if cfg.checkpoint_above_tokens:
         from .memory import checkpoint_long_batches
 
-        checkpoint_long_batches(net, cfg.checkpoint_above_tokens)
-    args = training_arguments(cfg, extras, output_dir, precision, eval_set is not None)
-    trainer = trainer_class()(
-        model=net,
-        args=args,
-        train_dataset=encoded.dataset,
-        eval_dataset=eval_set.dataset if eval_set else None,
-        data_collator=collator,
-        processing_class=tokenizer,
-        callbacks=[StopOnNonFiniteLoss(), *budget, *(callbacks or [])],
-    )
+        checkpoint_long_batches(loaded.net, cfg.checkpoint_above_tokens)
+    budget = [TimeBudget(cfg.time_budget_min)] if cfg.time_budget_min else []
+    trainer = _make_trainer(loaded, cfg, extras, output_dir, splits, [*budget, *callbacks])
     checkpoint = resume_point(output_dir, resume, trainer.is_world_process_zero())
     started = time.time()
     with quiet_tie_warnings("transformers.trainer", "transformers.modeling_utils"):
         output = run_training(trainer, checkpoint, cfg.max_steps)
-    tokens = trainer.tokens_trained()
-    model_dir, adapter_dir = _save(trainer, tokenizer, output_dir, use_lora)
-    if trimmed and trainer.is_world_process_zero():  # the trained model says it is trimmed
-        from .vocab_trim import MAP_FILE
-
-        shutil.copyfile(Path(trimmed) / MAP_FILE, model_dir / MAP_FILE)
+    model_dir, adapter_dir = _save(trainer, loaded, output_dir, use_lora)
+    encoded, eval_set, _ = splits
     result = TrainResult(
         model_dir=str(model_dir),
-        base_model=base,
-        trimmed_base=trimmed,
-        vocab_size=int(net.config.vocab_size),
-        used_tiny_stand_in=used_tiny,
-        steps=trainer.state.global_step,
-        log_history=list(trainer.state.log_history),
-        train_loss=_finite(output.training_loss),
-        eval_loss=_last_eval_loss(trainer.state.log_history),
+        base_model=loaded.base,
+        trimmed_base=loaded.trimmed,
+        vocab_size=int(loaded.net.config.vocab_size),
+        used_tiny_stand_in=loaded.used_tiny,
         n_train=encoded.n_rows,
         n_heldout=eval_set.n_rows if eval_set else 0,
         n_truncated_sources=encoded.n_truncated_sources,
         n_truncated_targets=encoded.n_truncated_targets,
-        precision=precision,
+        precision=loaded.precision,
         lora=use_lora,
-        wall_s=round(time.time() - started, 2),
-        tokens_per_s=round(tokens / max(trainer.step_seconds, 1e-9), 1),  # no eval/saving time
-        tokens_trained=tokens,
         adapter_dir=str(adapter_dir) if adapter_dir else None,
         resumed_from=checkpoint,
         planned_steps=cfg.max_steps,
         stopped_by_time_budget=bool(budget and budget[0].stopped_at is not None),
-        family=family,
+        family=loaded.family,
         qlora=cfg.qlora,
+        **_training_stats(trainer, output, started),  # wall time includes the final save
     )
     if trainer.is_world_process_zero():
         _write_result(result, output_dir)
@@ -290,21 +347,24 @@ def _heldout_pairs(train, heldout) -> list[tuple[str, str]]:
     return ftdata.load_pairs(heldout, "heldout")[0]
 
 
-def _save(trainer, tokenizer, output_dir: Path, lora: bool) -> tuple[Path, Path | None]:
-    """Save the final model (merged, for LoRA) and tokenizer; returns (model_dir, adapter_dir)."""
-    model_dir = output_dir / MODEL_FOLDER
-    if not lora:
-        trainer.save_model(str(model_dir))
-        if trainer.is_world_process_zero():
-            tokenizer.save_pretrained(model_dir)
-        return model_dir, None
-    from .lora import merge_lora
+def _save(trainer, loaded: LoadedModel, output_dir: Path, lora: bool) -> tuple[Path, Path | None]:
+    """Save the final model (merged, for LoRA) and tokenizer; returns (model_dir, adapter_dir).
 
-    adapter_dir = output_dir / ADAPTER_FOLDER
-    trainer.save_model(str(adapter_dir))
+    A model trained on a trimmed vocabulary carries the trim's map, so scoring knows it.
+    """
+    model_dir = output_dir / MODEL_FOLDER
+    adapter_dir = output_dir / ADAPTER_FOLDER if lora else None
+    trainer.save_model(str(adapter_dir or model_dir))
     if trainer.is_world_process_zero():
-        tokenizer.save_pretrained(adapter_dir)
-        merge_lora(adapter_dir, model_dir)
+        loaded.tokenizer.save_pretrained(adapter_dir or model_dir)
+        if adapter_dir:
+            from .lora import merge_lora
+
+            merge_lora(adapter_dir, model_dir)
+        if loaded.trimmed:
+            from .vocab_trim import MAP_FILE
+
+            shutil.copyfile(Path(loaded.trimmed) / MAP_FILE, model_dir / MAP_FILE)
     return model_dir, adapter_dir
 
 

@@ -25,21 +25,15 @@ logger = logging.getLogger(__name__)
 
 
 @functools.cache
-def trainer_class():
-    """The kit's ``Trainer``: length-grouped batches on both sides, and a count of real tokens.
+def step_timer_class():
+    """A ``TrainerCallback`` adding each optimizer step's wall time to ``trainer.step_seconds``.
 
-    A function, so the subclass is defined once and only when training needs it.
+    Evaluation, logging and checkpoints run after ``on_step_end``, so
+    ``tokens / step_seconds`` is a training throughput they do not dilute.
     """
-    import torch
-    from transformers import Trainer, TrainerCallback
+    from transformers import TrainerCallback
 
     class StepTimer(TrainerCallback):
-        """Adds each optimizer step's wall time to ``trainer.step_seconds``.
-
-        Evaluation, logging and checkpoints run after ``on_step_end``, so
-        ``tokens / step_seconds`` is a training throughput they do not dilute.
-        """
-
         def __init__(self, trainer):
             self.trainer, self.started = trainer, None
 
@@ -51,6 +45,39 @@ def trainer_class():
                 self.trainer.step_seconds += time.perf_counter() - self.started
                 self.started = None
 
+    return StepTimer
+
+
+def length_grouped_sampler(args, dataset) -> Seq2SeqLengthSampler | None:
+    """Batches of similar source and target length (``batching.Seq2SeqLengthSampler``).
+
+    None when ``args`` do not group by length or ``dataset`` lacks the length columns
+    (the Trainer's own sampler is used then).
+    """
+    columns = getattr(dataset, "column_names", None) or []
+    if args.train_sampling_strategy != "group_by_length":
+        return None
+    if not set(ftdata.LENGTH_COLUMNS) <= set(columns):
+        return None
+    src, tgt = (dataset[c] for c in ftdata.LENGTH_COLUMNS)
+    return Seq2SeqLengthSampler(
+        src,
+        tgt,
+        args.train_batch_size * args.gradient_accumulation_steps,
+        seed=args.seed,
+        num_processes=args.world_size,
+    )
+
+
+@functools.cache
+def trainer_class():
+    """The kit's ``Trainer``: length-grouped batches on both sides, and a count of real tokens.
+
+    A function, so the subclass is defined once and only when training needs it.
+    """
+    import torch
+    from transformers import Trainer
+
     class KitTrainer(Trainer):
         real_tokens = None
         step_seconds = 0.0  # time inside optimizer steps: no evaluation, logging or saving
@@ -60,7 +87,7 @@ def trainer_class():
             # counts num_items_in_batch over accumulation and processes for a compute_loss_func.
             kwargs.setdefault("compute_loss_func", loss_for(kwargs.get("model")))
             super().__init__(*args, **kwargs)
-            self.add_callback(StepTimer(self))
+            self.add_callback(step_timer_class()(self))
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             """The Trainer's, with decoder inputs built first (it hides labels from the model)."""
@@ -68,30 +95,17 @@ def trainer_class():
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
 
         def _get_train_sampler(self, train_dataset=None):
-            """Batches of similar source and target length (see ``batching.Seq2SeqLengthSampler``)."""
             dataset = train_dataset if train_dataset is not None else self.train_dataset
-            columns = getattr(dataset, "column_names", None) or []
-            if self.args.train_sampling_strategy != "group_by_length" or not set(
-                ftdata.LENGTH_COLUMNS
-            ) <= set(columns):
-                return super()._get_train_sampler(train_dataset)
-            src, tgt = (dataset[c] for c in ftdata.LENGTH_COLUMNS)
-            return Seq2SeqLengthSampler(
-                src,
-                tgt,
-                self.args.train_batch_size * self.args.gradient_accumulation_steps,
-                seed=self.args.seed,
-                num_processes=self.args.world_size,
-            )
+            sampler = length_grouped_sampler(self.args, dataset)
+            return sampler if sampler is not None else super()._get_train_sampler(train_dataset)
 
         def train(self, *args, **kwargs):
             self.step_seconds = 0.0
             return super().train(*args, **kwargs)
 
         def training_step(self, model, inputs, num_items_in_batch=None):
-            encoder_decoder = getattr(
-                self.model.config, "is_encoder_decoder", False
-            )  # not DDP-wrapped
+            # self.model, not the DDP-wrapped ``model``, carries the config
+            encoder_decoder = getattr(self.model.config, "is_encoder_decoder", False)
             count = real_token_count(inputs, encoder_decoder)
             self.real_tokens = count if self.real_tokens is None else self.real_tokens + count
             return super().training_step(model, inputs, num_items_in_batch)

@@ -64,6 +64,21 @@ print(json.dumps({
 """
 
 
+def _run_python(script: str, env: dict) -> dict:
+    """Run ``script`` in a fresh interpreter (nothing imported yet); its last line, as JSON."""
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PACKAGE.parent,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def _module_name(path: Path) -> str:
     return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
 
@@ -93,17 +108,7 @@ def test_importing_every_module_changes_neither_environment_nor_matplotlib_backe
     for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):  # what the CLI would default
         env.pop(name, None)
     env["HF_HUB_OFFLINE"] = "1"  # nothing may download; only the datasets switch is left unset
-    out = subprocess.run(
-        [sys.executable, "-c", _IMPORT_EVERYTHING],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PACKAGE.parent,
-        timeout=300,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    report = _run_python(_IMPORT_EVERYTHING, env)
     assert report["modules"] > 100
     assert report["kit_writes"] == [], "importing the kit changed os.environ"
     assert report["backend_after"] == report["backend_before"]
@@ -129,16 +134,7 @@ print(json.dumps({
 
 def test_cli_main_sets_the_offline_switches_before_hf_imports_and_import_does_not():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TUTORIAL_LIB_"))}
-    out = subprocess.run(
-        [sys.executable, "-c", _CLI_ORDER],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PACKAGE.parent,
-        timeout=300,
-        check=True,
-    )
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    report = _run_python(_CLI_ORDER, env)
     assert report["after_import"] == {"HF_HUB_OFFLINE": None, "HF_DATASETS_OFFLINE": None}
     assert report["after_main"] == {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     assert report["hub_offline"] in (None, True)  # read after main() set it, never before

@@ -76,15 +76,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _add_run(sub) -> None:
-    p = sub.add_parser("run", help="run the pipeline (or some stages) into a run directory")
-    p.add_argument(
+    command = sub.add_parser("run", help="run the pipeline (or some stages) into a run directory")
+    command.add_argument(
         "--preset",
         default="demo",
         help="demo | ci | colab-t4 | full | colab-t4-decoder | full-decoder, or a YAML path",
     )
-    p.add_argument("--out", default="runs/demo", help="run directory")
-    p.add_argument("--stage", action="append", help="run only this stage (repeatable)")
-    p.add_argument(
+    command.add_argument("--out", default="runs/demo", help="run directory")
+    command.add_argument("--stage", action="append", help="run only this stage (repeatable)")
+    command.add_argument(
         "--force",
         nargs="?",
         const=ALL_LISTED,
@@ -94,37 +94,37 @@ def _add_run(sub) -> None:
         "--force with --stage redoes the listed stages. Crowd work already "
         "launched is reused, never paid twice",
     )
-    p.add_argument(
+    command.add_argument(
         "--lock-timeout",
         type=float,
         default=None,
         metavar="SECONDS",
         help="if another process uses --out, wait at most this long (default: wait)",
     )
-    p.add_argument(
+    command.add_argument(
         "--prompts", help="import prompts from this file (JSONL/CSV/TSV/JSON) or hf:ORG/NAME"
     )
-    p.add_argument(
+    command.add_argument(
         "--prompt-format", default="auto", help="auto | seed | jsonl | csv | tsv | json | hf"
     )
-    p.add_argument(
+    command.add_argument(
         "--mapping",
         metavar="NAME",
         help="a known column mapping for --prompts: afriqa, mgsm, afriinstruct, aya, dolly",
     )
-    p.add_argument(
+    command.add_argument(
         "--map",
         action="append",
         metavar="FIELD=COLUMN",
         help="column mapping for --prompts, e.g. --map prompt=question --map category==open_qa",
     )
-    p.add_argument(
+    command.add_argument(
         "--set",
         action="append",
         metavar="SECTION.KEY=VALUE",
         help="override a preset value, e.g. --set finetune.max_steps=10",
     )
-    p.set_defaults(func=_run)
+    command.set_defaults(func=_run)
 
 
 def _colab_links(args: argparse.Namespace) -> int:
@@ -138,13 +138,20 @@ def _colab_links(args: argparse.Namespace) -> int:
 
 
 def _add_colab_links(sub) -> None:
-    p = sub.add_parser("colab-links", help="point every Colab badge and setup cell at a repository")
-    p.add_argument("--repo", required=True, help="https://github.com/OWNER/NAME")
-    p.add_argument("--ref", help="branch or tag the badges open and the setup cell installs")
-    p.set_defaults(func=_colab_links)
+    command = sub.add_parser(
+        "colab-links", help="point every Colab badge and setup cell at a repository"
+    )
+    command.add_argument("--repo", required=True, help="https://github.com/OWNER/NAME")
+    command.add_argument("--ref", help="branch or tag the badges open and the setup cell installs")
+    command.set_defaults(func=_colab_links)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``tutorial-lib`` parser: ``run``, ``colab-links`` and every wing's sub-commands.
+
+    Importing the wings' command modules may import HF libraries, so call
+    :func:`offline_by_default` first (as :func:`main` does).
+    """
     parser = argparse.ArgumentParser(
         prog="tutorial-lib",
         description="Align an LLM to a low-resource language: crowd data to a fine-tuned, evaluated model.",

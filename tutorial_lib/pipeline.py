@@ -95,8 +95,15 @@ class Pipeline:
             }
 
     def run_stage(self, name: str, force: bool = False) -> dict:
-        """Run one stage unless it is already done with matching settings (then return its
-        manifest); ``force`` redoes it and invalidates every stage below it."""
+        """Run one stage unless it is already done with matching settings.
+
+        Args:
+            name: the stage.
+            force: redo it, and invalidate every stage below it.
+
+        Returns:
+            The stage's manifest (the recorded one when it was already done).
+        """
         return self.run([name], force=[name] if force else None)[name]
 
     @staticmethod
@@ -215,7 +222,16 @@ class Pipeline:
     def load(self, what: str) -> list:
         """Records a stage wrote: ``prompts``, ``answers``, ``qc``, ``validation`` or ``decisions``.
 
-        After the decisions stage, ``answers``/``validation`` include re-collected rounds.
+        Args:
+            what: which records; after the decisions stage, ``answers``, ``qc`` and
+                ``validation`` include the re-collected rounds.
+
+        Returns:
+            The records, typed (:class:`~.records.Prompt`, :class:`~.records.Assignment` ...).
+
+        Raises:
+            ValueError: ``what`` is none of the above.
+            StageNotDone: the stage that writes them has not finished.
         """
         if what not in _RECORD_FILES:
             raise ValueError(f"cannot load {what!r}; choose one of {', '.join(_RECORD_FILES)}")
@@ -237,6 +253,7 @@ class Pipeline:
 
     @property
     def crowd_dir(self) -> Path:
+        """The run's ``crowd/`` folder (backend state and the money ledger)."""
         return self.run_dir.crowd_dir
 
     def ledger(self):

@@ -272,6 +272,7 @@ class RunDir:
         return self.stage_dir(stage, create=create) / name
 
     def manifest_path(self, stage: str) -> Path:
+        """Where ``stage``'s manifest is (or will be) written; creates nothing."""
         return self.stage_dir(stage, create=False) / "manifest.json"
 
     def is_done(self, stage: str, digest: str | None = None) -> bool:
@@ -296,6 +297,11 @@ class RunDir:
         path.write_text(json.dumps(fp, ensure_ascii=False, default=str), encoding="utf-8")
 
     def read_manifest(self, stage: str) -> dict:
+        """The manifest a finished stage wrote.
+
+        Raises:
+            FileNotFoundError: the stage has not run in this directory.
+        """
         path = self.manifest_path(stage)
         if not path.exists():
             raise FileNotFoundError(f"stage {stage!r} has not run in {self.root} (no {path})")

@@ -16,34 +16,34 @@ logger = logging.getLogger(__name__)
 def register(subparsers) -> argparse.ArgumentParser:
     """Add the ``evaluate`` subcommand to ``subparsers``."""
     langs = "; ".join(f"{t}: {' '.join(codes)}" for t, codes in LANGUAGES.items())
-    p = subparsers.add_parser(
+    parser = subparsers.add_parser(
         "evaluate",
         help="zero/few-shot accuracy with lm-evaluation-harness prompts",
         description="Score a seq2seq model on XCOPA, XNLI or XStoryCloze exactly as "
         "lm-evaluation-harness 0.4.13 does (same prompts, same log-likelihoods), "
         f"faster. Languages: {langs}.",
     )
-    p.add_argument("--model", required=True, help="a local model folder or a Hub name")
-    p.add_argument("--task", required=True, choices=sorted(LANGUAGES))
-    p.add_argument("--lang", default="sw", help="language code of the benchmark (default sw)")
-    p.add_argument(
+    parser.add_argument("--model", required=True, help="a local model folder or a Hub name")
+    parser.add_argument("--task", required=True, choices=sorted(LANGUAGES))
+    parser.add_argument("--lang", default="sw", help="language code of the benchmark (default sw)")
+    parser.add_argument(
         "--data-file",
         default=None,
         help="local file of the evaluated split (.jsonl/.tsv/.parquet); "
         "default: the Hub's parquet (needs network)",
     )
-    p.add_argument("--limit", type=int, default=None, help="score only the first N documents")
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--num-fewshot", type=int, default=0)
-    p.add_argument(
+    parser.add_argument("--limit", type=int, default=None, help="score only the first N documents")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--num-fewshot", type=int, default=0)
+    parser.add_argument(
         "--fewshot-file",
         default=None,
         help="few-shot examples (XCOPA validation, XNLI/XStoryCloze train split)",
     )
-    p.add_argument("--device", default=None, help="cpu, cuda, cuda:0 ... (default: auto)")
-    p.add_argument("--out", required=True, help="where to write the result JSON")
-    p.set_defaults(func=run_evaluate)
-    return p
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:0 ... (default: auto)")
+    parser.add_argument("--out", required=True, help="where to write the result JSON")
+    parser.set_defaults(func=run_evaluate)
+    return parser
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from .causal_data import CausalCollator, encode_causal_pairs, format_prompt, has_chat_template
+from .preference import measured_fields
 
 logger = logging.getLogger(__name__)
 
@@ -155,18 +156,8 @@ def train_causal_dpo(
     model_path = out / "model"
     trained.save_pretrained(model_path)
     tokenizer.save_pretrained(model_path)
-    return {
-        "model_dir": str(model_path),
-        "margin_before": _mean(before),
-        "margin_after": _mean(after),
-        "heldout_accuracy_before": _accuracy(held_before),
-        "heldout_accuracy_after": _accuracy(held_after),
-        "steps": trainer.state.global_step,
-        "train_loss": round(float(output.training_loss), 4),
-        "wall_s": round(time.time() - started, 2),
-        "log_history": list(trainer.state.log_history),
-        "trainer": "trl.DPOTrainer",
-    }
+    measured = measured_fields(before, after, held_before, held_after, trainer, output, started)
+    return {"model_dir": str(model_path), **measured, "trainer": "trl.DPOTrainer"}
 
 
 def _lora_config():
@@ -181,11 +172,3 @@ def _lora_config():
         lora_dropout=0.05,
         target_modules=list(CAUSAL_LORA_TARGETS),
     )
-
-
-def _mean(values: list[float]) -> float | None:
-    return round(sum(values) / len(values), 4) if values else None
-
-
-def _accuracy(margins: list[float]) -> float | None:
-    return round(sum(m > 0 for m in margins) / len(margins), 4) if margins else None

@@ -35,41 +35,45 @@ OVERRIDES = (
 )
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The finetune flags (shared by the sub-command and ``python -m ...finetune.train``)."""
-    p.add_argument(
+    parser.add_argument(
         "--data",
         required=True,
         help="run directory (its curated 05_dataset/train.jsonl) or a .jsonl/.parquet/.json file",
     )
-    p.add_argument("--heldout", help="held-out file (default: the run directory's heldout split)")
-    p.add_argument(
+    parser.add_argument(
+        "--heldout", help="held-out file (default: the run directory's heldout split)"
+    )
+    parser.add_argument(
         "--model",
         help="Hub id, local folder, 'tiny' or 'tiny-causal' (default: the preset's model)",
     )
-    p.add_argument("--output-dir", help="checkpoints and final model (e.g. on Google Drive)")
-    p.add_argument(
+    parser.add_argument("--output-dir", help="checkpoints and final model (e.g. on Google Drive)")
+    parser.add_argument(
         "--preset",
         help="load finetune settings from a preset (demo, ci, colab-t4, full, "
         "colab-t4-decoder, full-decoder)",
     )
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
-    p.add_argument("--lora", action="store_true", default=None, help="train LoRA adapters (peft)")
-    p.add_argument(
+    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    parser.add_argument(
+        "--lora", action="store_true", default=None, help="train LoRA adapters (peft)"
+    )
+    parser.add_argument(
         "--qlora",
         action="store_true",
         default=None,
         help="causal models on CUDA: 4-bit base + LoRA (bitsandbytes)",
     )
-    p.add_argument(
+    parser.add_argument(
         "--packing",
         action="store_true",
         default=None,
         help="causal models: pack several examples into one row",
     )
-    p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"))
-    p.add_argument("--optimizer", choices=("adafactor", "adamw"))
-    p.add_argument(
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"))
+    parser.add_argument("--optimizer", choices=("adafactor", "adamw"))
+    parser.add_argument(
         "--trim-vocab",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -89,34 +93,34 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         ("seed", int),
         ("time_budget_min", float),
     ):
-        p.add_argument("--" + name.replace("_", "-"), type=kind, dest=name)
+        parser.add_argument("--" + name.replace("_", "-"), type=kind, dest=name)
 
 
 def register(subparsers) -> None:
     """Add ``finetune`` and ``trim-vocab`` to the ``tutorial-lib`` command line."""
-    p = subparsers.add_parser(
+    parser = subparsers.add_parser(
         "finetune",
         help="instruction fine-tune mT5 or a decoder on a curated dataset",
         description=__doc__.split("\n\n")[0],
     )
-    add_arguments(p)
-    p.set_defaults(func=run)
-    t = subparsers.add_parser(
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+    trim = subparsers.add_parser(
         "trim-vocab",
         help="keep only the vocabulary pieces a language needs (smaller, faster model)",
         description="Trim a model's vocabulary to the pieces that tokenize the given corpora "
         "(plus special tokens and single characters seen); writes DIR/vocab_map.json.",
     )
-    t.add_argument("--model", required=True, help="Hub id or folder of the model to trim")
-    t.add_argument(
+    trim.add_argument("--model", required=True, help="Hub id or folder of the model to trim")
+    trim.add_argument(
         "--corpus",
         action="append",
         required=True,
         help="text file (one text per line) or .json/.jsonl (every string value); repeatable",
     )
-    t.add_argument("--heldout", action="append", help="held-out text file(s) for coverage")
-    t.add_argument("--out", required=True, help="folder for the trimmed model and tokenizer")
-    t.set_defaults(func=run_trim)
+    trim.add_argument("--heldout", action="append", help="held-out text file(s) for coverage")
+    trim.add_argument("--out", required=True, help="folder for the trimmed model and tokenizer")
+    trim.set_defaults(func=run_trim)
 
 
 def run_trim(args: argparse.Namespace) -> int:

@@ -121,6 +121,38 @@ def _accuracy(margins: list[float]) -> float | None:
     return round(sum(m > 0 for m in margins) / len(margins), 4) if margins else None
 
 
+def measured_fields(before, after, held_before, held_after, trainer, output, started) -> dict:
+    """The :class:`PreferenceResult` fields both DPO trainers measure, from per-pair margins.
+
+    Args:
+        before, after: chosen-minus-rejected margins on the training pairs.
+        held_before, held_after: the same on the held-out pairs.
+        trainer: the finished trainer (steps, log history).
+        output: what ``trainer.train()`` returned (the training loss).
+        started: ``time.time()`` when training began.
+
+    Returns:
+        Mean margins, held-out accuracies, steps, loss, wall time and log history.
+
+    Examples:
+        >>> from types import SimpleNamespace as Obj
+        >>> done = Obj(state=Obj(global_step=3, log_history=[]))
+        >>> fields = measured_fields([-1, 1], [1, 3], [-1], [2], done, Obj(training_loss=0.5), 0)
+        >>> fields["margin_before"], fields["margin_after"], fields["heldout_accuracy_after"]
+        (0.0, 2.0, 1.0)
+    """
+    return {
+        "margin_before": _mean(before),
+        "margin_after": _mean(after),
+        "heldout_accuracy_before": _accuracy(held_before),
+        "heldout_accuracy_after": _accuracy(held_after),
+        "steps": trainer.state.global_step,
+        "train_loss": round(float(output.training_loss), 4),
+        "wall_s": round(time.time() - started, 2),
+        "log_history": list(trainer.state.log_history),
+    }
+
+
 def _train(model, tokenizer, rows, cfg: PreferenceConfig, ft: FinetuneConfig, out: Path, seed):
     import datasets
 
@@ -217,17 +249,8 @@ def _seq2seq_dpo(train, held, model_dir: str, out: Path, cfg, ft, seed: int) -> 
     model_path = out / MODEL_FOLDER
     trainer.save_model(str(model_path))
     tokenizer.save_pretrained(model_path)
-    return {
-        "model_dir": str(model_path),
-        "margin_before": _mean(before),
-        "margin_after": _mean(after),
-        "heldout_accuracy_before": _accuracy(held_before),
-        "heldout_accuracy_after": _accuracy(held_after),
-        "steps": trainer.state.global_step,
-        "train_loss": round(float(output.training_loss), 4),
-        "wall_s": round(time.time() - started, 2),
-        "log_history": list(trainer.state.log_history),
-    }
+    measured = measured_fields(before, after, held_before, held_after, trainer, output, started)
+    return {"model_dir": str(model_path), **measured}
 
 
 def _write(result: PreferenceResult, out: Path) -> PreferenceResult:

@@ -24,7 +24,17 @@ from .stages import StageContext, StageResult
 
 
 def prompts_stage(ctx: StageContext) -> StageResult:
-    """Load (and import) the prompt set; a trimmed set is noted, a missing translation refused."""
+    """Load (and import) the prompt set; a trimmed set is noted, a missing translation refused.
+
+    Args:
+        ctx: the stage's context; reads the ``prompts`` section.
+
+    Returns:
+        Counts per category and of machine-translated prompts; ``01_prompts/prompts.jsonl``.
+
+    Raises:
+        MappingError: an unknown named mapping, or prompts still waiting for a translation.
+    """
     from .data import named_mapping, needs_translation
     from .data.prompts import balanced_subset, load_prompts
 

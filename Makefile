@@ -46,8 +46,10 @@ lint: install
 	$(BIN)/ruff check --no-cache $(LINTED)
 	$(BIN)/ruff format --no-cache --check $(LINTED)
 
+# reveal.js (version pinned in tutorial_lib/slides/reveal.py) is fetched once with npm into
+# build/vendor and copied, with its MIT licence, next to the deck; the PDF needs Chromium.
 slides: demo
-	$(BIN)/python -m tutorial_lib.slides --out slides/build --run runs/demo
+	$(BIN)/python -m tutorial_lib.slides --out slides/build --run runs/demo $(if $(wildcard /usr/bin/chromium),--pdf)
 
 docs: install
 	$(BIN)/python -m tutorial_lib.docs --out build/docs --preset demo

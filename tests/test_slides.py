@@ -1,20 +1,32 @@
-"""The deck: sources parse with clear errors, the build renders offline in real Chromium."""
+"""The deck: sources parse with clear errors; the reveal.js build renders offline in real Chromium."""
 
-import functools
-import http.server
 import re
-import threading
+import shutil
 from pathlib import Path
 
 import pytest
 
+from tutorial_lib.colab_links import colab_url
 from tutorial_lib.slides import SlideSyntaxError, build_deck
-from tutorial_lib.slides.deck import load_sections, parse_section
+from tutorial_lib.slides.deck import render_deck
+from tutorial_lib.slides.pdf import CHROMIUM_ARGS, offline_page
+from tutorial_lib.slides.reveal import (
+    CACHE_DIR,
+    REVEAL_VERSION,
+    RevealFetchError,
+    fetch_reveal,
+    package_dir,
+)
+from tutorial_lib.slides.source import load_sections, parse_section
 
 REPO = Path(__file__).resolve().parent.parent
 SLIDES = REPO / "slides"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+REVEAL_CACHED = (package_dir(CACHE_DIR) / "dist" / "reveal.js").is_file()
+needs_reveal = pytest.mark.skipif(
+    not REVEAL_CACHED and shutil.which("npm") is None,
+    reason="npm is not installed and reveal.js is not cached in build/vendor",
+)
 
 
 def _count_slides(src: Path) -> int:
@@ -57,19 +69,21 @@ def test_source_text_is_escaped_and_unsafe_links_stay_text(tmp_path):
         "## <script>alert(1)</script>\n\n[x](javascript:alert(1)) and "
         "[ok](https://example.org) `<b>`\n",
     )
-    html = build_deck(src, tmp_path / "out", pdf="no", total_minutes=5).html.read_text()
+    sections = load_sections(src)
+    html = render_deck(sections, src, lambda name: b"", colab_url, "<T>")
+    assert "<title>&lt;T&gt;</title>" in html
     body = html.split("<body>", 1)[1]
     assert "<script>alert(1)" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert 'href="javascript' not in body
-    assert '<a href="https://example.org"' in body
+    assert '<a href="https://example.org" target="_blank" rel="noopener">ok</a>' in body
     assert "<code>&lt;b&gt;</code>" in body
 
 
 def test_missing_image_names_file_and_line(tmp_path):
     path = _write(tmp_path, "a.md", "## One\n\n---\n\n## Two\n\n![cap](img/nope.png)\n")
     with pytest.raises(SlideSyntaxError, match=r"a\.md:11: image 'img/nope.png' not found"):
-        build_deck(tmp_path, tmp_path / "out", pdf="no", total_minutes=5)
+        build_deck(tmp_path, tmp_path / "out", total_minutes=5)
     assert len(parse_section(path).slides) == 2
 
 
@@ -78,14 +92,14 @@ def test_unknown_kit_figure_lists_the_known_ones(tmp_path):
     with pytest.raises(
         SlideSyntaxError, match=r"a\.md:7: unknown kit figure 'no_such_plot'.*known: "
     ):
-        build_deck(tmp_path, tmp_path / "out", pdf="no", total_minutes=5)
+        build_deck(tmp_path, tmp_path / "out", total_minutes=5)
 
 
 def test_budget_must_add_up(tmp_path):
     _write(tmp_path, "a.md", "## One\n", minutes=10)
     _write(tmp_path, "b.md", "## Two\n", minutes=20)
     with pytest.raises(SlideSyntaxError, match="add up to 30, not 105"):
-        build_deck(tmp_path, tmp_path / "out", pdf="no")
+        build_deck(tmp_path, tmp_path / "out")
 
 
 def test_front_matter_required(tmp_path):
@@ -96,8 +110,10 @@ def test_front_matter_required(tmp_path):
 
 @pytest.fixture(scope="module")
 def deck(tmp_path_factory, ci_run_dir):
+    if not REVEAL_CACHED and shutil.which("npm") is None:
+        pytest.skip("npm is not installed and reveal.js is not cached in build/vendor")
     out = tmp_path_factory.mktemp("deck")
-    return build_deck(SLIDES, out, pdf="auto" if CHROMIUM.exists() else "no", run=ci_run_dir)
+    return build_deck(SLIDES, out, pdf=CHROMIUM.exists(), run=ci_run_dir)
 
 
 AUTHORS = ("Beknazarov", "Üstün", "Fadaee", "Fedorova", "Koshelev", "Smirnova")
@@ -107,7 +123,7 @@ def test_deck_is_long_enough_and_every_slide_has_notes():
     sections = load_sections(SLIDES)
     slides = [(s.title, sl) for s in sections for sl in s.slides]
     assert len(slides) >= 40
-    short = [sl.where for _, sl in slides if len(" ".join(sl.notes).split()) < 15]
+    short = [sl.where for _, sl in slides if len(" ".join(n.text for n in sl.notes).split()) < 15]
     assert not short, f"slides with fewer than 15 words of notes: {short}"
 
 
@@ -152,86 +168,126 @@ def test_references_and_preset_numbers_are_filled_in(deck):
 def test_unknown_fact_or_preset_names_the_line(tmp_path):
     _write(tmp_path, "a.md", "## One\n\nvalue {{fact:no_such_fact}}\n")
     with pytest.raises(SlideSyntaxError, match=r"a\.md:7: no fact 'no_such_fact'"):
-        build_deck(tmp_path, tmp_path / "out", pdf="no", total_minutes=5)
+        build_deck(tmp_path, tmp_path / "out", total_minutes=5)
     _write(tmp_path, "a.md", "## One\n\nvalue {{preset:demo.crowd.nope}}\n")
     with pytest.raises(SlideSyntaxError, match=r"a\.md:7: no preset value"):
-        build_deck(tmp_path, tmp_path / "out", pdf="no", total_minutes=5)
-
-
-@pytest.fixture(scope="module")
-def served(deck):
-    handler = functools.partial(_QuietHandler, directory=str(deck.html.parent))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
-    server.shutdown()
-    server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+        build_deck(tmp_path, tmp_path / "out", total_minutes=5)
 
 
 def test_deck_slide_count_matches_sources(deck):
     assert deck.slides == _count_slides(SLIDES)
-    assert deck.html.read_text().count('<section class="slide"') == deck.slides
+    html = deck.html.read_text()
+    assert html.count("<section data-section=") == deck.slides
+    assert html.count('<aside class="notes">') == deck.slides
+
+
+def test_reveal_ships_next_to_the_deck_with_its_licence(deck):
+    reveal = deck.html.parent / "reveal"
+    assert "Hakim El Hattab" in (reveal / "LICENSE").read_text()
+    for name in ("reveal.js", "reveal.css", "theme/white.css", "plugin/notes.js"):
+        assert (reveal / name).is_file(), name
+    html = deck.html.read_text()
+    assert re.findall(r'<script src="([^"]+)"', html) == [
+        "reveal/reveal.js",
+        "reveal/plugin/notes.js",
+    ]
+    assert not re.search(r'<link[^>]+href="https?:', html)
+
+
+def _problems(page) -> list[str]:
+    problems = []
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
+    page.on(
+        "console",
+        lambda m: m.type in ("error", "warning") and problems.append(f"console {m.type}: {m.text}"),
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    return problems
 
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
-def test_deck_renders_offline_without_failed_loads(deck, served):
+def test_deck_works_from_file_url_with_the_network_blocked(deck):
     from playwright.sync_api import sync_playwright
 
-    problems = []
+    url = deck.html.resolve().as_uri()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
-            page.on(
-                "response", lambda r: r.status >= 400 and problems.append(f"{r.status} {r.url}")
+            page = offline_page(browser, viewport={"width": 1280, "height": 720})
+            problems = _problems(page)
+            page.goto(url, wait_until="load")
+            page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+            assert page.evaluate("Reveal.getTotalSlides()") == deck.slides
+            assert page.evaluate("document.querySelectorAll('.slides > section').length") == (
+                deck.slides
             )
-            page.on(
-                "console",
-                lambda m: (
-                    m.type in ("error", "warning")
-                    and problems.append(f"console {m.type}: {m.text}")
-                ),
-            )
-            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-            external = []
-            page.on(
-                "request",
-                lambda r: (
-                    not r.url.startswith(("http://127.0.0.1", "data:")) and external.append(r.url)
-                ),
-            )
-            page.goto(served, wait_until="load")
-            assert page.evaluate("document.querySelectorAll('section.slide').length") == deck.slides
-            assert page.evaluate("window.deck.count") == deck.slides
-            assert page.evaluate("document.querySelectorAll('section.slide.active').length") == 1
+            assert page.evaluate("Reveal.hasPlugin('notes')")
+            notes = page.evaluate("Reveal.getSlides().map(s => Reveal.getSlideNotes(s) || '')")
+            assert len(notes) == deck.slides and all(len(n.split()) >= 15 for n in notes)
             page.keyboard.press("ArrowRight")
-            assert page.evaluate("window.deck.current()") == 2 and page.url.endswith("#2")
+            assert page.evaluate("Reveal.getIndices().h") == 1
+            page.wait_for_function("location.hash === '#/1'", timeout=5_000)  # reveal.js debounces
             page.keyboard.press("End")
-            assert page.evaluate("window.deck.current()") == deck.slides
+            assert page.evaluate("Reveal.getIndices().h") == deck.slides - 1
+            assert page.evaluate("Reveal.isLastSlide()")
+            footer = page.evaluate(
+                "Reveal.getCurrentSlide().querySelector('.deck-footer').textContent"
+            )
+            assert footer == "Hands-on · 25 min"
             broken = page.evaluate(
-                "[...document.images].filter(i => !i.complete || "
-                "i.naturalWidth === 0).map(i => i.alt)"
+                "[...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.alt)"
             )
             n_images = page.evaluate("document.images.length")
-            page.goto(served.replace("index.html", "index.html#3"))
-            assert page.evaluate("window.deck.current()") == 3
+            page.goto(url + "#/3")
+            page.wait_for_function("document.body.dataset.ready === '1'")
+            assert page.evaluate("Reveal.getIndices().h") == 3
+            blocked = page.blocked
         finally:
             browser.close()
     assert not problems, problems
-    assert not external, f"deck loaded something from outside: {external}"
+    assert not blocked, f"deck tried to load something from outside: {blocked}"
     assert n_images >= 4 and not broken, broken
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
 def test_pdf_has_one_page_per_slide(deck):
-    assert deck.pdf is not None and deck.pdf.exists()
+    assert deck.pdf is not None and deck.pdf.read_bytes().startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", deck.pdf.read_bytes()))
     assert pages == deck.slides
+
+
+def _fake_npm(tmp_path, monkeypatch, script: str) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    npm = bin_dir / "npm"
+    npm.write_text("#!/bin/sh\n" + script, encoding="utf-8")
+    npm.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+
+
+def test_unreachable_registry_is_one_clear_error(tmp_path, monkeypatch):
+    _fake_npm(
+        tmp_path, monkeypatch, "echo 'npm error code ENOTFOUND registry.npmjs.org' >&2\nexit 1\n"
+    )
+    with pytest.raises(RevealFetchError) as err:
+        fetch_reveal(tmp_path / "cache")
+    assert str(err.value) == (
+        f"could not fetch reveal.js {REVEAL_VERSION} from the npm registry "
+        f"(pack reveal.js@{REVEAL_VERSION}): npm error code ENOTFOUND registry.npmjs.org"
+    )
+
+
+def test_a_tarball_with_another_hash_is_refused(tmp_path, monkeypatch):
+    _fake_npm(tmp_path, monkeypatch, 'echo tampered > "$4/reveal.js-6.0.2.tgz"\n')
+    with pytest.raises(RevealFetchError, match="differs from the pinned sha512-"):
+        fetch_reveal(tmp_path / "cache")
+    assert not package_dir(tmp_path / "cache").exists()
+
+
+@needs_reveal
+def test_fetch_is_cached_and_needs_no_npm_afterwards(monkeypatch):
+    first = fetch_reveal()
+    monkeypatch.setenv("PATH", "/nonexistent")  # no npm: the cached copy must be used
+    assert fetch_reveal() == first == package_dir(CACHE_DIR)

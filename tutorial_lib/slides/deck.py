@@ -1,15 +1,17 @@
-"""Parse ``slides/*.md`` into sections and slides and write one self-contained HTML deck.
+"""The deck's HTML: parsed sections in, one reveal.js page out (a pure function, no I/O but images).
 
-A source file is one tutorial block: YAML front matter (``section``,
-``minutes``, ``notebooks``) then slides separated by ``---`` lines. ``Note:``
-starts a slide's speaker notes. Two directives are rendered by the builder so
-they cannot drift from the sources: ``[[agenda]]`` (the time budget, from the
-front matter), ``[[colab NAME]]`` (an Open-in-Colab link from the one
-repository URL) and ``[[references]]`` (the sources of the facts registry);
-``{{fact:ID}}`` and ``{{preset:NAME.section.key}}`` put sourced facts and preset
-values into the text at build time (``values.py``). Images are embedded as data URIs; ``kit:NAME`` images are
-drawn by the kit at build time (see ``figures.py``), so the deck stays in step
-with the library and opens offline with no CDN.
+Directives are rendered here so they cannot drift from the sources: ``[[agenda]]`` (the
+time budget, from the front matter), ``[[colab NAME]]`` (an Open-in-Colab link from the
+one repository URL) and ``[[references]]`` (the sources of the facts registry);
+``{{fact:ID}}`` and ``{{preset:NAME.section.key}}`` put sourced facts and preset values
+into the text (``values.py``). Images become data URIs: ``kit:NAME`` figures are drawn
+by the kit at build time (``figures.py``), other images are read next to the sources.
+
+The page is a jinja2 template (``templates/deck.html.j2``, autoescape on): the title and
+section names are escaped by the template; slide bodies and notes are markdown-it output with raw
+HTML off, inserted with ``|safe``.
+Each slide carries reveal.js's ``data-timing`` (its block's minutes shared among the
+block's slides), so the speaker view's pacing timer follows the time budget.
 
 Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
 """
@@ -17,151 +19,104 @@ Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
 from __future__ import annotations
 
 import base64
-import html
-import logging
 import mimetypes
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+import jinja2
 
-from .markdown import Line, SlideSyntaxError, render_blocks
+from .render import ImageLoader, render_body, render_lines
+from .source import Line, Section, Slide, SlideSyntaxError
 from .values import references_lines, substitute
-from .viewer import page
 
-logger = logging.getLogger(__name__)
-
-TOTAL_MINUTES = 105
-_SEPARATOR = re.compile(r"^---\s*$")
 _IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+# reveal.js settings: 16:9 like the old viewer, slide number in the URL (#/5), one PDF
+# page per slide in ?print-pdf mode, no transitions (a projector shows them badly).
+REVEAL_CONFIG = {
+    "width": 1280,
+    "height": 720,
+    "margin": 0,
+    "center": False,
+    "hash": True,
+    "slideNumber": "c/t",
+    "transition": "none",
+    "pdfMaxPagesPerSlide": 1,
+    "pdfSeparateFragments": False,
+}
 
 
-@dataclass
-class Slide:
-    """One slide: its body lines, speaker notes and where it starts."""
+def data_uri(data: bytes, mime: str) -> str:
+    """Embed ``data`` as a ``data:`` URI.
 
-    lines: list[Line]
-    notes: list[str]
-    where: str
-
-
-@dataclass
-class Section:
-    """One tutorial block (one source file) with its time budget."""
-
-    title: str
-    minutes: int
-    notebooks: list[str]
-    slides: list[Slide] = field(default_factory=list)
-    source: str = ""
-
-
-def _front_matter(text: str, path: Path) -> tuple[dict, int]:
-    lines = text.splitlines()
-    if not lines or not _SEPARATOR.match(lines[0]):
-        raise SlideSyntaxError(f"{path}:1: a slide source starts with front matter (---)")
-    for end in range(1, len(lines)):
-        if _SEPARATOR.match(lines[end]):
-            meta = yaml.safe_load("\n".join(lines[1:end])) or {}
-            for key in ("section", "minutes"):
-                if key not in meta:
-                    raise SlideSyntaxError(f"{path}:1: front matter lacks '{key}'")
-            if not isinstance(meta["minutes"], int) or meta["minutes"] < 0:
-                raise SlideSyntaxError(f"{path}:1: 'minutes' must be a whole number >= 0")
-            return meta, end + 1
-    raise SlideSyntaxError(f"{path}:1: front matter is never closed with ---")
-
-
-def parse_section(path: Path) -> Section:
-    """Read one source file into a :class:`Section`."""
-    text = path.read_text(encoding="utf-8")
-    meta, start = _front_matter(text, path)
-    section = Section(
-        str(meta["section"]), meta["minutes"], list(meta.get("notebooks") or []), source=str(path)
-    )
-    chunk: list[Line] = []
-    lines = text.splitlines()
-    for lineno in range(start + 1, len(lines) + 2):  # a final separator closes the last slide
-        raw = lines[lineno - 1] if lineno <= len(lines) else "---"
-        if _SEPARATOR.match(raw):
-            if any(ln.text.strip() for ln in chunk):
-                section.slides.append(_split_notes(chunk))
-            chunk = []
-        else:
-            chunk.append(Line(raw, f"{path}:{lineno}"))
-    if not section.slides:
-        raise SlideSyntaxError(f"{path}: no slides after the front matter")
-    return section
-
-
-def _split_notes(chunk: list[Line]) -> Slide:
-    where = next(ln.where for ln in chunk if ln.text.strip())
-    for i, line in enumerate(chunk):
-        if line.text.startswith("Note:"):
-            notes = [line.text[len("Note:") :].strip()] + [ln.text for ln in chunk[i + 1 :]]
-            return Slide(chunk[:i], [n for n in notes if n.strip()], where)
-    return Slide(chunk, [], where)
-
-
-def load_sections(src: Path) -> list[Section]:
-    """Every ``*.md`` in ``src`` except README, in file-name order."""
-    files = sorted(p for p in Path(src).glob("*.md") if p.name.lower() != "readme.md")
-    if not files:
-        raise FileNotFoundError(f"no slide sources (*.md) in {src}")
-    return [parse_section(p) for p in files]
-
-
-def check_budget(sections: list[Section], total: int = TOTAL_MINUTES) -> None:
-    """The blocks' minutes must add up to the tutorial's length."""
-    got = sum(s.minutes for s in sections)
-    if got != total:
-        parts = ", ".join(f"{s.title} {s.minutes}" for s in sections)
-        raise SlideSyntaxError(f"section minutes add up to {got}, not {total} ({parts})")
-
-
-def _data_uri(data: bytes, mime: str) -> str:
+    Examples:
+        >>> data_uri(b"hi", "text/plain")
+        'data:text/plain;base64,aGk='
+    """
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def image_loader(base: Path, kit_figure: Callable[[str], bytes]) -> Callable[[str, str, str], str]:
-    """Resolve an image source to an ``<img>`` tag with the bytes embedded."""
+def _kit_figure(name: str, where: str, kit_figure: Callable[[str], bytes]) -> bytes:
+    """PNG bytes of a kit figure; a failure names the slide that needed it."""
+    try:
+        return kit_figure(name)
+    except KeyError as err:
+        raise SlideSyntaxError(f"{where}: {err.args[0]}") from None
+    except Exception as err:  # a figure is library code: name the slide that needed it
+        raise SlideSyntaxError(
+            f"{where}: kit figure {name!r} failed: {type(err).__name__}: {err}"
+        ) from err
+
+
+def image_loader(base: Path, kit_figure: Callable[[str], bytes]) -> ImageLoader:
+    """Resolve an image source (``kit:NAME`` or a file under ``base``) to a data URI.
+
+    Args:
+        base: the folder the slide sources live in.
+        kit_figure: draws a kit figure by name (``figures.render``).
+
+    Returns:
+        ``load(src, alt, where)``; a missing or non-image file raises
+        :class:`SlideSyntaxError` naming ``where``.
+    """
 
     def load(src: str, alt: str, where: str) -> str:
         if src.startswith("kit:"):
-            try:
-                data, mime = kit_figure(src[4:]), "image/png"
-            except KeyError as err:
-                raise SlideSyntaxError(f"{where}: {err.args[0]}") from None
-            except Exception as err:  # a figure is library code: name the slide that needed it
-                raise SlideSyntaxError(
-                    f"{where}: kit figure {src[4:]!r} failed: {type(err).__name__}: {err}"
-                ) from err
-        else:
-            path = (base / src).resolve()
-            if path.suffix.lower() not in _IMAGE_TYPES:
-                raise SlideSyntaxError(
-                    f"{where}: {src!r} is not an image ({', '.join(_IMAGE_TYPES)})"
-                )
-            if not path.is_file():
-                raise SlideSyntaxError(f"{where}: image {src!r} not found (looked in {path})")
-            data, mime = path.read_bytes(), mimetypes.guess_type(path.name)[0] or "image/png"
-        return f'<img src="{_data_uri(data, mime)}" alt="{html.escape(alt)}">'
+            return data_uri(_kit_figure(src[4:], where, kit_figure), "image/png")
+        path = (base / src).resolve()
+        if path.suffix.lower() not in _IMAGE_TYPES:
+            raise SlideSyntaxError(f"{where}: {src!r} is not an image ({', '.join(_IMAGE_TYPES)})")
+        if not path.is_file():
+            raise SlideSyntaxError(f"{where}: image {src!r} not found (looked in {path})")
+        return data_uri(path.read_bytes(), mimetypes.guess_type(path.name)[0] or "image/png")
 
     return load
 
 
 def _agenda(sections: list[Section]) -> list[Line]:
+    """The time-budget table, one row per block, from the sources' front matter."""
     rows = ["| Block | Minutes | Notebooks |", "|---|---|---|"]
     rows += [f"| {s.title} | {s.minutes} | {', '.join(s.notebooks) or '—'} |" for s in sections]
     rows.append(f"| **Total** | **{sum(s.minutes for s in sections)}** | |")
     return [Line(r, "agenda") for r in rows]
 
 
-def _expand(slide: Slide, sections: list[Section], colab_url: Callable[[str], str]) -> list[Line]:
+def expand(
+    lines: list[Line], sections: list[Section], colab_url: Callable[[str], str]
+) -> list[Line]:
+    """Replace directive lines and ``{{...}}`` placeholders by the Markdown they stand for.
+
+    Examples:
+        >>> expand([Line("[[colab 01_intro]]", "a.md:3")], [], lambda nb: f"https://c/{nb}")
+        [Line(text='[Open 01_intro in Colab](https://c/01_intro)', where='a.md:3')]
+    """
     out = []
-    for line in slide.lines:
+    for line in lines:
         text = line.text.strip()
         if text == "[[agenda]]":
             out.extend(_agenda(sections))
@@ -174,6 +129,21 @@ def _expand(slide: Slide, sections: list[Section], colab_url: Callable[[str], st
     return out
 
 
+def _slide_context(
+    slide: Slide, section: Section, sections: list[Section], load, colab_url
+) -> dict:
+    """What the template needs for one slide (bodies are already safe HTML)."""
+    body = render_body(expand(slide.lines, sections, colab_url), load)
+    notes = render_lines([substitute(n) for n in slide.notes])
+    return {
+        "section": section.title,
+        "minutes": section.minutes,
+        "seconds": round(section.minutes * 60 / len(section.slides)),
+        "body": body,  # markdown-it output, raw HTML off: safe to insert
+        "notes": notes,
+    }
+
+
 def render_deck(
     sections: list[Section],
     base: Path,
@@ -181,22 +151,26 @@ def render_deck(
     colab_url: Callable[[str], str],
     title: str,
 ) -> str:
-    """The complete HTML document for ``sections``."""
+    """The complete HTML page for ``sections``; it loads reveal.js from ``reveal/`` beside it.
+
+    Args:
+        sections: the parsed sources.
+        base: the folder relative image paths are read from.
+        kit_figure: draws a kit figure by name.
+        colab_url: the Colab link for a notebook name.
+        title: the page title.
+
+    Returns:
+        The HTML document.
+
+    Raises:
+        SlideSyntaxError: a directive, placeholder or image cannot be resolved.
+    """
     load = image_loader(base, kit_figure)
-    parts, total = [], sum(len(s.slides) for s in sections)
-    n = 0
-    for section in sections:
-        for slide in section.slides:
-            n += 1
-            body = render_blocks(_expand(slide, sections, colab_url), load)
-            notes = html.escape(
-                "\n".join(substitute(Line(n, slide.where)).text for n in slide.notes)
-            )
-            parts.append(
-                f'<section class="slide" id="s{n}" data-section="{html.escape(section.title)}" '
-                f'data-minutes="{section.minutes}">{body}'
-                f'<aside class="notes">{notes}</aside>'
-                f"<footer>{html.escape(section.title)} · {section.minutes} min · {n}/{total}</footer>"
-                f"</section>"
-            )
-    return page(title, "\n".join(parts))
+    slides = [
+        _slide_context(slide, section, sections, load, colab_url)
+        for section in sections
+        for slide in section.slides
+    ]
+    config = {**REVEAL_CONFIG, "totalTime": 60 * sum(s.minutes for s in sections)}
+    return _TEMPLATES.get_template("deck.html.j2").render(title=title, slides=slides, config=config)

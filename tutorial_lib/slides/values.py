@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .markdown import Line, SlideSyntaxError
+from .source import Line, SlideSyntaxError
 
 _PLACEHOLDER = re.compile(r"\{\{(fact|preset):([\w.\-]+)\}\}")
 
@@ -26,6 +26,12 @@ def _preset(name: str):
 
 
 def _format(value) -> str:
+    """A number as the deck prints it: whole floats without ``.0``, thousands separated.
+
+    Examples:
+        >>> _format(3.0), _format(0.25), _format(1500000)
+        ('3', '0.25', '1,500,000')
+    """
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int) and value >= 10000:

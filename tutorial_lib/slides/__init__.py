@@ -5,8 +5,6 @@
 ``reveal.py``) next to ``index.html``, and prints the PDF when asked (``pdf.py``). The
 built folder opens from ``file://`` with no network: figures are data URIs and the
 viewer is local.
-
-Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
 """
 
 from __future__ import annotations

@@ -12,8 +12,6 @@ section names are escaped by the template; slide bodies and notes are markdown-i
 HTML off, inserted with ``|safe``.
 Each slide carries reveal.js's ``data-timing`` (its block's minutes shared among the
 block's slides), so the speaker view's pacing timer follows the time budget.
-
-Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
 """
 
 from __future__ import annotations

@@ -5,8 +5,6 @@ playwright's ``page.pdf`` keeps that size. The page is opened from ``file://`` a
 request that is not a local file or a data URI is refused, so the PDF shows exactly what
 the offline deck shows. Chromium is the system one (``/usr/bin/chromium`` from Debian,
 installed by ``make install``); playwright never downloads a browser here.
-
-Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
 """
 
 from __future__ import annotations

@@ -11,8 +11,6 @@ additions on top of the stock renderer, each a small markdown-it rule:
 
 A line ``||`` splits a slide into two columns; headings above the first block stay
 full width.
-
-Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
 """
 
 from __future__ import annotations

@@ -6,8 +6,6 @@ against ours, so a re-published or tampered package fails the build). The tarbal
 unpacked into ``build/vendor/reveal.js-VERSION`` once; later builds reuse it and need no
 network. ``copy_reveal`` puts only what the deck loads next to it, with reveal.js's MIT
 licence, so the built folder opens from ``file://`` with no network.
-
-Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
 """
 
 from __future__ import annotations

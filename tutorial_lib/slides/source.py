@@ -5,8 +5,6 @@ A source file is one tutorial block: YAML front matter (``section``, ``minutes``
 with ``Note:`` begins the slide's speaker notes (reveal.js's own convention). Every
 line keeps where it came from, so a bad image or an unknown fact id fails the build
 naming the file and line to fix.
-
-Taught in notebooks/01_crowdsourcing_basics (the deck that goes with it).
 """
 
 from __future__ import annotations

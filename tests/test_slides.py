@@ -224,7 +224,7 @@ def test_deck_works_from_file_url_with_the_network_blocked(deck):
             )
             assert page.evaluate("Reveal.hasPlugin('notes')")
             notes = page.evaluate("Reveal.getSlides().map(s => Reveal.getSlideNotes(s) || '')")
-            assert len(notes) == deck.slides and all(len(n.split()) >= 15 for n in notes)
+            assert len(notes) == deck.slides and all(n.startswith("<p>") for n in notes)
             page.keyboard.press("ArrowRight")
             assert page.evaluate("Reveal.getIndices().h") == 1
             page.wait_for_function("location.hash === '#/1'", timeout=5_000)  # reveal.js debounces
@@ -242,6 +242,13 @@ def test_deck_works_from_file_url_with_the_network_blocked(deck):
             page.goto(url + "#/3")
             page.wait_for_function("document.body.dataset.ready === '1'")
             assert page.evaluate("Reveal.getIndices().h") == 3
+            with page.expect_popup() as popup:  # `s`: reveal.js's speaker view, offline too
+                page.keyboard.press("s")
+            speaker = popup.value
+            speaker.wait_for_selector(".speaker-controls-notes", timeout=10_000)
+            shown = speaker.inner_text(".speaker-controls-notes")
+            current = page.evaluate("Reveal.getCurrentSlide().querySelector('.notes').textContent")
+            assert " ".join(current.split()[:8]) in " ".join(shown.split())
             blocked = page.blocked
         finally:
             browser.close()

@@ -4,8 +4,6 @@ The total is the ledger's sum, never a re-estimate, so ``cost.json`` agrees with
 what the run's :class:`~tutorial_lib.crowd.pricing.Budget` was charged (control
 tasks and the platform fee included). The rest describes the work: how many
 answers and votes were paid and the hourly pay they came to.
-
-Taught in notebooks/03_answer_validation.
 """
 
 from __future__ import annotations

@@ -30,3 +30,13 @@ def test_unknown_stage_and_missing_input_are_clear(tmp_path):
         run.stage_dir("train")
     with pytest.raises(FileNotFoundError, match="--stage answers"):
         run.require("answers")
+
+
+def test_reading_a_path_never_creates_the_stage_folder(tmp_path):
+    run = RunDir(tmp_path / "run")
+    path = run.path("decisions", "cost.json", create=False)
+    assert path == tmp_path / "run" / "04_decisions" / "cost.json"
+    assert not path.parent.exists()
+    assert run.path("decisions", "cost.json").parent.is_dir()  # writing creates it
+    assert run.config_path == tmp_path / "run" / "config.yaml"
+    assert run.crowd_dir == tmp_path / "run" / "crowd"

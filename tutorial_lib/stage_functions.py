@@ -223,7 +223,8 @@ def finetune_stage(ctx: StageContext) -> StageResult:
     """Fine-tune; resumes from a checkpoint only when it was started with the same fingerprint."""
     from .data.prompts import prompt_texts
     from .finetune.budget import budget_note
-    from .finetune.train import RESULT_FILE, finetune
+    from .finetune.result import RESULT_FILE
+    from .finetune.train import finetune
 
     ft = ctx.cfg.finetune
     stage_dir = ctx.run_dir.stage_dir("finetune")
@@ -307,10 +308,9 @@ def preference_stage(ctx: StageContext) -> StageResult:
         return StageResult(
             {"pairs_train": 0, "skipped": 1}, [], ["preference.enabled is false: skipped"]
         )
-    from .finetune.train import RESULT_FILE
+    from .finetune.result import read_result
 
-    ft_result_path = ctx.run_dir.path("finetune", RESULT_FILE, create=False)
-    ft_result = json.loads(ft_result_path.read_text(encoding="utf-8"))
+    ft_result = read_result(ctx.run_dir.stage_dir("finetune", create=False))
     pairs = load_split(ctx.run_dir.stage_dir("dataset", create=False), "preference")
     result = preference_tune(
         pairs,

@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import EvaluateConfig, resolve_path
+from ..finetune.result import RESULT_FILE as TRAIN_RESULT
+from ..finetune.result import read_result as read_train_result
 from ..records import Assignment
 from ..rundir import RunDir
 
 logger = logging.getLogger(__name__)
 MODEL_NAMES = ("base", "fine-tuned", "compared", "preference-tuned")
-TRAIN_RESULT = "train_result.json"  # the fine-tune stage's result (finetune.train.RESULT_FILE)
 SUMMARY_FILE, RANKING_VOTES = "summary.json", "ranking_votes.jsonl"
 
 # (comparisons, votes per comparison, sink) -> every vote in the sink; charged once per task.
@@ -67,8 +68,7 @@ class EvaluationResult:
 
 
 def _train_result(run_dir: RunDir) -> dict:
-    path = run_dir.path("finetune", TRAIN_RESULT, create=False)
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_train_result(run_dir.stage_dir("finetune", create=False))
 
 
 def model_paths(run_dir: RunDir, compare_with: str | None = None) -> dict[str, str]:

@@ -12,7 +12,7 @@ import importlib
 
 _EXPORTS = {
     "finetune": "train",
-    "TrainResult": "train",
+    "TrainResult": "result",
     "training_arguments": "trainer",
     "trainer_class": "trainer",
     "select_model": "models",

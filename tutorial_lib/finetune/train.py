@@ -22,12 +22,11 @@ Taught in notebooks/04_instruction_finetuning.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import math
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,7 @@ from .loading import (
     resolve_base_model,
 )
 from .precision import StopOnNonFiniteLoss, choose_precision
+from .result import ADAPTER_FOLDER, MODEL_FOLDER, TrainResult, write_result
 from .trainer import resume_point, run_training, trainer_class, training_arguments
 
 logger = logging.getLogger(__name__)
@@ -60,37 +60,6 @@ EXTRA_DEFAULTS = {
     "logging_steps": 10,
     "dataloader_num_workers": 0,
 }
-MODEL_FOLDER, ADAPTER_FOLDER, RESULT_FILE = "model", "adapter", "train_result.json"
-
-
-@dataclass
-class TrainResult:
-    """What a fine-tuning run produced; ``model_dir`` always holds a plain reloadable model."""
-
-    model_dir: str
-    base_model: str
-    used_tiny_stand_in: bool
-    steps: int
-    log_history: list = field(default_factory=list)
-    train_loss: float | None = None
-    eval_loss: float | None = None
-    n_train: int = 0
-    n_heldout: int = 0
-    n_truncated_sources: int = 0
-    n_truncated_targets: int = 0
-    precision: str = "fp32"
-    lora: bool = False
-    wall_s: float = 0.0
-    tokens_per_s: float = 0.0
-    tokens_trained: int = 0
-    adapter_dir: str | None = None
-    resumed_from: str | None = None
-    planned_steps: int = 0
-    stopped_by_time_budget: bool = False
-    family: str = "seq2seq"
-    qlora: bool = False
-    trimmed_base: str | None = None  # the base with its vocabulary trimmed, when trim_vocab
-    vocab_size: int = 0  # vocabulary rows of the model trained
 
 
 def resolve_settings(
@@ -310,7 +279,7 @@ def _train_and_save(
         **_training_stats(trainer, output, started),  # wall time includes the final save
     )
     if trainer.is_world_process_zero():
-        _write_result(result, output_dir)
+        write_result(result, output_dir)
     return result
 
 
@@ -375,12 +344,6 @@ def _finite(value) -> float | None:
 def _last_eval_loss(history: list[dict]) -> float | None:
     losses = [row["eval_loss"] for row in history if "eval_loss" in row]
     return _finite(losses[-1]) if losses else None
-
-
-def _write_result(result: TrainResult, output_dir: Path) -> Path:
-    path = output_dir / RESULT_FILE
-    path.write_text(json.dumps(dataclasses.asdict(result), indent=2, default=str), encoding="utf-8")
-    return path
 
 
 def main(argv: list[str] | None = None) -> int:

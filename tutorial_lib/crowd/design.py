@@ -16,13 +16,16 @@ Taught in notebooks/01_crowdsourcing_basics.
 from __future__ import annotations
 
 import dataclasses
-import html
 import logging
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..errors import TutorialLibError
-from . import design_texts as T
+from . import design_texts
+
+# The worker's-eye preview lives with the other worker-facing HTML (instructions.py);
+# re-exported so `from tutorial_lib.crowd.design import render_html` keeps working.
+from .instructions import render_html  # noqa: F401 (re-exported)
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +214,7 @@ def _questions(texts: dict, specs: list[tuple]) -> list[QuestionSpec]:
         options = (
             [
                 (v, {lang: texts[lang]["options"][options_key][i] for lang in texts})
-                for i, v in enumerate(T.OPTION_VALUES[options_key])
+                for i, v in enumerate(design_texts.OPTION_VALUES[options_key])
             ]
             if options_key
             else []
@@ -247,7 +250,7 @@ def _fit_items(data: dict, inputs: set, questions: dict) -> dict:
     return {group: [fit(entry) for entry in entries] for group, entries in data.items()}
 
 
-def _spec(
+def _project_from_texts(
     kind: str,
     private_name: str,
     lang: str,
@@ -256,13 +259,13 @@ def _spec(
     **extra,
 ) -> ProjectSpec:
     """Assemble a spec for ``kind`` from the language tables in ``design_texts``."""
-    texts = T.texts_for(kind, lang)
+    texts = design_texts.texts_for(kind, lang)
     pick = lambda key: {code: t[key] for code, t in texts.items()}
     fields = [
         InputField(name, "string", {code: t["fields"][name] for code, t in texts.items()}, required)
         for name, required in inputs
     ]
-    data, names = T.items_for(kind, lang), {name for name, _ in inputs}
+    data, names = design_texts.items_for(kind, lang), {name for name, _ in inputs}
     quiz = data.pop("quiz", [])
     data = _fit_items(data, names, {q[0]: q[1] for q in questions})
     quiz = [{**q, "item": {k: v for k, v in q["item"].items() if k in names}} for q in quiz]
@@ -280,7 +283,7 @@ def _spec(
         control_items=[TrainingItem(**t) for t in data["control"]],
         quiz_items=[QuizItem(**q) for q in quiz],
         lang=lang,
-        ui={code: T.UI[code] for code in texts if code in T.UI},
+        ui={code: design_texts.UI[code] for code in texts if code in design_texts.UI},
         **extra,
     )
 
@@ -294,7 +297,9 @@ def answer_project(lang: str = "sw", show_english: bool = True) -> ProjectSpec:
     if show_english:
         inputs.insert(1, ("prompt_en", False))
     name = f"tutorial-answers-{lang}{'' if show_english else '-noen'}-v1"
-    return _spec("answers", name, lang, [("answer", "text", None)], inputs, seconds_per_task=120.0)
+    return _project_from_texts(
+        "answers", name, lang, [("answer", "text", None)], inputs, seconds_per_task=120.0
+    )
 
 
 def validation_project(
@@ -313,7 +318,7 @@ def validation_project(
     questions += [("harmless", "binary", "binary")] if ask_harmless else []
     questions += [("truthful", "binary", "binary")] if ask_truthful else []
     flags = ("h" if ask_harmless else "") + ("t" if ask_truthful else "")
-    return _spec(
+    return _project_from_texts(
         "validation",
         f"tutorial-validation-{lang}-{scale}-{flags or 'none'}-v1",
         lang,
@@ -326,7 +331,7 @@ def validation_project(
 
 def ranking_project(lang: str = "sw") -> ProjectSpec:
     """Side by side: which of two answers is more helpful (label 0 = A, 1 = B)."""
-    return _spec(
+    return _project_from_texts(
         "ranking",
         f"tutorial-ranking-{lang}-v1",
         lang,
@@ -354,118 +359,3 @@ def grade_response(spec: ProjectSpec, item: TrainingItem, output: dict) -> bool:
         if text.casefold() == str(item.item.get("prompt", "")).strip().casefold():
             return False
     return True
-
-
-def exam_passed(spec: ProjectSpec, outputs: list[dict]) -> bool:
-    """Whether answers to ``spec.exam_items`` (in order) reach ``spec.exam_pass_score``."""
-    if not spec.exam_items:
-        return True
-    if len(outputs) != len(spec.exam_items):
-        raise DesignError(f"exam has {len(spec.exam_items)} items, got {len(outputs)} answers")
-    right = sum(grade_response(spec, it, out) for it, out in zip(spec.exam_items, outputs))
-    return right / len(spec.exam_items) >= spec.exam_pass_score
-
-
-def _esc(value) -> str:
-    """Escape untrusted text for HTML, keeping line breaks visible."""
-    return html.escape("" if value is None else str(value), quote=True).replace("\n", "<br>\n")
-
-
-def _paragraphs(text: str) -> str:
-    """Plain text with ``- `` bullets to escaped HTML paragraphs and lists."""
-    out, bullets = [], []
-    for line in text.splitlines() + [""]:
-        if line.startswith("- "):
-            bullets.append(f"<li>{_esc(line[2:])}</li>")
-            continue
-        if bullets:
-            out.append("<ul>" + "".join(bullets) + "</ul>")
-            bullets = []
-        if line.strip():
-            out.append(f"<p>{_esc(line)}</p>")
-    return "\n".join(out)
-
-
-def _render_question(spec: ProjectSpec, q: QuestionSpec, lang: str) -> str:
-    label = f"<label class='q'>{_esc(spec.text(q.label, lang))}</label>"
-    if q.kind == "text":
-        return f"{label}<textarea name='{_esc(q.name)}' rows='6' cols='70'></textarea>"
-    radios = "".join(
-        f"<label class='opt'><input type='radio' name='{_esc(q.name)}' value='{_esc(v)}'> "
-        f"{_esc(spec.text(lab, lang))}</label>"
-        for v, lab in q.options
-    )
-    return label + f"<div class='options'>{radios}</div>"
-
-
-def _option_text(spec: ProjectSpec, name: str, value, lang: str) -> str:
-    """An output value as the worker would read it (``1`` -> ``Ndiyo``)."""
-    for q in spec.output_fields:
-        if q.name == name:
-            return next((spec.text(lab, lang) for v, lab in q.options if v == value), value)
-    return value
-
-
-def _render_examples(spec: ProjectSpec, lang: str) -> str:
-    labels = {f.name: spec.text(f.label, lang) for f in spec.input_fields}
-    labels.update({q.name: spec.text(q.label, lang) for q in spec.output_fields})
-    rows = []
-    for ex in spec.examples:
-        verdict = spec.ui_text("good" if ex.good else "bad", lang)
-        shown = "".join(
-            f"<div><b>{_esc(labels.get(k, k))}:</b> {_esc(_option_text(spec, k, v, lang))}</div>"
-            for k, v in {**ex.item, **ex.output}.items()
-        )
-        rows.append(
-            f"<div class='example {'good' if ex.good else 'bad'}'><h4>{_esc(verdict)}"
-            f"</h4>{shown}<p><i>{_esc(spec.text(ex.explanation, lang))}</i></p></div>"
-        )
-    return "".join(rows)
-
-
-def render_html(spec: ProjectSpec, item: dict, lang: str = "sw") -> str:
-    """A static HTML preview of one task as the worker sees it (no JavaScript).
-
-    Every item field is HTML-escaped: crowd text is untrusted and may contain
-    markup meant to run in a rater's browser.
-
-    Taught in notebooks/01_crowdsourcing_basics.
-    """
-    parts = [
-        f"<h2>{_esc(spec.text(spec.title, lang))}</h2>",
-        (
-            f"<details open><summary>{_esc(spec.ui_text('instructions', lang))}</summary>"
-            f"{_paragraphs(spec.text(spec.instructions, lang))}</details>"
-        ),
-    ]
-    if spec.examples:
-        parts.append(
-            f"<details><summary>{_esc(spec.ui_text('examples', lang))}</summary>"
-            f"{_render_examples(spec, lang)}</details>"
-        )
-    for f in spec.input_fields:
-        value = item.get(f.name)
-        if not f.required and not value:
-            continue
-        body = f"<div class='value'>{_esc(value)}</div>"
-        if f.name == "prompt_en":  # the English original is opt-in, not in the worker's face
-            parts.append(
-                f"<details class='field'><summary>{_esc(spec.text(f.label, lang))}"
-                f"</summary>{body}</details>"
-            )
-        else:
-            parts.append(
-                f"<div class='field'><div class='label'>{_esc(spec.text(f.label, lang))}"
-                f"</div>{body}</div>"
-            )
-    questions = "".join(
-        f"<div class='question'>{_render_question(spec, q, lang)}</div>" for q in spec.output_fields
-    )
-    parts.append(
-        f"<form>{questions}<button type='button'>"
-        f"{_esc(spec.ui_text('submit', lang))}</button></form>"
-    )
-    return (
-        f"<div class='tutorial-task' lang='{_esc(lang)}' "
-        f"style='font-family:sans-serif;max-width:46em'>" + "\n".join(parts) + "</div>"
-    )

@@ -26,7 +26,7 @@ import yaml
 
 from .backend import BackendError, check_tasks
 from .design import ProjectSpec, TrainingItem
-from .instructions import bilingual_instructions, both, item_html
+from .instructions import bilingual_instructions, item_html, label_with_english
 
 logger = logging.getLogger(__name__)
 
@@ -46,14 +46,15 @@ def room_dir(workdir: str | Path, stage: str, round: int = 0) -> Path:
 
 
 def _scheme(spec: ProjectSpec, q, required: bool) -> dict:
-    scheme = {"name": q.name, "description": both(spec, q.label)}
+    scheme = {"name": q.name, "description": label_with_english(spec, q.label)}
     if q.kind == "text":
         scheme.update(annotation_type="text", multiline=True, rows=6)
         if q.min_length:
             scheme["min_chars"] = int(q.min_length)
         return scheme
     labels = [
-        {"name": str(value), "displayed_label": both(spec, text)} for value, text in q.options
+        {"name": str(value), "displayed_label": label_with_english(spec, text)}
+        for value, text in q.options
     ]
     scheme.update(
         annotation_type="radio",
@@ -126,7 +127,7 @@ def _checks(spec: ProjectSpec, folder: Path, attention: list, gold: list) -> dic
             {
                 **_row(spec, f"{GOLD_PREFIX}{i}", t.item),
                 "gold_label": _expected(spec, t),
-                "explanation": both(spec, t.feedback) if t.feedback else "",
+                "explanation": label_with_english(spec, t.feedback) if t.feedback else "",
             }
             for i, t in enumerate(gold)
         ]
@@ -152,7 +153,7 @@ def _training(spec: ProjectSpec, folder: Path) -> dict:
         {
             **_row(spec, f"training-{i}", t.item),
             "correct_answers": _expected(spec, t),
-            "explanation": both(spec, t.feedback) if t.feedback else "",
+            "explanation": label_with_english(spec, t.feedback) if t.feedback else "",
         }
         for i, t in enumerate(items)
     ]
@@ -210,7 +211,7 @@ def potato_config(
         raise RoomError(f"overlap must be >= 1, got {overlap}")
     main = spec.output_fields[0].name
     return {
-        "annotation_task_name": both(spec, spec.title),
+        "annotation_task_name": label_with_english(spec, spec.title),
         "task_dir": ".",
         "output_annotation_dir": "annotation_output",
         "data_files": ["data/items.jsonl"],

@@ -11,7 +11,6 @@ without it, the URL alone is shown.
 
 from __future__ import annotations
 
-import html
 import io
 import logging
 import sys
@@ -64,18 +63,39 @@ def _in_notebook() -> bool:
         return False
 
 
+def join_html(url: str, svg: str) -> str:
+    """The join page for a notebook cell: the link (escaped) and the QR code's SVG.
+
+    Args:
+        url: the room's address.
+        svg: the QR code from :func:`join_svg` (drawn by ``qrcode``, not user text).
+
+    Returns:
+        The HTML fragment, from ``templates/room_join.html.j2``.
+
+    Examples:
+        >>> page = join_html("http://10.0.0.5:8000/?a=1&b=2", "<svg></svg>")
+        >>> 'href="http://10.0.0.5:8000/?a=1&amp;b=2"' in page and "<svg></svg>" in page
+        True
+    """
+    from markupsafe import Markup
+
+    from ..render import render
+
+    return render("room_join.html.j2", url=url, qr_svg=Markup(svg))
+
+
 def show_join(url: str, file=None) -> None:
-    """Show how to join: an SVG QR code in a notebook, the text QR code in a terminal."""
+    """Show how to join: an SVG QR code in a notebook, the text QR code in a terminal.
+
+    Args:
+        url: the room's address.
+        file: print the text version here instead (default: stdout, or the notebook).
+    """
     svg = join_svg(url) if _in_notebook() and file is None else None
     if svg is None:
         print(join_text(url), file=file or sys.stdout, flush=True)
         return
     from IPython.display import HTML, display
 
-    link = html.escape(url)
-    display(
-        HTML(
-            f'<div><p>Join the room: <a href="{link}">{link}</a> (or scan), then type '
-            f'a nickname.</p><div style="width:220px">{svg}</div></div>'
-        )
-    )
+    display(HTML(join_html(url, svg)))

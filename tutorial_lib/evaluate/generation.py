@@ -11,7 +11,6 @@ Taught in notebooks/04_instruction_finetuning.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from statistics import mean
@@ -149,10 +148,34 @@ def side_by_side_html(
 ) -> str:
     """An HTML table: prompt, the two models' answers and the references, every cell escaped.
 
-    Model output and crowd text are untrusted: nothing is rendered as markup.
+    Model output and crowd text are untrusted: the page comes from
+    ``templates/side_by_side.html.j2`` with the kit's one escaping rule
+    (:func:`tutorial_lib.render.nl2br`), so nothing is rendered as markup.
+
+    Args:
+        prompts: the held-out prompts.
+        answers_a: model A's answer to each prompt.
+        answers_b: model B's answer to each prompt.
+        name_a: model A's column heading.
+        name_b: model B's column heading.
+        references: each prompt's reference answers (a column of its own when given).
+        limit: show at most this many rows.
+
+    Returns:
+        The table as an HTML string.
+
+    Raises:
+        ValueError: the lists do not have the same length.
+
+    Examples:
+        >>> page = side_by_side_html(["Habari?"], ["<b>Nzuri</b>"], ["Salama"], "base", "tuned")
+        >>> "&lt;b&gt;Nzuri&lt;/b&gt;" in page and "<b>" not in page
+        True
 
     Taught in notebooks/04_instruction_finetuning.
     """
+    from ..render import render
+
     n = len(prompts)
     if (
         len(answers_a) != n
@@ -160,18 +183,12 @@ def side_by_side_html(
         or (references is not None and len(references) != n)
     ):
         raise ValueError("prompts, answers and references must have the same length")
-    esc = html.escape
-    head = ["#", "prompt", name_a, name_b] + (["reference"] if references is not None else [])
-    rows = ["<tr>" + "".join(f"<th>{esc(str(h))}</th>" for h in head) + "</tr>"]
-    for i in range(n if limit is None else min(n, limit)):
-        cells = [str(i + 1), prompts[i], answers_a[i], answers_b[i]]
-        if references is not None:
-            cells.append(" | ".join(references[i]))
-        rows.append(
-            "<tr>"
-            + "".join(
-                f"<td style='vertical-align:top;white-space:pre-wrap'>{esc(c)}</td>" for c in cells
-            )
-            + "</tr>"
+    header = ["#", "prompt", name_a, name_b] + (["reference"] if references is not None else [])
+    rows = [
+        (
+            [i + 1, prompts[i], answers_a[i], answers_b[i]],
+            None if references is None else references[i],
         )
-    return "<table class='side-by-side'>" + "".join(rows) + "</table>"
+        for i in range(n if limit is None else min(n, limit))
+    ]
+    return render("side_by_side.html.j2", header=header, rows=rows)

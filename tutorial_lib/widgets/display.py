@@ -10,35 +10,56 @@ Taught in notebooks/02_collecting_answers.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 from ..records import Assignment, append_jsonl, read_jsonl, write_jsonl
 
 
-def html_table(rows: list[dict], columns: list[str] | None = None, max_chars: int = 300) -> str:
-    """An HTML table of ``rows`` with every cell escaped and long text cut with an ellipsis."""
+def _truncate(value, max_chars: int) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+
+
+def html_table(
+    rows: list[dict], columns: list[str] | None = None, max_chars: int = 300, note: str = ""
+) -> str:
+    """An HTML table of ``rows`` with every cell escaped and long text cut with an ellipsis.
+
+    Rendered from ``templates/table.html.j2`` with the kit's one escaping rule
+    (:func:`tutorial_lib.render.nl2br`).
+
+    Args:
+        rows: one dict per row.
+        columns: the columns to show, in order (default: the first row's keys).
+        max_chars: longer cells are cut to this many characters, ending in "…".
+        note: a line shown under the table (escaped too).
+
+    Returns:
+        The table as an HTML string.
+
+    Examples:
+        >>> page = html_table([{"answer": "<b>Ndiyo</b>\\nkabisa"}])
+        >>> "&lt;b&gt;Ndiyo&lt;/b&gt;<br>kabisa</td>" in page and "<b>" not in page
+        True
+    """
+    from ..render import render
+
     columns = columns or (list(rows[0]) if rows else [])
-
-    def cell(value) -> str:
-        text = "" if value is None else str(value)
-        text = text if len(text) <= max_chars else text[: max_chars - 1] + "…"
-        return html.escape(text).replace("\n", "<br>")
-
-    head = "".join(f"<th style='text-align:left'>{html.escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td style='text-align:left;vertical-align:top'>{cell(r.get(c))}</td>" for c in columns
-        )
-        + "</tr>"
-        for r in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    cells = [[_truncate(r.get(c), max_chars) for c in columns] for r in rows]
+    return render("table.html.j2", columns=columns, rows=cells, note=note)
 
 
 def show_table(rows: list, columns: list[str] | None = None, limit: int = 10, max_chars: int = 300):
     """Display records (dataclasses or dicts) as an escaped table; returns an IPython ``HTML``.
+
+    Args:
+        rows: records (dataclasses or dicts).
+        columns: the columns to show (default: all of the first row's).
+        limit: show at most this many rows, and say how many there were.
+        max_chars: longer cells are cut with an ellipsis.
+
+    Returns:
+        An ``IPython.display.HTML`` object; end a cell with it to show the table.
 
     Taught in notebooks/02_collecting_answers.
     """
@@ -47,8 +68,8 @@ def show_table(rows: list, columns: list[str] | None = None, limit: int = 10, ma
     from IPython.display import HTML
 
     dicts = [asdict(r) if is_dataclass(r) else dict(r) for r in rows[:limit]]
-    note = f"<p><i>{limit} of {len(rows)} rows shown</i></p>" if len(rows) > limit else ""
-    return HTML(html_table(dicts, columns, max_chars) + note)
+    note = f"{limit} of {len(rows)} rows shown" if len(rows) > limit else ""
+    return HTML(html_table(dicts, columns, max_chars, note=note))
 
 
 def save_assignment(sink: str | Path, record: Assignment) -> bool:

@@ -5,9 +5,9 @@ Taught in notebooks/01_crowdsourcing_basics.
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as w
+
+from ..render import nl2br
 
 
 def cost_summary(
@@ -75,7 +75,7 @@ def pricing_calculator(crowd_cfg=None, n_prompts: int = 160):
             control_share=c.control_share,
             platform_fee=c.platform_fee,
         )
-        out.value = f"<pre>{html.escape(text)}</pre>"
+        out.value = f"<pre>{nl2br(text)}</pre>"
 
     for s in sliders.values():
         s.style = {"description_width": "8em"}

@@ -5,7 +5,6 @@ Taught in notebooks/05_hands_on_mt5.
 
 from __future__ import annotations
 
-import html
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import ipywidgets as w
 from ..crowd.backend import pseudonymise
 from ..crowd.design import ranking_project
 from ..records import Assignment
+from ..render import nl2br, render
 from ..rundir import utc_now
 from .display import save_assignment
 from .task import DEFAULT_SALT
@@ -69,15 +69,16 @@ class RankingWidget:
         if self.done:
             for b in self.buttons:
                 b.disabled = True
-            self.view.value = f"<p><b>Done.</b> {html.escape(self.tally_text())}</p>"
+            self.view.value = f"<p><b>Done.</b> {nl2br(self.tally_text())}</p>"
             return
         c = self.comparisons[self.index]
-        box = "style='flex:1;border:1px solid #ccc;padding:8px;white-space:pre-wrap'"
-        self.view.value = (
-            f"<p><i>{self.index + 1} / {len(self.comparisons)}</i></p>"
-            f"<p><b>{html.escape(c['prompt'])}</b></p><div style='display:flex;gap:12px'>"
-            f"<div {box}><b>A</b><br>{html.escape(c['answer_a'])}</div>"
-            f"<div {box}><b>B</b><br>{html.escape(c['answer_b'])}</div></div>"
+        self.view.value = render(
+            "ranking_pair.html.j2",
+            position=self.index + 1,
+            total=len(self.comparisons),
+            prompt=c["prompt"],
+            answer_a=c["answer_a"],
+            answer_b=c["answer_b"],
         )
 
     def vote(self, label: int) -> Assignment | None:

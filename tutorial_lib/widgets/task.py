@@ -11,8 +11,6 @@ Taught in notebooks/01_crowdsourcing_basics.
 
 from __future__ import annotations
 
-import html
-import re
 import time
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import ipywidgets as w
 from ..crowd.backend import pseudonymise
 from ..crowd.design import ProjectSpec, TrainingItem, grade_response, render_html
 from ..records import Assignment
+from ..render import nl2br
 from ..rundir import utc_now
 from .display import save_assignment
 
@@ -70,12 +69,10 @@ class TaskWidget:
         self.sink = Path(sink) if sink else None
         self.worker_id = pseudonymise(worker, salt)
         self.submissions: list[Assignment] = []
-        preview = re.sub(r"<form>.*</form>", "", render_html(spec, item, lang), flags=re.DOTALL)
+        preview = render_html(spec, item, lang, form=False)
         self.controls = {q.name: _control(q, lang, spec) for q in spec.output_fields}
         labelled = [
-            w.VBox(
-                [w.HTML(f"<b>{html.escape(spec.text(q.label, lang))}</b>"), self.controls[q.name]]
-            )
+            w.VBox([w.HTML(f"<b>{nl2br(spec.text(q.label, lang))}</b>"), self.controls[q.name]])
             for q in spec.output_fields
         ]
         self.button = w.Button(description=spec.ui_text("submit", lang), button_style="primary")
@@ -93,7 +90,7 @@ class TaskWidget:
         try:
             self.submit()
         except ValueError as err:
-            self.status.value = f"<span style='color:#b00'>{html.escape(str(err))}</span>"
+            self.status.value = f"<span style='color:#b00'>{nl2br(str(err))}</span>"
 
     def read(self) -> dict:
         """The current values of the controls."""
@@ -126,16 +123,14 @@ class TaskWidget:
 
     def _feedback(self, values: dict, replaced: bool) -> str:
         saved = "updated" if replaced else "saved"
-        msg = f"✓ {saved} as {html.escape(self.worker_id)}"
+        msg = f"✓ {saved} as {nl2br(self.worker_id)}"
         if self.expected is not None:
             ok = grade_response(self.spec, self.expected, values)
             tip = (
                 self.spec.text(self.expected.feedback, self.lang) if self.expected.feedback else ""
             )
             msg += (
-                " — matches the expected answer"
-                if ok
-                else f" — not what we expected. {html.escape(tip)}"
+                " — matches the expected answer" if ok else f" — not what we expected. {nl2br(tip)}"
             )
         return msg
 

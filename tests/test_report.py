@@ -1,4 +1,5 @@
-from tutorial_lib.report import _md_cell, _overfitting_note
+from tutorial_lib.render import md_cell
+from tutorial_lib.report import _overfitting_note
 
 
 def test_overfitting_is_named_only_when_heldout_loss_rises():
@@ -9,12 +10,12 @@ def test_overfitting_is_named_only_when_heldout_loss_rises():
         {"eval_loss": 6.5, "step": 20},
     ]
     falling = [{"loss": 5.0}, {"eval_loss": 6.0}, {"loss": 2.0}, {"eval_loss": 5.0}]
-    assert "memorising" in _overfitting_note(rising)[0]
-    assert _overfitting_note(falling) == []
-    assert _overfitting_note([{"loss": 1.0}]) == []
+    assert "memorising" in _overfitting_note(rising)
+    assert _overfitting_note(falling) is None
+    assert _overfitting_note([{"loss": 1.0}]) is None
 
 
 def test_table_cells_escape_crowd_text():
-    cell = _md_cell("<script>alert(1)</script> | x\nnext")
+    cell = md_cell("<script>alert(1)</script> | x\nnext")
     assert "<script>" not in cell and "&#124;" in cell and "\n" not in cell
-    assert _md_cell(0.123456789) == "0.1235"
+    assert md_cell(0.123456789) == "0.1235"

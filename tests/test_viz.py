@@ -28,22 +28,6 @@ def test_worker_skills_histogram_counts_every_worker():
         viz.plot_worker_skills(pd.DataFrame({"accuracy": [0.5]}))
 
 
-def test_agreement_shows_alpha():
-    fig = viz.plot_agreement({"t1": 1.0, "t2": 0.6, "t3": 0.6}, alpha=0.4213)
-    assert "0.421" in fig.axes[0].get_title()
-    assert sum(b.get_height() for b in _bars(fig)) == 3
-    votes = pd.DataFrame(
-        {
-            "task": ["a", "a", "a", "b", "b", "b", "b"],
-            "worker": ["w1", "w2", "w3", "w1", "w2", "w3", "w4"],
-            "label": [1, 1, 0, 1, 0, 1, 0],
-        }
-    )
-    assert viz.majority_share(votes) == {"a": pytest.approx(2 / 3), "b": 0.5}
-    bars = _bars(viz.plot_agreement(votes))
-    assert [b.get_height() for b in bars if b.get_height()] == [1, 1]
-
-
 def test_acceptance_by_profile_rates():
     decisions = [
         Decision(f"a{i}", "p", w, v, 0.5, 0.5, 3)

@@ -1,11 +1,13 @@
 """Figures for crowd, quality and dataset: each function takes plain data and returns a Figure.
 
-Figures are built with ``matplotlib.figure.Figure`` directly, never through
-pyplot: no global figure registry to leak memory in loops, no backend switch
-that would break a notebook's inline display, and it works headless (the Agg
-canvas is used when a figure is saved). In a notebook, end a cell with the
-returned figure to show it (it has a PNG representation of its own, so this
-works even where pyplot was never imported); elsewhere call ``fig.savefig(path)``.
+The kit builds every figure (here, in ``evaluate/plots.py`` and in the run
+report) as a ``matplotlib.figure.Figure`` directly, never through pyplot: no
+global figure registry that leaks memory in loops, and no ``matplotlib.use``
+that would switch a notebook's backend. Saving picks the Agg canvas by itself,
+so it works headless. In a notebook, end a cell with a figure from this module
+to show it (:class:`NotebookFigure` has a PNG representation of its own, so
+this works even where pyplot was never imported), or pass any figure to
+``widgets.show_figure``; elsewhere call ``fig.savefig(path)``.
 
 Taught in notebooks/03_answer_validation.
 """
@@ -78,34 +80,6 @@ def plot_worker_skills(skills: Any, column: str = "skill") -> Figure:
         mean = sum(values) / len(values)
         ax.axvline(mean, color="black", linestyle="--", linewidth=1, label=f"mean {mean:.2f}")
         ax.legend(loc="upper left")
-    return fig
-
-
-def majority_share(votes: Any) -> dict:
-    """Per task, the share of votes that agree with the task's most common label.
-
-    ``votes`` is crowd-kit's layout: rows with ``task``, ``worker``, ``label``.
-    """
-    counts: dict[Any, Counter] = defaultdict(Counter)
-    for task, label in zip(votes["task"], votes["label"]):
-        counts[task][label] += 1
-    return {task: c.most_common(1)[0][1] / sum(c.values()) for task, c in counts.items()}
-
-
-def plot_agreement(agreement: Any, alpha: float | None = None, column: str = "agreement") -> Figure:
-    """Histogram of agreement with the majority (per worker or per item), with Krippendorff's alpha.
-
-    ``agreement`` is either the values themselves (a dict, Series, list, or a
-    DataFrame's ``column``) or raw votes (a DataFrame with ``task``, ``worker``,
-    ``label``), from which each task's majority share is computed.
-    """
-    if hasattr(agreement, "columns") and {"task", "worker", "label"} <= set(agreement.columns):
-        agreement = majority_share(agreement)
-    values = _values(agreement, column)
-    title = "Agreement with the majority"
-    if alpha is not None:
-        title += f" (Krippendorff's alpha = {alpha:.3f})"
-    fig, _ = _histogram(values, title, "share of votes agreeing with the majority", "count")
     return fig
 
 

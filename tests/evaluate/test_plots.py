@@ -1,9 +1,5 @@
 """Figures: accuracy bars with chance lines and labelled other models; ranking with error bars."""
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import pandas as pd
 import pytest
 

@@ -1,9 +1,12 @@
-"""A generated data card (Markdown): what is in the dataset, what it cost, and what to beware of.
+"""A generated data card: what is in the dataset, what it cost, and what to beware of.
 
 Written from the records themselves, never by hand, so the numbers in the card
-are the numbers in the files. Sections follow the usual dataset-card questions
-(Gebru et al., "Datasheets for Datasets"): composition, collection and
-acceptance, cost and pay, language, license, known biases, provenance fields.
+are the numbers in the files. The card is a ``huggingface_hub.DatasetCard``: a
+YAML header the Hub reads (language, license, size, task, data files) from
+``DatasetCardData``, then a Markdown body from ``templates/data_card.md.j2``.
+Sections follow the usual dataset-card questions (Gebru et al., "Datasheets for
+Datasets"): composition, collection and acceptance, cost and pay, language,
+license, known biases, provenance fields.
 
 Taught in notebooks/03_answer_validation.
 """
@@ -12,9 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from huggingface_hub import DatasetCard, DatasetCardData
 
 from ..records import CATEGORIES, Assignment, Decision, Prompt, QCResult
 from ..rundir import utc_now
@@ -48,18 +54,6 @@ PROVENANCE = {
 }
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        value = f"{value:.4g}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    return lines + [""]
-
-
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "n/a"
 
@@ -72,10 +66,10 @@ def _as_dict(cost: Any) -> dict | None:
     return dict(vars(cost))
 
 
-def _summary(ds: CuratedDataset, prompts, answers, decisions) -> list[str]:
+def _summary(ds: CuratedDataset, prompts, answers, decisions) -> list[list]:
     accepted = sum(d.verdict == "accept" for d in decisions)
     refs = sum(len(r["references"]) for r in ds.heldout)
-    rows = [
+    return [
         ["prompts", len(prompts)],
         ["answers collected (all rounds)", len(answers)],
         ["answers accepted", f"{accepted} ({_pct(accepted, len(answers))})"],
@@ -84,199 +78,167 @@ def _summary(ds: CuratedDataset, prompts, answers, decisions) -> list[str]:
         ["preference pairs (DPO)", len(ds.preference)],
         ["distinct authors of training rows", len({r["author"] for r in ds.train})],
     ]
-    return ["## Summary", "", *_table(["what", "count"], rows)]
 
 
-def _categories(ds: CuratedDataset, prompts: list[Prompt]) -> list[str]:
+def _categories(ds: CuratedDataset, prompts: list[Prompt]) -> list[list]:
     n_prompts = Counter(p.category for p in prompts)
     n_train = Counter(r["category"] for r in ds.train)
     n_held = Counter(r["category"] for r in ds.heldout)
     cats = [c for c in CATEGORIES if n_prompts[c] or n_train[c]] + sorted(
         set(n_prompts) - set(CATEGORIES)
     )
-    rows = [[c, n_prompts[c], n_train[c], n_held[c]] for c in cats]
-    return [
-        "## Categories",
-        "",
-        *_table(["category", "prompts", "train rows", "held-out prompts"], rows),
-    ]
+    return [[c, n_prompts[c], n_train[c], n_held[c]] for c in cats]
 
 
-def _acceptance(
-    answers: list[Assignment], decisions: list[Decision], qc: list[QCResult]
-) -> list[str]:
+def _acceptance(answers: list[Assignment], decisions: list[Decision], qc: list[QCResult]) -> dict:
     n = len(answers)
     verdicts = Counter(d.verdict for d in decisions)
     undecided = max(n - len({d.answer_id for d in decisions}), 0)
-    lines = [
-        "## Acceptance",
-        "",
-        *_table(
-            ["verdict", "answers", "rate"],
-            [
-                ["accept", verdicts["accept"], _pct(verdicts["accept"], n)],
-                ["reject", verdicts["reject"], _pct(verdicts["reject"], n)],
-                ["no decision", undecided, _pct(undecided, n)],
-            ],
-        ),
-    ]
     reasons = Counter(
         r for d in decisions if d.verdict == "reject" for r in (d.reasons or ["low_helpfulness"])
     )
-    lines += ["Rejections by reason (an answer can have several):", ""]
-    lines += _table(
-        ["reason", "answers", "share of all answers"],
-        [[r, k, _pct(k, n)] for r, k in reasons.most_common()],
-    )
     flags = Counter(r for q in qc for r in q.reasons)
-    lines += [
-        "Quality-control flags before validation (kept with their reasons, never deleted):",
-        "",
-    ]
-    lines += _table(
-        ["reason", "answers flagged", "share of checked answers"],
-        [[r, k, _pct(k, len(qc))] for r, k in flags.most_common()] or [["none", 0, "0.0%"]],
-    )
-    return lines
+    return {
+        "verdicts": [
+            ["accept", verdicts["accept"], _pct(verdicts["accept"], n)],
+            ["reject", verdicts["reject"], _pct(verdicts["reject"], n)],
+            ["no decision", undecided, _pct(undecided, n)],
+        ],
+        "reasons": [[r, k, _pct(k, n)] for r, k in reasons.most_common()],
+        "flags": [[r, k, _pct(k, len(qc))] for r, k in flags.most_common()]
+        or [["none", 0, "0.0%"]],
+    }
 
 
-def _filters(ds: CuratedDataset) -> list[str]:
-    rows = [[f["step"], f["removed"], f["remaining"], f.get("detail", "")] for f in ds.filters]
-    return [
-        "## Curation filters",
-        "",
-        "From collected answers to training rows; each step's cost:",
-        "",
-        *_table(["step", "removed", "remaining", "detail"], rows),
-    ]
-
-
-def _cost(cost: dict | None, accepted: int, n_train: int) -> list[str]:
-    lines = ["## Cost and pay", ""]
+def _cost(cost: dict | None, accepted: int, n_train: int) -> dict | None:
     if not cost:
-        return lines + ["Cost was not recorded for this build.", ""]
-    lines += _table(["item", "value"], [[k, v] for k, v in cost.items()])
+        return None
     total = cost.get("total_usd", cost.get("total"))
-    if isinstance(total, (int, float)):
-        lines += [
-            f"- Cost per accepted answer: {_cell(total / accepted) if accepted else 'n/a'} USD",
-            f"- Cost per training row: {_cell(total / n_train) if n_train else 'n/a'} USD",
-        ]
+    known = isinstance(total, (int, float))
     hourly = cost.get("effective_hourly_pay_usd", cost.get("effective_hourly_pay"))
-    target = cost.get("target_hourly_pay_usd", cost.get("hourly_pay_usd"))
-    lines.append(
-        f"- Pay per hour: {_cell(hourly) if hourly is not None else 'not measured'} USD"
-        + (f" (target {_cell(target)} USD)" if target is not None else "")
-    )
-    return lines + [""]
+    return {
+        "rows": [[k, v] for k, v in cost.items()],
+        "per_accepted": (total / accepted if accepted else "n/a") if known else None,
+        "per_train_row": (total / n_train if n_train else "n/a") if known else None,
+        "hourly": hourly if hourly is not None else "not measured",
+        "target": cost.get("target_hourly_pay_usd", cost.get("hourly_pay_usd")),
+    }
 
 
-def _language(ds: CuratedDataset, prompts: list[Prompt], lang: str) -> list[str]:
-    name = LANGUAGE_NAMES.get(lang, lang)
+def _language(ds: CuratedDataset, prompts: list[Prompt], lang: str) -> dict:
     ok = sum(r["lang_check"] == lang for r in ds.train)
     conf = [r["lang_confidence"] for r in ds.train if r["lang_check"]]
-    origin = Counter(p.translation_origin for p in prompts)
-    mean = f"{sum(conf) / len(conf):.3f}" if conf else "n/a"
-    return [
-        "## Language",
-        "",
-        f"- Language: {name} (`{lang}`)",
-        (
-            f"- Training rows detected as `{lang}` by quality control: {ok} of {len(ds.train)} "
-            f"({_pct(ok, len(ds.train))}); mean detector confidence {mean}"
-        ),
-        (
-            f"- Prompt origin: {origin['human']} human-translated, {origin['source']} written in "
-            f"the language, {origin['machine']} machine-translated"
-        ),
-        "",
-    ]
+    return {
+        "name": LANGUAGE_NAMES.get(lang, lang),
+        "code": lang,
+        "detected": ok,
+        "train_rows": len(ds.train),
+        "detected_share": _pct(ok, len(ds.train)),
+        "mean_confidence": f"{sum(conf) / len(conf):.3f}" if conf else "n/a",
+        "origin": Counter(p.translation_origin for p in prompts),
+    }
 
 
-def _biases(ds: CuratedDataset, prompts: list[Prompt], answers: list[Assignment]) -> list[str]:
+def _biases(ds: CuratedDataset, prompts: list[Prompt], answers: list[Assignment]) -> dict:
     authors = Counter(r["author"] for r in ds.train)
     top = sorted(authors.values(), reverse=True)[: max(1, len(authors) // 10)]
-    lines = [
-        "## Known biases and limitations",
-        "",
-        (
-            f"- Who annotates: {len(authors)} pseudonymous workers wrote the training rows; the "
-            f"top 10% of them wrote {_pct(sum(top), len(ds.train))} of the rows. Crowd workers are "
-            "not a random sample of speakers (region, dialect, age, education and internet access "
-            "skew who can take part); Sheng and coastal or rural varieties may be "
-            "under-represented."
-        ),
-        "- Validators judged helpfulness, not factual truth: accepted answers can still be wrong.",
-    ]
-    simulated = sum(a.backend == "simulated" for a in answers)
-    if simulated:
-        lines.append(
-            f"- SIMULATED CROWD: {simulated} of {len(answers)} answers were produced by the "
-            "kit's simulated workers, not people. Use this build to learn the pipeline, "
-            "not as a Swahili dataset."
-        )
     machine = [p for p in prompts if p.translation_origin == "machine"]
-    if machine:
-        models = sorted({p.translation_model for p in machine if p.translation_model})
-        lines.append(
-            f"- Machine-translated prompts: {len(machine)} of {len(prompts)} "
-            f"({', '.join(models) or 'model not recorded'}); translationese may carry "
-            "into answers."
-        )
     cats = Counter(r["category"] for r in ds.train)
-    if cats:
-        lines.append(
-            f"- Category balance: largest category {max(cats.values())} rows, smallest "
-            f"{min(cats.values())} rows."
-        )
-    return lines + [""]
+    return {
+        "authors": len(authors),
+        "top_share": _pct(sum(top), len(ds.train)),
+        "simulated": sum(a.backend == "simulated" for a in answers),
+        "answers": len(answers),
+        "machine": len(machine),
+        "prompts": len(prompts),
+        "machine_models": ", ".join(
+            sorted({p.translation_model for p in machine if p.translation_model})
+        ),
+        "largest_category": max(cats.values()) if cats else None,
+        "smallest_category": min(cats.values()) if cats else None,
+    }
 
 
-def _groups(decisions: list[Decision], groups: dict[str, str] | None, simulated: bool) -> list[str]:
+def _groups(decisions: list[Decision], groups: dict[str, str] | None, simulated: bool):
     """Acceptance by the writer's region, with intervals and the honest limits of the check."""
     if not groups:
-        return []
+        return None
     from ..quality.groups import acceptance_by_group, largest_gap
 
     rows = acceptance_by_group(decisions, groups)
-    lines = [
-        "## Acceptance by annotator group (writer's region)",
-        "",
-        *_table(
-            ["group", "answers", "accepted", "rejected", "acceptance", "95% interval"],
-            [
-                [
-                    r["group"],
-                    r["answers"],
-                    r["accepted"],
-                    r["rejected"],
-                    r["acceptance"],
-                    f"{r['ci_low']}-{r['ci_high']}",
-                ]
-                for r in rows
-            ],
-        ),
-        "",
-    ]
-    gap = largest_gap(rows)
-    if gap:
-        verdict = (
-            "the intervals overlap: no evidence of a difference at this size"
-            if gap["intervals_overlap"]
-            else "the intervals do not overlap: look closer"
-        )
-        lines += [
-            f"- Largest gap: {gap['highest']} vs {gap['lowest']}, {gap['gap']:.3f}; {verdict}."
-        ]
-    if simulated:
-        lines += [
-            (
-                "- Limits: simulated workers' regions are drawn independently of their skill, "
-                "so any gap here is chance. A real crowd can differ; this check does not find "
-                "bias against answers *about* a region, nor bias in which prompts were chosen."
-            )
-        ]
-    return lines + [""]
+    columns = ("group", "answers", "accepted", "rejected", "acceptance")
+    return {
+        "rows": [[*(r[c] for c in columns), f"{r['ci_low']}-{r['ci_high']}"] for r in rows],
+        "gap": largest_gap(rows),
+        "simulated": simulated,
+    }
+
+
+def hub_license(license: str) -> str:
+    """A license as written for people (``"CC BY 4.0"``) as the Hub's license id.
+
+    Args:
+        license: the license's name, or already a Hub id.
+
+    Returns:
+        The lower-case, hyphenated id the Hub's ``license:`` field expects.
+
+    Examples:
+        >>> hub_license("CC BY 4.0"), hub_license("CC BY-SA 4.0"), hub_license("apache-2.0")
+        ('cc-by-4.0', 'cc-by-sa-4.0', 'apache-2.0')
+    """
+    return re.sub(r"[\s_]+", "-", license.strip().lower())
+
+
+def size_category(n: int) -> str:
+    """The Hub's ``size_categories`` bucket for ``n`` rows.
+
+    Args:
+        n: the number of training rows.
+
+    Returns:
+        One of the Hub's buckets (``"n<1K"``, ``"1K<n<10K"``, ...).
+
+    Examples:
+        >>> size_category(999), size_category(1000), size_category(25_000)
+        ('n<1K', '1K<n<10K', '10K<n<100K')
+    """
+    for bound, label in ((10**3, "n<1K"), (10**4, "1K<n<10K"), (10**5, "10K<n<100K")):
+        if n < bound:
+            return label
+    return "100K<n<1M" if n < 10**6 else "n>1M"
+
+
+def card_data(lang: str, license: str, n_train: int) -> DatasetCardData:
+    """The card's YAML header, as the Hub reads it (language, license, size, task, files).
+
+    Args:
+        lang: the data's language code.
+        license: the license's name (see :func:`hub_license`).
+        n_train: training rows, for ``size_categories``.
+
+    Returns:
+        The :class:`huggingface_hub.DatasetCardData` for the card's header.
+    """
+    return DatasetCardData(
+        language=[lang],
+        license=hub_license(license),
+        annotations_creators=["crowdsourced"],
+        language_creators=["crowdsourced"],
+        multilinguality=["monolingual"],
+        size_categories=[size_category(n_train)],
+        source_datasets=["original"],
+        task_categories=["text-generation"],
+        pretty_name=f"Crowd-sourced {LANGUAGE_NAMES.get(lang, lang)} instruction data",
+        configs=[
+            {"config_name": "default", "data_files": [{"split": "train", "path": "train.jsonl"}]},
+            {"config_name": "heldout", "data_files": [{"split": "test", "path": "heldout.jsonl"}]},
+            {
+                "config_name": "preference",
+                "data_files": [{"split": "train", "path": "preference.jsonl"}],
+            },
+        ],
+    )
 
 
 def write_data_card(
@@ -292,9 +254,27 @@ def write_data_card(
     license: str = "CC BY 4.0",
     groups: dict[str, str] | None = None,
 ) -> Path:
-    """Write the Markdown data card for a curated dataset and return its path.
+    """Write the data card (a Hub-ready ``README.md``: YAML header, then Markdown) and return its path.
 
-    ``groups`` (worker id -> region or dialect) adds acceptance by annotator group.
+    The header is :func:`card_data`'s; the body comes from ``templates/data_card.md.j2``
+    with every table cell escaped by :func:`tutorial_lib.render.md_cell`.
+
+    Args:
+        ds: the curated dataset the card describes.
+        out_path: where to write the card (written atomically).
+        prompts: every prompt of the run.
+        answers: every answer collected, all rounds.
+        decisions: accept/reject verdicts.
+        qc: quality-control results.
+        cost: the crowd cost (``cost.json``'s dict, or a dataclass), or None when not recorded.
+        lang: the data's language code.
+        license: the data's license.
+        groups: worker id -> region or dialect; adds acceptance by annotator group.
+
+    Returns:
+        The card's path.
+
+    Taught in notebooks/03_answer_validation.
     """
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -302,33 +282,32 @@ def write_data_card(
     answers = list(latest_by(answers, "assignment_id").values())
     decisions = list(latest_by(decisions, "answer_id").values())
     qc = list(latest_by(qc, "answer_id").values())
-    name = LANGUAGE_NAMES.get(lang, lang)
-    lines = [
-        f"# Data card: crowd-sourced {name} instruction data",
-        "",
-        f"Generated by tutorial-lib on {utc_now()} (seed {ds.stats.get('seed', 'n/a')}).",
-        "",
-    ]
-    lines += _summary(ds, prompts, answers, decisions)
-    lines += _categories(ds, prompts)
-    lines += _acceptance(answers, decisions, qc)
-    lines += _filters(ds)
-    lines += _cost(_as_dict(cost), sum(d.verdict == "accept" for d in decisions), len(ds.train))
-    lines += _language(ds, prompts, lang)
-    lines += [
-        "## License",
-        "",
-        (f"{license}. Prompts keep the license of their source; worker ids are pseudonymised."),
-        "",
-    ]
-    lines += _biases(ds, prompts, answers)
-    lines += _groups(decisions, groups, simulated=any(a.backend == "simulated" for a in answers))
-    lines += [
-        "## Provenance fields (train rows)",
-        "",
-        *_table(["field", "meaning"], [[k, v] for k, v in PROVENANCE.items()]),
-    ]
+    body = _body(ds, prompts, answers, decisions, qc, _as_dict(cost), lang, license, groups)
+    card = DatasetCard(f"---\n{card_data(lang, license, len(ds.train)).to_yaml()}\n---\n\n{body}")
     tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text("\n".join(lines), encoding="utf-8")
+    tmp.write_text(str(card), encoding="utf-8")
     os.replace(tmp, out)
     return out
+
+
+def _body(ds, prompts, answers, decisions, qc, cost, lang, license, groups) -> str:
+    """The card's Markdown body, from ``templates/data_card.md.j2``."""
+    from ..render import render
+
+    return render(
+        "data_card.md.j2",
+        generated=utc_now(),
+        seed=ds.stats.get("seed", "n/a"),
+        summary=_summary(ds, prompts, answers, decisions),
+        categories=_categories(ds, prompts),
+        acceptance=_acceptance(answers, decisions, qc),
+        filters=[
+            [f["step"], f["removed"], f["remaining"], f.get("detail", "")] for f in ds.filters
+        ],
+        cost=_cost(cost, sum(d.verdict == "accept" for d in decisions), len(ds.train)),
+        language=_language(ds, prompts, lang),
+        license=license,
+        biases=_biases(ds, prompts, answers),
+        groups=_groups(decisions, groups, simulated=any(a.backend == "simulated" for a in answers)),
+        provenance=[[k, v] for k, v in PROVENANCE.items()],
+    )

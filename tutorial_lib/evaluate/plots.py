@@ -31,6 +31,49 @@ def _check_reference(ref: dict) -> None:
         )
 
 
+def _new_axes(width: float, height: float):
+    """A fresh Figure and its axes, without pyplot (no backend switch, nothing left open)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height)).add_subplot()
+
+
+def _draw_bars(ax, results: dict[str, dict[str, float]], tasks: list[str]) -> None:
+    """One group of bars per task, one bar per model, each labelled with its accuracy."""
+    width = 0.8 / max(len(results), 1)
+    for k, (name, accs) in enumerate(results.items()):
+        xs = [i - 0.4 + width * (k + 0.5) for i in range(len(tasks))]
+        ys = [accs.get(t, float("nan")) for t in tasks]
+        bars = ax.bar(xs, ys, width * 0.95, label=name)
+        ax.bar_label(bars, labels=["" if math.isnan(y) else f"{y:.2f}" for y in ys], fontsize=7)
+
+
+def _draw_chance(ax, tasks: list[str]) -> None:
+    """A dashed line at each task's chance accuracy: where an untrained model sits."""
+    for i, task in enumerate(tasks):
+        ax.hlines(
+            TASKS[task].chance,
+            i - 0.45,
+            i + 0.45,
+            colors="grey",
+            linestyles="--",
+            label="chance" if i == 0 else None,
+        )
+
+
+def _draw_references(ax, refs: list[dict], tasks: list[str], lang: str) -> None:
+    """Other models' published accuracies as labelled black diamonds beside our bars."""
+    for ref in refs:
+        if ref["task"] not in tasks or ref.get("lang", lang) != lang:
+            continue
+        x = tasks.index(ref["task"]) + 0.42
+        ax.plot(x, ref["accuracy"], marker="D", color="black", linestyle="none")
+        label = f"other model: {ref['model']}" + (f" ({ref['note']})" if ref.get("note") else "")
+        ax.annotate(
+            label, (x, ref["accuracy"]), fontsize=6, xytext=(3, 3), textcoords="offset points"
+        )
+
+
 def plot_accuracy(
     results: dict[str, dict[str, float]],
     references: list[dict] | None = None,
@@ -41,13 +84,24 @@ def plot_accuracy(
 ):
     """Grouped bars: accuracy per task for each of our models, chance lines, other models as markers.
 
-    ``results`` maps a model name to ``{task: accuracy}`` (accuracy 0-1), e.g.
-    ``{"base": {...}, "fine-tuned": {...}}``. Returns the matplotlib Figure.
+    Args:
+        results: model name -> ``{task: accuracy}`` (0-1), e.g. ``{"base": {...},
+            "fine-tuned": {...}}``.
+        references: published results of other models (each with ``model``, ``task``,
+            ``accuracy`` and ``source``); default: the facts registry's entries.
+        tasks: the tasks to show (default: those any model has).
+        lang: the benchmark language, for the tick labels and the references.
+        ax: draw into these axes instead of a new Figure.
+        title: the plot's title.
+
+    Returns:
+        The matplotlib Figure (built without pyplot; save it or pass it to ``show_figure``).
+
+    Raises:
+        ValueError: a reference lacks a model, task, accuracy or source.
 
     Taught in notebooks/05_hands_on_mt5.
     """
-    import matplotlib.pyplot as plt
-
     if references is None:
         from ..facts.registry import published_references
 
@@ -56,44 +110,10 @@ def plot_accuracy(
     for ref in refs:
         _check_reference(ref)
     tasks = tasks or [t for t in TASKS if any(t in r for r in results.values())]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(1.8 + 2.2 * len(tasks), 3.6))
-    n = max(len(results), 1)
-    width = 0.8 / n
-    for k, (name, accs) in enumerate(results.items()):
-        xs = [i - 0.4 + width * (k + 0.5) for i in range(len(tasks))]
-        ys = [accs.get(t, float("nan")) for t in tasks]
-        bars = ax.bar(xs, ys, width * 0.95, label=name)
-        ax.bar_label(bars, labels=["" if math.isnan(y) else f"{y:.2f}" for y in ys], fontsize=7)
-    for i, task in enumerate(tasks):
-        chance = TASKS[task].chance
-        ax.hlines(
-            chance,
-            i - 0.45,
-            i + 0.45,
-            colors="grey",
-            linestyles="--",
-            label="chance" if i == 0 else None,
-        )
-    for ref in refs:
-        if ref["task"] in tasks and ref.get("lang", lang) == lang:
-            ax.plot(
-                tasks.index(ref["task"]) + 0.42,
-                ref["accuracy"],
-                marker="D",
-                color="black",
-                linestyle="none",
-            )
-            label = f"other model: {ref['model']}" + (
-                f" ({ref['note']})" if ref.get("note") else ""
-            )
-            ax.annotate(
-                label,
-                (tasks.index(ref["task"]) + 0.42, ref["accuracy"]),
-                fontsize=6,
-                xytext=(3, 3),
-                textcoords="offset points",
-            )
+    ax = ax if ax is not None else _new_axes(1.8 + 2.2 * len(tasks), 3.6)
+    _draw_bars(ax, results, tasks)
+    _draw_chance(ax, tasks)
+    _draw_references(ax, refs, tasks, lang)
     ax.set_xticks(range(len(tasks)), [f"{t}-{lang}" for t in tasks])
     ax.set_ylim(0, 1)
     ax.set_ylabel("accuracy (zero-shot, harness prompts)")
@@ -109,15 +129,18 @@ def plot_accuracy(
 def plot_ranking(table, ax=None, title: str = "Human ranking (Bradley-Terry, 95% bootstrap CI)"):
     """Horizontal Bradley-Terry scores with their bootstrap interval, best model on top.
 
-    ``table`` is what :func:`tutorial_lib.evaluate.ranking.rank_models` returns.
+    Args:
+        table: what :func:`tutorial_lib.evaluate.ranking.rank_models` returns.
+        ax: draw into these axes instead of a new Figure.
+        title: the plot's title.
+
+    Returns:
+        The matplotlib Figure (built without pyplot).
 
     Taught in notebooks/05_hands_on_mt5.
     """
-    import matplotlib.pyplot as plt
-
     table = table.sort_values("score")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 0.6 + 0.5 * len(table)))
+    ax = ax if ax is not None else _new_axes(5, 0.6 + 0.5 * len(table))
     low = (table["score"] - table["ci_low"]).clip(lower=0)
     high = (table["ci_high"] - table["score"]).clip(lower=0)
     ax.errorbar(table["score"], range(len(table)), xerr=[low, high], fmt="o", capsize=4)

@@ -17,8 +17,6 @@ autoescape on, as Flask and nbconvert do. There is exactly one escaping rule:
 
 Templates ship inside the package (hatchling packages everything under
 ``tutorial_lib/``), so an installed wheel renders the same pages as a checkout.
-
-Taught in notebooks/01_crowdsourcing_basics.
 """
 
 from __future__ import annotations

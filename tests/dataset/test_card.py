@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from escaping import CROWD, MARKDOWN, assert_escaped
+from huggingface_hub import DatasetCard
+
 from tutorial_lib.config import DatasetConfig
 from tutorial_lib.dataset import build_dataset, write_data_card
 from tutorial_lib.records import Prompt
@@ -87,3 +90,26 @@ def test_machine_translation_and_missing_cost_are_stated(world, tmp_path):
     )
     assert "4 machine-translated" in text
     assert "Cost was not recorded" in text
+
+
+def test_crowd_text_is_escaped_and_the_header_is_hub_ready(world, tmp_path):
+    ds = build_dataset(
+        world.prompts, world.answers, world.decisions, world.qc, DatasetConfig(), votes=world.votes
+    )
+    text = write_data_card(
+        ds,
+        tmp_path / "data_card.md",
+        prompts=world.prompts,
+        answers=world.answers,
+        decisions=world.decisions,
+        qc=world.qc,
+        cost=None,
+        groups={a.worker_id: CROWD for a in world.answers},
+    ).read_text(encoding="utf-8")
+    assert_escaped(text, MARKDOWN)
+    card = DatasetCard(text)
+    assert card.data.language == ["sw"] and card.data.license == "cc-by-4.0"
+    assert card.data.task_categories == ["text-generation"]
+    assert card.data.size_categories == ["n<1K"]
+    assert {c["config_name"] for c in card.data.configs} == {"default", "heldout", "preference"}
+    assert card.text.lstrip().startswith("# Data card: crowd-sourced Swahili")

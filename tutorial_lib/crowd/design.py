@@ -291,6 +291,13 @@ def _project_from_texts(
 def answer_project(lang: str = "sw", show_english: bool = True) -> ProjectSpec:
     """Part I: the worker reads a prompt in ``lang`` (English optional) and writes one answer.
 
+    Args:
+        lang: the target language (its texts come from ``design_texts``).
+        show_english: offer the English original of each prompt, folded away.
+
+    Returns:
+        The project's spec.
+
     Taught in notebooks/01_crowdsourcing_basics.
     """
     inputs = [("prompt", True), ("context", False)]
@@ -307,8 +314,17 @@ def validation_project(
 ) -> ProjectSpec:
     """Part II: the worker reads a prompt and an answer and judges its helpfulness.
 
-    ``scale`` is ``binary`` (1 helpful / 0 not) or ``likert5`` (1-5); the
-    optional yes/no questions land in an assignment's ``extra``.
+    Args:
+        scale: ``binary`` (1 helpful / 0 not) or ``likert5`` (1-5).
+        ask_harmless: also ask whether the answer is harmless (lands in ``extra``).
+        ask_truthful: also ask whether the answer is true (lands in ``extra``).
+        lang: the target language.
+
+    Returns:
+        The project's spec.
+
+    Raises:
+        DesignError: ``scale`` is not one of :data:`SCALES`.
 
     Taught in notebooks/03_answer_validation.
     """
@@ -330,7 +346,14 @@ def validation_project(
 
 
 def ranking_project(lang: str = "sw") -> ProjectSpec:
-    """Side by side: which of two answers is more helpful (label 0 = A, 1 = B)."""
+    """Side by side: which of two answers is more helpful (label 0 = A, 1 = B).
+
+    Args:
+        lang: the target language.
+
+    Returns:
+        The project's spec.
+    """
     return _project_from_texts(
         "ranking",
         f"tutorial-ranking-{lang}-v1",
@@ -346,6 +369,14 @@ def grade_response(spec: ProjectSpec, item: TrainingItem, output: dict) -> bool:
 
     Choices must match exactly; free text cannot be matched word for word, so
     it passes when long enough and not a copy of the prompt.
+
+    Args:
+        spec: the project.
+        item: the training or exam item with its expected output.
+        output: what the worker gave, question name -> value.
+
+    Returns:
+        True when every expected answer is met.
     """
     for name, expected in item.expected.items():
         given = output.get(name)

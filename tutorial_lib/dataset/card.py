@@ -273,8 +273,6 @@ def write_data_card(
 
     Returns:
         The card's path.
-
-    Taught in notebooks/03_answer_validation.
     """
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)

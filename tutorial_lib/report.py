@@ -17,6 +17,7 @@ import json
 import logging
 from pathlib import Path
 
+from .finetune.result import RESULT_FILE as TRAIN_RESULT
 from .render import render
 from .rundir import RunDir
 
@@ -121,7 +122,7 @@ def _dataset_section(run: RunDir) -> dict | None:
 def _finetune_section(run: RunDir, fig_dir: Path) -> dict | None:
     from .viz import plot_loss_curve
 
-    result = _json(run.path("finetune", "train_result.json", create=False))
+    result = _json(run.path("finetune", TRAIN_RESULT, create=False))
     if not result:
         return None
     history = result.get("log_history")

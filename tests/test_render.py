@@ -6,7 +6,10 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
+import pytest
 from escaping import CROWD, HTML, MARKDOWN, assert_escaped
 
 from tutorial_lib.crowd.design import answer_project, render_html, validation_project
@@ -76,3 +79,15 @@ def test_importing_the_figure_modules_changes_no_backend():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_wheel_ships_every_template(tmp_path):
+    """An installed kit (Colab installs the wheel) renders from templates inside the package."""
+    builders = pytest.importorskip("hatchling.builders.wheel")
+    root = Path(__file__).resolve().parent.parent
+    wheel = next(iter(builders.WheelBuilder(str(root)).build(directory=str(tmp_path))))
+    shipped = {n for n in zipfile.ZipFile(wheel).namelist() if "/templates/" in n}
+    templates = {
+        f"tutorial_lib/templates/{p.name}" for p in (root / "tutorial_lib/templates").iterdir()
+    }
+    assert templates and templates <= shipped

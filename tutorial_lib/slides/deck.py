@@ -7,9 +7,10 @@ one repository URL) and ``[[references]]`` (the sources of the facts registry);
 into the text (``values.py``). Images become data URIs: ``kit:NAME`` figures are drawn
 by the kit at build time (``figures.py``), other images are read next to the sources.
 
-The page is a jinja2 template (``templates/deck.html.j2``, autoescape on): the title and
-section names are escaped by the template; slide bodies and notes are markdown-it output with raw
-HTML off, inserted with ``|safe``.
+The page is a jinja2 template (``tutorial_lib/templates/deck.html.j2``, rendered in the
+kit's one environment, autoescape on): the title and section names are escaped by the
+template; slide bodies and notes are markdown-it output with raw HTML off, inserted with
+``|safe``.
 Each slide carries reveal.js's ``data-timing`` (its block's minutes shared among the
 block's slides), so the speaker view's pacing timer follows the time budget.
 """
@@ -22,18 +23,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import jinja2
-
+from ..render import render
 from .render import ImageLoader, render_body, render_lines
 from .source import Line, Section, Slide, SlideSyntaxError
 from .values import references_lines, substitute
 
 _IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
 # reveal.js settings: 16:9 like the old viewer, slide number in the URL (#/5), one PDF
 # page per slide in ?print-pdf mode, no transitions (a projector shows them badly).
 REVEAL_CONFIG = {
@@ -171,4 +166,4 @@ def render_deck(
         for slide in section.slides
     ]
     config = {**REVEAL_CONFIG, "totalTime": 60 * sum(s.minutes for s in sections)}
-    return _TEMPLATES.get_template("deck.html.j2").render(title=title, slides=slides, config=config)
+    return render("deck.html.j2", title=title, slides=slides, config=config)

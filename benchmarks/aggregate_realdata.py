@@ -27,8 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tutorial_lib.quality.aggregate import LABEL_METHODS, aggregate_labels, aggregate_texts
+from tutorial_lib.quality.aggregate import LABEL_METHODS, make_label_aggregator
 from tutorial_lib.quality.io import read_crowd_file
+from tutorial_lib.quality.text_aggregate import make_text_aggregator
 
 CROWD = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "crowd"
 
@@ -63,7 +64,7 @@ def cifar(n_tasks: int) -> dict:
     res = {"random worker": float((first.label == first.task.map(truth)).mean())}
     for method in LABEL_METHODS:
         start = time.perf_counter()
-        out = aggregate_labels(df, method)
+        out = make_label_aggregator(method).fit(df).result_frame()
         res[method] = float((out.label == out.task.map(truth)).mean())
         print(
             f"  cifar10n {method:6} acc {res[method]:.4f} ({time.perf_counter() - start:.1f} s)",
@@ -92,7 +93,7 @@ def speech(split: str, n_tasks: int | None) -> dict:
     res = {"random worker": corpus_wer(dict(zip(first.task, first.text)), refs)}
     for method in ("rover", "hrrasa"):
         start = time.perf_counter()
-        out = aggregate_texts(df, method)
+        out = make_text_aggregator(method).fit(df).result_frame()
         res[method] = corpus_wer(dict(zip(out.task, out.text)), refs)
         print(
             f"  crowdspeech {split} {method:6} WER {res[method]:.4f} "

@@ -15,7 +15,6 @@ NOT_YET_SPLIT = {
     "crowd/toloka.py",
     "write_room",
     "build_dataset",
-    "rank_models",
     "select_model",
     "validate_dynamic",
     "post_accept",

@@ -9,9 +9,10 @@ import crowdkit.aggregation as ck
 import pandas as pd
 import pytest
 
-from tutorial_lib.quality.aggregate import MACE_DEFAULTS, aggregate_labels, aggregate_texts
+from tutorial_lib.quality.aggregate import MACE_DEFAULTS, make_label_aggregator
 from tutorial_lib.quality.commands import register
 from tutorial_lib.quality.io import read_crowd_file
+from tutorial_lib.quality.text_aggregate import ROVER, TextHRRASA, char_ngram_encoder
 
 pytestmark = pytest.mark.realdata
 from realdata_helpers import realdata_path
@@ -44,7 +45,7 @@ def test_labels_equal_crowdkit_on_cifar10n(cifar, method):
     kit_df, raw, gold = cifar
     n = 120 if method in ("glad", "mace") else 400  # the slow two on fewer images
     kit_df, raw = (d[d.task.astype(int) < n] for d in (kit_df, raw))
-    ours = aggregate_labels(kit_df, method).set_index("task")
+    ours = make_label_aggregator(method).fit(kit_df).result_frame().set_index("task")
     model = DIRECT[method]()
     theirs = model.fit_predict(raw)
     assert len(ours) == n
@@ -72,18 +73,16 @@ def speech():
 
 def test_rover_equals_crowdkit_on_crowdspeech(speech):
     _, df = speech
-    ours = aggregate_texts(df, "rover").set_index("task").text
+    ours = ROVER().fit_predict(df)
     direct = ck.ROVER(tokenizer=lambda s: s.split(" "), detokenizer=lambda t: " ".join(t))
     theirs = direct.fit_predict(df)
     assert (ours == theirs.reindex(ours.index)).all()
 
 
 def test_hrrasa_equals_crowdkit_with_the_same_encoder(speech):
-    from tutorial_lib.quality.aggregate import char_ngram_encoder
-
     _, df = speech
     df = df[df.task.isin(sorted(df.task.unique())[:15])]
-    ours = aggregate_texts(df, "hrrasa").set_index("task").text
+    ours = TextHRRASA().fit_predict(df)
     theirs = ck.TextHRRASA(encoder=char_ngram_encoder()).fit_predict(df, None)
     assert (ours == theirs.reindex(ours.index)).all()
     # each aggregate is one of the workers' own texts for that task

@@ -2,14 +2,13 @@
 
 import collections
 
-import crowdkit.aggregation as ck
 import pandas as pd
 import pytest
 
 from tutorial_lib.config import CrowdConfig, resolve_path
 from tutorial_lib.crowd.collect import collect_answers, collect_votes, read_sink
 from tutorial_lib.crowd.simulated import SimulatedCrowd
-from tutorial_lib.quality.aggregate import SmoothedDawidSkene, aggregate_labels
+from tutorial_lib.quality.aggregate import DawidSkene
 from tutorial_lib.quality.overlap import (
     helpful_label,
     helpfulness,
@@ -80,12 +79,11 @@ def test_smoothed_ds_agrees_with_ds_but_is_not_certain_of_one_vote():
     rows += [(f"t{i}", "careless", y if i % 3 else 1 - y) for i, y in enumerate(truth)]
     rows += [("lone", "g1", 1)]
     df = pd.DataFrame(rows, columns=["task", "worker", "label"])
-    plain = aggregate_labels(df, "ds").set_index("task")
-    smooth = aggregate_labels(df, "ds", smoothing=2.0).set_index("task")
+    plain = DawidSkene().fit(df).result_frame().set_index("task")
+    smooth = DawidSkene(smoothing=2.0).fit(df).result_frame().set_index("task")
     assert (plain.label == smooth.label).all()
     assert plain.loc["lone", "confidence"] > 0.999  # ML: g1 is "perfect", one vote decides
     assert 0.6 < smooth.loc["lone", "confidence"] < 0.99  # shrunk toward a crowd with errors
-    assert isinstance(SmoothedDawidSkene(), ck.DawidSkene)
 
 
 @pytest.fixture(scope="module")

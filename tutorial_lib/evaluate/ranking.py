@@ -5,7 +5,8 @@ randomised per comparison, so position bias averages out) and say which is
 more helpful: label 0 = A better, 1 = B better (the crowd wing's ranking
 project). Any crowd backend (simulated, room, Toloka) or the notebook widget
 returns ``records.Assignment`` rows with that label; the ranking maps them back
-to models and fits Bradley-Terry (crowd-kit). Bootstrap over comparisons gives
+to models and fits Bradley-Terry (crowd-kit, through
+:mod:`tutorial_lib.quality.pairwise`). Bootstrap over comparisons gives
 a 95% interval, because with a few dozen votes the ordering may be noise.
 
 Taught in notebooks/05_hands_on_mt5.
@@ -20,9 +21,9 @@ import random
 import numpy as np
 import pandas as pd
 
-logger = logging.getLogger(__name__)
+from ..quality.pairwise import PAIRWISE_COLUMNS, check_pairwise, make_pairwise_aggregator
 
-PAIRWISE_COLUMNS = ["worker", "left", "right", "label"]
+logger = logging.getLogger(__name__)
 
 
 def comparison_id(prompt_id: str, name_a: str, name_b: str) -> str:
@@ -108,16 +109,45 @@ def votes_frame(assignments, tasks: list[dict], include_rejected: bool = False) 
     return pd.DataFrame(rows, columns=PAIRWISE_COLUMNS)
 
 
-def _fit(frame: pd.DataFrame, models: list[str], method: str) -> np.ndarray:
-    import crowdkit.aggregation as agg
+# Iterations per fit: the bootstrap refits hundreds of times, and noisy BT is the slow one.
+N_ITER = {"bt": 200, "noisybt": 50}
 
-    if method == "bt":
-        scores = agg.BradleyTerry(n_iter=200).fit_predict(frame)
-    elif method == "noisy_bt":
-        scores = agg.NoisyBradleyTerry(n_iter=50).fit_predict(frame)
-    else:
-        raise ValueError(f"unknown method {method!r}; use 'bt' or 'noisy_bt'")
+
+def _fit(frame: pd.DataFrame, models: list[str], method: str) -> np.ndarray:
+    scores = make_pairwise_aggregator(method, n_iter=N_ITER.get(method, 100)).fit_predict(frame)
     return np.array([float(scores.get(m, 0.0)) for m in models])
+
+
+def _votes_table(votes, tasks: list[dict] | None, include_rejected: bool) -> pd.DataFrame:
+    """The votes as checked ``worker, left, right, label`` rows (a frame or Assignment records)."""
+    if isinstance(votes, pd.DataFrame):
+        missing = [c for c in PAIRWISE_COLUMNS if c not in votes.columns]
+        if missing:
+            raise ValueError(f"votes frame lacks column(s) {', '.join(missing)}")
+        frame = votes[list(PAIRWISE_COLUMNS)].reset_index(drop=True)
+    else:
+        if tasks is None:
+            raise ValueError("ranking assignments need the comparison tasks (tasks=...)")
+        frame = votes_frame(votes, tasks, include_rejected)
+    if frame.empty:
+        raise ValueError("no ranking votes to aggregate")
+    check_pairwise(frame, "ranking")
+    return frame
+
+
+def _bootstrap(
+    frame: pd.DataFrame, models: list[str], method: str, n_bootstrap: int, seed: int
+) -> np.ndarray:
+    """Scores refitted on ``n_bootstrap`` resamples of the votes (one row per resample)."""
+    if not n_bootstrap:
+        return _fit(frame, models, method)[None, :]
+    rng = np.random.default_rng(seed)
+    return np.array(
+        [
+            _fit(frame.iloc[rng.integers(0, len(frame), len(frame))], models, method)
+            for _ in range(n_bootstrap)
+        ]
+    )
 
 
 def rank_models(
@@ -130,43 +160,37 @@ def rank_models(
 ) -> pd.DataFrame:
     """Bradley-Terry ranking of models with a bootstrap 95% interval.
 
-    ``votes`` is a DataFrame with ``worker, left, right, label`` (label = the
-    winning model), or ranking ``Assignment`` records together with the
-    ``tasks`` built by :func:`build_comparisons`. Returns one row per model:
-    ``model, score, ci_low, ci_high, wins, comparisons, win_rate, rank``
-    (scores sum to 1; higher is better).
+    Args:
+        votes: a DataFrame with ``worker, left, right, label`` (label = the
+            winning model), or ranking ``Assignment`` records.
+        tasks: the comparison tasks from :func:`build_comparisons` (needed with records).
+        n_bootstrap: resamples of the votes for the interval (0: no interval).
+        seed: the resampling seed.
+        method: ``bt`` or ``noisybt`` (see :mod:`tutorial_lib.quality.pairwise`).
+        include_rejected: count votes whose assignment was rejected.
+
+    Returns:
+        One row per model, best first: ``model, score, ci_low, ci_high, wins,
+        comparisons, win_rate, rank`` (``bt`` scores sum to 1; higher is better).
+
+    Raises:
+        ValueError: no votes, a missing column, a winner that was not in the
+            pair, or records without their tasks.
+
+    Examples:
+        >>> votes = pd.DataFrame({"worker": ["w1", "w2", "w3"], "left": ["mt5", "mt5", "base"],
+        ...                       "right": ["base", "base", "mt5"], "label": ["mt5", "mt5", "mt5"]})
+        >>> rank_models(votes, n_bootstrap=0)[["model", "wins", "comparisons", "rank"]]
+          model  wins  comparisons  rank
+        0   mt5     3            3     1
+        1  base     0            3     2
+
+    Taught in notebooks/05_hands_on_mt5.
     """
-    if isinstance(votes, pd.DataFrame):
-        missing = [c for c in PAIRWISE_COLUMNS if c not in votes.columns]
-        if missing:
-            raise ValueError(f"votes frame lacks column(s) {', '.join(missing)}")
-        frame = votes[PAIRWISE_COLUMNS].reset_index(drop=True)
-    else:
-        if tasks is None:
-            raise ValueError("ranking assignments need the comparison tasks (tasks=...)")
-        frame = votes_frame(votes, tasks, include_rejected)
-    if frame.empty:
-        raise ValueError("no ranking votes to aggregate")
-    bad = frame[(frame["label"] != frame["left"]) & (frame["label"] != frame["right"])]
-    if not bad.empty:
-        raise ValueError(
-            f"vote row {bad.index[0]}: winner {bad.iloc[0]['label']!r} is neither "
-            "the left nor the right model"
-        )
+    frame = _votes_table(votes, tasks, include_rejected)
     models = sorted(set(frame["left"]) | set(frame["right"]))
     point = _fit(frame, models, method)
-    rng = np.random.default_rng(seed)
-    boots = (
-        np.array(
-            [
-                _fit(frame.iloc[rng.integers(0, len(frame), len(frame))], models, method)
-                for _ in range(n_bootstrap)
-            ]
-        )
-        if n_bootstrap
-        else point[None, :]
-    )
-    low, high = np.percentile(boots, [2.5, 97.5], axis=0)
+    low, high = np.percentile(_bootstrap(frame, models, method, n_bootstrap, seed), [2.5, 97.5], 0)
     wins = frame["label"].value_counts()
     seen = pd.concat([frame["left"], frame["right"]]).value_counts()
     table = pd.DataFrame(

@@ -1,15 +1,22 @@
-"""Aggregation of crowd answers with crowd-kit 1.4.2: labels, texts and pairwise votes.
+"""Label aggregation in crowd-kit's estimator style: ``fit`` / ``fit_predict`` / fitted ``_`` attributes.
 
-Thin, estimator-style wrappers: each function builds the crowd-kit model,
-fits it on a ``task, worker, label`` (or ``text`` / ``left, right``) frame
-and returns a tidy frame plus, on request, the fitted model (its ``_``
-attributes hold worker skills, confusion matrices, loss history). Results
-equal crowd-kit's own call with the same settings: the tests check it on
-CIFAR-10N and CrowdSpeech.
+One estimator per crowd-kit method (crowd-kit 1.4.2): :class:`MajorityVote`,
+:class:`Wawa`, :class:`DawidSkene` (optionally smoothed), :class:`GLAD`,
+:class:`MACE`. Each wraps the crowd-kit model and adds what a crowd file
+needs before any model sees it (see :mod:`.vote_input`): a worker's repeated
+vote counts once, ``1``/``1.0``/``01`` are one class, a mix of numbers and
+words is refused in one line, data too thin to learn skills from falls back
+to majority vote, and a label no worker gave on a task is replaced by the
+task's majority vote. Every such change is logged and kept in ``warnings_``.
+Otherwise results equal crowd-kit's own call with the same settings: the
+tests check it on CIFAR-10N and CrowdSpeech.
 
-Confidence is the posterior probability of the chosen label where the method
-has one (Dawid-Skene, GLAD, MACE) and the (skill-weighted) vote share for
-majority vote and Wawa.
+Fitted attributes: ``labels_`` (task -> label, sorted by task),
+``probas_`` (the model's task x label posterior), ``confidences_``
+(probability of the chosen label; the vote share for majority vote),
+``skills_`` (each worker's estimated accuracy, 0..1), ``model_`` (the fitted
+crowd-kit model, e.g. Dawid-Skene's ``errors_``) and ``warnings_``.
+Texts live in :mod:`.text_aggregate`, pairwise votes in :mod:`.pairwise`.
 
 Taught in notebooks/03_answer_validation.
 """
@@ -17,258 +24,274 @@ Taught in notebooks/03_answer_validation.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import crowdkit.aggregation as ck
-import numpy as np
 import pandas as pd
 from crowdkit.aggregation.utils import get_accuracy
 from crowdkit.metrics.data import alpha_krippendorff
 
-from ..errors import TutorialLibError
+from .smoothed_ds import SmoothedDawidSkene
+from .vote_input import LABEL_COLUMNS, AggregationError, clean_votes, require_columns, too_thin
 
 logger = logging.getLogger(__name__)
 
-LABEL_METHODS = ("mv", "wawa", "ds", "glad", "mace")
-TEXT_METHODS = ("rover", "hrrasa")
-PAIRWISE_METHODS = ("bt", "noisybt")
 # MACE is slow (restarts x iterations of variational EM): bounded by default.
 MACE_DEFAULTS = {"n_restarts": 2, "n_iter": 30}
 
 
-class AggregationError(TutorialLibError, ValueError):
-    """Input that an aggregation method cannot use; the message says what is missing."""
+class LabelAggregator:
+    """Base of the label estimators: checks and cleans votes, fits, keeps fitted attributes.
 
-
-def require_columns(data: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
-    """Raise naming the missing and the found columns, and reject empty or null input."""
-    if not isinstance(data, pd.DataFrame):
-        raise AggregationError(f"{what} needs a pandas DataFrame, got {type(data).__name__}")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise AggregationError(
-            f"{what} needs column(s) {', '.join(missing)}; found {', '.join(map(str, data.columns))}"
-        )
-    if data.empty:
-        raise AggregationError(f"{what}: no rows to aggregate")
-    nulls = [c for c in columns if data[c].isna().any()]
-    if nulls:
-        row = int(np.flatnonzero(data[nulls[0]].isna().to_numpy())[0])
-        raise AggregationError(f"{what}: column {nulls[0]!r} is empty in row {row} (0-based)")
-
-
-class SmoothedDawidSkene(ck.DawidSkene):
-    """crowd-kit's Dawid-Skene with each worker's confusion matrix shrunk toward the crowd's.
-
-    Maximum-likelihood confusion matrices reach exactly 0 or 1 once a worker
-    has agreed with the consensus on their 20-50 tasks; a single vote of such
-    a worker then decides an answer alone and the posterior is overconfident,
-    which breaks a confidence-based stopping rule. In every M-step each
-    worker gets ``smoothing`` pseudo-votes per true class, distributed like
-    the pooled confusion matrix of all workers under the majority-vote start
-    (empirical Bayes), computed once: a uniform prior, or one re-estimated
-    each step, lets a rare class's column turn uninformative with 2 votes
-    per task, and EM then collapses to "everything helpful".
+    Subclasses set :attr:`method` (the CLI/config name) and build the
+    crowd-kit model in :meth:`_model`.
     """
 
-    def __init__(self, n_iter: int = 100, tol: float = 1e-5, smoothing: float = 1.0) -> None:
-        super().__init__(n_iter=n_iter, tol=tol)
-        self.smoothing = float(smoothing)
-        self._pooled = None
+    method = ""
 
-    def fit(self, data, true_labels=None, initial_error=None):
-        self._pooled = None  # re-estimated from this data's majority-vote start
-        return super().fit(data, true_labels, initial_error)
+    def _model(self) -> Any:
+        raise NotImplementedError
 
-    def _m_step(self, data, probas, initial_error=None, initial_error_strategy=None):
-        joined = data.join(probas, on="task").drop(columns=["task"])
-        counts = joined.groupby(["worker", "label"], sort=False).sum()
-        labels = list(probas.columns)
-        workers = pd.unique(data["worker"])
-        index = pd.MultiIndex.from_product([workers, labels], names=["worker", "label"])
-        counts = counts.reindex(index, fill_value=0.0)[labels]
-        if self._pooled is None:  # first M-step: probas are the majority vote
-            pooled = counts.groupby(level="label", sort=False).sum().reindex(labels) + 1e-6
-            self._pooled = (pooled / pooled.sum()).to_numpy()
-        counts = counts + np.tile(self.smoothing * self._pooled, (len(workers), 1))
-        return counts / counts.groupby("worker", sort=False).sum()
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.endswith("_"))
+        return f"{type(self).__name__}({params})"
+
+    def fit(self, data: pd.DataFrame) -> LabelAggregator:
+        """Fit on ``task, worker, label`` rows (other columns are ignored).
+
+        Args:
+            data: one row per vote.
+
+        Returns:
+            self, with ``labels_``, ``probas_``, ``confidences_``, ``skills_``,
+            ``model_`` and ``warnings_`` set.
+
+        Raises:
+            AggregationError: a missing column, no rows, an empty cell, or
+                labels that mix numbers and words.
+        """
+        what = f"aggregation '{self.method}'"
+        require_columns(data, LABEL_COLUMNS, what)
+        frame, notes = clean_votes(data[list(LABEL_COLUMNS)], what)
+        model, thin = self._model(), too_thin(frame)
+        if thin and self.method != "mv":
+            notes.append(
+                f"{thin}: no model can learn worker skills from this; majority vote used "
+                f"instead of {self.method!r}, confidence is the share of votes"
+            )
+            model = ck.MajorityVote()
+        self.probas_ = model.fit_predict_proba(frame)
+        self.model_ = model
+        labels = model.labels_.sort_index(kind="stable")
+        confidences = self.probas_.max(axis=1).reindex(labels.index).astype(float)
+        self.labels_, self.confidences_ = _only_given_labels(labels, confidences, frame, notes)
+        self.skills_ = _skills(model, frame)
+        for note in notes:
+            logger.warning("%s", note)
+        self.warnings_ = notes
+        return self
+
+    def fit_predict(self, data: pd.DataFrame) -> pd.Series:
+        """Fit and return ``labels_``: one label per task, indexed by task."""
+        return self.fit(data).labels_
+
+    def fit_predict_proba(self, data: pd.DataFrame) -> pd.DataFrame:
+        """Fit and return ``probas_``: the model's task x label posterior."""
+        return self.fit(data).probas_
+
+    def result_frame(self) -> pd.DataFrame:
+        """The fitted result as ``task, label, confidence`` rows (what the CLI writes).
+
+        Returns:
+            One row per task, sorted by task.
+        """
+        return pd.DataFrame(
+            {
+                "task": self.labels_.index,
+                "label": self.labels_.to_numpy(),
+                "confidence": self.confidences_.to_numpy(dtype=float),
+            }
+        )
+
+
+class MajorityVote(LabelAggregator):
+    """The most frequent label per task; confidence is its share of the votes.
+
+    ``skills_`` is each worker's agreement with the result.
+
+    Examples:
+        >>> votes = pd.DataFrame({"task": ["t1", "t1", "t1", "t2", "t2", "t2"],
+        ...                       "worker": ["a", "b", "c"] * 2, "label": [1, 1, 0, 0, 0, 1]})
+        >>> MajorityVote().fit_predict(votes).to_dict()
+        {'t1': 1, 't2': 0}
+        >>> MajorityVote().fit(votes).confidences_.round(3).tolist()
+        [0.667, 0.667]
+    """
+
+    method = "mv"
+
+    def _model(self) -> Any:
+        return ck.MajorityVote()
+
+
+class Wawa(LabelAggregator):
+    """Worker Agreement with Aggregate: majority vote weighted by each worker's agreement with it.
+
+    Examples:
+        >>> votes = pd.DataFrame({"task": ["t1", "t1", "t1", "t2", "t2", "t2"],
+        ...                       "worker": ["a", "b", "c"] * 2, "label": [1, 1, 0, 0, 0, 1]})
+        >>> Wawa().fit(votes).skills_.to_dict()
+        {'a': 1.0, 'b': 1.0, 'c': 0.0}
+    """
+
+    method = "wawa"
+
+    def _model(self) -> Any:
+        return ck.Wawa()
+
+
+class DawidSkene(LabelAggregator):
+    """Dawid-Skene: a confusion matrix per worker, learned by EM with the true labels.
+
+    Args:
+        n_iter: the maximum number of EM iterations.
+        smoothing: 0 keeps crowd-kit's ``DawidSkene`` exactly; > 0 uses
+            :class:`~.smoothed_ds.SmoothedDawidSkene` (that many pseudo-votes
+            per class pull each worker toward the crowd, so one vote of a
+            "perfect" worker does not make a verdict certain).
+
+    ``skills_`` is the prior-weighted diagonal of each worker's confusion matrix.
+
+    Examples:
+        >>> votes = pd.DataFrame({"task": ["t1", "t1", "t1", "t2", "t2", "t2"],
+        ...                       "worker": ["a", "b", "c"] * 2, "label": [1, 1, 0, 0, 0, 1]})
+        >>> DawidSkene().fit_predict(votes).to_dict()
+        {'t1': 1, 't2': 0}
+        >>> DawidSkene(smoothing=1.0).fit(votes).skills_.round(2).to_dict()
+        {'a': 0.76, 'b': 0.76, 'c': 0.3}
+    """
+
+    method = "ds"
+
+    def __init__(self, n_iter: int = 100, smoothing: float = 0.0) -> None:
+        self.n_iter, self.smoothing = n_iter, smoothing
+
+    def _model(self) -> Any:
+        if self.smoothing > 0:
+            return SmoothedDawidSkene(n_iter=self.n_iter, smoothing=self.smoothing)
+        return ck.DawidSkene(n_iter=self.n_iter)
+
+
+class GLAD(LabelAggregator):
+    """GLAD: a skill per worker and a difficulty per task, learned together.
+
+    Args:
+        n_iter: the maximum number of EM iterations.
+
+    ``skills_`` is each worker's agreement with GLAD's own labels.
+    """
+
+    method = "glad"
+
+    def __init__(self, n_iter: int = 100) -> None:
+        self.n_iter = n_iter
+
+    def _model(self) -> Any:
+        return ck.GLAD(n_iter=self.n_iter)
+
+
+class MACE(LabelAggregator):
+    """MACE: each worker either knows the answer or spams; learns who spams how often.
+
+    Args:
+        n_iter: variational EM iterations per restart.
+        n_restarts: random restarts (the best is kept).
+        seed: the random state, so a rerun gives the same labels.
+
+    ``skills_`` is each worker's agreement with MACE's own labels.
+    """
+
+    method = "mace"
+
+    def __init__(
+        self,
+        n_iter: int = MACE_DEFAULTS["n_iter"],
+        n_restarts: int = MACE_DEFAULTS["n_restarts"],
+        seed: int = 0,
+    ) -> None:
+        self.n_iter, self.n_restarts, self.seed = n_iter, n_restarts, seed
+
+    def _model(self) -> Any:
+        return ck.MACE(n_restarts=self.n_restarts, n_iter=self.n_iter, random_state=self.seed)
+
+
+LABEL_AGGREGATORS = {cls.method: cls for cls in (MajorityVote, Wawa, DawidSkene, GLAD, MACE)}
+LABEL_METHODS = tuple(LABEL_AGGREGATORS)
 
 
 def make_label_aggregator(
-    method: str, n_iter: int | None = None, seed: int = 0, smoothing: float = 0.0
-) -> Any:
-    """The crowd-kit model for ``method`` (one of :data:`LABEL_METHODS`).
+    method: str, *, n_iter: int | None = None, seed: int = 0, smoothing: float = 0.0
+) -> LabelAggregator:
+    """The unfitted estimator for a method name (``quality.aggregation`` in the config).
 
-    ``smoothing > 0`` turns ``ds`` into :class:`SmoothedDawidSkene`; 0 keeps
-    crowd-kit's own estimator exactly.
+    Args:
+        method: one of :data:`LABEL_METHODS` (``mv``, ``wawa``, ``ds``, ``glad``, ``mace``).
+        n_iter: iterations for the iterative methods (their default when None).
+        seed: MACE's random state.
+        smoothing: Dawid-Skene's pseudo-votes (ignored by the other methods).
 
-    Taught in notebooks/03_answer_validation.
-    """
-    if method == "mv":
-        return ck.MajorityVote()
-    if method == "wawa":
-        return ck.Wawa()
-    if method == "ds":
-        if smoothing > 0:
-            return SmoothedDawidSkene(n_iter=n_iter or 100, smoothing=smoothing)
-        return ck.DawidSkene(n_iter=n_iter or 100)
-    if method == "glad":
-        return ck.GLAD(n_iter=n_iter or 100)
-    if method == "mace":
-        return ck.MACE(
-            n_restarts=MACE_DEFAULTS["n_restarts"],
-            n_iter=n_iter or MACE_DEFAULTS["n_iter"],
-            random_state=seed,
-        )
-    raise AggregationError(
-        f"unknown label method {method!r}; choose one of {', '.join(LABEL_METHODS)}"
-    )
-
-
-def aggregate_labels(
-    data: pd.DataFrame,
-    method: str = "ds",
-    *,
-    n_iter: int | None = None,
-    seed: int = 0,
-    smoothing: float = 0.0,
-    return_fitted: bool = False,
-):
-    """One label per task with its confidence, from ``task, worker, label`` rows.
-
-    Returns a frame ``task, label, confidence`` sorted by task; with
-    ``return_fitted=True`` a tuple ``(frame, fitted_model)``. ``smoothing``
-    (``ds`` only) adds a Dirichlet prior, see :class:`SmoothedDawidSkene`.
-
-    Examples:
-        >>> df = pd.DataFrame({"task": ["t1", "t1", "t1"], "worker": ["a", "b", "c"],
-        ...                    "label": [1, 1, 0]})
-        >>> aggregate_labels(df, "mv")
-          task  label  confidence
-        0   t1      1    0.666667
-
-    Taught in notebooks/03_answer_validation.
-    """
-    require_columns(data, ("task", "worker", "label"), f"aggregation '{method}'")
-    frame, notes = clean_votes(data[["task", "worker", "label"]], f"aggregation '{method}'")
-    thin = _too_thin(frame)
-    if thin and method != "mv":
-        notes.append(
-            f"{thin}: no model can learn worker skills from this; majority vote used "
-            f"instead of {method!r}, confidence is the share of votes"
-        )
-        method = "mv"
-    model = make_label_aggregator(method, n_iter=n_iter, seed=seed, smoothing=smoothing)
-    probas = model.fit_predict_proba(frame)
-    labels = model.labels_
-    conf = probas.max(axis=1)
-    out = pd.DataFrame(
-        {
-            "task": labels.index,
-            "label": labels.to_numpy(),
-            "confidence": conf.reindex(labels.index).to_numpy(dtype=float),
-        }
-    )
-    out = out.sort_values("task", kind="stable").reset_index(drop=True)
-    out = _only_given_labels(out, frame, method, notes)
-    for note in notes:
-        logger.warning("%s", note)
-    out.attrs["warnings"] = notes
-    return (out, model) if return_fitted else out
-
-
-def _normal_label(value: Any) -> Any:
-    """``1``, ``1.0``, `` 1`` and ``01`` are one class: numeric labels compare as numbers."""
-    text = str(value).strip()
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    if not np.isfinite(number):
-        return text
-    return int(number) if number.is_integer() else number
-
-
-def clean_votes(frame: pd.DataFrame, what: str) -> tuple[pd.DataFrame, list[str]]:
-    """Normalise labels and count a worker's repeated vote on a task once; returns notes.
-
-    Labels are stripped, and labels that read as numbers compare as numbers; a
-    mix of numeric and non-numeric labels is refused, since no rule can say
-    whether ``"1"`` and ``"yes"`` are one class.
+    Returns:
+        A :class:`LabelAggregator`; call ``fit`` or ``fit_predict`` on it.
 
     Raises:
-        AggregationError: numeric and non-numeric labels in one file.
+        AggregationError: an unknown method.
+
+    Examples:
+        >>> make_label_aggregator("ds", smoothing=1.0)
+        DawidSkene(n_iter=100, smoothing=1.0)
+
+    Taught in notebooks/03_answer_validation.
     """
-    notes = []
-    labels = frame["label"].map(_normal_label)
-    kinds = {isinstance(v, str) for v in labels}
-    if kinds == {True, False}:
-        text = sorted({v for v in labels if isinstance(v, str)})[:3]
+    cls = LABEL_AGGREGATORS.get(method)
+    if cls is None:
         raise AggregationError(
-            f"{what}: labels mix numbers and words (e.g. {', '.join(text)}); use one kind of label"
+            f"unknown label method {method!r}; choose one of {', '.join(LABEL_METHODS)}"
         )
-    spellings = pd.DataFrame({"raw": frame["label"].astype(str), "norm": labels.astype(str)})
-    merged = spellings.drop_duplicates().groupby("norm").size()
-    if (merged > 1).any():  # "1", "1.0", " 1", "01": one class, compared as numbers
-        examples = spellings.drop_duplicates()
-        examples = examples[examples["norm"].isin(merged[merged > 1].index)]["raw"].tolist()[:4]
-        notes.append(
-            f"labels written differently but equal as numbers were merged "
-            f"({', '.join(map(repr, examples))})"
-        )
-        frame = frame.assign(label=labels)
-    repeated = frame.duplicated(["task", "worker"], keep="first")
-    if repeated.any():
-        notes.append(
-            f"{int(repeated.sum())} repeated vote(s) (same worker, same task) counted "
-            "once: the first one is kept"
-        )
-        frame = frame[~repeated]
-    return frame.reset_index(drop=True), notes
-
-
-def _too_thin(frame: pd.DataFrame) -> str | None:
-    if frame["worker"].nunique() < 2:
-        return "one worker gave every vote"
-    if frame.groupby("task").size().max() < 2:
-        return "every task has a single vote"
-    return None
+    params: dict[str, Any] = {}
+    if n_iter is not None and cls in (DawidSkene, GLAD, MACE):
+        params["n_iter"] = n_iter
+    if cls is DawidSkene:
+        params["smoothing"] = smoothing
+    if cls is MACE:
+        params["seed"] = seed
+    return cls(**params)
 
 
 def _only_given_labels(
-    out: pd.DataFrame, frame: pd.DataFrame, method: str, notes: list[str]
-) -> pd.DataFrame:
+    labels: pd.Series, confidences: pd.Series, frame: pd.DataFrame, notes: list[str]
+) -> tuple[pd.Series, pd.Series]:
     """Replace a label no worker gave on that task by the task's majority vote (and say so)."""
     given = frame.groupby("task")["label"].agg(set)
-    bad = [i for i, row in out.iterrows() if row["label"] not in given.get(row["task"], set())]
+    bad = [t for t, label in labels.items() if label not in given.get(t, set())]
     if not bad:
-        return out
-    mv = aggregate_labels(frame[frame["task"].isin(out.loc[bad, "task"])], "mv")
-    fix = mv.set_index("task")
-    out = out.copy()
-    for i in bad:
-        out.at[i, "label"] = fix.at[out.at[i, "task"], "label"]
-        out.at[i, "confidence"] = fix.at[out.at[i, "task"], "confidence"]
+        return labels, confidences
+    mv = ck.MajorityVote()
+    mv_probas = mv.fit_predict_proba(frame[frame["task"].isin(bad)])
+    labels, confidences = labels.copy(), confidences.copy()
+    labels[bad] = mv.labels_[bad]
+    confidences[bad] = mv_probas.max(axis=1)[bad]
     notes.append(
-        f"{method!r} chose a label no worker gave on {len(bad)} task(s); their majority "
+        f"the model chose a label no worker gave on {len(bad)} task(s); their majority "
         "vote is used instead"
     )
-    return out
+    return labels, confidences
 
 
-def worker_skills(model: Any, data: pd.DataFrame) -> pd.Series:
-    """Each worker's estimated accuracy (0..1) from a fitted label model.
-
-    Dawid-Skene: the prior-weighted diagonal of the worker's confusion
-    matrix; majority vote and Wawa: agreement with the aggregate (their
-    ``skills_``); GLAD and MACE: agreement with their own aggregate.
-
-    Taught in notebooks/03_answer_validation.
-    """
+def _skills(model: Any, frame: pd.DataFrame) -> pd.Series:
+    """Each worker's estimated accuracy (0..1) from a fitted crowd-kit model."""
     if getattr(model, "skills_", None) is not None:
         return model.skills_.rename("skill")
-    if isinstance(model, ck.DawidSkene):
+    if isinstance(model, (ck.DawidSkene, SmoothedDawidSkene)):
         # errors_ rows are (worker, observed label), columns the true label;
         # a label a worker never gave has no row: probability 0.
         errors, priors = model.errors_, model.priors_
@@ -278,92 +301,28 @@ def worker_skills(model: Any, data: pd.DataFrame) -> pd.Series:
             for w in workers
         }
         return pd.Series(diag, name="skill", dtype=float).rename_axis("worker")
-    return get_accuracy(data[["task", "worker", "label"]], model.labels_, by="worker").rename(
-        "skill"
-    )
+    return get_accuracy(frame, model.labels_, by="worker").rename("skill")
 
 
 def agreement(data: pd.DataFrame) -> float:
     """Krippendorff's alpha of ``task, worker, label`` rows (1 = perfect, 0 = chance).
 
+    Args:
+        data: one row per vote.
+
+    Returns:
+        Alpha; a value near 0 means the votes agree no more than chance.
+
+    Raises:
+        AggregationError: a missing column, no rows or an empty cell.
+
+    Examples:
+        >>> votes = pd.DataFrame({"task": ["t1", "t1", "t2", "t2"], "worker": ["a", "b"] * 2,
+        ...                       "label": [1, 1, 0, 0]})
+        >>> agreement(votes)
+        1.0
+
     Taught in notebooks/03_answer_validation.
     """
-    require_columns(data, ("task", "worker", "label"), "agreement")
-    return float(alpha_krippendorff(data[["task", "worker", "label"]]))
-
-
-def char_ngram_encoder(n_features: int = 512) -> Callable[[str], np.ndarray]:
-    """An offline text encoder (hashed character 1-3-grams, L2-normalised) for HRRASA.
-
-    crowd-kit's examples use a sentence-transformers model; that needs a Hub
-    download, so the kit ships this model-free stand-in. Pass any
-    ``str -> vector`` callable to :func:`aggregate_texts` to use a real one.
-    """
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    vec = HashingVectorizer(
-        analyzer="char_wb",
-        ngram_range=(1, 3),
-        n_features=n_features,
-        alternate_sign=False,
-        norm="l2",
-        lowercase=True,
-    )
-    return lambda text: vec.transform([text]).toarray()[0]
-
-
-def aggregate_texts(
-    data: pd.DataFrame,
-    method: str = "rover",
-    *,
-    encoder: Callable[[str], Any] | None = None,
-    n_iter: int = 100,
-    return_fitted: bool = False,
-):
-    """One text per task from several workers' texts: ROVER or TextHRRASA.
-
-    ROVER tokenises on single spaces (``s.split(" ")``) and joins with one
-    space, crowd-kit's documented setting. Returns ``task, text``.
-    """
-    require_columns(data, ("task", "worker", "text"), f"aggregation '{method}'")
-    frame = data[["task", "worker", "text"]].astype({"text": str})
-    if method == "rover":
-        model = ck.ROVER(tokenizer=lambda s: s.split(" "), detokenizer=lambda t: " ".join(t))
-        texts = model.fit_predict(frame)
-    elif method == "hrrasa":
-        model = ck.TextHRRASA(encoder=encoder or char_ngram_encoder(), n_iter=n_iter)
-        texts = model.fit_predict(frame, None)
-    else:
-        raise AggregationError(
-            f"unknown text method {method!r}; choose one of {', '.join(TEXT_METHODS)}"
-        )
-    out = pd.DataFrame({"task": texts.index, "text": texts.to_numpy()})
-    out = out.sort_values("task", kind="stable").reset_index(drop=True)
-    return (out, model) if return_fitted else out
-
-
-def aggregate_pairwise(
-    data: pd.DataFrame, method: str = "bt", *, n_iter: int = 100, return_fitted: bool = False
-):
-    """Scores of items from side-by-side votes ``worker, left, right, label`` (label = winner).
-
-    Bradley-Terry (``bt``) or NoisyBradleyTerry (``noisybt``, which also
-    learns each worker's reliability). Returns ``item, score`` best first.
-    """
-    require_columns(data, ("worker", "left", "right", "label"), f"aggregation '{method}'")
-    bad = ~((data["label"] == data["left"]) | (data["label"] == data["right"]))
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise AggregationError(f"pairwise row {row} (0-based): label must equal left or right")
-    if method == "bt":
-        model = ck.BradleyTerry(n_iter=n_iter)
-    elif method == "noisybt":
-        model = ck.NoisyBradleyTerry(n_iter=n_iter)
-    else:
-        raise AggregationError(
-            f"unknown pairwise method {method!r}; choose one of {', '.join(PAIRWISE_METHODS)}"
-        )
-    scores = model.fit_predict(data[["worker", "left", "right", "label"]])
-    out = pd.DataFrame({"item": scores.index, "score": scores.to_numpy(dtype=float)})
-    out = out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
-    return (out, model) if return_fitted else out
+    require_columns(data, LABEL_COLUMNS, "agreement")
+    return float(alpha_krippendorff(data[list(LABEL_COLUMNS)]))

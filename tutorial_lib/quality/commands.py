@@ -1,10 +1,10 @@
 """The ``tutorial-lib aggregate`` command: aggregate a crowd file with crowd-kit.
 
-    tutorial-lib aggregate INPUT --method {mv,wawa,ds,glad,mace,rover,hrrasa,bt} --out OUT.csv
+    tutorial-lib aggregate INPUT --method {mv,wawa,ds,glad,mace,rover,hrrasa,bt,noisybt} --out OUT.csv
         [--task-col C --worker-col C --label-col C] [--sep S]
 
 Labels give ``task,label,confidence``; texts (rover, hrrasa) give
-``task,text``; pairwise (bt) reads ``worker,left,right,label`` and gives
+``task,text``; pairwise (bt, noisybt) reads ``worker,left,right,label`` and gives
 ``item,score``.
 """
 
@@ -15,24 +15,26 @@ import logging
 import sys
 from pathlib import Path
 
-from .aggregate import (
-    LABEL_METHODS,
-    PAIRWISE_METHODS,
-    TEXT_METHODS,
-    AggregationError,
-    aggregate_labels,
-    aggregate_pairwise,
-    aggregate_texts,
-)
+from .aggregate import LABEL_METHODS, make_label_aggregator
 from .io import CrowdFileError, read_crowd_file, read_pairwise_file, write_csv
+from .pairwise import PAIRWISE_METHODS, make_pairwise_aggregator
+from .text_aggregate import TEXT_METHODS, make_text_aggregator
+from .vote_input import AggregationError
 
 logger = logging.getLogger(__name__)
-METHODS = LABEL_METHODS + TEXT_METHODS + ("bt",)
+METHODS = LABEL_METHODS + TEXT_METHODS + PAIRWISE_METHODS
 
 
 def run_aggregate(args: argparse.Namespace) -> int:
-    """Read ``args.input``, aggregate with ``args.method``, write ``args.out``; exit code."""
-    if args.method not in METHODS and args.method not in PAIRWISE_METHODS:
+    """Read ``args.input``, aggregate with ``args.method``, write ``args.out``.
+
+    Args:
+        args: the parsed ``aggregate`` arguments.
+
+    Returns:
+        The exit code: 0 on success, 2 for bad input (one line on stderr).
+    """
+    if args.method not in METHODS:
         print(
             f"error: unknown method {args.method!r}; choose one of {', '.join(METHODS)}",
             file=sys.stderr,
@@ -49,13 +51,15 @@ def run_aggregate(args: argparse.Namespace) -> int:
     }
     try:
         if args.method in PAIRWISE_METHODS:
-            result = aggregate_pairwise(read_pairwise_file(args.input, sep=args.sep), args.method)
+            data = read_pairwise_file(args.input, sep=args.sep)
+            model = make_pairwise_aggregator(args.method)
         elif args.method in TEXT_METHODS:
             data = read_crowd_file(args.input, "text", **cols)
-            result = aggregate_texts(data, args.method)
+            model = make_text_aggregator(args.method)
         else:
             data = read_crowd_file(args.input, "label", **cols)
-            result = aggregate_labels(data, args.method)
+            model = make_label_aggregator(args.method)
+        result = model.fit(data).result_frame()
     except (CrowdFileError, AggregationError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -26,7 +26,7 @@ from ..crowd.plan import (
 )
 from ..crowd.pricing import Budget
 from ..records import Assignment, Prompt
-from .aggregate import aggregate_labels
+from .aggregate import make_label_aggregator
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def helpfulness(
 
     Aggregates every vote at once, so worker skills come from all their tasks.
     Indexed by answer id (the votes' ``task_id``); empty when there are no votes.
-    For ``ds``, ``smoothing`` > 0 uses :class:`~.aggregate.SmoothedDawidSkene`
+    For ``ds``, ``smoothing`` > 0 uses :class:`~.smoothed_ds.SmoothedDawidSkene`
     (0 gives crowd-kit's plain DawidSkene).
     """
     df = votes_frame(votes)
@@ -87,15 +87,8 @@ def helpfulness(
         # One class only: every model says the same; the vote count is the evidence.
         score = pd.Series(float(df.label.iloc[0]), index=counts.index)
     else:
-        _, fitted = aggregate_labels(
-            df,
-            method,
-            n_iter=n_iter,
-            seed=seed,
-            return_fitted=True,
-            smoothing=smoothing if method == "ds" else 0.0,
-        )
-        probas = fitted.probas_
+        model = make_label_aggregator(method, n_iter=n_iter, seed=seed, smoothing=smoothing)
+        probas = model.fit_predict_proba(df)
         score = probas[1] if 1 in probas.columns else pd.Series(0.0, index=probas.index)
         score = score.reindex(counts.index).fillna(0.0).astype(float)
     out = pd.DataFrame({"score": score, "votes": counts})

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 import pandas as pd
 
 from ..records import Assignment, QCResult
-from .aggregate import aggregate_labels, worker_skills
+from .aggregate import make_label_aggregator
 
 COLUMNS = [
     "worker",
@@ -93,8 +93,7 @@ def worker_summary(
                 "label": [v.label for v in votes],
             }
         )
-        _, fitted = aggregate_labels(df, method, return_fitted=True)
-        skills = worker_skills(fitted, df).to_dict()
+        skills = make_label_aggregator(method).fit(df).skills_.to_dict()
     n_votes, fast_votes = (
         Counter(v.worker_id for v in votes),
         Counter(v.worker_id for v in votes if v.duration_s < vote_fast_seconds),

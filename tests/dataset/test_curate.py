@@ -9,7 +9,7 @@ import pytest
 
 from tutorial_lib.config import DatasetConfig
 from tutorial_lib.dataset import build_dataset, prompt_input
-from tutorial_lib.dataset.dedup import jaccard, shingles
+from tutorial_lib.quality.textsim import jaccard, word_shingles
 from tutorial_lib.records import Assignment, Decision
 
 
@@ -37,7 +37,9 @@ def test_no_prompt_and_no_near_duplicate_in_both_splits(world):
         assert train and held and not train & held
         # Independent brute-force check of every cross-split prompt pair.
         for a, b in itertools.product(train, held):
-            sim = jaccard(shingles(prompt_input(by_id[a])), shingles(prompt_input(by_id[b])))
+            sim = jaccard(
+                word_shingles(prompt_input(by_id[a])), word_shingles(prompt_input(by_id[b]))
+            )
             assert sim < 0.8, (a, b, sim)
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tutorial_lib.dataset.dedup import jaccard, shingles
 from tutorial_lib.dataset.split import split_prompts
+from tutorial_lib.quality.textsim import jaccard, word_shingles
 from tutorial_lib.records import CATEGORIES, Prompt
 
 REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
@@ -43,7 +43,7 @@ def test_afriqa_split_has_no_cross_split_near_duplicates():
     assert not split.train & split.heldout
     assert len(split.train) + len(split.heldout) == len(prompts)
     assert abs(len(split.heldout) - 0.2 * len(prompts)) <= 3
-    sets = {p.id: shingles(p.prompt) for p in prompts}
+    sets = {p.id: word_shingles(p.prompt) for p in prompts}
     held = sorted(split.heldout)
     # Only pairs that share a word can reach the threshold: check those exhaustively.
     by_word: dict[str, list[str]] = {}

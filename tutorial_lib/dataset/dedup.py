@@ -12,7 +12,9 @@ must share a token among the first ``|s| - ceil(t|s|) + 1`` tokens of each,
 rarest first. So candidates are few, every pair above the threshold is found,
 and the threshold means exactly what it says.
 
-Shingles are single lowercased words by default. Prompts are short (AfriQA
+Shingles and Jaccard come from :mod:`tutorial_lib.quality.textsim` (one rule
+for the kit: NFKC, case-folded, punctuation ignored; 0.0 when either set is
+empty). Shingles are single words by default. Prompts are short (AfriQA
 questions average 7 words): bigram Jaccard finds 8 near-duplicate pairs there,
 word-set Jaccard 41 (reordered words, a dropped "Je,", one place name changed
 in a template), which is what must not straddle a split.
@@ -21,38 +23,18 @@ in a template), which is what must not straddle a split.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from tqdm.auto import tqdm
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+from ..quality.textsim import jaccard, word_shingles
+
 _PROGRESS_MIN = 2000
 _EPS = 1e-9
-
-
-def shingles(text: str, size: int = 1) -> frozenset[str]:
-    """The set of lowercased word ``size``-grams of ``text`` (NFC, punctuation ignored).
-
-    A text without any word character falls back to its stripped self, so that
-    two identical symbol-only answers still compare equal.
-    """
-    norm = unicodedata.normalize("NFC", text).casefold()
-    words = _WORD.findall(norm)
-    if not words:
-        return frozenset([norm.strip()]) if norm.strip() else frozenset()
-    if len(words) < size:
-        return frozenset([" ".join(words)])
-    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
-
-
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    """Exact Jaccard similarity of two shingle sets (0 when both are empty)."""
-    if not a and not b:
-        return 0.0
-    return len(a & b) / len(a | b)
 
 
 def _prefix_len(n: int, threshold: float) -> int:
@@ -96,7 +78,7 @@ def near_duplicate_pairs(
     """All index pairs ``(i, j, similarity)`` with ``i < j`` and Jaccard >= ``threshold``."""
     if not 0 < threshold <= 1:
         raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold!r}")
-    sets = [shingles(t, size) for t in texts]
+    sets = [word_shingles(t, size) for t in texts]
     index = _Index(sets, threshold)
     pairs = []
     for j in tqdm(range(len(sets)), desc="near-duplicates", disable=len(sets) < _PROGRESS_MIN):
@@ -108,23 +90,27 @@ def near_duplicate_pairs(
 
 
 def cluster(n: int, pairs: Iterable[tuple[int, int, float]]) -> list[int]:
-    """Connected components of the near-duplicate graph: a cluster id per item (union-find).
+    """Connected components of the near-duplicate graph: per item, its component's smallest index.
 
     Transitive on purpose: if A~B and B~C, all three stay on one side of a split.
+
+    Args:
+        n: the number of items.
+        pairs: ``(i, j, similarity)`` edges, as :func:`near_duplicate_pairs` returns.
+
+    Returns:
+        For each item, the smallest item index in its component (its cluster id).
+
+    Examples:
+        >>> cluster(5, [(0, 1, 0.9), (1, 3, 0.9)])
+        [0, 0, 2, 0, 4]
     """
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i, j, _ in pairs:
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-    return [find(i) for i in range(n)]
+    edges = np.array([(i, j) for i, j, _ in pairs], dtype=np.int64).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    first = np.full(component.max(initial=-1) + 1, n, dtype=np.int64)
+    np.minimum.at(first, component, np.arange(n))
+    return first[component].tolist()
 
 
 def keep_novel(
@@ -137,7 +123,7 @@ def keep_novel(
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold!r}")
-    sets = [shingles(t, size) for t in texts]
+    sets = [word_shingles(t, size) for t in texts]
     index = _Index(sets, threshold)
     kept: list[int] = []
     dropped: dict[int, int] = {}

@@ -20,7 +20,7 @@ from ..config import QualityConfig
 from ..records import Assignment, Prompt, QCResult
 from ..text_limits import bad_characters, visible_length
 from .langid import LanguageChecker
-from .textsim import containment, jaccard, minhash, normalise, shingles
+from .textsim import char_shingles, containment, jaccard, minhash, normalise
 from .workers import banned_workers, worker_summary  # noqa: F401  (part of this module's API)
 
 logger = logging.getLogger(__name__)
@@ -65,11 +65,11 @@ def _check_inputs(prompts: list[Prompt], answers: list[Assignment]) -> dict[str,
 
 def copies_prompt(answer: str, prompt: Prompt) -> float:
     """How much of the answer is the prompt's text (target or English), 0..1."""
-    ans = shingles(answer)
+    ans = char_shingles(answer)
     best = 0.0
     for source in (prompt.prompt, prompt.prompt_en):
         if source:
-            best = max(best, containment(ans, shingles(source)))
+            best = max(best, containment(ans, char_shingles(source)))
     return best
 
 
@@ -80,7 +80,7 @@ def matches_control(answer: str, expected: str) -> bool:
         return True
     if set(exp_norm.split()) <= set(ans_norm.split()) and exp_norm:
         return True
-    return containment(shingles(expected, 3), shingles(answer, 3)) >= CONTROL_CONTAINMENT
+    return containment(char_shingles(expected, 3), char_shingles(answer, 3)) >= CONTROL_CONTAINMENT
 
 
 def relevance(answer: str, prompt: Prompt) -> float:
@@ -94,9 +94,9 @@ def relevance(answer: str, prompt: Prompt) -> float:
 def _similar_pairs(answers: list[Assignment], threshold: float):
     """(earlier, later, Jaccard) for pairs at or above the bar, via MinHash LSH + exact Jaccard."""
     lsh = MinHashLSH(threshold=threshold, num_perm=64)
-    seen: dict[str, tuple[Assignment, set[str]]] = {}
+    seen: dict[str, tuple[Assignment, frozenset[str]]] = {}
     for a in sorted(answers, key=lambda x: (x.submitted_at, x.assignment_id)):
-        sh = shingles(a.answer or "")
+        sh = char_shingles(a.answer or "")
         if len(sh) < 2:
             continue  # empty answers are too_short, not duplicates
         sig = minhash(sh)

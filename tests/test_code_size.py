@@ -14,11 +14,7 @@ NOT_YET_SPLIT = {
     "crowd/design_texts.py",
     "crowd/toloka.py",
     "write_room",
-    "build_dataset",
     "select_model",
-    "validate_dynamic",
-    "post_accept",
-    "check_answers",
 }
 
 

@@ -102,7 +102,9 @@ def _run(em: Emulated, cfg, prompts, run_dir: Path):
         answers,
         votes,
         qc,
-        cfg,
+        cfg.quality,
+        cfg.crowd,
+        lang=cfg.prompts.lang,
         answers_sink=run_dir / "recollected_answers.jsonl",
         votes_sink=run_dir / "recollected_votes.jsonl",
         **kw,
@@ -191,12 +193,16 @@ def test_a_verdict_after_auto_acceptance_is_counted_not_fatal(em, tmp_path):
         "answers_sink": tmp_path / "re.jsonl",
         "votes_sink": tmp_path / "re_votes.jsonl",
         "ledger": ledger,
+        "lang": cfg.prompts.lang,
     }
-    decisions, _, _ = post_accept(backend, prompts, answers, votes, qc, cfg, **sinks)
+    decisions, _, _ = post_accept(
+        backend, prompts, answers, votes, qc, cfg.quality, cfg.crowd, **sinks
+    )
     late = late_verdicts(ledger)
     assert late and {r["verdict"] for r in late} == {"reject"}
     assert {r["answer_id"] for r in late} == {a.assignment_id for a in answers if a.answer == LAZY}
-    again, _, _ = post_accept(backend, prompts, answers, votes, qc, cfg, **sinks)  # moves on
+    # a rerun moves on past the late verdicts
+    again, _, _ = post_accept(backend, prompts, answers, votes, qc, cfg.quality, cfg.crowd, **sinks)
     assert len(late_verdicts(ledger)) == len(late)
     assert [d.answer_id for d in again] == [d.answer_id for d in decisions]
     assert read_sink(tmp_path / "votes.jsonl")

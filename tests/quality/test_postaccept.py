@@ -121,9 +121,11 @@ def run(tmp_path):
             answers,
             votes,
             qc,
-            cfg,
+            cfg.quality,
+            cfg.crowd,
             tmp_path / "re_answers.jsonl",
             tmp_path / "re_votes.jsonl",
+            lang=cfg.prompts.lang,
         )
 
     return prompts, answers, votes, qc, sim, crowd, post

@@ -156,24 +156,8 @@ def _heldout_rows(prompts: list[Prompt], heldout: set[str], accepted: list[dict]
     return rows
 
 
-def _train_row(c: dict) -> dict:
-    return {k: c[k] for k in TRAIN_COLUMNS}
-
-
-def build_dataset(
-    prompts: list[Prompt],
-    answers: list[Assignment],
-    decisions: list[Decision],
-    qc: list[QCResult],
-    cfg: DatasetConfig,
-    seed: int = 0,
-    votes: list[Assignment] | None = None,
-) -> CuratedDataset:
-    """Curate accepted answers into train / held-out / preference splits.
-
-    ``votes`` (Part II assignments), when given, supply the per-row vote count;
-    otherwise each decision's ``votes`` is used.
-    """
+def _candidates(prompts, answers, decisions, qc, votes) -> tuple[list[dict], int]:
+    """Every answer (latest round) as a row with provenance; and how many have no QC result."""
     by_id = {p.id: p for p in prompts}
     if len(by_id) != len(prompts):
         raise ValueError("prompts contain a duplicate id; prompt ids must be unique")
@@ -185,13 +169,12 @@ def build_dataset(
     cands = [
         _candidate(a, by_id[a.task_id], dec.get(k), qcs.get(k), n_votes) for k, a in ans.items()
     ]
-    accepted = [c for c in cands if c["verdict"] == "accept"]
-    has_ref = {p.id for p in prompts if p.references} | {c["prompt_id"] for c in accepted}
-    split = split_prompts(
-        prompts, {pid: True for pid in has_ref}, cfg.heldout_fraction, cfg.dedup_threshold, seed
-    )
-    train_pool = [c for c in accepted if c["prompt_id"] in split.train]
-    filters = [
+    return cands, sum(k not in qcs for k in ans)
+
+
+def _first_filters(cands: list[dict], accepted: list[dict], train_pool: list[dict]) -> list[dict]:
+    """The filter table's first steps: collected, not accepted, held out."""
+    return [
         filter_record("collected", len(cands), len(cands), "Part I answers, all rounds"),
         filter_record(
             "not_accepted",
@@ -207,16 +190,59 @@ def build_dataset(
             "prompt is held out: its answers become references",
         ),
     ]
+
+
+def _train_row(c: dict) -> dict:
+    return {k: c[k] for k in TRAIN_COLUMNS}
+
+
+def build_dataset(
+    prompts: list[Prompt],
+    answers: list[Assignment],
+    decisions: list[Decision],
+    qc: list[QCResult],
+    cfg: DatasetConfig,
+    seed: int = 0,
+    votes: list[Assignment] | None = None,
+) -> CuratedDataset:
+    """Curate accepted answers into train / held-out / preference splits.
+
+    Args:
+        prompts: every prompt of the run (ids must be unique).
+        answers: Part I answers of every round (the latest round of an id wins).
+        decisions: the verdicts; an answer without one counts as undecided.
+        qc: the quality rules' results (language check columns).
+        cfg: the ``dataset`` section (held-out share, dedup threshold, filters).
+        seed: the split's seed.
+        votes: Part II votes; when given they supply the per-row vote count,
+            otherwise each decision's ``votes`` is used.
+
+    Returns:
+        The splits, the filter table (what each step removed) and summary numbers.
+
+    Raises:
+        ValueError: duplicate prompt ids, a vote among the answers, an answer
+            for an unknown prompt, or a decision naming an unknown answer.
+
+    Taught in notebooks/03_answer_validation.
+    """
+    cands, without_qc = _candidates(prompts, answers, decisions, qc, votes)
+    accepted = [c for c in cands if c["verdict"] == "accept"]
+    has_ref = {p.id for p in prompts if p.references} | {c["prompt_id"] for c in accepted}
+    split = split_prompts(
+        prompts, {pid: True for pid in has_ref}, cfg.heldout_fraction, cfg.dedup_threshold, seed
+    )
+    train_pool = [c for c in accepted if c["prompt_id"] in split.train]
     train, steps = select_for_training(train_pool, cfg)
     pairs, pair_stats = preference_pairs([c for c in cands if c["prompt_id"] in split.train])
     ds = CuratedDataset(
         train=[_train_row(c) for c in train],
         heldout=_heldout_rows(prompts, split.heldout, accepted),
         preference=pairs,
-        filters=filters + steps,
+        filters=_first_filters(cands, accepted, train_pool) + steps,
     )
     ds.stats = _stats(prompts, cands, split, ds, pair_stats, seed, cfg)
-    ds.stats["answers_without_qc"] = sum(k not in qcs for k in ans)
+    ds.stats["answers_without_qc"] = without_qc
     logger.info(
         "dataset: %d train rows, %d held-out prompts, %d preference pairs",
         len(ds.train),

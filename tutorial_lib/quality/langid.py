@@ -68,7 +68,15 @@ class LanguageChecker:
         self._target = to_language(self.lang)
 
     def guess(self, text: str) -> LanguageGuess:
-        """The top candidate language of ``text`` with its confidence."""
+        """The top candidate language of ``text`` with its confidence.
+
+        Args:
+            text: any text (None counts as empty).
+
+        Returns:
+            The top language (``"und"`` when no candidate fits, e.g. digits
+            only), its confidence and the target language's confidence.
+        """
         values = self._detector.compute_language_confidence_values(text or "")
         top = values[0] if values else None
         if top is None or top.value <= 0:
@@ -77,8 +85,3 @@ class LanguageChecker:
         return LanguageGuess(
             top.language.iso_code_639_1.name.lower(), float(top.value), float(target)
         )
-
-    def is_target(self, text: str, min_confidence: float = 0.5) -> bool:
-        """True when the target language wins with at least ``min_confidence``."""
-        g = self.guess(text)
-        return g.lang == self.lang and g.target_confidence >= min_confidence

@@ -6,13 +6,30 @@ GLAD learn each validator's skill from every task they did), and only answers
 whose verdict is still uncertain get one more vote, up to a maximum. Clear
 cases stop at the start overlap; that is where the savings come from.
 
+The rules of :func:`validate_dynamic`: each answer starts at
+``crowd.validation_overlap`` votes; while its aggregated confidence is below
+``crowd.confidence_threshold`` it gets one more vote, up to
+``crowd.validation_max_overlap``. Skills are re-fitted on every vote after
+each round, and an answer that had stopped is reopened when its confidence
+falls below the threshold again. Confidence comes from :func:`helpfulness`,
+the model that :func:`~.postaccept.decide` uses for the verdict. When a cap
+on votes binds, the least confident answers get the remaining votes first.
+
+Money-safe: a budget prices every request at the configured pay, and the
+ledger records each step, so a replayed loop (rerun, ``--force``, restart)
+asks nothing again for a step on record, continues an interrupted loop from
+its last step, and stops at once when the loop already finished for these
+answers in this round.
+
 Taught in notebooks/03_answer_validation.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -166,84 +183,108 @@ def validate_dynamic(
     budget: Budget | None = None,
     ledger: Ledger | None = None,
 ) -> list[Assignment]:
-    """Collect validation votes with dynamic overlap; returns every vote in ``sink``.
+    """Collect validation votes with dynamic overlap (see the module docstring for the rules).
 
-    Each answer starts at ``crowd_cfg.validation_overlap`` votes; while an
-    answer's aggregated confidence is below ``crowd_cfg.confidence_threshold``
-    it gets one more vote (``collect.request_more_votes``), up to
-    ``crowd_cfg.validation_max_overlap``. Skills are re-fitted on every vote
-    after each round, and an answer that had stopped is reopened when its
-    confidence falls below the threshold again. ``prior_votes`` (e.g. earlier
-    rounds kept in another file) only help learn worker skills. Confidence
-    comes from :func:`helpfulness` (``method``, ``smoothing``), the model that
-    :func:`~.postaccept.decide` uses for the verdict. ``max_votes`` caps the
-    votes on these answers (start votes included); when the cap binds, the
-    least confident answers get the remaining votes first. Resume-safe:
-    votes already in ``sink`` count, so a re-run asks only for what is missing.
+    Args:
+        backend: the crowd backend.
+        answers: the answers to validate.
+        prompts: their prompts (shown to validators).
+        crowd_cfg: start/maximum overlap, ``confidence_threshold``, pay, waiting time.
+        sink: the votes' JSONL file; votes already there count (resume-safe).
+        method: the aggregation that scores confidence (the one that decides).
+        round: the post-acceptance round these answers belong to.
+        prior_votes: earlier votes, used only to learn worker skills.
+        budget_usd: a spending limit when ``budget`` is not given.
+        smoothing: Dawid-Skene pseudo-votes (see :func:`helpfulness`).
+        max_votes: a cap on the votes on these answers (start votes included).
+        budget: prices every request (default: ``crowd_cfg``'s).
+        ledger: records each step (default: beside ``sink``).
 
-    Money-safe: ``budget`` (default: ``crowd_cfg``'s, limited to ``budget_usd``
-    when given) prices every request at the configured pay; ``ledger`` (default:
-    beside ``sink``) records each step, so a replayed loop (rerun, ``--force``,
-    restart) asks nothing again for a step on record, continues an interrupted
-    loop from its last step, and stops at once when the loop already finished
-    for these answers in this round.
+    Returns:
+        Every validation vote in ``sink``.
     """
     sink = Path(sink)
     ids = [a.assignment_id for a in answers]
     if budget is None:
         budget = Budget.from_config(crowd_cfg)
         budget.limit_usd = budget_usd
-    ledger = ledger if ledger is not None else sink_ledger(sink, backend.name)
-    wait = crowd_cfg.wait_timeout_s
-    votes = collect_votes(
-        backend,
-        answers,
-        prompts,
-        crowd_cfg.validation_overlap,
-        sink,
+    loop = _OverlapLoop(
+        backend=backend,
+        crowd_cfg=crowd_cfg,
+        sink=sink,
         round=round,
         budget=budget,
-        ledger=ledger,
-        timeout_s=wait,
+        ledger=ledger if ledger is not None else sink_ledger(sink, backend.name),
     )
-    if not ids or set(ids) <= ledger.completed("validation", round):
+    votes = collect_votes(
+        backend, answers, prompts, crowd_cfg.validation_overlap, sink, **loop.money()
+    )
+    if not ids or set(ids) <= loop.ledger.completed("validation", round):
         logger.info(
             "dynamic overlap already finished for these %d answers in round %d", len(ids), round
         )
         return read_sink(sink, "validation")
-    known = {v.assignment_id: v for v in votes}
-    for v in prior_votes or []:
-        known.setdefault(v.assignment_id, v)
-    id_set = set(ids)
-    # Refits move skills, so an answer that stopped early can turn uncertain again and
-    # reopen; measured: stopping after (max - start) rounds instead costs ~0.005 accuracy.
-    # Every round adds a vote to an answer below the maximum, so this always ends.
-    max_steps = validation_rounds(crowd_cfg) - 1
-    first = ledger.steps_done(ledger.projects("validation")[-1], round, id_set)
-    for step in range(first, max_steps + 1):
-        table = helpfulness(list(known.values()), method, smoothing=smoothing)
-        left = None
-        if max_votes is not None:
-            left = max_votes - sum(v.task_id in id_set for v in known.values())
-        todo = uncertain_answers(
-            table, ids, crowd_cfg.confidence_threshold, crowd_cfg.validation_max_overlap, limit=left
-        )
-        logger.info(
-            "dynamic overlap step %d: %d of %d answers still uncertain", step, len(todo), len(ids)
-        )
-        if not todo or step == max_steps or review_closes(backend, crowd_cfg):
-            break
-        for v in request_more_votes(
-            backend,
-            todo,
-            1,
-            sink,
-            budget=budget,
-            ledger=ledger,
-            round=round,
-            step=step,
-            timeout_s=wait,
-        ):
-            known[v.assignment_id] = v
-    ledger.record("complete", stage="validation", round=round, task_ids=ids)
+    loop.run(ids, votes, prior_votes or [], method, smoothing, max_votes)
+    loop.ledger.record("complete", stage="validation", round=round, task_ids=ids)
     return read_sink(sink, "validation")
+
+
+@dataclass
+class _OverlapLoop:
+    """One dynamic-overlap loop: where votes go, and what pays and records them."""
+
+    backend: Any
+    crowd_cfg: CrowdConfig
+    sink: Path
+    round: int
+    budget: Budget
+    ledger: Ledger
+
+    def money(self) -> dict:
+        """The keyword arguments every request shares: round, budget, ledger, timeout."""
+        return {
+            "round": self.round,
+            "budget": self.budget,
+            "ledger": self.ledger,
+            "timeout_s": self.crowd_cfg.wait_timeout_s,
+        }
+
+    def run(
+        self,
+        ids: list[str],
+        votes: list[Assignment],
+        prior_votes: list[Assignment],
+        method: str,
+        smoothing: float,
+        max_votes: int | None,
+    ) -> None:
+        """Add one vote to each uncertain answer per step, from the step the ledger reached."""
+        id_set, cfg = set(ids), self.crowd_cfg
+        known = {v.assignment_id: v for v in votes}
+        for v in prior_votes:
+            known.setdefault(v.assignment_id, v)
+        # Refits move skills, so an answer that stopped early can turn uncertain again and
+        # reopen; measured: stopping after (max - start) rounds instead costs ~0.005 accuracy.
+        # Every round adds a vote to an answer below the maximum, so this always ends.
+        max_steps = validation_rounds(cfg) - 1
+        first = self.ledger.steps_done(self.ledger.projects("validation")[-1], self.round, id_set)
+        for step in range(first, max_steps + 1):
+            table = helpfulness(list(known.values()), method, smoothing=smoothing)
+            left = None
+            if max_votes is not None:
+                left = max_votes - sum(v.task_id in id_set for v in known.values())
+            todo = uncertain_answers(
+                table, ids, cfg.confidence_threshold, cfg.validation_max_overlap, limit=left
+            )
+            logger.info(
+                "dynamic overlap step %d: %d of %d answers still uncertain",
+                step,
+                len(todo),
+                len(ids),
+            )
+            if not todo or step == max_steps or review_closes(self.backend, cfg):
+                break
+            for v in request_more_votes(
+                self.backend, todo, 1, self.sink, step=step, **self.money()
+            ):
+                known[v.assignment_id] = v

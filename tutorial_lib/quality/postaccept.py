@@ -7,10 +7,16 @@ worker's language. Answers that fail the rules are never sent to validation
 (no money spent) but still get a decision. Prompts left without an accepted
 answer go back to the crowd for a bounded number of rounds.
 
-Idempotent: every verdict applied on the backend is recorded in the run's
-ledger (``crowd/ledger.jsonl``, which ``--force`` never wipes) right after it
-is applied, and a re-run reuses it, so no assignment is paid (or rejected)
-twice; re-collection and extra votes are asked at most once per task and round.
+Idempotent through the money ledger the caller passes (a run passes
+``crowd/ledger.jsonl``, which ``--force`` never wipes; outside a run it is
+``applied_decisions.jsonl`` beside the sinks): every verdict is recorded right
+after it is applied on the backend and never applied again on a rerun; a
+verdict the platform refused as too late is recorded as ``late_verdict`` and
+not retried; new answers are asked at most once per prompt and round, extra
+votes at most once per answer and dynamic-overlap step; once a prompt has an
+accepted answer, asking for more answers to it stops.
+
+Taught in notebooks/03_answer_validation.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 from pathlib import Path
+from typing import Any
 
-from ..config import PipelineConfig, QualityConfig
+from ..config import CrowdConfig, QualityConfig
 from ..crowd.backend import VerdictTooLate
 from ..crowd.collect import read_sink, request_more_answers, stop_asking
 from ..crowd.design import answer_project
@@ -176,7 +183,7 @@ def _apply(backend, decisions: list[Decision], ledger: Ledger, applied: dict) ->
         applied[d.answer_id] = d
 
 
-def _qc_new(prompts, answers, qc_by: dict, cfg: PipelineConfig) -> None:
+def _qc_new(prompts, answers, qc_by: dict, quality: QualityConfig, lang: str) -> None:
     """QC answers that have none yet, against all answers (duplicates) and writer bans.
 
     Bans here come from a worker's answers only: how someone validates is no
@@ -185,8 +192,141 @@ def _qc_new(prompts, answers, qc_by: dict, cfg: PipelineConfig) -> None:
     if all(a.assignment_id in qc_by for a in answers):
         return
     banned = banned_workers(worker_summary(list(qc_by.values())))
-    for q in check_answers(prompts, answers, cfg.quality, lang=cfg.prompts.lang, banned=banned):
+    for q in check_answers(prompts, answers, quality, lang=lang, banned=banned):
         qc_by.setdefault(q.answer_id, q)
+
+
+@dataclasses.dataclass
+class _Rounds:
+    """The state of one post-acceptance loop: every answer, vote, QC result and applied verdict."""
+
+    backend: Any
+    prompts: list[Prompt]
+    quality: QualityConfig
+    crowd: CrowdConfig
+    lang: str
+    answers_sink: Path
+    votes_sink: Path
+    ledger: Ledger
+    budget: Budget
+    answers: dict[str, Assignment]
+    votes: dict[str, Assignment]
+    qc_by: dict[str, QCResult]
+    applied: dict[str, Decision]
+    extra_answers: int = 1
+
+    def validate(self, rnd: int, current: list[Assignment]) -> None:
+        """Votes for answers that passed QC and have none (a rerun fetches what it paid for)."""
+        voted = {v.task_id for v in self.votes.values()}
+        need = [
+            a
+            for a in current
+            if self.qc_by[a.assignment_id].passed and a.assignment_id not in voted
+        ]
+        if not need:
+            return
+        new = validate_dynamic(
+            self.backend,
+            need,
+            self.prompts,
+            self.crowd,
+            self.votes_sink,
+            self.quality.aggregation,
+            round=rnd,
+            prior_votes=list(self.votes.values()),
+            budget=self.budget,
+            ledger=self.ledger,
+        )
+        self.votes = _merge(list(self.votes.values()), new)
+
+    def decide_pending(self, current: list[Assignment]) -> None:
+        """Decide and apply every answer without an applied verdict."""
+        pending = [a for a in current if a.assignment_id not in self.applied]
+        if pending:
+            decisions = decide(
+                pending,
+                list(self.votes.values()),
+                list(self.qc_by.values()),
+                self.quality,
+                lang=self.lang,
+            )
+            _apply(self.backend, decisions, self.ledger, self.applied)
+
+    def accepted_prompts(self, rnd: int) -> set[str]:
+        """Prompts with an accepted answer by round ``rnd``.
+
+        Verdicts of later rounds (a rerun) do not count yet: each round replays
+        as it ran, so a forced rerun fetches the re-collected answers it already paid for.
+        """
+        return {
+            d.prompt_id for d in self.applied.values() if d.verdict == "accept" and d.round <= rnd
+        }
+
+    def recollect(self, rnd: int, current: list[Assignment], missing: list[str]) -> None:
+        """Ask once per prompt and round for new answers where none was accepted."""
+        asked = {a.task_id for a in current if a.round == rnd + 1}  # a re-run: already asked
+        todo = [pid for pid in missing if pid not in asked]
+        if todo:
+            request_more_answers(
+                self.backend,
+                todo,
+                self.extra_answers,
+                self.answers_sink,
+                round=rnd + 1,
+                spec=answer_project(lang=self.lang),
+                budget=self.budget,
+                ledger=self.ledger,
+                timeout_s=self.crowd.wait_timeout_s,
+            )
+        self.answers = _merge(list(self.answers.values()), read_sink(self.answers_sink, "answers"))
+
+    def run_round(self, rnd: int, answered: set[str]) -> bool:
+        """QC, validate, decide and apply; re-collect unless this was the last round.
+
+        Returns:
+            True when the loop is over (every answered prompt has an accepted
+            answer, or the rounds are spent).
+        """
+        current = list(self.answers.values())
+        _qc_new(self.prompts, current, self.qc_by, self.quality, self.lang)
+        self.validate(rnd, current)
+        self.decide_pending(current)
+        accepted = self.accepted_prompts(rnd)
+        stop_asking(self.backend, self.ledger, "answers", sorted(accepted))  # answered: buy no more
+        missing = [p.id for p in self.prompts if p.id in answered and p.id not in accepted]
+        logger.info(
+            "post-acceptance round %d: %d answers decided, %d prompts without an accepted answer",
+            rnd,
+            len(self.applied),
+            len(missing),
+        )
+        if not missing or rnd == self.quality.max_rounds:
+            stop_asking(self.backend, self.ledger, "answers", missing)  # the last round
+            return True
+        self.recollect(rnd, current, missing)
+        return False
+
+    def run(self) -> tuple[list[Decision], list[Assignment], list[Assignment]]:
+        """Every round until one ends the loop; the result as :func:`post_accept` returns it."""
+        answered = {a.task_id for a in self.answers.values()}
+        for rnd in range(self.quality.max_rounds + 1):
+            if self.run_round(rnd, answered):
+                break
+        return self.result()
+
+    def result(self) -> tuple[list[Decision], list[Assignment], list[Assignment]]:
+        """Decisions, answers with their applied status and comment, and every vote."""
+        final_answers = []
+        for a in self.answers.values():
+            d = self.applied.get(a.assignment_id)
+            status = {"accept": "accepted", "reject": "rejected"}[d.verdict] if d else a.status
+            final_answers.append(
+                dataclasses.replace(a, status=status, comment=d.comment if d else a.comment)
+            )
+        decisions = [
+            self.applied[a.assignment_id] for a in final_answers if a.assignment_id in self.applied
+        ]
+        return decisions, final_answers, list(self.votes.values())
 
 
 def post_accept(
@@ -195,106 +335,56 @@ def post_accept(
     answers: list[Assignment],
     votes: list[Assignment],
     qc: list[QCResult],
-    cfg: PipelineConfig,
+    quality: QualityConfig,
+    crowd: CrowdConfig,
     answers_sink: Path,
     votes_sink: Path,
     *,
+    lang: str,
     decided_log: Path | None = None,
     extra_answers: int = 1,
     ledger: Ledger | None = None,
     budget: Budget | None = None,
 ) -> tuple[list[Decision], list[Assignment], list[Assignment]]:
-    """Decide, apply, re-collect for up to ``cfg.quality.max_rounds`` rounds.
+    """Decide, apply, re-collect for up to ``quality.max_rounds`` rounds.
 
-    Returns the final decisions (one per answer), every answer (with its
-    status and comment as applied) and every vote. New answers land in
-    ``answers_sink``, their votes in ``votes_sink``. Applied verdicts, extra votes
-    and re-collections are recorded in ``ledger`` (a run passes ``crowd/ledger.jsonl``;
-    default: a ledger at ``decided_log``, else ``applied_decisions.jsonl`` beside
-    ``answers_sink``). ``budget`` (default: ``cfg.crowd``'s) prices every request.
+    Args:
+        backend: the crowd backend the answers came from.
+        prompts: every prompt of the run.
+        answers: Part I answers collected so far.
+        votes: validation votes collected so far.
+        qc: the rules' results for ``answers`` (new answers are checked here).
+        quality: the run's ``quality`` section (aggregation, thresholds, rounds).
+        crowd: the run's ``crowd`` section (overlap, pay, waiting time).
+        answers_sink: where re-collected answers land (JSONL).
+        votes_sink: where their votes land (JSONL).
+        lang: the prompts' language (comments to workers, language check).
+        decided_log: the ledger's path when ``ledger`` is None (default: beside ``answers_sink``).
+        extra_answers: new answers asked per prompt without an accepted one.
+        ledger: the money ledger (a run passes ``crowd/ledger.jsonl``).
+        budget: prices every request (default: ``crowd``'s).
+
+    Returns:
+        The decisions (one per answer), every answer (status, comment as applied), every vote.
     """
     answers_sink, votes_sink = Path(answers_sink), Path(votes_sink)
     if ledger is None:
-        log_path = (
-            Path(decided_log) if decided_log else answers_sink.with_name("applied_decisions.jsonl")
-        )
-        ledger = Ledger(log_path, backend=backend.name)
-    budget = budget if budget is not None else Budget.from_config(cfg.crowd)
-    applied = ledger.verdicts()
-    lang, method = cfg.prompts.lang, cfg.quality.aggregation
-    all_answers = _merge(answers, read_sink(answers_sink, "answers"))
-    all_votes = _merge(votes, read_sink(votes_sink, "validation"))
-    qc_by = {q.answer_id: q for q in qc}
-    answered = {a.task_id for a in all_answers.values()}
-    for rnd in range(cfg.quality.max_rounds + 1):
-        current = list(all_answers.values())
-        _qc_new(prompts, current, qc_by, cfg)
-        voted = {v.task_id for v in all_votes.values()}
-        need = [
-            a for a in current if qc_by[a.assignment_id].passed and a.assignment_id not in voted
-        ]  # a rerun fetches the votes it paid for
-        if need:
-            new = validate_dynamic(
-                backend,
-                need,
-                prompts,
-                cfg.crowd,
-                votes_sink,
-                method,
-                round=rnd,
-                prior_votes=list(all_votes.values()),
-                budget=budget,
-                ledger=ledger,
-            )
-            all_votes = _merge(list(all_votes.values()), new)
-        pending = [a for a in current if a.assignment_id not in applied]
-        if pending:
-            decisions = decide(
-                pending,
-                list(all_votes.values()),
-                list(qc_by.values()),
-                cfg.quality,
-                method,
-                lang=lang,
-            )
-            _apply(backend, decisions, ledger, applied)
-        # Verdicts of later rounds (a rerun) do not count yet: each round replays as it ran,
-        # so a forced rerun fetches the re-collected answers it already paid for.
-        accepted = {
-            d.prompt_id for d in applied.values() if d.verdict == "accept" and d.round <= rnd
-        }
-        stop_asking(backend, ledger, "answers", sorted(accepted))  # answered: buy no more
-        missing = [p.id for p in prompts if p.id in answered and p.id not in accepted]
-        logger.info(
-            "post-acceptance round %d: %d answers decided, %d prompts without an accepted answer",
-            rnd,
-            len(applied),
-            len(missing),
-        )
-        if not missing or rnd == cfg.quality.max_rounds:
-            stop_asking(backend, ledger, "answers", missing)  # the last round: buy no more
-            break
-        asked = {a.task_id for a in current if a.round == rnd + 1}  # a re-run: already asked
-        todo = [pid for pid in missing if pid not in asked]
-        if todo:
-            request_more_answers(
-                backend,
-                todo,
-                extra_answers,
-                answers_sink,
-                round=rnd + 1,
-                spec=answer_project(lang=lang),
-                budget=budget,
-                ledger=ledger,
-                timeout_s=cfg.crowd.wait_timeout_s,
-            )
-        all_answers = _merge(list(all_answers.values()), read_sink(answers_sink, "answers"))
-    final_answers = []
-    for a in all_answers.values():
-        d = applied.get(a.assignment_id)
-        status = {"accept": "accepted", "reject": "rejected"}[d.verdict] if d else a.status
-        final_answers.append(
-            dataclasses.replace(a, status=status, comment=d.comment if d else a.comment)
-        )
-    decisions = [applied[a.assignment_id] for a in final_answers if a.assignment_id in applied]
-    return decisions, final_answers, list(all_votes.values())
+        default = answers_sink.with_name("applied_decisions.jsonl")
+        ledger = Ledger(Path(decided_log) if decided_log else default, backend=backend.name)
+    state = _Rounds(
+        backend=backend,
+        prompts=prompts,
+        quality=quality,
+        crowd=crowd,
+        lang=lang,
+        answers_sink=answers_sink,
+        votes_sink=votes_sink,
+        ledger=ledger,
+        budget=budget if budget is not None else Budget.from_config(crowd),
+        answers=_merge(answers, read_sink(answers_sink, "answers")),
+        votes=_merge(votes, read_sink(votes_sink, "validation")),
+        qc_by={q.answer_id: q for q in qc},
+        applied=ledger.verdicts(),
+        extra_answers=extra_answers,
+    )
+    return state.run()

@@ -13,6 +13,7 @@ Taught in notebooks/02_collecting_answers.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from datasketch import MinHashLSH
 
@@ -158,67 +159,94 @@ def check_answers(
         banned: worker ids already banned; their answers get ``banned_worker``.
         checker: a prepared :class:`LanguageChecker` (e.g. other candidates).
 
+    Returns:
+        One result per answer: passed or not, the reason codes and their evidence.
+
+    Raises:
+        ValueError: an answer that is not a Part I answer, or whose prompt is missing.
+
     Examples:
-        >>> qc = check_answers(prompts, answers, QualityConfig())  # doctest: +SKIP
-        >>> [r.reasons for r in qc if not r.passed]  # doctest: +SKIP
+        >>> from tutorial_lib.records import Assignment, Prompt
+        >>> prompt = Prompt(id="p1", category="open_qa", prompt="Mji mkuu wa Kenya ni upi?")
+        >>> def answer(n, text, seconds):
+        ...     return Assignment(f"a{n}", "p1", f"w{n}", "answers", "simulated",
+        ...                       "2026-01-01T00:00:00Z", seconds, answer=text)
+        >>> good = answer(1, "Mji mkuu wa Kenya ni Nairobi, mji mkubwa ulio katikati ya nchi.", 40)
+        >>> lazy = answer(2, "Mji mkuu wa Kenya ni upi?", 3)
+        >>> [r.reasons for r in check_answers([prompt], [good, lazy], QualityConfig())]
+        [[], ['copied_prompt', 'fast_submission']]
 
     Taught in notebooks/02_collecting_answers.
     """
     by_id = _check_inputs(prompts, answers)
     checker = checker or LanguageChecker(lang)
-    control = control or {}
-    banned = banned or set()
-    dups = find_near_duplicates(answers, cfg.near_duplicate_threshold, by_id)
-    results = []
-    for a in answers:
-        text = a.answer or ""
+    context = _RuleContext(
+        cfg,
+        checker,
+        control or {},
+        banned or set(),
+        find_near_duplicates(answers, cfg.near_duplicate_threshold, by_id),
+    )
+    results = [context.check(a, by_id[a.task_id]) for a in answers]
+    n_flagged = sum(not r.passed for r in results)
+    logger.info("quality rules: %d of %d answers flagged", n_flagged, len(results))
+    return results
+
+
+@dataclass
+class _RuleContext:
+    """What every answer is checked against: thresholds, language, controls, bans, duplicates."""
+
+    cfg: QualityConfig
+    checker: LanguageChecker
+    control: dict[str, str]
+    banned: set[str]
+    dups: dict[str, tuple[str, float]]
+
+    def check(self, a: Assignment, prompt: Prompt) -> QCResult:
+        """Every rule on one answer; the reasons in :data:`REASONS` order, with their evidence."""
+        cfg, text = self.cfg, a.answer or ""
         chars = visible_length(text)  # zero-width and combining marks do not count
         sample = text[: 4 * cfg.max_chars]  # a huge answer is too long; no need to scan it all
-        guess = checker.guess(sample)
-        copy = copies_prompt(sample, by_id[a.task_id])
+        guess = self.checker.guess(sample)
+        copy = copies_prompt(sample, prompt)
         details: dict = {
             "chars": chars,
             "duration_s": a.duration_s,
             "prompt_copy": round(copy, 3),
             "lang_target_confidence": round(guess.target_confidence, 3),
         }
-        reasons = []
-        if guess.lang != checker.lang or guess.target_confidence < cfg.lang_min_confidence:
-            reasons.append("wrong_language")
-        if chars < cfg.min_chars:
-            reasons.append("too_short")
-        if chars > cfg.max_chars:
-            reasons.append("too_long")
-        if bad_characters(text):
-            reasons.append("control_characters")
-            details["bad_character"] = bad_characters(text)
-        if copy >= COPY_CONTAINMENT:
-            reasons.append("copied_prompt")
-        if a.assignment_id in dups:
-            reasons.append("near_duplicate")
-            details["duplicate_of"], details["duplicate_similarity"] = dups[a.assignment_id]
-        if a.duration_s < cfg.fast_seconds:
-            reasons.append("fast_submission")
-        if a.task_id in control and not matches_control(text, control[a.task_id]):
-            reasons.append("failed_control")
-            details["control_expected"] = control[a.task_id]
-        if a.worker_id in banned:
-            reasons.append("banned_worker")
-        results.append(
-            QCResult(
-                a.assignment_id,
-                a.task_id,
-                a.worker_id,
-                not reasons,
-                reasons,
-                guess.lang,
-                round(guess.confidence, 4),
-                details,
-            )
+        bad = bad_characters(text)
+        expected = self.control.get(a.task_id)
+        failed = {
+            "wrong_language": guess.lang != self.checker.lang
+            or guess.target_confidence < cfg.lang_min_confidence,
+            "too_short": chars < cfg.min_chars,
+            "too_long": chars > cfg.max_chars,
+            "control_characters": bool(bad),
+            "copied_prompt": copy >= COPY_CONTAINMENT,
+            "near_duplicate": a.assignment_id in self.dups,
+            "fast_submission": a.duration_s < cfg.fast_seconds,
+            "failed_control": expected is not None and not matches_control(text, expected),
+            "banned_worker": a.worker_id in self.banned,
+        }
+        if bad:
+            details["bad_character"] = bad
+        if failed["near_duplicate"]:
+            details["duplicate_of"], details["duplicate_similarity"] = self.dups[a.assignment_id]
+        if failed["failed_control"]:
+            details["control_expected"] = expected
+        reasons = [r for r in REASONS if failed[r]]
+        return QCResult(
+            a.assignment_id,
+            a.task_id,
+            a.worker_id,
+            not reasons,
+            reasons,
+            guess.lang,
+            round(guess.confidence, 4),
+            details,
         )
-    n_flagged = sum(not r.passed for r in results)
-    logger.info("quality rules: %d of %d answers flagged", n_flagged, len(results))
-    return results
 
 
 def reason_counts(qc: list[QCResult]) -> dict[str, int]:

@@ -92,9 +92,18 @@ def helpfulness(
     """Per answer: ``score`` = P(helpful), ``confidence`` = P(chosen verdict), ``votes``.
 
     Aggregates every vote at once, so worker skills come from all their tasks.
-    Indexed by answer id (the votes' ``task_id``); empty when there are no votes.
-    For ``ds``, ``smoothing`` > 0 uses :class:`~.smoothed_ds.SmoothedDawidSkene`
-    (0 gives crowd-kit's plain DawidSkene).
+
+    Args:
+        votes: validation votes (binary or likert5, see :func:`helpful_label`).
+        method: a label aggregation method (see :func:`~.aggregate.make_label_aggregator`).
+        n_iter: iterations of the iterative methods (their default when None).
+        seed: MACE's random state.
+        smoothing: for ``ds``, > 0 uses :class:`~.smoothed_ds.SmoothedDawidSkene`
+            (0 gives crowd-kit's plain DawidSkene); ignored by other methods.
+
+    Returns:
+        A frame indexed by answer id (the votes' ``task_id``); empty when
+        there are no votes.
     """
     df = votes_frame(votes)
     if df.empty:

@@ -223,8 +223,6 @@ def build_dataset(
     Raises:
         ValueError: duplicate prompt ids, a vote among the answers, an answer
             for an unknown prompt, or a decision naming an unknown answer.
-
-    Taught in notebooks/03_answer_validation.
     """
     cands, without_qc = _candidates(prompts, answers, decisions, qc, votes)
     accepted = [c for c in cands if c["verdict"] == "accept"]

@@ -184,8 +184,6 @@ def rank_models(
           model  wins  comparisons  rank
         0   mt5     3            3     1
         1  base     0            3     2
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     frame = _votes_table(votes, tasks, include_rejected)
     models = sorted(set(frame["left"]) | set(frame["right"]))

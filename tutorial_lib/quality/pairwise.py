@@ -8,8 +8,6 @@ intervals) both call :func:`make_pairwise_aggregator`. Two methods:
 - ``bt``: Bradley-Terry, every vote counts alike (crowd-kit ``BradleyTerry``);
 - ``noisybt``: Noisy Bradley-Terry, which also learns each worker's
   reliability and position bias (crowd-kit ``NoisyBradleyTerry``).
-
-Taught in notebooks/05_hands_on_mt5.
 """
 
 from __future__ import annotations
@@ -131,8 +129,6 @@ def make_pairwise_aggregator(method: str, n_iter: int = 100) -> PairwiseAggregat
     Examples:
         >>> make_pairwise_aggregator("noisybt", n_iter=50)
         NoisyBradleyTerry(n_iter=50)
-
-    Taught in notebooks/05_hands_on_mt5.
     """
     cls = PAIRWISE_AGGREGATORS.get(method)
     if cls is None:

@@ -15,8 +15,6 @@ verdict the platform refused as too late is recorded as ``late_verdict`` and
 not retried; new answers are asked at most once per prompt and round, extra
 votes at most once per answer and dynamic-overlap step; once a prompt has an
 accepted answer, asking for more answers to it stops.
-
-Taught in notebooks/03_answer_validation.
 """
 
 from __future__ import annotations

@@ -18,8 +18,6 @@ The loop below follows crowd-kit 1.4.2's ``DawidSkene.fit`` step for step
 so ``smoothing=0`` reproduces crowd-kit's estimates (tests check it), and it
 exposes the same fitted attributes: ``probas_``, ``priors_``, ``errors_``,
 ``labels_``, ``loss_history_``.
-
-Taught in notebooks/03_answer_validation.
 """
 
 from __future__ import annotations

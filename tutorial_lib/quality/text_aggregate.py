@@ -5,8 +5,6 @@ picks the text closest to a skill-weighted centre in an embedding space.
 crowd-kit's examples embed with a sentence-transformers model, which needs a
 Hub download; :func:`char_ngram_encoder` is the kit's model-free stand-in, and
 any ``str -> vector`` callable can replace it.
-
-Taught in notebooks/03_answer_validation.
 """
 
 from __future__ import annotations

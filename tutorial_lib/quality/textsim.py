@@ -17,8 +17,6 @@ every caller:
 - **Jaccard** ``|a & b| / |a | b|`` is 0.0 when either set is empty: an empty
   text is similar to nothing, not even to another empty text (so empty
   answers are never near-duplicates of each other; they are ``too_short``).
-
-Taught in notebooks/02_collecting_answers.
 """
 
 from __future__ import annotations

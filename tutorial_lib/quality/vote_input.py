@@ -6,8 +6,6 @@ be missing. These checks run once, before any crowd-kit model sees the data,
 and turn each problem into one clear line (an error) or a note (a warning the
 estimator logs and keeps in ``warnings_``). Nothing a worker gave is dropped
 without a note.
-
-Taught in notebooks/03_answer_validation.
 """
 
 from __future__ import annotations

@@ -20,6 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .atomic import (  # noqa: F401  (re-exported: records is where stages look for file I/O)
+    atomic_path,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_text,
+    publish_folder,
+    temp_folder_for,
+)
 from .errors import TutorialLibError
 
 CATEGORIES = (
@@ -271,16 +279,28 @@ def _json_line(record: Any) -> str:
 
 
 def write_jsonl(path: str | os.PathLike, records: Iterable[Any]) -> int:
-    """Write records atomically (temp file then rename); returns the row count."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
+    """Write records atomically, one JSON object a line (see :func:`atomic_path`).
+
+    Args:
+        path: the ``.jsonl`` file; its parent folder is created.
+        records: dicts or record dataclasses.
+
+    Returns:
+        The number of rows written.
+
+    Examples:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "rows.jsonl"
+        >>> write_jsonl(path, [{"id": "p1"}, {"id": "p2"}])
+        2
+        >>> [row["id"] for row in read_jsonl(path)]
+        ['p1', 'p2']
+    """
     n = 0
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         for rec in records:
             fh.write(_json_line(rec) + "\n")
             n += 1
-    os.replace(tmp, path)
     return n
 
 

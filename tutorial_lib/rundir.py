@@ -41,7 +41,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .errors import TutorialLibError
-from .records import RunManifest
+from .records import RunManifest, atomic_write_json
 
 logger = logging.getLogger(__name__)
 
@@ -293,8 +293,7 @@ class RunDir:
 
     def mark_started(self, stage: str, fp: dict) -> None:
         """Record the fingerprint a stage starts with (tells a resume from a stale leftover)."""
-        path = self.stage_dir(stage) / ".started.json"
-        path.write_text(json.dumps(fp, ensure_ascii=False, default=str), encoding="utf-8")
+        atomic_write_json(self.stage_dir(stage) / ".started.json", fp)
 
     def read_manifest(self, stage: str) -> dict:
         """The manifest a finished stage wrote.
@@ -359,11 +358,6 @@ class RunDir:
             notes=list(notes or []),
         )
         path = self.manifest_path(stage)
-        path.parent.mkdir(parents=True, exist_ok=True)
         body = {**asdict(manifest), "fingerprint": fingerprint or {}}
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps(body, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
-        )
-        os.replace(tmp, path)
+        atomic_write_json(path, body, indent=2)
         return body

@@ -14,11 +14,16 @@ from sim_prompts import make_prompts
 
 from tutorial_lib.crowd.backend import BackendError
 from tutorial_lib.crowd.design import answer_project, ranking_project, validation_project
-from tutorial_lib.crowd.simulated import SimulatedCrowd
+from tutorial_lib.crowd.simulated import WORKERS, SimulatedCrowd
 from tutorial_lib.records import to_dict
 
 ENGLISH_WORDS = {"the", "is", "and", "it", "you", "in", "of", "about", "think", "answer"}
 TRUTH_KEYS = {"helpful", "profile", "variant"}
+
+
+def _worker_profiles(workdir):
+    """The hidden profile per worker id, as the simulator saved its pool."""
+    return json.loads((Path(workdir) / WORKERS).read_text(encoding="utf-8"))["workers"]
 
 
 def _answer_tasks(prompts):
@@ -152,7 +157,7 @@ def test_good_answers_are_varied_and_copies_copy(big):
 def test_validator_profiles_behave(big):
     workdir, _crowd, _, votes = big
     truth = SimulatedCrowd.load_truth(workdir)
-    profiles = SimulatedCrowd.load_worker_profiles(workdir)
+    profiles = _worker_profiles(workdir)
     right, yes = defaultdict(list), defaultdict(list)
     for v in votes:
         kind = profiles[v.worker_id]["validator"]["profile"]
@@ -171,7 +176,7 @@ def test_validator_profiles_behave(big):
 
 def test_exam_keeps_failed_workers_off_real_tasks(big):
     workdir, _crowd, answers, votes = big
-    profiles = SimulatedCrowd.load_worker_profiles(workdir)
+    profiles = _worker_profiles(workdir)
     assert all(profiles[a.worker_id]["passed"]["writer"] for a in answers)
     assert all(profiles[v.worker_id]["passed"]["validator"] for v in votes)
     pass_rate = defaultdict(list)
@@ -245,7 +250,7 @@ def test_ranking_prefers_the_answer_closer_to_the_references(tmp_path):
     votes = crowd.fetch(rid)
     assert {v.label for v in votes} == {0, 1} and all(v.stage == "ranking" for v in votes)
     good_side = {t["task_id"]: 0 if t["answer_a"] != "sawa" else 1 for t in tasks}
-    profiles = SimulatedCrowd.load_worker_profiles(tmp_path)
+    profiles = _worker_profiles(tmp_path)
     by_kind = defaultdict(list)
     for v in votes:
         by_kind[profiles[v.worker_id]["validator"]["profile"]].append(v)

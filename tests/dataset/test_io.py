@@ -1,4 +1,4 @@
-"""save_dataset / load_split / to_hf_dataset: round trips in every accepted form, NFC, clear errors."""
+"""save_dataset / load_split: round trips in every accepted form, NFC, clear errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from tutorial_lib.config import DatasetConfig
-from tutorial_lib.dataset import build_dataset, load_split, save_dataset, to_hf_dataset
+from tutorial_lib.dataset import build_dataset, load_split, save_dataset
 from tutorial_lib.rundir import RunDir
 
 
@@ -44,13 +44,6 @@ def test_round_trip_every_form(saved):
     assert load_split(run_root, "heldout") == ds.heldout
     assert load_split(paths["heldout_parquet"], "heldout") == ds.heldout
     assert load_split(run_root, "preference") == ds.preference
-
-
-def test_to_hf_dataset(saved):
-    ds, _, run_root = saved
-    hf = to_hf_dataset(ds.train)
-    assert len(hf) == len(ds.train) and "score" in hf.column_names
-    assert to_hf_dataset(run_root, "heldout")[0]["references"] == ds.heldout[0]["references"]
 
 
 def test_clear_errors(tmp_path):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datasets import Dataset
+
 from tutorial_lib.config import DatasetConfig
-from tutorial_lib.dataset import build_dataset, preference_pairs, to_hf_dataset
+from tutorial_lib.dataset import build_dataset, preference_pairs
 
 
 def _cand(aid, pid, score, verdict, votes=3, text=None):
@@ -33,7 +35,7 @@ def test_pairs_from_world_are_valid(world):
         assert score[pair["chosen_id"]] > score[pair["rejected_id"]]
         assert verdict[pair["chosen_id"]] == "accept"
         assert pair["prompt_id"] not in heldout
-    hf = to_hf_dataset(ds.preference)
+    hf = Dataset.from_list(ds.preference)  # the form TRL's DPO/reward trainers read
     assert {"prompt", "chosen", "rejected"} <= set(hf.column_names) and len(hf) == len(
         ds.preference
     )

@@ -16,7 +16,6 @@ offline (no token, no network), to review before paying.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -45,8 +44,7 @@ def _prompt_texts(args) -> dict[str, str]:
     items = room_dir(args.workdir, "answers") / "data" / "items.jsonl"
     if not items.exists():
         return {}
-    rows = [json.loads(line) for line in items.read_text(encoding="utf-8").splitlines() if line]
-    return {str(r["id"]): r.get("prompt", "") for r in rows}
+    return {str(r["id"]): r.get("prompt", "") for r in read_jsonl(items)}
 
 
 def _validation_tasks(args) -> list[dict]:

@@ -20,7 +20,7 @@ import logging
 from collections import Counter
 from pathlib import Path
 
-from ..records import Assignment, append_jsonl
+from ..records import Assignment, append_jsonl, read_jsonl
 from .backend import CrowdBackend, Progress, check_comment, check_tasks
 from .design import ProjectSpec
 from .room_config import RoomError, find_rooms, read_room, room_dir, write_room
@@ -85,11 +85,7 @@ class RoomBackend(CrowdBackend):
         path = room_dir(self.workdir, stage, round) / "data" / "items.jsonl"
         if not path.exists():
             return {}
-        rows = [
-            json.loads(line)
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
+        rows = read_jsonl(path)
         return {str(r["id"]): {k: v for k, v in r.items() if k not in ("id", "text")} for r in rows}
 
     # -- lifecycle ------------------------------------------------------------

@@ -17,7 +17,7 @@ import logging
 from collections import Counter
 from pathlib import Path
 
-from ..records import Assignment, RecordError, read_jsonl, write_jsonl
+from ..records import Assignment, RecordError, iter_jsonl, read_jsonl, write_jsonl
 from .backend import pseudonymise
 from .room_config import RoomError, find_rooms, read_room
 from .secrets import workdir_salt
@@ -33,11 +33,8 @@ def _history(user_dir: Path) -> dict[str, list[dt.datetime]]:
     path = user_dir / "annotation_history.jsonl"
     if not path.exists():
         return out
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for lineno, row in iter_jsonl(path):
         try:
-            row = json.loads(line)
             out.setdefault(str(row["instance_id"]), []).append(
                 dt.datetime.fromisoformat(row["timestamp"])
             )

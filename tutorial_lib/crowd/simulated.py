@@ -26,7 +26,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ..records import Assignment, Prompt, to_dict
+from ..records import Assignment, Prompt, append_jsonl, atomic_write_json, iter_jsonl, to_dict
 from . import simtext
 from .backend import BackendError, CrowdBackend, Progress, check_comment, check_tasks, pseudonymise
 from .design import ProjectSpec
@@ -41,12 +41,6 @@ _PREFIX = {"answers": "ans", "validation": "val", "ranking": "rnk"}
 
 def _digest(*parts) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode("utf-8")).hexdigest()
-
-
-def _write_json(path: Path, obj) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 class SimulatedCrowd(CrowdBackend):
@@ -98,7 +92,7 @@ class SimulatedCrowd(CrowdBackend):
             return saved["workers"]
         salt = f"simulated-crowd-{self.seed}"
         workers = build_pool(self.seed, n_workers, self.mix, lambda raw: pseudonymise(raw, salt))
-        _write_json(
+        atomic_write_json(
             path, {"seed": self.seed, "n_workers": n_workers, "mix": self.mix, "workers": workers}
         )
         return workers
@@ -110,7 +104,7 @@ class SimulatedCrowd(CrowdBackend):
         return {"format": 1, "seed": self.seed, "projects": {}, "tasks": {}, "assignments": {}}
 
     def _save(self) -> None:
-        _write_json(self.workdir / STATE, self.state)
+        atomic_write_json(self.workdir / STATE, self.state)
 
     @staticmethod
     def worker_groups(workdir: str | os.PathLike, attribute: str = "region") -> dict[str, str]:
@@ -135,19 +129,9 @@ class SimulatedCrowd(CrowdBackend):
         """
         path, out = Path(workdir) / TRUTH, {}
         if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    out[row.pop("answer_id")] = row
+            for _, row in iter_jsonl(path):
+                out[row.pop("answer_id")] = row
         return out
-
-    @staticmethod
-    def load_worker_profiles(workdir: str | os.PathLike) -> dict:
-        """Hidden profile per pseudonymised worker id (writer and validator role, skill, exam)."""
-        path = Path(workdir) / WORKERS
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no simulated worker pool here")
-        return json.loads(path.read_text(encoding="utf-8"))["workers"]
 
     # --- lifecycle ---------------------------------------------------------------------
     def _project(self, project_id: str) -> dict:
@@ -280,8 +264,7 @@ class SimulatedCrowd(CrowdBackend):
                 t["workers"].append(worker)
                 t["filled"] += 1
         if new_truth:
-            with open(self.workdir / TRUTH, "a", encoding="utf-8") as fh:
-                fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in new_truth)
+            append_jsonl(self.workdir / TRUTH, new_truth)
 
     def _make(
         self, project: dict, t: dict, task_id: str, slot: int, worker_id: str, rng: random.Random

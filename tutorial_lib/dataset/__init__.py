@@ -10,7 +10,7 @@ Taught in notebooks/04_instruction_finetuning.
 
 from .card import write_data_card
 from .curate import CuratedDataset, build_dataset
-from .io import load_split, save_dataset, to_hf_dataset
+from .io import load_split, save_dataset
 from .preference import preference_pairs
 from .select import select_for_training
 from .split import prompt_input, split_prompts
@@ -24,6 +24,5 @@ __all__ = [
     "save_dataset",
     "select_for_training",
     "split_prompts",
-    "to_hf_dataset",
     "write_data_card",
 ]

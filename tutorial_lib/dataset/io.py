@@ -9,7 +9,6 @@ Taught in notebooks/04_instruction_finetuning.
 
 from __future__ import annotations
 
-import json
 import os
 import unicodedata
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..records import iter_jsonl, write_jsonl
+from ..records import atomic_path, atomic_write_json, iter_jsonl, write_jsonl
 from ..rundir import CONFIG_FILE, STAGE_DIRS
 from .curate import CuratedDataset
 
@@ -72,15 +71,8 @@ def nfc_deep(value: Any) -> Any:
 
 def _write_parquet(rows: list[dict], schema: pa.Schema, path: Path) -> None:
     table = pa.Table.from_pylist([{k: r.get(k) for k in schema.names} for r in rows], schema=schema)
-    tmp = path.with_suffix(".parquet.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
-
-
-def _write_json(obj: Any, path: Path) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
 
 
 def save_dataset(ds: CuratedDataset, out_dir: str | os.PathLike) -> dict[str, Path]:
@@ -102,8 +94,8 @@ def save_dataset(ds: CuratedDataset, out_dir: str | os.PathLike) -> dict[str, Pa
     write_jsonl(paths["preference"], nfc_deep(ds.preference))
     _write_parquet(train, _TRAIN_SCHEMA, paths["train_parquet"])
     _write_parquet(heldout, _HELDOUT_SCHEMA, paths["heldout_parquet"])
-    _write_json(nfc_deep(ds.filters), paths["filters"])
-    _write_json(nfc_deep(ds.stats), paths["stats"])
+    atomic_write_json(paths["filters"], nfc_deep(ds.filters), indent=2)
+    atomic_write_json(paths["stats"], nfc_deep(ds.stats), indent=2)
     return paths
 
 
@@ -155,12 +147,3 @@ def load_split(path_or_dir: str | os.PathLike, split: str = "train") -> list[dic
         _check_columns(row, split, f"{path}:{lineno}")
         rows.append(row)
     return rows
-
-
-def to_hf_dataset(rows: list[dict] | str | os.PathLike, split: str = "train"):
-    """A ``datasets.Dataset`` from rows (or from anything ``load_split`` accepts)."""
-    from datasets import Dataset
-
-    if isinstance(rows, (str, os.PathLike)):
-        rows = load_split(rows, split)
-    return Dataset.from_list(list(rows))

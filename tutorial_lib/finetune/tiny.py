@@ -16,10 +16,10 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
+
+from ..records import publish_folder, temp_folder_for
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def build_tiny_mt5(
     model = untie_lm_head(MT5ForConditionalGeneration(config))
     # Written aside and renamed into place, so processes of a multi-GPU launch that build
     # at the same time never see (or leave) a half-written folder.
-    tmp = out_dir.with_name(f"{out_dir.name}.tmp-{os.getpid()}")
+    tmp = temp_folder_for(out_dir)
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
     info = {
@@ -122,24 +122,6 @@ def build_tiny_mt5(
     if publish_folder(tmp, out_dir, TINY_MARKER):
         logger.info("built tiny mT5 stand-in (%d-token vocabulary) in %s", len(tokenizer), out_dir)
     return out_dir
-
-
-def publish_folder(tmp: Path, out_dir: Path, marker: str) -> bool:
-    """Rename a fully written ``tmp`` folder to ``out_dir``; False if another process won the race.
-
-    Processes of a multi-GPU launch may build the same stand-in at once: each
-    writes aside and renames into place, so none sees (or leaves) a half-written folder.
-    """
-    if out_dir.exists() and not any(out_dir.iterdir()):
-        out_dir.rmdir()
-    try:
-        os.rename(tmp, out_dir)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not (out_dir / marker).exists():
-            raise
-        return False  # another process finished first
-    return True
 
 
 def untie_lm_head(model):

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .tiny import publish_folder
+from ..records import publish_folder, temp_folder_for
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +104,7 @@ def build_tiny_causal(
         **(shape or TINY_CAUSAL_SHAPE),
     )
     model = LlamaForCausalLM(config)
-    tmp = out_dir.with_name(f"{out_dir.name}.tmp-{os.getpid()}")
+    tmp = temp_folder_for(out_dir)
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
     info = {

@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import TutorialLibError
+from ..records import RecordError, iter_jsonl, publish_folder, temp_folder_for
 
 logger = logging.getLogger(__name__)
 
@@ -79,15 +80,10 @@ def read_corpus(path: str | Path) -> list[str]:
             return list(_strings(json.loads(text)))
         except json.JSONDecodeError:
             pass  # many ".json" data files are JSON Lines
-    out: list[str] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            out += _strings(json.loads(line))
-        except json.JSONDecodeError as err:
-            raise VocabTrimError(f"{path}:{number}: not valid JSON ({err.msg})") from None
-    return out
+    try:
+        return [s for _, row in iter_jsonl(path) for s in _strings(row)]
+    except RecordError as err:
+        raise VocabTrimError(str(err)) from None
 
 
 def _strings(value) -> Iterable[str]:
@@ -329,18 +325,12 @@ def trimmed_for_run(base: str, texts: Sequence[str], parent: str | Path) -> str:
     multi-GPU launch that trim at the same time never see a half-written folder.
     """
     import hashlib
-    import os
 
     digest = hashlib.sha256("\n".join([str(base), *texts]).encode("utf-8")).hexdigest()[:12]
     out = Path(parent) / f"base_trimmed-{digest}"
     if is_trimmed(out):
         return str(out)
-    tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
+    tmp = temp_folder_for(out)
     trim_vocabulary(base, texts, tmp)
-    try:
-        os.rename(tmp, out)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not is_trimmed(out):
-            raise
+    publish_folder(tmp, out, MAP_FILE)
     return str(out)

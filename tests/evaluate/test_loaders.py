@@ -88,7 +88,9 @@ def test_malformed_tsv_names_file_and_line(tmp_path):
     path.write_text(
         "\t".join(STORY_HEADER) + "\n" + "\t".join(ok) + "\n" + "\t".join(ok[:5]) + "\n", "utf-8"
     )
-    with pytest.raises(DataFileError, match=r"eval\.tsv:3: 5 tab-separated fields"):
+    with pytest.raises(
+        DataFileError, match=r"eval\.tsv:3: row has 5 fields but the header has 8.*read unquoted"
+    ):
         read_local("xstorycloze", path)
     path.write_text("\t".join(STORY_HEADER[:-1]) + "\n", "utf-8")
     with pytest.raises(DataFileError, match=r"eval\.tsv:1: header lacks .*answer_right_ending"):

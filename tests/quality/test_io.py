@@ -56,7 +56,7 @@ def test_crowdkit_layout_and_overrides(tmp_path):
     [
         ("", "empty file"),
         ("task,worker,label\n", "header only"),
-        ("task,worker,label\nt1,w1\n", r":2: 2 fields, header has 3"),
+        ("task,worker,label\nt1,w1\n", r":2: row has 2 fields but the header has 3"),
         ("task,worker,label\nt1,w1,1\nt2,,1\n", r":3: empty worker"),
         ("task,worker,label\nt1,w1,\n", r":2: empty label"),
     ],

@@ -32,10 +32,10 @@ from .readers import (
     HF_PREFIX,
     RawRow,
     detect_format,
-    read_delimited_rows,
     read_hf_rows,
     read_json_rows,
     read_jsonl_rows,
+    read_table,
     require_file,
 )
 
@@ -210,7 +210,8 @@ def _file_rows(path: Path, fmt: str, header: list[str] | None, quoting: str) -> 
     if fmt == "json":
         return read_json_rows(path)
     if fmt in ("csv", "tsv"):
-        return read_delimited_rows(path, "," if fmt == "csv" else "\t", header, quoting)
+        delimiter = "," if fmt == "csv" else "\t"
+        return iter(read_table(path, delimiter, header=header, quoting=quoting).rows)
     raise ValueError(f"{path}: unsupported format {fmt!r}")
 
 

@@ -9,6 +9,7 @@ row: blank lines are not rows, everything else is passed on or raises.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import logging
 import os
@@ -86,17 +87,8 @@ def _skip_ws(text: str, pos: int, path: Path) -> int:
 
 
 def _decode_whole(path: Path) -> str:
-    return "".join(line for _, line in _decoded_lines(path))
-
-
-def _decoded_lines(path: Path) -> list[tuple[int, str]]:
-    """Lines decoded one by one, so bad UTF-8 is reported with its line number."""
-    out = []
-    for lineno, line in iter_lines(path):
-        if lineno == 1:
-            line = line.lstrip("\ufeff")  # spreadsheet exports start with a BOM
-        out.append((lineno, line))
-    return out
+    """The whole file as text, decoded line by line so bad UTF-8 names its line."""
+    return "".join(line for _, line in iter_lines(path))
 
 
 def require_file(path: str | os.PathLike) -> Path:
@@ -121,42 +113,124 @@ def _unique_header(columns: list[str], where: str) -> None:
         seen.add(name)
 
 
-def read_delimited_rows(
-    path: Path, delimiter: str, header: list[str] | None = None, quoting: str = "minimal"
-) -> Iterator[RawRow]:
-    """CSV/TSV through the csv module; quoted fields may span lines.
+def sniff_delimiter(path: str | os.PathLike, first_line: str = "") -> str:
+    """The field separator of a table file: by extension, else by its header line.
 
-    ``where`` names the physical line a row starts on. ``header`` gives column
-    names for files without a header row; ``quoting="none"`` reads files whose
-    text contains bare quote characters (MGSM, XStoryCloze).
+    Args:
+        path: the file; ``.tsv``/``.tab`` mean tab and ``.csv`` means comma.
+        first_line: the header line, counted when the extension says nothing.
+
+    Returns:
+        ``"\\t"`` or ``","``.
+
+    Examples:
+        >>> sniff_delimiter("votes.tsv"), sniff_delimiter("votes.txt", "task\\tworker\\tlabel")
+        ('\\t', '\\t')
+        >>> sniff_delimiter("votes.csv")
+        ','
     """
-    lines = _decoded_lines(path)
+    suffix = Path(path).suffix.lower()
+    if suffix in (".tsv", ".tab"):
+        return "\t"
+    if suffix == ".csv":
+        return ","
+    return "\t" if first_line.count("\t") > first_line.count(",") else ","
+
+
+@dataclass
+class Table:
+    """A CSV/TSV file read by :func:`read_table`: its column names and its data rows."""
+
+    path: Path
+    columns: list[str]
+    rows: list[RawRow]
+
+
+def _is_blank(fields: list[str]) -> bool:
+    return not any(cell.strip() for cell in fields)
+
+
+def read_table(
+    path: str | os.PathLike,
+    delimiter: str | None = None,
+    *,
+    header: list[str] | None = None,
+    quoting: str = "minimal",
+    rename: dict[str, str] | None = None,
+) -> Table:
+    """Read a CSV/TSV file strictly: the kit's one tabular reader.
+
+    Every value stays text (so "NA" or "007" is not turned into a missing value
+    or a number). Quoted fields may span lines; each row's ``where`` names the
+    physical line it starts on, which is what a person opens in an editor. A
+    line whose cells are all blank is not a row; every other row is kept or
+    raises.
+
+    Args:
+        path: the file (UTF-8; a spreadsheet's BOM is dropped).
+        delimiter: the field separator; None sniffs it (:func:`sniff_delimiter`).
+        header: column names for files without a header row.
+        quoting: ``"minimal"`` (CSV quoting) or ``"none"``, for files whose text holds
+            bare quote characters (MGSM, XStoryCloze: read exactly as lm-eval reads them).
+        rename: header name -> column name (e.g. a benchmark's header to the Hub's fields).
+
+    Returns:
+        The :class:`Table`; ``columns`` is empty for an empty file.
+
+    Raises:
+        RecordError: bad UTF-8, a malformed row, a repeated column name, or a row
+            whose field count differs from the header's; the message names file and line.
+
+    Examples:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "votes.csv"
+        >>> _ = path.write_text('task,worker,text\\nt1,w1,"mstari\\nwa pili"\\n\\nt2,w2,ndiyo\\n')
+        >>> table = read_table(path)
+        >>> table.columns, [(r.where.split(":")[-1], r.data["text"]) for r in table.rows]
+        (['task', 'worker', 'text'], [('2', 'mstari\\nwa pili'), ('5', 'ndiyo')])
+        >>> _ = path.write_text("task,worker,text\\nt1,w1\\n")
+        >>> read_table(path)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tutorial_lib.records.RecordError: ...votes.csv:2: row has 2 fields but the header has 3 (task, worker, text)
+    """
+    path = Path(path)
+    lines = iter_lines(path)
+    first = next(lines, (0, ""))
+    if delimiter is None:
+        delimiter = sniff_delimiter(path, first[1])
     mode = csv.QUOTE_NONE if quoting == "none" else csv.QUOTE_MINIMAL
-    reader = csv.reader((line for _, line in lines), delimiter=delimiter, quoting=mode, strict=True)
+    texts = (line for _, line in itertools.chain([first], lines) if first[0])
+    reader = csv.reader(texts, delimiter=delimiter, quoting=mode, strict=True)
     columns = list(header) if header else None
-    index, last_line = 0, 0
+    rows: list[RawRow] = []
+    last_line = 0
     while True:
         start = last_line + 1
         try:
             fields = next(reader)
         except StopIteration:
-            return
+            return Table(path, columns or [], rows)
         except csv.Error as err:
             raise RecordError(f"{path}:{start}: malformed row ({err})") from None
         last_line = reader.line_num
-        if not fields or (len(fields) == 1 and not fields[0].strip()):
-            continue  # a blank line is not a row
+        if _is_blank(fields):
+            continue
         if columns is None:
-            columns = [c.strip() for c in fields]
+            columns = [(rename or {}).get(c.strip(), c.strip()) for c in fields]
             _unique_header(columns, f"{path}:{start}")
             continue
         if len(fields) != len(columns):
+            hint = (
+                " (a tab inside a text? the file is read unquoted)"
+                if mode == csv.QUOTE_NONE
+                else ""
+            )
             raise RecordError(
                 f"{path}:{start}: row has {len(fields)} fields but the header has "
-                f"{len(columns)} ({', '.join(columns)})"
+                f"{len(columns)} ({', '.join(columns)}){hint}"
             )
-        yield RawRow(index, f"{path}:{start}", dict(zip(columns, fields)))
-        index += 1
+        rows.append(RawRow(len(rows), f"{path}:{start}", dict(zip(columns, fields))))
 
 
 def hf_offline() -> bool:

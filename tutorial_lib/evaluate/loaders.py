@@ -26,11 +26,11 @@ Taught in notebooks/04_instruction_finetuning.
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 from pathlib import Path
 
+from ..data.readers import read_table
 from ..records import RecordError, iter_jsonl
 from .templates import check_lang
 
@@ -114,46 +114,35 @@ def _read_jsonl(task: str, path: Path) -> list[dict]:
     return docs
 
 
+XNLI_COLUMNS = {
+    "sentence1": "premise",
+    "sentence2": "hypothesis",
+    "gold_label": "label",
+    "hypo": "hypothesis",
+}
+
+
 def _read_tsv(task: str, path: Path, lang: str) -> list[dict]:
-    """Header-row TSV without quoting; XStoryCloze and XNLI-1.0 headers are renamed."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        try:
-            rows = list(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
-        except UnicodeDecodeError as err:
-            raise DataFileError(f"{path}: not valid UTF-8 ({err.reason})") from None
-    if not rows:
+    """Header-row TSV read unquoted (as lm-eval reads it); XStoryCloze and XNLI-1.0 headers renamed."""
+    rename = {**STORY_COLUMNS, **(XNLI_COLUMNS if task == "xnli" else {})}
+    try:
+        table = read_table(path, "\t", quoting="none", rename=rename)
+    except RecordError as err:
+        raise DataFileError(str(err)) from None
+    if not table.columns:
         raise DataFileError(f"{path}: empty file (expected a header row)")
-    header = [STORY_COLUMNS.get(h.strip(), h.strip()) for h in rows[0]]
-    if task == "xnli":
-        header = [
-            {
-                "sentence1": "premise",
-                "sentence2": "hypothesis",
-                "gold_label": "label",
-                "hypo": "hypothesis",
-            }.get(h, h)
-            for h in header
-        ]
-    missing = [name for name in REQUIRED[task] if name not in header]
+    missing = [name for name in REQUIRED[task] if name not in table.columns]
     if missing:
         raise DataFileError(
             f"{path}:1: header lacks {task} column(s) {', '.join(missing)} "
-            f"(header: {', '.join(rows[0])})"
+            f"(header: {', '.join(table.columns)})"
         )
     docs = []
-    for row, cells in enumerate(rows[1:]):
-        lineno = row + 2
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            raise DataFileError(
-                f"{path}:{lineno}: {len(cells)} tab-separated fields, header has "
-                f"{len(header)} (a tab inside a text? the file is read unquoted)"
-            )
-        doc = dict(zip(header, cells), _row=row)
+    for raw in table.rows:
+        doc = dict(raw.data, _row=raw.index)
         if "language" in doc and doc["language"] != lang:
             continue
-        docs.append(_check_doc(task, doc, f"{path}:{lineno}"))
+        docs.append(_check_doc(task, doc, raw.where))
     return docs
 
 

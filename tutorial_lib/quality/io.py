@@ -7,22 +7,24 @@ Two layouts are understood:
 - Toloka's export: ``INPUT:*`` columns (the task is their value),
   ``OUTPUT:*`` (the answer) and ``ASSIGNMENT:worker_id``.
 
-Parsing uses the ``csv`` module, so quoted fields may hold line breaks (as
-CrowdSpeech's transcriptions do); every value is kept as text, so an answer
-reading "NA" or "007" is not turned into a missing value or a number. Errors
-name the file and the line where the row ends.
+Parsing goes through the kit's one tabular reader
+(:func:`tutorial_lib.data.readers.read_table`), so quoted fields may hold line
+breaks (as CrowdSpeech's transcriptions do), every value is kept as text (an
+answer reading "NA" or "007" is not turned into a missing value or a number),
+and errors name the file and the line where the row starts.
 """
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from ..data.readers import RawRow, read_table
 from ..errors import TutorialLibError
+from ..records import RecordError
 
 TOLOKA_WORKER = "ASSIGNMENT:worker_id"
 
@@ -40,38 +42,19 @@ class ColumnMap:
     answer: str
 
 
-def sniff_separator(path: Path, header: str, sep: str | None = None) -> str:
-    """The field separator: ``sep`` if given, else by extension, else by the header line."""
+def _read_rows(path: Path, sep: str | None) -> tuple[list[str], list[RawRow]]:
+    """Header and rows through the kit's one tabular reader (:func:`~tutorial_lib.data.readers.read_table`)."""
     if sep:
-        return "\t" if sep in ("\\t", "tab", "TAB") else sep
-    suffix = path.suffix.lower()
-    if suffix in (".tsv", ".tab"):
-        return "\t"
-    if suffix == ".csv":
-        return ","
-    return "\t" if header.count("\t") > header.count(",") else ","
-
-
-def _read_rows(path: Path, sep: str | None) -> tuple[list[str], list[tuple[int, list[str]]], str]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        first = fh.readline()
-        if not first.strip():
-            raise CrowdFileError(f"{path}: empty file (no header line)")
-        delimiter = sniff_separator(path, first, sep)
-        fh.seek(0)
-        reader = csv.reader(fh, delimiter=delimiter)
-        header = [h.strip() for h in next(reader)]
-        rows = []
-        try:
-            for row in reader:
-                if not any(cell.strip() for cell in row):
-                    continue
-                rows.append((reader.line_num, row))
-        except csv.Error as err:
-            raise CrowdFileError(f"{path}:{reader.line_num}: cannot parse ({err})") from None
-    if not rows:
+        sep = "\t" if sep in ("\\t", "tab", "TAB") else sep
+    try:
+        table = read_table(path, sep)
+    except RecordError as err:
+        raise CrowdFileError(str(err)) from None
+    if not table.columns:
+        raise CrowdFileError(f"{path}: empty file (no header line)")
+    if not table.rows:
         raise CrowdFileError(f"{path}: header only, no answers")
-    return header, rows, delimiter
+    return table.columns, table.rows
 
 
 def pick_columns(
@@ -145,21 +128,19 @@ def read_crowd_file(
     path = Path(path)
     if not path.exists():
         raise CrowdFileError(f"{path}: no such file")
-    header, rows, _ = _read_rows(path, sep)
+    header, rows = _read_rows(path, sep)
     cols = pick_columns(header, path, answer_kind, task_col, worker_col, label_col)
-    index = {name: i for i, name in enumerate(header)}
-    task_idx = [index[c] for c in (cols.task if isinstance(cols.task, list) else [cols.task])]
+    task_cols = cols.task if isinstance(cols.task, list) else [cols.task]
     records = []
-    for line, row in rows:
-        if len(row) != len(header):
-            raise CrowdFileError(f"{path}:{line}: {len(row)} fields, header has {len(header)}")
-        task = " | ".join(row[i] for i in task_idx)
-        worker, answer = row[index[cols.worker]], row[index[cols.answer]]
+    for raw in rows:
+        row, where = raw.data, raw.where
+        task = " | ".join(row[c] for c in task_cols)
+        worker, answer = row[cols.worker], row[cols.answer]
         for name, value in (("task", task), ("worker", worker)):
             if not value.strip():
-                raise CrowdFileError(f"{path}:{line}: empty {name} value")
+                raise CrowdFileError(f"{where}: empty {name} value")
         if answer_kind == "label" and not answer.strip():
-            raise CrowdFileError(f"{path}:{line}: empty label in column {cols.answer!r}")
+            raise CrowdFileError(f"{where}: empty label in column {cols.answer!r}")
         records.append((task, worker, answer))
     return pd.DataFrame(records, columns=["task", "worker", answer_kind])
 
@@ -169,21 +150,18 @@ def read_pairwise_file(path: str | os.PathLike, *, sep: str | None = None) -> pd
     path = Path(path)
     if not path.exists():
         raise CrowdFileError(f"{path}: no such file")
-    header, rows, _ = _read_rows(path, sep)
+    header, rows = _read_rows(path, sep)
     missing = [c for c in ("worker", "left", "right", "label") if c not in header]
     if missing:
         raise CrowdFileError(
             f"{path}: pairwise votes need column(s) {', '.join(missing)}; "
             f"columns found: {', '.join(header)}"
         )
-    index = {name: i for i, name in enumerate(header)}
     out = []
-    for line, row in rows:
-        if len(row) != len(header):
-            raise CrowdFileError(f"{path}:{line}: {len(row)} fields, header has {len(header)}")
-        rec = {c: row[index[c]] for c in ("worker", "left", "right", "label")}
+    for raw in rows:
+        rec = {c: raw.data[c] for c in ("worker", "left", "right", "label")}
         if rec["label"] not in (rec["left"], rec["right"]):
-            raise CrowdFileError(f"{path}:{line}: label {rec['label']!r} is neither left nor right")
+            raise CrowdFileError(f"{raw.where}: label {rec['label']!r} is neither left nor right")
         out.append(rec)
     return pd.DataFrame(out, columns=["worker", "left", "right", "label"])
 

@@ -21,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .crowd.secrets import MissingSecret, Secret, get_token  # noqa: F401  (one place for tokens)
+from .hub import env_true, hf_offline
 
 logger = logging.getLogger(__name__)
 
@@ -164,9 +165,9 @@ def hub_access(preset: str) -> bool:
         current = os.environ.get(var)
         if current is None or current == _SET_BY_KIT.get(var):
             os.environ[var] = _SET_BY_KIT[var] = wanted
-    effective = os.environ["HF_HUB_OFFLINE"].lower() not in ("1", "true", "yes", "on")
-    _apply_to_loaded_libraries(offline=not effective)
-    return effective
+    offline = env_true(os.environ["HF_HUB_OFFLINE"])
+    _apply_to_loaded_libraries(offline=offline)
+    return not hf_offline()
 
 
 def _apply_to_loaded_libraries(offline: bool) -> None:

@@ -6,10 +6,13 @@ import pytest
 
 from tutorial_lib.data import DataSourceError, needs_translation, translate_missing
 from tutorial_lib.data.translate import (
+    NLLB_CODES,
+    TranslationLanguageError,
     _reassemble,
     _segments,
     _set_language_codes,
     load_mt_model,
+    nllb_code,
     translate_texts,
 )
 from tutorial_lib.records import Prompt
@@ -49,7 +52,7 @@ def test_missing_model_offline_is_a_clear_error(monkeypatch, tmp_path):
         DataSourceError, match=r"'no-such-org/no-such-model'.*offline.*local folder"
     ):
         translate_missing([_waiting("a", "Hello.")], model_name="no-such-org/no-such-model")
-    with pytest.raises(DataSourceError, match="folder .* not a tokenizer"):
+    with pytest.raises(DataSourceError, match="is a folder but not a loadable model"):
         translate_missing([_waiting("a", "Hello.")], model_name=tmp_path)
 
 
@@ -131,3 +134,38 @@ def test_machine_vs_human_pairs_two_translations_of_one_text(tiny_model_dir):
     assert len(rows) == 1  # only human-translated prompts with an English original
     assert rows[0]["english"] == HUMAN.prompt_en and rows[0]["human"] == HUMAN.prompt
     assert isinstance(rows[0]["machine"], str)
+
+
+def test_nllb_table_uses_only_codes_the_nllb_tokenizer_defines():
+    from transformers.models.nllb.tokenization_nllb import FAIRSEQ_LANGUAGE_CODES
+
+    assert set(NLLB_CODES.values()) <= set(FAIRSEQ_LANGUAGE_CODES)
+    assert all(len(iso) == 2 and iso.islower() for iso in NLLB_CODES)
+    assert nllb_code("sw") == "swh_Latn" and nllb_code("SW") == "swh_Latn"
+    assert nllb_code("yo") == "yor_Latn" and nllb_code("am") == "amh_Ethi"
+
+
+def test_target_follows_each_prompts_language(monkeypatch):
+    seen = []
+    monkeypatch.setattr("tutorial_lib.data.translate.load_mt_model", lambda *a: (None, None))
+    monkeypatch.setattr(
+        "tutorial_lib.data.translate._set_language_codes",
+        lambda tok, src, tgt, name: seen.append((src, tgt)),
+    )
+    monkeypatch.setattr(
+        "tutorial_lib.data.translate.translate_texts",
+        lambda texts, *a, **k: [t.upper() for t in texts],
+    )
+    yoruba = dataclasses.replace(_waiting("y", "Good morning."), lang="yo")
+    out = translate_missing([_waiting("s", "Hello."), yoruba], model_name="m")
+    assert seen == [("eng_Latn", "swh_Latn"), ("eng_Latn", "yor_Latn")]
+    assert [p.prompt for p in out] == ["HELLO.", "GOOD MORNING."]
+    seen.clear()
+    translate_missing([yoruba], model_name="m", tgt_lang="hau_Latn")
+    assert seen == [("eng_Latn", "hau_Latn")]
+
+
+def test_unknown_language_fails_before_loading_a_model():
+    waiting = dataclasses.replace(_waiting("x", "Hello."), lang="xx")
+    with pytest.raises(TranslationLanguageError, match="no NLLB-200 code for language 'xx'"):
+        translate_missing([waiting], model_name="no-such-org/no-such-model")

@@ -20,6 +20,7 @@ from pathlib import Path
 from tutorial_lib.records import RecordError, iter_jsonl, iter_lines
 
 from ..errors import TutorialLibError
+from ..hub import hf_offline
 
 logger = logging.getLogger(__name__)
 
@@ -233,12 +234,6 @@ def read_table(
         rows.append(RawRow(len(rows), f"{path}:{start}", dict(zip(columns, fields))))
 
 
-def hf_offline() -> bool:
-    """True when the HF offline switches are on (then the Hub is never contacted)."""
-    flags = (os.environ.get("HF_HUB_OFFLINE", ""), os.environ.get("HF_DATASETS_OFFLINE", ""))
-    return any(f.strip().lower() in ("1", "true", "yes", "on") for f in flags)
-
-
 def read_hf_rows(name: str, split: str = "train", config: str | None = None) -> Iterator[RawRow]:
     """Rows of a Hub dataset (``hf:ORG/NAME``); a clear error when the Hub cannot be reached."""
     try:
@@ -249,7 +244,7 @@ def read_hf_rows(name: str, split: str = "train", config: str | None = None) -> 
         ds = datasets.load_dataset(name, config, split=split)
     except Exception as err:  # noqa: BLE001 - the Hub raises many types; all mean "not here"
         state = (
-            "offline (HF_HUB_OFFLINE/HF_DATASETS_OFFLINE is set)" if hf_offline() else "unreachable"
+            "offline (HF_HUB_OFFLINE/HF_DATASETS_OFFLINE is set)" if hf_offline(for_datasets=True) else "unreachable"
         )
         what = f"split {split!r}" + (f", config {config!r}" if config else "")
         raise DataSourceError(

@@ -18,15 +18,94 @@ import logging
 import os
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
-from tutorial_lib.records import Prompt
-
-from .readers import DataSourceError, hf_offline
+from ..errors import TutorialLibError
+from ..records import Prompt
+from .readers import DataSourceError
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MT_MODEL = "facebook/nllb-200-distilled-600M"
+SOURCE_LANG = "eng_Latn"
+# ISO 639-1 -> the NLLB-200 (FLORES-200) code of the language NLLB translates into.
+# Codes from the model card's ``language_details`` list,
+# https://huggingface.co/facebook/nllb-200-distilled-600M (README, retrieved 2026-11-30),
+# which is transformers' ``FAIRSEQ_LANGUAGE_CODES`` (tests check every value against it).
+# For a macrolanguage NLLB covers one variety: ar -> Modern Standard Arabic, fa -> Western
+# Persian, ms -> Standard Malay, mg -> Plateau Malagasy, om -> West Central Oromo,
+# ps -> Southern Pashto, lv -> Standard Latvian, mn -> Halh Mongolian, uz -> Northern Uzbek,
+# ku -> Northern Kurdish, sq -> Tosk Albanian, ff -> Nigerian Fulfulde, zh -> Simplified.
+# fmt: off
+NLLB_CODES: dict[str, str] = {
+    "af": "afr_Latn", "ak": "aka_Latn", "am": "amh_Ethi", "ar": "arb_Arab", "as": "asm_Beng",
+    "ay": "ayr_Latn", "az": "azj_Latn", "ba": "bak_Cyrl", "be": "bel_Cyrl", "bg": "bul_Cyrl",
+    "bm": "bam_Latn", "bn": "ben_Beng", "bo": "bod_Tibt", "bs": "bos_Latn", "ca": "cat_Latn",
+    "cs": "ces_Latn", "cy": "cym_Latn", "da": "dan_Latn", "de": "deu_Latn", "dz": "dzo_Tibt",
+    "ee": "ewe_Latn", "el": "ell_Grek", "en": "eng_Latn", "eo": "epo_Latn", "es": "spa_Latn",
+    "et": "est_Latn", "eu": "eus_Latn", "fa": "pes_Arab", "ff": "fuv_Latn", "fi": "fin_Latn",
+    "fj": "fij_Latn", "fo": "fao_Latn", "fr": "fra_Latn", "ga": "gle_Latn", "gd": "gla_Latn",
+    "gl": "glg_Latn", "gn": "grn_Latn", "gu": "guj_Gujr", "ha": "hau_Latn", "he": "heb_Hebr",
+    "hi": "hin_Deva", "hr": "hrv_Latn", "ht": "hat_Latn", "hu": "hun_Latn", "hy": "hye_Armn",
+    "id": "ind_Latn", "ig": "ibo_Latn", "is": "isl_Latn", "it": "ita_Latn", "ja": "jpn_Jpan",
+    "jv": "jav_Latn", "ka": "kat_Geor", "kg": "kon_Latn", "ki": "kik_Latn", "kk": "kaz_Cyrl",
+    "km": "khm_Khmr", "kn": "kan_Knda", "ko": "kor_Hang", "kr": "knc_Latn", "ks": "kas_Arab",
+    "ku": "kmr_Latn", "ky": "kir_Cyrl", "lb": "ltz_Latn", "lg": "lug_Latn", "li": "lim_Latn",
+    "ln": "lin_Latn", "lo": "lao_Laoo", "lt": "lit_Latn", "lv": "lvs_Latn", "mg": "plt_Latn",
+    "mi": "mri_Latn", "mk": "mkd_Cyrl", "ml": "mal_Mlym", "mn": "khk_Cyrl", "mr": "mar_Deva",
+    "ms": "zsm_Latn", "mt": "mlt_Latn", "my": "mya_Mymr", "nb": "nob_Latn", "ne": "npi_Deva",
+    "nl": "nld_Latn", "nn": "nno_Latn", "no": "nob_Latn", "ny": "nya_Latn", "oc": "oci_Latn",
+    "om": "gaz_Latn", "or": "ory_Orya", "pa": "pan_Guru", "pl": "pol_Latn", "ps": "pbt_Arab",
+    "pt": "por_Latn", "qu": "quy_Latn", "rn": "run_Latn", "ro": "ron_Latn", "ru": "rus_Cyrl",
+    "rw": "kin_Latn", "sa": "san_Deva", "sc": "srd_Latn", "sd": "snd_Arab", "sg": "sag_Latn",
+    "si": "sin_Sinh", "sk": "slk_Latn", "sl": "slv_Latn", "sm": "smo_Latn", "sn": "sna_Latn",
+    "so": "som_Latn", "sq": "als_Latn", "sr": "srp_Cyrl", "ss": "ssw_Latn", "st": "sot_Latn",
+    "su": "sun_Latn", "sv": "swe_Latn", "sw": "swh_Latn", "ta": "tam_Taml", "te": "tel_Telu",
+    "tg": "tgk_Cyrl", "th": "tha_Thai", "ti": "tir_Ethi", "tk": "tuk_Latn", "tl": "tgl_Latn",
+    "tn": "tsn_Latn", "tr": "tur_Latn", "ts": "tso_Latn", "tt": "tat_Cyrl", "tw": "twi_Latn",
+    "ug": "uig_Arab", "uk": "ukr_Cyrl", "ur": "urd_Arab", "uz": "uzn_Latn", "vi": "vie_Latn",
+    "wo": "wol_Latn", "xh": "xho_Latn", "yi": "ydd_Hebr", "yo": "yor_Latn", "zh": "zho_Hans",
+    "zu": "zul_Latn",
+}
+# fmt: on
+
+
+class TranslationLanguageError(TutorialLibError, ValueError):
+    """A run language the translation model has no code for; the message lists the ones known."""
+
+
+def nllb_code(lang: str) -> str:
+    """The NLLB-200 target code for a run language given as ISO 639-1 (or already NLLB-style).
+
+    Args:
+        lang: ``"sw"`` (ISO 639-1, as in configs and prompts) or an NLLB code such as
+            ``"swh_Latn"``, passed through.
+
+    Returns:
+        The NLLB code, e.g. ``"swh_Latn"``.
+
+    Raises:
+        TranslationLanguageError: ``lang`` is not in :data:`NLLB_CODES`.
+
+    Examples:
+        >>> nllb_code("sw"), nllb_code("yo"), nllb_code("ha"), nllb_code("zul_Latn")
+        ('swh_Latn', 'yor_Latn', 'hau_Latn', 'zul_Latn')
+        >>> nllb_code("xx")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tutorial_lib.data.translate.TranslationLanguageError: no NLLB-200 code for language 'xx'...
+    """
+    code = (lang or "").strip()
+    if code in NLLB_CODES.values():
+        return code
+    if code.lower() in NLLB_CODES:
+        return NLLB_CODES[code.lower()]
+    raise TranslationLanguageError(
+        f"no NLLB-200 code for language {lang!r}; give the run's language as an ISO 639-1 "
+        f"code ({', '.join(sorted(NLLB_CODES))}) or pass tgt_lang= an NLLB code such as "
+        f"'swh_Latn'"
+    )
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
@@ -38,8 +117,8 @@ def needs_translation(prompt: Prompt) -> bool:
 def translate_missing(
     prompts: Sequence[Prompt],
     model_name: str | os.PathLike = DEFAULT_MT_MODEL,
-    src_lang: str = "eng_Latn",
-    tgt_lang: str = "swh_Latn",
+    src_lang: str = SOURCE_LANG,
+    tgt_lang: str | None = None,
     batch_size: int = 8,
     max_new_tokens: int = 256,
     *,
@@ -54,37 +133,44 @@ def translate_missing(
     model name. Text is split into sentences and batched longest-first, so a
     long passage is not truncated and padding is small. A prompt whose
     translation comes back empty stays waiting, with a warning naming it.
-    NLLB language codes (``src_lang``, ``forced_bos_token_id``) are used only
-    when the tokenizer knows them. The model is loaded only if something waits.
+    The target language follows each prompt's ``lang`` (the run's language),
+    mapped by :func:`nllb_code`, unless ``tgt_lang`` names one for all. NLLB
+    language codes (``src_lang``, ``forced_bos_token_id``) are used only when the
+    tokenizer knows them. The model is loaded only if something waits.
 
     Raises:
         DataSourceError: the model is neither a local folder nor reachable on the Hub.
+        TranslationLanguageError: a waiting prompt's language has no NLLB code.
     """
     out = [dataclasses.replace(p, references=list(p.references)) for p in prompts]
     todo = [i for i, p in enumerate(out) if needs_translation(p)]
     if not todo:
         logger.info("no prompt waits for machine translation; %d used as they are", len(out))
         return out
-    tokenizer, model = load_mt_model(model_name, device)
-    forced_bos = _set_language_codes(tokenizer, src_lang, tgt_lang, model_name)
-    jobs = []  # (prompt index, field, English text)
+    by_target: dict[str, list[int]] = {}  # checked before the model loads: fail fast
     for i in todo:
-        p = out[i]
-        jobs.append((i, "prompt", p.prompt_en or p.prompt))
-        if translate_context and p.context.strip():
-            jobs.append((i, "context", p.context))
-    results = translate_texts(
-        [text for _, _, text in jobs],
-        tokenizer,
-        model,
-        batch_size=batch_size,
-        max_new_tokens=max_new_tokens,
-        num_beams=num_beams,
-        forced_bos_token_id=forced_bos,
-    )
+        by_target.setdefault(nllb_code(tgt_lang or out[i].lang), []).append(i)
+    tokenizer, model = load_mt_model(model_name, device)
     by_prompt: dict[int, dict[str, str]] = {}
-    for (i, field, _), text in zip(jobs, results):
-        by_prompt.setdefault(i, {})[field] = text
+    for target, indices in by_target.items():
+        forced_bos = _set_language_codes(tokenizer, src_lang, target, model_name)
+        jobs = []  # (prompt index, field, English text)
+        for i in indices:
+            p = out[i]
+            jobs.append((i, "prompt", p.prompt_en or p.prompt))
+            if translate_context and p.context.strip():
+                jobs.append((i, "context", p.context))
+        results = translate_texts(
+            [text for _, _, text in jobs],
+            tokenizer,
+            model,
+            batch_size=batch_size,
+            max_new_tokens=max_new_tokens,
+            num_beams=num_beams,
+            forced_bos_token_id=forced_bos,
+        )
+        for (i, field, _), text in zip(jobs, results):
+            by_prompt.setdefault(i, {})[field] = text
     _apply(out, by_prompt, str(model_name))
     return out
 
@@ -117,32 +203,29 @@ def _apply(out: list[Prompt], by_prompt: dict[int, dict[str, str]], model_name: 
 
 
 def load_mt_model(model_name: str | os.PathLike, device: str | None = None):
-    """Tokenizer and seq2seq model, on ``device`` (CUDA when available), in eval mode."""
-    import torch
-    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    """Tokenizer and seq2seq model through the kit's one loader, on ``device``, in eval mode.
 
-    name = str(model_name)
+    Args:
+        model_name: a Hub id or a folder saved with ``save_pretrained``.
+        device: ``"cuda"``/``"cpu"``; None picks CUDA when available.
+
+    Returns:
+        ``(tokenizer, model)``.
+
+    Raises:
+        DataSourceError: the model cannot be loaded here (offline and not cached, not a model).
+    """
+    import torch
+
+    # The fine-tuning wing's loader is the kit's one model loader (clear offline errors).
+    from ..finetune.loading import ModelLoadError, load_seq2seq
+
     try:
-        tokenizer = AutoTokenizer.from_pretrained(name)
-        model = AutoModelForSeq2SeqLM.from_pretrained(name)
-    except Exception as err:  # noqa: BLE001 - hub/loading errors come in many types
-        raise DataSourceError(_load_error(name, err)) from None
+        model, tokenizer = load_seq2seq(str(model_name))
+    except ModelLoadError as err:
+        raise DataSourceError(f"translation model: {err}") from None
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     return tokenizer, model.to(device).eval()
-
-
-def _load_error(name: str, err: Exception) -> str:
-    if Path(name).is_dir():
-        return (
-            f"cannot load translation model from the folder {name!r}: it is not a "
-            f"tokenizer + seq2seq model saved with save_pretrained ({type(err).__name__}: {err})"
-        )
-    state = "offline (HF_HUB_OFFLINE is set)" if hf_offline() else "unreachable or does not have it"
-    return (
-        f"cannot load translation model {name!r}: it is not a local folder and not in the "
-        f"local cache, and the Hugging Face Hub is {state} ({type(err).__name__}). Download it "
-        f"once while online (e.g. `hf download {name}`) or pass a local folder as model_name."
-    )
 
 
 def _set_language_codes(tokenizer, src_lang: str, tgt_lang: str, model_name) -> int | None:

@@ -31,6 +31,7 @@ import os
 from pathlib import Path
 
 from ..data.readers import read_table
+from ..hub import hf_offline
 from ..records import RecordError, iter_jsonl
 from .templates import check_lang
 
@@ -185,13 +186,6 @@ def hub_parquet_url(task: str, lang: str, split: str | None = None) -> str:
     )
 
 
-def _offline() -> bool:
-    return any(
-        os.environ.get(v, "").lower() in ("1", "true", "yes")
-        for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
-    )
-
-
 def read_hub(task: str, lang: str, split: str | None = None) -> list[dict]:
     """Documents from the Hub's parquet conversion; offline -> an error that says what to pass."""
     url = hub_parquet_url(task, lang, split)
@@ -200,7 +194,7 @@ def read_hub(task: str, lang: str, split: str | None = None) -> list[dict]:
         f"spring2016.val.{lang}.tsv.split_20_80_eval.tsv, XNLI's validation split as the "
         f"harness scores it: {lang}/validation.jsonl or XNLI-1.0 xnli.dev.tsv)"
     )
-    if _offline():
+    if hf_offline(for_datasets=True):
         raise DataFileError(
             f"cannot read {url}: Hugging Face is offline (HF_HUB_OFFLINE/"
             f"HF_DATASETS_OFFLINE set); {hint}"

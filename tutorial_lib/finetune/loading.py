@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import TutorialLibError
+from ..hub import hf_offline
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +36,12 @@ class ModelLoadError(TutorialLibError, OSError):
     """A model name or folder that cannot be loaded here (offline, not cached, not a model)."""
 
 
-def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
-
-
 def _load_error(name: str, err: Exception) -> ModelLoadError:
     if Path(name).exists():
         return ModelLoadError(f"{name} is a folder but not a loadable model ({err})")
     where = (
         "this machine is offline (HF_HUB_OFFLINE=1) and it is not in the Hugging Face cache"
-        if _offline()
+        if hf_offline()
         else f"it could not be fetched from the Hub ({err})"
     )
     return ModelLoadError(

@@ -136,8 +136,8 @@ def main() -> None:
         return worker(Path(a.worker), Path(a.out), a.batch, a.steps)
     if a.batch % 2:
         raise SystemExit("--batch must be even (it is split over 2 processes)")
-    from tutorial_lib.finetune.data import format_source
     from tutorial_lib.finetune.tiny import build_tiny_mt5
+    from tutorial_lib.instruction import model_input
 
     started = time.time()
     rows, source = load_rows(a.rows)
@@ -146,7 +146,9 @@ def main() -> None:
         (work / "train.jsonl").write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
         )
-        texts = [format_source(r) for r in rows] + [r["answer"] for r in rows]
+        texts = [model_input(r["prompt"], r.get("context")) for r in rows] + [
+            r["answer"] for r in rows
+        ]
         build_tiny_mt5(work / "model", texts, vocab_size=800, seed=0, shape=SHAPE)
         common = ["--worker", str(work), "--steps", str(a.steps)]
         _run(

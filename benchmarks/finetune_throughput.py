@@ -104,9 +104,9 @@ def load_rows() -> list[dict]:
 
 
 def pair_texts(rows: list[dict]) -> list[str]:
-    from tutorial_lib.finetune.data import format_source
+    from tutorial_lib.instruction import model_input
 
-    return [format_source(r) for r in rows] + [r["answer"] for r in rows]
+    return [model_input(r["prompt"], r.get("context")) for r in rows] + [r["answer"] for r in rows]
 
 
 def prepare(work: Path, sp_vocab: int, vocab_full: int) -> dict:

@@ -76,6 +76,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _add_run(sub) -> None:
+    from .config import PROMPT_FORMATS
+
     command = sub.add_parser("run", help="run the pipeline (or some stages) into a run directory")
     command.add_argument(
         "--preset",
@@ -105,7 +107,7 @@ def _add_run(sub) -> None:
         "--prompts", help="import prompts from this file (JSONL/CSV/TSV/JSON) or hf:ORG/NAME"
     )
     command.add_argument(
-        "--prompt-format", default="auto", help="auto | seed | jsonl | csv | tsv | json | hf"
+        "--prompt-format", default="auto", choices=PROMPT_FORMATS, help=" | ".join(PROMPT_FORMATS)
     )
     command.add_argument(
         "--mapping",

@@ -52,6 +52,10 @@ Text = Annotated[str, Field(strict=True)]
 _STRICT = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+# How a prompts file is read (``prompts.format``, ``--prompt-format``): the one list of choices.
+PROMPT_FORMATS = ("auto", "seed", "jsonl", "json", "csv", "tsv", "hf")
+
+
 def _require(cond: bool, message: str) -> None:
     if not cond:
         raise ValueError(message)
@@ -62,7 +66,7 @@ class PromptsConfig:
     """Where prompts come from and how columns map onto the Prompt schema."""
 
     path: Text = "data/prompts/seed_sw.jsonl"
-    format: Literal["auto", "seed", "jsonl", "csv", "tsv", "json", "hf"] = "auto"
+    format: Literal[PROMPT_FORMATS] = "auto"
     mapping: dict[str, str] | Text = field(default_factory=dict)  # columns, or a known name
     limit: Count | None = None  # a category-balanced subset of this many prompts
     lang: Text = "sw"

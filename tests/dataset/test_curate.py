@@ -8,7 +8,8 @@ from collections import Counter
 import pytest
 
 from tutorial_lib.config import DatasetConfig
-from tutorial_lib.dataset import build_dataset, prompt_input
+from tutorial_lib.dataset import build_dataset
+from tutorial_lib.instruction import model_input
 from tutorial_lib.quality.textsim import jaccard, word_shingles
 from tutorial_lib.records import Assignment, Decision
 
@@ -37,8 +38,10 @@ def test_no_prompt_and_no_near_duplicate_in_both_splits(world):
         assert train and held and not train & held
         # Independent brute-force check of every cross-split prompt pair.
         for a, b in itertools.product(train, held):
+            pa, pb = by_id[a], by_id[b]
             sim = jaccard(
-                word_shingles(prompt_input(by_id[a])), word_shingles(prompt_input(by_id[b]))
+                word_shingles(model_input(pa.prompt, pa.context)),
+                word_shingles(model_input(pb.prompt, pb.context)),
             )
             assert sim < 0.8, (a, b, sim)
 
@@ -90,7 +93,7 @@ def test_heldout_references_are_shipped_then_accepted_answers(world):
         crowd = {texts[aid] for pid, aid in accepted if pid == p.id}
         assert row["references"][: len(p.references)] == p.references
         assert set(row["references"]) == set(p.references) | crowd
-        assert row["prompt"] == prompt_input(p)
+        assert row["prompt"] == model_input(p.prompt, p.context)
 
 
 def test_filters_add_up(world):

@@ -10,15 +10,11 @@ from sample_text import SWAHILI_SENTENCES as SW
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from tutorial_lib.finetune.causal import QLoRAUnavailableError, check_qlora_available, resolve_lora
-from tutorial_lib.finetune.causal_data import (
-    INSTRUCTION_TEMPLATE,
-    CausalCollator,
-    encode_causal_pairs,
-    format_prompt,
-)
+from tutorial_lib.finetune.causal_data import CausalCollator, encode_causal_pairs, format_prompt
 from tutorial_lib.finetune.loading import family_of, load_pretrained, model_family
 from tutorial_lib.finetune.tiny_causal import is_tiny_causal
 from tutorial_lib.finetune.train import finetune
+from tutorial_lib.instruction import INSTRUCTION_TEMPLATE
 
 from .conftest import FAST
 

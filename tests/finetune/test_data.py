@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from transformers import AutoTokenizer
 
-from tutorial_lib.finetune.data import DataError, encode_pairs, format_source, load_pairs
+from tutorial_lib.finetune.data import DataError, encode_pairs, load_pairs
+from tutorial_lib.instruction import model_input
 
 
 def _write_jsonl(path, rows):
@@ -37,10 +38,8 @@ def test_parquet_and_in_memory_rows(tmp_path):
 
 
 def test_context_follows_the_prompt():
-    assert (
-        format_source({"prompt": "Fupisha:", "context": "Maandishi."}) == "Fupisha:\n\nMaandishi."
-    )
-    assert format_source({"prompt": " Swali ", "context": ""}) == "Swali"
+    assert model_input("Fupisha:", "Maandishi.") == "Fupisha:\n\nMaandishi."
+    assert model_input(" Swali ", "") == "Swali"
 
 
 @pytest.mark.parametrize(

@@ -176,6 +176,8 @@ def plan_command(args: argparse.Namespace) -> int:
 
 
 def _add_crowd(subparsers) -> None:
+    from ..config import PROMPT_FORMATS
+
     crowd = subparsers.add_parser("crowd", help="plan a live crowd run before paying for it")
     sub = crowd.add_subparsers(dest="crowd_command", required=True)
     p = sub.add_parser("plan", help="write DIR/plan.json: every Toloka object, cost, time window")
@@ -187,7 +189,9 @@ def _add_crowd(subparsers) -> None:
         help="the run directory you will launch into (pool names carry its run id)",
     )
     p.add_argument("--prompts", type=Path, help="prompts to plan for (default: the preset's)")
-    p.add_argument("--prompt-format", default="auto", help="auto | seed | jsonl | csv | tsv | json")
+    p.add_argument(
+        "--prompt-format", default="auto", choices=PROMPT_FORMATS, help=" | ".join(PROMPT_FORMATS)
+    )
     p.add_argument(
         "--set",
         action="append",

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from tutorial_lib.config import PROMPT_FORMATS
 from tutorial_lib.records import Prompt, RecordError, from_dict
 from tutorial_lib.text_limits import check_text
 
@@ -41,7 +42,6 @@ from .readers import (
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("auto", "seed", "jsonl", "json", "csv", "tsv", "hf")
 
 __all__ = ["MAPPINGS", "load_prompts", "prompt_texts"]
 
@@ -109,8 +109,8 @@ def load_prompts(
 def _resolve_format(path: str | os.PathLike, format: str) -> str:
     if not str(path).startswith(HF_PREFIX) and Path(path).is_dir():
         require_file(path)  # a folder: say so before guessing a format from its name
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    if format not in PROMPT_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(PROMPT_FORMATS)}, got {format!r}")
     if format != "auto":
         return format
     fmt = detect_format(str(path))

@@ -244,7 +244,9 @@ def read_hf_rows(name: str, split: str = "train", config: str | None = None) -> 
         ds = datasets.load_dataset(name, config, split=split)
     except Exception as err:  # noqa: BLE001 - the Hub raises many types; all mean "not here"
         state = (
-            "offline (HF_HUB_OFFLINE/HF_DATASETS_OFFLINE is set)" if hf_offline(for_datasets=True) else "unreachable"
+            "offline (HF_HUB_OFFLINE/HF_DATASETS_OFFLINE is set)"
+            if hf_offline(for_datasets=True)
+            else "unreachable"
         )
         what = f"split {split!r}" + (f", config {config!r}" if config else "")
         raise DataSourceError(

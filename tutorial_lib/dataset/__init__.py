@@ -13,14 +13,13 @@ from .curate import CuratedDataset, build_dataset
 from .io import load_split, save_dataset
 from .preference import preference_pairs
 from .select import select_for_training
-from .split import prompt_input, split_prompts
+from .split import split_prompts
 
 __all__ = [
     "CuratedDataset",
     "build_dataset",
     "load_split",
     "preference_pairs",
-    "prompt_input",
     "save_dataset",
     "select_for_training",
     "split_prompts",

@@ -14,10 +14,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..config import DatasetConfig
+from ..instruction import model_input
 from ..records import Assignment, Decision, Prompt, QCResult
 from .preference import preference_pairs
 from .select import filter_record, select_for_training
-from .split import prompt_input, split_prompts
+from .split import split_prompts
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def _candidate(
     return {
         "id": a.assignment_id,
         "prompt_id": p.id,
-        "prompt": prompt_input(p),
+        "prompt": model_input(p.prompt, p.context),
         "answer": a.answer or "",
         "category": p.category,
         "lang": p.lang,
@@ -147,7 +148,7 @@ def _heldout_rows(prompts: list[Prompt], heldout: set[str], accepted: list[dict]
         rows.append(
             {
                 "prompt_id": p.id,
-                "prompt": prompt_input(p),
+                "prompt": model_input(p.prompt, p.context),
                 "references": refs,
                 "category": p.category,
                 "lang": p.lang,

@@ -16,13 +16,9 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from ..instruction import model_input
 from ..records import Prompt
 from .dedup import cluster, near_duplicate_pairs
-
-
-def prompt_input(prompt: Prompt) -> str:
-    """The model's input text: the instruction, then its context (if any) after a blank line."""
-    return f"{prompt.prompt}\n\n{prompt.context}" if prompt.context.strip() else prompt.prompt
 
 
 @dataclass
@@ -42,7 +38,7 @@ class PromptSplit:
 
 def prompt_clusters(prompts: list[Prompt], threshold: float) -> tuple[dict[str, str], list]:
     """A cluster id (its first prompt's id) per prompt id, and the near-duplicate pairs found."""
-    texts = [prompt_input(p) for p in prompts]
+    texts = [model_input(p.prompt, p.context) for p in prompts]
     pairs = near_duplicate_pairs(texts, threshold)
     roots = cluster(len(prompts), pairs)
     cluster_of = {p.id: prompts[root].id for p, root in zip(prompts, roots)}

@@ -26,7 +26,6 @@ _EXPORTS = {
     "apply_lora": "lora",
     "load_lora": "lora",
     "merge_lora": "lora",
-    "format_source": "data",
     "DataError": "data",
     "build_tiny_mt5": "tiny",
     "is_tiny": "tiny",

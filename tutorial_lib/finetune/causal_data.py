@@ -2,7 +2,8 @@
 
 A causal model reads prompt and answer as one sequence. The prompt is written
 with the tokenizer's chat template when it has one (what an instruction-tuned
-checkpoint was trained on), else with the kit's plain instruction template.
+checkpoint was trained on), else with the kit's plain instruction template
+(:mod:`tutorial_lib.instruction`).
 Only the answer is learnt: prompt positions get label -100, so the loss covers
 the answer tokens and the end-of-turn token that teaches the model to stop.
 Generation builds its input with the same :func:`format_prompt`.
@@ -18,11 +19,10 @@ from __future__ import annotations
 
 import logging
 
-from .data import LENGTH_COLUMNS, EncodedSplit, _clip
+from ..instruction import plain_instruction
+from .data import LENGTH_COLUMNS, EncodedSplit, _clip, warn_truncated
 
 logger = logging.getLogger(__name__)
-
-INSTRUCTION_TEMPLATE = "### Instruction:\n{prompt}\n\n### Response:\n"
 
 
 def has_chat_template(tokenizer) -> bool:
@@ -35,7 +35,7 @@ def format_prompt(tokenizer, source: str) -> str:
     if has_chat_template(tokenizer):
         messages = [{"role": "user", "content": source}]
         return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    return INSTRUCTION_TEMPLATE.format(prompt=source)
+    return plain_instruction(source)
 
 
 def encode_prompt(tokenizer, source: str) -> list[int]:
@@ -106,19 +106,7 @@ def encode_causal_pairs(
         rows[LENGTH_COLUMNS[0]].append(len(ids))
         rows[LENGTH_COLUMNS[1]].append(0)
         real += len(ids)
-    for count, what, limit in (
-        (n_tgt, "answers", "max_target_length"),
-        (n_src, "prompts", "max_source_length"),
-    ):
-        if count:
-            logger.warning(
-                "%d of %d %s %s were longer than finetune.%s and were truncated",
-                count,
-                len(pairs),
-                split,
-                what,
-                limit,
-            )
+    warn_truncated(n_src, n_tgt, len(pairs), split)
     return EncodedSplit(datasets.Dataset.from_dict(rows), len(pairs), n_src, n_tgt, real)
 
 

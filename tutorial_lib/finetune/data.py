@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TutorialLibError
+from ..instruction import model_input
 from ..records import RecordError, iter_jsonl
 from ..rundir import STAGE_DIRS
 
@@ -106,16 +107,6 @@ def read_split(
     )
 
 
-def format_source(row: dict) -> str:
-    """The model input for a row: the prompt, then its context (if any) after a blank line.
-
-    Generation at evaluation time must build its input the same way.
-    """
-    prompt = str(row["prompt"]).strip()
-    context = str(row.get("context") or "").strip()
-    return f"{prompt}\n\n{context}" if context else prompt
-
-
 def _target(row: dict, split: str) -> Any:
     if split == "train" or "references" not in row:
         return row.get("answer")
@@ -145,7 +136,7 @@ def to_pairs(rows: list[tuple[str, dict]], split: str, source_name: str) -> list
         for name, value in (("prompt", source), (target_col, target)):
             if not isinstance(value, str) or not value.strip():
                 raise DataError(f"{where}: {name} is empty or not text ({value!r:.60})")
-        pairs.append((format_source(row), target.strip()))
+        pairs.append((model_input(row["prompt"], row.get("context")), target.strip()))
     return pairs
 
 
@@ -167,6 +158,24 @@ class EncodedSplit:
     n_truncated_sources: int
     n_truncated_targets: int
     real_tokens: int
+
+
+def warn_truncated(n_sources: int, n_targets: int, n_rows: int, split: str) -> None:
+    """One warning per truncated side, shared by both model families' encoders."""
+    for count, what, limit in (
+        (n_targets, "answers", "max_target_length"),
+        (n_sources, "prompts", "max_source_length"),
+    ):
+        if count:
+            logger.warning(
+                "%d of %d %s %s were longer than finetune.%s tokens and were truncated "
+                "(raise it to keep them whole)",
+                count,
+                n_rows,
+                split,
+                what,
+                limit,
+            )
 
 
 def _clip(ids: list[int], limit: int, eos: int | None) -> list[int]:
@@ -192,23 +201,7 @@ def encode_pairs(
     n_tgt = sum(len(ids) > max_target_length for ids in targets)
     sources = [_clip(ids, max_source_length, eos) for ids in sources]
     targets = [_clip(ids, max_target_length, eos) for ids in targets]
-    if n_tgt:
-        logger.warning(
-            "%d of %d %s answers are longer than max_target_length=%d tokens and were "
-            "truncated (raise finetune.max_target_length to keep them whole)",
-            n_tgt,
-            len(pairs),
-            split,
-            max_target_length,
-        )
-    if n_src:
-        logger.warning(
-            "%d of %d %s prompts are longer than max_source_length=%d tokens and were truncated",
-            n_src,
-            len(pairs),
-            split,
-            max_source_length,
-        )
+    warn_truncated(n_src, n_tgt, len(pairs), split)
     dataset = datasets.Dataset.from_dict(
         {
             "input_ids": sources,

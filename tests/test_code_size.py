@@ -14,7 +14,6 @@ NOT_YET_SPLIT = {
     "crowd/design_texts.py",
     "crowd/toloka.py",
     "write_room",
-    "select_model",
 }
 
 

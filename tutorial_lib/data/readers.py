@@ -203,7 +203,12 @@ def read_table(
     mode = csv.QUOTE_NONE if quoting == "none" else csv.QUOTE_MINIMAL
     texts = (line for _, line in itertools.chain([first], lines) if first[0])
     reader = csv.reader(texts, delimiter=delimiter, quoting=mode, strict=True)
-    columns = list(header) if header else None
+    unquoted = " (a tab inside a text? the file is read unquoted)" if quoting == "none" else ""
+    return _parse_table(path, reader, list(header) if header else None, rename or {}, unquoted)
+
+
+def _parse_table(path: Path, reader, columns: list[str] | None, rename: dict, hint: str) -> Table:
+    """The rows of :func:`read_table`, each ``where`` naming the line it starts on."""
     rows: list[RawRow] = []
     last_line = 0
     while True:
@@ -218,15 +223,10 @@ def read_table(
         if _is_blank(fields):
             continue
         if columns is None:
-            columns = [(rename or {}).get(c.strip(), c.strip()) for c in fields]
+            columns = [rename.get(c.strip(), c.strip()) for c in fields]
             _unique_header(columns, f"{path}:{start}")
             continue
         if len(fields) != len(columns):
-            hint = (
-                " (a tab inside a text? the file is read unquoted)"
-                if mode == csv.QUOTE_NONE
-                else ""
-            )
             raise RecordError(
                 f"{path}:{start}: row has {len(fields)} fields but the header has "
                 f"{len(columns)} ({', '.join(columns)}){hint}"

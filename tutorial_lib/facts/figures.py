@@ -19,6 +19,7 @@ import logging
 import random
 from collections.abc import Iterable
 
+from ..finetune.models import fertility
 from ..viz import NotebookFigure
 
 logger = logging.getLogger(__name__)
@@ -106,17 +107,6 @@ def plot_language_share(rows: list[dict] | None = None, highlight: str = "sw"):
         f"{hot['language']}: {hot['percent']:g}% of the words" if hot else "",
         3.6,
     )
-
-
-def fertility(tokenizer, texts: Iterable[str]) -> float:
-    """Tokens per whitespace word over ``texts`` (1.0 = one piece per word)."""
-    tokens = words = 0
-    for text in texts:
-        tokens += len(tokenizer.tokenize(text))
-        words += len(text.split())
-    if not words:
-        raise ValueError("fertility needs at least one word of text")
-    return tokens / words
 
 
 def _parallel_pairs(prompts) -> list[tuple[str, str, list[str]]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,11 +78,40 @@ def _shape_of_folder(folder: str) -> Shape:
     )
 
 
-def fertility(tokenizer, texts: Sequence[str]) -> float:
-    """Tokens per whitespace word over ``texts``."""
-    words = sum(len(t.split()) for t in texts)
-    tokens = sum(len(ids) for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"])
-    return tokens / max(words, 1)
+def fertility(tokenizer, texts: Iterable[str]) -> float:
+    """Tokenizer fertility: subword tokens per whitespace-separated word over ``texts``.
+
+    The measure of Rust et al. 2021 (https://aclanthology.org/2021.acl-long.243/):
+    1.0 means one piece per word; a language the tokenizer saw little of needs
+    more pieces, so its sequences are longer and training costs more. Tokens are
+    what ``tokenizer.tokenize`` returns, without special tokens (``</s>``, BOS),
+    so the figure describes the text, not the model's wrapping. Notebook 01's
+    experiment and the model-selection table both use this one definition.
+
+    Args:
+        tokenizer: anything with ``tokenize(text) -> list`` (every HF tokenizer).
+        texts: the texts to measure, pooled (total tokens / total words).
+
+    Returns:
+        Tokens per word.
+
+    Raises:
+        ValueError: ``texts`` hold no word at all.
+
+    Examples:
+        >>> class Syllables:  # a stand-in tokenizer that cuts after every "a"
+        ...     def tokenize(self, text):
+        ...         return [p for p in text.replace("a", "a|").split("|") if p.strip()]
+        >>> fertility(Syllables(), ["habari yako", "asante"])  # 7 pieces, 3 words
+        2.3333333333333335
+    """
+    tokens = words = 0
+    for text in texts:
+        tokens += len(tokenizer.tokenize(text))
+        words += len(text.split())
+    if not words:
+        raise ValueError("fertility needs at least one word of text")
+    return tokens / words
 
 
 def _tokenizer_or_none(name: str):
@@ -198,27 +227,27 @@ def select_model(
             if family == "seq2seq"
             else _causal_estimates(name, known, gpu, batch_size, seq, tokens, gpu_mem_gb)
         )
-        per_h = row.pop("epochs_in_budget_per_h")
-        cand = known.get(name)
-        rows.append(
-            {
-                "model": name,
-                "family": family,
-                **row,
-                "fertility": round(fert, 2) if fert else "n/a (offline)",
-                "epochs_in_budget": round(time_budget_h * per_h, 1),
-                "licence": (
-                    cand.licence
-                    if cand and cand.licence
-                    else "see the model folder"
-                    if local
-                    else "not recorded"
-                ),
-                "source": cand.source if cand and cand.source else "",
-            }
-        )
+        rows.append(_table_row(name, family, row, fert, time_budget_h, known.get(name), local))
     table = pd.DataFrame(rows)
     return _recommend(table, gpu_mem_gb, gpu[0], time_budget_h)
+
+
+def _table_row(name, family, row, fert, time_budget_h, cand, local: bool) -> dict:
+    """One candidate's row of the selection table: estimates, fertility, budget, licence."""
+    per_h = row.pop("epochs_in_budget_per_h")
+    if cand and cand.licence:
+        licence = cand.licence
+    else:
+        licence = "see the model folder" if local else "not recorded"
+    return {
+        "model": name,
+        "family": family,
+        **row,
+        "fertility": round(fert, 2) if fert else "n/a (offline)",
+        "epochs_in_budget": round(time_budget_h * per_h, 1),
+        "licence": licence,
+        "source": cand.source if cand and cand.source else "",
+    }
 
 
 def _fertility(name: str, texts, family: str, local: bool, shared: dict) -> float | None:

@@ -124,7 +124,7 @@ def prepare(work: Path, sp_vocab: int, vocab_full: int) -> dict:
     pool = trim_corpus + [
         t for f in EXTRA_FILES if (REAL / f).exists() for t in read_corpus(REAL / f)
     ]
-    pieces = train_sentencepiece(pool, vocab_size=sp_vocab, seed=SEED)
+    pieces = train_sentencepiece(pool, vocab_size=sp_vocab)
     fillers = [(f"{FILLER}{i}", -30.0) for i in range(vocab_full - len(pieces))]
     tokenizer = T5Tokenizer(vocab=pieces + fillers, extra_ids=0)
     torch.manual_seed(SEED)

@@ -1,10 +1,12 @@
 """The tiny stand-in reloads through the Auto classes with its own lm_head, like real mT5."""
 
+import json
+
 import torch
 from safetensors.torch import load_file
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-from tutorial_lib.finetune.tiny import build_tiny_mt5, is_tiny
+from tutorial_lib.finetune.tiny import TINY_MARKER, build_tiny_mt5, is_tiny
 
 
 def test_tiny_model_has_untied_lm_head_after_reload(tiny_model_dir):
@@ -31,3 +33,19 @@ def test_build_is_idempotent(tmp_path):
     stamp = (first / "model.safetensors").stat().st_mtime_ns
     assert build_tiny_mt5(tmp_path / "m", ["other text"] * 5, vocab_size=60) == first
     assert (first / "model.safetensors").stat().st_mtime_ns == stamp
+
+
+def test_seed_sets_the_weights_and_leaves_the_callers_rng_alone(tmp_path):
+    texts = ["Habari ya asubuhi rafiki", "Leo tutajifunza Kiswahili"] * 20
+    torch.manual_seed(123)
+    expected_next = torch.rand(1)
+    torch.manual_seed(123)
+    folders = [
+        build_tiny_mt5(tmp_path / name, texts, vocab_size=60, seed=seed)
+        for name, seed in (("a", 0), ("b", 0), ("c", 1))
+    ]
+    assert torch.equal(torch.rand(1), expected_next)  # building did not consume the caller's RNG
+    a, b, c = (load_file(str(f / "model.safetensors")) for f in folders)
+    assert all(torch.equal(a[k], b[k]) for k in a)  # same seed, same weights
+    assert not torch.equal(a["shared.weight"], c["shared.weight"])  # the seed is honoured
+    assert json.loads((folders[2] / TINY_MARKER).read_text(encoding="utf-8"))["seed"] == 1

@@ -166,9 +166,7 @@ def fertility_experiment(
     for share in shares:
         if not 0 < share < 1:
             raise ValueError(f"share must be in (0, 1), got {share}")
-        tok = build_tiny_tokenizer(
-            _mix(sw_train, en_train, share, rng), vocab_size=vocab_size, seed=seed
-        )
+        tok = build_tiny_tokenizer(_mix(sw_train, en_train, share, rng), vocab_size=vocab_size)
         sw_tokens = sum(len(tok.tokenize(sw)) for sw, _, _ in held)
         en_tokens = sum(len(tok.tokenize(en)) for _, en, _ in held)
         rows.append(

@@ -34,13 +34,12 @@ TINY_SHAPE = {
 }
 
 
-def train_sentencepiece(
-    texts: Iterable[str], vocab_size: int = 2000, seed: int = 0
-) -> list[tuple[str, float]]:
+def train_sentencepiece(texts: Iterable[str], vocab_size: int = 2000) -> list[tuple[str, float]]:
     """Train a unigram SentencePiece model in memory; returns ``[(piece, score), ...]``.
 
     Ids 0/1/2 are ``<pad>``/``</s>``/``<unk>`` as in mT5, so the T5 tokenizer
-    built from the list keeps mT5's special-token ids.
+    built from the list keeps mT5's special-token ids. Training on one thread is
+    deterministic (the same texts give the same pieces), so it takes no seed.
     """
     import sentencepiece as spm
 
@@ -69,12 +68,12 @@ def train_sentencepiece(
     return [(proc.id_to_piece(i), proc.get_score(i)) for i in range(proc.get_piece_size())]
 
 
-def build_tiny_tokenizer(texts: Iterable[str], vocab_size: int = 2000, seed: int = 0):
+def build_tiny_tokenizer(texts: Iterable[str], vocab_size: int = 2000):
     """A ``T5Tokenizer`` from a freshly trained vocabulary (``vocab=``, not ``vocab_file=``:
     transformers 5 silently maps every token to ``<unk>`` with a bare ``spiece.model``)."""
     from transformers import T5Tokenizer
 
-    vocab = train_sentencepiece(texts, vocab_size=vocab_size, seed=seed)
+    vocab = train_sentencepiece(texts, vocab_size=vocab_size)
     return T5Tokenizer(vocab=vocab, extra_ids=0)
 
 
@@ -88,39 +87,59 @@ def build_tiny_mt5(
     """Build, save and return the folder of a tiny untrained mT5 (tokenizer included).
 
     Idempotent: an existing folder with the marker file is reused as is.
+    ``seed`` sets the random initial weights (the tokenizer depends on ``texts`` only).
     """
-    import torch
     from transformers import MT5Config, MT5ForConditionalGeneration
 
+    def make():
+        tokenizer = build_tiny_tokenizer(texts, vocab_size=vocab_size)
+        config = MT5Config(
+            vocab_size=len(tokenizer),
+            decoder_start_token_id=tokenizer.pad_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            feed_forward_proj="gated-gelu",
+            dropout_rate=0.0,
+            **(shape or TINY_SHAPE),
+        )
+        return untie_lm_head(MT5ForConditionalGeneration(config)), tokenizer
+
+    info = {
+        "stand_in_for": "google/mt5-small",
+        "note": "tiny untrained mT5 built locally for offline demos; not a real checkpoint",
+    }
+    return build_stand_in(out_dir, TINY_MARKER, seed, make, info)
+
+
+def build_stand_in(out_dir: str | Path, marker: str, seed: int, make, info: dict) -> Path:
+    """Build a tiny stand-in model folder once; shared by the mT5 and the causal builders.
+
+    Args:
+        out_dir: the folder; reused as is when it holds ``marker`` and a config.
+        marker: the JSON file that marks (and describes) a complete stand-in.
+        seed: seeds the random initial weights, in a forked RNG (the caller's RNG is untouched).
+        make: ``() -> (model, tokenizer)``.
+        info: what the marker records; vocabulary size and seed are added.
+
+    Returns:
+        ``out_dir``. It is written aside and renamed into place, so processes of a
+        multi-GPU launch that build at the same time never see a half-written folder.
+    """
+    import torch
+
     out_dir = Path(out_dir)
-    if (out_dir / TINY_MARKER).exists() and (out_dir / "config.json").exists():
+    if (out_dir / marker).exists() and (out_dir / "config.json").exists():
         return out_dir
-    torch.manual_seed(seed)
-    tokenizer = build_tiny_tokenizer(texts, vocab_size=vocab_size, seed=seed)
-    config = MT5Config(
-        vocab_size=len(tokenizer),
-        decoder_start_token_id=tokenizer.pad_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        feed_forward_proj="gated-gelu",
-        dropout_rate=0.0,
-        **(shape or TINY_SHAPE),
-    )
-    model = untie_lm_head(MT5ForConditionalGeneration(config))
-    # Written aside and renamed into place, so processes of a multi-GPU launch that build
-    # at the same time never see (or leave) a half-written folder.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model, tokenizer = make()
     tmp = temp_folder_for(out_dir)
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
-    info = {
-        "stand_in_for": "google/mt5-small",
-        "vocab_size": len(tokenizer),
-        "seed": seed,
-        "note": "tiny untrained mT5 built locally for offline demos; not a real checkpoint",
-    }
-    (tmp / TINY_MARKER).write_text(json.dumps(info, indent=2), encoding="utf-8")
-    if publish_folder(tmp, out_dir, TINY_MARKER):
-        logger.info("built tiny mT5 stand-in (%d-token vocabulary) in %s", len(tokenizer), out_dir)
+    info = {**info, "vocab_size": len(tokenizer), "seed": seed}
+    (tmp / marker).write_text(json.dumps(info, indent=2), encoding="utf-8")
+    if publish_folder(tmp, out_dir, marker):
+        logger.info("built a tiny stand-in (%d-token vocabulary) in %s", len(tokenizer), out_dir)
     return out_dir
 
 

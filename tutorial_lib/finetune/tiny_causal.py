@@ -12,12 +12,11 @@ that loads a real checkpoint. The model is untrained: every output says so.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..records import publish_folder, temp_folder_for
+from .tiny import build_stand_in
 
 logger = logging.getLogger(__name__)
 
@@ -86,40 +85,28 @@ def build_tiny_causal(
     """Build, save and return the folder of a tiny untrained Llama-style model (tokenizer included).
 
     Idempotent: an existing folder with the marker file is reused as is.
+    ``seed`` sets the random initial weights (the tokenizer depends on ``texts`` only).
     """
-    import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    out_dir = Path(out_dir)
-    if (out_dir / TINY_CAUSAL_MARKER).exists() and (out_dir / "config.json").exists():
-        return out_dir
-    torch.manual_seed(seed)
-    tokenizer = build_bpe_tokenizer(texts, vocab_size=vocab_size)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        tie_word_embeddings=False,
-        **(shape or TINY_CAUSAL_SHAPE),
-    )
-    model = LlamaForCausalLM(config)
-    tmp = temp_folder_for(out_dir)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
+    def make():
+        tokenizer = build_bpe_tokenizer(texts, vocab_size=vocab_size)
+        config = LlamaConfig(
+            vocab_size=len(tokenizer),
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+            tie_word_embeddings=False,
+            **(shape or TINY_CAUSAL_SHAPE),
+        )
+        return LlamaForCausalLM(config), tokenizer
+
     info = {
         "stand_in_for": "a small instruction-tuned decoder (e.g. Qwen2.5-0.5B-Instruct)",
-        "vocab_size": len(tokenizer),
-        "seed": seed,
         "note": "tiny untrained Llama-style model built locally for offline demos; "
         "not a real checkpoint",
     }
-    (tmp / TINY_CAUSAL_MARKER).write_text(json.dumps(info, indent=2), encoding="utf-8")
-    if publish_folder(tmp, out_dir, TINY_CAUSAL_MARKER):
-        logger.info(
-            "built tiny causal stand-in (%d-token vocabulary) in %s", len(tokenizer), out_dir
-        )
-    return out_dir
+    return build_stand_in(out_dir, TINY_CAUSAL_MARKER, seed, make, info)
 
 
 def is_tiny_causal(model_dir: str | Path) -> bool:

@@ -4,7 +4,7 @@ import random
 
 from transformers import AutoTokenizer
 
-from tutorial_lib.finetune.batching import Seq2SeqCollator, Seq2SeqLengthSampler, padding_stats
+from tutorial_lib.finetune.batching import Seq2SeqCollator, Seq2SeqLengthSampler
 from tutorial_lib.finetune.data import encode_pairs
 
 
@@ -20,11 +20,6 @@ def test_collator_pads_to_batch_longest_and_masks_label_padding(tiny_model_dir):
     assert batch["input_ids"].shape == (2, max(src)) and batch["labels"].shape == (2, max(tgt))
     assert int((batch["labels"] == -100).sum()) == max(tgt) - min(tgt)
     assert int(batch["attention_mask"].sum()) == sum(src)
-
-
-def test_padding_stats():
-    stats = padding_stats([2, 4], [1, 3], [[0, 1]])
-    assert stats["real_tokens"] == 10 and stats["padded_tokens"] == 2 * (4 + 3)
 
 
 def _batch_cost(batches, src, tgt):

@@ -6,7 +6,7 @@ import torch
 from safetensors.torch import load_file
 from transformers import AutoModelForSeq2SeqLM
 
-from tutorial_lib.finetune.lora import adapter_base, apply_lora, load_lora, trainable_parameters
+from tutorial_lib.finetune.lora import adapter_base, apply_lora, load_lora
 from tutorial_lib.finetune.train import finetune
 
 
@@ -15,7 +15,8 @@ def test_apply_lora_freezes_everything_but_q_v_adapters(tiny_model_dir):
     names = [n for n, p in model.named_parameters() if p.requires_grad]
     assert names and all("lora_" in n for n in names)
     assert {n.split(".lora_")[0].rsplit(".", 1)[1] for n in names} == {"q", "v"}
-    trainable, total = trainable_parameters(model)
+    trainable, total = model.get_nb_trainable_parameters()
+    assert trainable == sum(p.numel() for p in model.parameters() if p.requires_grad)
     assert 0 < trainable < total / 10
 
 

@@ -101,12 +101,3 @@ class Seq2SeqLengthSampler:
     def __iter__(self):
         for batch in self.batches():
             yield from batch
-
-
-def padding_stats(sources: list[int], targets: list[int], batches: list[list[int]]) -> dict:
-    """Real vs padded tokens when each batch (list of row indices) pads to its own longest row."""
-    real = sum(sources) + sum(targets)
-    padded = sum(
-        len(b) * (max(sources[i] for i in b) + max(targets[i] for i in b)) for b in batches
-    )
-    return {"real_tokens": real, "padded_tokens": padded, "padding_ratio": padded / max(real, 1)}

@@ -48,7 +48,7 @@ def apply_lora(
         target_modules=list(target_modules),
     )
     peft_model = get_peft_model(model, config)
-    trainable, total = trainable_parameters(peft_model)
+    trainable, total = peft_model.get_nb_trainable_parameters()  # peft's own count
     logger.info(
         "LoRA r=%d alpha=%d on %s: %d of %d parameters trainable (%.2f%%)",
         r,
@@ -59,12 +59,6 @@ def apply_lora(
         100 * trainable / total,
     )
     return peft_model
-
-
-def trainable_parameters(model) -> tuple[int, int]:
-    """``(trainable, total)`` parameter counts."""
-    params = list(model.parameters())
-    return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
 
 
 def adapter_base(adapter_dir: str | Path) -> str:

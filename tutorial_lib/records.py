@@ -255,7 +255,31 @@ def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
 
 
 def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
-    """Yield ``(line_number, object)``; bad encoding or JSON names file and line."""
+    """Yield each JSON Lines row with its line number: the kit's one JSONL parser.
+
+    Blank lines are skipped (they are not rows); anything else parses or raises.
+
+    Args:
+        path: the ``.jsonl`` file (UTF-8; a BOM is dropped).
+
+    Yields:
+        ``(line_number, object)``, line numbers counted from 1 as an editor shows them.
+
+    Raises:
+        FileNotFoundError: no such file.
+        RecordError: a folder, bad UTF-8 or invalid JSON; the message names file and line.
+
+    Examples:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "rows.jsonl"
+        >>> _ = path.write_text('{"id": "a"}\\n\\n{"id": ', encoding="utf-8")
+        >>> next(iter_jsonl(path))
+        (1, {'id': 'a'})
+        >>> list(iter_jsonl(path))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tutorial_lib.records.RecordError: ...rows.jsonl:3: invalid JSON (Expecting value)
+    """
     for lineno, line in iter_lines(path):
         if not line.strip():
             continue
@@ -266,7 +290,18 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
 
 
 def read_jsonl(path: str | os.PathLike, cls: type[R] | None = None) -> list:
-    """Read every row of a JSONL file, as ``cls`` records when given."""
+    """Read every row of a JSONL file (see :func:`iter_jsonl`), as ``cls`` records when given.
+
+    Args:
+        path: the ``.jsonl`` file.
+        cls: a record dataclass (``Prompt``, ``Assignment``...) to build from each row.
+
+    Returns:
+        The rows, as dicts or as ``cls`` instances.
+
+    Raises:
+        RecordError: an unreadable row, or one that does not fit ``cls`` (file and line named).
+    """
     rows = []
     for lineno, obj in iter_jsonl(path):
         rows.append(from_dict(cls, obj, f"{path}:{lineno}") if cls else obj)

@@ -7,8 +7,6 @@ time reads the same rows, so a prompt is formatted one way everywhere. A causal
 model whose tokenizer has no chat template additionally wraps that input in
 :data:`INSTRUCTION_TEMPLATE` (:func:`plain_instruction`). Change the format
 here, and every wing follows. Imports nothing of the kit.
-
-Taught in notebooks/04_instruction_finetuning.
 """
 
 from __future__ import annotations

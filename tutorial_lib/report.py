@@ -17,6 +17,7 @@ import json
 import logging
 from pathlib import Path
 
+from .finetune.result import PREFERENCE_HEADLINE
 from .finetune.result import RESULT_FILE as TRAIN_RESULT
 from .render import render
 from .rundir import RunDir
@@ -35,16 +36,6 @@ FINETUNE_KEYS = (
     "precision",
     "lora",
     "wall_s",
-)
-PREFERENCE_KEYS = (
-    "pairs_train",
-    "pairs_heldout",
-    "margin_before",
-    "margin_after",
-    "heldout_accuracy_before",
-    "heldout_accuracy_after",
-    "beta",
-    "steps",
 )
 
 
@@ -167,7 +158,7 @@ def _preference_section(run: RunDir) -> dict | None:
         return None
     return {
         "skipped": result.get("skipped"),
-        "rows": [[k, result.get(k, "")] for k in PREFERENCE_KEYS],
+        "rows": [[k, result.get(k, "")] for k in PREFERENCE_HEADLINE],
     }
 
 

@@ -310,7 +310,7 @@ def preference_stage(ctx: StageContext) -> StageResult:
         return StageResult(
             {"pairs_train": 0, "skipped": 1}, [], ["preference.enabled is false: skipped"]
         )
-    from .finetune.result import read_result
+    from .finetune.result import PREFERENCE_HEADLINE, read_result
 
     ft_result = read_result(ctx.run_dir.stage_dir("finetune", create=False))
     pairs = load_split(ctx.run_dir.stage_dir("dataset", create=False), "preference")
@@ -322,18 +322,7 @@ def preference_stage(ctx: StageContext) -> StageResult:
         ctx.cfg.finetune,
         seed=ctx.cfg.seed,
     )
-    rows = {
-        k: getattr(result, k)
-        for k in (
-            "pairs_train",
-            "pairs_heldout",
-            "margin_before",
-            "margin_after",
-            "heldout_accuracy_before",
-            "heldout_accuracy_after",
-            "steps",
-        )
-    }
+    rows = {k: getattr(result, k) for k in PREFERENCE_HEADLINE}
     outputs = [
         stage_dir / "preference_result.json",
         *([result.model_dir] if result.model_dir else []),

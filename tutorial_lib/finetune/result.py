@@ -15,6 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MODEL_FOLDER, ADAPTER_FOLDER, RESULT_FILE = "model", "adapter", "train_result.json"
+# The preference (DPO) result's headline figures: the stage's summary and the report's table.
+PREFERENCE_HEADLINE = (
+    "pairs_train",
+    "pairs_heldout",
+    "margin_before",
+    "margin_after",
+    "heldout_accuracy_before",
+    "heldout_accuracy_after",
+    "beta",
+    "steps",
+)
 
 
 @dataclass

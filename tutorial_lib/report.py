@@ -17,6 +17,7 @@ import json
 import logging
 from pathlib import Path
 
+from .atomic import atomic_write_text
 from .finetune.result import PREFERENCE_HEADLINE
 from .finetune.result import RESULT_FILE as TRAIN_RESULT
 from .render import render
@@ -213,6 +214,6 @@ def write_report(run_root: str | Path) -> Path:
         timings=[[s, run.read_manifest(s)["duration_s"]] for s in TIMED_STAGES if run.is_done(s)],
     )
     path = out_dir / "report.md"
-    path.write_text(text, encoding="utf-8")
+    atomic_write_text(path, text)
     logger.info("report written to %s", path)
     return path

@@ -18,6 +18,7 @@ import json
 import shutil
 from pathlib import Path
 
+from .atomic import atomic_write_json
 from .config import resolve_path
 from .records import write_jsonl
 from .stages import StageContext, StageResult
@@ -180,7 +181,7 @@ def decisions_stage(ctx: StageContext) -> StageResult:
     from .crowd.bill import crowd_cost
 
     cost = crowd_cost(ctx.ledger, answers, votes, ctx.cfg.crowd)
-    outputs[4].write_text(json.dumps(cost, indent=2), encoding="utf-8")
+    atomic_write_json(outputs[4], cost, indent=2)
     accepted = sum(d.verdict == "accept" for d in decisions)
     rows = {
         "decisions": len(decisions),

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 from pathlib import Path
 
+from ..atomic import atomic_write_json
 from .templates import LANGUAGES
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     result["model"] = args.model if not os.path.isdir(args.model) else str(Path(args.model))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    atomic_write_json(out, result, indent=1)
     logger.info(
         "%s accuracy %.4f on %d documents -> %s",
         result["harness_task"],

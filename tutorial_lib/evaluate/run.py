@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import atomic_write_json, atomic_write_text
 from ..config import EvaluateConfig, resolve_path
 from ..finetune.result import RESULT_FILE as TRAIN_RESULT
 from ..finetune.result import read_result as read_train_result
@@ -177,7 +178,7 @@ def _benchmarks(loaded: dict, cfg: EvaluateConfig, out_dir: Path, docs: dict, pi
                 n_total=len(task_docs), subset_seed=seed if len(subset) < len(task_docs) else None
             )
             path = out_dir / f"{task}_{name.replace('-', '_')}.json"
-            path.write_text(json.dumps(res, indent=1, ensure_ascii=False), encoding="utf-8")
+            atomic_write_json(path, res, indent=1)
             outputs.append(path)
             scores[name][task] = {
                 "accuracy": res["accuracy"],
@@ -218,7 +219,7 @@ def _generate_heldout(loaded: dict, heldout: list[dict], limits: GenerationLimit
     for a, b, filename in side_by_side_pairs(gens):
         html = side_by_side_html(prompts, gens[a], gens[b], a, b, references=refs)
         paths.append(out_dir / filename)
-        paths[-1].write_text(html, encoding="utf-8")
+        atomic_write_text(paths[-1], html)
     return metrics, gens, paths
 
 
@@ -340,7 +341,7 @@ def evaluate_run(
         "notes": notes,
     }
     summary_path = out_dir / SUMMARY_FILE
-    summary_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    atomic_write_json(summary_path, summary, indent=2)
     files = [*outputs, out_dir / RANKING_VOTES, *pages, rank_path, summary_path]
     rows = _manifest_rows(scores, plan.picked, len(heldout))
     return EvaluationResult(rows, files, notes, summary)

@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..atomic import atomic_write_json
+
 MODEL_FOLDER, ADAPTER_FOLDER, RESULT_FILE = "model", "adapter", "train_result.json"
 # The preference (DPO) result's headline figures: the stage's summary and the report's table.
 PREFERENCE_HEADLINE = (
@@ -61,7 +63,7 @@ class TrainResult:
 def write_result(result: TrainResult, output_dir: str | os.PathLike) -> Path:
     """Write ``output_dir/train_result.json``; returns its path."""
     path = Path(output_dir) / RESULT_FILE
-    path.write_text(json.dumps(dataclasses.asdict(result), indent=2, default=str), encoding="utf-8")
+    atomic_write_json(path, dataclasses.asdict(result), indent=2)
     return path
 
 

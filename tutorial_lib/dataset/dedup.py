@@ -75,7 +75,24 @@ class _Index:
 def near_duplicate_pairs(
     texts: list[str], threshold: float, size: int = 1
 ) -> list[tuple[int, int, float]]:
-    """All index pairs ``(i, j, similarity)`` with ``i < j`` and Jaccard >= ``threshold``."""
+    """All index pairs ``(i, j, similarity)`` with ``i < j`` and Jaccard >= ``threshold``.
+
+    Args:
+        texts: the texts to compare.
+        threshold: the Jaccard at or above which two texts are near-duplicates, in (0, 1].
+        size: words per shingle.
+
+    Returns:
+        The pairs, sorted; empty texts pair with nothing.
+
+    Raises:
+        ValueError: a threshold outside (0, 1].
+
+    Examples:
+        >>> near_duplicate_pairs(["Je, mji mkuu wa Kenya ni upi?", "Mji mkuu wa Kenya ni upi",
+        ...                       "Mvua inanyesha"], 0.8)
+        [(0, 1, 0.8571428571428571)]
+    """
     if not 0 < threshold <= 1:
         raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold!r}")
     sets = [word_shingles(t, size) for t in texts]
@@ -118,8 +135,17 @@ def keep_novel(
 ) -> tuple[list[int], dict[int, int]]:
     """Greedy lexical-novelty filter over texts given best first.
 
-    Returns the kept indices and, for each dropped index, the kept index it
-    duplicates (so a report can show what replaced it).
+    Args:
+        texts: the texts, best first.
+        threshold: the Jaccard at or above which a text duplicates a kept one, in (0, 1].
+        size: words per shingle.
+
+    Returns:
+        The kept indices and, for each dropped index, the kept index it
+        duplicates (so a report can show what replaced it).
+
+    Raises:
+        ValueError: a threshold outside (0, 1].
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold!r}")

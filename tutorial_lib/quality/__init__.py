@@ -7,7 +7,8 @@ Jaccard, shared with dataset curation), ``langid`` (language ID), ``workers``
 prior), ``text_aggregate`` (ROVER, HRRASA), ``pairwise`` (Bradley-Terry),
 ``vote_input`` (checks every aggregator runs first), ``io`` (crowd-kit /
 Toloka files), ``overlap`` (dynamic overlap), ``postaccept`` (accept/reject,
-re-collection), ``commands`` (CLI ``aggregate``).
+re-collection), ``worker_comments`` (what a worker reads with a verdict),
+``commands`` (CLI ``aggregate``).
 
 Taught in notebooks/03_answer_validation.
 """

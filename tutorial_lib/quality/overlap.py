@@ -61,7 +61,17 @@ DECISION_SMOOTHING = 1.0
 
 
 def helpful_label(vote: Assignment) -> int:
-    """A vote as 1 (helpful) / 0 (not): binary as is, likert5 as ``label >= 4``."""
+    """A vote as 1 (helpful) / 0 (not): binary as is, likert5 as ``label >= 4``.
+
+    Args:
+        vote: a validation vote.
+
+    Returns:
+        1 or 0.
+
+    Raises:
+        ValueError: a vote without a label, or a label outside 0/1 and 1-5.
+    """
     if vote.label is None:
         raise ValueError(f"vote {vote.assignment_id} on answer {vote.task_id} has no label")
     label = int(vote.label)
@@ -74,6 +84,12 @@ def helpful_label(vote: Assignment) -> int:
 
 def votes_frame(votes: list[Assignment]) -> pd.DataFrame:
     """``task, worker, label`` rows (label 1 = helpful) from validation votes.
+
+    Args:
+        votes: assignments; only validation votes are read.
+
+    Returns:
+        One row per vote, ready for a label aggregator.
 
     Taught in notebooks/03_answer_validation.
     """
@@ -134,6 +150,16 @@ def uncertain_answers(
     With ``limit``, at most that many, least confident first (unvoted answers
     count as confidence 0): when the budget runs short, the next vote goes
     where the verdict is closest to a coin flip. Otherwise in ``answer_ids`` order.
+
+    Args:
+        table: :func:`helpfulness`'s frame (``confidence``, ``votes`` by answer id).
+        answer_ids: the answers in play.
+        threshold: the confidence a verdict needs to stop.
+        max_overlap: the most votes an answer may get.
+        limit: at most this many answers (the remaining vote budget).
+
+    Returns:
+        The answer ids that get one more vote.
     """
     out = []
     for aid in answer_ids:

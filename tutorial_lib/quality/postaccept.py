@@ -33,48 +33,10 @@ from ..crowd.pricing import Budget
 from ..records import Assignment, Decision, Prompt, QCResult
 from .overlap import helpfulness, validate_dynamic
 from .rules import check_answers
+from .worker_comments import comment_for
 from .workers import banned_workers, worker_summary
 
 logger = logging.getLogger(__name__)
-
-# What a worker reads next to a verdict; add a language by adding a block.
-COMMENTS = {
-    "en": {
-        "accept": "Thank you! Your answer was accepted.",
-        "not_helpful": "Validators judged the answer not helpful enough for the prompt.",
-        "wrong_language": "The answer is not written in the task's language.",
-        "too_short": "The answer is too short.",
-        "too_long": "The answer is longer than allowed.",
-        "control_characters": "The answer contains invisible control characters; please remove them.",
-        "copied_prompt": "The answer repeats the prompt instead of answering it.",
-        "near_duplicate": "The answer is nearly identical to another answer.",
-        "fast_submission": "The answer was submitted too quickly to be a careful answer.",
-        "failed_control": "A control question with a known answer was answered wrongly.",
-        "banned_worker": "Your account was excluded from this project after earlier quality checks.",
-    },
-    "sw": {
-        "accept": "Asante! Jibu lako limekubaliwa.",
-        "not_helpful": "Wahakiki waliona kwamba jibu halisaidii vya kutosha kwa swali hili.",
-        "wrong_language": "Jibu halikuandikwa kwa lugha ya kazi hii.",
-        "too_short": "Jibu ni fupi mno.",
-        "too_long": "Jibu ni refu kuliko inavyoruhusiwa.",
-        "control_characters": "Jibu lina herufi za udhibiti zisizoonekana; tafadhali ziondoe.",
-        "copied_prompt": "Jibu linarudia swali badala ya kulijibu.",
-        "near_duplicate": "Jibu linakaribia kufanana kabisa na jibu jingine.",
-        "fast_submission": "Jibu liliwasilishwa haraka mno kuwa jibu la makini.",
-        "failed_control": "Swali la udhibiti lenye jibu linalojulikana lilijibiwa vibaya.",
-        "banned_worker": "Akaunti yako iliondolewa kwenye mradi huu baada ya ukaguzi wa ubora.",
-    },
-}
-
-
-def comment_for(verdict: str, reasons: list[str], lang: str = "en") -> str:
-    """The message a worker sees with a verdict, in ``lang`` when we have it (else English)."""
-    texts = COMMENTS.get(lang, COMMENTS["en"])
-    if verdict == "accept":
-        return texts["accept"]
-    parts = [texts.get(r, COMMENTS["en"].get(r, r)) for r in reasons] or [texts["not_helpful"]]
-    return " ".join(parts)
 
 
 def decide(
@@ -91,6 +53,20 @@ def decide(
     ``score`` is the aggregated P(helpful) (``method``, default
     ``cfg.aggregation``, fitted on every vote given so skills come from all
     tasks); ``confidence`` is the probability of the verdict taken.
+
+    Args:
+        answers: the answers to decide.
+        votes: every validation vote (also on other answers: skills).
+        qc: the rules' results; every answer needs one.
+        cfg: the ``quality`` section (``aggregation``, ``accept_threshold``).
+        method: overrides ``cfg.aggregation``.
+        lang: the language of the comment to the worker.
+
+    Returns:
+        One decision per answer, in input order.
+
+    Raises:
+        ValueError: an answer without a QC result, or one that passed QC but has no vote.
     """
     by_qc = {q.answer_id: q for q in qc}
     missing = [a.assignment_id for a in answers if a.assignment_id not in by_qc]
@@ -110,33 +86,34 @@ def decide(
             f"{len(unvoted)} answer(s) passed QC but have no validation votes, e.g. "
             f"{unvoted[:3]}; validate them before deciding"
         )
-    out = []
-    for a in answers:
-        q = by_qc[a.assignment_id]
-        row = table.loc[a.assignment_id] if a.assignment_id in table.index else None
-        score = float(row.score) if row is not None else 0.0
-        n_votes = int(row.votes) if row is not None else 0
-        if not q.passed:
-            verdict, reasons, conf = "reject", list(q.reasons), 1.0
-        elif score >= cfg.accept_threshold:
-            verdict, reasons, conf = "accept", [], score
-        else:
-            verdict, reasons, conf = "reject", ["not_helpful"], 1.0 - score
-        out.append(
-            Decision(
-                a.assignment_id,
-                a.task_id,
-                a.worker_id,
-                verdict,
-                round(score, 4),
-                round(conf, 4),
-                n_votes,
-                reasons,
-                a.round,
-                comment_for(verdict, reasons, lang),
-            )
-        )
-    return out
+    return [
+        _decision(a, by_qc[a.assignment_id], table, cfg.accept_threshold, lang) for a in answers
+    ]
+
+
+def _decision(a: Assignment, q: QCResult, table, accept_threshold: float, lang: str) -> Decision:
+    """One answer's verdict: its QC failures, else its aggregated helpfulness against the bar."""
+    row = table.loc[a.assignment_id] if a.assignment_id in table.index else None
+    score = float(row.score) if row is not None else 0.0
+    n_votes = int(row.votes) if row is not None else 0
+    if not q.passed:
+        verdict, reasons, conf = "reject", list(q.reasons), 1.0
+    elif score >= accept_threshold:
+        verdict, reasons, conf = "accept", [], score
+    else:
+        verdict, reasons, conf = "reject", ["not_helpful"], 1.0 - score
+    return Decision(
+        a.assignment_id,
+        a.task_id,
+        a.worker_id,
+        verdict,
+        round(score, 4),
+        round(conf, 4),
+        n_votes,
+        reasons,
+        a.round,
+        comment_for(verdict, reasons, lang),
+    )
 
 
 def _merge(*groups: list[Assignment]) -> dict[str, Assignment]:

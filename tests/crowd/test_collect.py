@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from sim_prompts import make_prompts
 
-import tutorial_lib.crowd.collect as collect_mod
+import tutorial_lib.crowd.sink as sink_mod
 from tutorial_lib.config import CrowdConfig
 from tutorial_lib.crowd.backend import BackendError, CrowdBackend, Progress
 from tutorial_lib.crowd.collect import (
@@ -109,7 +109,7 @@ def test_more_votes_after_a_crash_are_collected_not_asked_twice(tmp_path, monkey
     answers = collect_answers(crowd, PROMPTS, 1, tmp_path / "answers.jsonl")
     sink = tmp_path / "votes.jsonl"
     collect_votes(crowd, answers, PROMPTS, 3, sink)
-    real_append = collect_mod.append_jsonl
+    real_append = sink_mod.append_jsonl
 
     def crash_on_sink(path, records):
         if Path(path) == sink:
@@ -117,10 +117,10 @@ def test_more_votes_after_a_crash_are_collected_not_asked_twice(tmp_path, monkey
         return real_append(path, records)
 
     unsure = [a.assignment_id for a in answers[:4]]
-    monkeypatch.setattr(collect_mod, "append_jsonl", crash_on_sink)
+    monkeypatch.setattr(sink_mod, "append_jsonl", crash_on_sink)
     with pytest.raises(KeyboardInterrupt):
         request_more_votes(crowd, unsure, 1, sink)
-    monkeypatch.setattr(collect_mod, "append_jsonl", real_append)
+    monkeypatch.setattr(sink_mod, "append_jsonl", real_append)
     again = SimulatedCrowd(PROMPTS, tmp_path / "crowd")  # the stage re-runs in a new process
     new = request_more_votes(again, unsure, 1, sink)
     assert len(new) == 4

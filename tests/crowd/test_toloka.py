@@ -64,7 +64,7 @@ def test_free_text_training_would_lock_every_worker_out(em, tmp_path, monkeypatc
     """Defect 1 as it was: model answers as known solutions; exact matching fails everyone."""
     from toloka.client import Task
 
-    from tutorial_lib.crowd import toloka as toloka_module
+    from tutorial_lib.crowd import toloka_setup
 
     def free_text(spec, training_id):
         return [
@@ -77,7 +77,7 @@ def test_free_text_training_would_lock_every_worker_out(em, tmp_path, monkeypatc
             for i, item in enumerate(spec.training_items)
         ]
 
-    monkeypatch.setattr(toloka_module, "build_training_tasks", free_text)
+    monkeypatch.setattr(toloka_setup, "build_training_tasks", free_text)
     backend = em.backend(tmp_path)
     project_id, _ = _answers(em, backend, wait=86400.0)
     assert backend.fetch(project_id) == [] and not any(em.emu.trained.values())

@@ -8,11 +8,11 @@ where it stopped; nothing is lost and nothing is counted twice.
 
 Money is idempotent through the run's ledger (:mod:`.ledger`, ``crowd/ledger.jsonl``
 in a run directory; beside the sink otherwise): a task launched once in a project
-is never charged or launched again, more assignments for a task are asked at
-most once per (round, dynamic-overlap step), and a plain request repeated while
-the sink still holds as many assignments as when it was asked (a crash before the
-new work was appended) is collected, not asked (and paid) twice. Every launch is
-priced and charged by one :class:`~.pricing.Budget`.
+is never charged or launched again, and raising the overlap of launched tasks
+buys only the difference, once. Every launch is priced and charged by one
+:class:`~.pricing.Budget`. Asking for more work on launched tasks lives in
+:mod:`.request_more`, the sink in :mod:`.sink`, choosing a backend in
+:mod:`.backend_factory`, the task dicts in :mod:`.tasks`.
 
 Taught in notebooks/03_answer_validation.
 """
@@ -21,22 +21,25 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import Counter
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
-from ..config import CrowdConfig, QualityConfig
-from ..records import Assignment, Prompt, append_jsonl, read_jsonl
-from .backend import BackendError, CrowdBackend
+from ..records import Assignment, Prompt
+from .backend import CrowdBackend
+from .backend_factory import make_backend, reset_simulation
 from .design import ProjectSpec, answer_project, ranking_project, validation_project
-from .ledger import LEDGER_FILE, Ledger, sink_ledger
+from .ledger import Ledger, sink_ledger
 from .pricing import Budget, Pricing, as_budget
+from .request_more import request_more_answers, request_more_votes, stop_asking
+from .sink import append_new, read_sink, wait_for_work
+from .tasks import answer_task, validation_task
 
 logger = logging.getLogger(__name__)
 
+# make_backend, read_sink, the task builders and the request_more_* helpers live in their own modules;
+# they are re-exported here because this is the module the pipeline and notebooks call.
 __all__ = [
     "Pricing",
+    "answer_task",
     "collect_answers",
     "collect_rankings",
     "collect_votes",
@@ -44,163 +47,16 @@ __all__ = [
     "read_sink",
     "request_more_answers",
     "request_more_votes",
+    "reset_simulation",
     "stop_asking",
+    "validation_task",
 ]
-
-
-def make_backend(
-    cfg: CrowdConfig,
-    workdir: str | os.PathLike,
-    prompts: list[Prompt],
-    seed: int,
-    quality: QualityConfig | None = None,
-) -> CrowdBackend:
-    """The backend ``cfg.backend`` names, with its state in ``workdir``.
-
-    ``quality`` (its re-collection rounds) sizes Toloka's review window, as
-    ``crowd plan`` shows it.
-    """
-    workdir = Path(workdir)
-    if cfg.backend == "simulated":
-        from .simulated import SimulatedCrowd
-
-        return SimulatedCrowd(prompts, workdir, seed=seed, n_workers=cfg.n_workers)
-    if cfg.backend == "toloka":
-        try:
-            from .toloka import TolokaBackend
-        except ImportError as err:
-            raise BackendError(
-                f"crowd.backend=toloka is unavailable ({err}); install "
-                "toloka-kit==1.2.3 (pip install tutorial-lib)"
-            ) from None
-        from .plan import part2_seconds
-        from .toloka_pools import review_window_days
-
-        return TolokaBackend(
-            workdir,
-            production=cfg.production,
-            hourly_pay_usd=cfg.hourly_pay_usd,
-            review_days=review_window_days(part2_seconds(cfg, quality or QualityConfig())),
-            control_share=cfg.control_share,
-            platform_fee=cfg.platform_fee,
-            overlaps={"answers": cfg.answer_overlap, "validation": cfg.validation_overlap},
-        )
-    if cfg.backend == "room":
-        try:
-            from .room import RoomBackend
-        except ImportError as err:
-            raise BackendError(
-                f"crowd.backend=room is unavailable ({err}); install the room "
-                "extra: pip install 'tutorial-lib[room]'"
-            ) from None
-        return RoomBackend(workdir, host=cfg.room_host, port=cfg.room_port)
-    raise BackendError(f"unknown crowd backend {cfg.backend!r}; use simulated, toloka or room")
-
-
-def reset_simulation(workdir: str | os.PathLike) -> None:
-    """Throw away the simulated crowd's state in ``workdir`` so it simulates afresh.
-
-    Only the simulated crowd's own files go, and its ledger events stop counting
-    (a ``reset`` event); anything a paid backend keeps there is left alone.
-    """
-    from .simulated import STATE, TRUTH, WORKERS
-
-    workdir = Path(workdir)
-    for name in (STATE, TRUTH, WORKERS):
-        (workdir / name).unlink(missing_ok=True)
-    if (workdir / LEDGER_FILE).exists():
-        Ledger(workdir / LEDGER_FILE, backend="simulated").record("reset")
-    logger.info("simulated crowd in %s reset: its stages are simulated afresh", workdir)
-
-
-# --- sink and ledger ---------------------------------------------------------------------
-def read_sink(sink: str | os.PathLike, stage: str | None = None) -> list[Assignment]:
-    """Assignments already in ``sink`` (none when it does not exist yet), optionally one stage."""
-    sink = Path(sink)
-    rows = read_jsonl(sink, Assignment) if sink.exists() else []
-    return [a for a in rows if stage is None or a.stage == stage]
-
-
-def _ledger_for(ledger: Ledger | None, sink: Path, backend: CrowdBackend) -> Ledger:
-    return ledger if ledger is not None else sink_ledger(sink, backend.name)
-
-
-def _project_for(
-    backend: CrowdBackend, ledger: Ledger, stage: str, spec: ProjectSpec | None
-) -> str:
-    if spec is not None:
-        project_id = backend.create_project(spec)
-        ledger.record_project(stage, project_id, spec.private_name)
-        return project_id
-    known = ledger.projects(stage)
-    if not known:
-        raise BackendError(
-            f"no {stage} project is recorded in {ledger.path}; run the first "
-            f"collection with this ledger first, or pass spec="
-        )
-    return known[-1]
 
 
 def _operation_ids(backend: CrowdBackend, project_id: str, task_ids: list[str]) -> list[str]:
     """The backend's replayable operation ids for an upload, when it has them (Toloka)."""
     hook = getattr(backend, "operation_ids", None)
     return [str(i) for i in hook(project_id, task_ids)] if callable(hook) else []
-
-
-# --- the recipe --------------------------------------------------------------------------
-def _wait(
-    backend: CrowdBackend, project_id: str, timeout_s: float | None, poll_s: float, desc: str
-) -> bool:
-    """Poll until every assignment is in or ``timeout_s`` passes; True when complete."""
-    clock = backend.clock  # a test's emulated clock, or the wall clock
-    start, prog = clock.monotonic(), backend.progress(project_id)
-    with tqdm(total=prog.total, desc=desc, disable=prog.done) as bar:
-        while True:
-            bar.total, bar.n = prog.total, prog.submitted
-            bar.refresh()
-            if prog.done:
-                return True
-            if timeout_s is not None and clock.monotonic() - start >= timeout_s:
-                logger.warning(
-                    "%s: %d of %d assignments in after %.0f s; fetching what is there, "
-                    "re-run to continue",
-                    desc,
-                    prog.submitted,
-                    prog.total,
-                    timeout_s,
-                )
-                return False
-            clock.sleep(poll_s)
-            prog = backend.progress(project_id)
-
-
-def _append_new(
-    backend: CrowdBackend,
-    project_id: str,
-    sink: Path,
-    stage: str,
-    round: int | None,
-    only: set[str] | None = None,
-) -> list[Assignment]:
-    """Fetch and append assignments the sink lacks (of tasks in ``only``, when given);
-    ``round`` (when given) is stamped on them."""
-    seen = {a.assignment_id for a in read_sink(sink)}
-    new = [
-        a
-        for a in backend.fetch(project_id)
-        if a.assignment_id not in seen and (only is None or a.task_id in only)
-    ]
-    wrong = [a.assignment_id for a in new if a.stage != stage]
-    if wrong:
-        raise BackendError(
-            f"project {project_id} returned {len(wrong)} non-{stage} "
-            f"assignment(s), e.g. {wrong[0]}; is the sink {sink} mixed up?"
-        )
-    for a in new:
-        a.round = a.round if round is None else round
-    append_jsonl(sink, new)
-    logger.info("%s: %d new assignment(s) appended to %s", stage, len(new), sink)
-    return new
 
 
 def _collect(
@@ -218,7 +74,7 @@ def _collect(
     sink, stage = Path(sink), spec.kind
     if not tasks:
         return read_sink(sink, stage)
-    ledger = _ledger_for(ledger, sink, backend)
+    ledger = ledger if ledger is not None else sink_ledger(sink, backend.name)
     project_id = backend.create_project(spec)
     ledger.record_project(stage, project_id, spec.private_name)
     launched = ledger.launched(project_id)
@@ -243,9 +99,9 @@ def _collect(
     _raise_to(backend, spec, project_id, launched, tasks, overlap, round, budget, ledger)
     backend.add_tasks(project_id, tasks, overlap)  # idempotent: known task ids are skipped
     backend.open(project_id)
-    _wait(backend, project_id, timeout_s, poll_s, f"{backend.name} {stage}")
+    wait_for_work(backend, project_id, timeout_s, poll_s, f"{backend.name} {stage}")
     ids = {t["task_id"] for t in tasks}
-    _append_new(backend, project_id, sink, stage, round or None, only=ids)
+    append_new(backend, project_id, sink, stage, round or None, only=ids)
     return [a for a in read_sink(sink, stage) if a.task_id in ids]
 
 
@@ -287,36 +143,6 @@ def _raise_to(
         backend.raise_overlap(project_id, ids, delta)
 
 
-def answer_task(prompt: Prompt) -> dict:
-    """The Part I task for one prompt."""
-    return {
-        "task_id": prompt.id,
-        "prompt": prompt.prompt,
-        "prompt_en": prompt.prompt_en,
-        "context": prompt.context,
-    }
-
-
-def validation_task(answer: Assignment, prompts: dict[str, Prompt]) -> dict:
-    """The Part II task for one answer; its task id is the answer's assignment id."""
-    if answer.stage != "answers":
-        raise BackendError(
-            f"assignment {answer.assignment_id} is a {answer.stage} record, not an answer"
-        )
-    prompt = prompts.get(answer.task_id)
-    if prompt is None:
-        raise BackendError(
-            f"answer {answer.assignment_id} is for prompt {answer.task_id!r}, "
-            "which is not among the prompts given"
-        )
-    return {
-        "task_id": answer.assignment_id,
-        "prompt_id": prompt.id,
-        "prompt": prompt.prompt,
-        "answer": answer.answer or "",
-    }
-
-
 def collect_answers(
     backend: CrowdBackend,
     prompts: list[Prompt],
@@ -332,11 +158,27 @@ def collect_answers(
     budget: Budget | None = None,
     ledger: Ledger | None = None,
 ) -> list[Assignment]:
-    """Part I: ``overlap`` answers per prompt, appended to ``sink``; returns all answers there.
+    """Part I: ``overlap`` answers per prompt, appended to ``sink``.
 
-    ``budget`` (one :class:`~.pricing.Budget` for the whole run) prices and charges
-    the launch; without it ``budget_usd`` and ``pricing`` make a budget for this call
-    alone. ``ledger`` records the launch (default: beside ``sink``).
+    Args:
+        backend: the crowd backend.
+        prompts: the prompts to answer.
+        overlap: answers per prompt.
+        sink: the answers' JSONL file.
+        round: stamped on the answers (0: the first collection).
+        spec: the project (default: :func:`~.design.answer_project` in the prompts' language).
+        timeout_s: stop waiting after this long (``None``: until complete); a rerun continues.
+        poll_s: seconds between progress polls.
+        budget_usd: a budget for this call alone, when ``budget`` is not given.
+        pricing: prices for that budget.
+        budget: the run's one :class:`~.pricing.Budget`; it prices and charges the launch.
+        ledger: records the launch (default: beside ``sink``).
+
+    Returns:
+        Every assignment of these tasks in the sink (earlier runs' included).
+
+    Raises:
+        BudgetExceeded: the new work would overrun the budget (nothing is launched).
     """
     spec = spec or answer_project(lang=prompts[0].lang if prompts else "sw")
     return _collect(
@@ -369,9 +211,29 @@ def collect_votes(
     budget: Budget | None = None,
     ledger: Ledger | None = None,
 ) -> list[Assignment]:
-    """Part II: ``overlap`` helpfulness votes per answer into ``sink``; returns all votes there.
+    """Part II: ``overlap`` helpfulness votes per answer, appended to ``sink``.
 
-    ``budget`` and ``ledger`` as in :func:`collect_answers`.
+    Args:
+        backend: the crowd backend.
+        answers: the answers to judge.
+        prompts: the prompts they answer.
+        overlap: votes per answer.
+        sink: the votes' JSONL file.
+        round: stamped on the votes.
+        spec: the project (default: :func:`~.design.validation_project`).
+        timeout_s: stop waiting after this long (``None``: until complete); a rerun continues.
+        poll_s: seconds between progress polls.
+        budget_usd: a budget for this call alone, when ``budget`` is not given.
+        pricing: prices for that budget.
+        budget: the run's one :class:`~.pricing.Budget`; it prices and charges the launch.
+        ledger: records the launch (default: beside ``sink``).
+
+    Returns:
+        Every assignment of these tasks in the sink (earlier runs' included).
+
+    Raises:
+        BackendError: an answer is not an answer record or its prompt is missing.
+        BudgetExceeded: the new work would overrun the budget (nothing is launched).
     """
     by_id = {p.id: p for p in prompts}
     spec = spec or validation_project(lang=prompts[0].lang if prompts else "sw")
@@ -406,7 +268,24 @@ def collect_rankings(
 ) -> list[Assignment]:
     """Side-by-side votes (label 0 = A better, 1 = B better) for ranking task dicts.
 
-    ``budget`` and ``ledger`` as in :func:`collect_answers`.
+    Args:
+        backend: the crowd backend.
+        comparisons: task dicts (``task_id``, ``prompt``, ``answer_a``, ``answer_b``).
+        overlap: votes per comparison.
+        sink: the votes' JSONL file.
+        spec: the project (default: :func:`~.design.ranking_project`).
+        timeout_s: stop waiting after this long (``None``: until complete); a rerun continues.
+        poll_s: seconds between progress polls.
+        budget_usd: a budget for this call alone, when ``budget`` is not given.
+        pricing: prices for that budget.
+        budget: the run's one :class:`~.pricing.Budget`; it prices and charges the launch.
+        ledger: records the launch (default: beside ``sink``).
+
+    Returns:
+        Every assignment of these tasks in the sink (earlier runs' included).
+
+    Raises:
+        BudgetExceeded: the new work would overrun the budget (nothing is launched).
     """
     return _collect(
         backend,
@@ -420,174 +299,3 @@ def collect_rankings(
         as_budget(budget, budget_usd, pricing),
         ledger,
     )
-
-
-def _already_asked(
-    ledger: Ledger,
-    project_id: str,
-    ids: list[str],
-    have: Counter,
-    round: int | None,
-    step: int | None,
-) -> set[str]:
-    """Tasks whose request is on record: by (round, step), or for a plain request by sink count.
-
-    A plain request (no round, no step) repeated while the sink holds as many
-    assignments as when it was asked is still being answered (or its answers were
-    never appended), so asking again would pay twice: it is collected instead.
-    """
-    if round is not None or step is not None:
-        return ledger.requested(project_id, round, step) & set(ids)
-    asked_at: dict[str, int] = {}
-    for row in ledger.events("more"):
-        if (
-            row.get("project_id") == project_id
-            and row.get("round") is None
-            and row.get("step") is None
-        ):
-            asked_at.update(row.get("base", {}))
-    return {t for t in ids if asked_at.get(t) == have[t]}
-
-
-def _request_more(
-    backend: CrowdBackend,
-    stage: str,
-    task_ids: list[str],
-    extra: int,
-    sink: Path,
-    round: int | None,
-    spec: ProjectSpec | None,
-    timeout_s: float | None,
-    poll_s: float,
-    budget: Budget,
-    ledger: Ledger | None,
-    step: int | None = None,
-) -> list[Assignment]:
-    ledger = _ledger_for(ledger, sink, backend)
-    project_id = _project_for(backend, ledger, stage, spec)
-    have = Counter(a.task_id for a in read_sink(sink, stage))
-    ids = list(dict.fromkeys(task_ids))
-    repeat = _already_asked(ledger, project_id, ids, have, round, step)
-    if repeat:
-        logger.info(
-            "%s: more assignments for %d task(s) were already requested; collecting "
-            "those instead of asking twice",
-            stage,
-            len(repeat),
-        )
-    todo = [t for t in ids if t not in repeat]
-    if todo:
-        seconds = (spec or _spec_stub(stage)).seconds_per_task
-        estimate = budget.price_for(
-            stage, len(todo), extra, seconds, tariff=getattr(backend, "tariff", None)
-        )
-        budget.charge(estimate, f"{stage}: {extra} more per task on {len(todo)} task(s)")
-        ledger.record(
-            "more",
-            stage=stage,
-            project_id=project_id,
-            round=round,
-            step=step,
-            task_ids=todo,
-            overlap=extra,
-            cost_usd=estimate.total_usd,
-            base={t: have[t] for t in todo},
-        )
-        backend.raise_overlap(project_id, todo, extra)
-    backend.open(project_id)
-    _wait(backend, project_id, timeout_s, poll_s, f"{backend.name} {stage} (more)")
-    return _append_new(backend, project_id, sink, stage, round or None)
-
-
-def _spec_stub(stage: str) -> ProjectSpec:
-    """Default spec of a stage, used only for its time per task when pricing a request."""
-    return {
-        "answers": answer_project,
-        "validation": validation_project,
-        "ranking": ranking_project,
-    }[stage]()
-
-
-def request_more_votes(
-    backend: CrowdBackend,
-    answer_ids: list[str],
-    extra: int,
-    sink: str | os.PathLike,
-    spec: ProjectSpec | None = None,
-    timeout_s: float | None = None,
-    poll_s: float = 5,
-    *,
-    budget_usd: float | None = None,
-    pricing: Pricing | None = None,
-    budget: Budget | None = None,
-    ledger: Ledger | None = None,
-    round: int | None = None,
-    step: int | None = None,
-) -> list[Assignment]:
-    """``extra`` more votes on each answer (dynamic overlap); returns only the NEW votes.
-
-    With ``round``/``step`` (a dynamic-overlap loop), a task is asked at most once
-    per (round, step), however often the loop is replayed.
-    """
-    return _request_more(
-        backend,
-        "validation",
-        answer_ids,
-        extra,
-        Path(sink),
-        round,
-        spec,
-        timeout_s,
-        poll_s,
-        as_budget(budget, budget_usd, pricing),
-        ledger,
-        step,
-    )
-
-
-def request_more_answers(
-    backend: CrowdBackend,
-    prompt_ids: list[str],
-    extra: int,
-    sink: str | os.PathLike,
-    round: int,
-    spec: ProjectSpec | None = None,
-    timeout_s: float | None = None,
-    poll_s: float = 5,
-    *,
-    budget_usd: float | None = None,
-    pricing: Pricing | None = None,
-    budget: Budget | None = None,
-    ledger: Ledger | None = None,
-) -> list[Assignment]:
-    """Re-collection: ``extra`` new answers per prompt, stamped ``round``; returns only the new.
-
-    A prompt is re-collected at most once per round, across reruns and ``--force``.
-    """
-    if round < 1:
-        raise ValueError(f"re-collection round must be >= 1, got {round}")
-    return _request_more(
-        backend,
-        "answers",
-        prompt_ids,
-        extra,
-        Path(sink),
-        round,
-        spec,
-        timeout_s,
-        poll_s,
-        as_budget(budget, budget_usd, pricing),
-        ledger,
-    )
-
-
-def stop_asking(backend: CrowdBackend, ledger: Ledger, stage: str, task_ids: list[str]) -> None:
-    """Stop the outstanding requests for more ``stage`` work on these tasks.
-
-    Called once a prompt has its accepted answer (and after the last round), so
-    a platform still issuing re-collected work stops buying it. Only projects
-    with a recorded request are touched.
-    """
-    projects = {r["project_id"] for r in ledger.events("more") if r.get("stage") == stage}
-    for project_id in sorted(projects):
-        backend.stop_tasks(project_id, list(task_ids))

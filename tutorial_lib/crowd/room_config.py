@@ -246,25 +246,38 @@ def write_room(
     round: int = 0,
     **assignment,
 ) -> Path:
-    """Write the Potato project for ``stage`` and return its ``config.yaml``.
+    """Write the Potato project for ``stage``; re-writing a room keeps its annotations.
 
-    ``gold`` / ``attention_checks``: ``None`` takes the spec's control / exam
-    items (only for questions with options; a free-text room has none),
-    ``False`` turns them off, a list gives your own ``TrainingItem``s.
-    ``training`` adds Potato's training phase (off by default, so a live room
-    starts at once). ``assignment``: ``reclaim_after_s``, ``per_person`` and
-    ``all_required`` (see :func:`potato_config`). Re-writing a room keeps its
-    annotations.
+    Args:
+        stage: the project kind; must be ``spec.kind``.
+        items: the task dicts (each with a unique ``task_id``).
+        workdir: the room's working folder (the room lives in :func:`room_dir`).
+        spec: the project.
+        port: the port Potato serves on.
+        host: the address Potato binds.
+        training: add Potato's training phase (off by default, so a live room starts at once).
+        gold: ``None`` takes the spec's control items (only for questions with options;
+            a free-text room has none), ``False`` turns them off, a list gives your
+            own ``TrainingItem``s.
+        attention_checks: as ``gold``, from the spec's exam items.
+        overlap: annotations per item.
+        round: the re-collection round (its own folder).
+        **assignment: ``reclaim_after_s``, ``per_person`` and ``all_required``
+            (see :func:`potato_config`).
+
+    Returns:
+        The room's ``config.yaml``.
+
+    Raises:
+        RoomError: ``stage`` is not the spec's kind, or an item or check is malformed.
     """
     if stage != spec.kind:
         raise RoomError(f"stage {stage!r} does not match the spec's kind {spec.kind!r}")
     ids = check_tasks(items, where=f"{stage} items")
     folder = room_dir(workdir, stage, round)
     folder.mkdir(parents=True, exist_ok=True)
-    _write_jsonl(
-        folder / "data" / "items.jsonl",
-        [_row(spec, task_id, item) for task_id, item in zip(ids, items)],
-    )
+    rows = [_row(spec, task_id, item) for task_id, item in zip(ids, items)]
+    _write_jsonl(folder / "data" / "items.jsonl", rows)
     attention = _checked_items(spec, attention_checks, spec.exam_items, "attention-check ")
     gold_items = _checked_items(spec, gold, spec.control_items, "gold ")
     config = potato_config(spec, overlap, port, host, **assignment)
@@ -273,31 +286,60 @@ def write_room(
         config.update(_training(spec, folder))
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    meta = {
-        "stage": stage,
+    meta = _room_meta(spec, round, overlap, ids, len(attention), len(gold_items), training)
+    meta.update(assignment=assignment, spec=spec.to_dict())
+    (folder / ROOM_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
+    logger.info("%s", room_summary(meta))
+    return path
+
+
+def _room_meta(
+    spec: ProjectSpec,
+    round: int,
+    overlap: int,
+    item_ids: list[str],
+    n_attention: int,
+    n_gold: int,
+    training: bool,
+) -> dict:
+    """What ``room.json`` records about a room besides its spec and assignment settings.
+
+    Examples:
+        >>> from tutorial_lib.crowd.design import validation_project
+        >>> meta = _room_meta(validation_project(), 0, 3, ["a-1"], 2, 1, False)
+        >>> meta["stage"], meta["attention_ids"], meta["gold_ids"]
+        ('validation', ['attention-0', 'attention-1'], ['gold-0'])
+    """
+    return {
+        "stage": spec.kind,
         "round": round,
         "overlap": int(overlap),
-        "item_ids": ids,
-        "attention_ids": [f"{ATTENTION_PREFIX}{i}" for i in range(len(attention))],
-        "gold_ids": [f"{GOLD_PREFIX}{i}" for i in range(len(gold_items))],
+        "item_ids": item_ids,
+        "attention_ids": [f"{ATTENTION_PREFIX}{i}" for i in range(n_attention)],
+        "gold_ids": [f"{GOLD_PREFIX}{i}" for i in range(n_gold)],
         "training": bool(training),
-        "assignment": assignment,
-        "spec": spec.to_dict(),
     }
-    (folder / ROOM_FILE).write_text(
-        json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"
+
+
+def room_summary(meta: dict) -> str:
+    """One line saying what a room holds, from its ``room.json`` metadata.
+
+    Args:
+        meta: as :func:`write_room` records it (or :func:`read_room` returns it).
+
+    Returns:
+        A line for the log.
+
+    Examples:
+        >>> from tutorial_lib.crowd.design import validation_project
+        >>> room_summary(_room_meta(validation_project(), 0, 3, ["a-1", "a-2"], 2, 1, True))
+        'room validation (round 0): 2 items, overlap 3, 2 attention checks, 1 gold items, training on'
+    """
+    return (
+        f"room {meta['stage']} (round {meta['round']}): {len(meta['item_ids'])} items, "
+        f"overlap {meta['overlap']}, {len(meta['attention_ids'])} attention checks, "
+        f"{len(meta['gold_ids'])} gold items" + (", training on" if meta["training"] else "")
     )
-    logger.info(
-        "room %s (round %d): %d items, overlap %d, %d attention checks, %d gold items%s",
-        stage,
-        round,
-        len(ids),
-        overlap,
-        len(attention),
-        len(gold_items),
-        ", training on" if training else "",
-    )
-    return path
 
 
 def read_room(folder: str | Path) -> dict:

@@ -66,10 +66,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _tasks(stage: str, n_items: int) -> tuple[list[dict], object]:
+def _tasks(kind: str, n_items: int) -> tuple[list[dict], object]:
     """``n_items`` room items from the seed prompts (cycled, with new ids, when more are needed)."""
     seed = read_jsonl(SEED_PATH, Prompt)
-    per_prompt = 1 if stage == "answers" else 2
+    per_prompt = 1 if kind == "answers" else 2
     count = -(-n_items // per_prompt)
     prompts = [
         seed[i % len(seed)]
@@ -77,7 +77,7 @@ def _tasks(stage: str, n_items: int) -> tuple[list[dict], object]:
         else dataclasses.replace(seed[i % len(seed)], id=f"{seed[i % len(seed)].id}-c{i}")
         for i in range(count)
     ]
-    if stage == "answers":
+    if kind == "answers":
         return (
             [
                 {
@@ -108,10 +108,10 @@ def _tasks(stage: str, n_items: int) -> tuple[list[dict], object]:
 class Attendee(threading.Thread):
     """One person: login, then up to ``items`` answers with think time; every wait bounded."""
 
-    def __init__(self, base, nick, stage, items, think, deadline, rng, expected=None):
+    def __init__(self, base, nick, kind, items, think, deadline, rng, expected=None):
         super().__init__(daemon=True)
         self.expected = expected or {}  # check item id -> {question: right answer}
-        self.base, self.nick, self.stage, self.items = base, nick, stage, items
+        self.base, self.nick, self.kind, self.items = base, nick, kind, items
         self.think, self.deadline, self.rng = think, deadline, rng
         self.timings: dict[str, list[float]] = {"save": [], "next": [], "login": []}
         self.acked: list[tuple[str, str]] = []
@@ -153,7 +153,7 @@ class Attendee(threading.Thread):
         return iid
 
     def _annotations(self, iid: str, partial: bool) -> tuple[dict, str]:
-        if self.stage == "answers":
+        if self.kind == "answers":
             text = f"Jibu la {self.nick} kwa {iid}: maelezo marefu ya kutosha kabisa."
             text = text[:12] if partial else text
             return {"answer:text_box": text}, text
@@ -249,14 +249,13 @@ def _quantiles(values: list[float]) -> dict:
     }
 
 
-def _check(workdir: Path, stage: str, people: list[Attendee], overlap: int) -> dict:
-    records = [r for r in export(workdir, salt="bench") if r.stage == stage]
+def _check(workdir: Path, kind: str, people: list[Attendee], overlap: int) -> dict:
+    records = [r for r in export(workdir, salt="bench") if r.kind == kind]
     from tutorial_lib.crowd.backend import pseudonymise
 
     exported = Counter((r.worker_id, r.task_id) for r in records)
     values = {
-        (r.worker_id, r.task_id): (r.answer if stage == "answers" else str(r.label))
-        for r in records
+        (r.worker_id, r.task_id): (r.answer if kind == "answers" else str(r.label)) for r in records
     }
     acked = {(pseudonymise(p.nick, "bench"), iid): v for p in people for iid, v in p.acked}
     per_item = Counter(r.task_id for r in records)
@@ -284,15 +283,15 @@ def _expected(folder: Path) -> dict[str, dict]:
 def run_once(n: int, args, workdir: str | None = None) -> dict:
     """Serve a fresh room in ``workdir`` (a temporary one by default), let ``n`` attendees
     work, stop it, check the export."""
-    overlap = 2 if args.stage == "answers" else 3
+    overlap = 2 if args.kind == "answers" else 3
     # Enough items that nobody runs out of work (so the load lasts), at least the seed set.
     wanted = args.min_items if args.scarce else max(args.min_items, -(-n * args.items // overlap))
-    tasks, spec = _tasks(args.stage, wanted)
+    tasks, spec = _tasks(args.kind, wanted)
     port = _free_port()
     with tempfile.TemporaryDirectory() as scratch:
         tmp = workdir or scratch
         config = write_room(
-            args.stage,
+            args.kind,
             tasks,
             tmp,
             spec,
@@ -311,7 +310,7 @@ def run_once(n: int, args, workdir: str | None = None) -> dict:
                 Attendee(
                     base,
                     f"mtu{i:03d}",
-                    args.stage,
+                    args.kind,
                     args.items,
                     args.think,
                     deadline,
@@ -331,7 +330,7 @@ def run_once(n: int, args, workdir: str | None = None) -> dict:
             room_server.stop(proc)
         result = {
             "attendees": n,
-            "stage": args.stage,
+            "kind": args.kind,
             "items": len(tasks),
             "wall_s": round(wall, 1),
             "finished_short": sum(1 for p in people if len(p.acked) < args.items),
@@ -340,7 +339,7 @@ def run_once(n: int, args, workdir: str | None = None) -> dict:
                 for k in ("save", "next", "login")
             },
             "errors": dict(sum((p.errors for p in people), Counter())),
-            **_check(Path(tmp), args.stage, people, overlap),
+            **_check(Path(tmp), args.kind, people, overlap),
         }
     print(json.dumps(result), flush=True)
     return result
@@ -350,7 +349,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     """The benchmark's options (tests call :func:`run_once` with their own)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attendees", type=int, nargs="+", default=[20, 50, 100])
-    parser.add_argument("--stage", choices=("answers", "validation"), default="answers")
+    # --stage: the flag's name before the project kind was renamed; still accepted
+    parser.add_argument(
+        "--kind", "--stage", dest="kind", choices=("answers", "validation"), default="answers"
+    )
     parser.add_argument("--items", type=int, default=5, help="answers per attendee")
     parser.add_argument(
         "--think",

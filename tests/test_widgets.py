@@ -38,7 +38,7 @@ def test_answer_submitted_through_the_button_becomes_one_assignment(tmp_path):
     rows = read_jsonl(tmp_path / "mine.jsonl", Assignment)
     assert len(rows) == 1
     rec = rows[0]
-    assert (rec.stage, rec.backend, rec.task_id, rec.answer) == (
+    assert (rec.kind, rec.backend, rec.task_id, rec.answer) == (
         "answers",
         "widget",
         "sw-open_qa-001",
@@ -93,7 +93,7 @@ def test_validation_votes_map_to_label_and_extra(tmp_path):
     tw.controls["truthful"].value = 0
     tw.button.click()
     rec = read_jsonl(tmp_path / "votes.jsonl", Assignment)[0]
-    assert (rec.stage, rec.label, rec.answer) == ("validation", 0, None)
+    assert (rec.kind, rec.label, rec.answer) == ("validation", 0, None)
     assert rec.extra == {"harmless": 1, "truthful": 0}
 
 
@@ -150,7 +150,7 @@ def test_ranking_widget_records_blind_votes_and_tallies_by_model(tmp_path):
     assert rw.tally() == {"fine-tuned": 2}
     assert rw.vote(0) is None
     rows = read_jsonl(tmp_path / "rank.jsonl", Assignment)
-    assert [(r.task_id, r.label, r.stage) for r in rows] == [
+    assert [(r.task_id, r.label, r.kind) for r in rows] == [
         ("c1", 1, "ranking"),
         ("c2", 0, "ranking"),
     ]
@@ -209,7 +209,7 @@ def test_save_assignment_keeps_other_rows(tmp_path):
     sink = tmp_path / "s.jsonl"
     base = {
         "worker_id": "w_1",
-        "stage": "answers",
+        "kind": "answers",
         "backend": "widget",
         "submitted_at": "t",
         "duration_s": 1.0,

@@ -40,7 +40,7 @@ CATEGORIES = (
     "information_extraction",
     "general_qa",
 )
-STAGES = ("answers", "validation", "ranking")
+KINDS = ("answers", "validation", "ranking")  # crowd project kinds (not pipeline stages)
 BACKENDS = ("simulated", "toloka", "room", "widget")
 STATUSES = ("submitted", "accepted", "rejected", "skipped", "expired")
 VERDICTS = ("accept", "reject")
@@ -112,8 +112,10 @@ class Prompt:
 class Assignment:
     """One unit of crowd work from any backend: a written answer or a vote.
 
-    ``task_id`` is the prompt id for ``answers``, the answered assignment's id
-    for ``validation``, and a comparison id for ``ranking``. ``worker_id`` is
+    ``kind`` is the crowd project it belongs to (``answers``, ``validation``,
+    ``ranking``; files written before it was renamed call it ``stage``, and
+    still load). ``task_id`` is the prompt id for ``answers``, the answered
+    assignment's id for ``validation``, and a comparison id for ``ranking``. ``worker_id`` is
     always pseudonymised before it is stored. ``label`` holds the vote
     (1/0 helpful, or 1–5), ``answer`` the written text; ``extra`` carries
     optional questions (harmless, truthful) and platform fields.
@@ -122,7 +124,7 @@ class Assignment:
     assignment_id: str
     task_id: str
     worker_id: str
-    stage: str
+    kind: str
     backend: str
     submitted_at: str
     duration_s: float
@@ -137,7 +139,7 @@ class Assignment:
         self.assignment_id = _require_text(self.assignment_id, "assignment_id")
         self.task_id = _require_text(self.task_id, "task_id")
         self.worker_id = _require_text(self.worker_id, "worker_id")
-        self.stage = _require_choice(self.stage, "stage", STAGES)
+        self.kind = _require_choice(self.kind, "kind", KINDS)
         self.backend = _require_choice(self.backend, "backend", BACKENDS)
         self.status = _require_choice(self.status, "status", STATUSES)
         if self.answer is not None:
@@ -156,10 +158,11 @@ class QCResult:
     ``reasons`` holds reason codes (``wrong_language``, ``too_short``,
     ``too_long``, ``copied_prompt``, ``near_duplicate``, ``fast_submission``,
     ``failed_control``, ``banned_worker``); an empty list means it passed.
-    Flagged answers are kept with their reasons, never deleted.
+    Flagged answers are kept with their reasons, never deleted. ``assignment_id``
+    is the answer's (older files call it ``answer_id``, and still load).
     """
 
-    answer_id: str
+    assignment_id: str
     prompt_id: str
     worker_id: str
     passed: bool
@@ -171,9 +174,12 @@ class QCResult:
 
 @dataclass
 class Decision:
-    """Post-acceptance verdict on one Part I answer, from Part II votes and QC."""
+    """Post-acceptance verdict on one Part I answer, from Part II votes and QC.
 
-    answer_id: str
+    ``assignment_id`` is the answer's (older files call it ``answer_id``, and still load).
+    """
+
+    assignment_id: str
     prompt_id: str
     worker_id: str
     verdict: str
@@ -206,6 +212,12 @@ class RunManifest:
 
 
 R = TypeVar("R")
+# Record class -> {field name in older files: today's name}; read both, write today's.
+OLD_FIELD_NAMES = {
+    "Assignment": {"stage": "kind"},
+    "QCResult": {"answer_id": "assignment_id"},
+    "Decision": {"answer_id": "assignment_id"},
+}
 
 
 def to_dict(record: Any) -> dict:
@@ -213,11 +225,37 @@ def to_dict(record: Any) -> dict:
     return dataclasses.asdict(record)
 
 
+def renamed_keys(row: dict, renames: dict[str, str]) -> dict:
+    """``row`` with older key names replaced by today's, so files written before a rename load.
+
+    A key is renamed only when today's name is not already there (a row with
+    both keeps both, and the unknown one is reported as such).
+
+    Args:
+        row: one JSON object as read.
+        renames: old key -> today's key.
+
+    Returns:
+        ``row`` itself when nothing needs renaming, else a renamed copy (same order).
+
+    Examples:
+        >>> renamed_keys({"answer_id": "a-1", "verdict": "accept"}, {"answer_id": "assignment_id"})
+        {'assignment_id': 'a-1', 'verdict': 'accept'}
+    """
+    if not any(old in row and new not in row for old, new in renames.items()):
+        return row
+    return {renames.get(k, k) if renames.get(k) not in row else k: v for k, v in row.items()}
+
+
 def from_dict(cls: type[R], row: dict, where: str = "") -> R:
-    """Build ``cls`` from a dict; unknown or missing fields are errors naming ``where``."""
+    """Build ``cls`` from a dict; unknown or missing fields are errors naming ``where``.
+
+    Field names older files used (:data:`OLD_FIELD_NAMES`) are read as today's.
+    """
     prefix = f"{where}: " if where else ""
     if not isinstance(row, dict):
         raise RecordError(f"{prefix}expected a JSON object, got {type(row).__name__}")
+    row = renamed_keys(row, OLD_FIELD_NAMES.get(cls.__name__, {}))
     names = {f.name for f in dataclasses.fields(cls)}
     required = {
         f.name

@@ -83,9 +83,9 @@ def prompts_stage(ctx: StageContext) -> StageResult:
 
 def _task_design(ctx: StageContext, kind: str):
     """The crowd task design for project kind ``kind``, timed and scaled as the preset says."""
-    from .crowd.plan import stage_spec
+    from .crowd.plan import project_spec_for
 
-    return stage_spec(kind, ctx.cfg.crowd, ctx.cfg.prompts.lang)
+    return project_spec_for(kind, ctx.cfg.crowd, ctx.cfg.prompts.lang)
 
 
 def answers_stage(ctx: StageContext) -> StageResult:
@@ -119,7 +119,7 @@ def validation_stage(ctx: StageContext) -> StageResult:
     from .quality.overlap import validate_dynamic
 
     prompts = ctx.load("prompts")
-    qc = {q.answer_id: q for q in ctx.load("qc")}
+    qc = {q.assignment_id: q for q in ctx.load("qc")}
     answers = [a for a in ctx.load("answers") if qc[a.assignment_id].passed]
     sink = ctx.run_dir.path("validation", "votes.jsonl")
     crowd = ctx.cfg.crowd

@@ -74,7 +74,7 @@ def start_cli(workdir, port: int, *extra, ignore_sigint: bool = False) -> subpro
         "tutorial_lib",
         "room",
         "serve",
-        "--stage",
+        "--kind",
         "answers",
         "--prompts",
         str(prompts),

@@ -177,7 +177,7 @@ def test_likert_votes_and_rankings(tmp_path):
         for p in PROMPTS[:6]
     ]
     ranks = collect_rankings(crowd, pairs, 3, tmp_path / "ranking.jsonl")
-    assert len(ranks) == 18 and {r.stage for r in ranks} == {"ranking"}
+    assert len(ranks) == 18 and {r.kind for r in ranks} == {"ranking"}
     assert collect_rankings(crowd, pairs, 3, tmp_path / "ranking.jsonl") == ranks
 
 

@@ -12,13 +12,13 @@ from sim_prompts import make_prompts
 from tutorial_lib.cli import main
 from tutorial_lib.config import load_config
 from tutorial_lib.crowd.collect import collect_answers
-from tutorial_lib.crowd.plan import build_plan, stage_spec, toloka_settings
+from tutorial_lib.crowd.plan import build_plan, project_spec_for, toloka_settings
 from tutorial_lib.records import write_jsonl
 
 KEYS = ("projects", "trainings", "pools", "training_tasks", "golden_tasks", "tasks")
 
 
-def test_crowd_plan_writes_every_object_with_its_stage_cost_and_window(
+def test_crowd_plan_writes_every_object_with_its_kind_cost_and_window(
     tmp_path, monkeypatch, capsys
 ):
     monkeypatch.delenv("TOLOKA_TOKEN", raising=False)  # no token, no network
@@ -45,8 +45,8 @@ def test_crowd_plan_writes_every_object_with_its_stage_cost_and_window(
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     for key in KEYS:
         assert plan[key], key
-        assert all(obj["stage"] in ("answers", "validation") for obj in plan[key])
-    assert len(plan["tasks"]) == 5 and {o["stage"] for o in plan["pools"]} == {
+        assert all(obj["kind"] in ("answers", "validation") for obj in plan[key])
+    assert len(plan["tasks"]) == 5 and {o["kind"] for o in plan["pools"]} == {
         "answers",
         "validation",
     }
@@ -56,7 +56,7 @@ def test_crowd_plan_writes_every_object_with_its_stage_cost_and_window(
     assert plan["ceiling_usd"] >= cost["total"]
     window = plan["time_window"]
     assert 1 <= window["review_days"] <= 21 and window["wait_timeout_s"] == 7200
-    answers_pool = next(p for p in plan["pools"] if p["stage"] == "answers")
+    answers_pool = next(p for p in plan["pools"] if p["kind"] == "answers")
     assert answers_pool["auto_accept_period_day"] == window["review_days"]
     assert "quiz_choice" in json.dumps(plan["training_tasks"])
     assert "pilot" in capsys.readouterr().out
@@ -82,13 +82,13 @@ def test_the_plan_shows_the_pools_the_backend_creates(tmp_path):
             prompts,
             1,
             tmp_path / "answers.jsonl",
-            spec=stage_spec("answers", crowd, "sw"),
+            spec=project_spec_for("answers", crowd, "sw"),
             timeout_s=600,
             poll_s=60,
         )
         plan = build_plan(cfg, prompts, backend.run_id)
         sent = next(iter(em.emu.tables["pools"].values()))
-        shown = next(p for p in plan["pools"] if p["stage"] == "answers")
+        shown = next(p for p in plan["pools"] if p["kind"] == "answers")
         for key in (
             "private_name",
             "reward_per_assignment",

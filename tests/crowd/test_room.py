@@ -145,32 +145,32 @@ def test_export_drops_checks_stray_and_unassigned_rows(tmp_path, caplog):
 
 def test_room_backend_decisions_and_recollection_rounds(tmp_path):
     backend = RoomBackend(tmp_path)
-    stage = backend.create_project(validation_project())
-    assert backend.add_tasks(stage, _vote_tasks(3), overlap=2) == 3
-    assert backend.add_tasks(stage, _vote_tasks(3), overlap=2) == 0
+    project_id = backend.create_project(validation_project())
+    assert backend.add_tasks(project_id, _vote_tasks(3), overlap=2) == 3
+    assert backend.add_tasks(project_id, _vote_tasks(3), overlap=2) == 0
     folder = tmp_path / "validation"
     _user_state(folder, "amina", ["ans-0", "ans-1"], {"ans-0": _vote(1), "ans-1": _vote(0)})
-    assert backend.progress(stage).submitted == 2 and backend.progress(stage).total == 6
-    first, second = backend.fetch(stage)
+    assert backend.progress(project_id).submitted == 2 and backend.progress(project_id).total == 6
+    first, second = backend.fetch(project_id)
     backend.accept(first.assignment_id)
     backend.reject(second.assignment_id, "Kura haikubaliani na wengine")
     backend.reject(second.assignment_id, "Kura haikubaliani na wengine")
     assert len((tmp_path / "decisions.jsonl").read_text().splitlines()) == 2
-    statuses = {r.assignment_id: (r.status, r.comment) for r in backend.fetch(stage)}
+    statuses = {r.assignment_id: (r.status, r.comment) for r in backend.fetch(project_id)}
     assert statuses[second.assignment_id] == ("rejected", "Kura haikubaliani na wengine")
     assert statuses[first.assignment_id][0] == "accepted"
 
-    backend.raise_overlap(stage, ["ans-1"], extra=1)
-    backend.raise_overlap(stage, ["ans-1"], extra=1)  # re-run: already waiting
+    backend.raise_overlap(project_id, ["ans-1"], extra=1)
+    backend.raise_overlap(project_id, ["ans-1"], extra=1)  # re-run: already waiting
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == [
         "validation",
         "validation-round1",
     ]
     _user_state(tmp_path / "validation-round1", "baraka", ["ans-1"], {"ans-1": _vote(1)})
-    rounds = {(r.task_id, r.round) for r in backend.fetch(stage)}
-    assert ("ans-1", 1) in rounds and backend.progress(stage).total == 7
+    rounds = {(r.task_id, r.round) for r in backend.fetch(project_id)}
+    assert ("ans-1", 1) in rounds and backend.progress(project_id).total == 7
     with pytest.raises(RoomError, match="no task"):
-        backend.raise_overlap(stage, ["nope"])
+        backend.raise_overlap(project_id, ["nope"])
 
 
 def test_json_escape_keeps_meaning_and_hides_tags():
@@ -230,12 +230,12 @@ def test_three_people_answer_a_served_room_over_http(tmp_path, capsys):
     port = free_port()
     workdir = tmp_path / "room"
     backend = RoomBackend(workdir, port=port)  # open() serves through potato_safe
-    stage = backend.create_project(answer_project())
-    backend.add_tasks(stage, _answer_tasks(), overlap=3)
+    project_id = backend.create_project(answer_project())
+    backend.add_tasks(project_id, _answer_tasks(), overlap=3)
     people = ["amina", "baraka", "chausiku"]
     try:
-        backend.open(stage)
-        backend.open(stage)  # already running: no second server
+        backend.open(project_id)
+        backend.open(project_id)  # already running: no second server
         for user in people:
             seen = _annotate(
                 f"http://127.0.0.1:{port}",
@@ -245,19 +245,19 @@ def test_three_people_answer_a_served_room_over_http(tmp_path, capsys):
                 },
             )
             assert sorted(seen) == [p.id for p in PROMPTS]
-        assert backend.progress(stage).done
+        assert backend.progress(project_id).done
     finally:
-        backend.close(stage)
+        backend.close(project_id)
     out = tmp_path / "answers.jsonl"
     assert room_cli(["room", "export", "--workdir", str(workdir), "--out", str(out)]) == 0
     assert "Exported 9 answers" in capsys.readouterr().out
     records = read_jsonl(out, Assignment)
-    assert records == backend.fetch(stage)
+    assert records == backend.fetch(project_id)
     assert len({r.worker_id for r in records}) == 3
     assert {(r.task_id, r.answer.split()[2]) for r in records} == {
         (p.id, u) for p in PROMPTS for u in people
     }
-    assert all(r.backend == "room" and r.stage == "answers" for r in records)
+    assert all(r.backend == "room" and r.kind == "answers" for r in records)
     assert not any(r.answer in ("stray", "late") for r in records)
 
 
@@ -271,7 +271,7 @@ def test_cli_serve_check_prints_the_url_and_stops(tmp_path, capsys):
                 assignment_id=f"a{i}",
                 task_id=p.id,
                 worker_id="w_1",
-                stage="answers",
+                kind="answers",
                 backend="room",
                 submitted_at="t",
                 duration_s=1.0,
@@ -283,7 +283,7 @@ def test_cli_serve_check_prints_the_url_and_stops(tmp_path, capsys):
     args = [
         "room",
         "serve",
-        "--stage",
+        "--stage",  # the flag's old name still works (now --kind)
         "validation",
         "--answers",
         str(answers),
@@ -305,14 +305,14 @@ def test_cli_serve_check_prints_the_url_and_stops(tmp_path, capsys):
 
 def test_over_collection_is_reported_by_export_and_progress(tmp_path, caplog):
     backend = RoomBackend(tmp_path)
-    stage = backend.create_project(validation_project())
-    backend.add_tasks(stage, _vote_tasks(2), overlap=2)
+    project_id = backend.create_project(validation_project())
+    backend.add_tasks(project_id, _vote_tasks(2), overlap=2)
     folder = tmp_path / "validation"
     for user in ("amina", "baraka", "chausiku"):  # three votes on ans-0, overlap 2
         _user_state(folder, user, ["ans-0"], {"ans-0": _vote(1)})
     records = export(tmp_path)
     assert over_collected(tmp_path, records) == {"validation/0/ans-0": 3}
     assert "1 item(s) got more answers than their overlap" in caplog.text
-    progress = backend.progress(stage)  # ans-0 counts 2 of its 2; ans-1 still waits
+    progress = backend.progress(project_id)  # ans-0 counts 2 of its 2; ans-1 still waits
     assert (progress.submitted, progress.total, progress.done) == (2, 4, False)
     assert "over their overlap: validation/0/ans-0 (3)" in caplog.text

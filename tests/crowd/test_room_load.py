@@ -35,18 +35,18 @@ def _orderings(folder: Path) -> dict[str, list[str]]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "stage,people,items,min_items",
+    "kind,people,items,min_items",
     [
         ("answers", 8, 4, 10),  # 10 prompts x 2 answers = 20 places for 32 wanted
         ("validation", 5, 11, 12),  # 12 answers x 3 votes = 36 places; checks every 5 items
     ],
 )
-def test_overlap_holds_under_concurrent_attendees(tmp_path, stage, people, items, min_items):
+def test_overlap_holds_under_concurrent_attendees(tmp_path, kind, people, items, min_items):
     bench = _bench()
     args = bench.parse_args(
         [
-            "--stage",
-            stage,
+            "--kind",
+            kind,
             "--items",
             str(items),
             "--think",
@@ -62,7 +62,7 @@ def test_overlap_holds_under_concurrent_attendees(tmp_path, stage, people, items
         ]
     )
     result = bench.run_once(people, args, workdir=str(tmp_path))
-    overlap = 2 if stage == "answers" else 3
+    overlap = 2 if kind == "answers" else 3
     places = min_items * overlap
     assert result["errors"] == {}
     assert result["lost"] == 0 and result["duplicated"] == 0
@@ -71,11 +71,11 @@ def test_overlap_holds_under_concurrent_attendees(tmp_path, stage, people, items
     assert result["items_by_answers"] == {overlap: min_items}
     records = export(tmp_path, salt="bench")
     assert max(Counter(r.task_id for r in records).values()) == overlap
-    folder = tmp_path / stage
+    folder = tmp_path / kind
     config = yaml.safe_load((folder / "config.yaml").read_text())
     assert config["assignment_strategy"] == "least_annotated"
     assert config["instance_reclaim"]["enabled"]
-    if stage == "validation":
+    if kind == "validation":
         assert {tuple(sorted(r.extra)) for r in records} == {("harmless", "truthful")}
         required = {
             s["name"]: s["label_requirement"]["required"] for s in config["annotation_schemes"]

@@ -36,7 +36,7 @@ def test_busy_port_is_refused_before_anything_is_announced(tmp_path, capsys):
             [
                 "room",
                 "serve",
-                "--stage",
+                "--kind",
                 "answers",
                 "--prompts",
                 str(SEED),

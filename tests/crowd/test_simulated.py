@@ -75,7 +75,7 @@ def test_lifecycle_is_idempotent_and_complete(tmp_path):
     per_task = defaultdict(set)
     for a in answers:
         per_task[a.task_id].add(a.worker_id)
-        assert a.stage == "answers" and a.backend == "simulated" and a.status == "submitted"
+        assert a.kind == "answers" and a.backend == "simulated" and a.status == "submitted"
         assert re.fullmatch(r"w_[0-9a-f]{10}", a.worker_id)
     assert all(len(w) == 2 for w in per_task.values())  # two different writers per prompt
     with pytest.raises(BackendError, match="no project"):
@@ -248,7 +248,7 @@ def test_ranking_prefers_the_answer_closer_to_the_references(tmp_path):
     crowd.add_tasks(rid, tasks, 3)
     crowd.open(rid)
     votes = crowd.fetch(rid)
-    assert {v.label for v in votes} == {0, 1} and all(v.stage == "ranking" for v in votes)
+    assert {v.label for v in votes} == {0, 1} and all(v.kind == "ranking" for v in votes)
     good_side = {t["task_id"]: 0 if t["answer_a"] != "sawa" else 1 for t in tasks}
     profiles = _worker_profiles(tmp_path)
     by_kind = defaultdict(list)

@@ -15,7 +15,7 @@ from toloka_emulator import Worker
 from tutorial_lib.config import load_config
 from tutorial_lib.crowd.collect import collect_answers, read_sink
 from tutorial_lib.crowd.ledger import run_ledger
-from tutorial_lib.crowd.plan import build_plan, stage_spec, toloka_settings
+from tutorial_lib.crowd.plan import build_plan, project_spec_for, toloka_settings
 from tutorial_lib.crowd.pricing import Budget
 from tutorial_lib.quality.overlap import validate_dynamic
 from tutorial_lib.quality.postaccept import late_verdicts, post_accept
@@ -80,7 +80,7 @@ def _run(em: Emulated, cfg, prompts, run_dir: Path):
         prompts,
         crowd.answer_overlap,
         run_dir / "answers.jsonl",
-        spec=stage_spec("answers", crowd, "sw"),
+        spec=project_spec_for("answers", crowd, "sw"),
         timeout_s=crowd.wait_timeout_s,
         poll_s=30,
         **kw,
@@ -133,10 +133,10 @@ def test_whole_flow_pays_only_what_the_kit_decided_and_a_rerun_buys_nothing(em, 
     assert any(a.round >= 1 for a in answers)  # re-collected
     assert max(sum(v.task_id == a.assignment_id for v in votes) for a in answers) > 3  # dynamic
 
-    answer_pool = backend._project(backend.create_project(stage_spec("answers", cfg.crowd, "sw")))
+    answer_pool = backend._project(backend.create_project(project_spec_for("answers", cfg.crowd, "sw")))
     kit_paid = {p["assignment_id"] for p in em.emu.payments if p["how"] == "kit"}
     auto = {p["pool_id"] for p in em.emu.payments if p["how"] == "auto"}
-    assert kit_paid == {d.answer_id for d in decisions if d.verdict == "accept"}
+    assert kit_paid == {d.assignment_id for d in decisions if d.verdict == "accept"}
     assert answer_pool["pool_id"] not in auto  # Part I is paid only on the kit's verdict
     assert not any(p["how"] == "review" for p in em.emu.payments)  # nothing paid by timeout
     assert late_verdicts(ledger) == []
@@ -144,7 +144,7 @@ def test_whole_flow_pays_only_what_the_kit_decided_and_a_rerun_buys_nothing(em, 
     # money: the first launches are the plan; all the rest was priced and charged by the kit
     plan = build_plan(cfg, prompts, backend.run_id)
     assert len(em.emu.tables["pools"]) == len(plan["pools"]) == 2
-    first = {e["stage"]: e["cost_usd"] for e in ledger.events("launch") if e["round"] == 0}
+    first = {e["kind"]: e["cost_usd"] for e in ledger.events("launch") if e["round"] == 0}
     assert first == {k: plan["cost_usd"][k] for k in ("answers", "validation")}
     charged = ledger.spent_usd()
     assert charged > plan["cost_usd"]["total"]  # dynamic overlap and re-collection
@@ -159,7 +159,7 @@ def test_whole_flow_pays_only_what_the_kit_decided_and_a_rerun_buys_nothing(em, 
     assert {k: len(em.emu.tables[k]) for k in counts} == counts
     assert (em.emu.spent(), len(em.emu.payments)) == (spent, n_paid)
     assert ledger.spent_usd() == charged
-    assert [d.answer_id for d in again] == [d.answer_id for d in decisions]
+    assert [d.assignment_id for d in again] == [d.assignment_id for d in decisions]
 
 
 @pytest.mark.slow
@@ -174,7 +174,7 @@ def test_a_verdict_after_auto_acceptance_is_counted_not_fatal(em, tmp_path):
         1,
         tmp_path / "answers.jsonl",
         ledger=ledger,
-        spec=stage_spec("answers", crowd, "sw"),
+        spec=project_spec_for("answers", crowd, "sw"),
         timeout_s=3600,
         poll_s=60,
     )
@@ -200,9 +200,9 @@ def test_a_verdict_after_auto_acceptance_is_counted_not_fatal(em, tmp_path):
     )
     late = late_verdicts(ledger)
     assert late and {r["verdict"] for r in late} == {"reject"}
-    assert {r["answer_id"] for r in late} == {a.assignment_id for a in answers if a.answer == LAZY}
+    assert {r["assignment_id"] for r in late} == {a.assignment_id for a in answers if a.answer == LAZY}
     # a rerun moves on past the late verdicts
     again, _, _ = post_accept(backend, prompts, answers, votes, qc, cfg.quality, cfg.crowd, **sinks)
     assert len(late_verdicts(ledger)) == len(late)
-    assert [d.answer_id for d in again] == [d.answer_id for d in decisions]
+    assert [d.assignment_id for d in again] == [d.assignment_id for d in decisions]
     assert read_sink(tmp_path / "votes.jsonl")

@@ -37,7 +37,7 @@ def _answer(aid: str, pid: str, worker: str, text: str, rnd: int = 0) -> Assignm
         assignment_id=aid,
         task_id=pid,
         worker_id=worker,
-        stage="answers",
+        kind="answers",
         backend="simulated",
         submitted_at="2024-01-01T00:00:00+00:00",
         duration_s=90.0,
@@ -52,7 +52,7 @@ def _votes(aid: str, n: int, helpful: int) -> list[Assignment]:
             assignment_id=f"{aid}-v{k}",
             task_id=aid,
             worker_id=WORKERS[k],
-            stage="validation",
+            kind="validation",
             backend="simulated",
             submitted_at="2024-01-01T00:00:00+00:00",
             duration_s=20.0,
@@ -125,7 +125,7 @@ def make_world(seed: int = 0) -> World:
             )
             decisions.append(
                 Decision(
-                    answer_id=aid,
+                    assignment_id=aid,
                     prompt_id=p.id,
                     worker_id=answers[-1].worker_id,
                     verdict=verdict,
@@ -137,7 +137,7 @@ def make_world(seed: int = 0) -> World:
             )
             qc.append(
                 QCResult(
-                    answer_id=aid,
+                    assignment_id=aid,
                     prompt_id=p.id,
                     worker_id=answers[-1].worker_id,
                     passed=kind != "lang",

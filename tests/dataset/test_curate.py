@@ -75,7 +75,7 @@ def test_heldout_is_stratified_and_deterministic(world):
 
 def test_only_accepted_answers_reach_train(world):
     ds = _build(world)
-    verdict = {d.answer_id: d.verdict for d in world.decisions}
+    verdict = {d.assignment_id: d.verdict for d in world.decisions}
     assert ds.train
     assert all(verdict.get(r["id"]) == "accept" for r in ds.train)
     ids = {r["id"] for r in ds.train}
@@ -86,7 +86,7 @@ def test_only_accepted_answers_reach_train(world):
 def test_heldout_references_are_shipped_then_accepted_answers(world):
     ds = _build(world)
     prompts = {p.id: p for p in world.prompts}
-    accepted = {(d.prompt_id, d.answer_id) for d in world.decisions if d.verdict == "accept"}
+    accepted = {(d.prompt_id, d.assignment_id) for d in world.decisions if d.verdict == "accept"}
     texts = {a.assignment_id: a.answer for a in world.answers}
     for row in ds.heldout:
         p = prompts[row["prompt_id"]]
@@ -115,8 +115,8 @@ def test_filters_add_up(world):
 
 def test_rows_carry_provenance(world):
     ds = _build(world)
-    dec = {d.answer_id: d for d in world.decisions}
-    qc = {q.answer_id: q for q in world.qc}
+    dec = {d.assignment_id: d for d in world.decisions}
+    qc = {q.assignment_id: q for q in world.qc}
     ans = {a.assignment_id: a for a in world.answers}
     n_votes = Counter(v.task_id for v in world.votes)
     for row in ds.train:
@@ -134,7 +134,7 @@ def test_latest_round_decision_wins(world):
             assignment_id="p21-r1",
             task_id="p21",
             worker_id="w_x",
-            stage="answers",
+            kind="answers",
             backend="simulated",
             submitted_at="2024-01-02T00:00:00+00:00",
             duration_s=60,

@@ -25,8 +25,8 @@ def test_pairs_from_world_are_valid(world):
     ds = build_dataset(
         world.prompts, world.answers, world.decisions, world.qc, DatasetConfig(), votes=world.votes
     )
-    score = {d.answer_id: d.score for d in world.decisions}
-    verdict = {d.answer_id: d.verdict for d in world.decisions}
+    score = {d.assignment_id: d.score for d in world.decisions}
+    verdict = {d.assignment_id: d.verdict for d in world.decisions}
     heldout = {r["prompt_id"] for r in ds.heldout}
     assert ds.preference
     for pair in ds.preference:

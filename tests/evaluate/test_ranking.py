@@ -17,7 +17,7 @@ def _vote(task, label, worker="w_1", status="submitted", n=0):
         assignment_id=f"a{task['task_id']}{worker}{n}",
         task_id=task["task_id"],
         worker_id=worker,
-        stage="ranking",
+        kind="ranking",
         backend="simulated",
         submitted_at=datetime.now(UTC).isoformat(),
         duration_s=12.0,

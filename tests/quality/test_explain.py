@@ -6,12 +6,12 @@ from tutorial_lib.quality.explain import decision_trace
 from tutorial_lib.records import Assignment, Decision, Prompt
 
 
-def _a(aid, task, stage, label=None, text=None):
+def _a(aid, task, kind, label=None, text=None):
     return Assignment(
         assignment_id=aid,
         task_id=task,
         worker_id=f"w-{aid}",
-        stage=stage,
+        kind=kind,
         backend="simulated",
         submitted_at="2026-01-01T00:00:00+00:00",
         duration_s=5,

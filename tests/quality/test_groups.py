@@ -8,7 +8,7 @@ from tutorial_lib.records import Decision
 
 def _d(worker, verdict, i):
     return Decision(
-        answer_id=f"a{i}",
+        assignment_id=f"a{i}",
         prompt_id="p",
         worker_id=worker,
         verdict=verdict,

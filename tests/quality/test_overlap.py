@@ -23,7 +23,7 @@ def vote(task, worker, label):
         assignment_id=f"v-{task}-{worker}",
         task_id=task,
         worker_id=worker,
-        stage="validation",
+        kind="validation",
         backend="simulated",
         submitted_at="t",
         duration_s=20,

@@ -19,7 +19,7 @@ def answer(aid, prompt="p1", worker="w1", round=0):
         assignment_id=aid,
         task_id=prompt,
         worker_id=worker,
-        stage="answers",
+        kind="answers",
         backend="simulated",
         submitted_at="t",
         duration_s=90,
@@ -33,7 +33,7 @@ def vote(task, worker, label):
         assignment_id=f"v-{task}-{worker}",
         task_id=task,
         worker_id=worker,
-        stage="validation",
+        kind="validation",
         backend="simulated",
         submitted_at="t",
         duration_s=20,
@@ -55,7 +55,7 @@ def case():
 
 def test_decide_accepts_by_votes_and_rejects_qc_failures_with_reasons(case):
     answers, votes, qc = case
-    by_id = {d.answer_id: d for d in decide(answers, votes, qc, QualityConfig(), "mv")}
+    by_id = {d.assignment_id: d for d in decide(answers, votes, qc, QualityConfig(), "mv")}
     assert by_id["good"].verdict == "accept" and by_id["good"].score == 1.0
     assert by_id["bad"].verdict == "reject" and by_id["bad"].reasons == ["not_helpful"]
     assert by_id["bad"].confidence == 1.0  # P(not helpful)
@@ -106,7 +106,7 @@ def run(tmp_path):
     sim = crowd()
     answers = collect_answers(sim, prompts, 2, tmp_path / "answers.jsonl")
     qc = check_answers(prompts, answers, cfg.quality)
-    passed = {q.answer_id for q in qc if q.passed}
+    passed = {q.assignment_id for q in qc if q.passed}
     votes = validate_dynamic(
         sim,
         [a for a in answers if a.assignment_id in passed],
@@ -136,18 +136,18 @@ def test_post_accept_decides_applies_and_recollects(run):
     _, answers, _, qc, sim, _, post = run
     decisions, all_answers, all_votes = post(sim)
     assert len(decisions) == len(all_answers) > len(answers)  # re-collected answers were added
-    assert len({d.answer_id for d in decisions}) == len(decisions)
+    assert len({d.assignment_id for d in decisions}) == len(decisions)
     # every verdict was applied exactly once, and the returned records say so
-    assert set(sim.calls) == {d.answer_id for d in decisions} and max(sim.calls.values()) == 1
+    assert set(sim.calls) == {d.assignment_id for d in decisions} and max(sim.calls.values()) == 1
     status = {a.assignment_id: a.status for a in all_answers}
-    assert all(status[d.answer_id] == d.verdict + "ed" for d in decisions)
+    assert all(status[d.assignment_id] == d.verdict + "ed" for d in decisions)
     backend_status = {a.assignment_id: a.status for a in sim.fetch("sim-tutorial-answers-sw-v1")}
-    assert all(backend_status[d.answer_id] == status[d.answer_id] for d in decisions)
+    assert all(backend_status[d.assignment_id] == status[d.assignment_id] for d in decisions)
     # QC failures were not validated (no votes) but still decided, with their reasons
-    failed = {q.answer_id: q.reasons for q in qc if not q.passed}
+    failed = {q.assignment_id: q.reasons for q in qc if not q.passed}
     for d in decisions:
-        if d.answer_id in failed:
-            assert d.verdict == "reject" and d.votes == 0 and d.reasons == failed[d.answer_id]
+        if d.assignment_id in failed:
+            assert d.verdict == "reject" and d.votes == 0 and d.reasons == failed[d.assignment_id]
     # re-collection only for prompts with no accepted answer in the round before
     by_round = collections.defaultdict(set)
     for d in decisions:
@@ -157,7 +157,7 @@ def test_post_accept_decides_applies_and_recollects(run):
     assert max(by_round) <= 2
     # new answers got votes; every re-collected answer that passed QC was validated
     voted = {v.task_id for v in all_votes}
-    assert all(d.votes > 0 for d in decisions if d.answer_id in voted)
+    assert all(d.votes > 0 for d in decisions if d.assignment_id in voted)
 
 
 def test_post_accept_rerun_pays_nobody_twice(run):

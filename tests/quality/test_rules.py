@@ -45,7 +45,7 @@ def ans(aid, pid, text, worker="w1", duration=90.0, at="2024-01-01T10:00:00"):
         assignment_id=aid,
         task_id=pid,
         worker_id=worker,
-        stage="answers",
+        kind="answers",
         backend="simulated",
         submitted_at=at,
         duration_s=duration,
@@ -63,7 +63,7 @@ def cfg():
 
 
 def run(answers, cfg, **kw):
-    return {r.answer_id: r for r in check_answers(PROMPTS, answers, cfg, **kw)}
+    return {r.assignment_id: r for r in check_answers(PROMPTS, answers, cfg, **kw)}
 
 
 def test_good_answers_pass_every_rule(cfg):
@@ -162,8 +162,8 @@ def test_failed_control_only_when_the_known_answer_is_missing(cfg):
 def test_banned_worker_is_flagged_but_kept(cfg):
     answers = good_answers()
     qc = check_answers(PROMPTS, answers, cfg, banned={"w1"})
-    assert [r.answer_id for r in qc] == [a.assignment_id for a in answers]
-    assert {r.answer_id: r.reasons for r in qc}["a1"] == ["banned_worker"]
+    assert [r.assignment_id for r in qc] == [a.assignment_id for a in answers]
+    assert {r.assignment_id: r.reasons for r in qc}["a1"] == ["banned_worker"]
 
 
 def test_several_reasons_are_all_kept(cfg):
@@ -173,20 +173,20 @@ def test_several_reasons_are_all_kept(cfg):
     assert set(counts) == set(REASONS) and counts["too_short"] == 1
 
 
-def test_unknown_prompt_and_wrong_stage_are_clear_errors(cfg):
+def test_unknown_prompt_and_wrong_kind_are_clear_errors(cfg):
     with pytest.raises(ValueError, match="prompt 'p404'"):
         check_answers(PROMPTS, [ans("x", "p404", GOOD["p1"])], cfg)
     vote = Assignment(
         assignment_id="v1",
         task_id="a1",
         worker_id="w",
-        stage="validation",
+        kind="validation",
         backend="simulated",
         submitted_at="t",
         duration_s=10,
         label=1,
     )
-    with pytest.raises(ValueError, match="stage 'validation'"):
+    with pytest.raises(ValueError, match="kind 'validation'"):
         check_answers(PROMPTS, [vote], cfg)
 
 

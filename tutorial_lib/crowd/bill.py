@@ -20,8 +20,8 @@ COLLECTION = ("answers", "validation")
 def _charged_by_kind(ledger: Ledger) -> dict[str, float]:
     charged: dict[str, float] = {}
     for row in ledger.events():
-        if row.get("event") in ("launch", "more") and row["stage"] in COLLECTION:
-            charged[row["stage"]] = round(charged.get(row["stage"], 0.0) + row["cost_usd"], 2)
+        if row.get("event") in ("launch", "more") and row["kind"] in COLLECTION:
+            charged[row["kind"]] = round(charged.get(row["kind"], 0.0) + row["cost_usd"], 2)
     return charged
 
 
@@ -37,16 +37,16 @@ def crowd_cost(
         crowd: the crowd section of the config (pay rate, task times, budget).
 
     Returns:
-        ``total_usd`` (the ledger's answer and validation charges), ``charged_by_stage_usd``,
+        ``total_usd`` (the ledger's answer and validation charges), ``charged_by_kind_usd``,
         the rewards, counts, and the target and effective hourly pay.
 
     Examples:
         >>> import tempfile, pathlib
         >>> ledger = Ledger(pathlib.Path(tempfile.mkdtemp()) / "ledger.jsonl", "simulated")
-        >>> _ = ledger.record("launch", stage="answers", project_id="p", round=0,
+        >>> _ = ledger.record("launch", kind="answers", project_id="p", round=0,
         ...                   task_ids=["t"], overlap=2, cost_usd=1.25)
         >>> bill = crowd_cost(ledger, [], [], CrowdConfig())
-        >>> bill["total_usd"], bill["charged_by_stage_usd"], bill["effective_hourly_pay_usd"]
+        >>> bill["total_usd"], bill["charged_by_kind_usd"], bill["effective_hourly_pay_usd"]
         (1.25, {'answers': 1.25}, None)
     """
     paid = [a for a in answers if a.status != "rejected"]
@@ -56,7 +56,7 @@ def crowd_cost(
     pay = len(paid) * reward_answer + len(votes) * reward_vote
     return {
         "total_usd": round(ledger.spent_usd(COLLECTION), 2),
-        "charged_by_stage_usd": _charged_by_kind(ledger),
+        "charged_by_kind_usd": _charged_by_kind(ledger),
         "budget_usd": crowd.budget_usd,
         "reward_per_answer_usd": reward_answer,
         "reward_per_vote_usd": reward_vote,

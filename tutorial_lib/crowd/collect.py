@@ -2,7 +2,7 @@
 
 Every call follows one recipe: get or create the project (idempotent), price
 the new work and refuse it past the budget, add tasks (known ids skipped), open,
-poll progress with a bar, fetch, and append to the stage's JSONL sink only the
+poll progress with a bar, fetch, and append to the project's JSONL sink only the
 assignments it does not hold yet. An interrupted collection therefore resumes
 where it stopped; nothing is lost and nothing is counted twice.
 
@@ -71,24 +71,24 @@ def _collect(
     budget: Budget,
     ledger: Ledger | None,
 ) -> list[Assignment]:
-    sink, stage = Path(sink), spec.kind
+    sink, kind = Path(sink), spec.kind
     if not tasks:
-        return read_sink(sink, stage)
+        return read_sink(sink, kind)
     ledger = ledger if ledger is not None else sink_ledger(sink, backend.name)
     project_id = backend.create_project(spec)
-    ledger.record_project(stage, project_id, spec.private_name)
+    ledger.record_project(kind, project_id, spec.private_name)
     launched = ledger.launched(project_id)
     new = [t["task_id"] for t in tasks if t["task_id"] not in launched]
     if new:
         estimate = budget.price_for(
-            stage, len(new), overlap, spec.seconds_per_task, tariff=getattr(backend, "tariff", None)
+            kind, len(new), overlap, spec.seconds_per_task, tariff=getattr(backend, "tariff", None)
         )
         logger.info("%s: cost before launch\n%s", spec.private_name, estimate.summary())
         budget.charge(estimate, f"{spec.private_name} ({len(new)} new tasks)")
         # Recorded before the call: a crash in between never launches (or pays) twice.
         ledger.record(
             "launch",
-            stage=stage,
+            kind=kind,
             project_id=project_id,
             round=round,
             task_ids=new,
@@ -99,10 +99,10 @@ def _collect(
     _raise_to(backend, spec, project_id, launched, tasks, overlap, round, budget, ledger)
     backend.add_tasks(project_id, tasks, overlap)  # idempotent: known task ids are skipped
     backend.open(project_id)
-    wait_for_work(backend, project_id, timeout_s, poll_s, f"{backend.name} {stage}")
+    wait_for_work(backend, project_id, timeout_s, poll_s, f"{backend.name} {kind}")
     ids = {t["task_id"] for t in tasks}
-    append_new(backend, project_id, sink, stage, round or None, only=ids)
-    return [a for a in read_sink(sink, stage) if a.task_id in ids]
+    append_new(backend, project_id, sink, kind, round or None, only=ids)
+    return [a for a in read_sink(sink, kind) if a.task_id in ids]
 
 
 def _raise_to(
@@ -131,7 +131,7 @@ def _raise_to(
         )
         ledger.record(
             "launch",
-            stage=spec.kind,
+            kind=spec.kind,
             project_id=project_id,
             round=round,
             task_ids=ids,

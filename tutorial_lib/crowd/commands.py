@@ -1,7 +1,7 @@
 """``tutorial-lib room serve|export``: run a room crowd from the command line.
 
-``room serve --stage answers --prompts FILE`` serves Part I (write answers);
-``room serve --stage validation --answers FILE`` serves Part II (judge them;
+``room serve --kind answers --prompts FILE`` serves Part I (write answers);
+``room serve --kind validation --answers FILE`` serves Part II (judge them;
 prompt texts come from ``--prompts`` or the answers room in the same
 workdir). The server runs until Ctrl-C, SIGTERM or SIGHUP, and stops with
 this command however it ends; ``--check`` starts it, confirms it answers,
@@ -51,10 +51,10 @@ def _validation_tasks(args) -> list[dict]:
     answers = [
         a
         for a in read_jsonl(args.answers, Assignment)
-        if a.stage == "answers" and a.answer is not None
+        if a.kind == "answers" and a.answer is not None
     ]
     if not answers:
-        raise RoomError(f"{args.answers}: no Part I answers (stage 'answers') to validate")
+        raise RoomError(f"{args.answers}: no Part I answers (kind 'answers') to validate")
     texts = _prompt_texts(args)
     missing = sorted({a.task_id for a in answers if not texts.get(a.task_id)})
     if missing:
@@ -74,19 +74,19 @@ def _validation_tasks(args) -> list[dict]:
 
 
 def _write(args) -> Path:
-    if args.stage == "answers":
+    if args.kind == "answers":
         if not args.prompts:
-            raise RoomError("--stage answers needs --prompts FILE (JSONL of prompts)")
+            raise RoomError("--kind answers needs --prompts FILE (JSONL of prompts)")
         tasks, lang = _prompt_tasks(args.prompts)
         spec = answer_project(lang=args.lang or lang, show_english=not args.no_english)
     else:
         if not args.answers:
-            raise RoomError("--stage validation needs --answers FILE (JSONL of Part I answers)")
+            raise RoomError("--kind validation needs --answers FILE (JSONL of Part I answers)")
         tasks = _validation_tasks(args)
         spec = validation_project(scale=args.scale, lang=args.lang or "sw")
-    overlap = args.overlap or (2 if args.stage == "answers" else 3)
+    overlap = args.overlap or (2 if args.kind == "answers" else 3)
     return write_room(
-        args.stage,
+        args.kind,
         tasks,
         args.workdir,
         spec,
@@ -113,7 +113,7 @@ def serve_command(args: argparse.Namespace) -> int:
             proc = serve(config, args.host, args.port, threads=args.threads)
             url = wait_ready(proc, config, args.host, args.port, timeout_s=args.timeout)
             print(
-                f"Room for {args.stage} is open: {url}  (nickname login; Ctrl-C to stop)",
+                f"Room for {args.kind} is open: {url}  (nickname login; Ctrl-C to stop)",
                 flush=True,
             )
             if args.host in ("", "0.0.0.0"):
@@ -137,16 +137,16 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    """Write the rooms' answers as assignment records; report how many per stage."""
+    """Write the rooms' answers as assignment records; report how many per project kind."""
     try:
         records = export(args.workdir, args.out)
     except (RoomError, RecordError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    stages = {}
+    kinds = {}
     for r in records:
-        stages[r.stage] = stages.get(r.stage, 0) + 1
-    summary = ", ".join(f"{n} {stage}" for stage, n in sorted(stages.items())) or "nothing"
+        kinds[r.kind] = kinds.get(r.kind, 0) + 1
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "nothing"
     print(f"Exported {summary} to {args.out}")
     return 0
 
@@ -206,8 +206,11 @@ def register(subparsers) -> None:
     _add_crowd(subparsers)
     room = subparsers.add_parser("room", help="serve a room crowd (Potato) and export answers")
     sub = room.add_subparsers(dest="room_command", required=True)
-    s = sub.add_parser("serve", help="write and start a room for one stage")
-    s.add_argument("--stage", choices=("answers", "validation"), required=True)
+    s = sub.add_parser("serve", help="write and start a room for one project kind")
+    # --stage: the flag's name before the project kind was renamed; still accepted
+    s.add_argument(
+        "--kind", "--stage", dest="kind", choices=("answers", "validation"), required=True
+    )
     s.add_argument(
         "--prompts", type=Path, help="JSONL of prompts (answers; optional for validation)"
     )

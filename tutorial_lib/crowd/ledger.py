@@ -8,8 +8,8 @@ paying for the same task and round twice. ``cost.json`` is its sum.
 
 Events (one JSON object per line; ``event`` says which):
 
-* ``project``: ``stage``, ``project_id``, ``private_name``, ``backend``.
-* ``launch``: tasks added to a project: ``stage``, ``project_id``, ``round``,
+* ``project``: ``kind``, ``project_id``, ``private_name``, ``backend``.
+* ``launch``: tasks added to a project: ``kind``, ``project_id``, ``round``,
   ``task_ids``, ``overlap``, ``cost_usd``, ``backend``, ``operation_ids`` (and
   ``extra`` when known tasks were raised to a higher ``overlap``).
 * ``more``: more assignments on known tasks (extra votes, re-collection):
@@ -19,6 +19,10 @@ Events (one JSON object per line; ``event`` says which):
 * ``verdict``: a verdict applied on the backend (a :class:`~tutorial_lib.records.Decision`).
 * ``reset``: the simulated crowd's state was thrown away (``backend: simulated``);
   its earlier events no longer count. Paid backends are never reset.
+
+``kind`` is the crowd project kind (``answers``, ``validation``, ``ranking``).
+Ledgers written before it was renamed call it ``stage`` (and a verdict's id
+``answer_id``); :meth:`Ledger.events` reads them under today's names.
 
 Written before the backend call it describes: a crash in between leaves a
 request recorded but not sent (charged, never paid twice) rather than sent twice.
@@ -30,10 +34,11 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-from ..records import Decision, append_jsonl, from_dict, read_jsonl, to_dict
+from ..records import Decision, append_jsonl, from_dict, read_jsonl, renamed_keys, to_dict
 from ..rundir import utc_now
 
 LEDGER_FILE = "ledger.jsonl"
+OLD_KEYS = {"stage": "kind", "answer_id": "assignment_id"}  # older ledgers' key -> today's
 
 
 class Ledger:
@@ -47,7 +52,7 @@ class Ledger:
     Examples:
         >>> import tempfile, pathlib
         >>> ledger = Ledger(pathlib.Path(tempfile.mkdtemp()) / "ledger.jsonl", backend="simulated")
-        >>> _ = ledger.record("launch", stage="answers", project_id="p1", round=0,
+        >>> _ = ledger.record("launch", kind="answers", project_id="p1", round=0,
         ...                   task_ids=["a", "b"], overlap=2, cost_usd=1.3)
         >>> ledger.launched("p1"), ledger.spent_usd()
         ({'a': 2, 'b': 2}, 1.3)
@@ -62,20 +67,29 @@ class Ledger:
 
     # --- reading -----------------------------------------------------------------------
     def events(self, event: str | None = None) -> list[dict]:
-        """This backend's events since its last reset, optionally one kind only."""
-        rows = read_jsonl(self.path) if self.path.exists() else []
+        """This backend's events since its last reset, optionally of one ``event`` only.
+
+        Args:
+            event: ``launch``, ``more``, ``project``, ... (``None``: all).
+
+        Returns:
+            The events, oldest first, with older ledgers' keys read as today's.
+        """
+        rows = (
+            [renamed_keys(r, OLD_KEYS) for r in read_jsonl(self.path)] if self.path.exists() else []
+        )
         mine = [r for r in rows if self.backend is None or r.get("backend") == self.backend]
         last_reset = max((i for i, r in enumerate(mine) if r.get("event") == "reset"), default=-1)
         return [r for r in mine[last_reset + 1 :] if event is None or r.get("event") == event]
 
-    def spent_usd(self, stages: tuple[str, ...] | None = None) -> float:
-        """What launches and extra requests charged, in USD (all, or of project kinds ``stages``)."""
+    def spent_usd(self, kinds: tuple[str, ...] | None = None) -> float:
+        """What launches and extra requests charged, in USD (all, or of project ``kinds``)."""
         total = sum(
             (
                 Decimal(str(r.get("cost_usd", 0)))
                 for r in self.events()
                 if r.get("event") in ("launch", "more")
-                and (stages is None or r.get("stage") in stages)
+                and (kinds is None or r.get("kind") in kinds)
             ),
             Decimal(0),
         )
@@ -113,25 +127,25 @@ class Ledger:
         ]
         return max(steps) + 1 if steps else 0
 
-    def completed(self, stage: str, round: int | None) -> set[str]:
+    def completed(self, kind: str, round: int | None) -> set[str]:
         """Task ids whose dynamic-overlap loop already finished in ``round``."""
         return {
             t
             for r in self.events("complete")
-            if r.get("stage") == stage and r.get("round") == round
+            if r.get("kind") == kind and r.get("round") == round
             for t in r["task_ids"]
         }
 
-    def projects(self, stage: str) -> list[str]:
-        """Project ids recorded for ``stage``, oldest first."""
-        return [r["project_id"] for r in self.events("project") if r.get("stage") == stage]
+    def projects(self, kind: str) -> list[str]:
+        """Project ids recorded for project ``kind``, oldest first."""
+        return [r["project_id"] for r in self.events("project") if r.get("kind") == kind]
 
     def verdicts(self) -> dict[str, Decision]:
-        """Answer id -> the verdict already applied on the backend (first one wins)."""
+        """The answer's assignment id -> the verdict already applied on the backend (first wins)."""
         out: dict[str, Decision] = {}
         for r in self.events("verdict"):
             body = {k: v for k, v in r.items() if k not in ("event", "backend", "at")}
-            out.setdefault(body["answer_id"], from_dict(Decision, body, str(self.path)))
+            out.setdefault(body["assignment_id"], from_dict(Decision, body, str(self.path)))
         return out
 
     # --- writing -----------------------------------------------------------------------
@@ -141,10 +155,10 @@ class Ledger:
         append_jsonl(self.path, [row])
         return row
 
-    def record_project(self, stage: str, project_id: str, private_name: str) -> None:
-        """Remember which project holds a stage's work (once per project)."""
-        if project_id not in self.projects(stage):
-            self.record("project", stage=stage, project_id=project_id, private_name=private_name)
+    def record_project(self, kind: str, project_id: str, private_name: str) -> None:
+        """Remember which project holds a kind's work (once per project)."""
+        if project_id not in self.projects(kind):
+            self.record("project", kind=kind, project_id=project_id, private_name=private_name)
 
     def record_verdict(self, decision: Decision) -> None:
         """Record a verdict right after it was applied on the backend."""

@@ -2,7 +2,7 @@
 
 ``tutorial-lib crowd plan`` writes this as ``plan.json``: every Toloka object
 the run would create (toloka-kit's ``unstructure`` output, each tagged with its
-``stage``), the cost of the launches by stage, the ceiling that dynamic
+``kind``), the cost of the launches by kind, the ceiling that dynamic
 overlap and re-collection could reach, and the time window (Part I's review
 period, the pools' expiry). No network, no token. The backend builds its
 pools from the same :func:`toloka_settings`, so what the plan shows is what
@@ -27,14 +27,14 @@ from .pricing import CostEstimate, estimate_cost
 REOPEN_FACTOR = 4
 # How long one wait for Tolokers is planned to take when crowd.wait_timeout_s is unset.
 ASSUMED_WAIT_S = 86400.0
-PLACEHOLDER = "<{stage} {what}>"  # ids Toloka assigns on creation
+PLACEHOLDER = "<{kind} {what}>"  # ids Toloka assigns on creation
 
 
 class PlanError(TutorialLibError, ValueError):
     """A plan that cannot be written; the message names the path."""
 
 
-def stage_spec(kind: str, crowd: CrowdConfig, lang: str) -> ProjectSpec:
+def project_spec_for(kind: str, crowd: CrowdConfig, lang: str) -> ProjectSpec:
     """The task design for ``kind`` ("answers" or "validation"), timed as the config says."""
     if kind == "answers":
         return dataclasses.replace(
@@ -65,7 +65,7 @@ def toloka_settings(kind: str, cfg: PipelineConfig, run_id: str):
     from .toloka_pools import PoolSettings, golden_every, review_window_days
 
     crowd = cfg.crowd
-    spec = stage_spec(kind, crowd, cfg.prompts.lang)
+    spec = project_spec_for(kind, crowd, cfg.prompts.lang)
     overlap = crowd.answer_overlap if kind == "answers" else crowd.validation_overlap
     return PoolSettings(
         run_id=run_id,
@@ -96,10 +96,10 @@ def launch_cost(
     return estimate_cost(n_tasks, overlap, seconds, settings.hourly_pay_usd, 0.0, platform_fee)
 
 
-def _tagged(stage: str, objects) -> list[dict]:
+def _tagged(kind: str, objects) -> list[dict]:
     from toloka.client import unstructure
 
-    return [{"stage": stage, **unstructure(obj)} for obj in objects]
+    return [{"kind": kind, **unstructure(obj)} for obj in objects]
 
 
 def _objects(cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.datetime) -> dict:
@@ -118,18 +118,18 @@ def _objects(cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.da
         key: []
         for key in ("projects", "trainings", "pools", "training_tasks", "golden_tasks", "tasks")
     }
-    for stage in ("answers", "validation"):
-        spec, ids = stage_spec(stage, cfg.crowd, cfg.prompts.lang), {}
+    for kind in ("answers", "validation"):
+        spec, ids = project_spec_for(kind, cfg.crowd, cfg.prompts.lang), {}
         for what in ("project", "training", "pool", "skill"):
-            ids[what] = PLACEHOLDER.format(stage=stage, what=what)
-        settings = toloka_settings(stage, cfg, run_id)
-        out["projects"] += _tagged(stage, [build_project(spec)])
+            ids[what] = PLACEHOLDER.format(kind=kind, what=what)
+        settings = toloka_settings(kind, cfg, run_id)
+        out["projects"] += _tagged(kind, [build_project(spec)])
         training_id = ids["training"] if has_training(spec) else None
         if training_id:
-            out["trainings"] += _tagged(stage, [build_training(spec, ids["project"])])
-            out["training_tasks"] += _tagged(stage, build_training_tasks(spec, training_id))
+            out["trainings"] += _tagged(kind, [build_training(spec, ids["project"])])
+            out["training_tasks"] += _tagged(kind, build_training_tasks(spec, training_id))
         out["pools"] += _tagged(
-            stage,
+            kind,
             [
                 build_pool(
                     spec,
@@ -142,8 +142,8 @@ def _objects(cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.da
             ],
         )
         if settings.golden_every:
-            out["golden_tasks"] += _tagged(stage, build_golden_tasks(spec, ids["pool"]))
-    pool = PLACEHOLDER.format(stage="answers", what="pool")
+            out["golden_tasks"] += _tagged(kind, build_golden_tasks(spec, ids["pool"]))
+    pool = PLACEHOLDER.format(kind="answers", what="pool")
     out["tasks"] = _tagged(
         "answers",
         [
@@ -170,7 +170,7 @@ def cost_of(estimate: CostEstimate | None) -> float:
 
 def _costs(cfg: PipelineConfig, n_prompts: int, run_id: str) -> tuple[dict, dict]:
     crowd, quality = cfg.crowd, cfg.quality
-    specs = {k: stage_spec(k, crowd, cfg.prompts.lang) for k in ("answers", "validation")}
+    specs = {k: project_spec_for(k, crowd, cfg.prompts.lang) for k in ("answers", "validation")}
     sets = {k: toloka_settings(k, cfg, run_id) for k in specs}
     n_answers = n_prompts * crowd.answer_overlap
     fee = crowd.platform_fee
@@ -213,7 +213,7 @@ def _costs(cfg: PipelineConfig, n_prompts: int, run_id: str) -> tuple[dict, dict
 def build_plan(
     cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.datetime | None = None
 ) -> dict:
-    """Everything ``crowd plan`` shows: objects, cost by stage and in total, time window.
+    """Everything ``crowd plan`` shows: objects, cost by kind and in total, time window.
 
     Args:
         cfg: The run's config (crowd, quality, prompts sections are read).

@@ -32,17 +32,17 @@ __all__ = ["request_more_answers", "request_more_votes", "stop_asking"]
 
 
 def _recorded_project_id(
-    backend: CrowdBackend, ledger: Ledger, stage: str, spec: ProjectSpec | None
+    backend: CrowdBackend, ledger: Ledger, kind: str, spec: ProjectSpec | None
 ) -> str:
     """The project to ask more of: ``spec``'s (found or created), else the last one on record."""
     if spec is not None:
         project_id = backend.create_project(spec)
-        ledger.record_project(stage, project_id, spec.private_name)
+        ledger.record_project(kind, project_id, spec.private_name)
         return project_id
-    known = ledger.projects(stage)
+    known = ledger.projects(kind)
     if not known:
         raise BackendError(
-            f"no {stage} project is recorded in {ledger.path}; run the first "
+            f"no {kind} project is recorded in {ledger.path}; run the first "
             f"collection with this ledger first, or pass spec="
         )
     return known[-1]
@@ -77,7 +77,7 @@ def _already_asked(
 
 def _request_more(
     backend: CrowdBackend,
-    stage: str,
+    kind: str,
     task_ids: list[str],
     extra: int,
     sink: Path,
@@ -90,27 +90,27 @@ def _request_more(
     step: int | None = None,
 ) -> list[Assignment]:
     ledger = ledger if ledger is not None else sink_ledger(sink, backend.name)
-    project_id = _recorded_project_id(backend, ledger, stage, spec)
-    have = Counter(a.task_id for a in read_sink(sink, stage))
+    project_id = _recorded_project_id(backend, ledger, kind, spec)
+    have = Counter(a.task_id for a in read_sink(sink, kind))
     ids = list(dict.fromkeys(task_ids))
     repeat = _already_asked(ledger, project_id, ids, have, round, step)
     if repeat:
         logger.info(
             "%s: more assignments for %d task(s) were already requested; collecting "
             "those instead of asking twice",
-            stage,
+            kind,
             len(repeat),
         )
     todo = [t for t in ids if t not in repeat]
     if todo:
-        seconds = spec.seconds_per_task if spec else default_seconds_per_task(stage)
+        seconds = spec.seconds_per_task if spec else default_seconds_per_task(kind)
         estimate = budget.price_for(
-            stage, len(todo), extra, seconds, tariff=getattr(backend, "tariff", None)
+            kind, len(todo), extra, seconds, tariff=getattr(backend, "tariff", None)
         )
-        budget.charge(estimate, f"{stage}: {extra} more per task on {len(todo)} task(s)")
+        budget.charge(estimate, f"{kind}: {extra} more per task on {len(todo)} task(s)")
         ledger.record(
             "more",
-            stage=stage,
+            kind=kind,
             project_id=project_id,
             round=round,
             step=step,
@@ -121,8 +121,8 @@ def _request_more(
         )
         backend.raise_overlap(project_id, todo, extra)
     backend.open(project_id)
-    wait_for_work(backend, project_id, timeout_s, poll_s, f"{backend.name} {stage} (more)")
-    return append_new(backend, project_id, sink, stage, round or None)
+    wait_for_work(backend, project_id, timeout_s, poll_s, f"{backend.name} {kind} (more)")
+    return append_new(backend, project_id, sink, kind, round or None)
 
 
 def default_seconds_per_task(kind: str) -> float:
@@ -263,8 +263,8 @@ def request_more_answers(
     )
 
 
-def stop_asking(backend: CrowdBackend, ledger: Ledger, stage: str, task_ids: list[str]) -> None:
-    """Stop the outstanding requests for more ``stage`` work on these tasks.
+def stop_asking(backend: CrowdBackend, ledger: Ledger, kind: str, task_ids: list[str]) -> None:
+    """Stop the outstanding requests for more ``kind`` work on these tasks.
 
     Called once a prompt has its accepted answer (and after the last round), so
     a platform still issuing re-collected work stops buying it. Only projects
@@ -273,9 +273,9 @@ def stop_asking(backend: CrowdBackend, ledger: Ledger, stage: str, task_ids: lis
     Args:
         backend: the crowd backend.
         ledger: the run's ledger (its ``more`` events name the projects).
-        stage: the project kind.
+        kind: the project kind.
         task_ids: the tasks to stop.
     """
-    projects = {r["project_id"] for r in ledger.events("more") if r.get("stage") == stage}
+    projects = {r["project_id"] for r in ledger.events("more") if r.get("kind") == kind}
     for project_id in sorted(projects):
         backend.stop_tasks(project_id, list(task_ids))

@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 
 class RoomBackend(CrowdBackend):
-    """Rooms under one ``workdir``; the project id is the stage (``answers``, ``validation``).
+    """Rooms under one ``workdir``; the project id is its kind (``answers``, ``validation``).
 
     :meth:`open` starts Potato on ``host:port`` and :meth:`close` stops it;
     with ``autostart=False`` the presenter serves it with ``tutorial-lib room serve``.
@@ -66,23 +66,23 @@ class RoomBackend(CrowdBackend):
         return f"RoomBackend(workdir={str(self.workdir)!r}, url={room_url(self.host, self.port)!r})"
 
     # -- state ----------------------------------------------------------------
-    def _spec_path(self, stage: str) -> Path:
-        return self.workdir / f"{stage}.spec.json"
+    def _spec_file(self, kind: str) -> Path:
+        return self.workdir / f"{kind}.spec.json"
 
-    def _spec(self, stage: str) -> ProjectSpec:
-        path = self._spec_path(stage)
+    def _saved_spec(self, kind: str) -> ProjectSpec:
+        path = self._spec_file(kind)
         if not path.exists():
-            raise RoomError(f"no {stage!r} room in {self.workdir}; call create_project(spec)")
+            raise RoomError(f"no {kind!r} room in {self.workdir}; call create_project(spec)")
         return ProjectSpec.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
-    def _rounds(self, stage: str) -> list[dict]:
+    def _rounds(self, kind: str) -> list[dict]:
         return sorted(
-            (read_room(f) for f in find_rooms(self.workdir) if read_room(f)["stage"] == stage),
+            (read_room(f) for f in find_rooms(self.workdir) if read_room(f)["kind"] == kind),
             key=lambda m: m["round"],
         )
 
-    def _items(self, stage: str, round: int = 0) -> dict[str, dict]:
-        path = room_dir(self.workdir, stage, round) / "data" / "items.jsonl"
+    def _items(self, kind: str, round: int = 0) -> dict[str, dict]:
+        path = room_dir(self.workdir, kind, round) / "data" / "items.jsonl"
         if not path.exists():
             return {}
         rows = read_jsonl(path)
@@ -90,12 +90,12 @@ class RoomBackend(CrowdBackend):
 
     # -- lifecycle ------------------------------------------------------------
     def create_project(self, spec: ProjectSpec) -> str:
-        """Remember the design for ``spec.kind``; an existing room of that stage is reused."""
-        path = self._spec_path(spec.kind)
-        if path.exists() and self._spec(spec.kind).private_name != spec.private_name:
+        """Remember the design for ``spec.kind``; an existing room of that kind is reused."""
+        path = self._spec_file(spec.kind)
+        if path.exists() and self._saved_spec(spec.kind).private_name != spec.private_name:
             raise RoomError(
                 f"{self.workdir} already has a {spec.kind} room for "
-                f"{self._spec(spec.kind).private_name}; use another workdir"
+                f"{self._saved_spec(spec.kind).private_name}; use another workdir"
             )
         path.write_text(json.dumps(spec.to_dict(), ensure_ascii=False), encoding="utf-8")
         return spec.kind
@@ -103,7 +103,7 @@ class RoomBackend(CrowdBackend):
     def add_tasks(self, project_id: str, tasks: list[dict], overlap: int) -> int:
         """Add items to the first round (known task ids are kept as they are)."""
         check_tasks(tasks)
-        spec, known = self._spec(project_id), self._items(project_id)
+        spec, known = self._saved_spec(project_id), self._items(project_id)
         new = [t for t in tasks if str(t["task_id"]) not in known]
         if not new:
             return 0
@@ -178,10 +178,10 @@ class RoomBackend(CrowdBackend):
         )
 
     def fetch(self, project_id: str) -> list[Assignment]:
-        """All exported answers of this stage (attention/gold and stray rows dropped)."""
+        """All exported answers of this kind (attention/gold and stray rows dropped)."""
         if not find_rooms(self.workdir):
             return []
-        return [r for r in export(self.workdir, salt=self.salt) if r.stage == project_id]
+        return [r for r in export(self.workdir, salt=self.salt) if r.kind == project_id]
 
     # -- decisions ------------------------------------------------------------
     def _decide(self, assignment_id: str, status: str, comment: str) -> None:
@@ -229,7 +229,7 @@ class RoomBackend(CrowdBackend):
             project_id,
             items,
             self.workdir,
-            self._spec(project_id),
+            self._saved_spec(project_id),
             self.port,
             self.host,
             gold=False,

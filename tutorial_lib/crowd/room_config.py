@@ -7,8 +7,8 @@ an optional training phase, and ``room.json`` (our own metadata, read back by
 :func:`room_export.export`). Login is a plain nickname (no passwords): a room
 starts at once.
 
-Layout under the room's ``workdir``: ``<stage>/`` for the first round,
-``<stage>-round<k>/`` for re-collection rounds.
+Layout under the room's ``workdir``: ``<kind>/`` for the first round,
+``<kind>-round<k>/`` for re-collection rounds (``kind``: the project kind).
 
 Every item carries ``text``, an HTML rendering of its fields with everything
 escaped (Potato renders ``text`` as HTML), and the raw fields exactly as
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from ..records import renamed_keys
 from .backend import BackendError, check_tasks
 from .design import ProjectSpec, TrainingItem
 from .instructions import bilingual_instructions, item_html, label_with_english
@@ -40,9 +41,14 @@ class RoomError(BackendError):
     """A room that cannot be written, served or read; the message says what to change."""
 
 
-def room_dir(workdir: str | Path, stage: str, round: int = 0) -> Path:
-    """The Potato project folder for ``stage`` and re-collection ``round``."""
-    return Path(workdir) / (stage if round == 0 else f"{stage}-round{round}")
+def room_dir(workdir: str | Path, kind: str, round: int = 0) -> Path:
+    """The Potato project folder for project ``kind`` and re-collection ``round``.
+
+    Examples:
+        >>> room_dir("rooms", "answers", 2).as_posix()
+        'rooms/answers-round2'
+    """
+    return Path(workdir) / (kind if round == 0 else f"{kind}-round{round}")
 
 
 def _scheme(spec: ProjectSpec, q, required: bool) -> dict:
@@ -233,7 +239,7 @@ def potato_config(
 
 
 def write_room(
-    stage: str,
+    kind: str,
     items: list[dict],
     workdir: str | Path,
     spec: ProjectSpec,
@@ -246,10 +252,10 @@ def write_room(
     round: int = 0,
     **assignment,
 ) -> Path:
-    """Write the Potato project for ``stage``; re-writing a room keeps its annotations.
+    """Write the Potato project of project ``kind``; re-writing a room keeps its annotations.
 
     Args:
-        stage: the project kind; must be ``spec.kind``.
+        kind: the project kind; must be ``spec.kind``.
         items: the task dicts (each with a unique ``task_id``).
         workdir: the room's working folder (the room lives in :func:`room_dir`).
         spec: the project.
@@ -269,12 +275,12 @@ def write_room(
         The room's ``config.yaml``.
 
     Raises:
-        RoomError: ``stage`` is not the spec's kind, or an item or check is malformed.
+        RoomError: ``kind`` is not the spec's kind, or an item or check is malformed.
     """
-    if stage != spec.kind:
-        raise RoomError(f"stage {stage!r} does not match the spec's kind {spec.kind!r}")
-    ids = check_tasks(items, where=f"{stage} items")
-    folder = room_dir(workdir, stage, round)
+    if kind != spec.kind:
+        raise RoomError(f"kind {kind!r} does not match the spec's {spec.kind!r}")
+    ids = check_tasks(items, where=f"{kind} items")
+    folder = room_dir(workdir, kind, round)
     folder.mkdir(parents=True, exist_ok=True)
     rows = [_row(spec, task_id, item) for task_id, item in zip(ids, items)]
     _write_jsonl(folder / "data" / "items.jsonl", rows)
@@ -307,11 +313,11 @@ def _room_meta(
     Examples:
         >>> from tutorial_lib.crowd.design import validation_project
         >>> meta = _room_meta(validation_project(), 0, 3, ["a-1"], 2, 1, False)
-        >>> meta["stage"], meta["attention_ids"], meta["gold_ids"]
+        >>> meta["kind"], meta["attention_ids"], meta["gold_ids"]
         ('validation', ['attention-0', 'attention-1'], ['gold-0'])
     """
     return {
-        "stage": spec.kind,
+        "kind": spec.kind,
         "round": round,
         "overlap": int(overlap),
         "item_ids": item_ids,
@@ -336,22 +342,33 @@ def room_summary(meta: dict) -> str:
         'room validation (round 0): 2 items, overlap 3, 2 attention checks, 1 gold items, training on'
     """
     return (
-        f"room {meta['stage']} (round {meta['round']}): {len(meta['item_ids'])} items, "
+        f"room {meta['kind']} (round {meta['round']}): {len(meta['item_ids'])} items, "
         f"overlap {meta['overlap']}, {len(meta['attention_ids'])} attention checks, "
         f"{len(meta['gold_ids'])} gold items" + (", training on" if meta["training"] else "")
     )
 
 
 def read_room(folder: str | Path) -> dict:
-    """A room folder's metadata (``room.json``), with the spec rebuilt."""
+    """A room folder's metadata (``room.json``), with the spec rebuilt.
+
+    Args:
+        folder: the room's folder (see :func:`room_dir`).
+
+    Returns:
+        The metadata :func:`write_room` recorded; a room written before the
+        project kind was renamed (``stage`` in its ``room.json``) reads as ``kind``.
+
+    Raises:
+        RoomError: the folder holds no room.
+    """
     path = Path(folder) / ROOM_FILE
     if not path.exists():
         raise RoomError(f"{path}: no room here (write one with write_room or `room serve`)")
-    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta = renamed_keys(json.loads(path.read_text(encoding="utf-8")), {"stage": "kind"})
     meta["spec"] = ProjectSpec.from_dict(meta["spec"])
     return meta
 
 
 def find_rooms(workdir: str | Path) -> list[Path]:
-    """Every room folder under ``workdir`` (all stages and rounds), in a stable order."""
+    """Every room folder under ``workdir`` (all kinds and rounds), in a stable order."""
     return sorted(p.parent for p in Path(workdir).glob(f"*/{ROOM_FILE}"))

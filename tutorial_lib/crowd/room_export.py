@@ -92,7 +92,7 @@ def _durations(history: dict[str, list[dt.datetime]]) -> dict[str, tuple[dt.date
 
 def _room_records(folder: Path, salt: str, dropped: Counter) -> list[Assignment]:
     meta = read_room(folder)
-    spec, stage, rnd = meta["spec"], meta["stage"], meta["round"]
+    spec, kind, rnd = meta["spec"], meta["kind"], meta["round"]
     items, checks = set(meta["item_ids"]), set(meta["attention_ids"]) | set(meta["gold_ids"])
     out = []
     for state_path in sorted((folder / "annotation_output").glob("*/user_state.json")):
@@ -126,10 +126,10 @@ def _room_records(folder: Path, salt: str, dropped: Counter) -> list[Assignment]
             )
             out.append(
                 Assignment(
-                    assignment_id=f"room:{stage}:{rnd}:{iid}:{worker}",
+                    assignment_id=f"room:{kind}:{rnd}:{iid}:{worker}",
                     task_id=iid,
                     worker_id=worker,
-                    stage=stage,
+                    kind=kind,
                     backend="room",
                     submitted_at=when.isoformat(),
                     duration_s=duration,
@@ -143,18 +143,18 @@ def _room_records(folder: Path, salt: str, dropped: Counter) -> list[Assignment]
 
 
 def over_collected(workdir: str | Path, records: list[Assignment]) -> dict[str, int]:
-    """Items that got more answers than their room's overlap: ``{"stage/round/task": count}``.
+    """Items that got more answers than their room's overlap: ``{"kind/round/task": count}``.
 
     Empty when the room held its overlap (the assignment guard's promise).
     """
     overlap = {
-        (m["stage"], m["round"]): m["overlap"] for m in (read_room(f) for f in find_rooms(workdir))
+        (m["kind"], m["round"]): m["overlap"] for m in (read_room(f) for f in find_rooms(workdir))
     }
-    counts = Counter((r.stage, r.round, r.task_id) for r in records)
+    counts = Counter((r.kind, r.round, r.task_id) for r in records)
     return {
-        f"{stage}/{rnd}/{task}": n
-        for (stage, rnd, task), n in sorted(counts.items())
-        if n > overlap.get((stage, rnd), n)
+        f"{kind}/{rnd}/{task}": n
+        for (kind, rnd, task), n in sorted(counts.items())
+        if n > overlap.get((kind, rnd), n)
     }
 
 

@@ -130,7 +130,9 @@ class SimulatedCrowd(CrowdBackend):
         path, out = Path(workdir) / TRUTH, {}
         if path.exists():
             for _, row in iter_jsonl(path):
-                out[row.pop("answer_id")] = row
+                # truth files written before the rename call the id answer_id
+                key = "assignment_id" if "assignment_id" in row else "answer_id"
+                out[row.pop(key)] = row
         return out
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -260,7 +262,7 @@ class SimulatedCrowd(CrowdBackend):
                 self.state["assignments"][row["assignment_id"]] = row
                 if truth:
                     self.truth[row["assignment_id"]] = truth
-                    new_truth.append({"answer_id": row["assignment_id"], **truth})
+                    new_truth.append({"assignment_id": row["assignment_id"], **truth})
                 t["workers"].append(worker)
                 t["filled"] += 1
         if new_truth:
@@ -277,7 +279,7 @@ class SimulatedCrowd(CrowdBackend):
             assignment_id=f"{_PREFIX[kind]}-{_digest(self.seed, project['private_name'], task_id, slot)[:14]}",
             task_id=task_id,
             worker_id=worker_id,
-            stage=kind,
+            kind=kind,
             backend="simulated",
             submitted_at=(_EPOCH + timedelta(seconds=offset)).isoformat(timespec="seconds"),
             duration_s=round(max(seconds, 2.0), 1),

@@ -1,4 +1,4 @@
-"""A stage's JSONL sink: what is already collected, waiting for work, appending only what is new.
+"""A crowd project's JSONL sink: what is already collected, waiting for work, appending only what is new.
 
 The sink is the collected record of a crowd project kind; appending only
 assignment ids it lacks is what lets an interrupted collection resume without
@@ -23,12 +23,12 @@ logger = logging.getLogger(__name__)
 __all__ = ["append_new", "read_sink", "wait_for_work"]
 
 
-def read_sink(sink: str | os.PathLike, stage: str | None = None) -> list[Assignment]:
+def read_sink(sink: str | os.PathLike, kind: str | None = None) -> list[Assignment]:
     """Assignments already in ``sink``, optionally of one project kind.
 
     Args:
         sink: the JSONL file (may not exist yet).
-        stage: keep only this kind (``None``: all).
+        kind: keep only this kind (``None``: all).
 
     Returns:
         The assignments, in file order; none when the file does not exist yet.
@@ -39,7 +39,7 @@ def read_sink(sink: str | os.PathLike, stage: str | None = None) -> list[Assignm
     """
     sink = Path(sink)
     rows = read_jsonl(sink, Assignment) if sink.exists() else []
-    return [a for a in rows if stage is None or a.stage == stage]
+    return [a for a in rows if kind is None or a.kind == kind]
 
 
 def wait_for_work(
@@ -83,7 +83,7 @@ def append_new(
     backend: CrowdBackend,
     project_id: str,
     sink: Path,
-    stage: str,
+    kind: str,
     round: int | None,
     only: set[str] | None = None,
 ) -> list[Assignment]:
@@ -93,7 +93,7 @@ def append_new(
         backend: the crowd backend holding the project.
         project_id: the project to fetch.
         sink: the JSONL file of this kind's assignments.
-        stage: the project kind every fetched assignment must have.
+        kind: the project kind every fetched assignment must have.
         round: stamped on the new assignments when given.
         only: keep only assignments of these task ids (``None``: all).
 
@@ -109,14 +109,14 @@ def append_new(
         for a in backend.fetch(project_id)
         if a.assignment_id not in seen and (only is None or a.task_id in only)
     ]
-    wrong = [a.assignment_id for a in new if a.stage != stage]
+    wrong = [a.assignment_id for a in new if a.kind != kind]
     if wrong:
         raise BackendError(
-            f"project {project_id} returned {len(wrong)} non-{stage} "
+            f"project {project_id} returned {len(wrong)} non-{kind} "
             f"assignment(s), e.g. {wrong[0]}; is the sink {sink} mixed up?"
         )
     for a in new:
         a.round = a.round if round is None else round
     append_jsonl(sink, new)
-    logger.info("%s: %d new assignment(s) appended to %s", stage, len(new), sink)
+    logger.info("%s: %d new assignment(s) appended to %s", kind, len(new), sink)
     return new

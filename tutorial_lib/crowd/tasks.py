@@ -56,9 +56,9 @@ def validation_task(answer: Assignment, prompts: dict[str, Prompt]) -> dict:
         >>> validation_task(a, {"sw-1": p})["task_id"]
         'a-7'
     """
-    if answer.stage != "answers":
+    if answer.kind != "answers":
         raise BackendError(
-            f"assignment {answer.assignment_id} is a {answer.stage} record, not an answer"
+            f"assignment {answer.assignment_id} is a {answer.kind} record, not an answer"
         )
     prompt = prompts.get(answer.task_id)
     if prompt is None:

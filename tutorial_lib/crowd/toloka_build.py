@@ -220,7 +220,7 @@ def assignment_record(
         assignment_id=assignment_id,
         task_id=task_id,
         worker_id=pseudonymise(a.user_id, salt),
-        stage=spec.kind,
+        kind=spec.kind,
         backend="toloka",
         submitted_at=a.submitted.isoformat(),
         duration_s=max(duration, 0.0),

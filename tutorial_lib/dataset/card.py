@@ -93,7 +93,7 @@ def _categories(ds: CuratedDataset, prompts: list[Prompt]) -> list[list]:
 def _acceptance(answers: list[Assignment], decisions: list[Decision], qc: list[QCResult]) -> dict:
     n = len(answers)
     verdicts = Counter(d.verdict for d in decisions)
-    undecided = max(n - len({d.answer_id for d in decisions}), 0)
+    undecided = max(n - len({d.assignment_id for d in decisions}), 0)
     reasons = Counter(
         r for d in decisions if d.verdict == "reject" for r in (d.reasons or ["low_helpfulness"])
     )
@@ -278,8 +278,8 @@ def write_data_card(
     out.parent.mkdir(parents=True, exist_ok=True)
     # Later rounds supersede earlier records of the same answer, as in build_dataset.
     answers = list(latest_by(answers, "assignment_id").values())
-    decisions = list(latest_by(decisions, "answer_id").values())
-    qc = list(latest_by(qc, "answer_id").values())
+    decisions = list(latest_by(decisions, "assignment_id").values())
+    qc = list(latest_by(qc, "assignment_id").values())
     body = _body(ds, prompts, answers, decisions, qc, _as_dict(cost), lang, license, groups)
     card = DatasetCard(f"---\n{card_data(lang, license, len(ds.train)).to_yaml()}\n---\n\n{body}")
     tmp = out.with_suffix(out.suffix + ".tmp")

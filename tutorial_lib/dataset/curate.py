@@ -65,9 +65,9 @@ def latest_by(records: list, key: str) -> dict:
 
 def _index_answers(answers: list[Assignment], prompts: dict[str, Prompt]) -> dict[str, Assignment]:
     for a in answers:
-        if a.stage != "answers":
+        if a.kind != "answers":
             raise ValueError(
-                f"answers holds a {a.stage!r} assignment ({a.assignment_id}); "
+                f"answers holds a {a.kind!r} assignment ({a.assignment_id}); "
                 "pass validation votes as votes="
             )
         if a.task_id not in prompts:
@@ -97,7 +97,7 @@ def _check_decisions(decisions: dict[str, Decision], answers: dict[str, Assignme
 def _vote_counts(votes: list[Assignment] | None) -> Counter | None:
     if votes is None:
         return None
-    return Counter(v.task_id for v in votes if v.stage == "validation")
+    return Counter(v.task_id for v in votes if v.kind == "validation")
 
 
 def _candidate(
@@ -163,9 +163,9 @@ def _candidates(prompts, answers, decisions, qc, votes) -> tuple[list[dict], int
     if len(by_id) != len(prompts):
         raise ValueError("prompts contain a duplicate id; prompt ids must be unique")
     ans = _index_answers(answers, by_id)
-    dec = latest_by(decisions, "answer_id")
+    dec = latest_by(decisions, "assignment_id")
     _check_decisions(dec, ans)
-    qcs = latest_by(qc, "answer_id")
+    qcs = latest_by(qc, "assignment_id")
     n_votes = _vote_counts(votes)
     cands = [
         _candidate(a, by_id[a.task_id], dec.get(k), qcs.get(k), n_votes) for k, a in ans.items()

@@ -86,8 +86,8 @@ def votes_frame(assignments, tasks: list[dict], include_rejected: bool = False) 
     by_id = {t["task_id"]: t for t in tasks}
     rows, rejected = [], 0
     for a in assignments:
-        if a.stage != "ranking":
-            raise ValueError(f"assignment {a.assignment_id}: stage {a.stage!r}, expected 'ranking'")
+        if a.kind != "ranking":
+            raise ValueError(f"assignment {a.assignment_id}: kind {a.kind!r}, expected 'ranking'")
         if a.status == "rejected" and not include_rejected:
             rejected += 1
             continue

@@ -12,7 +12,7 @@ def decision_trace(
     votes,
     prompts=None,
     verdict: str | None = None,
-    answer_id: str | None = None,
+    assignment_id: str | None = None,
 ) -> dict:
     """The prompt, the answer, every vote on it, the aggregated score and the verdict with comment.
 
@@ -22,7 +22,7 @@ def decision_trace(
         votes: all Part II assignments (``task_id`` is the answer's id).
         prompts: optional ``Prompt`` records to show the prompt text.
         verdict: pick the first answer with this verdict (``accept``/``reject``) that had votes.
-        answer_id: or name the answer directly.
+        assignment_id: or name the answer directly.
 
     Returns:
         A dict ready for ``widgets.show_table`` / printing.
@@ -38,21 +38,21 @@ def decision_trace(
     pick = [
         d
         for d in decisions
-        if (answer_id is None or d.answer_id == answer_id)
+        if (assignment_id is None or d.assignment_id == assignment_id)
         and (verdict is None or d.verdict == verdict)
-        and (answer_id is not None or by_answer.get(d.answer_id))
+        and (assignment_id is not None or by_answer.get(d.assignment_id))
     ]
     if not pick:
         raise LookupError(
-            f"no decision with verdict={verdict!r} answer_id={answer_id!r} that had votes"
+            f"no decision with verdict={verdict!r} assignment_id={assignment_id!r} that had votes"
         )
     d = pick[0]
-    answer = next((a for a in answers if a.assignment_id == d.answer_id), None)
+    answer = next((a for a in answers if a.assignment_id == d.assignment_id), None)
     prompt = next((p.prompt for p in prompts or [] if p.id == d.prompt_id), d.prompt_id)
     return {
         "prompt": prompt,
         "answer": answer.answer if answer else "",
-        "votes": [(v.worker_id[:8], v.label) for v in by_answer.get(d.answer_id, [])],
+        "votes": [(v.worker_id[:8], v.label) for v in by_answer.get(d.assignment_id, [])],
         "score_p_helpful": round(d.score, 3),
         "confidence": round(d.confidence, 3),
         "verdict": d.verdict,

@@ -93,7 +93,7 @@ def votes_frame(votes: list[Assignment]) -> pd.DataFrame:
 
     Taught in notebooks/03_answer_validation.
     """
-    rows = [(v.task_id, v.worker_id, helpful_label(v)) for v in votes if v.stage == "validation"]
+    rows = [(v.task_id, v.worker_id, helpful_label(v)) for v in votes if v.kind == "validation"]
     return pd.DataFrame(rows, columns=["task", "worker", "label"])
 
 
@@ -260,7 +260,7 @@ def validate_dynamic(
         )
         return read_sink(sink, "validation")
     loop.run(ids, votes, prior_votes or [], method, smoothing, max_votes)
-    loop.ledger.record("complete", stage="validation", round=round, task_ids=ids)
+    loop.ledger.record("complete", kind="validation", round=round, task_ids=ids)
     return read_sink(sink, "validation")
 
 

@@ -68,7 +68,7 @@ def decide(
     Raises:
         ValueError: an answer without a QC result, or one that passed QC but has no vote.
     """
-    by_qc = {q.answer_id: q for q in qc}
+    by_qc = {q.assignment_id: q for q in qc}
     missing = [a.assignment_id for a in answers if a.assignment_id not in by_qc]
     if missing:
         raise ValueError(
@@ -138,24 +138,24 @@ def _apply(backend, decisions: list[Decision], ledger: Ledger, applied: dict) ->
     kept as decided, so a rerun moves on instead of stopping at the same assignment.
     """
     for d in decisions:
-        if d.answer_id in applied:
+        if d.assignment_id in applied:
             continue
         try:
             if d.verdict == "accept":
-                backend.accept(d.answer_id, d.comment)
+                backend.accept(d.assignment_id, d.comment)
             else:
-                backend.reject(d.answer_id, d.comment)
+                backend.reject(d.assignment_id, d.comment)
         except VerdictTooLate as err:
             logger.warning("too late: %s", err)
             ledger.record(
                 "late_verdict",
-                answer_id=d.answer_id,
+                assignment_id=d.assignment_id,
                 verdict=d.verdict,
                 prompt_id=d.prompt_id,
                 reason=str(err),
             )
         ledger.record_verdict(d)
-        applied[d.answer_id] = d
+        applied[d.assignment_id] = d
 
 
 def _qc_new(prompts, answers, qc_by: dict, quality: QualityConfig, lang: str) -> None:
@@ -168,7 +168,7 @@ def _qc_new(prompts, answers, qc_by: dict, quality: QualityConfig, lang: str) ->
         return
     banned = banned_workers(worker_summary(list(qc_by.values())))
     for q in check_answers(prompts, answers, quality, lang=lang, banned=banned):
-        qc_by.setdefault(q.answer_id, q)
+        qc_by.setdefault(q.assignment_id, q)
 
 
 @dataclasses.dataclass
@@ -358,7 +358,7 @@ def post_accept(
         budget=budget if budget is not None else Budget.from_config(crowd),
         answers=_merge(answers, read_sink(answers_sink, "answers")),
         votes=_merge(votes, read_sink(votes_sink, "validation")),
-        qc_by={q.answer_id: q for q in qc},
+        qc_by={q.assignment_id: q for q in qc},
         applied=ledger.verdicts(),
         extra_answers=extra_answers,
     )

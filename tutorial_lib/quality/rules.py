@@ -52,9 +52,9 @@ SAME_PROMPT_DUPLICATE = 0.95
 def _check_inputs(prompts: list[Prompt], answers: list[Assignment]) -> dict[str, Prompt]:
     by_id = {p.id: p for p in prompts}
     for a in answers:
-        if a.stage != "answers":
+        if a.kind != "answers":
             raise ValueError(
-                f"check_answers takes Part I answers; assignment {a.assignment_id} has stage {a.stage!r}"
+                f"check_answers takes Part I answers; assignment {a.assignment_id} has kind {a.kind!r}"
             )
         if a.task_id not in by_id:
             raise ValueError(
@@ -151,7 +151,7 @@ def check_answers(
 
     Args:
         prompts: the prompts the answers respond to (every ``task_id`` must be here).
-        answers: Part I assignments (``stage == "answers"``).
+        answers: Part I assignments (``kind == "answers"``).
         cfg: thresholds (``min_chars``, ``max_chars``, ``fast_seconds``,
             ``lang_min_confidence``, ``near_duplicate_threshold``).
         lang: the target language (ISO 639-1).

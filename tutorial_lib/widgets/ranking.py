@@ -92,7 +92,7 @@ class RankingWidget:
             assignment_id=f"widget-ranking-{c['task_id']}-{self.worker_id}",
             task_id=str(c["task_id"]),
             worker_id=self.worker_id,
-            stage="ranking",
+            kind="ranking",
             backend="widget",
             submitted_at=utc_now(),
             duration_s=round(time.monotonic() - self._shown, 1),

@@ -109,7 +109,7 @@ class TaskWidget:
             assignment_id=f"widget-{self.spec.kind}-{self.item['task_id']}-{self.worker_id}",
             task_id=str(self.item["task_id"]),
             worker_id=self.worker_id,
-            stage=self.spec.kind,
+            kind=self.spec.kind,
             backend="widget",
             submitted_at=utc_now(),
             duration_s=round(time.monotonic() - self._shown, 1),

@@ -1,9 +1,11 @@
 """Crowd projects (Parts I and II): one task design, pricing, and backends behind one lifecycle.
 
-``design`` defines the projects, ``pricing`` what they cost, ``backend`` the
-lifecycle, ``simulated`` the offline default crowd, ``collect`` what the
-pipeline calls. ``toloka`` and ``room`` (Potato) are imported lazily because
-they pull in optional dependencies.
+``design`` defines the projects (their texts: ``design_texts``, reading
+``data/crowd_texts/<lang>.yaml``), ``pricing`` what they cost, ``backend`` the
+lifecycle, ``backend_factory`` which backend a run uses, ``simulated`` the
+offline default crowd, ``collect`` what the pipeline calls (with ``tasks``,
+``sink`` and ``request_more``), ``ledger`` the money record. ``toloka`` and
+``room`` (Potato) are imported lazily because they pull in optional dependencies.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """

@@ -2,8 +2,6 @@
 
 Toloka and the room are imported only when chosen, because they pull in
 optional dependencies; a missing one names the extra to install.
-
-Taught in notebooks/02_collecting_answers.
 """
 
 from __future__ import annotations

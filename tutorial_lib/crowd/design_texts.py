@@ -5,8 +5,6 @@ The texts live in ``data/crowd_texts/<lang>.yaml`` (shipped inside the wheel as
 translating the projects into another language means adding one YAML file and
 the language's English name in ``languages.yaml``: data, not code. ``design.py``
 assembles specs from what :func:`texts_for` and :func:`items_for` return.
-
-Taught in notebooks/02_collecting_answers.
 """
 
 from __future__ import annotations

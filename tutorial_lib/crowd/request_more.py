@@ -8,8 +8,6 @@ step), and a plain request repeated while the sink still holds as many
 assignments as when it was asked (a crash before the new work was appended) is
 collected, not asked (and paid) twice. Every request is priced and charged by
 one :class:`~.pricing.Budget` and recorded in the ledger before the platform call.
-
-Taught in notebooks/03_answer_validation.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The sink is the collected record of a crowd project kind; appending only
 assignment ids it lacks is what lets an interrupted collection resume without
 counting anything twice.
 
-Taught in notebooks/02_collecting_answers.
+Taught in notebooks/01_crowdsourcing_basics.
 """
 
 from __future__ import annotations

@@ -5,8 +5,6 @@ one sitting). Every object is looked up before it is created (archived pools
 included), and a retried create looks again first, so nothing exists twice.
 The objects themselves come from the pure builders in ``toloka_build.py`` and
 ``toloka_pools.py``.
-
-Taught in notebooks/02_collecting_answers.
 """
 
 from __future__ import annotations

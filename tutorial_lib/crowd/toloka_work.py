@@ -4,8 +4,6 @@ A mixin of :class:`~.toloka.TolokaBackend` (kept apart so each file reads in
 one sitting). Uploads carry a replayable operation id and skip task ids the
 pool already has; nobody is offered an answer of their own to validate; what
 leaves here has pseudonymised worker ids and no golden tasks.
-
-Taught in notebooks/02_collecting_answers.
 """
 
 from __future__ import annotations

@@ -133,7 +133,9 @@ def test_whole_flow_pays_only_what_the_kit_decided_and_a_rerun_buys_nothing(em, 
     assert any(a.round >= 1 for a in answers)  # re-collected
     assert max(sum(v.task_id == a.assignment_id for v in votes) for a in answers) > 3  # dynamic
 
-    answer_pool = backend._project(backend.create_project(project_spec_for("answers", cfg.crowd, "sw")))
+    answer_pool = backend._project(
+        backend.create_project(project_spec_for("answers", cfg.crowd, "sw"))
+    )
     kit_paid = {p["assignment_id"] for p in em.emu.payments if p["how"] == "kit"}
     auto = {p["pool_id"] for p in em.emu.payments if p["how"] == "auto"}
     assert kit_paid == {d.assignment_id for d in decisions if d.verdict == "accept"}
@@ -200,7 +202,9 @@ def test_a_verdict_after_auto_acceptance_is_counted_not_fatal(em, tmp_path):
     )
     late = late_verdicts(ledger)
     assert late and {r["verdict"] for r in late} == {"reject"}
-    assert {r["assignment_id"] for r in late} == {a.assignment_id for a in answers if a.answer == LAZY}
+    assert {r["assignment_id"] for r in late} == {
+        a.assignment_id for a in answers if a.answer == LAZY
+    }
     # a rerun moves on past the late verdicts
     again, _, _ = post_accept(backend, prompts, answers, votes, qc, cfg.quality, cfg.crowd, **sinks)
     assert len(late_verdicts(ledger)) == len(late)

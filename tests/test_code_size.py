@@ -9,8 +9,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tutorial_lib"
 MAX_FUNCTION_LINES = 60
 MAX_MODULE_LINES = 400
 # Still being split (issue 15); an entry leaves when its module or function is split.
-NOT_YET_SPLIT = {
-}
+NOT_YET_SPLIT: set[str] = set()  # every module and function is split
 
 
 def _modules() -> list[Path]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from ..records import renamed_keys
+from ..records import atomic_write_json, atomic_write_text, renamed_keys, write_jsonl
 from .backend import BackendError, check_tasks
 from .design import ProjectSpec, TrainingItem
 from .instructions import bilingual_instructions, item_html, label_with_english
@@ -107,13 +107,6 @@ def _expected(spec: ProjectSpec, item: TrainingItem) -> dict:
     return {k: str(v) for k, v in item.expected.items() if k in graded}
 
 
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
-    )
-
-
 def _checks(spec: ProjectSpec, folder: Path, attention: list, gold: list) -> dict:
     config = {}
     if attention:
@@ -121,7 +114,7 @@ def _checks(spec: ProjectSpec, folder: Path, attention: list, gold: list) -> dic
             {**_row(spec, f"{ATTENTION_PREFIX}{i}", t.item), "expected_answer": _expected(spec, t)}
             for i, t in enumerate(attention)
         ]
-        _write_jsonl(folder / "data" / "attention.jsonl", rows)
+        write_jsonl(folder / "data" / "attention.jsonl", rows)
         config["attention_checks"] = {
             "enabled": True,
             "items_file": "data/attention.jsonl",
@@ -137,7 +130,7 @@ def _checks(spec: ProjectSpec, folder: Path, attention: list, gold: list) -> dic
             }
             for i, t in enumerate(gold)
         ]
-        _write_jsonl(folder / "data" / "gold.jsonl", rows)
+        write_jsonl(folder / "data" / "gold.jsonl", rows)
         config["gold_standards"] = {
             "enabled": True,
             "items_file": "data/gold.jsonl",
@@ -164,9 +157,7 @@ def _training(spec: ProjectSpec, folder: Path) -> dict:
         for i, t in enumerate(items)
     ]
     path = folder / "data" / "training.json"
-    path.write_text(
-        json.dumps({"training_instances": rows}, ensure_ascii=False, indent=1), encoding="utf-8"
-    )
+    atomic_write_json(path, {"training_instances": rows}, indent=1)
     return {"training": {"enabled": True, "data_file": "data/training.json", "allow_retry": True}}
 
 
@@ -283,7 +274,7 @@ def write_room(
     folder = room_dir(workdir, kind, round)
     folder.mkdir(parents=True, exist_ok=True)
     rows = [_row(spec, task_id, item) for task_id, item in zip(ids, items)]
-    _write_jsonl(folder / "data" / "items.jsonl", rows)
+    write_jsonl(folder / "data" / "items.jsonl", rows)
     attention = _checked_items(spec, attention_checks, spec.exam_items, "attention-check ")
     gold_items = _checked_items(spec, gold, spec.control_items, "gold ")
     config = potato_config(spec, overlap, port, host, **assignment)
@@ -291,10 +282,10 @@ def write_room(
     if training:
         config.update(_training(spec, folder))
     path = folder / "config.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    atomic_write_text(path, yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     meta = _room_meta(spec, round, overlap, ids, len(attention), len(gold_items), training)
     meta.update(assignment=assignment, spec=spec.to_dict())
-    (folder / ROOM_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
+    atomic_write_json(folder / ROOM_FILE, meta, indent=1)
     logger.info("%s", room_summary(meta))
     return path
 

@@ -36,6 +36,7 @@ import logging
 import uuid
 from pathlib import Path
 
+from ..records import atomic_write_json
 from .backend import Clock, CrowdBackend
 from .design import ProjectSpec
 from .secrets import SALT_FILE, Secret, get_token, workdir_salt
@@ -142,9 +143,7 @@ class TolokaBackend(TolokaSetup, TolokaWork, TolokaDecisions, CrowdBackend):
         return {"projects": {}, "rounds": {}}
 
     def _save_state(self) -> None:
-        tmp = self._state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self._state, indent=1, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(self._state_path)
+        atomic_write_json(self._state_path, self._state, indent=1)
 
     def _project(self, project_id: str) -> dict:
         entry = self._state["projects"].get(str(project_id))

@@ -7,8 +7,8 @@ examined, and how long a task takes (for pricing). Backends translate it: the
 simulated crowd reads ``kind`` and the questions, Toloka builds a Template
 Builder config from it, the room builds a Potato config, and
 :func:`render_html` shows a worker's-eye preview in the notebook. Keeping every
-language-specific string in the spec (see ``design_texts``) means a new
-language is a translation of one table, not a hunt through code.
+language-specific string in the spec (loaded by ``design_texts`` from
+``data/crowd_texts/``) means a new language is one YAML file, not a hunt through code.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..errors import TutorialLibError
+from ..records import KINDS
 from . import design_texts
 
 # The worker's-eye preview lives with the other worker-facing HTML (instructions.py);
@@ -29,7 +30,6 @@ from .instructions import render_html  # noqa: F401 (re-exported)
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("answers", "validation", "ranking")
 QUESTION_KINDS = ("text", "binary", "likert5", "choice")
 SCALES = ("binary", "likert5")
 

@@ -186,6 +186,13 @@ def _quiz_tasks(spec: ProjectSpec, pool_id: str) -> list[Task]:
     return tasks
 
 
+def _item_inputs(item: dict, names: set[str], task_id: str) -> dict[str, str]:
+    """A design item's input values as Toloka wants them (strings, empty ones left out)."""
+    inputs = {k: str(v) for k, v in item.items() if k in names and v not in ("", None)}
+    inputs[TASK_ID_FIELD] = task_id
+    return inputs
+
+
 def build_training_tasks(spec: ProjectSpec, training_id: str) -> list[Task]:
     """Training tasks whose known solutions Toloka can match exactly.
 
@@ -199,8 +206,7 @@ def build_training_tasks(spec: ProjectSpec, training_id: str) -> list[Task]:
     tasks, names = [], {f.name for f in spec.input_fields}
     for prefix, items in (("train", spec.training_items), ("exam", spec.exam_items)):
         for i, item in enumerate(items):
-            inputs = {k: str(v) for k, v in item.item.items() if k in names and v not in ("", None)}
-            inputs[TASK_ID_FIELD] = f"{prefix}-{i}"
+            inputs = _item_inputs(item.item, names, f"{prefix}-{i}")
             tasks.append(
                 Task(
                     pool_id=training_id,
@@ -235,8 +241,7 @@ def build_golden_tasks(spec: ProjectSpec, pool_id: str) -> list[Task]:
     for i, item in enumerate(spec.control_items):
         if main not in item.expected:
             continue
-        inputs = {k: str(v) for k, v in item.item.items() if k in names and v not in ("", None)}
-        inputs[TASK_ID_FIELD] = f"golden-{i}"
+        inputs = _item_inputs(item.item, names, f"golden-{i}")
         tasks.append(
             Task(
                 pool_id=pool_id,

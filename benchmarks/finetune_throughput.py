@@ -11,9 +11,10 @@ extra clipping) and number of timed steps:
   (``LengthGroupedSampler``, which groups by source length);
 * ``kit``: ``tutorial_lib.finetune.finetune`` itself on the vocabulary trimmed
   by ``trim_vocabulary`` (the run's prompts and answers, the Swahili benchmark
-  files and their English originals), with the kit's batching and activation
-  checkpointing for the longest batches only (``--checkpoint-above`` padded tokens,
-  ``finetune.checkpoint_above_tokens``; 0 turns it off).
+  files and their English originals), with the kit's batching and lean activations
+  (``finetune.lean_activations``: PyTorch's fused tanh-GELU instead of transformers'
+  Python one, attention maps recomputed in the backward pass; ``--lean 0`` turns it off).
+  ``--checkpoint-above N`` also checkpoints whole blocks of batches above N padded tokens.
 
 The vocabulary cost is real: a SentencePiece unigram model is trained on
 Swahili and English text (AfriInstruct, AfriQA, MGSM, XCOPA, XNLI,
@@ -87,10 +88,9 @@ SHAPE = {
     "d_kv": 64,
 }
 VOCAB_FULL, BATCH, SEED, FILLER = 250_112, 8, 0, "\u2047"
-# The kit arm's finetune.checkpoint_above_tokens: AfriInstruct's 76 batches of 8 carry a median
-# of ~700 padded tokens (trimmed vocabulary) and at most ~4,100; above 3,200 are the 3 longest,
-# so the largest batch that keeps its activations (~3,100) is among the timed ones.
-CHECKPOINT_ABOVE = 3200
+# The kit arm: finetune.lean_activations on (fused tanh-GELU, attention maps recomputed);
+# whole-block checkpointing of long batches (finetune.checkpoint_above_tokens) off by default.
+CHECKPOINT_ABOVE = 0
 ARMS = ("hf_default", "hf_group_by_length", "kit")
 
 
@@ -260,7 +260,7 @@ def run_hf(arm: str, work: Path, steps: int) -> dict:
     return _summary(clock, batches, epoch, src, tgt)
 
 
-def run_kit(work: Path, steps: int, checkpoint_above: int) -> dict:
+def run_kit(work: Path, steps: int, checkpoint_above: int, lean: bool) -> dict:
     from tutorial_lib.finetune.batching import Seq2SeqCollator, Seq2SeqLengthSampler
     from tutorial_lib.finetune.train import finetune
 
@@ -282,6 +282,7 @@ def run_kit(work: Path, steps: int, checkpoint_above: int) -> dict:
         max_target_length=1024,
         callbacks=[clock],
         checkpoint_above_tokens=checkpoint_above or None,
+        lean_activations=lean,
     )
     real = sum(src[i] + tgt[i] for b in batches for i in b)
     assert real == result.tokens_trained, "sampler replay does not match the trainer"
@@ -315,32 +316,37 @@ def _summary(clock, timed, epoch, src, tgt) -> dict:
     }
 
 
-def loss_check(work: Path) -> dict:
-    """The kit's untrimmed loss path vs hf_default's on the same batch (and the trimmed model's)."""
+def loss_check(work: Path, lean: bool) -> dict:
+    """The kit's untrimmed loss path vs hf_default's on the same batch (and the trimmed model's).
+
+    The kit's model is prepared as the kit arm trains it (lean activations when on) and run
+    in training mode, so the recomputed attention path is the one checked.
+    """
     import torch
     from transformers import AutoModelForSeq2SeqLM, DataCollatorForSeq2Seq, TrainingArguments
 
     from tutorial_lib.finetune.batching import Seq2SeqCollator
+    from tutorial_lib.finetune.memory import lean_activations
     from tutorial_lib.finetune.trainer import trainer_class
 
     out = {}
     for name in ("full", "trimmed"):
         tok, data, _, _ = encoded(work / name)
         rows = [data[i] for i in range(BATCH)]
-        model = AutoModelForSeq2SeqLM.from_pretrained(work / name).eval()
+        model = AutoModelForSeq2SeqLM.from_pretrained(work / name).train()
+        if lean:
+            lean_activations(model)
         args = TrainingArguments(output_dir=str(work / "loss"), use_cpu=True, report_to="none")
         kit = trainer_class()(model=model, args=args, data_collator=Seq2SeqCollator(tok, model))
         batch = Seq2SeqCollator(tok, model)(rows)
-        with torch.no_grad():
-            out[f"kit_{name}"] = float(
-                kit.compute_loss(
-                    model, dict(batch), num_items_in_batch=batch["labels"].ne(-100).sum()
-                )
-            )
-            if name == "full":
-                plain = [{k: v for k, v in r.items() if not k.endswith("_length")} for r in rows]
+        items = batch["labels"].ne(-100).sum()
+        out[f"kit_{name}"] = float(kit.compute_loss(model, dict(batch), num_items_in_batch=items))
+        if name == "full":
+            plain = [{k: v for k, v in r.items() if not k.endswith("_length")} for r in rows]
+            stock = AutoModelForSeq2SeqLM.from_pretrained(work / name).eval()
+            with torch.no_grad():
                 out["hf_default"] = float(
-                    model(**DataCollatorForSeq2Seq(tok, model=model)(plain)).loss
+                    stock(**DataCollatorForSeq2Seq(tok, model=stock)(plain)).loss
                 )
     return out
 
@@ -353,10 +359,10 @@ def arm_main(a: argparse.Namespace) -> None:
     if arm == "prepare":
         out = prepare(work, a.sp_vocab, a.vocab_full)
     elif arm == "loss":
-        out = loss_check(work)
+        out = loss_check(work, bool(a.lean))
     else:
         if arm == "kit":
-            out = run_kit(work, a.steps, a.checkpoint_above)
+            out = run_kit(work, a.steps, a.checkpoint_above, bool(a.lean))
         else:
             out = run_hf(arm, work, a.steps)
         out["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -381,6 +387,8 @@ def child(arm: str, work: Path, a) -> dict:
         str(a.vocab_full),
         "--checkpoint-above",
         str(a.checkpoint_above),
+        "--lean",
+        str(a.lean),
     ]
     env = {**os.environ, "OMP_NUM_THREADS": str(a.threads)}
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
@@ -410,6 +418,9 @@ def main() -> None:
         type=int,
         default=CHECKPOINT_ABOVE,
         help="kit arm: recompute activations for batches above this many padded tokens (0: off)",
+    )
+    p.add_argument(
+        "--lean", type=int, choices=(0, 1), default=1, help="kit arm: finetune.lean_activations"
     )
     p.add_argument("--arm", choices=("prepare", "loss", *ARMS), help=argparse.SUPPRESS)
     p.add_argument("--work", help=argparse.SUPPRESS)
@@ -462,6 +473,7 @@ def main() -> None:
         "speedup_vs_group_by_length": round(rate["kit"] / rate["hf_group_by_length"], 2),
         "peak_mem_ratio_vs_hf_default": round(peak["kit"] / peak["hf_default"], 3),
         "kit_checkpoint_above_tokens": a.checkpoint_above,
+        "kit_lean_activations": bool(a.lean),
         "kit_checkpointed_batches": rounds["kit"][0]["checkpointed_batches"],
         "loss_match_max_abs": abs(losses["kit_full"] - losses["hf_default"]),
     }

@@ -173,6 +173,7 @@ class FinetuneConfig:
     # Recompute activations only for batches above this many padded tokens (finetune/memory.py):
     # caps the memory peak that the longest batches set; None keeps every batch's activations.
     checkpoint_above_tokens: Count | None = None
+    lean_activations: StrictBool = False  # fused tanh-GELU, attention maps recomputed (memory.py)
 
 
 @dataclass(config=_STRICT)

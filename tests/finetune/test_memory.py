@@ -65,3 +65,19 @@ def test_gradients_are_identical_with_and_without_checkpointing(model_and_batche
 def test_a_model_without_checkpointing_support_is_refused():
     with pytest.raises(ValueError, match="does not support activation checkpointing"):
         checkpoint_long_batches(torch.nn.Linear(2, 2), 10)
+
+
+def test_lean_activations_keep_the_gradients(model_and_batches):
+    from tutorial_lib.finetune.memory import RECOMPUTED_ATTENTION, lean_activations
+
+    model, _, long = model_and_batches
+    plain = _grads(model, long)
+    lean_activations(model)
+    assert model.config._attn_implementation == RECOMPUTED_ATTENTION
+    assert not any(type(m).__name__ == "NewGELUActivation" for m in model.modules())
+    lean = _grads(model, long)
+    for name, grad in plain.items():
+        torch.testing.assert_close(lean[name], grad, rtol=1e-4, atol=1e-6, msg=name)
+    model.eval()
+    with torch.no_grad():  # evaluation calls the wrapped attention directly
+        assert torch.isfinite(model(**long).loss)

@@ -9,6 +9,13 @@ most steps short, so the kit checkpoints only the batches whose padded token
 count is above a threshold (``finetune.checkpoint_above_tokens``): the peak is
 that of the threshold batch, and the recompute is paid on the few long ones.
 ``benchmarks/finetune_throughput.py`` measures both effects.
+
+:func:`lean_activations` saves memory on every batch for almost no compute
+(``finetune.lean_activations``): mT5's tanh-GELU is written in Python and keeps
+five feed-forward-sized intermediates per layer for the backward pass, where
+PyTorch's fused ``GELU(approximate="tanh")`` keeps one; and the attention maps
+(quadratic in length) are recomputed in the backward pass from the queries, keys
+and values instead of being kept, which costs one more product per attention.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ import logging
 from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
+
+RECOMPUTED_ATTENTION = "kit_recomputed_attention"  # the attention implementation's name
 
 
 def batch_tokens(inputs: dict, encoder_decoder: bool = True) -> int:
@@ -98,3 +107,96 @@ def checkpoint_long_batches(model, above_tokens: int) -> Callable[[], None]:
 
     remove.counts = counts  # type: ignore[attr-defined]
     return remove
+
+
+def fuse_tanh_gelu(model) -> int:
+    """Swap transformers' Python tanh-GELU modules for PyTorch's fused one (same function).
+
+    Args:
+        model: any torch module.
+
+    Returns:
+        How many activation modules were swapped.
+
+    Examples:
+        >>> import torch
+        >>> from transformers.activations import NewGELUActivation
+        >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), NewGELUActivation())
+        >>> fuse_tanh_gelu(net), type(net[1]).__name__
+        (1, 'GELU')
+    """
+    import torch
+    from transformers.activations import NewGELUActivation
+
+    swapped = 0
+    for parent in model.modules():
+        for name, child in list(parent.named_children()):
+            if isinstance(child, NewGELUActivation):
+                setattr(parent, name, torch.nn.GELU(approximate="tanh"))
+                swapped += 1
+    return swapped
+
+
+def recompute_attention(model) -> str:
+    """Recompute attention maps in the backward pass instead of keeping them.
+
+    Registers an attention implementation that wraps the model's own one (``sdpa``
+    or ``eager``) in non-reentrant activation checkpointing while training, and
+    switches the model to it. Outside training it calls the wrapped one directly.
+
+    Args:
+        model: a transformers model that accepts ``set_attn_implementation``.
+
+    Returns:
+        The attention implementation the model used before.
+    """
+    import importlib
+
+    import torch
+    from torch.utils.checkpoint import checkpoint
+    from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, AttentionInterface
+
+    before = model.config._attn_implementation
+    eager = importlib.import_module(type(model).__module__).eager_attention_forward
+    inner = ALL_ATTENTION_FUNCTIONS.get_interface(before, eager)
+
+    def attention(module, *args, **kwargs):
+        if module.training and torch.is_grad_enabled():
+            output, _ = checkpoint(inner, module, *args, use_reentrant=False, **kwargs)
+            return output, None  # the maps themselves are what is not kept
+        return inner(module, *args, **kwargs)
+
+    AttentionInterface.register(RECOMPUTED_ATTENTION, attention)
+    model.set_attn_implementation(RECOMPUTED_ATTENTION)
+    return before
+
+
+def lean_activations(model) -> None:
+    """Keep less for the backward pass on every batch: fused tanh-GELU, recomputed attention maps.
+
+    Args:
+        model: a transformers model (a PEFT wrapper is unwrapped).
+    """
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    swapped = fuse_tanh_gelu(base)
+    before = recompute_attention(base)
+    logger.info(
+        "lean activations: %d tanh-GELU modules fused; attention maps (%s) recomputed in backward",
+        swapped,
+        before,
+    )
+
+
+def save_activation_memory(model, lean: bool, checkpoint_above_tokens: int | None) -> None:
+    """Apply the fine-tuning settings that trade a little compute for activation memory.
+
+    Args:
+        model: the model about to be trained.
+        lean: ``finetune.lean_activations`` (see :func:`lean_activations`).
+        checkpoint_above_tokens: ``finetune.checkpoint_above_tokens`` (see
+            :func:`checkpoint_long_batches`); ``None`` leaves every batch's blocks alone.
+    """
+    if lean:
+        lean_activations(model)
+    if checkpoint_above_tokens:
+        checkpoint_long_batches(model, checkpoint_above_tokens)

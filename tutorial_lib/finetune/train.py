@@ -246,10 +246,10 @@ def _train_and_save(
 
         lora = (extras["lora_r"], extras["lora_alpha"], extras["lora_dropout"])
         loaded.net = apply_lora(loaded.net, *lora)
-    if cfg.checkpoint_above_tokens:
-        from .memory import checkpoint_long_batches
+    if cfg.lean_activations or cfg.checkpoint_above_tokens:
+        from .memory import save_activation_memory
 
-        checkpoint_long_batches(loaded.net, cfg.checkpoint_above_tokens)
+        save_activation_memory(loaded.net, cfg.lean_activations, cfg.checkpoint_above_tokens)
     budget = [TimeBudget(cfg.time_budget_min)] if cfg.time_budget_min else []
     trainer = _make_trainer(loaded, cfg, extras, output_dir, splits, [*budget, *callbacks])
     checkpoint = resume_point(output_dir, resume, trainer.is_world_process_zero())

@@ -67,15 +67,24 @@ def test_a_model_without_checkpointing_support_is_refused():
         checkpoint_long_batches(torch.nn.Linear(2, 2), 10)
 
 
-def test_lean_activations_keep_the_gradients(model_and_batches):
+def test_lean_activations_keep_the_loss_and_gradients(tiny_model_dir):
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
     from tutorial_lib.finetune.memory import RECOMPUTED_ATTENTION, lean_activations
 
-    model, _, long = model_and_batches
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForSeq2SeqLM.from_pretrained(tiny_model_dir).train()
+    # Rows of different lengths: padding masks must reach the recomputed attention.
+    long = _batch(tok, ["habari", "habari ya asubuhi rafiki yangu mpendwa " * 5, "asante sana"])
+    with torch.no_grad():
+        plain_loss = model(**long).loss
     plain = _grads(model, long)
     lean_activations(model)
     assert model.config._attn_implementation == RECOMPUTED_ATTENTION
     assert not any(type(m).__name__ == "NewGELUActivation" for m in model.modules())
     lean = _grads(model, long)
+    with torch.no_grad():
+        torch.testing.assert_close(model(**long).loss, plain_loss)
     for name, grad in plain.items():
         torch.testing.assert_close(lean[name], grad, rtol=1e-4, atol=1e-6, msg=name)
     model.eval()

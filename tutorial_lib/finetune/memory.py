@@ -154,6 +154,7 @@ def recompute_attention(model) -> str:
 
     import torch
     from torch.utils.checkpoint import checkpoint
+    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS
     from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, AttentionInterface
 
     before = model.config._attn_implementation
@@ -167,6 +168,10 @@ def recompute_attention(model) -> str:
         return inner(module, *args, **kwargs)
 
     AttentionInterface.register(RECOMPUTED_ATTENTION, attention)
+    # Padding masks are built per implementation; an unregistered name would get none at all.
+    ALL_MASK_ATTENTION_FUNCTIONS.register(
+        RECOMPUTED_ATTENTION, ALL_MASK_ATTENTION_FUNCTIONS[before]
+    )
     model.set_attn_implementation(RECOMPUTED_ATTENTION)
     return before
 

@@ -56,7 +56,7 @@ docs: install
 
 bench: install
 	$(BIN)/python benchmarks/qc_overlap.py
-	$(BIN)/python benchmarks/finetune_throughput.py
+	$(BIN)/python benchmarks/finetune_throughput.py --repeats 2 --reverse 1
 	$(BIN)/python benchmarks/eval_vs_harness.py
 
 clean:

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from tutorial_lib.finetune.memory import checkpoint_long_batches
+from tutorial_lib.finetune.memory import MemorySettingError, checkpoint_long_batches
 
 
 def _grads(model, batch):
@@ -34,36 +34,36 @@ def model_and_batches(tiny_model_dir):
 def test_long_batches_are_checkpointed_and_short_ones_are_not(model_and_batches):
     model, short, long = model_and_batches
     threshold = short["input_ids"].numel() + short["labels"].numel()
-    remove = checkpoint_long_batches(model, threshold)
+    switch = checkpoint_long_batches(model, threshold)
     seen = []
     block = model.encoder.block[0]
     block.register_forward_pre_hook(lambda m, a: seen.append(m.gradient_checkpointing))
     _grads(model, short)
     _grads(model, long)
     assert seen[0] is False and seen[-1] is True
-    assert remove.counts == {"checkpointed": 1, "kept": 1}
+    assert switch.counts == {"checkpointed": 1, "kept": 1}
     model.eval()
     with torch.no_grad():
         model(**long)  # evaluation is never checkpointed nor counted
-    assert seen[-1] is False and remove.counts["checkpointed"] == 1
-    remove()
+    assert seen[-1] is False and switch.counts["checkpointed"] == 1
+    switch.remove()
     assert not any(getattr(m, "gradient_checkpointing", False) for m in model.modules())
 
 
 def test_gradients_are_identical_with_and_without_checkpointing(model_and_batches):
     model, _, long = model_and_batches
     plain = _grads(model, long)
-    remove = checkpoint_long_batches(model, 0)
+    switch = checkpoint_long_batches(model, 0)
     checkpointed = _grads(model, long)
-    remove()
-    assert remove.counts["checkpointed"] == 1
+    switch.remove()
+    assert switch.counts["checkpointed"] == 1
     assert plain.keys() == checkpointed.keys()
     for name, grad in plain.items():
         torch.testing.assert_close(checkpointed[name], grad, rtol=1e-5, atol=1e-6, msg=name)
 
 
 def test_a_model_without_checkpointing_support_is_refused():
-    with pytest.raises(ValueError, match="does not support activation checkpointing"):
+    with pytest.raises(MemorySettingError, match="does not support activation checkpointing"):
         checkpoint_long_batches(torch.nn.Linear(2, 2), 10)
 
 
@@ -80,7 +80,10 @@ def test_lean_activations_keep_the_loss_and_gradients(tiny_model_dir):
         plain_loss = model(**long).loss
     plain = _grads(model, long)
     lean_activations(model)
-    assert model.config._attn_implementation == RECOMPUTED_ATTENTION
+    assert model.config._attn_implementation.startswith(RECOMPUTED_ATTENTION)
+    before = model.config._attn_implementation
+    lean_activations(model)  # a second call does not wrap the wrapper
+    assert model.config._attn_implementation == before
     assert not any(type(m).__name__ == "NewGELUActivation" for m in model.modules())
     lean = _grads(model, long)
     with torch.no_grad():
@@ -90,3 +93,25 @@ def test_lean_activations_keep_the_loss_and_gradients(tiny_model_dir):
     model.eval()
     with torch.no_grad():  # evaluation calls the wrapped attention directly
         assert torch.isfinite(model(**long).loss)
+
+
+def test_finetune_trains_with_both_memory_settings_and_says_what_it_did(
+    tmp_path, train_rows, caplog
+):
+    import logging
+
+    from tutorial_lib.finetune.train import finetune
+
+    fast = {"max_steps": 2, "save_steps": 2, "eval_steps": 2, "batch_size": 4}
+    with caplog.at_level(logging.INFO, logger="tutorial_lib.finetune.memory"):
+        result = finetune(
+            train_rows,
+            tmp_path,
+            "tiny",
+            tiny_vocab_size=300,
+            lean_activations=True,
+            checkpoint_above_tokens=1,
+            **fast,
+        )
+    assert result.steps == 2 and result.train_loss is not None
+    assert "2 long batches recomputed, 0 kept their activations" in caplog.text

@@ -21,11 +21,38 @@ and values instead of being kept, which costs one more product per attention.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..errors import TutorialLibError
 
 logger = logging.getLogger(__name__)
 
-RECOMPUTED_ATTENTION = "kit_recomputed_attention"  # the attention implementation's name
+# Prefix of the attention implementations registered by recompute_attention (one per
+# model module and wrapped implementation, so two models in one process never share one).
+RECOMPUTED_ATTENTION = "kit_recomputed"
+
+
+class MemorySettingError(TutorialLibError, ValueError):
+    """A memory-saving setting the model cannot take (the message names the model class)."""
+
+
+@dataclass
+class LongBatchSwitch:
+    """What :func:`checkpoint_long_batches` installed: its counts, and how to undo it."""
+
+    handle: object
+    model: object
+    counts: dict = field(default_factory=lambda: {"checkpointed": 0, "kept": 0})
+
+    def remove(self) -> None:
+        """Remove the hook, turn checkpointing off and log how many batches were recomputed."""
+        self.handle.remove()
+        self.model.activation_checkpointing_disable()
+        logger.info(
+            "activation checkpointing: %d long batches recomputed, %d kept their activations",
+            self.counts["checkpointed"],
+            self.counts["kept"],
+        )
 
 
 def batch_tokens(inputs: dict, encoder_decoder: bool = True) -> int:
@@ -57,7 +84,7 @@ def batch_tokens(inputs: dict, encoder_decoder: bool = True) -> int:
     return int(tokens)
 
 
-def checkpoint_long_batches(model, above_tokens: int) -> Callable[[], None]:
+def checkpoint_long_batches(model, above_tokens: int) -> LongBatchSwitch:
     """Recompute activations in the backward pass only for batches above ``above_tokens``.
 
     Turns on transformers' activation checkpointing for the model's repeated
@@ -71,42 +98,34 @@ def checkpoint_long_batches(model, above_tokens: int) -> Callable[[], None]:
         above_tokens: the padded-token count above which a batch is checkpointed.
 
     Returns:
-        A function that removes the hook and turns checkpointing off again.
+        The installed switch: its ``counts`` and ``remove()``.
 
     Raises:
-        ValueError: if the model's blocks do not support activation checkpointing.
+        MemorySettingError: if the model's blocks do not support activation checkpointing.
     """
     from transformers.modeling_layers import GradientCheckpointingLayer
 
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     if not getattr(base, "supports_gradient_checkpointing", False):
-        raise ValueError(f"{type(base).__name__} does not support activation checkpointing")
+        raise MemorySettingError(
+            f"{type(base).__name__} does not support activation checkpointing; "
+            "unset finetune.checkpoint_above_tokens"
+        )
     base.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
     encoder_decoder = bool(getattr(base.config, "is_encoder_decoder", False))
     blocks = [m for m in base.modules() if isinstance(m, GradientCheckpointingLayer)]
-    counts = {"checkpointed": 0, "kept": 0}
+    installed = LongBatchSwitch(handle=None, model=base)
 
     def switch(module, args, kwargs):
         long = module.training and batch_tokens(kwargs, encoder_decoder) > above_tokens
         for block in blocks:
             block.gradient_checkpointing = long
         if module.training:
-            counts["checkpointed" if long else "kept"] += 1
+            installed.counts["checkpointed" if long else "kept"] += 1
 
-    handle = base.register_forward_pre_hook(switch, with_kwargs=True)
+    installed.handle = base.register_forward_pre_hook(switch, with_kwargs=True)
     logger.info("activation checkpointing for batches above %d padded tokens", above_tokens)
-
-    def remove() -> None:
-        handle.remove()
-        base.activation_checkpointing_disable()
-        logger.info(
-            "activation checkpointing: %d long batches recomputed, %d kept their activations",
-            counts["checkpointed"],
-            counts["kept"],
-        )
-
-    remove.counts = counts  # type: ignore[attr-defined]
-    return remove
+    return installed
 
 
 def fuse_tanh_gelu(model) -> int:
@@ -148,7 +167,7 @@ def recompute_attention(model) -> str:
         model: a transformers model that accepts ``set_attn_implementation``.
 
     Returns:
-        The attention implementation the model used before.
+        The attention implementation the model used before (the wrapped one).
     """
     import importlib
 
@@ -158,6 +177,8 @@ def recompute_attention(model) -> str:
     from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, AttentionInterface
 
     before = model.config._attn_implementation
+    if before.startswith(RECOMPUTED_ATTENTION):
+        return before  # already recomputing: never wrap the wrapper
     eager = importlib.import_module(type(model).__module__).eager_attention_forward
     inner = ALL_ATTENTION_FUNCTIONS.get_interface(before, eager)
 
@@ -192,7 +213,9 @@ def lean_activations(model) -> None:
     )
 
 
-def save_activation_memory(model, lean: bool, checkpoint_above_tokens: int | None) -> None:
+def save_activation_memory(
+    model, lean: bool, checkpoint_above_tokens: int | None
+) -> LongBatchSwitch | None:
     """Apply the fine-tuning settings that trade a little compute for activation memory.
 
     Args:
@@ -200,8 +223,12 @@ def save_activation_memory(model, lean: bool, checkpoint_above_tokens: int | Non
         lean: ``finetune.lean_activations`` (see :func:`lean_activations`).
         checkpoint_above_tokens: ``finetune.checkpoint_above_tokens`` (see
             :func:`checkpoint_long_batches`); ``None`` leaves every batch's blocks alone.
+
+    Returns:
+        The long-batch switch to ``remove()`` after training (it logs what it did), or None.
     """
     if lean:
         lean_activations(model)
     if checkpoint_above_tokens:
-        checkpoint_long_batches(model, checkpoint_above_tokens)
+        return checkpoint_long_batches(model, checkpoint_above_tokens)
+    return None

@@ -246,16 +246,17 @@ def _train_and_save(
 
         lora = (extras["lora_r"], extras["lora_alpha"], extras["lora_dropout"])
         loaded.net = apply_lora(loaded.net, *lora)
-    if cfg.lean_activations or cfg.checkpoint_above_tokens:
-        from .memory import save_activation_memory
+    from .memory import save_activation_memory
 
-        save_activation_memory(loaded.net, cfg.lean_activations, cfg.checkpoint_above_tokens)
+    switch = save_activation_memory(loaded.net, cfg.lean_activations, cfg.checkpoint_above_tokens)
     budget = [TimeBudget(cfg.time_budget_min)] if cfg.time_budget_min else []
     trainer = _make_trainer(loaded, cfg, extras, output_dir, splits, [*budget, *callbacks])
     checkpoint = resume_point(output_dir, resume, trainer.is_world_process_zero())
     started = time.time()
     with quiet_tie_warnings("transformers.trainer", "transformers.modeling_utils"):
         output = run_training(trainer, checkpoint, cfg.max_steps)
+    if switch is not None:
+        switch.remove()  # logs how many long batches were recomputed
     model_dir, adapter_dir = _save(trainer, loaded, output_dir, use_lora)
     encoded, eval_set, _ = splits
     result = TrainResult(

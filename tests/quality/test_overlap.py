@@ -4,6 +4,7 @@ import collections
 
 import pandas as pd
 import pytest
+from assignments import vote
 
 from tutorial_lib.config import CrowdConfig, resolve_path
 from tutorial_lib.crowd.collect import collect_answers, collect_votes, read_sink
@@ -15,20 +16,7 @@ from tutorial_lib.quality.overlap import (
     uncertain_answers,
     validate_dynamic,
 )
-from tutorial_lib.records import Assignment, Prompt, read_jsonl
-
-
-def vote(task, worker, label):
-    return Assignment(
-        assignment_id=f"v-{task}-{worker}",
-        task_id=task,
-        worker_id=worker,
-        kind="validation",
-        backend="simulated",
-        submitted_at="t",
-        duration_s=20,
-        label=label,
-    )
+from tutorial_lib.records import Prompt, read_jsonl
 
 
 def test_likert_votes_count_as_helpful_from_four():

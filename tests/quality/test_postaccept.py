@@ -3,6 +3,7 @@
 import collections
 
 import pytest
+from assignments import answer, vote
 
 from tutorial_lib.config import QualityConfig, load_config, resolve_path
 from tutorial_lib.crowd.collect import collect_answers
@@ -11,34 +12,7 @@ from tutorial_lib.quality.overlap import validate_dynamic
 from tutorial_lib.quality.postaccept import decide, post_accept
 from tutorial_lib.quality.rules import check_answers
 from tutorial_lib.quality.worker_comments import comment_for
-from tutorial_lib.records import Assignment, Prompt, QCResult, read_jsonl
-
-
-def answer(aid, prompt="p1", worker="w1", round=0):
-    return Assignment(
-        assignment_id=aid,
-        task_id=prompt,
-        worker_id=worker,
-        kind="answers",
-        backend="simulated",
-        submitted_at="t",
-        duration_s=90,
-        answer="jibu",
-        round=round,
-    )
-
-
-def vote(task, worker, label):
-    return Assignment(
-        assignment_id=f"v-{task}-{worker}",
-        task_id=task,
-        worker_id=worker,
-        kind="validation",
-        backend="simulated",
-        submitted_at="t",
-        duration_s=20,
-        label=label,
-    )
+from tutorial_lib.records import Prompt, QCResult, read_jsonl
 
 
 @pytest.fixture

@@ -1,26 +1,17 @@
 """Per-worker summaries and bans on crafted QC results and votes."""
 
 import math
+from functools import partial
 
 import pytest
+from assignments import vote as _vote
 
 from tutorial_lib.quality.workers import banned_workers, leave_one_out_agreement, worker_summary
-from tutorial_lib.records import Assignment, QCResult
+from tutorial_lib.records import QCResult
+
+vote = partial(_vote, duration=25.0)  # these workers take 25 s a vote
 
 TRUTH = [1, 0, 1, 1, 0, 1, 0, 1]
-
-
-def vote(task, worker, label, duration=25.0):
-    return Assignment(
-        assignment_id=f"v-{task}-{worker}",
-        task_id=task,
-        worker_id=worker,
-        kind="validation",
-        backend="simulated",
-        submitted_at="t",
-        duration_s=duration,
-        label=label,
-    )
 
 
 @pytest.fixture

@@ -27,8 +27,6 @@ SECTION = re.compile(r"^(\s*)([A-Z][A-Za-z ]*):\s*$")
 NOT_YET_DOCUMENTED = {
     "atomic.py",
     "cli.py",
-    "colab.py",
-    "colab_links.py",
     "config.py",
     "crowd/backend.py",
     "crowd/commands.py",
@@ -65,7 +63,6 @@ NOT_YET_DOCUMENTED = {
     "dataset/preference.py",
     "dataset/select.py",
     "dataset/split.py",
-    "docs.py",
     "evaluate/budget.py",
     "evaluate/causal_scoring.py",
     "evaluate/commands.py",
@@ -80,7 +77,6 @@ NOT_YET_DOCUMENTED = {
     "facts/commands.py",
     "facts/figures.py",
     "facts/registry.py",
-    "family_compare.py",
     "finetune/batching.py",
     "finetune/budget.py",
     "finetune/candidates.py",
@@ -128,10 +124,6 @@ NOT_YET_DOCUMENTED = {
     "stages.py",
     "text_limits.py",
     "viz.py",
-    "widgets/display.py",
-    "widgets/pricing.py",
-    "widgets/ranking.py",
-    "widgets/task.py",
 }
 ATTRIBUTE_DECORATORS = {"property", "cached_property", "setter", "deleter", "overload"}
 

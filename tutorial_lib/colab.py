@@ -61,7 +61,14 @@ def after_install(before: dict[str, str]) -> str:
 
 
 def in_colab() -> bool:
-    """True inside a Google Colab runtime."""
+    """Whether this code runs inside a Google Colab runtime.
+
+    Colab is detected by its ``google.colab`` module being imported (Colab
+    imports it at start), so nothing is imported or probed here.
+
+    Returns:
+        True inside a Google Colab runtime, False elsewhere (Jupyter, a script).
+    """
     return "google.colab" in sys.modules
 
 
@@ -79,7 +86,11 @@ class RuntimeInfo:
     preset: str
 
     def summary(self) -> str:
-        """One line for the runtime-check cell."""
+        """One line for the runtime-check cell: the GPU, the precision and why, the preset.
+
+        Returns:
+            The line to print; without a GPU it says how to get one on Colab.
+        """
         if not self.cuda:
             return (
                 f"No GPU: CPU runtime{' on Colab' if self.in_colab else ''}. Use preset "
@@ -93,11 +104,37 @@ class RuntimeInfo:
         )
 
     def to_dict(self) -> dict:
+        """The fields as plain values, for a JSON log or a test.
+
+        Returns:
+            Field name -> value (``compute_capability`` stays a tuple or None).
+        """
         return asdict(self)
 
 
 def recommend_preset(cuda: bool, capability: tuple[int, int] | None, memory_gb: float) -> str:
-    """``demo`` without a GPU, ``full`` on a large Ampere-or-newer card, else ``colab-t4``."""
+    """The preset that fits a runtime: ``demo`` without a GPU, ``full`` on a large
+    Ampere-or-newer card, else ``colab-t4``.
+
+    ``full`` needs bf16 (compute capability >= 8.0) and at least 40 GB of GPU
+    memory; a T4, or any card short of either, gets ``colab-t4``.
+
+    Args:
+        cuda: whether a CUDA GPU is present.
+        capability: the GPU's compute capability as ``(major, minor)``; None without one.
+        memory_gb: the GPU's memory in GiB.
+
+    Returns:
+        A preset name: ``"demo"``, ``"colab-t4"`` or ``"full"``.
+
+    Examples:
+        >>> recommend_preset(False, None, 0.0)
+        'demo'
+        >>> recommend_preset(True, (7, 5), 15.0)  # a T4
+        'colab-t4'
+        >>> recommend_preset(True, (8, 0), 80.0)  # an A100 80 GB
+        'full'
+    """
     if not cuda:
         return "demo"
     if capability and capability >= (8, 0) and memory_gb >= 40:
@@ -116,6 +153,13 @@ def _gpu_probe() -> tuple[str, float]:
 def runtime_info(model_name: str = "google/mt5-small") -> RuntimeInfo:
     """Probe the GPU and pick the precision the fine-tuning code will pick for ``model_name``:
     bf16 only at compute capability >= 8.0, fp32 otherwise (a T4 is 7.5; fp16 breaks mT5).
+
+    Args:
+        model_name: the checkpoint to be fine-tuned; the precision rule depends on it
+            (see :func:`tutorial_lib.finetune.precision.choose_precision`).
+
+    Returns:
+        A :class:`RuntimeInfo`; print its :meth:`~RuntimeInfo.summary`.
 
     Taught in notebooks/04_instruction_finetuning.
     """
@@ -190,7 +234,20 @@ def enable_widgets() -> None:
 
 def run_key(cfg) -> str:
     """The default run folder name of a configuration: ``nb-PRESET-MODEL`` (e.g. ``nb-ci-tiny``,
-    ``nb-colab-t4-mt5-small``), so switching ``preset`` or ``model_size`` starts a fresh run."""
+    ``nb-colab-t4-mt5-small``), so switching ``preset`` or ``model_size`` starts a fresh run.
+
+    Args:
+        cfg: a :class:`~tutorial_lib.config.PipelineConfig`; its ``name`` (the preset
+            name or YAML path) and ``finetune.model`` (last path part) name the folder.
+
+    Returns:
+        The folder name, without any parent directory.
+
+    Examples:
+        >>> from types import SimpleNamespace as NS
+        >>> run_key(NS(name="colab-t4", finetune=NS(model="google/mt5-small")))
+        'nb-colab-t4-mt5-small'
+    """
     model = Path(str(cfg.finetune.model).rstrip("/")).name or "model"
     return f"nb-{Path(cfg.name).stem}-{model}"
 
@@ -207,6 +264,9 @@ def run_dir(name: str | None = None, use_drive: bool = False, cfg=None) -> Path:
 
     Returns:
         The folder, created.
+
+    Raises:
+        ValueError: if both ``name`` and ``cfg`` are None (nothing to name the folder by).
 
     Taught in notebooks/02_collecting_answers.
     """
@@ -288,6 +348,9 @@ def budget_line(cfg, stage: str) -> str:
 
     Returns:
         One line to print before the work starts.
+
+    Raises:
+        ValueError: if ``stage`` is neither ``"finetune"`` nor ``"evaluate"``.
 
     Taught in notebooks/05_hands_on_mt5.
     """

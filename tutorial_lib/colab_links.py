@@ -52,10 +52,20 @@ class KitSource:
 
 
 def repo_slug(url: str) -> str:
-    """``owner/name`` of a GitHub repository URL.
+    """``owner/name`` of a GitHub repository URL (a trailing ``/`` or ``.git`` is dropped).
+
+    Args:
+        url: the repository URL, ``https://github.com/OWNER/NAME``.
+
+    Returns:
+        ``"OWNER/NAME"``.
 
     Raises:
         LinkError: the URL is not ``https://github.com/OWNER/NAME``.
+
+    Examples:
+        >>> repo_slug("https://github.com/example/llm-tutorial.git")
+        'example/llm-tutorial'
     """
     if not url.startswith(GITHUB):
         raise LinkError(f"repository URL must start with {GITHUB}, got {url!r}")
@@ -66,7 +76,23 @@ def repo_slug(url: str) -> str:
 
 
 def notebooks_url(repo_url: str, ref: str) -> str:
-    """The ``Notebooks`` project URL that records the ref."""
+    """The ``Notebooks`` project URL that records the ref (pyproject's ``[project.urls]``).
+
+    Args:
+        repo_url: ``https://github.com/OWNER/NAME``.
+        ref: the branch or tag the badges open and the setup cell installs.
+
+    Returns:
+        ``https://github.com/OWNER/NAME/tree/REF/notebooks``.
+
+    Raises:
+        LinkError: if ``ref`` is empty, holds whitespace or starts with ``-`` (it
+            would be read as an option), or ``repo_url`` is not a GitHub URL.
+
+    Examples:
+        >>> notebooks_url("https://github.com/example/kit", "v1.0")
+        'https://github.com/example/kit/tree/v1.0/notebooks'
+    """
     if not ref or any(c.isspace() for c in ref) or ref.startswith("-"):
         raise LinkError(f"git ref must be a branch or tag name, got {ref!r}")
     return f"{GITHUB}{repo_slug(repo_url)}/tree/{ref}/notebooks"
@@ -90,6 +116,9 @@ def kit_source(root: Path | None = None) -> KitSource:
 
     Args:
         root: a repository root holding ``pyproject.toml``; default: this checkout, if any.
+
+    Returns:
+        The :class:`KitSource` (repository URL, ref, kit version).
     """
     root = root or source_tree()
     if root is not None:
@@ -103,14 +132,35 @@ def kit_source(root: Path | None = None) -> KitSource:
 
 
 def colab_url(notebook: str, source: KitSource | None = None) -> str:
-    """The Colab address that opens ``notebooks/<notebook>.ipynb`` at the pinned ref."""
+    """The Colab address that opens ``notebooks/<notebook>.ipynb`` at the pinned ref.
+
+    Args:
+        notebook: the notebook's file name, with or without ``.ipynb``.
+        source: the repository and ref (default: :func:`kit_source`).
+
+    Returns:
+        The ``https://colab.research.google.com/github/...`` URL.
+
+    Examples:
+        >>> src = KitSource("https://github.com/example/kit", "main", "0.1.0")
+        >>> colab_url("01_crowdsourcing_basics", src).split("/github/")[1]
+        'example/kit/blob/main/notebooks/01_crowdsourcing_basics.ipynb'
+    """
     src = source or kit_source()
     name = notebook if notebook.endswith(".ipynb") else f"{notebook}.ipynb"
     return f"https://colab.research.google.com/github/{src.slug}/blob/{src.ref}/notebooks/{name}"
 
 
 def badge_markdown(notebook: str, source: KitSource | None = None) -> str:
-    """The Markdown of a notebook's "Open in Colab" badge."""
+    """The Markdown of a notebook's "Open in Colab" badge.
+
+    Args:
+        notebook: the notebook's file name, with or without ``.ipynb``.
+        source: the repository and ref (default: :func:`kit_source`).
+
+    Returns:
+        ``[![Open In Colab](BADGE_IMAGE)](COLAB_URL)``; :func:`badges_in` finds it again.
+    """
     return f"[![Open In Colab]({COLAB_BADGE_IMG})]({colab_url(notebook, source)})"
 
 
@@ -122,6 +172,12 @@ def setup_cell_source(source: KitSource | None = None) -> str:
     wherever ``TUTORIAL_KIT_SOURCE`` is set: any pip requirement, a wheel path, a fork's
     ``git+URL@ref``) it pip-installs the kit unless this version is already
     installed, then says whether the runtime must restart. It never changes folder.
+
+    Args:
+        source: the repository, ref and version to install (default: :func:`kit_source`).
+
+    Returns:
+        The cell's Python source, one statement per line.
     """
     src = source or kit_source()
     return "\n".join(
@@ -209,5 +265,17 @@ def rewrite_links(repo_url: str, ref: str | None = None, root: Path | None = Non
 
 
 def badges_in(text: str) -> list[tuple[str, str]]:
-    """Every ``(notebook, badge markdown)`` pair found in ``text`` (tests compare them)."""
+    """Every ``(notebook, badge markdown)`` pair found in ``text`` (tests compare them).
+
+    Args:
+        text: Markdown, e.g. a README or a notebook's first cell.
+
+    Returns:
+        ``(notebook stem, the whole badge)`` for each badge, in order of appearance.
+
+    Examples:
+        >>> src = KitSource("https://github.com/example/kit", "main", "0.1.0")
+        >>> badges_in("Start here: " + badge_markdown("01_crowdsourcing_basics", src))[0][0]
+        '01_crowdsourcing_basics'
+    """
     return [(m.group(1), m.group(0)) for m in _BADGE.finditer(text)]

@@ -28,7 +28,19 @@ KERNEL = "tutorial-lib-docs"
 
 
 def write_kernelspec(root: Path, name: str = KERNEL) -> Path:
-    """A kernelspec for this interpreter, so notebooks run with the kit's own environment."""
+    """A kernelspec for this interpreter, so notebooks run with the kit's own environment.
+
+    The kernel runs ``sys.executable`` with this checkout first on
+    ``PYTHONPATH``, so the docs show this code even when another version of the
+    kit is installed.
+
+    Args:
+        root: a folder for kernelspecs (a temporary one in :func:`build_docs`).
+        name: the kernel's name; its spec goes to ``root/name/kernel.json``.
+
+    Returns:
+        ``root``, to pass as a kernel directory to jupyter_client.
+    """
     spec = root / name
     spec.mkdir(parents=True, exist_ok=True)
     kit = Path(__file__).resolve().parent.parent  # this checkout's kit, not another install
@@ -47,7 +59,27 @@ def write_kernelspec(root: Path, name: str = KERNEL) -> Path:
 
 
 def inject_parameters(nb, params: dict) -> None:
-    """Insert ``name = value`` lines after the cell tagged ``parameters`` (papermill's rule)."""
+    """Insert ``name = value`` lines after the cell tagged ``parameters`` (papermill's rule).
+
+    The new cell is tagged ``injected-parameters`` and overrides the notebook's
+    defaults because it runs right after them.
+
+    Args:
+        nb: an ``nbformat`` notebook node; changed in place.
+        params: variable name -> value; each value is written with ``repr``.
+
+    Raises:
+        ValueError: if no cell is tagged ``parameters``.
+
+    Examples:
+        >>> import nbformat
+        >>> nb = nbformat.v4.new_notebook()
+        >>> tags = {"tags": ["parameters"]}
+        >>> nb.cells = [nbformat.v4.new_code_cell('preset = "demo"', metadata=tags)]
+        >>> inject_parameters(nb, {"preset": "ci"})
+        >>> nb.cells[1].source
+        "preset = 'ci'"
+    """
     import nbformat
 
     tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
@@ -59,7 +91,18 @@ def inject_parameters(nb, params: dict) -> None:
 
 
 def execute_notebook(path: Path, params: dict, kernel_dir: Path, timeout: int = 900):
-    """Run one notebook headless; returns the executed notebook (errors raise)."""
+    """Run one notebook headless, top to bottom, with ``params`` injected.
+
+    Args:
+        path: the ``.ipynb`` file; cells run with its folder as working directory.
+        params: values for the notebook's ``parameters`` cell (:func:`inject_parameters`).
+        kernel_dir: a folder holding the :data:`KERNEL` spec (:func:`write_kernelspec`).
+        timeout: seconds one cell may run before the build fails.
+
+    Returns:
+        The executed notebook node, outputs included; the file is left unchanged.
+        A cell that raises stops the build with nbclient's ``CellExecutionError``.
+    """
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
@@ -81,7 +124,15 @@ def execute_notebook(path: Path, params: dict, kernel_dir: Path, timeout: int = 
 
 
 def to_html(nb, out: Path) -> Path:
-    """Static HTML of an executed notebook (nbconvert's lab template, images inline)."""
+    """Static HTML of an executed notebook (nbconvert's lab template, images inline).
+
+    Args:
+        nb: an executed notebook node.
+        out: the HTML file to write (overwritten).
+
+    Returns:
+        ``out``.
+    """
     from nbconvert import HTMLExporter
 
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
@@ -90,7 +141,19 @@ def to_html(nb, out: Path) -> Path:
 
 
 def build_docs(out: Path, preset: str = "demo", only: list[str] | None = None) -> list[Path]:
-    """Execute the notebooks into one run directory under ``out`` and write ``out/NAME.html``."""
+    """Execute the notebooks into one run directory under ``out`` and write ``out/NAME.html``.
+
+    The notebooks share ``out/runs/PRESET``, so later notebooks find the stages
+    earlier ones finished, as they do for a reader going through them in order.
+
+    Args:
+        out: the output folder (created).
+        preset: the preset every notebook runs with (``demo`` needs no download).
+        only: notebook stems to build (default: all of ``notebooks/``).
+
+    Returns:
+        The HTML files written, one per notebook, then ``index.html`` linking them.
+    """
     out.mkdir(parents=True, exist_ok=True)
     run_dir = out / "runs" / preset
     written = []
@@ -116,6 +179,14 @@ def build_docs(out: Path, preset: str = "demo", only: list[str] | None = None) -
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m tutorial_lib.docs``: build the docs and print each file written.
+
+    Args:
+        argv: the command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status, 0 (a failing notebook raises instead).
+    """
     parser = argparse.ArgumentParser(prog="python -m tutorial_lib.docs", description=__doc__)
     parser.add_argument("--out", default=str(REPO_ROOT / "build" / "docs"))
     parser.add_argument("--preset", default="demo")

@@ -32,7 +32,22 @@ def _json(path: Path) -> dict | None:
 
 
 def run_row(run_dir: str | Path) -> dict:
-    """One row for a run directory: training cost and time, benchmark and held-out scores."""
+    """One row for a run directory: training cost and time, benchmark and held-out scores.
+
+    Args:
+        run_dir: a run directory made by this kit (its fine-tune stage finished,
+            and optionally its evaluate stage).
+
+    Returns:
+        :data:`COLUMNS` read from ``train_result.json`` (``train_min`` in minutes),
+        plus ``TASK_acc`` per benchmark and each held-out metric of the fine-tuned
+        model when evaluation ran; a run without a fine-tune result gives
+        ``{"run": NAME, "family": "not run yet"}``.
+
+    Examples:
+        >>> run_row("runs/never-made")
+        {'run': 'never-made', 'family': 'not run yet'}
+    """
     root = Path(run_dir)
     run = RunDir(root) if root.is_dir() else None
     train = _json(run.stage_dir("finetune", create=False) / "train_result.json") if run else None
@@ -62,6 +77,14 @@ def run_row(run_dir: str | Path) -> dict:
 def compare_runs(run_dirs):
     """A table with one row per run (missing runs say so), columns as in :data:`COLUMNS` plus
     each benchmark's accuracy and the held-out chrF++/ROUGE-L of the fine-tuned model.
+
+    Args:
+        run_dirs: run directories to compare, e.g. an mT5 run and a decoder run on
+            the same data; each becomes one row (:func:`run_row`).
+
+    Returns:
+        A ``pandas.DataFrame``, one row per run in the order given; a score a run
+        lacks is NaN.
     """
     import pandas as pd
 

@@ -73,7 +73,31 @@ def show_table(rows: list, columns: list[str] | None = None, limit: int = 10, ma
 
 
 def save_assignment(sink: str | Path, record: Assignment) -> bool:
-    """Append ``record`` to ``sink``, or replace the row with the same id; True when replaced."""
+    """Store an attendee's assignment once: append it, or replace the row with its id.
+
+    Re-running a notebook cell (or clicking submit twice) must not create a
+    second assignment for the same task and worker, so a record whose
+    ``assignment_id`` is already in ``sink`` replaces that row in place.
+
+    Args:
+        sink: the JSONL file of assignments; created on the first save.
+        record: the assignment to store.
+
+    Returns:
+        True when a row with the same ``assignment_id`` was replaced, False when
+        ``record`` was appended as a new row.
+
+    Examples:
+        >>> import tempfile
+        >>> from tutorial_lib.records import Assignment
+        >>> sink = Path(tempfile.mkdtemp()) / "answers.jsonl"
+        >>> a = Assignment(assignment_id="a1", task_id="t1", worker_id="w", kind="answers",
+        ...                backend="widget", submitted_at="", duration_s=1.0, answer="Ndiyo")
+        >>> save_assignment(sink, a), save_assignment(sink, a)
+        (False, True)
+        >>> len(read_jsonl(sink, Assignment))
+        1
+    """
     sink = Path(sink)
     rows = read_jsonl(sink, Assignment) if sink.exists() else []
     ids = [r.assignment_id for r in rows]
@@ -91,6 +115,13 @@ def show_figure(fig, dpi: int = 100):
     Figures made through pyplot are also shown by Jupyter's inline backend at
     the end of the cell (a duplicate), and not at all under Agg; this closes
     the pyplot handle and returns the picture itself.
+
+    Args:
+        fig: a matplotlib ``Figure``; it is closed, so draw nothing more on it.
+        dpi: resolution of the PNG in dots per inch.
+
+    Returns:
+        An ``IPython.display.Image`` holding the PNG; end a cell with it to show it.
 
     Taught in notebooks/05_hands_on_mt5.
     """

@@ -20,7 +20,31 @@ def cost_summary(
     control_share: float = 0.1,
     platform_fee: float = 0.3,
 ) -> str:
-    """Both projects' cost at these settings, as text (the pricing calculator's output)."""
+    """Both projects' bill at these settings, as text (the pricing calculator's output).
+
+    Part I pays for ``answer_overlap`` answers per prompt; Part II pays for
+    ``validation_overlap`` votes on each of those answers, so its task count is
+    ``n_prompts * answer_overlap``. Each part is priced by
+    :func:`tutorial_lib.crowd.pricing.estimate_cost`.
+
+    Args:
+        n_prompts: prompts sent to the crowd.
+        answer_overlap: answers collected per prompt.
+        validation_overlap: votes collected per answer.
+        seconds_per_answer: time a worker needs for one answer, in seconds.
+        seconds_per_vote: time a worker needs for one vote, in seconds.
+        hourly_pay_usd: the pay rate the price is set from, in US dollars per hour.
+        control_share: share of all assignments spent on control tasks (0.1 = 10%).
+        platform_fee: the platform's fee as a fraction of worker pay (0.3 = 30%).
+
+    Returns:
+        Several lines: each part's summary, then ``Both parts: $X.XX``.
+
+    Examples:
+        >>> text = cost_summary(100, 3, 3, 120, 20, 6.0)
+        >>> text.splitlines()[0], text.splitlines()[-1].startswith("Both parts: $")
+        ('Part I (answers)', True)
+    """
     from ..crowd.pricing import estimate_cost
 
     part1 = estimate_cost(
@@ -43,6 +67,16 @@ def cost_summary(
 
 def pricing_calculator(crowd_cfg=None, n_prompts: int = 160):
     """Sliders for prompts, overlaps, task times and hourly pay; shows the bill as they move.
+
+    Args:
+        crowd_cfg: a :class:`~tutorial_lib.config.CrowdConfig` whose values start
+            the sliders and fix the control share and platform fee (default: the
+            stock ``CrowdConfig()``).
+        n_prompts: where the prompts slider starts.
+
+    Returns:
+        An ``ipywidgets.VBox`` of the sliders and the bill; ``box.sliders`` (name
+        -> slider) and ``box.output`` (the HTML bill) let tests and cells drive it.
 
     Taught in notebooks/01_crowdsourcing_basics.
     """

@@ -82,7 +82,21 @@ class RankingWidget:
         )
 
     def vote(self, label: int) -> Assignment | None:
-        """Record ``label`` (0 = A better, 1 = B better) for the current pair and move on."""
+        """Record ``label`` (0 = A better, 1 = B better) for the current pair and move on.
+
+        The vote is stored (when a sink was given) under one id per pair and
+        worker, so voting again on a re-run replaces the earlier vote.
+
+        Args:
+            label: 0 when answer A is more helpful, 1 when answer B is.
+
+        Returns:
+            The recorded ranking :class:`~tutorial_lib.records.Assignment`, or
+            None when every pair has been judged already.
+
+        Raises:
+            ValueError: if ``label`` is neither 0 nor 1.
+        """
         if self.done:
             return None
         if label not in (0, 1):
@@ -106,7 +120,11 @@ class RankingWidget:
         return record
 
     def tally(self) -> dict[str, int]:
-        """Wins per model name over the votes so far."""
+        """Wins per model name over the votes so far.
+
+        Returns:
+            Model name -> number of pairs it won; models with no win are absent.
+        """
         by_id = {str(c["task_id"]): c for c in self.comparisons}
         wins: dict[str, int] = {}
         for v in self.votes:
@@ -116,5 +134,10 @@ class RankingWidget:
         return wins
 
     def tally_text(self) -> str:
+        """The tally as one line, shown when judging ends (model names revealed).
+
+        Returns:
+            ``"name: N win(s), ..."`` sorted by name, or ``"no votes"``.
+        """
         wins = self.tally()
         return ", ".join(f"{name}: {n} win(s)" for name, n in sorted(wins.items())) or "no votes"

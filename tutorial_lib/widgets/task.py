@@ -93,11 +93,31 @@ class TaskWidget:
             self.status.value = f"<span style='color:#b00'>{nl2br(str(err))}</span>"
 
     def read(self) -> dict:
-        """The current values of the controls."""
+        """The current values of the controls.
+
+        Returns:
+            Output field name -> its control's value (None for an unanswered choice).
+        """
         return {name: control.value for name, control in self.controls.items()}
 
     def submit(self, values: dict | None = None) -> Assignment:
-        """Validate and record ``values`` (default: what is in the controls)."""
+        """Validate and record the attendee's output as an ordinary assignment.
+
+        The record goes through the same quality control as the crowd's; a
+        second submit for the same task replaces the first (in ``sink`` and in
+        ``submissions``) instead of adding one.
+
+        Args:
+            values: output field name -> value (default: what is in the controls).
+
+        Returns:
+            The recorded :class:`~tutorial_lib.records.Assignment` (backend
+            ``widget``, pseudonymised worker id).
+
+        Raises:
+            ValueError: if a required field is empty, or a text answer is shorter
+                than its field's ``min_length``; the widget shows the message.
+        """
         values = self.read() if values is None else values
         for q in self.spec.output_fields:
             value = values.get(q.name)
@@ -156,7 +176,11 @@ class PoolProgress:
         display(self.widget)
 
     def refresh(self):
-        """Ask the backend once and update the bar; returns its ``Progress``."""
+        """Ask the backend once and update the bar.
+
+        Returns:
+            The backend's ``Progress`` for the project (submitted, total, done).
+        """
         p = self.backend.progress(self.project_id)
         self.bar.max, self.bar.value = max(p.total, 1), min(p.submitted, max(p.total, 1))
         self.bar.bar_style = "success" if p.done else ""
@@ -166,7 +190,15 @@ class PoolProgress:
         return p
 
     def watch(self, timeout_s: float = 600, poll_s: float = 5):
-        """Refresh every ``poll_s`` seconds until the pool is done or ``timeout_s`` passes."""
+        """Refresh every ``poll_s`` seconds until the pool is done or ``timeout_s`` passes.
+
+        Args:
+            timeout_s: stop waiting after this many seconds, done or not.
+            poll_s: seconds between two questions to the backend.
+
+        Returns:
+            The last ``Progress`` seen; check ``.done`` to tell a timeout apart.
+        """
         deadline = time.monotonic() + timeout_s
         p = self.refresh()
         while not p.done and time.monotonic() < deadline:

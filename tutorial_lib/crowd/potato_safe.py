@@ -54,7 +54,25 @@ _JSON_ESCAPES = {
 
 
 def escape_json_for_html(text: str) -> str:
-    """JSON text made safe inside a ``<script>`` element, meaning unchanged."""
+    """JSON text made safe inside a ``<script>`` element, meaning unchanged.
+
+    ``<``, ``>``, ``&``, U+2028 and U+2029 become ``\\uXXXX`` escapes, so the
+    HTML parser never sees ``</script>`` while ``JSON.parse`` still reads back
+    exactly the text the worker wrote.
+
+    Args:
+        text: Serialised JSON (as ``json.dumps`` or Potato's ``easy_json`` writes it).
+
+    Returns:
+        The same JSON with those characters escaped.
+
+    Examples:
+        >>> safe = escape_json_for_html(json.dumps("</script>&"))
+        >>> print(safe)
+        "\\u003c/script\\u003e\\u0026"
+        >>> json.loads(safe)
+        '</script>&'
+    """
     for raw, escaped in _JSON_ESCAPES.items():
         text = text.replace(raw, escaped)
     return text
@@ -189,7 +207,19 @@ def _real_item_ids() -> set[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Tie this process to its parent, patch Potato, then run its command line with ``argv``."""
+    """Tie this process to its parent, patch Potato, then run its command line with ``argv``.
+
+    The module's entry point (``python -m tutorial_lib.crowd.potato_safe``),
+    started by ``room_server.serve`` in the room's folder; the overlap guard is
+    installed when that folder holds a ``room.json``.
+
+    Args:
+        argv: Potato's arguments (``start CONFIG --host H -p P``); ``None``
+            takes them from ``sys.argv``.
+
+    Returns:
+        The exit status: Potato's own, or 2 when Potato is not installed.
+    """
     room_process.bind_to_parent()
     try:
         patch()

@@ -90,7 +90,22 @@ class RoomBackend(CrowdBackend):
 
     # -- lifecycle ------------------------------------------------------------
     def create_project(self, spec: ProjectSpec) -> str:
-        """Remember the design for ``spec.kind``; an existing room of that kind is reused."""
+        """Remember the design for ``spec.kind``; an existing room of that kind is reused.
+
+        The spec is saved as ``<workdir>/<kind>.spec.json`` so a later process
+        (``room serve``, a rerun of the stage) builds the same room.
+
+        Args:
+            spec: The task design; ``spec.kind`` names the room and
+                ``spec.private_name`` tells two designs apart.
+
+        Returns:
+            The project id, which for a room is ``spec.kind``.
+
+        Raises:
+            RoomError: if the workdir already holds a room of this kind for a
+                different design (another ``private_name``).
+        """
         path = self._spec_file(spec.kind)
         if path.exists() and self._saved_spec(spec.kind).private_name != spec.private_name:
             raise RoomError(
@@ -101,7 +116,25 @@ class RoomBackend(CrowdBackend):
         return spec.kind
 
     def add_tasks(self, project_id: str, tasks: list[dict], overlap: int) -> int:
-        """Add items to the first round (known task ids are kept as they are)."""
+        """Add items to the first round (known task ids are kept as they are).
+
+        Rewrites round 0's Potato project with the known items plus the new
+        ones; a running server keeps serving the old list until reopened.
+
+        Args:
+            project_id: The room kind returned by :meth:`create_project`.
+            tasks: Task dicts, each with a unique ``task_id`` (see
+                :class:`~tutorial_lib.crowd.backend.CrowdBackend` for the keys
+                of each kind).
+            overlap: People wanted per item in this round.
+
+        Returns:
+            How many tasks were new (0 when every id was known already).
+
+        Raises:
+            RoomError: if :meth:`create_project` was not called for this kind.
+            BackendError: if a task lacks a ``task_id`` or repeats one.
+        """
         check_tasks(tasks)
         spec, known = self._saved_spec(project_id), self._items(project_id)
         new = [t for t in tasks if str(t["task_id"]) not in known]
@@ -126,7 +159,18 @@ class RoomBackend(CrowdBackend):
         return len(new)
 
     def open(self, project_id: str) -> None:
-        """Start the latest round's server when ``autostart``; otherwise say how to."""
+        """Start the latest round's server when ``autostart``; otherwise say how to.
+
+        Idempotent: a server this backend started and that still runs is kept.
+        On ``0.0.0.0`` it also shows the LAN join URL and QR code.
+
+        Args:
+            project_id: The room kind to serve.
+
+        Raises:
+            RoomError: if the room has no items yet, or Potato did not come up
+                (the half-started server is stopped first).
+        """
         rounds = self._rounds(project_id)
         if not rounds:
             raise RoomError(f"the {project_id} room has no items yet; call add_tasks first")
@@ -149,7 +193,11 @@ class RoomBackend(CrowdBackend):
             show_join(url)
 
     def close(self, project_id: str) -> None:
-        """Stop the room's server if this backend started it."""
+        """Stop the room's server if this backend started it (a no-op otherwise).
+
+        Args:
+            project_id: The room kind whose server to stop.
+        """
         stop(self._servers.pop(project_id, None))
 
     def progress(self, project_id: str) -> Progress:
@@ -158,6 +206,12 @@ class RoomBackend(CrowdBackend):
         An item counts at most its overlap, so extra answers on one item never
         make the room look done while another still waits; over-collected
         items are logged (they stay in :meth:`fetch`).
+
+        Args:
+            project_id: The room kind, summed over all its rounds.
+
+        Returns:
+            ``Progress(total=items x overlap per round, submitted=capped count)``.
         """
         rounds = self._rounds(project_id)
         total = sum(len(m["item_ids"]) * m["overlap"] for m in rounds)
@@ -178,7 +232,16 @@ class RoomBackend(CrowdBackend):
         )
 
     def fetch(self, project_id: str) -> list[Assignment]:
-        """All exported answers of this kind (attention/gold and stray rows dropped)."""
+        """All exported answers of this kind (attention/gold and stray rows dropped).
+
+        Args:
+            project_id: The room kind (``answers``, ``validation``, ...).
+
+        Returns:
+            Assignments of every round, worker ids pseudonymised with this
+            backend's salt, statuses from ``decisions.jsonl``; empty when no
+            room was written yet.
+        """
         if not find_rooms(self.workdir):
             return []
         return [r for r in export(self.workdir, salt=self.salt) if r.kind == project_id]
@@ -201,16 +264,40 @@ class RoomBackend(CrowdBackend):
         )
 
     def accept(self, assignment_id: str, comment: str = "") -> None:
+        """Record an acceptance in ``decisions.jsonl`` (a room pays nobody).
+
+        Args:
+            assignment_id: The answer's id, as in :meth:`fetch`.
+            comment: Optional note kept with the decision.
+        """
         self._decide(assignment_id, "accepted", comment)
 
     def reject(self, assignment_id: str, comment: str) -> None:
+        """Record a rejection and its reason in ``decisions.jsonl``.
+
+        Args:
+            assignment_id: The answer's id, as in :meth:`fetch`.
+            comment: Why, in words the attendee would understand; required.
+
+        Raises:
+            BackendError: if ``comment`` is empty.
+        """
         self._decide(assignment_id, "rejected", check_comment(comment))
 
     def raise_overlap(self, project_id: str, task_ids: list[str], extra: int = 1) -> None:
         """Serve ``task_ids`` again as a new round with ``extra`` people each.
 
         Idempotent: the same set of tasks already waiting in an unfinished
-        round is not queued a second time.
+        round is not queued a second time. The new round has no gold or
+        attention items; a running server is restarted to serve it.
+
+        Args:
+            project_id: The room kind.
+            task_ids: Items to serve again; each must already be in the room.
+            extra: More people wanted per item (the new round's overlap).
+
+        Raises:
+            RoomError: if a task id is not in the room.
         """
         wanted = sorted(map(str, task_ids))
         known = self._items(project_id)

@@ -44,7 +44,15 @@ _STARTED = time.time()
 
 
 def touch(user: str | None) -> None:
-    """Record that ``user`` is still there (any request counts)."""
+    """Record that ``user`` is still there (any request counts).
+
+    The request hook calls this on every request, so a hold is reclaimed only
+    after its holder has been silent for the timeout, not while they type.
+
+    Args:
+        user: Potato's user id (the nickname); ``None`` or empty (not logged
+            in yet) records nothing.
+    """
     if user:
         _LAST_SEEN[user] = time.time()
 
@@ -117,7 +125,20 @@ def _give_back(ism, state, user: str, iid: str) -> bool:
 
 
 def guard_save(user: str, iid: str) -> str | None:
-    """Why a save of ``iid`` by ``user`` is refused, or None to let Potato store it."""
+    """Why a save of ``iid`` by ``user`` is refused, or None to let Potato store it.
+
+    An item reclaimed from ``user`` while they were away is handed back to
+    them if it still has room, so a returning person's typed answer is kept.
+
+    Args:
+        user: Potato's user id of the person saving.
+        iid: The item id they save an annotation for.
+
+    Returns:
+        ``None`` to accept the save (their item, an item they already
+        annotated, a reclaimed item given back, or an unknown user Potato
+        answers itself); otherwise the refusal message Potato sends back.
+    """
     from potato.item_state_management import get_item_state_manager
     from potato.user_state_management import get_user_state_manager
 

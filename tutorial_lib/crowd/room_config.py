@@ -44,6 +44,14 @@ class RoomError(BackendError):
 def room_dir(workdir: str | Path, kind: str, round: int = 0) -> Path:
     """The Potato project folder for project ``kind`` and re-collection ``round``.
 
+    Args:
+        workdir: The room's working folder (the backend's ``workdir``).
+        kind: The project kind (``answers``, ``validation``, ...).
+        round: 0 for the first round, k >= 1 for the k-th re-collection.
+
+    Returns:
+        ``workdir/<kind>`` for round 0, else ``workdir/<kind>-round<k>``.
+
     Examples:
         >>> room_dir("rooms", "answers", 2).as_posix()
         'rooms/answers-round2'
@@ -203,6 +211,13 @@ def potato_config(
             ``max_annotations_per_user``); None: no limit.
         all_required: every question must be answered; by default only the
             first (helpfulness in Part II) is, to keep a live room moving.
+
+    Returns:
+        The settings dict ``write_room`` dumps as ``config.yaml``.
+
+    Raises:
+        RoomError: if ``overlap`` < 1 (or, via the assignment settings,
+            ``reclaim_after_s`` <= 0 or ``per_person`` < 1).
     """
     if overlap < 1:
         raise RoomError(f"overlap must be >= 1, got {overlap}")
@@ -361,5 +376,13 @@ def read_room(folder: str | Path) -> dict:
 
 
 def find_rooms(workdir: str | Path) -> list[Path]:
-    """Every room folder under ``workdir`` (all kinds and rounds), in a stable order."""
+    """Every room folder under ``workdir`` (all kinds and rounds), in a stable order.
+
+    Args:
+        workdir: The room's working folder; only its direct subfolders that
+            hold a ``room.json`` count.
+
+    Returns:
+        The folders, sorted by path (so round 0 of a kind precedes its rounds).
+    """
     return sorted(p.parent for p in Path(workdir).glob(f"*/{ROOM_FILE}"))

@@ -146,6 +146,15 @@ def over_collected(workdir: str | Path, records: list[Assignment]) -> dict[str, 
     """Items that got more answers than their room's overlap: ``{"kind/round/task": count}``.
 
     Empty when the room held its overlap (the assignment guard's promise).
+    Each round is checked against its own overlap.
+
+    Args:
+        workdir: The room's working folder (every room under it is read).
+        records: Exported assignments, as :func:`export` returns them.
+
+    Returns:
+        ``{"<kind>/<round>/<task_id>": answers}`` for the items over their
+        overlap, sorted by key.
     """
     overlap = {
         (m["kind"], m["round"]): m["overlap"] for m in (read_room(f) for f in find_rooms(workdir))
@@ -159,7 +168,16 @@ def over_collected(workdir: str | Path, records: list[Assignment]) -> dict[str, 
 
 
 def load_decisions(workdir: str | Path) -> dict[str, dict]:
-    """The latest accept/reject per assignment id (a room records them, nobody is paid)."""
+    """The latest accept/reject per assignment id (a room records them, nobody is paid).
+
+    Args:
+        workdir: The room's working folder holding ``decisions.jsonl``.
+
+    Returns:
+        ``{assignment_id: {"assignment_id", "status", "comment", "decided_at"}}``,
+        a later row for the same id replacing an earlier one; empty when
+        nothing was decided yet.
+    """
     path = Path(workdir) / DECISIONS_FILE
     if not path.exists():
         return {}
@@ -176,6 +194,18 @@ def export(
     unanswered items. Accept/reject decisions recorded for the room are applied.
     Items answered more often than their overlap are kept and reported
     (see :func:`over_collected`).
+
+    Args:
+        workdir: The room's working folder (all kinds and rounds are read).
+        out_jsonl: Also write the records here as JSON lines; ``None``: don't.
+        salt: Secret for pseudonymising nicknames; ``None`` takes the
+            workdir's own salt, so the same person keeps the same id.
+
+    Returns:
+        The assignments, room by room, with decided statuses applied.
+
+    Raises:
+        RoomError: if ``workdir`` holds no room.
     """
     folders = find_rooms(workdir)
     if not folders:

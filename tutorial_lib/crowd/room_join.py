@@ -32,6 +32,13 @@ def _qr(url: str):
 def join_text(url: str) -> str:
     """The URL and, when ``qrcode`` is installed, a text QR code for a terminal.
 
+    Args:
+        url: The room's address as attendees reach it (the LAN URL).
+
+    Returns:
+        An instruction line with the URL, then the QR code drawn in block
+        characters (light modules drawn, for dark terminals) when available.
+
     Examples:
         >>> "http://10.0.0.5:8000/" in join_text("http://10.0.0.5:8000/")
         True
@@ -46,7 +53,15 @@ def join_text(url: str) -> str:
 
 
 def join_svg(url: str) -> str | None:
-    """The QR code for ``url`` as SVG markup (None without ``qrcode``)."""
+    """The QR code for ``url`` as SVG markup (None without ``qrcode``).
+
+    Args:
+        url: The room's address to encode.
+
+    Returns:
+        An ``<svg>`` string for a notebook cell, or ``None`` when the optional
+        ``qrcode`` package (``room`` extra) is not installed.
+    """
     code = _qr(url)
     if code is None:
         return None

@@ -41,6 +41,18 @@ def spawn(cmd: list[str], cwd, env: dict, logfile) -> subprocess.Popen:
     thread: Linux sends it when the *thread* that forked exits, which would
     stop a room started from a short-lived worker thread. The watchdog covers
     that case.
+
+    Args:
+        cmd: The server's command line (``python -m ...potato_safe start ...``).
+        cwd: Folder to run it in (the room folder: Potato reads its config there).
+        env: The server's environment; copied, then given this process's pid
+            (``TUTORIAL_LIB_ROOM_PARENT``) and whether to ask for the
+            parent-death signal.
+        logfile: Open binary file that receives stdout and stderr.
+
+    Returns:
+        The started process, marked ``own_group`` so :func:`stop_group`
+        signals its whole group.
     """
     env = dict(env)
     env[PARENT_ENV] = str(os.getpid())
@@ -62,6 +74,12 @@ def stop_group(proc: subprocess.Popen | None, timeout_s: float = 5.0) -> None:
     """Stop the server's whole process group: SIGTERM, then SIGKILL after ``timeout_s``.
 
     A process not started by :func:`spawn` (no group of its own) is signalled alone.
+    A group still alive after SIGKILL's wait is logged, not raised: stopping
+    must never fail the caller's own shutdown.
+
+    Args:
+        proc: The server process; ``None`` (nothing started) does nothing.
+        timeout_s: Seconds to wait after each signal before the next.
     """
     if proc is None:
         return
@@ -103,7 +121,15 @@ def _watch_parent(parent: int) -> None:
 
 
 def bind_to_parent() -> None:
-    """In the server: stop on SIGTERM/SIGINT/SIGHUP and when the starting process dies."""
+    """In the server: stop on SIGTERM/SIGINT/SIGHUP and when the starting process dies.
+
+    Call it first thing in the server process. Without ``TUTORIAL_LIB_ROOM_PARENT``
+    (started by hand, not by :func:`spawn`) only the signal handlers are set.
+
+    Raises:
+        SystemExit: (code 0) if the parent died before the binding took hold,
+            so an orphaned server never starts serving.
+    """
     for sig in STOP_SIGNALS:
         signal.signal(sig, _exit_now)
     parent = int(os.environ.get(PARENT_ENV, "0") or 0)
@@ -129,7 +155,14 @@ def _raise_stopped(signum, _frame) -> None:
 
 @contextlib.contextmanager
 def signals_stop():
-    """Within the block, SIGTERM, SIGHUP and SIGINT raise :class:`Stopped` (main thread only)."""
+    """Within the block, SIGTERM, SIGHUP and SIGINT raise :class:`Stopped` (main thread only).
+
+    Python can set signal handlers only in the main thread; elsewhere the
+    block runs unchanged. The previous handlers come back on exit.
+
+    Yields:
+        Nothing; the block runs with the stop handlers installed.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return

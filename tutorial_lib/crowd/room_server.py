@@ -43,7 +43,12 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def require_potato() -> None:
-    """A clear error when the optional Potato dependency is missing."""
+    """A clear error when the optional Potato dependency is missing.
+
+    Raises:
+        RoomError: if ``potato`` cannot be imported; the message names the
+            extra to install.
+    """
     if importlib.util.find_spec("potato") is None:
         raise RoomError(f"the room crowd needs Potato (GPL, optional): {INSTALL_HINT}")
 
@@ -59,13 +64,32 @@ def _lan_address() -> str:
 
 
 def room_url(host: str, port: int) -> str:
-    """Where attendees point their browsers (the LAN address when serving on all interfaces)."""
+    """Where attendees point their browsers (the LAN address when serving on all interfaces).
+
+    Args:
+        host: The bind address; ``""`` or ``0.0.0.0`` shows this machine's
+            LAN address instead (found without sending a packet).
+        port: The TCP port.
+
+    Returns:
+        The URL, ending in ``/``.
+
+    Examples:
+        >>> room_url("127.0.0.1", 8000)
+        'http://127.0.0.1:8000/'
+    """
     shown = _lan_address() if host in ("", "0.0.0.0") else host
     return f"http://{shown}:{port}/"
 
 
 def check_port(host: str, port: int) -> None:
     """Fail now, with one clear line, when ``host:port`` is taken (nothing has started yet).
+
+    A port in TIME_WAIT from a room just stopped counts as free.
+
+    Args:
+        host: The address to test, IPv4 or IPv6 (a ``:`` means IPv6).
+        port: The TCP port.
 
     Raises:
         RoomError: another program (or an earlier room) holds the port.
@@ -111,6 +135,10 @@ def serve(
         host: ``127.0.0.1`` for this machine only, ``0.0.0.0`` for the room's LAN.
         port: TCP port; a busy one is refused before anything starts.
         threads: waitress worker threads (default 16).
+
+    Returns:
+        The running process, carrying its start token (``room_token``) for
+        :func:`wait_ready`.
 
     Raises:
         RoomError: Potato missing, no config, or the port is busy.
@@ -170,6 +198,16 @@ def wait_ready(
 
     Only the server just started passes: it must answer with its start token.
 
+    Args:
+        proc: The process :func:`serve` returned.
+        config: The room's ``config.yaml``; its folder holds the log shown on failure.
+        host: The bind address it was served on.
+        port: The TCP port it was served on.
+        timeout_s: Seconds to wait for the first good answer.
+
+    Returns:
+        The room's URL, as :func:`room_url` gives it.
+
     Raises:
         RoomError: Potato exited (a busy port among the reasons) or never answered.
     """
@@ -191,5 +229,10 @@ def wait_ready(
 
 
 def stop(proc: subprocess.Popen | None, timeout_s: float = 5.0) -> None:
-    """Stop a room server started by :func:`serve`, and anything it started (its process group)."""
+    """Stop a room server started by :func:`serve`, and anything it started (its process group).
+
+    Args:
+        proc: The server process; ``None`` (nothing was started) does nothing.
+        timeout_s: Seconds to wait after SIGTERM (and again after SIGKILL).
+    """
     stop_group(proc, timeout_s)

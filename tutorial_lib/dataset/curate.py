@@ -54,7 +54,25 @@ class CuratedDataset:
 
 
 def latest_by(records: list, key: str) -> dict:
-    """The record per ``key`` with the highest round (later rounds supersede earlier ones)."""
+    """The record per ``key`` with the highest round (later rounds supersede earlier ones).
+
+    A rerun or a later crowd round writes a fresh record for the same answer;
+    curation must see only the newest, never both.
+
+    Args:
+        records: records (answers, decisions, QC results) with a ``key``
+            attribute and, optionally, ``round`` (missing counts as round 0).
+        key: the attribute that identifies "the same" record, e.g. ``"assignment_id"``.
+
+    Returns:
+        ``{key value: record}``; on a tie in round the later record in ``records`` wins.
+
+    Examples:
+        >>> from types import SimpleNamespace as R
+        >>> rows = [R(id="a", round=1, v="old"), R(id="a", round=2, v="new"), R(id="b", v="x")]
+        >>> {k: r.v for k, r in latest_by(rows, "id").items()}
+        {'a': 'new', 'b': 'x'}
+    """
     out: dict = {}
     for rec in records:
         k = getattr(rec, key)

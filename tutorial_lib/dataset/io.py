@@ -59,7 +59,21 @@ _HELDOUT_SCHEMA = pa.schema(
 
 
 def nfc_deep(value: Any) -> Any:
-    """NFC-normalise every string inside nested dicts and lists."""
+    """NFC-normalise every string inside nested dicts and lists.
+
+    Crowd text arrives from many keyboards: ``"e\\u0301"`` and ``"\\u00e9"`` look
+    the same but tokenise differently, so everything saved is NFC first.
+
+    Args:
+        value: a string, or dicts/lists/tuples nesting them; other values pass through.
+
+    Returns:
+        The same structure with every string (dict keys too) in NFC; tuples become lists.
+
+    Examples:
+        >>> nfc_deep({"jibu": ["cafe\\u0301", 3]}) == {"jibu": ["caf\\u00e9", 3]}
+        True
+    """
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
     if isinstance(value, dict):
@@ -76,7 +90,19 @@ def _write_parquet(rows: list[dict], schema: pa.Schema, path: Path) -> None:
 
 
 def save_dataset(ds: CuratedDataset, out_dir: str | os.PathLike) -> dict[str, Path]:
-    """Write train/heldout/preference JSONL, train/heldout parquet, filters.json and stats.json."""
+    """Write train/heldout/preference JSONL, train/heldout parquet, filters.json and stats.json.
+
+    JSONL is for diffs and reading by eye, parquet for typed loading; each file
+    is written atomically, so a crash never leaves half a split behind.
+
+    Args:
+        ds: the curated dataset (``build_dataset``'s result).
+        out_dir: the folder to write into; created if missing, files in it replaced.
+
+    Returns:
+        ``{name: path}`` for ``train``, ``heldout``, ``preference``, ``train_parquet``,
+        ``heldout_parquet``, ``filters`` and ``stats``.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     train, heldout = nfc_deep(ds.train), nfc_deep(ds.heldout)
@@ -127,6 +153,28 @@ def _check_columns(row: dict, split: str, where: str) -> None:
 
 def load_split(path_or_dir: str | os.PathLike, split: str = "train") -> list[dict]:
     """Rows of one split from a run directory, a dataset folder, or a .jsonl/.parquet file.
+
+    Args:
+        path_or_dir: a run directory (its dataset stage folder is used), a dataset
+            folder holding ``<split>.jsonl`` or ``<split>.parquet`` (JSONL first),
+            or one such file.
+        split: ``"train"``, ``"heldout"`` or ``"preference"``.
+
+    Returns:
+        The rows as dicts, in file order, each holding the split's required columns.
+
+    Raises:
+        ValueError: an unknown split, a file that is neither .jsonl nor .parquet,
+            or a row missing a required column (the message names file and line).
+        TypeError: a JSONL line that is not a JSON object.
+        FileNotFoundError: nothing at the path, or no file of that split in it.
+
+    Examples:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "train.jsonl").write_text('{"prompt": "Habari?", "answer": "Nzuri."}')
+        >>> load_split(folder)
+        [{'prompt': 'Habari?', 'answer': 'Nzuri.'}]
 
     Taught in notebooks/04_instruction_finetuning.
     """

@@ -71,12 +71,27 @@ def preference_pairs(
 ) -> tuple[list[dict], dict]:
     """TRL-ready ``{"prompt", "chosen", "rejected"}`` pairs plus counts of what was skipped.
 
-    ``candidates`` are answer rows with ``id``, ``prompt_id``, ``prompt``,
-    ``answer``, ``category``, ``score``, ``verdict`` and ``votes``. A pair needs
-    an accepted ``chosen`` whose score beats ``rejected``'s by at least
-    ``min_margin`` (tiny score gaps are aggregation noise, not preference), and
-    different texts. The strongest ``max_pairs_per_prompt`` pairs per prompt are
-    kept so prompts with many answers do not dominate.
+    A pair needs an accepted ``chosen`` whose score beats ``rejected``'s by at
+    least ``min_margin`` (tiny gaps are aggregation noise, not preference) and a
+    different text; only the strongest pairs per prompt are kept, so prompts
+    with many answers do not dominate.
+
+    Args:
+        candidates: answer rows with ``id``, ``prompt_id``, ``prompt``, ``answer``,
+            ``category``, ``score``, ``verdict`` and ``votes``; empty answers are skipped.
+        min_margin: smallest gap in aggregated P(helpful) (0-1) that makes a pair.
+        max_pairs_per_prompt: pairs kept per prompt, largest margin first.
+        include_unvoted: let answers no validator voted on be ``rejected`` too; by
+            default they are skipped and counted (a QC refusal is not a preference).
+
+    Returns:
+        ``(pairs, stats)``: the pairs, by prompt id then falling margin, with
+        provenance (``prompt_id``, ``chosen_id``, ``rejected_id``, scores,
+        ``margin``); ``stats`` counts ``pairs``, ``prompts_with_pairs``,
+        ``skipped_identical_text`` and ``skipped_unvoted_rejects``.
+
+    Raises:
+        ValueError: if ``min_margin`` is negative.
     """
     if min_margin < 0:
         raise ValueError(f"min_margin must be >= 0, got {min_margin!r}")

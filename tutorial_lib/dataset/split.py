@@ -31,13 +31,36 @@ class PromptSplit:
     near_duplicate_pairs: list[tuple[str, str, float]]
 
     def side(self, prompt_id: str) -> str | None:
+        """Which side of the split a prompt is on.
+
+        Args:
+            prompt_id: a prompt's id.
+
+        Returns:
+            ``"heldout"``, ``"train"``, or None for a prompt that was not split
+            (not eligible, e.g. it had no reference and no accepted answer).
+
+        Examples:
+            >>> split = PromptSplit({"p1"}, {"p2"}, {}, [])
+            >>> split.side("p2"), split.side("p9")
+            ('heldout', None)
+        """
         if prompt_id in self.heldout:
             return "heldout"
         return "train" if prompt_id in self.train else None
 
 
 def prompt_clusters(prompts: list[Prompt], threshold: float) -> tuple[dict[str, str], list]:
-    """A cluster id (its first prompt's id) per prompt id, and the near-duplicate pairs found."""
+    """A cluster id (its first prompt's id) per prompt id, and the near-duplicate pairs found.
+
+    Args:
+        prompts: the prompts; each is compared as the model sees it (prompt plus context).
+        threshold: word-set Jaccard at or above which two prompts are near-duplicates.
+
+    Returns:
+        ``(cluster_of, pairs)``: ``{prompt id: cluster id}`` and the
+        ``(id, id, similarity)`` pairs, similarity rounded to 4 places.
+    """
     texts = [model_input(p.prompt, p.context) for p in prompts]
     pairs = near_duplicate_pairs(texts, threshold)
     roots = cluster(len(prompts), pairs)
@@ -69,8 +92,16 @@ def split_prompts(
 ) -> PromptSplit:
     """Assign every prompt in ``eligible`` to train or held-out, by cluster.
 
-    ``eligible`` maps prompt id -> whether it may be held out (it has at least
-    one reference). A cluster goes to held-out only if all its members may.
+    Args:
+        prompts: every prompt; those not in ``eligible`` are left out of both sides.
+        eligible: prompt id -> whether it may be held out (it has at least one
+            reference); a cluster goes to held-out only if all its members may.
+        fraction: the held-out share of the eligible prompts, in (0, 1).
+        threshold: word-set Jaccard that joins prompts into one cluster.
+        seed: the shuffle seed; the same seed gives the same split.
+
+    Returns:
+        The split, with the clusters and near-duplicate pairs behind it.
     """
     chosen = [p for p in prompts if p.id in eligible]
     cluster_of, pairs = prompt_clusters(chosen, threshold)

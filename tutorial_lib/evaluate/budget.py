@@ -72,23 +72,81 @@ class EvalBudget:
         self.started = self.clock()
 
     def left(self) -> float:
-        """Seconds left."""
+        """Seconds left of the budget; negative once it is overrun.
+
+        Returns:
+            ``60 * minutes`` minus the seconds since the object was made.
+
+        Examples:
+            >>> now = iter([0.0, 90.0])
+            >>> EvalBudget(2, clock=lambda: next(now)).left()
+            30.0
+        """
         return 60.0 * self.minutes - (self.clock() - self.started)
 
     def fraction(self, full_cost_s: float) -> float:
-        """The share of the remaining work that fits: 1.0 when all of it does."""
+        """The share of the remaining work that fits: 1.0 when all of it does.
+
+        Only ``SAFETY`` (85%) of the time left is handed out, leaving room for
+        loading models, the ranking and writing files.
+
+        Args:
+            full_cost_s: estimated seconds to score everything that remains;
+                zero or less means nothing to fit.
+
+        Returns:
+            A share in [0, 1].
+
+        Examples:
+            >>> now = iter([0.0, 0.0])
+            >>> EvalBudget(1, clock=lambda: next(now)).fraction(102.0)
+            0.5
+        """
         if full_cost_s <= 0:
             return 1.0
         return max(0.0, min(1.0, SAFETY * self.left() / full_cost_s))
 
 
 def subset_size(total: int, fraction: float, floor: int) -> int:
-    """How many of ``total`` items to score: ``fraction`` of them, never fewer than ``floor``."""
+    """How many of ``total`` items to score: ``fraction`` of them, never fewer than ``floor``.
+
+    The floor (one batch) keeps a tight budget from producing an empty,
+    meaningless score.
+
+    Args:
+        total: items available.
+        fraction: share that fits the budget, in [0, 1] (rounded down).
+        floor: the fewest items to score (capped at ``total``).
+
+    Returns:
+        A count between ``min(floor, total)`` and ``total``.
+
+    Examples:
+        >>> subset_size(5010, 0.1, floor=32), subset_size(5010, 0.0, floor=32)
+        (501, 32)
+    """
     return min(total, max(min(floor, total), math.floor(fraction * total)))
 
 
 def subset_note(task: str, n: int, total: int, seed: int, minutes: float) -> str | None:
-    """The line every output carries when a task was scored on a subset, else None."""
+    """The line every output carries when a task was scored on a subset, else None.
+
+    Args:
+        task: the benchmark name, e.g. ``"xnli"``.
+        n: documents scored.
+        total: documents in the task's split.
+        seed: the seed that ordered the stratified subset (to reproduce it).
+        minutes: ``evaluate.time_budget_min``, the reason for the subset.
+
+    Returns:
+        One sentence naming the subset, or None when all ``total`` were scored.
+
+    Examples:
+        >>> subset_note("xnli", 501, 5010, seed=0, minutes=10)  # doctest: +ELLIPSIS
+        'xnli: scored a label-stratified subset (seed 0) of 501 of 5010 documents to fit ...'
+        >>> subset_note("xnli", 5010, 5010, seed=0, minutes=10) is None
+        True
+    """
     if n >= total:
         return None
     return (
@@ -98,7 +156,16 @@ def subset_note(task: str, n: int, total: int, seed: int, minutes: float) -> str
 
 
 def timed(fn: Callable, *args, **kwargs) -> float:
-    """Seconds one call takes (its result is discarded: a throughput probe)."""
+    """Seconds one call takes (its result is discarded: a throughput probe).
+
+    Args:
+        fn: the function to time.
+        *args: its positional arguments.
+        **kwargs: its keyword arguments.
+
+    Returns:
+        Wall-clock seconds (``time.perf_counter``).
+    """
     start = time.perf_counter()
     fn(*args, **kwargs)
     return time.perf_counter() - start

@@ -53,7 +53,21 @@ def _encode_choice(tokenizer, context: str, continuation: str, prefix: int) -> t
 def encode_causal_request(
     tokenizer, req: Request, limit: int, prefix: int
 ) -> list[tuple[list[int], list[int]]]:
-    """``(context_ids, continuation_ids)`` per choice, left-truncated to ``limit + 1`` as the harness."""
+    """``(context_ids, continuation_ids)`` per choice, left-truncated to ``limit + 1`` as the harness.
+
+    Args:
+        tokenizer: the causal model's tokenizer.
+        req: the request; each choice is scored as ``" " + choice``.
+        limit: :func:`~.scoring.max_length`; context plus continuation keep at
+            most ``limit + 1`` tokens (the last is only a target).
+        prefix: :func:`~.scoring.prefix_token_id`, the stand-in for an empty context.
+
+    Returns:
+        One ``(context_ids, continuation_ids)`` pair per choice.
+
+    Raises:
+        ValueError: if a choice encodes to no tokens or to more than ``limit``.
+    """
     pairs = []
     for choice in req.choices:
         ctx, cont = _encode_choice(tokenizer, req.context, " " + choice, prefix)
@@ -68,8 +82,21 @@ def encode_causal_request(
 
 
 def build_units(encoded: list[list[tuple[list[int], list[int]]]], share: bool = True):
-    """Scoring units ``(context, [continuations], [(request, choice)])``: choices of a request with
-    the same context share one unit (``share=False``: one unit per choice, no sharing)."""
+    """Scoring units: choices of a request with the same context share one forward pass.
+
+    Args:
+        encoded: per request, :func:`encode_causal_request`'s pairs.
+        share: False makes one unit per choice (no sharing, same numbers).
+
+    Returns:
+        Units ``(context_ids, [continuation_ids], [(request, choice)])``, in
+        request order; the last list says where each score belongs.
+
+    Examples:
+        >>> units = build_units([[([1, 2], [3]), ([1, 2], [4, 5])], [([9], [3])]])
+        >>> units
+        [([1, 2], [[3], [4, 5]], [(0, 0), (0, 1)]), ([9], [[3]], [(1, 0)])]
+    """
     units = []
     for r, pairs in enumerate(encoded):
         by_ctx: dict[tuple, int] = {}
@@ -89,7 +116,22 @@ def _common(conts: list[list[int]]) -> int:
 
 
 def group_units(order: list[int], units, batch_size: int):
-    """Consecutive units holding at most ``batch_size`` choice rows (always at least one unit)."""
+    """Consecutive units holding at most ``batch_size`` choice rows (always at least one unit).
+
+    Args:
+        order: unit indices in scoring order (longest first).
+        units: :func:`build_units`' units.
+        batch_size: the harness's batch, in (context, choice) rows.
+
+    Yields:
+        Lists of unit indices; a unit with more choices than ``batch_size`` is
+        a group of its own rather than split.
+
+    Examples:
+        >>> units = [([1], [[2], [3]], []), ([1], [[2]], []), ([1], [[2], [3]], [])]
+        >>> list(group_units([0, 1, 2], units, batch_size=3))
+        [[0, 1], [2]]
+    """
     group, rows = [], 0
     for u in order:
         n = len(units[u][1])
@@ -123,7 +165,19 @@ def _forward(model, keep: int | None, **kwargs):
 
 
 def score_units(model, units, device) -> list[list[float]]:
-    """Sum of log-probabilities of every continuation of a group of units (see module docstring)."""
+    """Sum of log-probabilities of every continuation of a group of units (see module docstring).
+
+    The context plus the tokens all choices share run once, left-padded; each
+    choice's remaining tokens continue from that pass's KV cache.
+
+    Args:
+        model: the causal model (eval mode, under ``torch.inference_mode``).
+        units: the group's units (:func:`build_units`).
+        device: where the tensors go (the model's device).
+
+    Returns:
+        ``scores[unit][continuation]``, float32 sums as the harness computes them.
+    """
     import torch
 
     commons = [_common(conts) for _, conts, _ in units]
@@ -186,7 +240,25 @@ def score_causal_requests(
     share_prefix: bool = True,
     limit: int | None = None,
 ) -> list[list[float]]:
-    """One log-likelihood per choice per request, in request order (causal models)."""
+    """One log-likelihood per choice per request, in request order (causal models).
+
+    Args:
+        model: a decoder-only transformers model.
+        tokenizer: its tokenizer.
+        requests: what to score, from :func:`~.tasks.build_requests`.
+        batch_size: the harness's batch, in (context, choice) rows per pass.
+        device: where inputs go; None: the model's own device.
+        progress: show a tqdm bar.
+        share_prefix: False gives each choice its own pass (same numbers).
+        limit: the context limit; None: :func:`~.scoring.max_length`.
+
+    Returns:
+        ``scores[request][choice]``: float32 sums of token log-probabilities.
+
+    Raises:
+        ValueError: if ``batch_size`` is below 1, or a choice encodes to no
+            tokens or more than ``limit`` (:func:`encode_causal_request`).
+    """
     import torch
 
     from .scoring import max_length, prefix_token_id

@@ -14,7 +14,14 @@ logger = logging.getLogger(__name__)
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    """Add the ``evaluate`` subcommand to ``subparsers``."""
+    """Add the ``evaluate`` subcommand to ``subparsers``.
+
+    Args:
+        subparsers: the CLI's ``add_subparsers()`` object.
+
+    Returns:
+        The new subcommand's parser (its handler is :func:`run_evaluate`).
+    """
     langs = "; ".join(f"{t}: {' '.join(codes)}" for t, codes in LANGUAGES.items())
     parser = subparsers.add_parser(
         "evaluate",
@@ -47,7 +54,17 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """Run one evaluation from parsed arguments; returns the exit code."""
+    """Run one evaluation from parsed arguments and write the result JSON.
+
+    Args:
+        args: ``model``, ``task``, ``lang``, ``data_file``, ``limit``, ``batch_size``,
+            ``num_fewshot``, ``fewshot_file``, ``device`` and ``out``, as
+            :func:`register` defines them.
+
+    Returns:
+        The exit code: 0 when written, 2 for bad input (a model, file, language
+        or limit that does not work), logged as one line.
+    """
     from .loaders import DataFileError
     from .scoring import ModelLoadError, evaluate_task, load_model
     from .templates import UnknownLanguageError

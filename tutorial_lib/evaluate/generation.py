@@ -26,6 +26,18 @@ class UnicodeTokenizer:
     """Lower-cased ``\\w+`` tokens, so ``ñ``, ``ß`` or Arabic letters count as letters."""
 
     def tokenize(self, text: str) -> list[str]:
+        """Split text into words the way ROUGE-L should count them for Swahili.
+
+        Args:
+            text: any text; None or empty gives no tokens.
+
+        Returns:
+            The lower-cased word tokens, in order.
+
+        Examples:
+            >>> UnicodeTokenizer().tokenize("Ninaenda sokoni, Señor!")
+            ['ninaenda', 'sokoni', 'señor']
+        """
         return _WORD.findall((text or "").lower())
 
 
@@ -44,8 +56,17 @@ def generate_answers(
     left-padded, and stops at its end-of-turn/EOS token; only the new tokens are
     decoded.
 
-    ``max_input_tokens`` should be the training's ``finetune.max_source_length``
-    (256 by default, as here): a prompt is cut where training cut it.
+    Args:
+        model: a fine-tuned (or base) seq2seq or causal model.
+        tokenizer: its tokenizer.
+        prompts: the model inputs (for held-out rows, their ``prompt`` field).
+        max_new_tokens: the longest answer, in tokens.
+        batch_size: prompts per ``generate`` call.
+        max_input_tokens: prompts are cut to this many tokens; pass the
+            training's ``finetune.max_source_length`` so they are cut where training cut them.
+
+    Returns:
+        One stripped answer per prompt; ``[]`` for no prompts.
 
     Taught in notebooks/04_instruction_finetuning.
     """
@@ -55,8 +76,7 @@ def generate_answers(
 
     if not prompts:
         return []
-    causal = family_of(model) == "causal"
-    device = next(model.parameters()).device
+    generate = _generate_causal if family_of(model) == "causal" else _generate_seq2seq
     order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
     answers: list[str] = [""] * len(prompts)
     model.eval()
@@ -64,23 +84,22 @@ def generate_answers(
         for start in tqdm(range(0, len(order), batch_size), desc="generating", leave=False):
             idx = order[start : start + batch_size]
             batch = [prompts[i] for i in idx]
-            if causal:
-                texts = _generate_causal(model, tokenizer, batch, max_new_tokens, max_input_tokens)
-            else:
-                enc = tokenizer(
-                    batch,
-                    return_tensors="pt",
-                    padding=True,
-                    truncation=True,
-                    max_length=max_input_tokens,
-                ).to(device)
-                out = model.generate(
-                    **enc, max_new_tokens=max_new_tokens, do_sample=False, num_beams=1
-                )
-                texts = tokenizer.batch_decode(out, skip_special_tokens=True)
+            texts = generate(model, tokenizer, batch, max_new_tokens, max_input_tokens)
             for i, text in zip(idx, texts):
                 answers[i] = text.strip()
     return answers
+
+
+def _generate_seq2seq(
+    model, tokenizer, prompts: list[str], max_new_tokens: int, max_input_tokens: int
+) -> list[str]:
+    """Greedy generation from right-padded, truncated prompts (the encoder reads them whole)."""
+    device = next(model.parameters()).device
+    enc = tokenizer(
+        prompts, return_tensors="pt", padding=True, truncation=True, max_length=max_input_tokens
+    ).to(device)
+    out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, num_beams=1)
+    return tokenizer.batch_decode(out, skip_special_tokens=True)
 
 
 def _generate_causal(
@@ -119,7 +138,24 @@ def _check_lengths(predictions: list[str], references: list[list[str]]) -> None:
 
 
 def score_generations(predictions: list[str], references: list[list[str]]) -> dict:
-    """Corpus chrF++ and mean ROUGE-L F1 (best reference per answer), both 0-100."""
+    """Corpus chrF++ and mean ROUGE-L F1 (best reference per answer), both 0-100.
+
+    Args:
+        predictions: one generated answer per held-out prompt.
+        references: each prompt's reference answers (a non-empty list each;
+            prompts may have different numbers of references).
+
+    Returns:
+        ``{"chrf++", "rougeL", "n"}``, scores rounded to 2 places; NaN scores for
+        no predictions.
+
+    Raises:
+        ValueError: if the lengths differ or a reference list is empty or a string.
+
+    Examples:
+        >>> score_generations(["Ninapenda chai"], [["Ninapenda chai", "Napenda chai"]])
+        {'chrf++': 100.0, 'rougeL': 100.0, 'n': 1}
+    """
     from rouge_score import rouge_scorer
     from sacrebleu.metrics import CHRF
 

@@ -158,7 +158,24 @@ def _read_parquet(task: str, path: Path) -> list[dict]:
 
 
 def read_local(task: str, path: str | os.PathLike, lang: str = "sw") -> list[dict]:
-    """Documents from one local file, format chosen by extension (``.jsonl``/``.tsv``/``.parquet``)."""
+    """Documents from one local file, format chosen by extension (``.jsonl``/``.tsv``/``.parquet``).
+
+    Args:
+        task: ``"xcopa"``, ``"xnli"`` or ``"xstorycloze"`` (decides the fields checked).
+        path: the file: ``.jsonl``/``.json`` (one object per line), ``.tsv``/``.txt``
+            (header row, unquoted) or ``.parquet``; see the module docstring for
+            the original distributions each reads.
+        lang: keeps only this language's rows of a multilingual TSV (XNLI-1.0's
+            ``language`` column); other formats hold one language.
+
+    Returns:
+        The documents with the Hub's field names and ``_row``, labels as ints.
+
+    Raises:
+        FileNotFoundError: if nothing is at ``path``.
+        DataFileError: a folder, an unknown extension, no documents for ``lang``,
+            or a row without the task's fields (the message names file and line).
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such {task} file")
@@ -180,14 +197,41 @@ def read_local(task: str, path: str | os.PathLike, lang: str = "sw") -> list[dic
 
 
 def hub_parquet_url(task: str, lang: str, split: str | None = None) -> str:
-    """The ``hf://`` parquet glob for a task's language and split (the harness's dataset)."""
+    """The ``hf://`` parquet glob for a task's language and split (the harness's dataset).
+
+    Args:
+        task: ``"xcopa"``, ``"xnli"`` or ``"xstorycloze"``.
+        lang: the dataset config (a language code).
+        split: the split; None: the one the harness task scores.
+
+    Returns:
+        A path ``datasets.load_dataset("parquet", ...)`` reads.
+
+    Examples:
+        >>> hub_parquet_url("xcopa", "sw")
+        'hf://datasets/cambridgeltl/xcopa@refs%2Fconvert%2Fparquet/sw/test/*.parquet'
+    """
     return HUB_PARQUET.format(
         repo=HUB_DATASETS[task], lang=lang, split=split or HARNESS_SPLITS[task]
     )
 
 
 def read_hub(task: str, lang: str, split: str | None = None) -> list[dict]:
-    """Documents from the Hub's parquet conversion; offline -> an error that says what to pass."""
+    """Documents from the Hub's parquet conversion; offline -> an error that says what to pass.
+
+    Args:
+        task: ``"xcopa"``, ``"xnli"`` or ``"xstorycloze"``.
+        lang: the language code.
+        split: the split; None: the one the harness task scores.
+
+    Returns:
+        The documents with ``_row`` (their index in the split), labels as ints.
+
+    Raises:
+        DataFileError: Hugging Face is offline, the download fails (network,
+            auth, no such config), or a row lacks the task's fields; the message
+            names the local file to pass instead.
+    """
     url = hub_parquet_url(task, lang, split)
     hint = (
         f"pass a local file instead: --data-file (e.g. XCOPA test.{lang}.jsonl, XStoryCloze "
@@ -216,8 +260,20 @@ def load_task_docs(
 ) -> list[dict]:
     """Documents of one benchmark split: a local file when given, else the Hub's parquet.
 
-    Without ``split`` the Hub source uses the split the harness task scores
-    (XCOPA ``test``, XNLI ``validation``, XStoryCloze ``eval``).
+    Args:
+        task: ``"xcopa"``, ``"xnli"`` or ``"xstorycloze"``.
+        lang: the language code, checked against the harness's tasks first.
+        data_file: a local copy (see :func:`read_local`); None reads the Hub.
+        split: the Hub split; None: the one the harness task scores (XCOPA
+            ``test``, XNLI ``validation``, XStoryCloze ``eval``). Ignored for a local file.
+
+    Returns:
+        The documents, each with ``_row`` (its data-row index in the source).
+
+    Raises:
+        UnknownLanguageError: if the harness has no ``<task>_<lang>``.
+        FileNotFoundError: if ``data_file`` does not exist.
+        DataFileError: a malformed file, or the Hub unreachable.
 
     Taught in notebooks/04_instruction_finetuning.
     """

@@ -28,7 +28,23 @@ MIN_CONTEXT_FOR_CACHE = 32
 
 
 def shared_inputs(conts: list[list[int]]) -> int:
-    """Decoder inputs common to all choices: the start token plus their common token prefix."""
+    """Decoder inputs common to all choices: the start token plus their common token prefix.
+
+    Capped at the shortest continuation, since a choice's last token is only
+    ever a target, never an input.
+
+    Args:
+        conts: each choice's continuation token ids.
+
+    Returns:
+        How many decoder inputs a shared pass can run once for all choices.
+
+    Examples:
+        >>> shared_inputs([[5, 6, 7], [5, 6, 8]])  # start token + [5, 6]
+        3
+        >>> shared_inputs([[5], [9, 9]])  # only the start token
+        1
+    """
     common = 0
     for column in zip(*conts):
         if any(tok != column[0] for tok in column):
@@ -44,7 +60,22 @@ def _plan(shared: int, longest_context: int, share: bool) -> int:
 
 
 def plan_prefix(docs: list[tuple[list[int], list[list[int]]]], share: bool = True) -> int:
-    """How many decoder inputs a group runs once per document (0: no shared pass)."""
+    """How many decoder inputs a group runs once per document (0: no shared pass).
+
+    A shared pass costs an extra forward call, so it is planned only when
+    choices share real tokens or the contexts are long (module constants).
+
+    Args:
+        docs: the group's ``(context_ids, [continuation_ids])``.
+        share: False never plans a shared pass.
+
+    Returns:
+        The shared decoder inputs of the whole group, or 0.
+
+    Examples:
+        >>> plan_prefix([([1] * 40, [[5, 6], [5, 7]])]), plan_prefix([([1], [[5], [6]])])
+        (2, 0)
+    """
     if not docs:
         return 0
     return _plan(
@@ -53,8 +84,19 @@ def plan_prefix(docs: list[tuple[list[int], list[list[int]]]], share: bool = Tru
 
 
 def group_documents(order: list[int], docs, batch_size: int, share: bool = True):
-    """Consecutive groups of documents whose biggest decoder pass holds at most as many
-    positions as ``batch_size`` full-length rows (a harness batch); at least one document.
+    """Consecutive groups of documents that fit in the decoder positions of one harness batch.
+
+    A group's biggest decoder pass holds at most as many positions as
+    ``batch_size`` full-length rows, so peak memory stays the harness's.
+
+    Args:
+        order: document indices in scoring order (longest first).
+        docs: every document's ``(context_ids, [continuation_ids])``.
+        batch_size: the harness's batch, in (context, choice) rows.
+        share: whether groups may plan a shared decoder pass (:func:`plan_prefix`).
+
+    Yields:
+        Lists of document indices, each with at least one document.
     """
     group: list[int] = []
     shared = context = rows = longest = 0
@@ -88,7 +130,15 @@ def _pad(seqs: list[list[int]], value: int = 0):
 
 
 def cache_kwargs(model, cache) -> dict:
-    """The cache argument under the name this transformers version uses."""
+    """The cache argument under the name this transformers version uses.
+
+    Args:
+        model: the model whose ``forward`` takes the cache.
+        cache: the cache from an earlier pass.
+
+    Returns:
+        ``{"cache": cache}`` or ``{"past_key_values": cache}``, to splat into the call.
+    """
     names = inspect.signature(model.forward).parameters
     return {"cache": cache} if "cache" in names else {"past_key_values": cache}
 
@@ -98,6 +148,18 @@ def token_logprobs(logits, targets):
 
     (``logits - logsumexp`` gives the same numbers but is many times slower on
     CPU for real logits, whose far tails underflow into denormals.)
+
+    Args:
+        logits: ``(batch, positions, vocab)`` model outputs, any float dtype.
+        targets: ``(batch, positions)`` token ids.
+
+    Returns:
+        ``(batch, positions)`` float32 log-probabilities of the targets.
+
+    Examples:
+        >>> import torch
+        >>> token_logprobs(torch.zeros(1, 2, 4), torch.tensor([[0, 3]]))
+        tensor([[-1.3863, -1.3863]])
     """
     import torch
 
@@ -108,7 +170,17 @@ def token_logprobs(logits, targets):
 def score_group(model, docs, device, share: bool = True) -> list[list[float]]:
     """Sum of token log-probabilities of every continuation of a group of documents.
 
-    ``docs`` is a list of ``(context_ids, [continuation_ids, ...])``.
+    Each context is encoded once; a planned shared decoder pass (:func:`plan_prefix`)
+    runs once per document and every choice continues from its cache.
+
+    Args:
+        model: the seq2seq model (eval mode, under ``torch.inference_mode``).
+        docs: ``(context_ids, [continuation_ids, ...])`` per document.
+        device: where the tensors go (the model's device).
+        share: False skips the shared pass (same numbers).
+
+    Returns:
+        ``scores[document][choice]``, float32 sums as the harness computes them.
     """
     import torch
     from transformers.modeling_outputs import BaseModelOutput
@@ -127,24 +199,7 @@ def score_group(model, docs, device, share: bool = True) -> list[list[float]]:
     scores = torch.zeros(len(flat), dtype=torch.float32, device=device)
     cache_kw = {}
     if prefix:
-        firsts, k = [], 0
-        for _, conts in docs:  # every choice of a document has the same first inputs
-            firsts.append(k)
-            k += len(conts)
-        out = model(
-            encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
-            attention_mask=enc_mask,
-            use_cache=True,
-            decoder_input_ids=torch.tensor([dec_in[i][:prefix] for i in firsts], device=device),
-        )
-        # Normalise once per document, then take each choice's own target tokens.
-        logp = torch.log_softmax(out.logits.float(), dim=-1)
-        targets = torch.tensor([c[:prefix] for c in flat], device=device)
-        positions = torch.arange(prefix, device=device)
-        scores += logp[owner[:, None], positions[None, :], targets].sum(-1)
-        cache = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
-        cache.reorder_cache(owner)
-        cache_kw = cache_kwargs(model, cache)
+        cache_kw = _shared_pass(model, docs, flat, dec_in, hidden, enc_mask, owner, prefix, scores)
     rest = [c[prefix:] for c in flat]
     if any(rest):
         labels = _pad([r or [0] for r in rest]).to(device)
@@ -163,3 +218,30 @@ def score_group(model, docs, device, share: bool = True) -> list[list[float]]:
         grouped.append(values[k : k + len(conts)])
         k += len(conts)
     return grouped
+
+
+def _shared_pass(model, docs, flat, dec_in, hidden, enc_mask, owner, prefix, scores) -> dict:
+    """Decode the first ``prefix`` inputs once per document, add their scores to ``scores``
+    (in place, one row per choice) and return the cache, reordered to one row per choice."""
+    import torch
+    from transformers.modeling_outputs import BaseModelOutput
+
+    device = owner.device
+    firsts, k = [], 0
+    for _, conts in docs:  # every choice of a document has the same first inputs
+        firsts.append(k)
+        k += len(conts)
+    out = model(
+        encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
+        attention_mask=enc_mask,
+        use_cache=True,
+        decoder_input_ids=torch.tensor([dec_in[i][:prefix] for i in firsts], device=device),
+    )
+    # Normalise once per document, then take each choice's own target tokens.
+    logp = torch.log_softmax(out.logits.float(), dim=-1)
+    targets = torch.tensor([c[:prefix] for c in flat], device=device)
+    positions = torch.arange(prefix, device=device)
+    scores += logp[owner[:, None], positions[None, :], targets].sum(-1)
+    cache = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
+    cache.reorder_cache(owner)
+    return cache_kwargs(model, cache)

@@ -27,7 +27,23 @@ logger = logging.getLogger(__name__)
 
 
 def comparison_id(prompt_id: str, name_a: str, name_b: str) -> str:
-    """A stable id for one prompt's comparison of two models (order of the names ignored)."""
+    """A stable id for one prompt's comparison of two models (order of the names ignored).
+
+    Stable across reruns, so a comparison already paid for is recognised and
+    never posted (or paid) twice.
+
+    Args:
+        prompt_id: the held-out prompt's id.
+        name_a: one model's name.
+        name_b: the other model's name.
+
+    Returns:
+        ``cmp_`` plus 12 hex digits of a SHA-1 of the prompt id and sorted names.
+
+    Examples:
+        >>> comparison_id("p1", "base", "tuned") == comparison_id("p1", "tuned", "base")
+        True
+    """
     key = "|".join([prompt_id, *sorted([name_a, name_b])])
     return f"cmp_{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
 
@@ -43,7 +59,27 @@ def build_comparisons(
 ) -> list[dict]:
     """Ranking task dicts (crowd wing's schema), the A/B side of each model drawn at random.
 
-    ``prompt_rows`` are ``records.Prompt`` objects or dicts with ``id`` and ``prompt``.
+    Args:
+        prompt_rows: the prompts, ``records.Prompt`` objects or dicts with
+            ``id`` (or ``prompt_id``) and ``prompt``.
+        answers_a: model A's answer to each prompt.
+        answers_b: model B's answer to each prompt.
+        name_a: model A's name (what the ranking reports).
+        name_b: model B's name; must differ from ``name_a``.
+        seed: draws which model is shown on the left, per comparison.
+
+    Returns:
+        One task per prompt: ``task_id``, ``prompt_id``, ``prompt``, ``answer_a``,
+        ``answer_b``, ``model_a``, ``model_b`` (the models as shown, A left).
+
+    Raises:
+        ValueError: if the three lists differ in length or the names are equal.
+
+    Examples:
+        >>> tasks = build_comparisons([{"id": "p1", "prompt": "Habari?"}], ["Nzuri"], ["Salama"],
+        ...                           "base", "tuned")
+        >>> sorted([tasks[0]["model_a"], tasks[0]["model_b"]])
+        ['base', 'tuned']
 
     Taught in notebooks/05_hands_on_mt5.
     """
@@ -78,8 +114,19 @@ def build_comparisons(
 def votes_frame(assignments, tasks: list[dict], include_rejected: bool = False) -> pd.DataFrame:
     """Ranking assignments as crowd-kit pairwise rows: worker, left, right, label (the winner).
 
-    Unknown task ids and labels other than 0/1 are errors naming the assignment;
-    rejected assignments are left out (and counted in the log) unless asked for.
+    Args:
+        assignments: ranking ``Assignment`` records, ``label`` 0 (A better) or 1 (B better).
+        tasks: the comparison tasks they answer (:func:`build_comparisons`).
+        include_rejected: keep assignments whose status is ``rejected``; by
+            default they are left out and counted in the log.
+
+    Returns:
+        A frame with ``worker, left, right, label`` where ``left``/``right`` are
+        the models as shown and ``label`` is the winning model's name.
+
+    Raises:
+        ValueError: an assignment of another kind, an unknown task id, or a
+            label other than 0/1 (the message names the assignment).
 
     Taught in notebooks/03_answer_validation.
     """

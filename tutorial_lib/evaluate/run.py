@@ -54,7 +54,11 @@ class GenerationLimits:
     max_input_tokens: int
 
     def kwargs(self) -> dict[str, int]:
-        """Keyword arguments for :func:`~tutorial_lib.evaluate.generation.generate_answers`."""
+        """Keyword arguments for :func:`~tutorial_lib.evaluate.generation.generate_answers`.
+
+        Returns:
+            ``{"max_new_tokens", "max_input_tokens"}``.
+        """
         return {"max_new_tokens": self.max_new_tokens, "max_input_tokens": self.max_input_tokens}
 
 
@@ -100,6 +104,12 @@ def model_paths(run_dir: RunDir, compare_with: str | None = None) -> dict[str, s
 def side_by_side_pairs(names) -> list[tuple[str, str, str]]:
     """``(a, b, page)`` pairs ranked side by side: base and compared against the fine-tuned
     model, and the fine-tuned model against its preference-tuned version.
+
+    Args:
+        names: the model names present (a dict of generations works: its keys).
+
+    Returns:
+        ``(model a, model b, HTML file name)`` per pair; always base vs fine-tuned first.
 
     Examples:
         >>> [page for _, _, page in side_by_side_pairs(["base", "fine-tuned"])]
@@ -226,6 +236,13 @@ def _generate_heldout(loaded: dict, heldout: list[dict], limits: GenerationLimit
 def content_ids(comparisons: list[dict]) -> list[dict]:
     """Task ids that change with the two answers, so a retrained model is ranked anew, never
     credited with votes cast on an earlier model's answers.
+
+    Args:
+        comparisons: comparison tasks with ``task_id``, ``answer_a`` and ``answer_b``.
+
+    Returns:
+        Copies of the tasks, ``task_id`` suffixed with 10 hex digits of a SHA-256
+        of the two answers; the inputs are left as they were.
 
     Examples:
         >>> pair = {"task_id": "p1", "answer_a": "Ndiyo.", "answer_b": "Hapana."}

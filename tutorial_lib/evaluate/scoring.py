@@ -44,7 +44,14 @@ TOKENIZER_INFINITY = 1000000000000000019884624838656
 
 
 def pick_device(device=None):
-    """``device`` as given, else CUDA when available, else CPU."""
+    """``device`` as given, else CUDA when available, else CPU.
+
+    Args:
+        device: a ``torch.device`` or a string such as ``"cuda:1"``; None to choose.
+
+    Returns:
+        A ``torch.device``.
+    """
     import torch
 
     if device is not None:
@@ -58,6 +65,17 @@ def load_model(name_or_dir, device=None):
     Scoring runs in float32 (mT5 gives NaN/zero losses in fp16; the harness's
     numbers are float32). Loading, family detection and their errors are the
     fine-tuning wing's (one loader for the whole kit).
+
+    Args:
+        name_or_dir: a Hub id (``google/mt5-small``) or a saved model folder.
+        device: where to put the model; None picks CUDA when available (:func:`pick_device`).
+
+    Returns:
+        ``(model, tokenizer)``, the model in float32 and eval mode.
+
+    Raises:
+        ModelLoadError: a path-like name whose folder does not exist (said at once,
+            not as a Hub lookup), or a model that cannot be loaded.
 
     Taught in notebooks/04_instruction_finetuning.
     """
@@ -73,7 +91,17 @@ def load_model(name_or_dir, device=None):
 
 
 def max_length(model, tokenizer) -> int:
-    """The context limit the harness uses (config, then tokenizer, then 2048)."""
+    """The context limit the harness uses (config, then tokenizer, then 2048).
+
+    Args:
+        model: a transformers model; ``n_positions``, ``max_position_embeddings``
+            or ``n_ctx`` of its (text) config is used first.
+        tokenizer: its tokenizer; ``model_max_length`` next, unless it is the
+            "no limit" sentinel.
+
+    Returns:
+        The most tokens a context may keep (longer ones are left-truncated).
+    """
     cfg = getattr(model.config, "text_config", None) or model.config
     for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
         if getattr(cfg, attr, None) is not None:
@@ -85,12 +113,33 @@ def max_length(model, tokenizer) -> int:
 
 
 def prefix_token_id(tokenizer) -> int:
-    """What stands in for an empty context: BOS, else EOS (the harness's ``prefix_token_id``)."""
+    """What stands in for an empty context: BOS, else EOS (the harness's ``prefix_token_id``).
+
+    Args:
+        tokenizer: the model's tokenizer.
+
+    Returns:
+        The token id (``</s>`` for mT5, which has no BOS).
+    """
     return tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
 
 
 def encode_request(tokenizer, req: Request, limit: int) -> tuple[list[int], list[list[int]]]:
-    """Token ids of one request's context and of each ``" " + choice``, as the harness makes them."""
+    """Token ids of one request's context and of each ``" " + choice``, as the harness makes them.
+
+    Args:
+        tokenizer: the seq2seq model's tokenizer.
+        req: the request (context and choices).
+        limit: :func:`max_length`; context and continuations keep their last ``limit`` tokens.
+
+    Returns:
+        ``(context_ids, [continuation_ids per choice])``.
+
+    Raises:
+        ValueError: if the context is empty and a continuation starts with the
+            prefix token (the harness would then score each choice against a
+            different context, so the kit refuses rather than differ).
+    """
     conts = [" " + choice for choice in req.choices]
     prefix = prefix_token_id(tokenizer)
     if req.context == "":
@@ -125,29 +174,46 @@ def score_requests(
 ) -> list[list[float]]:
     """One log-likelihood per choice per request, in request order.
 
-    ``batch_size`` is the harness's: (context, choice) rows of full length per
-    pass. Where choices share decoder inputs the passes are shorter, and a
-    group takes more documents within the same number of decoder positions.
-    ``share_prefix=False`` turns the shared decoder pass off (same numbers).
-    """
-    import torch
+    Causal models go to :func:`~.causal_scoring.score_causal_requests`; the
+    numbers are the harness's either way, only computed with less repetition.
 
+    Args:
+        model: a seq2seq or causal transformers model.
+        tokenizer: its tokenizer.
+        requests: what to score, from :func:`~.tasks.build_requests`.
+        batch_size: the harness's batch: (context, choice) rows of full length
+            per pass. Where choices share decoder inputs the passes are shorter,
+            so a group takes more documents in the same decoder positions.
+        device: where the inputs go; None: the model's own device.
+        progress: show a tqdm bar.
+        share_prefix: False turns the shared decoder pass off; the numbers are the same.
+
+    Returns:
+        ``scores[request][choice]``: float32 sums of token log-probabilities.
+
+    Raises:
+        ValueError: if ``batch_size`` is below 1, or a request cannot be encoded
+            as the harness would (see :func:`encode_request`).
+    """
     from ..finetune.loading import family_of
 
     if family_of(model) == "causal":
         from .causal_scoring import score_causal_requests
 
         return score_causal_requests(
-            model,
-            tokenizer,
-            requests,
-            batch_size=batch_size,
-            device=device,
-            progress=progress,
-            share_prefix=share_prefix,
+            model, tokenizer, requests, batch_size, device, progress, share_prefix
         )
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    return _score_seq2seq(model, tokenizer, requests, batch_size, device, progress, share_prefix)
+
+
+def _score_seq2seq(
+    model, tokenizer, requests, batch_size, device, progress, share_prefix
+) -> list[list[float]]:
+    """The seq2seq path of :func:`score_requests` (``loglik.py`` does the passes)."""
+    import torch
+
     device = next(model.parameters()).device if device is None else pick_device(device)
     limit = max_length(model, tokenizer)
     docs = [encode_request(tokenizer, r, limit) for r in requests]
@@ -170,7 +236,18 @@ def score_requests(
 
 
 def first_argmax(values: list[float]) -> int:
-    """Index of the largest value, the first one on ties (as ``numpy.argmax``)."""
+    """Index of the largest value, the first one on ties (as ``numpy.argmax``).
+
+    Args:
+        values: one score per choice (at least one).
+
+    Returns:
+        The predicted choice.
+
+    Examples:
+        >>> first_argmax([-3.2, -1.5, -1.5])
+        1
+    """
     return max(range(len(values)), key=lambda i: (values[i], -i))
 
 
@@ -189,11 +266,26 @@ def evaluate_task(
 ) -> dict:
     """Zero/few-shot accuracy on one benchmark, with per-example scores.
 
-    Returns ``{"task", "lang", "n", "accuracy", "predictions": [{"idx", "pred",
-    "label", "scores"}], ...}`` where ``idx`` is the row index in the source
-    file and ``scores`` holds one log-likelihood per choice. Few-shot examples
-    come from ``fewshot_file`` (the harness's few-shot split: XCOPA validation,
-    XNLI and XStoryCloze train), else from the Hub.
+    Args:
+        model: a seq2seq or causal model (see :func:`load_model`).
+        tokenizer: its tokenizer.
+        task: ``"xcopa"``, ``"xnli"`` or ``"xstorycloze"``.
+        lang: the language code.
+        data_file: a local copy of the test split (CSV/TSV/JSON/JSONL/parquet);
+            None reads the Hub (see :func:`~.loaders.load_task_docs`).
+        limit: score only the first ``limit`` documents (a smoke test).
+        batch_size: the harness's batch size (see :func:`score_requests`).
+        num_fewshot: few-shot examples per context, drawn as the harness does.
+        device: where inputs go; None: the model's device.
+        fewshot_file: a local copy of the few-shot split (XCOPA validation,
+            XNLI and XStoryCloze train), else the Hub.
+        docs: documents already loaded (overrides ``data_file``).
+
+    Returns:
+        ``{"task", "lang", "harness_task", "n", "accuracy", "chance",
+        "num_fewshot", "source", "scoring_s", "predictions"}``; each prediction is
+        ``{"idx", "pred", "label", "scores"}`` with ``idx`` the row in the source
+        file and ``scores`` one log-likelihood per choice. Accuracy is NaN for no documents.
 
     Taught in notebooks/04_instruction_finetuning.
     """
@@ -209,6 +301,14 @@ def evaluate_task(
     started = time.perf_counter()
     scores = score_requests(model, tokenizer, requests, batch_size=batch_size, device=device)
     elapsed = time.perf_counter() - started
+    source = str(data_file) if data_file else "hub"
+    return _task_result(spec, lang, requests, scores, elapsed, num_fewshot, source)
+
+
+def _task_result(
+    spec, lang: str, requests: list[Request], scores, elapsed: float, num_fewshot: int, source: str
+) -> dict:
+    """Predictions and accuracy from the scores, logged; the keys :func:`evaluate_task` returns."""
     predictions = [
         {"idx": r.idx, "pred": first_argmax(s), "label": r.label, "scores": s}
         for r, s in zip(requests, scores)
@@ -223,14 +323,14 @@ def evaluate_task(
         elapsed,
     )
     return {
-        "task": task,
+        "task": spec.name,
         "lang": lang,
         "harness_task": spec.harness_name(lang),
         "n": len(predictions),
         "accuracy": accuracy,
         "chance": spec.chance,
         "num_fewshot": num_fewshot,
-        "source": str(data_file) if data_file else "hub",
+        "source": source,
         "scoring_s": round(elapsed, 3),
         "predictions": predictions,
     }

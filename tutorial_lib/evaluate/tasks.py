@@ -39,9 +39,25 @@ class TaskSpec:
 
     @property
     def chance(self) -> float:
+        """The accuracy of guessing uniformly: ``1 / n_choices``."""
         return 1.0 / self.n_choices
 
     def harness_name(self, lang: str) -> str:
+        """The task's name in lm-evaluation-harness, e.g. ``xnli_sw``.
+
+        Args:
+            lang: the language code.
+
+        Returns:
+            ``<task>_<lang>``, as ``lm_eval --tasks`` takes it.
+
+        Raises:
+            UnknownLanguageError: if the harness defines no such task.
+
+        Examples:
+            >>> TASKS["xnli"].harness_name("sw")
+            'xnli_sw'
+        """
         return f"{self.name}_{T.check_lang(self.name, lang)}"
 
 
@@ -73,7 +89,21 @@ class Request:
 
 
 def get_task(task: str) -> TaskSpec:
-    """The :class:`TaskSpec` named ``task``; unknown names list the ones that exist."""
+    """The :class:`TaskSpec` named ``task``; unknown names list the ones that exist.
+
+    Args:
+        task: ``"xcopa"``, ``"xnli"`` or ``"xstorycloze"``.
+
+    Returns:
+        The benchmark's prompt functions, number of choices and few-shot split.
+
+    Raises:
+        ValueError: if no benchmark has that name.
+
+    Examples:
+        >>> get_task("xcopa").n_choices, get_task("xnli").chance
+        (2, 0.3333333333333333)
+    """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
     return TASKS[task]
@@ -102,6 +132,23 @@ def _sample(rnd: random.Random, pool: list[dict], k: int, doc: dict, with_doc: b
     return shots
 
 
+def _fewshot_pool(
+    spec: TaskSpec, num_fewshot: int, fewshot_docs: list[dict] | None, exclude_self: bool
+) -> list[dict]:
+    """The few-shot pool as the harness sees it, after checking it holds ``num_fewshot``."""
+    if num_fewshot < 0:
+        raise ValueError(f"num_fewshot must be >= 0, got {num_fewshot}")
+    if num_fewshot and not fewshot_docs:
+        raise ValueError(
+            f"num_fewshot={num_fewshot} needs few-shot documents (the harness "
+            f"draws them from the {spec.fewshot_split} split)"
+        )
+    pool = [_harness_doc(d) for d in fewshot_docs or []]
+    if num_fewshot and num_fewshot > len(pool) - int(exclude_self or spec.draws_extra):
+        raise ValueError(f"num_fewshot={num_fewshot} but only {len(pool)} few-shot documents")
+    return pool
+
+
 def build_requests(
     task: str,
     lang: str,
@@ -113,23 +160,31 @@ def build_requests(
 ) -> list[Request]:
     """Requests for ``docs`` with the harness's prompt, in document order.
 
-    ``exclude_self`` is for few-shot examples drawn from the evaluated split
-    itself (the harness then samples k+1 and drops the evaluated document).
+    Args:
+        task: ``"xcopa"``, ``"xnli"`` or ``"xstorycloze"``.
+        lang: the language code (picks the template words).
+        docs: the documents to evaluate; a ``_row`` key, when present, becomes
+            the request's ``idx`` (the row in the source file).
+        num_fewshot: examples prepended to each context (0: zero-shot).
+        fewshot_docs: the pool they are drawn from (the harness's few-shot split).
+        exclude_self: the pool is the evaluated split itself, so the harness
+            samples k+1 and drops the evaluated document.
+        seed: the sampler's seed; the default is the harness's, which makes
+            ``num_fewshot=k`` match ``lm_eval --num_fewshot k``.
+
+    Returns:
+        One :class:`Request` per document.
+
+    Raises:
+        ValueError: an unknown task, a negative ``num_fewshot``, or too few
+            few-shot documents for it.
+        UnknownLanguageError: if the task has no ``lang``.
 
     Taught in notebooks/04_instruction_finetuning.
     """
     spec = get_task(task)
     T.check_lang(task, lang)
-    if num_fewshot < 0:
-        raise ValueError(f"num_fewshot must be >= 0, got {num_fewshot}")
-    if num_fewshot and not fewshot_docs:
-        raise ValueError(
-            f"num_fewshot={num_fewshot} needs few-shot documents (the harness "
-            f"draws them from the {spec.fewshot_split} split)"
-        )
-    pool = [_harness_doc(d) for d in fewshot_docs or []]
-    if num_fewshot and num_fewshot > len(pool) - int(exclude_self or spec.draws_extra):
-        raise ValueError(f"num_fewshot={num_fewshot} but only {len(pool)} few-shot documents")
+    pool = _fewshot_pool(spec, num_fewshot, fewshot_docs, exclude_self)
     rnd = random.Random(seed)
     requests = []
     for doc in docs:

@@ -105,6 +105,14 @@ def serve_command(args: argparse.Namespace) -> int:
 
     Nothing is announced before the server that answers is the one just
     started; a busy port exits non-zero. Every way out stops the server.
+
+    Args:
+        args: the parsed ``room serve`` flags (``kind``, ``prompts``, ``answers``,
+            ``workdir``, ``host``, ``port``, ``check``, ...; see :func:`register`).
+
+    Returns:
+        The exit status: 0 after ``--check`` or Ctrl-C, 2 when the room cannot be
+        written or started or its server exits by itself (one ``error:`` line on stderr).
     """
     with signals_stop():
         proc = None
@@ -137,7 +145,16 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    """Write the rooms' answers as assignment records; report how many per project kind."""
+    """Write the rooms' answers as assignment records; report how many per project kind.
+
+    Args:
+        args: the parsed ``room export`` flags (``workdir``: the rooms' folder,
+            ``out``: the JSONL file to write).
+
+    Returns:
+        The exit status: 0 when written, 2 (with one ``error:`` line) when the rooms
+        or their records cannot be read.
+    """
     try:
         records = export(args.workdir, args.out)
     except (RoomError, RecordError, FileNotFoundError) as err:
@@ -152,7 +169,17 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def plan_command(args: argparse.Namespace) -> int:
-    """Write ``plan.json`` for a Toloka run of ``--preset`` and print its cost and window."""
+    """Write ``plan.json`` for a Toloka run of ``--preset`` and print its cost and window.
+
+    Offline: no token and no network, so a plan can be reviewed before paying.
+
+    Args:
+        args: the parsed ``crowd plan`` flags (``preset``, ``set`` overrides, ``out``:
+            the run directory, ``prompts``, ``prompt_format``).
+
+    Returns:
+        0; a bad preset or prompt file raises a kit error that the CLI reports.
+    """
     from ..config import load_config
     from .plan import write_plan
 
@@ -202,7 +229,11 @@ def _add_crowd(subparsers) -> None:
 
 
 def register(subparsers) -> None:
-    """Add ``room serve``, ``room export`` and ``crowd plan`` to the kit's CLI."""
+    """Add ``room serve``, ``room export`` and ``crowd plan`` to the kit's CLI.
+
+    Args:
+        subparsers: the top-level parser's ``add_subparsers()`` object.
+    """
     _add_crowd(subparsers)
     room = subparsers.add_parser("room", help="serve a room crowd (Potato) and export answers")
     sub = room.add_subparsers(dest="room_command", required=True)

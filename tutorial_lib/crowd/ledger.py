@@ -83,7 +83,16 @@ class Ledger:
         return [r for r in mine[last_reset + 1 :] if event is None or r.get("event") == event]
 
     def spent_usd(self, kinds: tuple[str, ...] | None = None) -> float:
-        """What launches and extra requests charged, in USD (all, or of project ``kinds``)."""
+        """What launches and extra requests charged, in USD: the run's crowd bill so far.
+
+        Args:
+            kinds: project kinds to count (e.g. ``("answers", "validation")``);
+                ``None`` counts every kind.
+
+        Returns:
+            The sum of ``cost_usd`` over ``launch`` and ``more`` events, added exactly
+            (as decimals) so cents do not drift.
+        """
         total = sum(
             (
                 Decimal(str(r.get("cost_usd", 0)))
@@ -96,7 +105,14 @@ class Ledger:
         return float(total)
 
     def launched(self, project_id: str) -> dict[str, int]:
-        """Task id -> overlap launched in ``project_id`` (the highest asked for)."""
+        """What a project already launched, so a rerun adds only what is missing.
+
+        Args:
+            project_id: the backend's project id.
+
+        Returns:
+            Task id -> the highest overlap launched for it.
+        """
         out: dict[str, int] = {}
         for r in self.events("launch"):
             if r.get("project_id") == project_id:
@@ -105,7 +121,16 @@ class Ledger:
         return out
 
     def requested(self, project_id: str, round: int | None, step: int | None) -> set[str]:
-        """Task ids already given more assignments in this project, round and step."""
+        """Task ids already given more assignments in this project, round and step.
+
+        Args:
+            project_id: the backend's project id.
+            round: the collection round (``None`` outside rounds).
+            step: the dynamic-overlap step (``None`` for a plain request).
+
+        Returns:
+            The task ids, so the same request is never paid twice.
+        """
         return {
             t
             for r in self.events("more")
@@ -116,7 +141,16 @@ class Ledger:
         }
 
     def steps_done(self, project_id: str, round: int | None, task_ids: set[str]) -> int:
-        """How many dynamic-overlap steps already asked for more on any of ``task_ids``."""
+        """Where a dynamic-overlap loop resumes after a restart.
+
+        Args:
+            project_id: the backend's project id.
+            round: the collection round.
+            task_ids: the loop's tasks; a step counts when it asked for more on any of them.
+
+        Returns:
+            The next step number: one past the highest step recorded, 0 when none was.
+        """
         steps = [
             r["step"]
             for r in self.events("more")
@@ -128,7 +162,15 @@ class Ledger:
         return max(steps) + 1 if steps else 0
 
     def completed(self, kind: str, round: int | None) -> set[str]:
-        """Task ids whose dynamic-overlap loop already finished in ``round``."""
+        """Task ids whose dynamic-overlap loop already finished in ``round``.
+
+        Args:
+            kind: the project kind (``answers``, ``validation``, ``ranking``).
+            round: the collection round.
+
+        Returns:
+            The task ids of every ``complete`` event of that kind and round.
+        """
         return {
             t
             for r in self.events("complete")
@@ -137,11 +179,23 @@ class Ledger:
         }
 
     def projects(self, kind: str) -> list[str]:
-        """Project ids recorded for project ``kind``, oldest first."""
+        """Project ids recorded for project ``kind``, oldest first.
+
+        Args:
+            kind: the project kind (``answers``, ``validation``, ``ranking``).
+
+        Returns:
+            The ids, as :meth:`record_project` wrote them.
+        """
         return [r["project_id"] for r in self.events("project") if r.get("kind") == kind]
 
     def verdicts(self) -> dict[str, Decision]:
-        """The answer's assignment id -> the verdict already applied on the backend (first wins)."""
+        """Verdicts already applied on the backend, so none is sent twice.
+
+        Returns:
+            The answer's assignment id -> its :class:`~tutorial_lib.records.Decision`;
+            when an id was decided twice, the first verdict wins (the platform kept it).
+        """
         out: dict[str, Decision] = {}
         for r in self.events("verdict"):
             body = {k: v for k, v in r.items() if k not in ("event", "backend", "at")}
@@ -150,27 +204,67 @@ class Ledger:
 
     # --- writing -----------------------------------------------------------------------
     def record(self, event: str, **fields) -> dict:
-        """Append one event (stamped with the backend and the time); returns it."""
+        """Append one event, stamped with the backend and the time (UTC).
+
+        Args:
+            event: the event name (``project``, ``launch``, ``more``, ``complete``,
+                ``verdict``, ``reset``; see the module docstring).
+            **fields: the event's fields; they must be JSON-serialisable.
+
+        Returns:
+            The row as written.
+        """
         row = {"event": event, "backend": self.backend, "at": utc_now(), **fields}
         append_jsonl(self.path, [row])
         return row
 
     def record_project(self, kind: str, project_id: str, private_name: str) -> None:
-        """Remember which project holds a kind's work (once per project)."""
+        """Remember which project holds a kind's work (once per project).
+
+        Args:
+            kind: the project kind.
+            project_id: the backend's project id.
+            private_name: the name a rerun finds the project by.
+        """
         if project_id not in self.projects(kind):
             self.record("project", kind=kind, project_id=project_id, private_name=private_name)
 
     def record_verdict(self, decision: Decision) -> None:
-        """Record a verdict right after it was applied on the backend."""
+        """Record a verdict right after it was applied on the backend.
+
+        Args:
+            decision: the verdict; its ``assignment_id`` is the key :meth:`verdicts` reads.
+        """
         self.record("verdict", **to_dict(decision))
 
 
 def run_ledger(crowd_dir: str | os.PathLike, backend: str) -> Ledger:
-    """The ledger of a run whose crowd state lives in ``crowd_dir``."""
+    """The ledger of a run whose crowd state lives in ``crowd_dir``.
+
+    Args:
+        crowd_dir: the run's ``crowd/`` folder.
+        backend: the backend name (``simulated``, ``toloka``, ``room``); the ledger
+            counts only this backend's events.
+
+    Returns:
+        The :class:`Ledger` at ``crowd_dir/ledger.jsonl``.
+    """
     return Ledger(Path(crowd_dir) / LEDGER_FILE, backend=backend)
 
 
 def sink_ledger(sink: str | os.PathLike, backend: str | None = None) -> Ledger:
-    """A ledger beside a sink, for collection outside a run directory (notebooks, tests)."""
+    """A ledger beside a sink, for collection outside a run directory (notebooks, tests).
+
+    Args:
+        sink: the JSONL file collection writes assignments to.
+        backend: the backend name; ``None`` reads every backend's events.
+
+    Returns:
+        The :class:`Ledger` at ``.<sink name>.ledger.jsonl`` in the sink's folder.
+
+    Examples:
+        >>> sink_ledger("work/answers.jsonl").path.as_posix()
+        'work/.answers.jsonl.ledger.jsonl'
+    """
     sink = Path(sink)
     return Ledger(sink.with_name(f".{sink.name}.ledger.jsonl"), backend=backend)

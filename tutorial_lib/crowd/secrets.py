@@ -42,11 +42,26 @@ class Secret:
         self.source = source
 
     def reveal(self) -> str:
-        """The raw token, for the one call that authenticates. Never log the result."""
+        """The raw token, for the one call that authenticates. Never log the result.
+
+        Returns:
+            The token, stripped of surrounding whitespace.
+        """
         return self._value
 
     def scrub(self, text: str) -> str:
-        """``text`` with every occurrence of the token replaced by stars."""
+        """Hide the token in text about to be shown (an error from a client, a log line).
+
+        Args:
+            text: anything; it is converted with ``str``.
+
+        Returns:
+            The text with every occurrence of the token replaced by ``***``.
+
+        Examples:
+            >>> Secret("abc123").scrub("401 for token abc123")
+            '401 for token ***'
+        """
         return str(text).replace(self._value, MASK)
 
     def __repr__(self) -> str:
@@ -79,7 +94,12 @@ def _from_colab(name: str) -> str | None:
 
 
 def is_interactive() -> bool:
-    """Whether someone can answer a prompt: a terminal, or a Jupyter/Colab kernel."""
+    """Whether someone can answer a prompt: a terminal, or a Jupyter/Colab kernel.
+
+    Returns:
+        ``True`` for a terminal on stdin or a Jupyter/Colab kernel; ``False`` otherwise
+        (CI, a pipe, a background job), where a prompt would hang.
+    """
     try:
         if sys.stdin is not None and sys.stdin.isatty():
             return True
@@ -96,9 +116,21 @@ def is_interactive() -> bool:
 def get_token(name: str = "TOLOKA_TOKEN", interactive: bool | None = None) -> Secret:
     """Find the token called ``name``: environment, then Colab secrets, then a hidden prompt.
 
-    ``interactive=None`` asks only when someone can answer (terminal or
-    notebook kernel); tests and CI pass ``False`` and get a clear error instead
-    of a hang. The value is never echoed or logged, only where it came from.
+    The value is never echoed or logged, only where it came from.
+
+    Args:
+        name: the environment variable and Colab secret to read.
+        interactive: whether to prompt (input hidden) when neither has it; ``None``
+            prompts only when someone can answer (:func:`is_interactive`); tests and
+            CI pass ``False`` and get a clear error instead of a hang.
+
+    Returns:
+        The token as a :class:`Secret` whose ``source`` says where it was found
+        (``environment``, ``colab`` or ``prompt``).
+
+    Raises:
+        MissingSecret: if no place had a non-empty token; the message says where to
+            put one (and never to paste it into a cell).
     """
     value = os.environ.get(name, "").strip()
     if value:
@@ -130,6 +162,12 @@ def workdir_salt(workdir: str | os.PathLike) -> str:
     Real platforms (Toloka, the room) need a secret salt: with a guessable one,
     anyone holding a worker's platform id could recompute their pseudonym. Kept
     next to the run's data so every stage of one run agrees on pseudonyms.
+
+    Args:
+        workdir: the run's folder; the salt lives in ``workdir/.pseudonym_salt``.
+
+    Returns:
+        The salt (32 hex characters), the same for every call on ``workdir``.
     """
     return workdir_secret(workdir, SALT_FILE)
 

@@ -62,8 +62,24 @@ def run_id_for(workdir: str | Path, create: bool = True) -> str | None:
     """The run's id on Toloka: stable for one run directory, different for every other.
 
     Derived from the run's secret salt (kept in ``workdir``), so it survives
-    ``--force`` and restarts, and reveals nothing about the salt. With
-    ``create=False`` a directory without a salt yet gives ``None`` (nothing is written).
+    ``--force`` and restarts, and reveals nothing about the salt.
+
+    Args:
+        workdir: the run's crowd folder, which keeps the salt.
+        create: whether to create the salt when there is none yet; with ``False`` a
+            directory without one gives ``None`` and nothing is written (``crowd plan``
+            on a fresh directory can still ask).
+
+    Returns:
+        ``"run-"`` + 10 hex characters, or ``None`` (see ``create``).
+
+    Examples:
+        >>> import tempfile
+        >>> run_dir = tempfile.mkdtemp()
+        >>> print(run_id_for(run_dir, create=False))
+        None
+        >>> run_id_for(run_dir) == run_id_for(run_dir) != run_id_for(tempfile.mkdtemp())
+        True
     """
     if not create and not (Path(workdir) / SALT_FILE).exists():
         return None
@@ -174,7 +190,15 @@ class TolokaBackend(TolokaSetup, TolokaWork, TolokaDecisions, CrowdBackend):
         return made
 
     def settings(self, spec: ProjectSpec) -> PoolSettings:
-        """This run's pool settings for ``spec`` (what ``crowd plan`` shows)."""
+        """This run's pool settings for ``spec`` (what ``crowd plan`` shows).
+
+        Args:
+            spec: the project's spec; its ``kind`` picks the overlap, its golden
+                tasks the golden frequency.
+
+        Returns:
+            The :class:`~tutorial_lib.crowd.toloka_pools.PoolSettings` of this run.
+        """
         return PoolSettings(
             run_id=self.run_id,
             hourly_pay_usd=self.hourly_pay_usd,
@@ -184,10 +208,20 @@ class TolokaBackend(TolokaSetup, TolokaWork, TolokaDecisions, CrowdBackend):
         )
 
     def tariff(self, kind: str, n_tasks: int, overlap: int):
-        """What Toloka bills for ``n_tasks`` x ``overlap`` more suites of this run's ``kind``
-        pool (the suite reward includes golden tasks); ``None`` for a kind not created here.
+        """What Toloka bills for more suites of this run's pool of one project kind.
 
-        The run's budget prices Toloka work with this, so the ledger holds what is paid.
+        The run's budget prices Toloka work with this (see
+        :meth:`~tutorial_lib.crowd.pricing.Budget.price_for`), so the ledger holds
+        what is paid; the suite reward includes the golden tasks in it.
+
+        Args:
+            kind: the project kind (``answers``, ``validation``, ``ranking``).
+            n_tasks: tasks to add.
+            overlap: assignments per task.
+
+        Returns:
+            A :class:`~tutorial_lib.crowd.pricing.CostEstimate`, or ``None`` when no
+            project of ``kind`` was created here (the budget then prices it itself).
         """
         from .plan import launch_cost
 
@@ -198,6 +232,20 @@ class TolokaBackend(TolokaSetup, TolokaWork, TolokaDecisions, CrowdBackend):
         return None
 
     def operation_ids(self, project_id: str, task_ids: list[str]) -> list[str]:
-        """The operation id an upload of ``task_ids`` (those not in the pool yet) will carry."""
+        """The operation id an upload of ``task_ids`` will carry, for the ledger to record.
+
+        The id depends only on the pool and the task ids, so a retried or rerun upload
+        of the same tasks is the same operation and Toloka does not add them twice.
+
+        Args:
+            project_id: a project from :meth:`create_project`.
+            task_ids: the tasks to upload (those not in the pool yet).
+
+        Returns:
+            One UUID string.
+
+        Raises:
+            TolokaError: if ``project_id`` was not created here (from the state lookup).
+        """
         pool_id = self._project(project_id)["pool_id"]
         return [str(uuid.uuid5(NAMESPACE, pool_id + "|" + "|".join(sorted(map(str, task_ids)))))]

@@ -41,25 +41,77 @@ QUIZ_CHOICE = "quiz_choice"  # output: the option the trainee picked
 
 
 def quiz_option_field(value: str) -> str:
-    """The input field holding the label of quiz option ``value`` (e.g. ``quiz_a``)."""
+    """The input field holding the label of one quiz option, so a training task can show it.
+
+    Args:
+        value: the option's value (``a``, ``b``, ...).
+
+    Returns:
+        The field name, e.g. ``quiz_a``.
+
+    Examples:
+        >>> quiz_option_field("a")
+        'quiz_a'
+    """
     return f"{QUIZ_FIELD}_{value}"
 
 
 def quiz_values(spec: ProjectSpec) -> list[str]:
-    """Every option value any quiz question uses, in first-seen order."""
+    """Every option value any quiz question uses: one input field and one output value each.
+
+    Args:
+        spec: the project spec; only its ``quiz_items`` are read.
+
+    Returns:
+        The values in first-seen order, without repeats (empty without a quiz).
+
+    Examples:
+        >>> from tutorial_lib.crowd.design import answer_project, validation_project
+        >>> quiz_values(answer_project()), quiz_values(validation_project())
+        (['a', 'b', 'c'], [])
+    """
     return list(dict.fromkeys(v for q in spec.quiz_items for v, _ in q.options))
 
 
 def required_on_toloka(spec: ProjectSpec, q: QuestionSpec) -> bool:
-    """Only the first question is required on Toloka; a quiz makes even that optional
-    server-side (training tasks carry no answer), the interface still asks for it."""
+    """Whether Toloka itself refuses a solution without an answer to question ``q``.
+
+    Only the first question is required, so a control task can be judged on that
+    field alone; a quiz makes even that optional server-side (training tasks carry
+    no answer), while the interface still asks for it.
+
+    Args:
+        spec: the project spec.
+        q: one of ``spec.output_fields``.
+
+    Returns:
+        ``True`` only for a required first question of a spec without a quiz.
+
+    Examples:
+        >>> from tutorial_lib.crowd.design import validation_project
+        >>> spec = validation_project()
+        >>> [(q.name, required_on_toloka(spec, q)) for q in spec.output_fields]
+        [('helpful', True), ('harmless', False), ('truthful', False)]
+    """
     if spec.quiz_items:
         return False
     return q.required and q is spec.output_fields[0]
 
 
 def has_choices(spec: ProjectSpec) -> bool:
-    """Whether workers pick from options (so answers can be checked against a majority)."""
+    """Whether workers pick from options (so answers can be checked against a majority).
+
+    Args:
+        spec: the project spec.
+
+    Returns:
+        ``True`` when any question is binary, Likert or multiple choice.
+
+    Examples:
+        >>> from tutorial_lib.crowd.design import answer_project, validation_project
+        >>> has_choices(answer_project()), has_choices(validation_project())
+        (False, True)
+    """
     return any(q.kind in CHOICE_KINDS for q in spec.output_fields)
 
 
@@ -75,7 +127,21 @@ def _option_spec(q: QuestionSpec, required: bool) -> fs.FieldSpec:
 
 
 def input_spec(spec: ProjectSpec) -> dict:
-    """Toloka input fields: the spec's fields, the quiz's (if any), our hidden task id."""
+    """Toloka input fields: the spec's fields, the quiz's (if any), our hidden task id.
+
+    The hidden ``task_id`` is how a rerun recognises tasks already uploaded.
+
+    Args:
+        spec: the project spec.
+
+    Returns:
+        Field name -> toloka-kit ``FieldSpec``, in display order.
+
+    Examples:
+        >>> from tutorial_lib.crowd.design import answer_project
+        >>> list(input_spec(answer_project()))
+        ['prompt', 'prompt_en', 'context', 'quiz', 'quiz_a', 'quiz_b', 'quiz_c', 'task_id']
+    """
     out = {f.name: fs.StringSpec(required=f.required) for f in spec.input_fields}
     if spec.quiz_items:
         out[QUIZ_FIELD] = fs.StringSpec(required=False)
@@ -85,7 +151,20 @@ def input_spec(spec: ProjectSpec) -> dict:
 
 
 def output_spec(spec: ProjectSpec) -> dict:
-    """Toloka output fields, one per question; choices restricted to the allowed values."""
+    """Toloka output fields, one per question; choices restricted to the allowed values.
+
+    Args:
+        spec: the project spec.
+
+    Returns:
+        Field name -> toloka-kit ``FieldSpec``: text questions keep their minimum
+        length, choice questions their allowed values, and a quiz adds ``quiz_choice``.
+
+    Examples:
+        >>> from tutorial_lib.crowd.design import validation_project
+        >>> list(output_spec(validation_project()))
+        ['helpful', 'harmless', 'truthful']
+    """
     out = {}
     for q in spec.output_fields:
         required = required_on_toloka(spec, q)
@@ -130,7 +209,17 @@ def _question_view(spec: ProjectSpec, q: QuestionSpec, lang: str | None):
 
 
 def view_config(spec: ProjectSpec, lang: str | None = None) -> tb.TemplateBuilder:
-    """The task interface as a Template Builder config: fields to read, questions to answer."""
+    """The task interface as a Template Builder config: fields to read, questions to answer.
+
+    Args:
+        spec: the project spec.
+        lang: the language of labels and options; ``None`` uses the spec's target
+            language.
+
+    Returns:
+        A ``TemplateBuilder`` whose view shows the quiz instead of the work on
+        training tasks when the spec has one.
+    """
     items = [_field_view(spec, f, lang) for f in spec.input_fields]
     items += [_question_view(spec, q, lang) for q in spec.output_fields]
     view = tb.ListViewV1(items)
@@ -161,7 +250,22 @@ def _quiz_view(spec: ProjectSpec, lang: str | None):
 
 
 def build_project(spec: ProjectSpec) -> Project:
-    """The Toloka project: interface, field specs, instructions in English and the target language."""
+    """The Toloka project: interface, field specs, instructions in English and the target language.
+
+    Args:
+        spec: the project spec; its ``private_name`` becomes the private comment a
+            rerun finds the project by.
+
+    Returns:
+        An unsaved toloka-kit ``Project`` (English by default, the target language
+        through Toloka's localization).
+
+    Examples:
+        >>> from tutorial_lib.crowd.design import answer_project
+        >>> project = build_project(answer_project())
+        >>> project.private_comment, project.localization_config.additional_languages[0].language
+        ('tutorial-answers-sw-v1', 'SW')
+    """
     translation = AdditionalLanguage.FieldTranslation
     extra_langs = []
     if spec.lang != "en":
@@ -191,7 +295,19 @@ def build_project(spec: ProjectSpec) -> Project:
 
 # -- reading results back ------------------------------------------------------
 def status_name(value) -> str:
-    """A toloka-kit enum (or plain string) as its API name, e.g. ``"SUBMITTED"``."""
+    """A toloka-kit enum (or plain string) as its API name, to compare statuses either way.
+
+    Args:
+        value: a toloka-kit status enum, or its name as a string.
+
+    Returns:
+        The API name, e.g. ``"SUBMITTED"``.
+
+    Examples:
+        >>> from toloka.client import Assignment as TolokaAssignment
+        >>> status_name(TolokaAssignment.Status.SUBMITTED), status_name("ARCHIVED")
+        ('SUBMITTED', 'ARCHIVED')
+    """
     return str(getattr(value, "value", value))
 
 
@@ -204,8 +320,24 @@ def assignment_record(
     round: int,
     salt: str,
 ) -> Assignment:
-    """One Toloka solution as the kit's record: first question -> answer or label, the
-    other questions -> ``extra``; the Toloker's id pseudonymised with ``salt``.
+    """One Toloka solution as the kit's record, so later stages never see toloka-kit objects.
+
+    The first question becomes ``answer`` (answers) or ``label`` (choices), the other
+    questions go to ``extra``.
+
+    Args:
+        spec: the project the solution belongs to.
+        assignment: the toloka-kit assignment (worker, times, status, comment).
+        assignment_id: the kit's id for this solution.
+        task_id: the kit's id of the task it answers.
+        values: the solution's output values by field name.
+        round: the collection round it came in.
+        salt: the run's salt; the Toloker's id is pseudonymised with it
+            (:func:`~tutorial_lib.crowd.backend.pseudonymise`).
+
+    Returns:
+        The :class:`~tutorial_lib.records.Assignment`, ``backend="toloka"``, its status
+        in lower case and its duration in seconds (0 when a time is missing).
     """
     main, *others = [q.name for q in spec.output_fields]
     answer = label = None

@@ -74,16 +74,26 @@ class TolokaCalls:
         return f"Toloka {what} failed: {type(err).__name__}: {err}", retry
 
     def call(self, what: str, fn: Callable, *args, lookup: Callable | None = None, **kwargs):
-        """``fn(*args, **kwargs)``, retried on 429/5xx/network errors.
+        """``fn(*args, **kwargs)``, retried on 408/429/5xx and network errors.
+
+        Waits 1, 2, 4, ... s (at most 30 s) on the clock between tries. A refusal
+        that retrying cannot fix (4xx, a low balance) fails at once.
 
         Args:
             what: Names the call in logs and errors.
             fn: The client method.
+            *args: Positional arguments for ``fn``.
             lookup: For creates: returns the object if an earlier attempt made
                 it (searched by its key), else ``None``; run before each retry.
+            **kwargs: Keyword arguments for ``fn``.
+
+        Returns:
+            What ``fn`` returned, or what ``lookup`` found after a lost reply.
 
         Raises:
-            TolokaError: The call failed for good (message without the token).
+            TolokaError: The call failed for good: not retryable, or still failing
+                after ``attempts`` tries (message without the token).
+            AssertionError: Never; it marks the end of the retry loop as unreachable.
         """
         for attempt in range(self.attempts):
             if attempt and lookup is not None:
@@ -110,7 +120,21 @@ class TolokaCalls:
         raise AssertionError("unreachable")
 
     def wait_operation(self, client, op, what: str):
-        """Poll ``op`` until it finishes; a failed or overdue operation is a TolokaError."""
+        """Poll an operation (opening a pool, uploading tasks) until it finishes.
+
+        Args:
+            client: the ``TolokaClient`` to poll with.
+            op: the operation a call returned; ``None`` (Toloka's 204, nothing to do)
+                is returned as is.
+            what: names the call in errors.
+
+        Returns:
+            The finished operation, or ``None`` when ``op`` was ``None``.
+
+        Raises:
+            TolokaError: if the operation ends in any state but ``SUCCESS``, or is still
+                running after ``op_timeout_s`` (a rerun resumes it).
+        """
         if op is None:  # Toloka answers 204 (no operation) when there is nothing to do
             return None
         start = self.clock.monotonic()

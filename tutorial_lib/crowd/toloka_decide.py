@@ -28,7 +28,20 @@ class TolokaDecisions:
     """Accept, reject, raise overlap, stop tasks; every call safe to repeat."""
 
     def review_deadline(self, project_id: str | None = None) -> dt.datetime | None:
-        """When Toloka would accept this run's oldest undecided Part I answer on its own."""
+        """When Toloka would accept this run's oldest undecided Part I answer on its own.
+
+        Part I verdicts must land before then (a later rejection is
+        :class:`~tutorial_lib.crowd.backend.VerdictTooLate`); only answer projects
+        count, since Part II and ranking pools accept on their own at once.
+
+        Args:
+            project_id: one project from ``create_project``; ``None`` looks at every
+                project of this run.
+
+        Returns:
+            The earliest deadline (UTC), the oldest submission plus the pool's
+            auto-accept period; ``None`` when no Part I answer awaits a verdict.
+        """
         ids = [project_id] if project_id else list(self._state["projects"])
         deadlines = []
         for pid in ids:
@@ -66,7 +79,19 @@ class TolokaDecisions:
             raise
 
     def accept(self, assignment_id: str, comment: str = "") -> None:
-        """Accept (pay) once: an already accepted assignment is left alone."""
+        """Accept (pay) once: an already accepted assignment is left alone.
+
+        A rejected assignment may still be accepted (a worker's appeal upheld).
+
+        Args:
+            assignment_id: the kit's assignment id (Toloka's id, with ``#n`` for the
+                n-th task of a suite).
+            comment: the note the worker reads; empty sends a thank-you.
+
+        Raises:
+            TolokaError: if the assignment is neither submitted nor rejected (still
+                active, expired, skipped), or the call fails for good.
+        """
         base, a = self._current(assignment_id)
         status = _status(a.status)
         if status == "ACCEPTED":
@@ -82,8 +107,21 @@ class TolokaDecisions:
         )
 
     def reject(self, assignment_id: str, comment: str) -> None:
-        """Reject with a reason. Already rejected: no-op. Already accepted (Toloka's review
-        period ran out): :class:`VerdictTooLate`, which the kit counts instead of crashing."""
+        """Reject with a reason; rejecting twice is a no-op.
+
+        Args:
+            assignment_id: the kit's assignment id (Toloka's id, with ``#n`` for the
+                n-th task of a suite).
+            comment: the reason the worker reads; required.
+
+        Raises:
+            BackendError: if ``comment`` is blank (from
+                :func:`~tutorial_lib.crowd.backend.check_comment`).
+            VerdictTooLate: if Toloka already accepted it (its review period ran out);
+                the kit counts this instead of crashing.
+            TolokaError: if the assignment is not submitted (still active, expired,
+                skipped), or the call fails for good.
+        """
         comment = check_comment(comment)
         base, a = self._current(assignment_id)
         status = _status(a.status)
@@ -109,6 +147,15 @@ class TolokaDecisions:
         ``patch_task``; a task already asking for that many (a rerun) is left
         alone, so nothing is bought twice. The pool reopens afterwards (Toloka
         closes a pool whose tasks are all done).
+
+        Args:
+            project_id: a project from ``create_project``.
+            task_ids: the kit's task ids to extend.
+            extra: assignments wanted on each task beyond those issued, >= 1.
+
+        Raises:
+            TolokaError: if ``extra`` < 1, the pool is archived (more work needs a new
+                run directory), a task is not in the pool, or a call fails for good.
         """
         from toloka.client.task import TaskPatch
 
@@ -134,7 +181,16 @@ class TolokaDecisions:
         self._set_open("pool", pool_id, True)
 
     def stop_tasks(self, project_id: str, task_ids: list[str]) -> None:
-        """Stop issuing these tasks (their prompt has its answer): overlap down to what is issued."""
+        """Stop issuing these tasks (their prompt has its answer): overlap down to what is issued.
+
+        Assignments already issued still come in and are paid; nothing new is bought.
+        Unknown tasks, tasks already at their issued count and archived pools are
+        skipped, so a rerun does nothing.
+
+        Args:
+            project_id: a project from ``create_project``.
+            task_ids: the kit's task ids to stop.
+        """
         from toloka.client.task import TaskOverlapPatch
 
         pool_id = self._project(project_id)["pool_id"]

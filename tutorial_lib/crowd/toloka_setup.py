@@ -35,6 +35,16 @@ class TolokaSetup:
     def create_project(self, spec: ProjectSpec) -> str:
         """Find or create the project, its skill and training, and this run's pool.
 
+        Safe to repeat: each object is looked up (by its private name) before it is
+        created, and the pool's golden tasks go up once, when the pool is not archived.
+
+        Args:
+            spec: the project spec; its ``private_name`` identifies the project, and
+                the run id makes the pool's name this run's own.
+
+        Returns:
+            Toloka's project id.
+
         Taught in notebooks/02_collecting_answers.
         """
         c = self._client

@@ -68,7 +68,21 @@ class TolokaWork:
         return out
 
     def add_tasks(self, project_id: str, tasks: list[dict], overlap: int) -> int:
-        """Upload tasks not yet in this run's pool (by ``task_id``); returns how many were new."""
+        """Upload tasks not yet in this run's pool (by ``task_id``), so none is bought twice.
+
+        Args:
+            project_id: a project from ``create_project``.
+            tasks: task dicts of its kind (a vote is never offered to the answer's author).
+            overlap: assignments wanted on each new task.
+
+        Returns:
+            How many tasks were new.
+
+        Raises:
+            BackendError: if a task has no ``task_id`` or repeats one (nothing is sent).
+            TolokaError: if a task lacks a required input field, or the pool is archived
+                while tasks are missing from it (collect them in a new run directory).
+        """
         from toloka.client import Task
 
         ids = check_tasks(tasks)
@@ -121,7 +135,11 @@ class TolokaWork:
         self.calls.wait_operation(c, self._call(what, fn, object_id), what)
 
     def open(self, project_id: str) -> None:
-        """Open the training and this run's pool (no-op when open; an archived pool stays)."""
+        """Open the training and this run's pool (no-op when open; an archived pool stays).
+
+        Args:
+            project_id: a project from ``create_project``.
+        """
         entry = self._project(project_id)
         if self._pool_status(entry["pool_id"]) == "ARCHIVED":
             logger.warning("pool %s is archived; nothing to open", entry["pool_id"])
@@ -131,7 +149,11 @@ class TolokaWork:
         self._set_open("pool", entry["pool_id"], True)
 
     def close(self, project_id: str) -> None:
-        """Close this run's pool (no-op when closed or archived)."""
+        """Close this run's pool (no-op when closed or archived).
+
+        Args:
+            project_id: a project from ``create_project``.
+        """
         pool_id = self._project(project_id)["pool_id"]
         if self._pool_status(pool_id) in ("CLOSED", "ARCHIVED"):
             return
@@ -144,13 +166,32 @@ class TolokaWork:
         )
 
     def progress(self, project_id: str) -> Progress:
+        """Assignments this run's pool expects and has received, golden tasks left out.
+
+        Args:
+            project_id: a project from ``create_project``.
+
+        Returns:
+            The :class:`~tutorial_lib.crowd.backend.Progress`: the sum of the tasks'
+            overlaps, and the real tasks in submitted, accepted or rejected assignments.
+        """
         pool_id = self._project(project_id)["pool_id"]
         tasks = [t for t in self._existing_task_ids(pool_id).values() if not _is_golden(t)]
         done = sum(not _is_golden(t) for a in self._assignments(pool_id) for t in a.tasks)
         return Progress(total=sum(int(t.overlap or 0) for t in tasks), submitted=done)
 
     def fetch(self, project_id: str) -> list[Assignment]:
-        """This run's submitted, accepted or rejected work, pseudonymised; golden tasks left out."""
+        """This run's submitted, accepted or rejected work, pseudonymised; golden tasks left out.
+
+        Each task of a multi-task suite becomes its own record (``<assignment id>#<i>``),
+        and its ``round`` counts the re-collection rounds asked before it was issued.
+
+        Args:
+            project_id: a project from ``create_project``.
+
+        Returns:
+            :class:`~tutorial_lib.records.Assignment` records, oldest first.
+        """
         spec, pool_id = self._project_spec(project_id), self._project(project_id)["pool_id"]
         rounds = self._state["rounds"].get(str(project_id), {})
         raw = sorted(self._assignments(pool_id), key=lambda a: (a.created, str(a.id)))

@@ -46,8 +46,9 @@ from pathlib import Path
 from tutorial_lib.config import CrowdConfig, resolve_path
 from tutorial_lib.crowd.collect import collect_answers, collect_votes
 from tutorial_lib.crowd.simulated import SimulatedCrowd
+from tutorial_lib.jsonl import read_jsonl
 from tutorial_lib.quality.overlap import DECISION_SMOOTHING, helpfulness, validate_dynamic
-from tutorial_lib.records import Prompt, read_jsonl
+from tutorial_lib.records import Prompt
 
 SEED_PROMPTS = "data/prompts/seed_sw.jsonl"
 ANSWER_OVERLAP = 2

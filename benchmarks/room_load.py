@@ -42,7 +42,8 @@ from tutorial_lib.crowd import room_server
 from tutorial_lib.crowd.design import answer_project, validation_project
 from tutorial_lib.crowd.room import export, write_room
 from tutorial_lib.data import SEED_PATH
-from tutorial_lib.records import Prompt, read_jsonl
+from tutorial_lib.jsonl import read_jsonl
+from tutorial_lib.records import Prompt
 
 INSTANCE = re.compile(r'id="instance_id"[^>]*value="([^"]*)"')
 # What the annotation page asks for on each load, in order (Chromium, Potato 2.12.1).

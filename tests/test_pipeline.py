@@ -93,7 +93,8 @@ def test_cli_rejects_malformed_prompt_file(tmp_path, capsys):
 def test_cli_imports_a_real_prompt_set_by_named_mapping(tmp_path, capsys):
     from realdata_helpers import realdata_path
 
-    from tutorial_lib.records import Prompt, read_jsonl
+    from tutorial_lib.jsonl import read_jsonl
+    from tutorial_lib.records import Prompt
 
     src = realdata_path("swahili_instruct", "afriqa", "queries.afriqa.swa.en.test.json")
     out = tmp_path / "run"

@@ -3,14 +3,8 @@ import unicodedata
 
 import pytest
 
-from tutorial_lib.records import (
-    Assignment,
-    Prompt,
-    RecordError,
-    append_jsonl,
-    read_jsonl,
-    write_jsonl,
-)
+from tutorial_lib.jsonl import append_jsonl, read_jsonl, write_jsonl
+from tutorial_lib.records import Assignment, Prompt, RecordError
 
 
 def _prompt(**kw):

@@ -15,8 +15,8 @@ from sim_prompts import make_prompts
 from test_toloka_flow import toloker
 
 from tutorial_lib.config import load_config
+from tutorial_lib.jsonl import write_jsonl
 from tutorial_lib.pipeline import StageChanged
-from tutorial_lib.records import write_jsonl
 
 
 @pytest.mark.slow

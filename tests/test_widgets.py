@@ -7,7 +7,8 @@ from tutorial_lib.crowd.backend import pseudonymise
 from tutorial_lib.crowd.design import answer_project, validation_project
 from tutorial_lib.crowd.pricing import estimate_cost
 from tutorial_lib.crowd.simulated import SimulatedCrowd
-from tutorial_lib.records import Assignment, Prompt, read_jsonl
+from tutorial_lib.jsonl import read_jsonl
+from tutorial_lib.records import Assignment, Prompt
 from tutorial_lib.widgets import (
     PoolProgress,
     RankingWidget,

@@ -1,9 +1,8 @@
 """Atomic file writes: a reader sees the old file or the new one, never half of one.
 
 The one place the kit writes files and folders atomically (temp beside the
-target, then rename). :mod:`tutorial_lib.records` re-exports these helpers, so
-stages import them from there together with the JSONL readers and writers.
-Imports nothing of the kit, so ``records``, ``config`` and ``rundir`` can use it.
+target, then rename); :mod:`tutorial_lib.jsonl` writes record files through it.
+Imports nothing of the kit, so ``jsonl`` and ``rundir`` can use it.
 """
 
 from __future__ import annotations
@@ -164,5 +163,19 @@ def publish_folder(tmp: str | os.PathLike, out_dir: str | os.PathLike, marker: s
 
 
 def temp_folder_for(out_dir: str | os.PathLike) -> Path:
-    """The temporary folder beside ``out_dir`` to build in before :func:`publish_folder`."""
+    """The temporary folder beside ``out_dir`` to build in before :func:`publish_folder`.
+
+    It sits in the same parent (so the rename is atomic) and carries the process id
+    (so two processes of one launch never build in the same place).
+
+    Args:
+        out_dir: the folder that will be published.
+
+    Returns:
+        The temporary path (not created: the caller makes it and fills it).
+
+    Examples:
+        >>> temp_folder_for("runs/tiny-mt5").name.startswith("tiny-mt5.tmp-")
+        True
+    """
     return _temp_beside(Path(out_dir))

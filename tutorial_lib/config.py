@@ -5,7 +5,8 @@ Each section is a pydantic dataclass: types, ranges and choices are enforced
 setting never pass), unknown keys are refused, and every change (``--set``, a
 CLI flag, ``cfg.crowd.backend = ...`` in a notebook) is validated again. A bad
 value fails at load time with one line naming the key, the value and what is
-allowed, not halfway through a GPU run.
+allowed, not halfway through a GPU run. The strict field types and the wording
+of those lines live in :mod:`tutorial_lib.config_fields`.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
@@ -15,12 +16,26 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import StrictBool, StrictInt, ValidationError
 from pydantic.dataclasses import dataclass
 
+from .config_fields import (
+    STRICT,
+    Count,
+    CountOrZero,
+    Fraction,
+    NonNegative,
+    OpenShare,
+    Port,
+    Positive,
+    Share,
+    Text,
+    explain,
+    require,
+)
 from .errors import TutorialLibError
 from .resources import SOURCE_ROOT as REPO_ROOT  # noqa: F401  (the clone; slides read it)
 from .resources import resolve_path, shipped_dir  # noqa: F401  (resolve_path: re-exported)
@@ -35,33 +50,11 @@ class ConfigError(TutorialLibError, ValueError):
     """A preset value that cannot work; the message names the key, the value and what is allowed."""
 
 
-def _no_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("a number is needed, not true/false")  # noqa: TRY004 (pydantic reports it)
-    return value
-
-
-# Integers and booleans are strict (no 1.5 -> 1, no "nope" -> True); numbers accept "1e-4".
-Number = Annotated[float, BeforeValidator(_no_bool)]
-Positive = Annotated[float, BeforeValidator(_no_bool), Field(gt=0)]
-NonNegative = Annotated[float, BeforeValidator(_no_bool), Field(ge=0)]
-Fraction = Annotated[float, BeforeValidator(_no_bool), Field(ge=0, le=1)]
-Count = Annotated[StrictInt, Field(ge=1)]
-CountOrZero = Annotated[StrictInt, Field(ge=0)]
-Text = Annotated[str, Field(strict=True)]
-_STRICT = ConfigDict(extra="forbid", validate_assignment=True)
-
-
 # How a prompts file is read (``prompts.format``, ``--prompt-format``): the one list of choices.
 PROMPT_FORMATS = ("auto", "seed", "jsonl", "json", "csv", "tsv", "hf")
 
 
-def _require(cond: bool, message: str) -> None:
-    if not cond:
-        raise ValueError(message)
-
-
-@dataclass(config=_STRICT)
+@dataclass(config=STRICT)
 class PromptsConfig:
     """Where prompts come from and how columns map onto the Prompt schema."""
 
@@ -75,7 +68,7 @@ class PromptsConfig:
     max_chars: Count = 20000  # longest prompt/context/reference accepted on import
 
 
-@dataclass(config=_STRICT)
+@dataclass(config=STRICT)
 class CrowdConfig:
     """Crowd backend, overlaps and pay (Parts I and II)."""
 
@@ -90,24 +83,24 @@ class CrowdConfig:
     seconds_per_answer: Positive = 120.0
     seconds_per_vote: Positive = 36.0
     platform_fee: Fraction = 0.3
-    control_share: Annotated[float, BeforeValidator(_no_bool), Field(ge=0, lt=1)] = 0.1
+    control_share: Share = 0.1
     budget_usd: Positive = 500.0
     # Real money on Toloka: only a true YAML boolean (true) enables it, never a string.
     production: StrictBool = False
     n_workers: Count = 40
     room_host: Text = "127.0.0.1"
-    room_port: Annotated[StrictInt, Field(ge=1, le=65535)] = 8000
+    room_port: Port = 8000
     wait_timeout_s: NonNegative | None = None  # how long a live (room/Toloka) stage waits
 
     def __post_init__(self) -> None:
-        _require(
+        require(
             self.validation_max_overlap >= self.validation_overlap,
             f"crowd.validation_max_overlap ({self.validation_max_overlap}) must be >= "
             f"crowd.validation_overlap ({self.validation_overlap})",
         )
 
 
-@dataclass(config=_STRICT)
+@dataclass(config=STRICT)
 class QualityConfig:
     """Quality-control rules, aggregation and post-acceptance."""
 
@@ -121,25 +114,25 @@ class QualityConfig:
     near_duplicate_threshold: Fraction = 0.8
 
     def __post_init__(self) -> None:
-        _require(
+        require(
             self.max_chars > self.min_chars,
             f"quality.max_chars ({self.max_chars}) must "
             f"exceed quality.min_chars ({self.min_chars})",
         )
 
 
-@dataclass(config=_STRICT)
+@dataclass(config=STRICT)
 class DatasetConfig:
     """Curation: held-out share and selection for fine-tuning."""
 
-    heldout_fraction: Annotated[float, BeforeValidator(_no_bool), Field(gt=0, lt=1)] = 0.15
+    heldout_fraction: OpenShare = 0.15
     max_train: Count | None = None
     min_score: Fraction = 0.5
     dedup_threshold: Fraction = 0.8
     balance_categories: StrictBool = True
 
 
-@dataclass(config=_STRICT)
+@dataclass(config=STRICT)
 class FinetuneConfig:
     """Instruction fine-tuning of either family (seq2seq mT5 or a causal decoder).
 
@@ -151,9 +144,8 @@ class FinetuneConfig:
     model: Text = "tiny"
     max_steps: Count = 60
     batch_size: Count = 8
-    learning_rate: Positive | None = (
-        None  # None: the optimizer's default (Adafactor 1e-3, AdamW 3e-4)
-    )
+    # None: the optimizer's default (Adafactor 1e-3, AdamW 3e-4)
+    learning_rate: Positive | None = None
     optimizer: Literal["adafactor", "adamw"] = "adafactor"
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     lora: StrictBool | Literal["auto"] = "auto"  # true | false | auto (LoRA above ~1B params)
@@ -167,16 +159,14 @@ class FinetuneConfig:
     gradient_accumulation_steps: Count = 1
     output_dir: Text | None = None
     time_budget_min: Positive | None = None  # stop cleanly (and save) after this many minutes
-    trim_vocab: StrictBool = (
-        False  # train on the vocabulary trimmed to the run's texts (vocab_trim)
-    )
+    trim_vocab: StrictBool = False  # train on the vocabulary trimmed to the run's texts
     # Recompute activations only for batches above this many padded tokens (finetune/memory.py):
     # caps the memory peak that the longest batches set; None keeps every batch's activations.
     checkpoint_above_tokens: Count | None = None
     lean_activations: StrictBool = False  # fused tanh-GELU, attention maps recomputed (memory.py)
 
 
-@dataclass(config=_STRICT)
+@dataclass(config=STRICT)
 class PreferenceConfig:
     """DPO after fine-tuning on Part II's preference pairs (the fine-tuned model is the reference)."""
 
@@ -185,18 +175,16 @@ class PreferenceConfig:
     learning_rate: Positive = 5e-4
     max_steps: Count = 30
     batch_size: Count = 8
-    heldout_fraction: Annotated[float, BeforeValidator(_no_bool), Field(ge=0, lt=1)] = 0.2
+    heldout_fraction: Share = 0.2
 
 
-@dataclass(config=_STRICT)
+@dataclass(config=STRICT)
 class EvaluateConfig:
     """Benchmarks (harness-identical prompts) and held-out generation."""
 
-    tasks: list[Literal["xcopa", "xnli", "xstorycloze"]] = field(
-        default_factory=lambda: list(TASKS)
-    )
+    tasks: list[Literal[TASKS]] = field(default_factory=lambda: list(TASKS))
     lang: Text = "sw"
-    data_files: dict[Literal["xcopa", "xnli", "xstorycloze"], Text] = field(default_factory=dict)
+    data_files: dict[Literal[TASKS], Text] = field(default_factory=dict)
     limit: Count | None = None
     batch_size: Count = 16
     heldout_limit: Count | None = 30
@@ -207,7 +195,7 @@ class EvaluateConfig:
     compare_with: Text | None = None
 
 
-@dataclass(config=_STRICT)
+@dataclass(config=STRICT)
 class PipelineConfig:
     """A whole run: one preset, one seed, every stage's settings."""
 
@@ -223,6 +211,11 @@ class PipelineConfig:
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
 
     def to_dict(self) -> dict:
+        """The whole config as plain nested values, for manifests, fingerprints and YAML.
+
+        Returns:
+            ``{"name", "seed", "description"}`` plus one dict per section (``"crowd": {...}``).
+        """
         return dataclasses.asdict(self)
 
 
@@ -235,30 +228,6 @@ _SECTIONS = {
     "preference": PreferenceConfig,
     "evaluate": EvaluateConfig,
 }
-_BOOLEAN_HINT = "true or false (a YAML boolean, not a string)"
-
-
-def _explain(err: ValidationError, section: str | None, cls: type) -> str:
-    """One line per problem: the dotted key, the value given and what is allowed."""
-    lines = []
-    for e in err.errors():
-        loc = [str(p) for p in e["loc"] if not isinstance(p, int) or e["type"] == "literal_error"]
-        key = ".".join([section, *loc] if section else loc) or (section or "config")
-        value = e.get("input")
-        if e["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
-            known = ", ".join(f.name for f in dataclasses.fields(cls))
-            lines.append(
-                f"{key} is an unknown key (value {value!r}); known keys"
-                f"{' in ' + section if section else ''}: {known}"
-            )
-        elif e["type"] == "value_error" and not loc:
-            lines.append(str(e["msg"]).removeprefix("Value error, "))
-        elif e["type"] == "bool_type":
-            lines.append(f"{key}={value!r} is not allowed: must be {_BOOLEAN_HINT}")
-        else:
-            msg = str(e["msg"]).removeprefix("Value error, ").replace("Input should be", "must be")
-            lines.append(f"{key}={value!r} is not allowed: {msg}")
-    return "; ".join(lines)
 
 
 def _build_section(cls: type, values: Any, name: str):
@@ -267,14 +236,30 @@ def _build_section(cls: type, values: Any, name: str):
     try:
         return cls(**values)
     except ValidationError as err:
-        raise ConfigError(_explain(err, name, cls)) from None
+        raise ConfigError(explain(err, name, cls)) from None
 
 
 def config_from_dict(values: dict) -> PipelineConfig:
     """Build and validate a :class:`PipelineConfig` from plain values.
 
+    Args:
+        values: top-level keys (``name``, ``seed``, ``description``) and one mapping
+            per section; a missing or empty section takes its defaults.
+
+    Returns:
+        The validated config.
+
     Raises:
         ConfigError: a key is unknown or a value is not allowed (the message says which).
+
+    Examples:
+        >>> cfg = config_from_dict({"seed": 3, "crowd": {"backend": "room"}})
+        >>> cfg.seed, cfg.crowd.backend, cfg.crowd.answer_overlap
+        (3, 'room', 2)
+        >>> config_from_dict({"crowd": {"answer_overlap": 0}})
+        Traceback (most recent call last):
+        ...
+        tutorial_lib.config.ConfigError: crowd.answer_overlap=0 is not allowed: must be greater than or equal to 1
     """
     values = dict(values or {})
     top = {k: v for k, v in values.items() if k not in _SECTIONS}
@@ -285,11 +270,30 @@ def config_from_dict(values: dict) -> PipelineConfig:
     try:
         return PipelineConfig(**top, **sections)
     except ValidationError as err:
-        raise ConfigError(_explain(err, None, PipelineConfig)) from None
+        raise ConfigError(explain(err, None, PipelineConfig)) from None
 
 
 def check_config(cfg: PipelineConfig) -> PipelineConfig:
-    """Validate a config again as a whole (after edits in code), returning a fresh copy."""
+    """Validate a config again as a whole (after edits in code), returning a fresh copy.
+
+    Assignments are checked field by field; this also checks rules that tie fields
+    together (``validation_max_overlap >= validation_overlap``) and replaced sections.
+
+    Args:
+        cfg: the config as edited.
+
+    Returns:
+        A new, validated :class:`PipelineConfig` with the same values.
+
+    Raises:
+        ConfigError: a value, or a combination of values, is not allowed.
+
+    Examples:
+        >>> cfg = load_config("ci")
+        >>> cfg.crowd = CrowdConfig(validation_overlap=2, validation_max_overlap=5)
+        >>> check_config(cfg).crowd.validation_max_overlap
+        5
+    """
     return config_from_dict(cfg.to_dict())
 
 

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from .config import PipelineConfig
 from .errors import TutorialLibError
-from .records import Assignment, Decision, Prompt, QCResult, read_jsonl
+from .jsonl import read_jsonl
+from .records import Assignment, Decision, Prompt, QCResult
 from .rundir import OPTIONAL_STAGES, STAGE_ORDER, RunDir, fingerprint_changes
 from .stages import STAGES as STAGE_SPECS
 from .stages import StageContext, StageResult, plan_fingerprints

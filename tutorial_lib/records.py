@@ -1,10 +1,11 @@
-"""The shared schemas every stage reads and writes, and JSONL I/O with line-numbered errors.
+"""The shared schemas every stage reads and writes, and the row <-> record conversion.
 
 Records are plain dataclasses so that tests, notebooks and every crowd backend
-speak one language. Reading is strict: a bad row raises :class:`RecordError`
-naming the file and line, never a silent skip, because a dropped row is a
-worker's lost work. Text is NFC-normalised on the way in so that the same
-Swahili word typed on two keyboards compares equal.
+speak one language. Building one is strict: a bad row raises :class:`RecordError`
+naming what is wrong (and, through :func:`from_dict`, where), never a silent
+skip, because a dropped row is a worker's lost work. Text is NFC-normalised on
+the way in so that the same Swahili word typed on two keyboards compares equal.
+Reading and writing JSONL files of these records is :mod:`tutorial_lib.jsonl`.
 
 Taught in notebooks/02_collecting_answers.
 """
@@ -12,22 +13,11 @@ Taught in notebooks/02_collecting_answers.
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
-from .atomic import (  # noqa: F401  (re-exported: records is where stages look for file I/O)
-    atomic_path,
-    atomic_write_bytes,
-    atomic_write_json,
-    atomic_write_text,
-    publish_folder,
-    temp_folder_for,
-)
 from .errors import TutorialLibError
 
 CATEGORIES = (
@@ -52,7 +42,21 @@ class RecordError(TutorialLibError, ValueError):
 
 
 def nfc(text: str) -> str:
-    """Unicode NFC normal form, so equal-looking text compares equal."""
+    """Unicode NFC normal form, so equal-looking text compares equal.
+
+    Two keyboards can type "é" as one code point or as "e" plus a combining
+    accent; duplicate checks and overlap scores must not see two words.
+
+    Args:
+        text: any string.
+
+    Returns:
+        ``text`` with every composable sequence composed.
+
+    Examples:
+        >>> nfc("cafe\u0301") == "caf\u00e9", len(nfc("cafe\u0301"))
+        (True, 4)
+    """
     return unicodedata.normalize("NFC", text)
 
 
@@ -221,7 +225,18 @@ OLD_FIELD_NAMES = {
 
 
 def to_dict(record: Any) -> dict:
-    """A record as a JSON-ready dict."""
+    """A record as a JSON-ready dict (the inverse of :func:`from_dict`).
+
+    Args:
+        record: any record dataclass (``Prompt``, ``Assignment``, ``Decision``...).
+
+    Returns:
+        Its fields by name, nested dataclasses and lists copied as plain values.
+
+    Examples:
+        >>> to_dict(Prompt(id="p1", category="open_qa", prompt="Habari?"))["prompt"]
+        'Habari?'
+    """
     return dataclasses.asdict(record)
 
 
@@ -251,6 +266,29 @@ def from_dict(cls: type[R], row: dict, where: str = "") -> R:
     """Build ``cls`` from a dict; unknown or missing fields are errors naming ``where``.
 
     Field names older files used (:data:`OLD_FIELD_NAMES`) are read as today's.
+    An unknown field is refused rather than dropped: it is usually a typo or a
+    column mapped to the wrong name, and dropping it would lose what it holds.
+
+    Args:
+        cls: the record dataclass to build.
+        row: one parsed JSON object.
+        where: what the message names, e.g. ``"answers.jsonl:12"``; empty for nothing.
+
+    Returns:
+        The validated ``cls`` instance.
+
+    Raises:
+        RecordError: ``row`` is not a dict, misses a required field, has an unknown
+            one, or a value fails the record's checks (the message starts with ``where``).
+
+    Examples:
+        >>> from_dict(Decision, {"answer_id": "a1", "prompt_id": "p1", "worker_id": "w1",
+        ...     "verdict": "accept", "score": 0.9, "confidence": 0.95, "votes": 3}).assignment_id
+        'a1'
+        >>> from_dict(Prompt, {"id": "p1", "category": "open_qa"}, "seed.jsonl:4")
+        Traceback (most recent call last):
+        ...
+        tutorial_lib.records.RecordError: seed.jsonl:4: missing field(s) prompt
     """
     prefix = f"{where}: " if where else ""
     if not isinstance(row, dict):
@@ -274,117 +312,3 @@ def from_dict(cls: type[R], row: dict, where: str = "") -> R:
         raise RecordError(f"{prefix}{err}") from None
     except (TypeError, ValueError) as err:
         raise RecordError(f"{prefix}{err}") from None
-
-
-def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, text)`` decoded one by one, so bad UTF-8 names its line."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    if path.is_dir():
-        raise RecordError(f"{path} is a folder; a file is needed here")
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            try:
-                # A BOM (spreadsheet exports) is dropped, one rule for JSONL, CSV and TSV.
-                yield lineno, raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            except UnicodeDecodeError as err:
-                raise RecordError(f"{path}:{lineno}: not valid UTF-8 ({err.reason})") from None
-
-
-def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
-    """Yield each JSON Lines row with its line number: the kit's one JSONL parser.
-
-    Blank lines are skipped (they are not rows); anything else parses or raises.
-
-    Args:
-        path: the ``.jsonl`` file (UTF-8; a BOM is dropped).
-
-    Yields:
-        ``(line_number, object)``, line numbers counted from 1 as an editor shows them.
-
-    Raises:
-        FileNotFoundError: no such file.
-        RecordError: a folder, bad UTF-8 or invalid JSON; the message names file and line.
-
-    Examples:
-        >>> import tempfile
-        >>> path = Path(tempfile.mkdtemp()) / "rows.jsonl"
-        >>> _ = path.write_text('{"id": "a"}\\n\\n{"id": ', encoding="utf-8")
-        >>> next(iter_jsonl(path))
-        (1, {'id': 'a'})
-        >>> list(iter_jsonl(path))  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        tutorial_lib.records.RecordError: ...rows.jsonl:3: invalid JSON (Expecting value)
-    """
-    for lineno, line in iter_lines(path):
-        if not line.strip():
-            continue
-        try:
-            yield lineno, json.loads(line)
-        except json.JSONDecodeError as err:
-            raise RecordError(f"{path}:{lineno}: invalid JSON ({err.msg})") from None
-
-
-def read_jsonl(path: str | os.PathLike, cls: type[R] | None = None) -> list:
-    """Read every row of a JSONL file (see :func:`iter_jsonl`), as ``cls`` records when given.
-
-    Args:
-        path: the ``.jsonl`` file.
-        cls: a record dataclass (``Prompt``, ``Assignment``...) to build from each row.
-
-    Returns:
-        The rows, as dicts or as ``cls`` instances.
-
-    Raises:
-        RecordError: an unreadable row, or one that does not fit ``cls`` (file and line named).
-    """
-    rows = []
-    for lineno, obj in iter_jsonl(path):
-        rows.append(from_dict(cls, obj, f"{path}:{lineno}") if cls else obj)
-    return rows
-
-
-def _json_line(record: Any) -> str:
-    obj = record if isinstance(record, dict) else to_dict(record)
-    return json.dumps(obj, ensure_ascii=False, sort_keys=False)
-
-
-def write_jsonl(path: str | os.PathLike, records: Iterable[Any]) -> int:
-    """Write records atomically, one JSON object a line (see :func:`atomic_path`).
-
-    Args:
-        path: the ``.jsonl`` file; its parent folder is created.
-        records: dicts or record dataclasses.
-
-    Returns:
-        The number of rows written.
-
-    Examples:
-        >>> import tempfile
-        >>> path = Path(tempfile.mkdtemp()) / "rows.jsonl"
-        >>> write_jsonl(path, [{"id": "p1"}, {"id": "p2"}])
-        2
-        >>> [row["id"] for row in read_jsonl(path)]
-        ['p1', 'p2']
-    """
-    n = 0
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(_json_line(rec) + "\n")
-            n += 1
-    return n
-
-
-def append_jsonl(path: str | os.PathLike, records: Iterable[Any]) -> int:
-    """Append records and flush each one, so an interrupted collection loses nothing."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with open(path, "a", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(_json_line(rec) + "\n")
-            fh.flush()
-            n += 1
-    return n

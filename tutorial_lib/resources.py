@@ -23,7 +23,14 @@ SOURCE_ROOT = Path(__file__).resolve().parent.parent  # the clone, when running 
 
 
 def source_tree() -> Path | None:
-    """The repository root when the kit runs from a checkout of it, else None."""
+    """The repository root when the kit runs from a checkout of it, else None.
+
+    A checkout is recognised by its ``pyproject.toml`` naming this project, so an
+    installed wheel that happens to sit beside some other project is not mistaken for one.
+
+    Returns:
+        The clone's root folder, or None when installed from a wheel.
+    """
     pyproject = SOURCE_ROOT / "pyproject.toml"
     if pyproject.is_file() and 'name = "tutorial-lib"' in pyproject.read_text(encoding="utf-8"):
         return SOURCE_ROOT
@@ -56,7 +63,21 @@ def shipped_dir(kind: str) -> Path:
 
 
 def shipped_file(path: str | Path) -> Path | None:
-    """``data/...`` or ``configs/...`` as shipped with the kit, or None when it is not one."""
+    """``data/...`` or ``configs/...`` as shipped with the kit, or None when it is not one.
+
+    Args:
+        path: a relative path whose first part is ``data`` or ``configs``.
+
+    Returns:
+        The existing shipped file or folder, or None when ``path`` does not start
+        with a shipped kind or names nothing the kit ships.
+
+    Examples:
+        >>> shipped_file("data/prompts/seed_sw.jsonl").name
+        'seed_sw.jsonl'
+        >>> shipped_file("notes/todo.txt") is None
+        True
+    """
     parts = Path(path).parts
     if len(parts) < 2 or parts[0] not in KINDS:
         return None

@@ -40,8 +40,9 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from .atomic import atomic_write_json
 from .errors import TutorialLibError
-from .records import RunManifest, atomic_write_json
+from .records import RunManifest
 
 logger = logging.getLogger(__name__)
 

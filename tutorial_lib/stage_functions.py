@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .atomic import atomic_write_json
 from .config import resolve_path
-from .records import write_jsonl
+from .jsonl import write_jsonl
 from .stages import StageContext, StageResult
 
 

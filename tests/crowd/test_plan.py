@@ -13,7 +13,7 @@ from tutorial_lib.cli import main
 from tutorial_lib.config import load_config
 from tutorial_lib.crowd.collect import collect_answers
 from tutorial_lib.crowd.plan import build_plan, project_spec_for, toloka_settings
-from tutorial_lib.records import write_jsonl
+from tutorial_lib.jsonl import write_jsonl
 
 KEYS = ("projects", "trainings", "pools", "training_tasks", "golden_tasks", "tasks")
 

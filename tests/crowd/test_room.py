@@ -10,7 +10,8 @@ from crowd.room_helpers import free_port, room_cli
 from tutorial_lib.crowd import potato_safe, room_server
 from tutorial_lib.crowd.design import answer_project, validation_project
 from tutorial_lib.crowd.room import RoomBackend, RoomError, export, over_collected, write_room
-from tutorial_lib.records import Assignment, Prompt, read_jsonl, write_jsonl
+from tutorial_lib.jsonl import read_jsonl, write_jsonl
+from tutorial_lib.records import Assignment, Prompt
 
 XSS = '</script><img src=x onerror="window.__xss=1">'
 PROMPTS = [

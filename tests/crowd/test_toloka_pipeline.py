@@ -12,7 +12,7 @@ from test_toloka_flow import toloker
 
 from tutorial_lib.config import load_config
 from tutorial_lib.crowd.ledger import run_ledger
-from tutorial_lib.records import write_jsonl
+from tutorial_lib.jsonl import write_jsonl
 
 CROWD = ["prompts", "answers", "validation", "decisions"]
 

@@ -9,6 +9,7 @@ from assignments import vote
 from tutorial_lib.config import CrowdConfig, resolve_path
 from tutorial_lib.crowd.collect import collect_answers, collect_votes, read_sink
 from tutorial_lib.crowd.simulated import SimulatedCrowd
+from tutorial_lib.jsonl import read_jsonl
 from tutorial_lib.quality.aggregate import DawidSkene
 from tutorial_lib.quality.overlap import (
     helpful_label,
@@ -16,7 +17,7 @@ from tutorial_lib.quality.overlap import (
     uncertain_answers,
     validate_dynamic,
 )
-from tutorial_lib.records import Prompt, read_jsonl
+from tutorial_lib.records import Prompt
 
 
 def test_likert_votes_count_as_helpful_from_four():

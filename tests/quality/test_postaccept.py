@@ -8,11 +8,12 @@ from assignments import answer, vote
 from tutorial_lib.config import QualityConfig, load_config, resolve_path
 from tutorial_lib.crowd.collect import collect_answers
 from tutorial_lib.crowd.simulated import SimulatedCrowd
+from tutorial_lib.jsonl import read_jsonl
 from tutorial_lib.quality.overlap import validate_dynamic
 from tutorial_lib.quality.postaccept import decide, post_accept
 from tutorial_lib.quality.rules import check_answers
 from tutorial_lib.quality.worker_comments import comment_for
-from tutorial_lib.records import Prompt, QCResult, read_jsonl
+from tutorial_lib.records import Prompt, QCResult
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..records import Assignment, Prompt, RecordError, read_jsonl
+from ..jsonl import read_jsonl
+from ..records import Assignment, Prompt, RecordError
 from .design import DesignError, answer_project, validation_project
 from .room import RoomError, export, room_dir, serve, show_join, stop, wait_ready, write_room
 from .room_process import signals_stop

@@ -34,7 +34,8 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-from ..records import Decision, append_jsonl, from_dict, read_jsonl, renamed_keys, to_dict
+from ..jsonl import append_jsonl, read_jsonl
+from ..records import Decision, from_dict, renamed_keys, to_dict
 from ..rundir import utc_now
 
 LEDGER_FILE = "ledger.jsonl"

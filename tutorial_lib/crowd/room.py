@@ -20,7 +20,8 @@ import logging
 from collections import Counter
 from pathlib import Path
 
-from ..records import Assignment, append_jsonl, read_jsonl
+from ..jsonl import append_jsonl, read_jsonl
+from ..records import Assignment
 from .backend import CrowdBackend, Progress, check_comment, check_tasks
 from .design import ProjectSpec
 from .room_config import RoomError, find_rooms, read_room, room_dir, write_room

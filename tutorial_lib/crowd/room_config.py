@@ -24,7 +24,9 @@ from pathlib import Path
 
 import yaml
 
-from ..records import atomic_write_json, atomic_write_text, renamed_keys, write_jsonl
+from ..atomic import atomic_write_json, atomic_write_text
+from ..jsonl import write_jsonl
+from ..records import renamed_keys
 from .backend import BackendError, check_tasks
 from .design import ProjectSpec, TrainingItem
 from .instructions import bilingual_instructions, item_html, label_with_english

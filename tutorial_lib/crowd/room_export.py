@@ -17,7 +17,8 @@ import logging
 from collections import Counter
 from pathlib import Path
 
-from ..records import Assignment, RecordError, iter_jsonl, read_jsonl, write_jsonl
+from ..jsonl import iter_jsonl, read_jsonl, write_jsonl
+from ..records import Assignment, RecordError
 from .backend import pseudonymise
 from .room_config import RoomError, find_rooms, read_room
 from .secrets import workdir_salt

@@ -26,7 +26,9 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ..records import Assignment, Prompt, append_jsonl, atomic_write_json, iter_jsonl, to_dict
+from ..atomic import atomic_write_json
+from ..jsonl import append_jsonl, iter_jsonl
+from ..records import Assignment, Prompt, to_dict
 from . import simtext
 from .backend import BackendError, CrowdBackend, Progress, check_comment, check_tasks, pseudonymise
 from .design import ProjectSpec

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from ..records import Assignment, append_jsonl, read_jsonl
+from ..jsonl import append_jsonl, read_jsonl
+from ..records import Assignment
 from .backend import BackendError, CrowdBackend
 
 logger = logging.getLogger(__name__)

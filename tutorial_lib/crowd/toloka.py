@@ -36,7 +36,7 @@ import logging
 import uuid
 from pathlib import Path
 
-from ..records import atomic_write_json
+from ..atomic import atomic_write_json
 from .backend import Clock, CrowdBackend
 from .design import ProjectSpec
 from .secrets import SALT_FILE, Secret, get_token, workdir_salt

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutorial_lib.records import RecordError, iter_jsonl, iter_lines
+from tutorial_lib.jsonl import iter_jsonl, iter_lines
+from tutorial_lib.records import RecordError
 
 from ..errors import TutorialLibError
 from ..hub import hf_offline

@@ -17,7 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..records import atomic_path, atomic_write_json, iter_jsonl, write_jsonl
+from ..atomic import atomic_path, atomic_write_json
+from ..jsonl import iter_jsonl, write_jsonl
 from ..rundir import CONFIG_FILE, STAGE_DIRS
 from .curate import CuratedDataset
 

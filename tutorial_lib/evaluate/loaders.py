@@ -32,7 +32,8 @@ from pathlib import Path
 
 from ..data.readers import read_table
 from ..hub import hf_offline
-from ..records import RecordError, iter_jsonl
+from ..jsonl import iter_jsonl
+from ..records import RecordError
 from .templates import check_lang
 
 logger = logging.getLogger(__name__)

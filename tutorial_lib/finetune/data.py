@@ -21,7 +21,8 @@ from typing import Any
 
 from ..errors import TutorialLibError
 from ..instruction import model_input
-from ..records import RecordError, iter_jsonl
+from ..jsonl import iter_jsonl
+from ..records import RecordError
 from ..rundir import STAGE_DIRS
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..records import publish_folder, temp_folder_for
+from ..atomic import publish_folder, temp_folder_for
 
 logger = logging.getLogger(__name__)
 

@@ -36,8 +36,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..atomic import publish_folder, temp_folder_for
 from ..errors import TutorialLibError
-from ..records import RecordError, iter_jsonl, publish_folder, temp_folder_for
+from ..jsonl import iter_jsonl
+from ..records import RecordError
 
 logger = logging.getLogger(__name__)
 

@@ -123,7 +123,8 @@ def preference_margins():
 
 def acceptance_by_region():
     from ..crowd.simulated import SimulatedCrowd
-    from ..records import Decision, read_jsonl
+    from ..jsonl import read_jsonl
+    from ..records import Decision
     from ..viz import plot_acceptance_by_profile
 
     run = _run()
@@ -147,7 +148,8 @@ def dynamic_overlap():
     import tempfile
 
     from ..config import REPO_ROOT, load_config, resolve_path
-    from ..records import Prompt, read_jsonl
+    from ..jsonl import read_jsonl
+    from ..records import Prompt
     from ..viz import plot_cost_vs_accuracy
 
     spec = importlib.util.spec_from_file_location(

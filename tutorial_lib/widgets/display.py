@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..records import Assignment, append_jsonl, read_jsonl, write_jsonl
+from ..jsonl import append_jsonl, read_jsonl, write_jsonl
+from ..records import Assignment
 
 
 def _truncate(value, max_chars: int) -> str:

@@ -5,8 +5,6 @@ with these types: integers and booleans are strict (``1.5`` steps or ``"nope"``
 for a yes/no setting never pass), numbers accept ``"1e-4"`` but not ``true``.
 :func:`explain` turns pydantic's error list into one line naming the dotted
 key, the value given and what is allowed. Imports nothing of the kit.
-
-Taught in notebooks/01_crowdsourcing_basics.
 """
 
 from __future__ import annotations

@@ -67,13 +67,29 @@ class Seq2SeqLengthSampler:
         self.mega, self.chunk = megabatches * self.batch_size, chunk * self.batch_size
 
     def set_epoch(self, epoch: int) -> None:
+        """Reshuffle for a new epoch; the Trainer calls this before each epoch.
+
+        Args:
+            epoch: the epoch about to start (0-based); it is added to ``seed``, so
+                every epoch gets a different but reproducible order.
+        """
         self.epoch = epoch
 
     def __len__(self) -> int:
         return len(self.src)
 
     def batches(self) -> list[list[int]]:
-        """This epoch's (global) batches, lists of row indices."""
+        """This epoch's (global) batches, the costliest first and any short batch last.
+
+        Returns:
+            Lists of row indices, each ``batch_size × num_processes`` long except
+            possibly the last; every row appears exactly once.
+
+        Examples:
+            >>> sampler = Seq2SeqLengthSampler([5, 1, 4, 2], [5, 1, 4, 2], batch_size=2)
+            >>> sampler.batches()  # the two longest rows together, first
+            [[0, 2], [3, 1]]
+        """
         import torch
 
         gen = torch.Generator().manual_seed(self.seed + self.epoch)

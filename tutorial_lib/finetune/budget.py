@@ -41,9 +41,31 @@ class TimeBudget(TrainerCallback):
         self.stopped_at: int | None = None
 
     def on_train_begin(self, args, state, control, **kwargs):
+        """Start the clock when the training loop starts (after model loading).
+
+        Args:
+            args: the Trainer's ``TrainingArguments`` (unused).
+            state: the Trainer's ``TrainerState`` (unused).
+            control: the Trainer's ``TrainerControl`` (unused).
+            **kwargs: the model, optimizer etc. that the Trainer passes (unused).
+        """
         self.started = time.monotonic()
 
     def on_step_end(self, args, state, control, **kwargs):
+        """After each step, stop and save once the budget is spent (rank 0's clock decides).
+
+        Args:
+            args: the Trainer's ``TrainingArguments`` (unused).
+            state: the Trainer's ``TrainerState``; its ``global_step`` and
+                ``max_steps`` say where training is.
+            control: the Trainer's ``TrainerControl``, whose ``should_training_stop``
+                and ``should_save`` are set when the budget is spent.
+            **kwargs: the model, optimizer etc. that the Trainer passes (unused).
+
+        Returns:
+            ``control``, changed when training must stop; the last step is never
+            cut, since the run ends there anyway.
+        """
         if self.started is None or state.global_step >= state.max_steps:
             return control
         if _agreed(time.monotonic() - self.started >= self.seconds):
@@ -74,7 +96,25 @@ def _agreed(flag: bool) -> bool:
 
 
 def budget_note(steps: int, planned: int, minutes: float | None, stopped: bool) -> str | None:
-    """One line for the manifest and notebook when the budget cut training short, else None."""
+    """One line for the manifest and notebook when the budget cut training short.
+
+    Args:
+        steps: the optimizer steps done when training stopped.
+        planned: the steps the run was configured for (``max_steps``).
+        minutes: the budget, ``finetune.time_budget_min``.
+        stopped: whether :class:`TimeBudget` stopped training (its ``stopped_at``
+            is set).
+
+    Returns:
+        The note, saying how to resume; None when training was not cut short.
+
+    Examples:
+        >>> note = budget_note(120, 500, 20, stopped=True)
+        >>> "20-minute budget" in note and "after 120 of 500 steps" in note
+        True
+        >>> budget_note(500, 500, 20, stopped=False) is None
+        True
+    """
     if not stopped:
         return None
     return (

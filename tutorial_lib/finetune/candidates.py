@@ -67,7 +67,21 @@ class CausalShape:
 
 @functools.cache
 def load_candidates(path: str | Path = CANDIDATES_FILE) -> dict[str, Candidate]:
-    """Candidates by id from the data file (``retrieved`` date kept in each licence source)."""
+    """Candidates by id from the data file, read once per path (cached).
+
+    A licence's source is given with the file's ``retrieved`` date, so a table
+    built from it says when the licence page was read.
+
+    Args:
+        path: the YAML file; the kit's ``data/models/candidates.yaml`` by default.
+
+    Returns:
+        ``{model id: Candidate}`` in file order.
+
+    Examples:
+        >>> load_candidates()["google/mt5-small"].size
+        'small'
+    """
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     out = {}
     for row in data["candidates"]:
@@ -87,7 +101,22 @@ def load_candidates(path: str | Path = CANDIDATES_FILE) -> dict[str, Candidate]:
 
 
 def candidate_ids(family: str | None = None, fits: str | None = None) -> list[str]:
-    """Ids from the data file, optionally of one family and hardware tier (``T4``, ``A100``)."""
+    """Ids from the data file, optionally of one family and hardware tier.
+
+    Args:
+        family: ``"seq2seq"`` or ``"causal"``; None keeps both.
+        fits: the kit's hardware tier for the model (``"T4"``, ``"A100"``); None
+            keeps every tier.
+
+    Returns:
+        The matching ids, in file order.
+
+    Examples:
+        >>> "google/mt5-small" in candidate_ids("seq2seq", fits="T4")
+        True
+        >>> "google/mt5-small" in candidate_ids("causal")
+        False
+    """
     return [
         c.id
         for c in load_candidates().values()
@@ -96,7 +125,18 @@ def candidate_ids(family: str | None = None, fits: str | None = None) -> list[st
 
 
 def causal_shape_of(config) -> CausalShape:
-    """A decoder's shape from its ``transformers`` config; parameters counted on the meta device."""
+    """A decoder's shape from its ``transformers`` config, for the activation estimate.
+
+    Parameters are counted by building the model on the meta device, so no
+    weights are downloaded or allocated; a multimodal config's ``text_config``
+    gives the layer sizes.
+
+    Args:
+        config: a ``transformers`` ``PretrainedConfig`` of a causal LM.
+
+    Returns:
+        The parameter count, hidden size, layers, attention heads and vocabulary.
+    """
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -111,7 +151,26 @@ def causal_shape_of(config) -> CausalShape:
 def causal_memory_gb(
     params: float, method: str, shape: CausalShape | None, batch_size: int, seq_len: int
 ) -> float:
-    """Training memory (GB) for ``method`` (full | lora | qlora): states, activations, ~1 GB runtime."""
+    """Training memory (GB) for one method: model states, activations, ~1 GB runtime.
+
+    Args:
+        params: parameter count of the base model.
+        method: ``"full"``, ``"lora"`` or ``"qlora"`` (bytes per parameter from
+            ``BYTES_PER_PARAM``).
+        shape: the decoder's shape; None leaves activations out (no config
+            available offline).
+        batch_size: rows per step.
+        seq_len: tokens per row (padded length).
+
+    Returns:
+        The estimate in GB (1e9 bytes); arithmetic, not a measurement.
+
+    Examples:
+        >>> causal_memory_gb(1e9, "lora", None, batch_size=8, seq_len=512)
+        3.0
+        >>> causal_memory_gb(1e9, "full", None, batch_size=8, seq_len=512)
+        17.0
+    """
     static = params * BYTES_PER_PARAM[method]
     if shape is None:
         return static / 1e9 + 1.0
@@ -123,7 +182,23 @@ def causal_memory_gb(
 def causal_epoch_hours(
     params: float, method: str, tokens: float, peak_tflops: float, mfu: float
 ) -> float:
-    """Hours per epoch from ``FLOPS_PER_PARAM_TOKEN[method] * params * tokens``."""
+    """Hours per epoch from ``FLOPS_PER_PARAM_TOKEN[method] * params * tokens``.
+
+    Args:
+        params: parameter count of the base model.
+        method: ``"full"`` (6 FLOPs per parameter and token) or ``"lora"`` /
+            ``"qlora"`` (4: no weight gradients for the frozen base).
+        tokens: training tokens in one epoch.
+        peak_tflops: the GPU's peak 16-bit TFLOP/s.
+        mfu: the fraction of that peak actually reached (model FLOPs utilisation).
+
+    Returns:
+        Hours of compute for one epoch.
+
+    Examples:
+        >>> round(causal_epoch_hours(0.5e9, "full", 1e8, peak_tflops=65, mfu=0.4), 2)
+        3.21
+    """
     return FLOPS_PER_PARAM_TOKEN[method] * params * tokens / (peak_tflops * 1e12 * mfu) / 3600
 
 
@@ -137,7 +212,32 @@ def causal_row(
     peak_tflops: float,
     mfu: float,
 ) -> dict:
-    """Memory per method, the cheapest method that fits, and its time per epoch."""
+    """One decoder's row of the candidates table: memory per method, the cheapest that fits.
+
+    Full fine-tuning is tried first only up to 1B parameters (LoRA is the
+    default above that), then LoRA, then QLoRA. With a known shape 90% of the
+    GPU's memory may be used; without one (activations unknown) 80%.
+
+    Args:
+        cand: the candidate from the data file (its sourced ``params`` is used
+            when ``shape`` is None).
+        shape: the decoder's shape from its config, or None offline.
+        gpu_mem_gb: the GPU's memory in GB.
+        batch_size: rows per step.
+        seq_len: tokens per row.
+        tokens: training tokens in one epoch.
+        peak_tflops: the GPU's peak 16-bit TFLOP/s.
+        mfu: the fraction of that peak reached.
+
+    Returns:
+        A dict: ``params_m`` (millions), ``train_mem_gb``/``lora_mem_gb``/
+        ``qlora_mem_gb``, ``method`` (or ``"none fits"``), ``fits_memory``,
+        ``activations`` (whether they are in the estimate), ``epoch_min`` and
+        ``epochs_in_budget_per_h``.
+
+    Raises:
+        ValueError: if neither the data file nor a config gives a parameter count.
+    """
     params = shape.params if shape else cand.params
     if params is None:
         raise ValueError(f"{cand.id}: no parameter count recorded and no config available")

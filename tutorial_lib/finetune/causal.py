@@ -34,14 +34,38 @@ class QLoRAUnavailableError(TutorialLibError, RuntimeError):
 
 
 def count_parameters(model) -> int:
-    """All parameters of a loaded model (4-bit packed weights counted as stored)."""
+    """All parameters of a loaded model, to decide ``finetune.lora: auto`` and to report size.
+
+    Args:
+        model: a loaded ``torch.nn.Module`` (a PEFT wrapper counts its adapters too).
+
+    Returns:
+        The parameter count; 4-bit packed weights are counted as stored (about
+        half their logical number).
+    """
     return sum(p.numel() for p in model.parameters())
 
 
 def resolve_lora(setting, n_params: int, qlora: bool = False) -> bool:
-    """Whether to train LoRA adapters: ``True``/``False`` as set; ``"auto"`` above ~1B parameters.
+    """Whether to train LoRA adapters: as set, or for ``"auto"`` above ~1B parameters.
 
     QLoRA always trains adapters (a 4-bit base cannot be updated).
+
+    Args:
+        setting: ``finetune.lora``: ``True``, ``False`` or ``"auto"``.
+        n_params: the base model's parameter count (:func:`count_parameters`).
+        qlora: whether ``finetune.qlora`` is on; it forces adapters.
+
+    Returns:
+        True to wrap the model in LoRA adapters, False for full fine-tuning.
+
+    Examples:
+        >>> resolve_lora("auto", 300_000_000)
+        False
+        >>> resolve_lora("auto", 2_000_000_000)
+        True
+        >>> resolve_lora(False, 2_000_000_000, qlora=True)
+        True
     """
     if qlora:
         return True
@@ -58,7 +82,12 @@ def resolve_lora(setting, n_params: int, qlora: bool = False) -> bool:
 
 
 def check_qlora_available() -> None:
-    """Raise :class:`QLoRAUnavailableError` unless a CUDA GPU and bitsandbytes are present."""
+    """Refuse QLoRA before anything is loaded unless a CUDA GPU and bitsandbytes are present.
+
+    Raises:
+        QLoRAUnavailableError: if there is no CUDA GPU (bitsandbytes' 4-bit
+            kernels run only on CUDA), or bitsandbytes is not installed.
+    """
     import importlib.util
 
     import torch
@@ -76,7 +105,23 @@ def check_qlora_available() -> None:
 
 
 def load_quantized(name: str, precision: str):
-    """A causal model loaded in 4-bit NF4 (double quantisation), prepared for k-bit training."""
+    """A causal model loaded in 4-bit NF4 (double quantisation), prepared for k-bit training.
+
+    The whole model goes to GPU 0; ``prepare_model_for_kbit_training`` casts
+    norms to fp32 and turns on gradient checkpointing, as QLoRA needs.
+
+    Args:
+        name: a Hub id or local folder of a causal LM.
+        precision: the chosen training precision; ``"bf16"`` computes in bf16,
+            anything else in fp16.
+
+    Returns:
+        The quantised model, ready for LoRA adapters.
+
+    Raises:
+        QLoRAUnavailableError: via :func:`check_qlora_available`, without a CUDA
+            GPU or bitsandbytes.
+    """
     import torch
     from peft import prepare_model_for_kbit_training
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig

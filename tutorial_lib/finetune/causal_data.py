@@ -26,12 +26,41 @@ logger = logging.getLogger(__name__)
 
 
 def has_chat_template(tokenizer) -> bool:
-    """True when the tokenizer carries a chat template (instruction-tuned checkpoints do)."""
+    """True when the tokenizer carries a chat template (instruction-tuned checkpoints do).
+
+    Args:
+        tokenizer: a ``transformers`` tokenizer (anything with ``chat_template``).
+
+    Returns:
+        Whether prompts are written with the chat template rather than the kit's
+        plain instruction template.
+    """
     return bool(getattr(tokenizer, "chat_template", None))
 
 
 def format_prompt(tokenizer, source: str) -> str:
-    """The text a causal model sees before its answer: chat template, else the kit's template."""
+    """The text a causal model sees before its answer: chat template, else the kit's template.
+
+    Fine-tuning, DPO and generation all call this, so the model is asked in the
+    form it was trained on.
+
+    Args:
+        tokenizer: the model's tokenizer.
+        source: the instruction (the model input of one pair).
+
+    Returns:
+        The prompt text, ending where the answer starts (a chat template's
+        generation prompt included).
+
+    Examples:
+        >>> from types import SimpleNamespace
+        >>> print(format_prompt(SimpleNamespace(chat_template=None), "Habari?"))
+        ### Instruction:
+        Habari?
+        <BLANKLINE>
+        ### Response:
+        <BLANKLINE>
+    """
     if has_chat_template(tokenizer):
         messages = [{"role": "user", "content": source}]
         return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
@@ -43,6 +72,13 @@ def encode_prompt(tokenizer, source: str) -> list[int]:
 
     A chat template writes its own BOS, so it is tokenised without special tokens;
     the plain template gets the tokenizer's own BOS (if it adds one).
+
+    Args:
+        tokenizer: the model's tokenizer.
+        source: the instruction.
+
+    Returns:
+        The prompt's token ids; the answer's ids follow them in a training row.
     """
     text = format_prompt(tokenizer, source)
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -53,7 +89,14 @@ def encode_prompt(tokenizer, source: str) -> list[int]:
 
 
 def adds_bos(tokenizer) -> bool:
-    """Whether the tokenizer puts BOS in front of plain text (Llama, Gemma yes; Qwen no)."""
+    """Whether the tokenizer puts BOS in front of plain text (Llama, Gemma yes; Qwen no).
+
+    Args:
+        tokenizer: the model's tokenizer; it is called once on ``"a"``.
+
+    Returns:
+        True when encoding with special tokens starts with ``bos_token_id``.
+    """
     ids = tokenizer("a")["input_ids"]
     return bool(ids) and tokenizer.bos_token_id is not None and ids[0] == tokenizer.bos_token_id
 
@@ -87,6 +130,20 @@ def encode_causal_pairs(
 
     The length columns hold the whole sequence's length (and 0), so the kit's
     length-grouped sampler groups causal rows by their real length.
+
+    Args:
+        tokenizer: the model's tokenizer.
+        pairs: ``(instruction, answer)`` texts.
+        max_source_length: the most tokens kept of an instruction (cut before
+            the prompt template is applied).
+        max_target_length: the most tokens kept of an answer, its closing
+            end-of-turn/EOS token kept last.
+        split: the split's name, for the truncation warning.
+
+    Returns:
+        An :class:`EncodedSplit`: the ``datasets.Dataset`` (``input_ids``,
+        ``attention_mask``, ``labels`` and the length columns), the row count,
+        how many sources and targets were cut, and the real token count.
     """
     import datasets
 
@@ -114,7 +171,22 @@ def pack_rows(rows: list[dict], block: int) -> list[dict]:
     """Greedy first-fit-decreasing packing of examples into rows of at most ``block`` tokens.
 
     Each packed row keeps ``input_ids``, ``labels`` and ``position_ids`` that
-    restart at 0 for every example (an example longer than ``block`` stays alone).
+    restart at 0 for every example, so the model's block-diagonal mask keeps the
+    examples apart. An example longer than ``block`` stays alone, uncut.
+
+    Args:
+        rows: examples with ``input_ids`` and ``labels`` lists of equal length.
+        block: the most tokens a packed row may hold.
+
+    Returns:
+        The packed rows, longest examples placed first.
+
+    Examples:
+        >>> rows = [{"input_ids": [1, 2, 3], "labels": [-100, 2, 3]},
+        ...         {"input_ids": [4, 5], "labels": [-100, 5]},
+        ...         {"input_ids": [6], "labels": [6]}]
+        >>> [r["position_ids"] for r in pack_rows(rows, block=4)]
+        [[0, 1, 2, 0], [0, 1]]
     """
     bins: list[dict] = []
     for row in sorted(rows, key=lambda r: -len(r["input_ids"])):

@@ -28,7 +28,22 @@ logger = logging.getLogger(__name__)
 def answer_logprobs(
     model, tokenizer, pairs: list[tuple[str, str]], batch_size: int = 16, max_length: int = 512
 ) -> list[float]:
-    """Sum of log p(answer token) per ``(prompt, answer)``, prompt formatted as in fine-tuning."""
+    """Sum of log p(answer token) per ``(prompt, answer)``, prompt formatted as in fine-tuning.
+
+    The sum runs over exactly the tokens fine-tuning trained (the answer and its
+    end-of-turn token; prompt positions are masked), in eval mode without
+    gradients; the model's train/eval mode is restored afterwards.
+
+    Args:
+        model: a causal LM (on any device; batches follow its parameters).
+        tokenizer: its tokenizer.
+        pairs: ``(prompt, answer)`` texts.
+        batch_size: rows per forward pass.
+        max_length: the most tokens kept of a prompt and of an answer each.
+
+    Returns:
+        One summed log-probability (nats, <= 0) per pair, in order.
+    """
     import torch
 
     if not pairs:
@@ -53,7 +68,17 @@ def answer_logprobs(
 
 
 def pair_margins(model, tokenizer, pairs: list[dict], max_length: int = 512) -> list[float]:
-    """``log p(chosen|prompt) - log p(rejected|prompt)`` per pair under ``model``."""
+    """``log p(chosen|prompt) - log p(rejected|prompt)`` per pair under ``model``.
+
+    Args:
+        model: a causal LM.
+        tokenizer: its tokenizer.
+        pairs: preference pairs with ``prompt``, ``chosen`` and ``rejected``.
+        max_length: the most tokens kept of a prompt and of an answer each.
+
+    Returns:
+        One margin (nats) per pair; positive where the model prefers ``chosen``.
+    """
     chosen = answer_logprobs(
         model, tokenizer, [(p["prompt"], p["chosen"]) for p in pairs], max_length=max_length
     )
@@ -64,7 +89,27 @@ def pair_margins(model, tokenizer, pairs: list[dict], max_length: int = 512) -> 
 
 
 def trl_rows(tokenizer, pairs: list[dict]) -> list[dict]:
-    """Pairs in TRL's format: conversational with a chat template, else pre-formatted prompts."""
+    """Pairs in TRL's format: conversational with a chat template, else pre-formatted prompts.
+
+    With a chat template TRL applies it itself; without one the prompt is written
+    with the kit's instruction template and TRL appends EOS to the answers, as
+    fine-tuning did.
+
+    Args:
+        tokenizer: the model's tokenizer.
+        pairs: preference pairs with ``prompt``, ``chosen`` and ``rejected``.
+
+    Returns:
+        One ``{"prompt", "chosen", "rejected"}`` dict per pair, for
+        ``datasets.Dataset.from_list``.
+
+    Examples:
+        >>> from types import SimpleNamespace
+        >>> row = trl_rows(SimpleNamespace(chat_template=None),
+        ...                [{"prompt": "Habari?", "chosen": "Nzuri.", "rejected": "Mbaya."}])[0]
+        >>> row["prompt"].startswith("### Instruction:"), row["chosen"]
+        (True, 'Nzuri.')
+    """
     if has_chat_template(tokenizer):
         return [
             {

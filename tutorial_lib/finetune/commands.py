@@ -36,7 +36,13 @@ OVERRIDES = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The finetune flags (shared by the sub-command and ``python -m ...finetune.train``)."""
+    """Add the finetune flags to a parser (the sub-command and ``python -m ...finetune.train``).
+
+    Flags left unset stay None, so only what the user typed overrides the preset.
+
+    Args:
+        parser: the parser to extend in place.
+    """
     parser.add_argument(
         "--data",
         required=True,
@@ -79,6 +85,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="train on the vocabulary trimmed to the data's pieces (default: the preset's)",
     )
+    _add_value_flags(parser)
+
+
+def _add_value_flags(parser: argparse.ArgumentParser) -> None:
+    """One typed ``--name`` flag per single-value override (``--max-steps 100``)."""
     for name, kind in (
         ("max_steps", int),
         ("save_steps", int),
@@ -97,7 +108,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers) -> None:
-    """Add ``finetune`` and ``trim-vocab`` to the ``tutorial-lib`` command line."""
+    """Add ``finetune`` and ``trim-vocab`` to the ``tutorial-lib`` command line.
+
+    Args:
+        subparsers: the object ``ArgumentParser.add_subparsers()`` returned; each
+            sub-command's ``func`` default is the function that runs it.
+    """
     parser = subparsers.add_parser(
         "finetune",
         help="instruction fine-tune mT5 or a decoder on a curated dataset",
@@ -124,7 +140,15 @@ def register(subparsers) -> None:
 
 
 def run_trim(args: argparse.Namespace) -> int:
-    """``tutorial-lib trim-vocab``: trim, then print sizes and held-out coverage."""
+    """``tutorial-lib trim-vocab``: trim, then print sizes and held-out coverage.
+
+    Args:
+        args: the parsed ``trim-vocab`` arguments: ``model``, ``corpus`` (files,
+            repeatable), ``heldout`` (files or None) and ``out`` (a folder).
+
+    Returns:
+        0, the exit status; errors propagate to the CLI's single handler.
+    """
     from .vocab_trim import read_corpus, trim_vocabulary
 
     texts = [t for path in args.corpus for t in read_corpus(path)]
@@ -160,7 +184,19 @@ def _settings(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run fine-tuning from parsed arguments; 0 on success, 2 on a clear, reported error."""
+    """Run fine-tuning from parsed arguments; only rank 0 prints the one-line summary.
+
+    Args:
+        args: the parsed ``finetune`` arguments (see :func:`add_arguments`); the
+            preset gives the recipe, flags override single values.
+
+    Returns:
+        0 on success; 2 after logging one line for a kit error,
+        ``FileNotFoundError`` or ``ValueError``, which are caught here.
+
+    Raises:
+        Nothing for a bad setting (a ValueError such as no ``--output-dir`` included).
+    """
     from ..config import ConfigError
     from ..errors import TutorialLibError
     from .budget import budget_note
@@ -209,7 +245,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m tutorial_lib.finetune.train`` (and ``accelerate launch``)."""
+    """Entry point of ``python -m tutorial_lib.finetune.train`` (and ``accelerate launch``).
+
+    Args:
+        argv: the arguments after the program name; None reads ``sys.argv``.
+
+    Returns:
+        The exit status from :func:`run` (0 or 2).
+    """
     parser = argparse.ArgumentParser(prog="tutorial_lib.finetune.train", description=__doc__)
     add_arguments(parser)
     if not logging.getLogger().handlers:

@@ -37,7 +37,23 @@ class DataError(TutorialLibError, ValueError):
 
 
 def split_path(source: str | Path, split: str) -> Path:
-    """The file holding ``split`` for a run directory, a ``05_dataset`` folder or a file."""
+    """The file holding ``split`` for a run directory, a ``05_dataset`` folder or a file.
+
+    A folder is searched for ``{split}.jsonl``, ``.parquet`` then ``.json``, first
+    in its dataset stage folder, then in the folder itself.
+
+    Args:
+        source: a run directory, a dataset folder, or the split's file itself
+            (returned as it is).
+        split: ``"train"`` or ``"heldout"``.
+
+    Returns:
+        The path of the split's file.
+
+    Raises:
+        FileNotFoundError: if ``source`` does not exist, or is a folder without
+            the split (the message says to run the dataset stage first).
+    """
     path = Path(source)
     if path.is_file():
         return path
@@ -91,8 +107,24 @@ def read_split(
 ) -> tuple[list[tuple[str, dict]], str]:
     """Rows of one split with where each came from, and a name for the source.
 
-    ``source`` is a run directory (its curated ``05_dataset/{split}.jsonl``), a
-    file, or a list of dicts.
+    Args:
+        source: a run directory (its curated ``05_dataset/{split}.jsonl``), a
+            ``.jsonl``/``.parquet``/``.json`` file, or an iterable of dicts.
+        split: ``"train"`` or ``"heldout"``; it picks the file in a folder.
+
+    Returns:
+        ``(rows, name)``: ``rows`` are ``(where, row)`` pairs, ``where`` being
+        ``file:line``, ``file row N`` or ``split rows[i]`` for error messages;
+        ``name`` names the file or says the rows were in memory.
+
+    Raises:
+        DataError: if ``source`` is none of those kinds, or a file is unreadable
+            (invalid JSON, not an array, an unsupported suffix).
+        FileNotFoundError: via :func:`split_path`, when no file holds the split.
+
+    Examples:
+        >>> read_split([{"prompt": "Habari?", "answer": "Nzuri."}], "train")
+        ([('train rows[0]', {'prompt': 'Habari?', 'answer': 'Nzuri.'})], 'train rows (in memory)')
     """
     if isinstance(source, (str, Path)):
         path = split_path(source, split)
@@ -116,7 +148,31 @@ def _target(row: dict, split: str) -> Any:
 
 
 def to_pairs(rows: list[tuple[str, dict]], split: str, source_name: str) -> list[tuple[str, str]]:
-    """``(model input, target)`` per row; training uses ``answer``, held-out ``references[0]``."""
+    """``(model input, target)`` per row, each row checked; nothing is dropped silently.
+
+    Training uses ``answer``; held-out rows use ``references[0]`` (else
+    ``answer``). The model input joins ``prompt`` and an optional ``context``.
+
+    Args:
+        rows: ``(where, row)`` pairs from :func:`read_split`.
+        split: ``"train"`` or ``"heldout"``; it picks the target column.
+        source_name: the source's name, for the empty-split message.
+
+    Returns:
+        One ``(model input, target)`` per row, the target stripped of outer spaces.
+
+    Raises:
+        DataError: if the split is empty, a row is not an object, lacks
+            ``prompt`` or its target column, or either is empty or not text; the
+            message names the row's place and the columns found.
+
+    Examples:
+        >>> to_pairs([("x.jsonl:1", {"prompt": "Habari?", "answer": " Nzuri. "})], "train", "x")
+        [('Habari?', 'Nzuri.')]
+        >>> to_pairs([("x.jsonl:1", {"prompt": "Habari?"})], "train", "x")
+        Traceback (most recent call last):
+        tutorial_lib.finetune.data.DataError: x.jsonl:1: train rows need columns ...
+    """
     if not rows:
         raise DataError(f"the {split} split is empty: {source_name} has no rows")
     target_col = "answer" if split == "train" else "references (or answer)"
@@ -142,7 +198,19 @@ def to_pairs(rows: list[tuple[str, dict]], split: str, source_name: str) -> list
 
 
 def load_pairs(source, split: str) -> tuple[list[tuple[str, str]], str]:
-    """Read and check one split; returns the pairs and the source's name."""
+    """Read and check one split: :func:`read_split` then :func:`to_pairs`.
+
+    Args:
+        source: a run directory, a split file, or rows in memory.
+        split: ``"train"`` or ``"heldout"``.
+
+    Returns:
+        ``(pairs, name)``: the ``(model input, target)`` pairs and the source's name.
+
+    Raises:
+        DataError: if a JSONL line cannot be read (the reader's error, re-raised
+            as a data error) or the rows fail :func:`to_pairs`'s checks.
+    """
     try:
         rows, name = read_split(source, split)
     except RecordError as err:
@@ -162,7 +230,14 @@ class EncodedSplit:
 
 
 def warn_truncated(n_sources: int, n_targets: int, n_rows: int, split: str) -> None:
-    """One warning per truncated side, shared by both model families' encoders."""
+    """Log one warning per truncated side, shared by both model families' encoders.
+
+    Args:
+        n_sources: prompts cut to ``finetune.max_source_length``.
+        n_targets: answers cut to ``finetune.max_target_length``.
+        n_rows: rows in the split, for "N of M".
+        split: the split's name.
+    """
     for count, what, limit in (
         (n_targets, "answers", "max_target_length"),
         (n_sources, "prompts", "max_source_length"),
@@ -192,7 +267,21 @@ def encode_pairs(
     max_target_length: int,
     split: str = "train",
 ) -> EncodedSplit:
-    """Tokenise without padding, truncate to the limits (keeping ``</s>``) and count truncations."""
+    """Tokenise without padding, truncate to the limits (keeping ``</s>``) and count truncations.
+
+    Args:
+        tokenizer: the seq2seq model's tokenizer (it appends ``</s>``).
+        pairs: ``(model input, target)`` texts.
+        max_source_length: the most tokens kept of an input, ``</s>`` last.
+        max_target_length: the most tokens kept of a target, ``</s>`` last.
+        split: the split's name, for the truncation warning.
+
+    Returns:
+        An :class:`EncodedSplit`: the ``datasets.Dataset`` (``input_ids``,
+        ``attention_mask``, ``labels`` and the length columns the sampler
+        reads), the row count, how many inputs and targets were cut, and the
+        real (unpadded) token count of both sides.
+    """
     import datasets
 
     sources = tokenizer([s for s, _ in pairs])["input_ids"]

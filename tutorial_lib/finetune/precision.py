@@ -32,7 +32,12 @@ BF16_MIN_CAPABILITY = (8, 0)
 
 
 def gpu_capability() -> tuple[int, int] | None:
-    """The CUDA compute capability of the current GPU, or None without one."""
+    """The CUDA compute capability of the current GPU (one small function so tests can mock it).
+
+    Returns:
+        ``(major, minor)``, e.g. ``(7, 5)`` on a T4 or ``(8, 0)`` on an A100;
+        None without a CUDA GPU.
+    """
     import torch
 
     if not torch.cuda.is_available():
@@ -41,7 +46,23 @@ def gpu_capability() -> tuple[int, int] | None:
 
 
 def is_t5_family(model_name: str = "", model_type: str | None = None) -> bool:
-    """True for T5/mT5/mT0/Aya-101 (all overflow in fp16); by config type, else by name."""
+    """True for T5/mT5/mT0/Aya-101, which all overflow in fp16.
+
+    Args:
+        model_name: a Hub id or folder name, matched against
+            ``T5_FAMILY_MARKERS`` when no config type is known.
+        model_type: the config's ``model_type`` (``"mt5"``, ``"llama"``); it
+            decides when given, since a local folder's name may say nothing.
+
+    Returns:
+        Whether the model belongs to the T5 family.
+
+    Examples:
+        >>> is_t5_family("bigscience/mt0-base")
+        True
+        >>> is_t5_family("runs/my-model", model_type="qwen2")
+        False
+    """
     if model_type:
         return "t5" in model_type.lower()
     name = str(model_name).lower()
@@ -51,7 +72,27 @@ def is_t5_family(model_name: str = "", model_type: str | None = None) -> bool:
 def choose_precision(
     requested: str = "auto", model_name: str = "", model_type: str | None = None
 ) -> str:
-    """``"bf16"`` or ``"fp32"`` (``"fp16"`` only for a non-T5 model on a GPU); errors say why.
+    """The training precision for this model on this machine; errors say why a request cannot run.
+
+    Args:
+        requested: ``"auto"``, ``"fp32"``, ``"bf16"`` or ``"fp16"`` (``--precision``).
+        model_name: the model's Hub id or folder, used when ``model_type`` is unknown.
+        model_type: the config's ``model_type``, which decides the family.
+
+    Returns:
+        ``"bf16"``, ``"fp16"`` or ``"fp32"``; ``auto`` gives bf16 on a GPU with compute
+        capability >= 8.0, below that fp16 for ``FP16_TYPES`` decoders, else fp32.
+
+    Raises:
+        ValueError: if ``requested`` is unknown; for fp16 with a T5-family or Gemma model or
+            without a CUDA GPU; for bf16 without a GPU of compute capability >= 8.0.
+
+    Examples:
+        >>> choose_precision("fp32", "google/mt5-small")
+        'fp32'
+        >>> choose_precision("fp16", "google/mt5-small")
+        Traceback (most recent call last):
+        ValueError: fp16 is refused for google/mt5-small: mT5/T5 activations overflow ...
 
     Taught in notebooks/04_instruction_finetuning.
     """
@@ -91,7 +132,18 @@ def choose_precision(
 
 
 def precision_arguments(precision: str) -> dict:
-    """The ``TrainingArguments`` flags for a chosen precision."""
+    """The ``TrainingArguments`` flags for a chosen precision.
+
+    Args:
+        precision: the result of :func:`choose_precision`.
+
+    Returns:
+        ``{"bf16": bool, "fp16": bool}``; both False mean fp32.
+
+    Examples:
+        >>> precision_arguments("bf16")
+        {'bf16': True, 'fp16': False}
+    """
     return {"bf16": precision == "bf16", "fp16": precision == "fp16"}
 
 
@@ -109,14 +161,49 @@ class StopOnNonFiniteLoss(TrainerCallback):
     """
 
     def on_step_end(self, args, state, control, **kwargs):
+        """Ask for a log on every step that will evaluate, save or stop, so each save is checked first.
+
+        Args:
+            args: the Trainer's ``TrainingArguments`` (unused).
+            state: the Trainer's ``TrainerState`` (unused).
+            control: the Trainer's ``TrainerControl``; ``should_log`` is set.
+            **kwargs: the model, optimizer etc. that the Trainer passes (unused).
+
+        Returns:
+            ``control``, with ``should_log`` on where a save or evaluation follows.
+        """
         if control.should_save or control.should_evaluate or control.should_training_stop:
             control.should_log = True
         return control
 
     def on_log(self, args, state, control, logs=None, **kwargs):
+        """Stop the run when the logged training loss is NaN or inf.
+
+        Args:
+            args: the Trainer's ``TrainingArguments`` (unused).
+            state: the Trainer's ``TrainerState``; its ``global_step`` goes in the message.
+            control: the Trainer's ``TrainerControl`` (unused).
+            logs: the values being logged; ``loss`` and ``eval_loss`` are checked.
+            **kwargs: what else the Trainer passes (unused).
+
+        Raises:
+            NonFiniteLossError: if a logged loss is not finite.
+        """
         self._check(logs or {}, state.global_step)
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        """Stop the run when the evaluation loss is NaN or inf.
+
+        Args:
+            args: the Trainer's ``TrainingArguments`` (unused).
+            state: the Trainer's ``TrainerState``; its ``global_step`` goes in the message.
+            control: the Trainer's ``TrainerControl`` (unused).
+            metrics: the evaluation metrics; ``eval_loss`` is checked.
+            **kwargs: what else the Trainer passes (unused).
+
+        Raises:
+            NonFiniteLossError: if the evaluation loss is not finite.
+        """
         self._check(metrics or {}, state.global_step)
 
     @staticmethod

@@ -4,12 +4,11 @@ import pytest
 from transformers import AutoTokenizer
 
 from tutorial_lib.finetune.candidates import load_candidates
-from tutorial_lib.finetune.models import (
-    DEFAULT_CANDIDATES,
+from tutorial_lib.finetune.models import DEFAULT_CANDIDATES, select_model
+from tutorial_lib.finetune.seq2seq_estimates import (
     KNOWN_MODELS,
     estimate_epoch_hours,
     estimate_memory_gb,
-    select_model,
 )
 
 TEXTS = [

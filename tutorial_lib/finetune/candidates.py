@@ -48,7 +48,7 @@ class Candidate:
     id: str
     family: str
     fits: str = ""
-    size: str | None = None  # seq2seq: a key of models._SIZES
+    size: str | None = None  # seq2seq: a key of seq2seq_estimates._SIZES
     params: float | None = None  # causal: sourced parameter count
     licence: str | None = None
     source: str | None = None

@@ -98,7 +98,19 @@ class PairCollator:
 
 
 def pair_logprobs(model, batch: dict):
-    """``(log pi(chosen), log pi(rejected))`` for a collated pair batch (seq2seq models)."""
+    """``(log pi(chosen), log pi(rejected))`` for a collated pair batch (seq2seq models).
+
+    The collator stacks all chosen answers first and all rejected ones after, so
+    one forward pass scores both halves.
+
+    Args:
+        model: the seq2seq policy being trained.
+        batch: a batch from the pair collator: ``input_ids``, ``attention_mask``
+            and ``labels`` of ``2 × pairs`` rows.
+
+    Returns:
+        Two ``(pairs,)`` tensors of summed answer log-probabilities, with gradients.
+    """
     out = model(
         input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]
     )
@@ -109,7 +121,15 @@ def pair_logprobs(model, batch: dict):
 
 @functools.cache
 def dpo_trainer_class():
-    """The kit's Trainer with the DPO loss (length sampler and token count inherited)."""
+    """The kit's Trainer with the DPO loss (length sampler and token count inherited).
+
+    Built on first call and cached, so ``transformers`` is imported only when a
+    preference stage runs. Set ``beta`` on the class or instance (default 0.1);
+    batches must carry ``ref_chosen``/``ref_rejected`` from the frozen reference.
+
+    Returns:
+        The ``DPOKitTrainer`` class, a subclass of :func:`trainer.trainer_class`'s.
+    """
     from .trainer import trainer_class
 
     class DPOKitTrainer(trainer_class()):

@@ -51,7 +51,18 @@ def _load_error(name: str, err: Exception) -> ModelLoadError:
 
 
 def load_tokenizer(name: str):
-    """``AutoTokenizer`` with a clear :class:`ModelLoadError` when it is not available."""
+    """``AutoTokenizer`` with a clear :class:`ModelLoadError` when it is not available.
+
+    Args:
+        name: a Hub id or local folder.
+
+    Returns:
+        The tokenizer.
+
+    Raises:
+        ModelLoadError: if the folder holds no tokenizer, or the id is not cached
+            offline or cannot be fetched online (the message says what to use instead).
+    """
     from transformers import AutoTokenizer
 
     try:
@@ -69,6 +80,15 @@ class TieNoiseFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Keep a log record unless it is one of the two untied-``lm_head`` warnings.
+
+        Args:
+            record: a log record from a transformers logger.
+
+        Returns:
+            False to drop "we will NOT tie them" and a "missing keys" warning that
+            names only ``embed_tokens`` weights; True for everything else.
+        """
         msg = record.getMessage()
         if "we will NOT tie them" in msg:
             return False
@@ -81,7 +101,15 @@ class TieNoiseFilter(logging.Filter):
 
 @contextlib.contextmanager
 def quiet_tie_warnings(*names: str):
-    """Attach :class:`TieNoiseFilter` to transformers loggers for the duration of a block."""
+    """Attach :class:`TieNoiseFilter` to transformers loggers for the duration of a block.
+
+    Args:
+        *names: the transformers logger names to filter; none given means
+            ``transformers.modeling_utils``, where loading warns.
+
+    Yields:
+        None; the filter is removed when the block exits, even on an error.
+    """
     from transformers.utils import logging as hf_logging
 
     loggers = [hf_logging.get_logger(n) for n in names or ("transformers.modeling_utils",)]
@@ -96,7 +124,24 @@ def quiet_tie_warnings(*names: str):
 
 
 def model_family(name: str) -> str:
-    """``"seq2seq"`` or ``"causal"`` for a Hub id or folder, from its config's ``is_encoder_decoder``."""
+    """``"seq2seq"`` or ``"causal"`` for a Hub id or folder, from its config's ``is_encoder_decoder``.
+
+    Only the config is read, so this is cheap; ``"tiny"`` and ``"tiny-causal"``
+    need no config.
+
+    Args:
+        name: a Hub id, a local folder, ``"tiny"`` or ``"tiny-causal"``.
+
+    Returns:
+        The family, one of ``FAMILIES``.
+
+    Raises:
+        ModelLoadError: if no config can be loaded for ``name``.
+
+    Examples:
+        >>> model_family("tiny-causal")
+        'causal'
+    """
     if name in (TINY, TINY_CAUSAL):
         return "causal" if name == TINY_CAUSAL else "seq2seq"
     from transformers import AutoConfig
@@ -109,15 +154,34 @@ def model_family(name: str) -> str:
 
 
 def family_of(model) -> str:
-    """The family of a loaded model (a ``PeftModel`` too), from the config it carries."""
+    """The family of a loaded model (a ``PeftModel`` too), from the config it carries.
+
+    Args:
+        model: a loaded model; anything without an encoder-decoder config counts
+            as causal.
+
+    Returns:
+        ``"seq2seq"`` or ``"causal"``.
+    """
     config = getattr(model, "config", None)
     return "seq2seq" if getattr(config, "is_encoder_decoder", False) else "causal"
 
 
 def load_pretrained(name: str, family: str | None = None):
-    """``(model, tokenizer)`` of either family for a Hub id or folder; :class:`ModelLoadError` otherwise.
+    """``(model, tokenizer)`` of either family for a Hub id or folder.
 
     A causal tokenizer without a pad token gets EOS as pad (batching needs one).
+
+    Args:
+        name: a Hub id or local folder.
+        family: ``"seq2seq"`` or ``"causal"``; None reads it from the config
+            (:func:`model_family`).
+
+    Returns:
+        The model (on CPU, in its saved dtype) and its tokenizer.
+
+    Raises:
+        ModelLoadError: if the tokenizer or the weights cannot be loaded here.
     """
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
@@ -135,14 +199,36 @@ def load_pretrained(name: str, family: str | None = None):
 
 
 def load_seq2seq(name: str):
-    """``(model, tokenizer)`` of a seq2seq model for a Hub id or local folder."""
+    """``(model, tokenizer)`` of a seq2seq model for a Hub id or local folder.
+
+    Args:
+        name: a Hub id or local folder of an mT5-family model.
+
+    Returns:
+        The model and its tokenizer, as :func:`load_pretrained` gives them.
+    """
     return load_pretrained(name, "seq2seq")
 
 
 def resolve_base_model(
     model: str, output_dir: str | Path, texts: Sequence[str], vocab_size: int = 2000, seed: int = 0
 ) -> tuple[str, bool]:
-    """``(name or folder to load, used_tiny_stand_in)``; ``"tiny"``/``"tiny-causal"`` build one."""
+    """What to load as the base model; ``"tiny"``/``"tiny-causal"`` build a stand-in first.
+
+    A stand-in is built from the training texts under ``output_dir`` and a
+    warning says it shows the workflow only, not model quality.
+
+    Args:
+        model: a Hub id or folder (returned unchanged), ``"tiny"`` or ``"tiny-causal"``.
+        output_dir: the run's output folder; a stand-in goes into its
+            ``base_tiny`` or ``base_tiny_causal`` subfolder.
+        texts: texts the stand-in's tokenizer is trained on.
+        vocab_size: the stand-in's vocabulary size.
+        seed: seeds the stand-in's random weights.
+
+    Returns:
+        ``(name or folder to load, used_tiny_stand_in)``.
+    """
     if model not in (TINY, TINY_CAUSAL):
         return model, False
     if model == TINY_CAUSAL:
@@ -165,7 +251,21 @@ def resolve_base_model(
 
 
 def model_type_of(model: str) -> str | None:
-    """The ``model_type`` of a local folder's config.json (``mt5``/``llama`` for the stand-ins)."""
+    """The ``model_type`` of a local folder's config.json, without loading the model.
+
+    Args:
+        model: a local folder, a Hub id, ``"tiny"`` or ``"tiny-causal"``.
+
+    Returns:
+        The config's ``model_type`` (``"mt5"``/``"llama"`` for the stand-ins);
+        None for a Hub id or a folder without config.json.
+
+    Examples:
+        >>> model_type_of("tiny")
+        'mt5'
+        >>> model_type_of("google/mt5-small") is None  # a Hub id: not looked up
+        True
+    """
     if model in (TINY, TINY_CAUSAL):
         return "llama" if model == TINY_CAUSAL else "mt5"
     config = Path(model) / "config.json"
@@ -175,7 +275,17 @@ def model_type_of(model: str) -> str | None:
 
 
 def is_stand_in(model_dir: str | Path) -> bool:
-    """True when ``model_dir`` holds a locally built stand-in (tiny mT5 or tiny causal)."""
+    """True when ``model_dir`` holds a locally built stand-in (tiny mT5 or tiny causal).
+
+    Results and evaluations use this to label a stand-in's numbers as saying
+    nothing about model quality.
+
+    Args:
+        model_dir: a model folder.
+
+    Returns:
+        Whether the folder carries either stand-in's marker.
+    """
     from .tiny import is_tiny
     from .tiny_causal import is_tiny_causal
 

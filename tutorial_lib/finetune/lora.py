@@ -28,7 +28,23 @@ def apply_lora(
 ):
     """Wrap ``model`` with fresh LoRA adapters; only the adapters stay trainable.
 
-    ``target_modules`` defaults to the query/value projections of the model's family.
+    Logs how many parameters are trainable (peft's own count).
+
+    Args:
+        model: a loaded seq2seq or causal model (its family picks the task type).
+        r: the adapters' rank (``finetune.lora_r``); more rank, more capacity.
+        alpha: the scaling numerator (``finetune.lora_alpha``); updates are
+            scaled by ``alpha / r``.
+        dropout: dropout on the adapters' input during training.
+        target_modules: names of the layers to adapt; None means the query and
+            value projections of the model's family (``q``/``v`` for T5,
+            ``q_proj``/``v_proj`` for Llama-style decoders).
+
+    Returns:
+        The ``peft`` ``PeftModel`` wrapping ``model``.
+
+    Raises:
+        ValueError: if ``r`` or ``alpha`` is not positive.
     """
     from peft import LoraConfig, TaskType, get_peft_model
 
@@ -62,7 +78,20 @@ def apply_lora(
 
 
 def adapter_base(adapter_dir: str | Path) -> str:
-    """The base model an adapter was trained on (from its ``adapter_config.json``)."""
+    """The base model an adapter was trained on (from its ``adapter_config.json``).
+
+    Args:
+        adapter_dir: a folder saved by a LoRA run (``save_pretrained`` of a
+            ``PeftModel``).
+
+    Returns:
+        The base model's Hub id or folder, as peft recorded it.
+
+    Raises:
+        FileNotFoundError: if the folder has no ``adapter_config.json``.
+        ValueError: if the config does not name its base model (pass
+            ``base_model`` to :func:`load_lora` / :func:`merge_lora` then).
+    """
     path = Path(adapter_dir) / "adapter_config.json"
     if not path.exists():
         raise FileNotFoundError(
@@ -75,7 +104,16 @@ def adapter_base(adapter_dir: str | Path) -> str:
 
 
 def load_lora(adapter_dir: str | Path, base_model: str | Path | None = None):
-    """The base model with a saved adapter attached (a ``PeftModel``), ready to generate."""
+    """The base model with a saved adapter attached (a ``PeftModel``), ready to generate.
+
+    Args:
+        adapter_dir: the adapter's folder.
+        base_model: the base model's Hub id or folder; None reads it from the
+            adapter (:func:`adapter_base`).
+
+    Returns:
+        The ``PeftModel``; its adapter weights are not merged.
+    """
     from peft import PeftModel
 
     from .loading import load_pretrained
@@ -87,7 +125,19 @@ def load_lora(adapter_dir: str | Path, base_model: str | Path | None = None):
 def merge_lora(
     adapter_dir: str | Path, out_dir: str | Path, base_model: str | Path | None = None
 ) -> Path:
-    """Fold an adapter into its base model and save a plain model (with tokenizer) in ``out_dir``."""
+    """Fold an adapter into its base model and save a plain model (with tokenizer) in ``out_dir``.
+
+    The result loads with ``from_pretrained`` without peft. The tokenizer is the
+    adapter folder's when it saved one (a trimmed vocabulary, say), else the base's.
+
+    Args:
+        adapter_dir: the adapter's folder.
+        out_dir: where the merged model goes (created if missing).
+        base_model: the base model's Hub id or folder; None reads it from the adapter.
+
+    Returns:
+        ``out_dir`` as a ``Path``.
+    """
     from .loading import load_tokenizer
 
     base_name = str(base_model or adapter_base(adapter_dir))

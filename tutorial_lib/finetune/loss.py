@@ -78,6 +78,20 @@ class TokenWeightedLoss:
 
 
 def loss_for(model) -> TokenWeightedLoss:
-    """The token-weighted loss that fits ``model``: shifted unless it is an encoder-decoder."""
+    """The token-weighted loss that fits ``model``: shifted unless it is an encoder-decoder.
+
+    Args:
+        model: a loaded model (or PEFT wrapper); its ``config.is_encoder_decoder``
+            decides. A decoder predicts token t+1 from position t, so its labels
+            are shifted; a seq2seq decoder's are not.
+
+    Returns:
+        A :class:`TokenWeightedLoss` for the Trainer's ``compute_loss_func``.
+
+    Examples:
+        >>> from types import SimpleNamespace
+        >>> loss_for(SimpleNamespace(config=SimpleNamespace(is_encoder_decoder=True))).shift
+        False
+    """
     config = getattr(model, "config", None)
     return TokenWeightedLoss(shift=not getattr(config, "is_encoder_decoder", False))

@@ -4,9 +4,9 @@
 my GPU and my afternoon?", from the data itself: Swahili tokenizer fertility
 (tokens per word: more tokens means longer sequences and slower training),
 parameter count, a training-memory estimate and an estimated time per epoch.
-The estimates are arithmetic on the model shapes (see ``estimate_memory_gb`` and
-``estimate_epoch_hours``; for decoders ``candidates.py``), not measurements, and
-are labelled as such. Candidate ids, sourced parameter counts and licences come
+The estimates are arithmetic on the model shapes (``seq2seq_estimates.py`` for
+mT5-family models, ``candidates.py`` for decoders), not measurements, and are
+labelled as such. Candidate ids, sourced parameter counts and licences come
 from ``data/models/candidates.yaml``.
 
 Taught in notebooks/04_instruction_finetuning (and used in 05_hands_on_mt5).
@@ -17,38 +17,14 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from .candidates import causal_row, causal_shape_of, load_candidates
 from .loading import ModelLoadError, load_tokenizer, model_family
+from .seq2seq_estimates import ASSUMED_MFU, seq2seq_row
 
 logger = logging.getLogger(__name__)
 
-MT5_VOCAB = 250112
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What the estimates need from a T5-style model."""
-
-    params: float
-    d_model: int
-    d_ff: int
-    layers: int
-    heads: int
-    d_kv: int = 64
-    vocab: int = MT5_VOCAB
-
-
-_SIZES = {  # parameter counts and shapes from the mT5 paper / the checkpoints' config.json
-    "small": Shape(300e6, 512, 1024, 8, 6),
-    "base": Shape(580e6, 768, 2048, 12, 12),
-    "large": Shape(1.2e9, 1024, 2816, 24, 16),
-    "xl": Shape(3.7e9, 2048, 5120, 24, 32),
-    "xxl": Shape(13e9, 4096, 10240, 24, 64),
-}
-KNOWN_MODELS = {c.id: _SIZES[c.size] for c in load_candidates().values() if c.family == "seq2seq"}
 DEFAULT_CANDIDATES = tuple(load_candidates())
 # GPU classes by memory: (name, peak dense TFLOP/s at the precision mT5 can use there, precision)
 GPU_CLASSES = (
@@ -58,24 +34,11 @@ GPU_CLASSES = (
     (96, "A100-80GB/H100 (bf16)", 312.0, "bf16"),
     (float("inf"), "H200-class (bf16)", 989.0, "bf16"),
 )
-ASSUMED_MFU = 0.3  # fraction of peak FLOP/s a seq2seq fine-tune reaches; an assumption
 ASSUMED_FERTILITY = 1.8  # tokens/word when no tokenizer is available offline (an assumption)
 MIN_EPOCHS = 3
 
 
 # ----- selection -----------------------------------------------------------------------------
-
-
-def _shape_of_folder(folder: str) -> Shape:
-    import torch
-    from transformers import AutoConfig, AutoModelForSeq2SeqLM
-
-    cfg = AutoConfig.from_pretrained(folder)
-    with torch.device("meta"):
-        params = sum(p.numel() for p in AutoModelForSeq2SeqLM.from_config(cfg).parameters())
-    return Shape(
-        params, cfg.d_model, cfg.d_ff, cfg.num_layers, cfg.num_heads, cfg.d_kv, cfg.vocab_size
-    )
 
 
 def fertility(tokenizer, texts: Iterable[str]) -> float:
@@ -121,52 +84,25 @@ def _tokenizer_or_none(name: str):
         return None
 
 
-def estimate_memory_gb(
-    shape: Shape,
-    batch_size: int,
-    source_len: int,
-    target_len: int,
-    precision: str = "fp32",
-    optimizer: str = "adafactor",
-) -> float:
-    """Training memory (GB): weights + grads + optimizer state + activations + ~1 GB runtime.
-
-    Adafactor's factored second moments are ~1% of the weights; AdamW keeps two
-    fp32 moments. Activations count what autograd keeps per layer and token, the
-    attention maps, and the vocabulary logits (fp32, x3 with softmax and grad),
-    which dominate for mT5's 250k vocabulary. An estimate, not a measurement.
-    """
-    state = {"adafactor": 0.04, "adamw": 8.0}[optimizer]
-    static = shape.params * (4 + 4 + state)
-    act_bytes = 2 if precision in ("bf16", "fp16") else 4
-    d, f, inner, h = shape.d_model, shape.d_ff, shape.heads * shape.d_kv, shape.heads
-    enc = shape.layers * source_len * (4 * d + 4 * inner + 4 * f + 2 * h * source_len)
-    dec = (
-        shape.layers * target_len * (6 * d + 8 * inner + 4 * f + 2 * h * (target_len + source_len))
-    )
-    logits = target_len * 3 * shape.vocab * 4
-    return (static + batch_size * ((enc + dec) * act_bytes + logits)) / 1e9 + 1.0
-
-
-def estimate_epoch_hours(
-    shape: Shape,
-    source_tokens: float,
-    target_tokens: float,
-    peak_tflops: float,
-    mfu: float = ASSUMED_MFU,
-) -> float:
-    """Hours per epoch from training FLOPs (6 x matmul params x tokens, plus the lm_head)."""
-    d, f, inner = shape.d_model, shape.d_ff, shape.heads * shape.d_kv
-    enc_params = shape.layers * (4 * d * inner + 3 * d * f)
-    dec_params = shape.layers * (8 * d * inner + 3 * d * f)
-    flops = 6 * (
-        enc_params * source_tokens + dec_params * target_tokens + d * shape.vocab * target_tokens
-    )
-    return flops / (peak_tflops * 1e12 * mfu) / 3600
-
-
 def gpu_class(gpu_mem_gb: float) -> tuple[str, float, str]:
-    """``(name, peak TFLOP/s, precision)`` assumed for a GPU with this much memory."""
+    """The GPU class the estimates assume for a GPU with this much memory.
+
+    Args:
+        gpu_mem_gb: the GPU's memory in GB.
+
+    Returns:
+        ``(name, peak TFLOP/s, precision)`` of the first class in
+        ``GPU_CLASSES`` whose memory is at least ``gpu_mem_gb``.
+
+    Raises:
+        AssertionError: never in practice: the last class has no memory limit.
+
+    Examples:
+        >>> gpu_class(15)
+        ('T4 (fp32)', 8.1, 'fp32')
+        >>> gpu_class(40)[0]
+        'A100-40GB (bf16)'
+    """
     for limit, name, tflops, precision in GPU_CLASSES:
         if gpu_mem_gb <= limit:
             return name, tflops, precision
@@ -190,13 +126,27 @@ def select_model(
 ):
     """A table of candidate checkpoints of both families for this data and budget, with a pick.
 
-    Columns: model, family, params_m, fertility (measured on ``dataset_texts``
-    where the tokenizer loads), train_mem_gb (full fine-tuning), lora_mem_gb,
-    qlora_mem_gb (decoders), method (the cheapest that fits), fits_memory,
-    epoch_min, epochs_in_budget, licence, source, recommended, reason -- all
-    memory and time figures are estimates. The largest model that fits memory
-    and trains ``MIN_EPOCHS`` epochs within the budget is picked. Candidates may
-    be ids from ``data/models/candidates.yaml`` or local folders.
+    The largest model that fits memory and trains ``MIN_EPOCHS`` epochs in the budget wins.
+
+    Args:
+        dataset_texts: the training texts, on which fertility and lengths are measured.
+        gpu_mem_gb: the GPU's memory in GB; it also sets the GPU class assumed.
+        time_budget_h: hours available for fine-tuning.
+        candidates: ids from ``data/models/candidates.yaml`` or local folders;
+            None means every id in that file.
+        batch_size: rows per step.
+        max_length: the longest sequence the estimates assume, in tokens.
+        optimizer: ``"adafactor"`` or ``"adamw"`` (seq2seq estimates).
+
+    Returns:
+        A pandas DataFrame, one row per candidate: model, family, params_m,
+        fertility (where the tokenizer loads), train_mem_gb (full fine-tuning),
+        lora_mem_gb, qlora_mem_gb (decoders), method (the cheapest that fits),
+        fits_memory, epoch_min, epochs_in_budget, licence, source, recommended, reason;
+        every memory and time figure is an estimate.
+
+    Raises:
+        ValueError: if no text is given, or a candidate is no local folder nor a known id.
 
     Taught in notebooks/04_instruction_finetuning.
     """
@@ -211,25 +161,30 @@ def select_model(
     shared: dict = {}  # mT5, mT0 and Aya-101 share one tokenizer: measured once
     rows = []
     for name in candidates or DEFAULT_CANDIDATES:
-        local = Path(name).exists()
-        if not local and name not in known:
-            raise ValueError(
-                f"unknown candidate {name!r}: not a local folder and not one of "
-                f"{', '.join(known)} (data/models/candidates.yaml)"
-            )
-        family = model_family(name) if local else known[name].family
+        local, family = _where_and_family(name, known)
         fert = _fertility(name, texts, family, local, shared)
         per_word = fert or ASSUMED_FERTILITY
         seq = min(max_length, max(8, math.ceil(_percentile(words, 0.9) * per_word)))
         tokens = sum(words) * per_word * 1.26  # kit's length-grouped padding overhead
         row = (
-            _seq2seq_row(name, local, gpu, batch_size, seq, tokens, optimizer, gpu_mem_gb)
+            seq2seq_row(name, local, gpu, batch_size, seq, tokens, optimizer, gpu_mem_gb)
             if family == "seq2seq"
             else _causal_estimates(name, known, gpu, batch_size, seq, tokens, gpu_mem_gb)
         )
         rows.append(_table_row(name, family, row, fert, time_budget_h, known.get(name), local))
     table = pd.DataFrame(rows)
     return _recommend(table, gpu_mem_gb, gpu[0], time_budget_h)
+
+
+def _where_and_family(name: str, known: dict) -> tuple[bool, str]:
+    """Whether a candidate is a local folder, and its family; unknown ids are refused."""
+    local = Path(name).exists()
+    if not local and name not in known:
+        raise ValueError(
+            f"unknown candidate {name!r}: not a local folder and not one of "
+            f"{', '.join(known)} (data/models/candidates.yaml)"
+        )
+    return local, model_family(name) if local else known[name].family
 
 
 def _table_row(name, family, row, fert, time_budget_h, cand, local: bool) -> dict:
@@ -258,24 +213,6 @@ def _fertility(name: str, texts, family: str, local: bool, shared: dict) -> floa
     if not local and family == "seq2seq" and fert is not None:
         shared["seq2seq"] = fert
     return fert
-
-
-def _seq2seq_row(name, local, gpu, batch_size, seq, tokens, optimizer, gpu_mem_gb) -> dict:
-    _, tflops, precision = gpu
-    shape = _shape_of_folder(name) if local else KNOWN_MODELS[name]
-    mem = estimate_memory_gb(shape, batch_size, seq, seq, precision, optimizer)
-    hours = estimate_epoch_hours(shape, tokens / 2, tokens / 2, tflops)
-    fits = mem <= 0.9 * gpu_mem_gb
-    return {
-        "params_m": round(shape.params / 1e6, 1),
-        "train_mem_gb": round(mem, 1),
-        "lora_mem_gb": "n/a",
-        "qlora_mem_gb": "n/a (decoders only)",
-        "method": "full" if fits else "none fits",
-        "fits_memory": fits,
-        "epoch_min": float(f"{hours * 60:.3g}"),
-        "epochs_in_budget_per_h": 1 / hours if hours else float("inf"),
-    }
 
 
 def _causal_estimates(name, known, gpu, batch_size, seq, tokens, gpu_mem_gb) -> dict:

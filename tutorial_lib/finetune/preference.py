@@ -59,7 +59,29 @@ def _prompt_key(pair: dict) -> str:
 
 
 def split_pairs(pairs: list[dict], heldout_fraction: float, seed: int = 0):
-    """``(train, heldout)`` pairs, split by prompt so no prompt is on both sides."""
+    """``(train, heldout)`` pairs, split by prompt so no prompt is on both sides.
+
+    Held-out accuracy would flatter the model if a prompt it trained on were
+    measured again, so whole prompts (by ``prompt_id``, else the prompt text)
+    are held out. With at least 4 prompts and a positive fraction, at least one
+    prompt is held out.
+
+    Args:
+        pairs: preference pairs (``prompt``, ``chosen``, ``rejected``, optional
+            ``prompt_id``).
+        heldout_fraction: the share of prompts held out, 0 to 1.
+        seed: seeds the shuffle of prompts, so reruns split the same way.
+
+    Returns:
+        The training pairs and the held-out pairs, each in input order.
+
+    Examples:
+        >>> pairs = [{"prompt_id": f"p{i % 4}", "prompt": "?", "chosen": "a", "rejected": "b"}
+        ...          for i in range(8)]
+        >>> train, held = split_pairs(pairs, heldout_fraction=0.25)
+        >>> len(train), len(held), {p["prompt_id"] for p in held}
+        (6, 2, {'p2'})
+    """
     prompts = sorted({_prompt_key(p) for p in pairs})
     random.Random(seed).shuffle(prompts)
     n_held = round(len(prompts) * heldout_fraction)
@@ -73,7 +95,17 @@ def split_pairs(pairs: list[dict], heldout_fraction: float, seed: int = 0):
 
 
 def encode_pairs(tokenizer, pairs: list[dict], max_source: int, max_target: int) -> list[dict]:
-    """Token ids per pair: ``prompt_ids``, ``chosen_ids``, ``rejected_ids`` (truncated)."""
+    """Token ids per pair for the seq2seq DPO collator, each side truncated to its limit.
+
+    Args:
+        tokenizer: the seq2seq model's tokenizer.
+        pairs: preference pairs with ``prompt``, ``chosen`` and ``rejected``.
+        max_source: the most tokens kept of a prompt (``finetune.max_source_length``).
+        max_target: the most tokens kept of an answer (``finetune.max_target_length``).
+
+    Returns:
+        One ``{"prompt_ids", "chosen_ids", "rejected_ids"}`` dict per pair.
+    """
     prompts = tokenizer([p["prompt"] for p in pairs], truncation=True, max_length=max_source)[
         "input_ids"
     ]
@@ -90,7 +122,21 @@ def encode_pairs(tokenizer, pairs: list[dict], max_source: int, max_target: int)
 
 
 def pair_margins(model, rows: list[dict], pad_token_id: int, batch_size: int = 16) -> list[float]:
-    """log p(chosen|prompt) - log p(rejected|prompt) per pair under ``model`` (no gradients)."""
+    """``log p(chosen|prompt) - log p(rejected|prompt)`` per pair under ``model`` (no gradients).
+
+    As a side effect each row gets ``ref_chosen`` and ``ref_rejected``, the
+    answers' log-probabilities now: measured before training, they are the
+    frozen reference the DPO loss needs, so no second model is kept in memory.
+
+    Args:
+        model: the seq2seq model; its train/eval mode is restored afterwards.
+        rows: pairs from :func:`encode_pairs`, updated in place.
+        pad_token_id: the tokenizer's pad id, for the collator.
+        batch_size: pairs per forward pass.
+
+    Returns:
+        One margin (nats) per row; positive where the model prefers ``chosen``.
+    """
     import torch
 
     collate = PairCollator(pad_token_id)
@@ -125,14 +171,17 @@ def measured_fields(before, after, held_before, held_after, trainer, output, sta
     """The :class:`PreferenceResult` fields both DPO trainers measure, from per-pair margins.
 
     Args:
-        before, after: chosen-minus-rejected margins on the training pairs.
-        held_before, held_after: the same on the held-out pairs.
+        before: chosen-minus-rejected margins on the training pairs, before training.
+        after: the same margins after training.
+        held_before: margins on the held-out pairs before training.
+        held_after: margins on the held-out pairs after training.
         trainer: the finished trainer (steps, log history).
         output: what ``trainer.train()`` returned (the training loss).
         started: ``time.time()`` when training began.
 
     Returns:
-        Mean margins, held-out accuracies, steps, loss, wall time and log history.
+        Mean margins, held-out accuracies (share of pairs with a positive
+        margin; None without pairs), steps, loss, wall time and log history.
 
     Examples:
         >>> from types import SimpleNamespace as Obj
@@ -261,6 +310,14 @@ def _write(result: PreferenceResult, out: Path) -> PreferenceResult:
 
 
 def read_result(stage_dir) -> dict | None:
-    """The stage's result JSON, or None when the stage has not run."""
+    """The preference stage's result JSON, for the report and the next stage.
+
+    Args:
+        stage_dir: the stage's output folder (a run's ``07_preference``).
+
+    Returns:
+        The :class:`PreferenceResult` fields as a dict; None when the stage has
+        not run there.
+    """
     path = Path(stage_dir) / RESULT_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

@@ -61,7 +61,15 @@ class TrainResult:
 
 
 def write_result(result: TrainResult, output_dir: str | os.PathLike) -> Path:
-    """Write ``output_dir/train_result.json``; returns its path."""
+    """Write ``output_dir/train_result.json`` atomically, so a crash never leaves half a file.
+
+    Args:
+        result: the run's result.
+        output_dir: the fine-tuning output folder (created if missing).
+
+    Returns:
+        The path of the JSON file written.
+    """
     path = Path(output_dir) / RESULT_FILE
     atomic_write_json(path, dataclasses.asdict(result), indent=2)
     return path

@@ -35,11 +35,27 @@ TINY_SHAPE = {
 
 
 def train_sentencepiece(texts: Iterable[str], vocab_size: int = 2000) -> list[tuple[str, float]]:
-    """Train a unigram SentencePiece model in memory; returns ``[(piece, score), ...]``.
+    """Train a unigram SentencePiece vocabulary in memory, for the tiny mT5's tokenizer.
 
     Ids 0/1/2 are ``<pad>``/``</s>``/``<unk>`` as in mT5, so the T5 tokenizer
     built from the list keeps mT5's special-token ids. Training on one thread is
     deterministic (the same texts give the same pieces), so it takes no seed.
+
+    Args:
+        texts: the training texts; blank ones are skipped.
+        vocab_size: the target number of pieces; a small corpus may give fewer
+            (the limit is soft).
+
+    Returns:
+        ``[(piece, score), ...]`` in id order.
+
+    Raises:
+        ValueError: if ``texts`` hold no text at all.
+
+    Examples:
+        >>> pieces = train_sentencepiece(["habari yako rafiki", "asante sana rafiki yangu"], 30)
+        >>> pieces[:3]
+        [('<pad>', 0.0), ('</s>', 0.0), ('<unk>', 0.0)]
     """
     import sentencepiece as spm
 
@@ -69,8 +85,21 @@ def train_sentencepiece(texts: Iterable[str], vocab_size: int = 2000) -> list[tu
 
 
 def build_tiny_tokenizer(texts: Iterable[str], vocab_size: int = 2000):
-    """A ``T5Tokenizer`` from a freshly trained vocabulary (``vocab=``, not ``vocab_file=``:
-    transformers 5 silently maps every token to ``<unk>`` with a bare ``spiece.model``)."""
+    """A ``T5Tokenizer`` from a freshly trained vocabulary, for the tiny mT5.
+
+    The vocabulary is passed as ``vocab=``, not ``vocab_file=``: transformers 5
+    silently maps every token to ``<unk>`` with a bare ``spiece.model``.
+
+    Args:
+        texts: the texts the vocabulary is trained on.
+        vocab_size: the target number of pieces.
+
+    Returns:
+        The tokenizer, with mT5's special-token ids and no extra ids.
+
+    Raises:
+        ValueError: via :func:`train_sentencepiece`, if there is no text.
+    """
     from transformers import T5Tokenizer
 
     vocab = train_sentencepiece(texts, vocab_size=vocab_size)
@@ -87,7 +116,16 @@ def build_tiny_mt5(
     """Build, save and return the folder of a tiny untrained mT5 (tokenizer included).
 
     Idempotent: an existing folder with the marker file is reused as is.
-    ``seed`` sets the random initial weights (the tokenizer depends on ``texts`` only).
+
+    Args:
+        out_dir: the folder to write (or reuse).
+        texts: the texts its tokenizer is trained on (the training data, in the demo).
+        vocab_size: the tokenizer's target vocabulary size.
+        seed: sets the random initial weights (the tokenizer depends on ``texts`` only).
+        shape: ``MT5Config`` size fields; None means ``TINY_SHAPE`` (2 layers, d_model 64).
+
+    Returns:
+        ``out_dir`` as a ``Path``; it loads with ``AutoModelForSeq2SeqLM``.
     """
     from transformers import MT5Config, MT5ForConditionalGeneration
 
@@ -151,6 +189,12 @@ def untie_lm_head(model):
     untied because their file holds a *different* ``lm_head.weight``; we
     reproduce that: a separate parameter (scaled so first logits are ~unit
     variance) and no tie entry, so ``save_pretrained`` writes both tensors.
+
+    Args:
+        model: a freshly built ``MT5ForConditionalGeneration``.
+
+    Returns:
+        The same model, changed in place; an already untied model is returned as is.
     """
     import torch
 
@@ -164,5 +208,16 @@ def untie_lm_head(model):
 
 
 def is_tiny(model_dir: str | Path) -> bool:
-    """True when ``model_dir`` holds the locally built stand-in, not a real checkpoint."""
+    """True when ``model_dir`` holds the locally built mT5 stand-in, not a real checkpoint.
+
+    Args:
+        model_dir: a model folder (a Hub id simply answers False).
+
+    Returns:
+        Whether the folder has the stand-in's marker file.
+
+    Examples:
+        >>> is_tiny("google/mt5-small")
+        False
+    """
     return (Path(model_dir) / TINY_MARKER).exists()

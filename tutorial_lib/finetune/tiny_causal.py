@@ -42,7 +42,20 @@ CHAT_TEMPLATE = (
 def build_bpe_tokenizer(texts: Iterable[str], vocab_size: int = 2000):
     """A byte-level BPE ``PreTrainedTokenizerFast`` trained on ``texts`` (BOS added on encode).
 
-    Byte-level means no ``<unk>``: any Unicode text round-trips, as with Llama 3 or Qwen.
+    Byte-level means no ``<unk>``: any Unicode text round-trips, as with Llama 3
+    or Qwen. The tokenizer carries ``CHAT_TEMPLATE``, so the chat-template path
+    runs offline.
+
+    Args:
+        texts: the training texts; blank ones are skipped.
+        vocab_size: the target vocabulary size, special tokens and the 256 byte
+            symbols included.
+
+    Returns:
+        The tokenizer, with ``<s>``/``</s>``/``<pad>`` and the two role markers.
+
+    Raises:
+        ValueError: if ``texts`` hold no text at all.
     """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
@@ -85,7 +98,17 @@ def build_tiny_causal(
     """Build, save and return the folder of a tiny untrained Llama-style model (tokenizer included).
 
     Idempotent: an existing folder with the marker file is reused as is.
-    ``seed`` sets the random initial weights (the tokenizer depends on ``texts`` only).
+
+    Args:
+        out_dir: the folder to write (or reuse).
+        texts: the texts its tokenizer is trained on.
+        vocab_size: the tokenizer's target vocabulary size.
+        seed: sets the random initial weights (the tokenizer depends on ``texts`` only).
+        shape: ``LlamaConfig`` size fields; None means ``TINY_CAUSAL_SHAPE``
+            (2 layers, hidden size 64).
+
+    Returns:
+        ``out_dir`` as a ``Path``; it loads with ``AutoModelForCausalLM``.
     """
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -110,5 +133,12 @@ def build_tiny_causal(
 
 
 def is_tiny_causal(model_dir: str | Path) -> bool:
-    """True when ``model_dir`` holds the locally built causal stand-in, not a real checkpoint."""
+    """True when ``model_dir`` holds the locally built causal stand-in, not a real checkpoint.
+
+    Args:
+        model_dir: a model folder (a Hub id simply answers False).
+
+    Returns:
+        Whether the folder has the causal stand-in's marker file.
+    """
     return (Path(model_dir) / TINY_CAUSAL_MARKER).exists()

@@ -19,13 +19,8 @@ from transformers import (
     MT5ForConditionalGeneration,
 )
 
-from tutorial_lib.finetune.vocab_trim import (
-    MAP_FILE,
-    VocabTrimError,
-    kept_piece_ids,
-    read_corpus,
-    trim_vocabulary,
-)
+from tutorial_lib.finetune.vocab_trim import MAP_FILE, read_corpus, trim_vocabulary
+from tutorial_lib.finetune.vocab_trim_tokenizer import VocabTrimError, kept_piece_ids
 
 OWN_TEXTS = [
     "Soko la Kariakoo hufunguliwa alfajiri kila siku.",

@@ -65,7 +65,27 @@ EXTRA_DEFAULTS = {
 def resolve_settings(
     cfg: FinetuneConfig | None, model: str | None, overrides: dict
 ) -> tuple[FinetuneConfig, dict]:
-    """The config with overrides applied (validated again) and the extra settings."""
+    """The config with overrides applied (validated again) and the extra settings.
+
+    Args:
+        cfg: the fine-tuning config; None means ``FinetuneConfig()``.
+        model: the model to train, overriding ``cfg.model``; None keeps it.
+        overrides: ``finetune()``'s keyword settings: ``FinetuneConfig`` fields
+            (a None value keeps the config's) or keys of ``EXTRA_DEFAULTS``.
+
+    Returns:
+        ``(cfg, extras)``: the new config, and ``EXTRA_DEFAULTS`` updated with
+        the overrides among them.
+
+    Raises:
+        TypeError: if an override is neither a config field nor an extra setting
+            (the message lists the known ones).
+
+    Examples:
+        >>> cfg, extras = resolve_settings(None, "tiny", {"max_steps": 5, "seed": 3})
+        >>> cfg.model, cfg.max_steps, extras["seed"]
+        ('tiny', 5, 3)
+    """
     cfg = cfg or FinetuneConfig()
     names = {f.name for f in dataclasses.fields(FinetuneConfig)}
     unknown = sorted(set(overrides) - names - set(EXTRA_DEFAULTS))
@@ -348,7 +368,14 @@ def _last_eval_loss(history: list[dict]) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m tutorial_lib.finetune.train`` (also under ``accelerate launch``)."""
+    """``python -m tutorial_lib.finetune.train`` (also under ``accelerate launch``).
+
+    Args:
+        argv: the arguments after the program name; None reads ``sys.argv``.
+
+    Returns:
+        The exit status: 0 on success, 2 after a reported error.
+    """
     from .commands import main as commands_main
 
     return commands_main(argv)

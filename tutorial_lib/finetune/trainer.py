@@ -30,6 +30,10 @@ def step_timer_class():
 
     Evaluation, logging and checkpoints run after ``on_step_end``, so
     ``tokens / step_seconds`` is a training throughput they do not dilute.
+    Built on first call and cached, so ``transformers`` loads only when needed.
+
+    Returns:
+        The ``StepTimer`` class; an instance takes the trainer it times.
     """
     from transformers import TrainerCallback
 
@@ -51,8 +55,15 @@ def step_timer_class():
 def length_grouped_sampler(args, dataset) -> Seq2SeqLengthSampler | None:
     """Batches of similar source and target length (``batching.Seq2SeqLengthSampler``).
 
-    None when ``args`` do not group by length or ``dataset`` lacks the length columns
-    (the Trainer's own sampler is used then).
+    Args:
+        args: the ``TrainingArguments``; their batch size, accumulation steps,
+            seed and world size shape the global batches.
+        dataset: the training dataset; it needs the length columns that
+            :func:`data.encode_pairs` (or the causal encoder) writes.
+
+    Returns:
+        The sampler; None when ``args`` do not group by length or ``dataset``
+        lacks the length columns (the Trainer's own sampler is used then).
     """
     columns = getattr(dataset, "column_names", None) or []
     if args.train_sampling_strategy != "group_by_length":
@@ -74,6 +85,12 @@ def trainer_class():
     """The kit's ``Trainer``: length-grouped batches on both sides, and a count of real tokens.
 
     A function, so the subclass is defined once and only when training needs it.
+    Its loss is the token-weighted one (:func:`loss.loss_for`), it times each
+    optimizer step (``step_seconds``) and ``tokens_trained()`` sums the real
+    tokens over every process.
+
+    Returns:
+        The ``KitTrainer`` class, a ``transformers.Trainer`` subclass.
     """
     import torch
     from transformers import Trainer
@@ -128,7 +145,21 @@ DEFAULT_LEARNING_RATES = {"adafactor": 1e-3, "adamw": 3e-4}
 
 
 def learning_rate(cfg: FinetuneConfig) -> float:
-    """The configured learning rate, else the chosen optimizer's own default."""
+    """The configured learning rate, else the chosen optimizer's own default.
+
+    Args:
+        cfg: the fine-tuning config; ``learning_rate`` None means the default of
+            ``optimizer`` (``DEFAULT_LEARNING_RATES``, sourced above).
+
+    Returns:
+        The learning rate.
+
+    Examples:
+        >>> learning_rate(FinetuneConfig(optimizer="adamw"))
+        0.0003
+        >>> learning_rate(FinetuneConfig(learning_rate=5e-4))
+        0.0005
+    """
     if cfg.learning_rate is not None:
         return cfg.learning_rate
     return DEFAULT_LEARNING_RATES[cfg.optimizer]
@@ -139,6 +170,14 @@ def with_decoder_inputs(model, inputs: dict) -> dict:
 
     The kit's collator already adds them; a plain collator may not, and with a
     ``compute_loss_func`` the model never sees the labels it would shift itself.
+
+    Args:
+        model: the unwrapped model; only an encoder-decoder with
+            ``prepare_decoder_input_ids_from_labels`` gets decoder inputs.
+        inputs: the batch.
+
+    Returns:
+        ``inputs`` unchanged, or a new dict with ``decoder_input_ids`` added.
     """
     if "labels" not in inputs or "decoder_input_ids" in inputs:
         return inputs
@@ -153,6 +192,22 @@ def real_token_count(inputs: dict, encoder_decoder: bool):
 
     A causal row holds prompt and answer in ``input_ids`` already; packed rows carry
     no attention mask and (almost) no padding.
+
+    Args:
+        inputs: the batch (``input_ids``, optional ``attention_mask``, ``labels``
+            with -100 on padding).
+        encoder_decoder: whether the targets are a second sequence to count.
+
+    Returns:
+        A 0-d tensor on the batch's device (summed across steps without a sync).
+
+    Examples:
+        >>> import torch
+        >>> batch = {"input_ids": torch.tensor([[5, 6, 0], [7, 0, 0]]),
+        ...          "attention_mask": torch.tensor([[1, 1, 0], [1, 0, 0]]),
+        ...          "labels": torch.tensor([[8, -100], [9, 10]])}
+        >>> int(real_token_count(batch, encoder_decoder=True)), int(real_token_count(batch, False))
+        (6, 3)
     """
     mask = inputs.get("attention_mask")
     ids = inputs["input_ids"]
@@ -163,7 +218,24 @@ def real_token_count(inputs: dict, encoder_decoder: bool):
 def training_arguments(
     cfg: FinetuneConfig, extras: dict, output_dir: Path, precision: str, has_eval: bool
 ):
-    """``TrainingArguments`` for the kit's recipe (inspect them offline in tests/notebooks)."""
+    """``TrainingArguments`` for the kit's recipe (inspect them offline in tests/notebooks).
+
+    Adafactor runs at a constant rate without extra gradient clipping; AdamW
+    with a linear schedule and ``max_grad_norm=1.0``. Batches are length-grouped,
+    NaN losses are logged (for the NaN guard), and on a machine without CUDA
+    training runs on the CPUs.
+
+    Args:
+        cfg: the fine-tuning config (steps, batch size, optimizer, intervals).
+        extras: ``seed``, ``save_total_limit``, ``logging_steps`` and
+            ``dataloader_num_workers``.
+        output_dir: where checkpoints go.
+        precision: ``"fp32"``, ``"bf16"`` or ``"fp16"`` from ``choose_precision``.
+        has_eval: whether a held-out split is evaluated every ``eval_steps``.
+
+    Returns:
+        The ``transformers.TrainingArguments``.
+    """
     import torch
     from transformers import TrainingArguments
 
@@ -201,13 +273,35 @@ def training_arguments(
 
 
 def last_checkpoint(output_dir: Path) -> str | None:
+    """The newest ``checkpoint-N`` folder in ``output_dir``, if any.
+
+    Args:
+        output_dir: the run's checkpoint folder (it need not exist yet).
+
+    Returns:
+        The checkpoint's path, or None when there is none.
+    """
     from transformers.trainer_utils import get_last_checkpoint
 
     return get_last_checkpoint(str(output_dir)) if output_dir.is_dir() else None
 
 
 def resume_point(output_dir: Path, resume: bool, is_main: bool = True) -> str | None:
-    """The checkpoint to continue from, or None for a fresh start (old checkpoints moved aside)."""
+    """The checkpoint to continue from, or None for a fresh start.
+
+    Starting afresh over old checkpoints moves them into ``previous-<time>/``,
+    so a later resume never continues another run and nothing is deleted.
+
+    Args:
+        output_dir: the run's checkpoint folder.
+        resume: continue from the last checkpoint (``--resume``); without one
+            the run starts from scratch, and says so.
+        is_main: whether this process moves old checkpoints (only rank 0 does,
+            in a multi-process run).
+
+    Returns:
+        The checkpoint path to pass to ``trainer.train``, or None.
+    """
     last = last_checkpoint(output_dir)
     if resume and last is None:
         logger.info(
@@ -240,6 +334,15 @@ def run_training(trainer, checkpoint: str | None, max_steps: int):
     """``trainer.train``; a checkpoint already at ``max_steps`` is loaded, not trained further.
 
     (Trainer would run one extra step when resuming a finished run.)
+
+    Args:
+        trainer: the assembled trainer.
+        checkpoint: the checkpoint to resume from (:func:`resume_point`), or None.
+        max_steps: the run's planned steps.
+
+    Returns:
+        A ``TrainOutput``: the global step and the last training loss (None if
+        the finished run logged none).
     """
     from transformers import TrainerState
     from transformers.trainer_utils import TrainOutput

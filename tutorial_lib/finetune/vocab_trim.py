@@ -16,7 +16,7 @@ It rewrites the tokenizer (the fast tokenizer's unigram vocabulary, and the
 SentencePiece model when the folder has one), slices the input embeddings
 (mT5's ``shared``, which the encoder and decoder embeddings point at) and the
 ``lm_head`` rows, and writes ``vocab_map.json`` (``kept_ids``: new id ->
-original id). Guarantee: text whose original tokenization uses only kept
+original id). The tokenizer side lives in ``vocab_trim_tokenizer``. Guarantee: text whose original tokenization uses only kept
 pieces gets the mapped ids (a unigram segmentation that was best among all
 pieces is still best among a subset), and the trimmed model's logits equal
 the original's at the kept ids.
@@ -37,18 +37,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..atomic import publish_folder, temp_folder_for
-from ..errors import TutorialLibError
 from ..jsonl import iter_jsonl
 from ..records import RecordError
+from .vocab_trim_tokenizer import (
+    VocabTrimError,
+    coverage,
+    kept_piece_ids,
+    save_trimmed_tokenizer,
+    sentencepiece_file,
+)
 
 logger = logging.getLogger(__name__)
 
 MAP_FILE = "vocab_map.json"
-SPACE = "\u2581"  # SentencePiece's word-boundary mark
-
-
-class VocabTrimError(TutorialLibError, ValueError):
-    """A model, tokenizer or corpus that cannot be trimmed; the message says which and why."""
 
 
 @dataclass
@@ -66,7 +67,14 @@ class TrimResult:
 def read_corpus(path: str | Path) -> list[str]:
     """Texts of a corpus file: every string value of a .json/.jsonl file, else one per line.
 
-    A ``.json`` file that is not one JSON document is read as JSON Lines.
+    A ``.json`` file that is not one JSON document is read as JSON Lines. Blank
+    lines of a text file are skipped.
+
+    Args:
+        path: the corpus file (``trim-vocab --corpus``).
+
+    Returns:
+        The texts, in file order.
 
     Raises:
         VocabTrimError: the file is missing or a JSON line does not parse (line named).
@@ -99,61 +107,18 @@ def _strings(value) -> Iterable[str]:
             yield from _strings(item)
 
 
-def kept_piece_ids(tokenizer, texts: Sequence[str]) -> list[int]:
-    """Sorted original ids to keep: pieces used by ``texts``, specials, single characters seen."""
-    keep = set(tokenizer.all_special_ids)
-    keep.update(tokenizer.added_tokens_decoder)
-    for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]:
-        keep.update(ids)
-    vocab = tokenizer.get_vocab()
-    chars = set("".join(texts)) - {" "}
-    for piece in (SPACE, *chars, *(SPACE + c for c in chars)):
-        if piece in vocab:
-            keep.add(vocab[piece])
-    return sorted(keep)
-
-
-def trim_tokenizer_state(state: dict, kept_ids: Sequence[int]) -> dict:
-    """A fast tokenizer's JSON state with only ``kept_ids`` in its unigram vocabulary, ids remapped.
-
-    Raises:
-        VocabTrimError: the tokenizer is not a unigram (SentencePiece) model.
-    """
-    model = state["model"]
-    if model.get("type") != "Unigram":
-        raise VocabTrimError(
-            f"only unigram (SentencePiece) tokenizers can be trimmed; this one is {model.get('type')}"
-        )
-    new_id = {old: new for new, old in enumerate(kept_ids)}
-    state = json.loads(json.dumps(state))  # a deep copy
-    state["model"]["vocab"] = [model["vocab"][old] for old in kept_ids if old < len(model["vocab"])]
-    if model.get("unk_id") is not None:
-        state["model"]["unk_id"] = new_id[model["unk_id"]]
-    for token in state.get("added_tokens") or []:
-        token["id"] = new_id[token["id"]]
-    post = state.get("post_processor") or {}
-    for special in (post.get("special_tokens") or {}).values():
-        special["ids"] = [new_id[i] for i in special["ids"]]
-    return state
-
-
-def trim_sentencepiece(path: Path, kept_ids: Sequence[int]) -> None:
-    """Rewrite a ``spiece.model`` in place, keeping ``kept_ids`` in order (ids below its size)."""
-    from sentencepiece import sentencepiece_model_pb2
-
-    proto = sentencepiece_model_pb2.ModelProto()
-    proto.ParseFromString(path.read_bytes())
-    pieces = [proto.pieces[i] for i in kept_ids if i < len(proto.pieces)]
-    del proto.pieces[:]
-    proto.pieces.extend(pieces)
-    path.write_bytes(proto.SerializeToString())
-
-
 def slice_embeddings(model, kept_ids: Sequence[int]):
     """``model`` with only the ``kept_ids`` rows of its input embeddings and output layer.
 
     A separate (untied) ``lm_head`` stays separate, as mT5's checkpoints have it;
     a tied one stays tied. Token ids in the config are remapped.
+
+    Args:
+        model: the seq2seq model, changed in place.
+        kept_ids: the original ids to keep, ascending; row ``i`` becomes id ``i``.
+
+    Returns:
+        The same model, with ``config.vocab_size == len(kept_ids)``.
     """
     import torch
 
@@ -186,77 +151,6 @@ def _remap_config_ids(model, new_id: dict[int, int]) -> None:
                 setattr(cfg, name, new_id[value])
             elif isinstance(value, list):
                 setattr(cfg, name, [new_id[v] for v in value])
-
-
-def _sentencepiece_file(model: str | Path) -> Path | None:
-    """The model's ``spiece.model`` (a folder's, or the Hub cache's), if it has one."""
-    if Path(model).is_dir():
-        path = Path(model) / "spiece.model"
-        return path if path.exists() else None
-    from transformers.utils import cached_file
-
-    try:
-        found = cached_file(str(model), "spiece.model", _raise_exceptions_for_missing_entries=False)
-    except OSError:
-        return None
-    return Path(found) if found else None
-
-
-def save_trimmed_tokenizer(tokenizer, kept_ids: Sequence[int], out_dir: Path, spiece=None):
-    """Write ``tokenizer`` (and ``spiece`` when given) trimmed to ``kept_ids``; returns it reloaded."""
-    from transformers import AutoTokenizer
-
-    state = trim_tokenizer_state(json.loads(tokenizer.backend_tokenizer.to_str()), kept_ids)
-    tokenizer.save_pretrained(out_dir)
-    (out_dir / "tokenizer.json").write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-    if spiece is not None:
-        shutil.copyfile(spiece, out_dir / "spiece.model")
-    if (out_dir / "spiece.model").exists():
-        trim_sentencepiece(out_dir / "spiece.model", kept_ids)
-    _remap_tokenizer_config(out_dir / "tokenizer_config.json", kept_ids)
-    trimmed = AutoTokenizer.from_pretrained(out_dir)
-    if len(trimmed) != len(kept_ids):
-        raise VocabTrimError(
-            f"the trimmed tokenizer in {out_dir} has {len(trimmed)} pieces, expected {len(kept_ids)}"
-        )
-    return trimmed
-
-
-def _remap_tokenizer_config(path: Path, kept_ids: Sequence[int]) -> None:
-    """Remap ``added_tokens_decoder`` ids (older tokenizer configs carry them)."""
-    if not path.exists():
-        return
-    config = json.loads(path.read_text(encoding="utf-8"))
-    decoder = config.get("added_tokens_decoder")
-    if not decoder:
-        return
-    new_id = {old: new for new, old in enumerate(kept_ids)}
-    config["added_tokens_decoder"] = {str(new_id[int(k)]): v for k, v in decoder.items()}
-    path.write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
-
-
-def coverage(original, trimmed, kept_ids: Sequence[int], texts: Sequence[str]) -> tuple[float, int]:
-    """``(share, tokens)``: the share of ``texts``' original tokens tokenized identically.
-
-    Compared word by word (the pre-tokenizer splits on spaces, so a word's pieces
-    do not depend on its neighbours): a word counts when its trimmed ids, mapped
-    back, equal its original ids.
-    """
-    words = sorted({w for text in texts for w in text.split()})
-    if not words:
-        return 1.0, 0
-    counts: dict[str, int] = {}
-    for text in texts:
-        for word in text.split():
-            counts[word] = counts.get(word, 0) + 1
-    before = original(words, add_special_tokens=False)["input_ids"]
-    after = trimmed(words, add_special_tokens=False)["input_ids"]
-    same = total = 0
-    for word, old, new in zip(words, before, after):
-        total += len(old) * counts[word]
-        if [kept_ids[i] for i in new] == old:
-            same += len(old) * counts[word]
-    return same / max(total, 1), total
 
 
 def trim_vocabulary(
@@ -293,7 +187,7 @@ def trim_vocabulary(
     kept = kept_piece_ids(tokenizer, texts)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    trimmed_tok = save_trimmed_tokenizer(tokenizer, kept, out, _sentencepiece_file(model))
+    trimmed_tok = save_trimmed_tokenizer(tokenizer, kept, out, sentencepiece_file(model))
     slice_embeddings(net, kept).save_pretrained(out)
     if (Path(model) / TINY_MARKER).exists():  # still the stand-in: outputs must keep saying so
         shutil.copyfile(Path(model) / TINY_MARKER, out / TINY_MARKER)
@@ -314,7 +208,14 @@ def trim_vocabulary(
 
 
 def is_trimmed(model_dir: str | Path) -> bool:
-    """True when ``model_dir`` was written by :func:`trim_vocabulary` (it has ``vocab_map.json``)."""
+    """True when ``model_dir`` was written by :func:`trim_vocabulary`.
+
+    Args:
+        model_dir: a model folder.
+
+    Returns:
+        Whether it holds ``vocab_map.json``.
+    """
     return (Path(model_dir) / MAP_FILE).exists()
 
 
@@ -325,6 +226,14 @@ def trimmed_for_run(base: str, texts: Sequence[str], parent: str | Path) -> str:
     trims again and an unchanged one is reused (a resumed run trains the same
     vocabulary). Built aside and renamed into place, so processes of a
     multi-GPU launch that trim at the same time never see a half-written folder.
+
+    Args:
+        base: the base model's Hub id or folder.
+        texts: the corpus the trimmed vocabulary must cover.
+        parent: the run's output folder.
+
+    Returns:
+        The trimmed model's folder, ``parent/base_trimmed-<hash>``.
     """
     import hashlib
 

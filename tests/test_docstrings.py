@@ -103,15 +103,43 @@ def _parameters(fn) -> list[str]:
     return [name for name in names if name not in ("self", "cls")]
 
 
+def _exception_name(node) -> str | None:
+    node = node.func if isinstance(node, ast.Call) else node
+    if isinstance(node, ast.Name) and node.id[:1].isupper():
+        return node.id
+    return node.attr if isinstance(node, ast.Attribute) else None
+
+
+def _caught(handler: ast.ExceptHandler) -> set[str]:
+    if handler.type is None:
+        return {"BaseException"}
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return {_exception_name(t) for t in types}
+
+
 def _raised(fn) -> set[str]:
+    """Exception classes ``fn`` raises itself and does not catch again in its own body."""
     names = set()
-    for node in _own_nodes(fn):
+
+    def visit(node, caught: frozenset):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return
         if isinstance(node, ast.Raise) and node.exc is not None:
-            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-            if isinstance(exc, ast.Name) and exc.id[:1].isupper():
-                names.add(exc.id)
-            elif isinstance(exc, ast.Attribute):
-                names.add(exc.attr)
+            name = _exception_name(node.exc)
+            if name and not caught & {name, "Exception", "BaseException"}:
+                names.add(name)
+        if isinstance(node, ast.Try):
+            inner = caught | {n for h in node.handlers for n in _caught(h)}
+            for child in node.body:
+                visit(child, inner)
+            for child in node.handlers + node.orelse + node.finalbody:
+                visit(child, caught)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child, caught)
+
+    for statement in fn.body:
+        visit(statement, frozenset())
     return names
 
 

@@ -192,10 +192,8 @@ def run(args: argparse.Namespace) -> int:
 
     Returns:
         0 on success; 2 after logging one line for a kit error,
-        ``FileNotFoundError`` or ``ValueError``, which are caught here.
-
-    Raises:
-        Nothing for a bad setting (a ValueError such as no ``--output-dir`` included).
+        ``FileNotFoundError`` or ``ValueError`` (such as a missing ``--output-dir``),
+        which are caught here.
     """
     from ..config import ConfigError
     from ..errors import TutorialLibError

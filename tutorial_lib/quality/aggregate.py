@@ -60,10 +60,11 @@ class LabelAggregator:
         """Fit on ``task, worker, label`` rows (other columns are ignored).
 
         Args:
-            data: one row per vote.
+            data (DataFrame): the workers' votes, one row per vote, with ``task``,
+                ``worker`` and ``label`` columns.
 
         Returns:
-            self, with ``labels_``, ``probas_``, ``confidences_``, ``skills_``,
+            LabelAggregator: self, with ``labels_``, ``probas_``, ``confidences_``, ``skills_``,
             ``model_`` and ``warnings_`` set.
 
         Raises:
@@ -92,11 +93,47 @@ class LabelAggregator:
         return self
 
     def fit_predict(self, data: pd.DataFrame) -> pd.Series:
-        """Fit and return ``labels_``: one label per task, indexed by task."""
+        """Fit the model and return the aggregated label of each task.
+
+        Args:
+            data (DataFrame): the workers' votes, one row per vote, with ``task``,
+                ``worker`` and ``label`` columns (other columns are ignored).
+
+        Returns:
+            Series: the tasks' labels, indexed by ``task`` (sorted) so that
+            ``labels.loc[task]`` is the task's most likely true label; always a
+            label some worker gave on that task.
+
+        Raises:
+            AggregationError: a missing column, no rows, an empty cell, or
+                labels that mix numbers and words (see :meth:`fit`).
+        """
         return self.fit(data).labels_
 
     def fit_predict_proba(self, data: pd.DataFrame) -> pd.DataFrame:
-        """Fit and return ``probas_``: the model's task x label posterior."""
+        """Fit the model and return each task's probability distribution over labels.
+
+        Args:
+            data (DataFrame): the workers' votes, one row per vote, with ``task``,
+                ``worker`` and ``label`` columns (other columns are ignored).
+
+        Returns:
+            DataFrame: indexed by ``task`` with a column per label, so that
+            ``probas.loc[task, label]`` is the probability that the task's true
+            label is ``label``; each row sums to 1. This is the model's own
+            posterior: a task whose label was replaced by its majority vote
+            (see ``warnings_``) keeps the model's row here.
+
+        Raises:
+            AggregationError: a missing column, no rows, an empty cell, or
+                labels that mix numbers and words (see :meth:`fit`).
+
+        Examples:
+            >>> votes = pd.DataFrame({"task": ["t1", "t1", "t1"], "worker": ["a", "b", "c"],
+            ...                       "label": ["yes", "yes", "no"]})
+            >>> MajorityVote().fit_predict_proba(votes).round(3).loc["t1"].to_dict()
+            {'no': 0.333, 'yes': 0.667}
+        """
         return self.fit(data).probas_
 
     def result_frame(self) -> pd.DataFrame:

@@ -75,7 +75,14 @@ def run_aggregate(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``aggregate`` to the CLI."""
+    """Add the ``aggregate`` subcommand to the CLI.
+
+    Args:
+        subparsers: the CLI's ``add_subparsers()`` object.
+
+    Returns:
+        The new subcommand's parser (its handler is :func:`run_aggregate`).
+    """
     p = subparsers.add_parser(
         "aggregate",
         help="aggregate crowd labels, texts or pairwise votes with crowd-kit",

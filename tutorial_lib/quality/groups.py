@@ -49,7 +49,26 @@ def acceptance_by_group(decisions, groups: dict[str, str]) -> list[dict]:
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for k successes in n trials (sensible for small n)."""
+    """Wilson score interval for k successes in n trials (sensible for small n).
+
+    Unlike the normal approximation it never leaves [0, 1] and does not
+    collapse to a zero-width interval at 0 or n successes, which matters for
+    groups of a handful of answers.
+
+    Args:
+        k: successes (accepted answers).
+        n: trials (answers); 0 gives the uninformative ``(0.0, 1.0)``.
+        z: the normal quantile; 1.96 for a 95% interval.
+
+    Returns:
+        ``(low, high)``, clipped to [0, 1].
+
+    Examples:
+        >>> tuple(round(x, 3) for x in wilson(8, 10))
+        (0.49, 0.943)
+        >>> wilson(0, 0)
+        (0.0, 1.0)
+    """
     if n == 0:
         return 0.0, 1.0
     p = k / n
@@ -59,7 +78,25 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def largest_gap(rows: list[dict], min_answers: int = 5) -> dict | None:
-    """The two groups (with at least ``min_answers``) whose acceptance differs most."""
+    """The two groups (with at least ``min_answers``) whose acceptance differs most.
+
+    Args:
+        rows: :func:`acceptance_by_group`'s rows.
+        min_answers: groups with fewer answers are left out (their share is noise).
+
+    Returns:
+        ``{"highest", "lowest", "gap", "intervals_overlap"}``, or None when fewer
+        than two groups are big enough. Overlapping intervals mean the gap may
+        be chance.
+
+    Examples:
+        >>> rows = acceptance_by_group(
+        ...     [{"worker_id": w, "verdict": v} for w, v in
+        ...      [("ke1", "accept")] * 9 + [("ke1", "reject")] + [("tz1", "accept")] * 5
+        ...      + [("tz1", "reject")] * 5], {"ke1": "Kenya", "tz1": "Tanzania"})
+        >>> largest_gap(rows)
+        {'highest': 'Kenya', 'lowest': 'Tanzania', 'gap': 0.4, 'intervals_overlap': True}
+    """
     big = [r for r in rows if r["answers"] >= min_answers]
     if len(big) < 2:
         return None

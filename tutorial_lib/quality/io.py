@@ -57,6 +57,49 @@ def _read_rows(path: Path, sep: str | None) -> tuple[list[str], list[RawRow]]:
     return table.columns, table.rows
 
 
+def _need(header: list[str], path: Path, name: str, flag: str) -> str:
+    """``name`` when the header has it, else an error naming the flag and the columns found."""
+    if name not in header:
+        raise CrowdFileError(
+            f"{path}: no column {name!r} ({flag}); columns found: {', '.join(header)}"
+        )
+    return name
+
+
+def _task_column(header: list[str], path: Path, task_col: str | None) -> str | list[str]:
+    """The override, else ``task``, else every ``INPUT:*`` column (Toloka's task key)."""
+    if task_col:
+        return _need(header, path, task_col, "--task-col")
+    if "task" in header:
+        return "task"
+    inputs = [h for h in header if h.startswith("INPUT:")]
+    if inputs:
+        return inputs
+    raise CrowdFileError(
+        f"{path}: no task column ('task' or INPUT:*); columns found: {', '.join(header)}; "
+        "name one with --task-col"
+    )
+
+
+def _answer_column(header: list[str], path: Path, answer_kind: str, label_col: str | None) -> str:
+    """The override, else the column named ``answer_kind``, else the one ``OUTPUT:*`` column."""
+    if label_col:
+        return _need(header, path, label_col, "--label-col")
+    if answer_kind in header:
+        return answer_kind
+    outputs = [h for h in header if h.startswith("OUTPUT:")]
+    if len(outputs) == 1:
+        return outputs[0]
+    what = (
+        f"several OUTPUT columns ({', '.join(outputs)})"
+        if outputs
+        else f"no '{answer_kind}' column"
+    )
+    raise CrowdFileError(
+        f"{path}: {what}; columns found: {', '.join(header)}; pick one with --label-col"
+    )
+
+
 def pick_columns(
     header: list[str],
     path: Path,
@@ -65,50 +108,44 @@ def pick_columns(
     worker_col: str | None = None,
     label_col: str | None = None,
 ) -> ColumnMap:
-    """Decide which columns to use; overrides first, then crowd-kit, then Toloka names."""
-    found = ", ".join(header)
+    """Decide which columns to use; overrides first, then crowd-kit, then Toloka names.
 
-    def need(name: str, flag: str) -> str:
-        if name not in header:
-            raise CrowdFileError(f"{path}: no column {name!r} ({flag}); columns found: {found}")
-        return name
+    Args:
+        header: the file's column names.
+        path: the file, for messages.
+        answer_kind: ``"label"`` or ``"text"``: the crowd-kit column holding the answer.
+        task_col: the column naming the task (``--task-col``); default ``task``,
+            else every ``INPUT:*`` column together.
+        worker_col: the column naming the worker (``--worker-col``); default
+            ``worker``, else Toloka's ``ASSIGNMENT:worker_id``.
+        label_col: the column holding the answer (``--label-col``); default the
+            ``answer_kind`` column, else the only ``OUTPUT:*`` column.
 
-    inputs = [h for h in header if h.startswith("INPUT:")]
-    outputs = [h for h in header if h.startswith("OUTPUT:")]
-    if task_col:
-        task: str | list[str] = need(task_col, "--task-col")
-    elif "task" in header:
-        task = "task"
-    elif inputs:
-        task = inputs
-    else:
-        raise CrowdFileError(
-            f"{path}: no task column ('task' or INPUT:*); columns found: {found}; "
-            "name one with --task-col"
-        )
+    Returns:
+        The columns to read; ``task`` is a list when several ``INPUT:*`` columns key a task.
+
+    Raises:
+        CrowdFileError: a named column is missing, or no column fits a role
+            (or several ``OUTPUT:*`` do); the message lists the columns found
+            and the flag that picks one.
+
+    Examples:
+        >>> cols = pick_columns(["INPUT:prompt", "OUTPUT:result", "ASSIGNMENT:worker_id"],
+        ...                     Path("export.tsv"), "label")
+        >>> cols.task, cols.worker, cols.answer
+        (['INPUT:prompt'], 'ASSIGNMENT:worker_id', 'OUTPUT:result')
+    """
+    task = _task_column(header, path, task_col)
     if worker_col:
-        worker = need(worker_col, "--worker-col")
+        worker = _need(header, path, worker_col, "--worker-col")
     else:
         worker = next((c for c in ("worker", TOLOKA_WORKER) if c in header), "")
         if not worker:
             raise CrowdFileError(
                 f"{path}: no worker column ('worker' or {TOLOKA_WORKER}); "
-                f"columns found: {found}; name one with --worker-col"
+                f"columns found: {', '.join(header)}; name one with --worker-col"
             )
-    if label_col:
-        answer = need(label_col, "--label-col")
-    elif answer_kind in header:
-        answer = answer_kind
-    elif len(outputs) == 1:
-        answer = outputs[0]
-    else:
-        what = (
-            f"several OUTPUT columns ({', '.join(outputs)})"
-            if outputs
-            else f"no '{answer_kind}' column"
-        )
-        raise CrowdFileError(f"{path}: {what}; columns found: {found}; pick one with --label-col")
-    return ColumnMap(task, worker, answer)
+    return ColumnMap(task, worker, _answer_column(header, path, answer_kind, label_col))
 
 
 def read_crowd_file(
@@ -122,8 +159,30 @@ def read_crowd_file(
 ) -> pd.DataFrame:
     """A ``task, worker, <answer_kind>`` frame (all text) from a crowd-kit or Toloka file.
 
-    ``answer_kind`` is ``label`` or ``text``. Several ``INPUT:*`` columns
-    make one task key (values joined by `` | ``).
+    Args:
+        path: a CSV or TSV file in crowd-kit or Toloka export layout.
+        answer_kind: ``"label"`` (a class; empty cells are errors) or ``"text"``
+            (free text; empty answers are kept, they are what a worker sent).
+        task_col: the task column, when not the default (see :func:`pick_columns`).
+        worker_col: the worker column, when not the default.
+        label_col: the answer column, when not the default.
+        sep: the field separator (``"tab"`` or ``"\\t"`` for a tab); None: by
+            extension, else sniffed.
+
+    Returns:
+        One row per answer, every value a string. Several ``INPUT:*`` columns
+        make one task key, their values joined by `` | ``.
+
+    Raises:
+        CrowdFileError: no such file, an empty file, no usable columns, or an
+            empty task, worker or label (the message names file and line).
+
+    Examples:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "votes.csv"
+        >>> _ = path.write_text("task,worker,label\\nt1,w1,NA\\nt1,w2,007\\n")
+        >>> read_crowd_file(path)["label"].tolist()  # text stays text
+        ['NA', '007']
     """
     path = Path(path)
     if not path.exists():
@@ -146,7 +205,19 @@ def read_crowd_file(
 
 
 def read_pairwise_file(path: str | os.PathLike, *, sep: str | None = None) -> pd.DataFrame:
-    """A ``worker, left, right, label`` frame (label = the winning item) from CSV/TSV."""
+    """A ``worker, left, right, label`` frame (label = the winning item) from CSV/TSV.
+
+    Args:
+        path: a CSV or TSV file with ``worker``, ``left``, ``right`` and ``label`` columns.
+        sep: the field separator; None: by extension, else sniffed.
+
+    Returns:
+        One row per vote, every value a string; other columns are dropped.
+
+    Raises:
+        CrowdFileError: no such file, an empty file, a missing column, or a
+            winner that is neither the left nor the right item (names the line).
+    """
     path = Path(path)
     if not path.exists():
         raise CrowdFileError(f"{path}: no such file")
@@ -171,14 +242,37 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def neutralise_formula(value):
     """A cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first) gets a
-    leading ``'`` so it shows as text (OWASP CSV injection); numbers are left as they are."""
+    leading ``'`` so it shows as text (OWASP CSV injection); numbers are left as they are.
+
+    Crowd text is untrusted: ``=HYPERLINK(...)`` typed as an answer must not
+    run when a teacher opens the result in a spreadsheet.
+
+    Args:
+        value: one cell; only strings are changed.
+
+    Returns:
+        The value, with ``'`` prepended when it starts like a formula (or with a tab or CR).
+
+    Examples:
+        >>> neutralise_formula("=1+1"), neutralise_formula("-5"), neutralise_formula(-5)
+        ("'=1+1", "'-5", -5)
+    """
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write ``frame`` as CSV with every formula-like text cell neutralised."""
+    """Write ``frame`` as CSV with every formula-like text cell neutralised.
+
+    Args:
+        frame: the table to write; text columns and column names are
+            neutralised (:func:`neutralise_formula`), numbers are left as they are.
+        path: the CSV file to write (replaced if it exists); the folder must exist.
+
+    Returns:
+        ``path`` as a ``Path``.
+    """
     safe = frame.copy()
     for col in safe.columns:
         if safe[col].dtype == object:

@@ -32,7 +32,21 @@ class LanguageGuess:
 
 
 def to_language(code: str) -> Language:
-    """An ISO 639-1 code as a lingua ``Language``; a clear error for unknown codes."""
+    """An ISO 639-1 code as a lingua ``Language``; a clear error for unknown codes.
+
+    Args:
+        code: an ISO 639-1 code such as ``"sw"`` (case and surrounding spaces ignored).
+
+    Returns:
+        The lingua language.
+
+    Raises:
+        ValueError: if lingua does not know the code; the message lists the codes it knows.
+
+    Examples:
+        >>> to_language(" SW ").name
+        'SWAHILI'
+    """
     try:
         return Language.from_iso_code_639_1(IsoCode639_1.from_str(code.strip().lower()))
     except (ValueError, AttributeError):

@@ -185,6 +185,14 @@ def review_closes(backend, crowd_cfg: CrowdConfig) -> bool:
     was submitted; a round takes up to ``crowd.wait_timeout_s`` (a day when
     unset). When the next round would not leave :data:`DECISION_MARGIN_S` before
     that deadline, dynamic overlap stops and the verdicts use the votes in hand.
+
+    Args:
+        backend: the crowd backend; its ``review_deadline`` and ``clock`` are read.
+        crowd_cfg: the ``crowd`` section (``wait_timeout_s``).
+
+    Returns:
+        True when no further round fits (a warning says why); False when it
+        does or the backend has no deadline (simulated, room).
     """
     deadline = backend.review_deadline(None)
     if deadline is None:

@@ -62,11 +62,29 @@ class PairwiseAggregator:
         return self
 
     def fit_predict(self, data: pd.DataFrame) -> pd.Series:
-        """Fit and return ``scores_`` (item -> score, best first)."""
+        """Fit the model and return each item's score.
+
+        Args:
+            data (DataFrame): the workers' side-by-side votes, one row per vote,
+                with ``worker``, ``left``, ``right`` and ``label`` columns, where
+                ``label`` is the winner (the left or the right item).
+
+        Returns:
+            Series: the items' scores, indexed by item and sorted best first, so
+            that ``scores.loc[item]`` is how strongly it wins (higher is better).
+
+        Raises:
+            AggregationError: a missing column, no rows, an empty cell, or a
+                winner that is neither the left nor the right item (see :meth:`fit`).
+        """
         return self.fit(data).scores_
 
     def result_frame(self) -> pd.DataFrame:
-        """The fitted scores as ``item, score`` rows, best first (what the CLI writes)."""
+        """The fitted scores as ``item, score`` rows, best first (what the CLI writes).
+
+        Returns:
+            DataFrame: one row per item, with ``item`` and ``score`` columns.
+        """
         return pd.DataFrame({"item": self.scores_.index, "score": self.scores_.to_numpy()})
 
 
@@ -103,7 +121,20 @@ class NoisyBradleyTerry(PairwiseAggregator):
         return ck.NoisyBradleyTerry(n_iter=self.n_iter)
 
     def fit(self, data: pd.DataFrame) -> NoisyBradleyTerry:
-        """Fit as :meth:`PairwiseAggregator.fit`, also keeping ``skills_`` and ``biases_``."""
+        """Fit as :meth:`PairwiseAggregator.fit`, also keeping ``skills_`` and ``biases_``.
+
+        Args:
+            data (DataFrame): the workers' side-by-side votes, one row per vote,
+                with ``worker``, ``left``, ``right`` and ``label`` (the winner) columns.
+
+        Returns:
+            NoisyBradleyTerry: self, with ``scores_``, ``model_``, ``skills_`` (each
+            worker's reliability) and ``biases_`` (each worker's tendency to pick
+            the left item), both indexed by worker, set.
+
+        Raises:
+            AggregationError: as :meth:`PairwiseAggregator.fit`.
+        """
         super().fit(data)
         self.skills_, self.biases_ = self.model_.skills_, self.model_.biases_
         return self

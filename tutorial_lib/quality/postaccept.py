@@ -126,7 +126,15 @@ def _merge(*groups: list[Assignment]) -> dict[str, Assignment]:
 
 
 def late_verdicts(ledger: Ledger) -> list[dict]:
-    """Verdicts that arrived after the platform had accepted the work (counted, not applied)."""
+    """Verdicts that arrived after the platform had accepted the work (counted, not applied).
+
+    Args:
+        ledger: the run's crowd ledger (this backend's events).
+
+    Returns:
+        The ``late_verdict`` events, oldest first: ``assignment_id``, ``verdict``,
+        ``prompt_id``, ``reason`` plus the ledger's ``event``/``backend``/``at``.
+    """
     return ledger.events("late_verdict")
 
 

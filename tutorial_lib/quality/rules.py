@@ -65,7 +65,21 @@ def _check_inputs(prompts: list[Prompt], answers: list[Assignment]) -> dict[str,
 
 
 def copies_prompt(answer: str, prompt: Prompt) -> float:
-    """How much of the answer is the prompt's text (target or English), 0..1."""
+    """How much of the answer is the prompt's text (target or English), 0..1.
+
+    Args:
+        answer: the worker's answer.
+        prompt: the prompt it answers; both ``prompt`` and ``prompt_en`` are compared.
+
+    Returns:
+        The larger share of the answer's character 5-grams found in either text;
+        above :data:`COPY_CONTAINMENT` the answer counts as ``copied_prompt``.
+
+    Examples:
+        >>> p = Prompt("p1", "open_qa", "Mji mkuu wa Kenya ni upi?", "What is Kenya's capital?")
+        >>> copies_prompt("Mji mkuu wa Kenya ni upi?", p), copies_prompt("Ni Nairobi.", p)
+        (1.0, 0.0)
+    """
     ans = char_shingles(answer)
     best = 0.0
     for source in (prompt.prompt, prompt.prompt_en):
@@ -75,7 +89,23 @@ def copies_prompt(answer: str, prompt: Prompt) -> float:
 
 
 def matches_control(answer: str, expected: str) -> bool:
-    """True when the known answer of a control task is in the worker's answer."""
+    """True when the known answer of a control task is in the worker's answer.
+
+    Lenient on purpose: the expected text inside the answer, all its words in
+    any order, or :data:`CONTROL_CONTAINMENT` of its character trigrams (a typo
+    passes, another answer does not).
+
+    Args:
+        answer: the worker's answer.
+        expected: the control task's known answer.
+
+    Returns:
+        Whether the answer passes the control.
+
+    Examples:
+        >>> matches_control("Jibu ni Nairob.", "Nairobi"), matches_control("Mombasa", "Nairobi")
+        (True, False)
+    """
     exp_norm, ans_norm = normalise(expected), normalise(answer)
     if exp_norm and exp_norm in ans_norm:
         return True
@@ -85,7 +115,23 @@ def matches_control(answer: str, expected: str) -> bool:
 
 
 def relevance(answer: str, prompt: Prompt) -> float:
-    """Share of the prompt's longer words (> 3 letters) that the answer uses, 0..1."""
+    """Share of the prompt's longer words (> 3 letters) that the answer uses, 0..1.
+
+    Decides which of two near-identical answers to different prompts is the
+    off-topic paste (see :func:`find_near_duplicates`).
+
+    Args:
+        answer: the worker's answer.
+        prompt: the prompt it answers (its target-language text).
+
+    Returns:
+        The share; 0.0 when the prompt has no word longer than 3 letters.
+
+    Examples:
+        >>> p = Prompt("p1", "open_qa", "Eleza faida za kunywa maji")
+        >>> relevance("Kunywa maji husaidia mwili.", p)
+        0.5
+    """
     words = {w for w in normalise(prompt.prompt).split() if len(w) > 3}
     if not words:
         return 0.0
@@ -121,6 +167,16 @@ def find_near_duplicates(
     same prompt the later one is the copy (and the bar is
     :data:`SAME_PROMPT_DUPLICATE`); across prompts the one less relevant to
     its own prompt is the copy (an off-topic paste), the later one on a tie.
+
+    Args:
+        answers: Part I answers (ordered by ``submitted_at`` to find the earlier one).
+        threshold: the character 5-gram Jaccard at or above which two answers are
+            near-identical, in (0, 1].
+        prompts: prompt id -> prompt; without it, the later answer is always the copy.
+
+    Returns:
+        ``{copy's assignment id: (original's assignment id, Jaccard)}``, each copy
+        mapped to its closest original.
     """
     found: dict[str, tuple[str, float]] = {}
     for first, later, j in _similar_pairs(answers, threshold):
@@ -251,6 +307,18 @@ class _RuleContext:
 
 def reason_counts(qc: list[QCResult]) -> dict[str, int]:
     """How many answers each reason flagged (an answer may count under several).
+
+    Args:
+        qc: :func:`check_answers`' results.
+
+    Returns:
+        ``{reason: count}`` with every reason of :data:`REASONS` (0 when unused),
+        in that order, then any other reason found.
+
+    Examples:
+        >>> qc = [QCResult("a1", "p1", "w1", False, ["too_short", "copied_prompt"])]
+        >>> {k: v for k, v in reason_counts(qc).items() if v}
+        {'too_short': 1, 'copied_prompt': 1}
 
     Taught in notebooks/02_collecting_answers.
     """

@@ -94,11 +94,37 @@ class SmoothedDawidSkene:
         return self
 
     def fit_predict(self, data: pd.DataFrame) -> pd.Series:
-        """Fit and return :attr:`labels_` (the most probable label per task)."""
+        """Fit the model and return the aggregated label of each task.
+
+        Args:
+            data (DataFrame): the workers' votes, with ``task``, ``worker`` and
+                ``label`` columns, one vote per worker and task.
+
+        Returns:
+            Series: the tasks' labels, indexed by ``task`` so that
+            ``labels.loc[task]`` is the task's most probable true label.
+        """
         return self.fit(data).labels_
 
     def fit_predict_proba(self, data: pd.DataFrame) -> pd.DataFrame:
-        """Fit and return :attr:`probas_` (task x label posterior)."""
+        """Fit the model and return each task's probability distribution over labels.
+
+        Args:
+            data (DataFrame): the workers' votes, with ``task``, ``worker`` and
+                ``label`` columns, one vote per worker and task.
+
+        Returns:
+            DataFrame: indexed by ``task`` with a column per label, so that
+            ``probas.loc[task, label]`` is the probability that the task's true
+            label is ``label``; each row sums to 1.
+
+        Examples:
+            >>> votes = pd.DataFrame({"task": ["t1", "t1"], "worker": ["a", "b"],
+            ...                       "label": ["yes", "no"]})
+            >>> probas = SmoothedDawidSkene(smoothing=1.0).fit_predict_proba(votes)
+            >>> probas.shape, float(probas.sum(axis=1).iloc[0])
+            ((1, 2), 1.0)
+        """
         return self.fit(data).probas_
 
     def _counts(self, probas: np.ndarray) -> np.ndarray:

@@ -79,11 +79,27 @@ class TextAggregator:
         return self
 
     def fit_predict(self, data: pd.DataFrame) -> pd.Series:
-        """Fit and return ``texts_`` (task -> text)."""
+        """Fit the model and return the aggregated text of each task.
+
+        Args:
+            data (DataFrame): the workers' texts, one row per worker and task,
+                with ``task``, ``worker`` and ``text`` columns.
+
+        Returns:
+            Series: the tasks' texts, indexed by ``task`` (sorted) so that
+            ``texts.loc[task]`` is the one text that stands for the crowd's.
+
+        Raises:
+            AggregationError: a missing column, no rows or an empty cell (see :meth:`fit`).
+        """
         return self.fit(data).texts_
 
     def result_frame(self) -> pd.DataFrame:
-        """The fitted texts as ``task, text`` rows, sorted by task (what the CLI writes)."""
+        """The fitted texts as ``task, text`` rows, sorted by task (what the CLI writes).
+
+        Returns:
+            DataFrame: one row per task, with ``task`` and ``text`` columns.
+        """
         return pd.DataFrame({"task": self.texts_.index, "text": self.texts_.to_numpy()})
 
 
@@ -133,8 +149,19 @@ TEXT_METHODS = tuple(TEXT_AGGREGATORS)
 def make_text_aggregator(method: str) -> TextAggregator:
     """The unfitted text estimator for a method name (``rover`` or ``hrrasa``).
 
+    Args:
+        method: one of :data:`TEXT_METHODS`; ``hrrasa`` gets the offline
+            :func:`char_ngram_encoder`.
+
+    Returns:
+        A :class:`TextAggregator` with default settings; call ``fit`` or ``fit_predict`` on it.
+
     Raises:
         AggregationError: an unknown method.
+
+    Examples:
+        >>> type(make_text_aggregator("rover")).__name__
+        'ROVER'
     """
     cls = TEXT_AGGREGATORS.get(method)
     if cls is None:

@@ -35,6 +35,19 @@ def leave_one_out_agreement(votes: list[Assignment]) -> dict[str, float]:
     """Share of each worker's votes equal to the strict majority of the others on that task.
 
     Votes with no strict majority among the others (too few, or a tie) do not count.
+
+    Args:
+        votes: validation (or ranking) assignments with ``task_id``, ``worker_id`` and ``label``.
+
+    Returns:
+        ``{worker id: share in [0, 1]}``, only for workers with at least one vote that counts.
+
+    Examples:
+        >>> from types import SimpleNamespace as V
+        >>> votes = [V(assignment_id=f"v{i}", task_id="a1", worker_id=w, label=l)
+        ...          for i, (w, l) in enumerate([("w1", 1), ("w2", 1), ("w3", 0)])]
+        >>> leave_one_out_agreement(votes)  # w1 and w2 each face a 1-1 tie: not judged
+        {'w3': 0.0}
     """
     by_task: dict[str, list[Assignment]] = defaultdict(list)
     for v in votes:
@@ -65,6 +78,20 @@ def _writer_rows(qc: list[QCResult]) -> dict[str, dict]:
     return rows
 
 
+def _validator_skills(votes: list[Assignment], method: str) -> dict:
+    """Each validator's estimated accuracy from aggregating all the votes (empty: no votes)."""
+    if not votes:
+        return {}
+    df = pd.DataFrame(
+        {
+            "task": [v.task_id for v in votes],
+            "worker": [v.worker_id for v in votes],
+            "label": [v.label for v in votes],
+        }
+    )
+    return make_label_aggregator(method).fit(df).skills_.to_dict()
+
+
 def worker_summary(
     qc: list[QCResult],
     votes: list[Assignment] | None = None,
@@ -74,26 +101,24 @@ def worker_summary(
 ) -> pd.DataFrame:
     """One row per worker (writers from ``qc``, validators from ``votes``).
 
-    Columns: ``worker, answers, flagged, pass_rate, fast_answers, votes,
-    fast_votes, agreement, skill, reasons`` (reason -> count). ``skill`` is
-    the validator's accuracy estimated by aggregation ``method`` over all
-    votes; empty for pure writers.
+    Args:
+        qc: the quality rules' results on Part I answers (one per answer).
+        votes: Part II votes; votes without a label are ignored.
+        method: the aggregation method whose ``skills_`` estimate each
+            validator's accuracy (see :func:`~.aggregate.make_label_aggregator`).
+        vote_fast_seconds: a vote faster than this counts as ``fast_votes``.
+
+    Returns:
+        A frame sorted by worker with columns ``worker, answers, flagged,
+        pass_rate, fast_answers, votes, fast_votes, agreement, skill, reasons``
+        (reason -> count); rates a worker has no data for are NaN.
 
     Taught in notebooks/02_collecting_answers.
     """
     writers = _writer_rows(qc)
     votes = [v for v in (votes or []) if v.label is not None]
     agree = leave_one_out_agreement(votes)
-    skills: dict = {}
-    if votes:
-        df = pd.DataFrame(
-            {
-                "task": [v.task_id for v in votes],
-                "worker": [v.worker_id for v in votes],
-                "label": [v.label for v in votes],
-            }
-        )
-        skills = make_label_aggregator(method).fit(df).skills_.to_dict()
+    skills = _validator_skills(votes, method)
     n_votes, fast_votes = (
         Counter(v.worker_id for v in votes),
         Counter(v.worker_id for v in votes if v.duration_s < vote_fast_seconds),
@@ -132,6 +157,18 @@ def banned_workers(
     A writer is banned below ``min_pass_rate`` or when more than
     ``max_fast_share`` of their answers were too fast; a validator below
     ``min_skill`` or ``min_agreement``, or with too many fast votes.
+    A missing (NaN) rate never bans.
+
+    Args:
+        summary: :func:`worker_summary`'s frame.
+        min_tasks: answers (or votes) a worker needs before being judged on them.
+        min_pass_rate: the lowest share of a writer's answers that pass the rules.
+        min_skill: the lowest estimated validator accuracy.
+        min_agreement: the lowest leave-one-out agreement of a validator.
+        max_fast_share: the highest share of too-fast answers or votes.
+
+    Returns:
+        The banned worker ids.
 
     Taught in notebooks/02_collecting_answers.
     """

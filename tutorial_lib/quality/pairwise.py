@@ -46,10 +46,12 @@ class PairwiseAggregator:
         """Fit on ``worker, left, right, label`` rows; ``label`` is the winner.
 
         Args:
-            data: one row per vote (other columns are ignored).
+            data (DataFrame): the workers' side-by-side votes, one row per vote,
+                with ``worker``, ``left``, ``right`` and ``label`` columns (other
+                columns are ignored).
 
         Returns:
-            self, with ``scores_`` and ``model_`` set.
+            PairwiseAggregator: self, with ``scores_`` and ``model_`` set.
 
         Raises:
             AggregationError: a missing column, no rows, an empty cell, or a

@@ -59,10 +59,12 @@ class SmoothedDawidSkene:
         """Fit by EM from the majority-vote start.
 
         Args:
-            data: ``task, worker, label`` rows, one vote per worker and task.
+            data (DataFrame): the workers' votes, with ``task``, ``worker`` and
+                ``label`` columns, one vote per worker and task.
 
         Returns:
-            self, fitted.
+            SmoothedDawidSkene: self, with ``probas_``, ``priors_``, ``errors_``,
+            ``labels_`` and ``loss_history_`` set.
         """
         data = data[["task", "worker", "label"]]
         start = ck.MajorityVote().fit_predict_proba(data)

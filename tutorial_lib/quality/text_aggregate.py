@@ -65,10 +65,11 @@ class TextAggregator:
         """Fit on ``task, worker, text`` rows.
 
         Args:
-            data: one row per worker's text (other columns are ignored).
+            data (DataFrame): the workers' texts, one row per worker and task,
+                with ``task``, ``worker`` and ``text`` columns (other columns are ignored).
 
         Returns:
-            self, with ``texts_`` and ``model_`` set.
+            TextAggregator: self, with ``texts_`` and ``model_`` set.
 
         Raises:
             AggregationError: a missing column, no rows or an empty cell.

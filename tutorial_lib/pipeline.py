@@ -214,7 +214,7 @@ class Pipeline:
 
     def _context(self, resume: bool) -> StageContext:
         """What a stage function gets: the budget is rebuilt from the ledger at each start."""
-        from .crowd.pricing import Budget
+        from .crowd.budget import Budget
 
         ledger = self.ledger()
         budget = Budget.from_config(self.cfg.crowd, spent_usd=ledger.spent_usd())

@@ -1,7 +1,7 @@
 """What each pipeline stage does: ``fn(ctx) -> StageResult``, one function per stage.
 
 A stage function gets a :class:`~.stages.StageContext` (the config, the run
-directory, the crowd backend, the run's one :class:`~.crowd.pricing.Budget` and
+directory, the crowd backend, the run's one :class:`~.crowd.budget.Budget` and
 its money ledger), never the :class:`~.pipeline.Pipeline`; it reads what earlier
 stages wrote and writes its own folder. It hands each wing only that wing's
 config section, the :class:`~.rundir.RunDir` or the paths inside it, and the few

@@ -25,8 +25,8 @@ from .rundir import STAGE_ORDER, RunDir, file_digest, fingerprint
 
 if TYPE_CHECKING:
     from .crowd.backend import CrowdBackend
+    from .crowd.budget import Budget
     from .crowd.ledger import Ledger
-    from .crowd.pricing import Budget
 
 # Crowd keys that change what is launched or paid (not the wait time, port or budget).
 _PAY = (
@@ -77,7 +77,7 @@ class StageContext:
         resume: the stage's leftovers come from an interrupted attempt with the same
             fingerprint (so a checkpoint may be continued).
         ledger: the run's money ledger (``crowd/ledger.jsonl``).
-        budget: the run's one crowd :class:`~.crowd.pricing.Budget`, rebuilt from the
+        budget: the run's one crowd :class:`~.crowd.budget.Budget`, rebuilt from the
             ledger when the stage starts, so it holds what earlier launches charged.
         load: ``load(what)`` -> records an earlier stage wrote (see ``Pipeline.load``).
         backend: ``backend()`` -> the run's crowd backend, built on first use.

@@ -71,18 +71,3 @@ def test_budget_guard_says_how_much_and_what_fits():
     assert f"${est.total_usd:.2f}" in msg and "$50.00" in msg and "overlap" in msg
     fits = int(msg.split("covers ")[1].split(" tasks")[0])
     assert estimate_cost(fits, 2, 120).total_usd <= 50.0 < estimate_cost(fits + 1, 2, 120).total_usd
-
-
-def test_one_budget_subtracts_every_launch_and_refuses_past_what_is_left():
-    from tutorial_lib.config import CrowdConfig
-    from tutorial_lib.crowd.pricing import Budget
-
-    budget = Budget.from_config(CrowdConfig(budget_usd=20.0, seconds_per_vote=72.0))
-    first = budget.charge(budget.price_for("answers", 10, 2, 999), "answers")
-    assert first.seconds_per_task == 120.0  # the config's time, not the spec's default
-    assert budget.remaining_usd == pytest.approx(20.0 - first.total_usd)
-    vote = budget.price_for("validation", 3, 1, 36)
-    assert vote.seconds_per_task == 72.0 and vote.reward_usd == 0.24
-    with pytest.raises(BudgetExceeded, match="already spent in this run"):
-        budget.charge(budget.price_for("answers", 10, 2, 120), "more answers")
-    assert budget.spent_usd == first.total_usd  # a refused launch charges nothing

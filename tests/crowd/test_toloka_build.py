@@ -9,6 +9,7 @@ warnings.filterwarnings("ignore", message="pkg_resources")
 from toloka.client import Pool, Project, Task, Training, structure, unstructure
 
 from tutorial_lib.crowd import toloka_build as B
+from tutorial_lib.crowd import toloka_graded as G
 from tutorial_lib.crowd import toloka_pools as P
 from tutorial_lib.crowd.design import answer_project, validation_project
 
@@ -27,10 +28,10 @@ def test_project_pool_training_round_trip(name):
         (B.build_project(spec), Project),
         (P.build_pool(spec, "11", settings, training_id="12", skill_id="13"), Pool),
         (P.build_pool(spec, "11", P.PoolSettings("run-1")), Pool),
-        (P.build_training(spec, "11"), Training),
+        (G.build_training(spec, "11"), Training),
     ]
-    objects += [(t, Task) for t in P.build_training_tasks(spec, "12")]
-    objects += [(t, Task) for t in P.build_golden_tasks(spec, "11")]
+    objects += [(t, Task) for t in G.build_training_tasks(spec, "12")]
+    objects += [(t, Task) for t in G.build_golden_tasks(spec, "11")]
     for obj, cls in objects:
         assert structure(unstructure(obj), cls) == obj, cls.__name__
 
@@ -105,7 +106,7 @@ def test_validation_pool_auto_accepts_checks_golden_tasks_and_majority_at_three(
 
 def test_golden_tasks_judge_helpfulness_alone():
     spec = SPECS["validation"]
-    golden = P.build_golden_tasks(spec, "11")
+    golden = G.build_golden_tasks(spec, "11")
     assert len(golden) == len(spec.control_items)
     for task, item in zip(golden, spec.control_items):
         helpful = {s.output_values["helpful"] for s in task.known_solutions}
@@ -124,7 +125,7 @@ def test_part_one_trains_with_an_exact_quiz_never_free_text():
     assert pool["auto_accept_solutions"] is False and pool["auto_accept_period_day"] == 9
     types = {c["collector_config"]["type"] for c in pool["quality_control"]["configs"]}
     assert "MAJORITY_VOTE" not in types and "ASSIGNMENTS_ASSESSMENT" not in types
-    tasks = P.build_training_tasks(spec, "12")
+    tasks = G.build_training_tasks(spec, "12")
     assert len(tasks) == len(spec.quiz_items) > 0
     for task, quiz in zip(tasks, spec.quiz_items):
         assert [s.output_values for s in task.known_solutions] == [{B.QUIZ_CHOICE: quiz.answer}]

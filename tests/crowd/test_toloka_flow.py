@@ -13,10 +13,10 @@ from sim_prompts import TOPICS, make_prompts
 from toloka_emulator import Worker
 
 from tutorial_lib.config import load_config
+from tutorial_lib.crowd.budget import Budget
 from tutorial_lib.crowd.collect import collect_answers, read_sink
 from tutorial_lib.crowd.ledger import run_ledger
 from tutorial_lib.crowd.plan import build_plan, project_spec_for, toloka_settings
-from tutorial_lib.crowd.pricing import Budget
 from tutorial_lib.quality.overlap import validate_dynamic
 from tutorial_lib.quality.postaccept import late_verdicts, post_accept
 from tutorial_lib.quality.rules import check_answers

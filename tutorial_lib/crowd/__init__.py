@@ -1,16 +1,18 @@
 """Crowd projects (Parts I and II): one task design, pricing, and backends behind one lifecycle.
 
 ``design`` defines the projects (their texts: ``design_texts``, reading
-``data/crowd_texts/<lang>.yaml``), ``pricing`` what they cost, ``backend`` the
-lifecycle, ``backend_factory`` which backend a run uses, ``simulated`` the
-offline default crowd, ``collect`` what the pipeline calls (with ``tasks``,
-``sink`` and ``request_more``), ``ledger`` the money record. ``toloka`` and
-``room`` (Potato) are imported lazily because they pull in optional dependencies.
+``data/crowd_texts/<lang>.yaml``), ``pricing`` what they cost, ``budget`` the
+run's spending limit, ``backend`` the lifecycle, ``backend_factory`` which
+backend a run uses, ``simulated`` the offline default crowd, ``collect`` what
+the pipeline calls (with ``tasks``, ``sink`` and ``request_more``), ``ledger``
+the money record. ``toloka`` and ``room`` (Potato) are imported lazily because
+they pull in optional dependencies.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
 
 from .backend import BackendError, CrowdBackend, Progress, pseudonymise
+from .budget import Budget
 from .collect import (
     collect_answers,
     collect_rankings,
@@ -30,7 +32,6 @@ from .design import (
 )
 from .ledger import Ledger
 from .pricing import (
-    Budget,
     BudgetExceeded,
     CostEstimate,
     Pricing,

@@ -1,7 +1,7 @@
 """The data collection's crowd bill (``04_decisions/cost.json``): what the ledger charged.
 
 The total is the ledger's sum, never a re-estimate, so ``cost.json`` agrees with
-what the run's :class:`~tutorial_lib.crowd.pricing.Budget` was charged (control
+what the run's :class:`~tutorial_lib.crowd.budget.Budget` was charged (control
 tasks and the platform fee included). The rest describes the work: how many
 answers and votes were paid and the hourly pay they came to.
 """

@@ -10,7 +10,7 @@ Money is idempotent through the run's ledger (:mod:`.ledger`, ``crowd/ledger.jso
 in a run directory; beside the sink otherwise): a task launched once in a project
 is never charged or launched again, and raising the overlap of launched tasks
 buys only the difference, once. Every launch is priced and charged by one
-:class:`~.pricing.Budget`. Asking for more work on launched tasks lives in
+:class:`~.budget.Budget`. Asking for more work on launched tasks lives in
 :mod:`.request_more`, the sink in :mod:`.sink`, choosing a backend in
 :mod:`.backend_factory`, the task dicts in :mod:`.tasks`.
 
@@ -26,9 +26,10 @@ from pathlib import Path
 from ..records import Assignment, Prompt
 from .backend import CrowdBackend
 from .backend_factory import make_backend, reset_simulation
+from .budget import Budget, as_budget
 from .design import ProjectSpec, answer_project, ranking_project, validation_project
 from .ledger import Ledger, sink_ledger
-from .pricing import Budget, Pricing, as_budget
+from .pricing import Pricing
 from .request_more import request_more_answers, request_more_votes, stop_asking
 from .sink import append_new, read_sink, wait_for_work
 from .tasks import answer_task, validation_task
@@ -171,7 +172,7 @@ def collect_answers(
         poll_s: seconds between progress polls.
         budget_usd: a budget for this call alone, when ``budget`` is not given.
         pricing: prices for that budget.
-        budget: the run's one :class:`~.pricing.Budget`; it prices and charges the launch.
+        budget: the run's one :class:`~.budget.Budget`; it prices and charges the launch.
         ledger: records the launch (default: beside ``sink``).
 
     Returns:
@@ -225,7 +226,7 @@ def collect_votes(
         poll_s: seconds between progress polls.
         budget_usd: a budget for this call alone, when ``budget`` is not given.
         pricing: prices for that budget.
-        budget: the run's one :class:`~.pricing.Budget`; it prices and charges the launch.
+        budget: the run's one :class:`~.budget.Budget`; it prices and charges the launch.
         ledger: records the launch (default: beside ``sink``).
 
     Returns:
@@ -278,7 +279,7 @@ def collect_rankings(
         poll_s: seconds between progress polls.
         budget_usd: a budget for this call alone, when ``budget`` is not given.
         pricing: prices for that budget.
-        budget: the run's one :class:`~.pricing.Budget`; it prices and charges the launch.
+        budget: the run's one :class:`~.budget.Budget`; it prices and charges the launch.
         ledger: records the launch (default: beside ``sink``).
 
     Returns:

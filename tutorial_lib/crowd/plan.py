@@ -106,13 +106,13 @@ def _objects(cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.da
     from toloka.client import Task
 
     from .toloka_build import TASK_ID_FIELD, build_project, has_choices
-    from .toloka_pools import (
+    from .toloka_graded import (
         build_golden_tasks,
-        build_pool,
         build_training,
         build_training_tasks,
         has_training,
     )
+    from .toloka_pools import build_pool
 
     out = {
         key: []

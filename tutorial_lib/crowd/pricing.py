@@ -1,4 +1,4 @@
-"""Fair pay and the bill: reward per assignment, a cost estimate, and one running budget.
+"""Fair pay and the bill: reward per assignment, a cost estimate, and the pay settings.
 
 Pay is set from the time a task takes and a target hourly wage (default $12/h)
 and rounded UP to the cent, so rounding never pushes workers below the target.
@@ -6,11 +6,8 @@ The estimate counts overlap, control (golden) tasks and the platform fee, and
 is shown before anything is launched; :func:`check_budget` refuses to launch
 past a budget with a message that says what to change.
 
-:class:`Budget` is the one pricing path of a run: it prices every launch from
-the crowd config (answers, votes, extra votes, re-collection, ranking), refuses
-a launch that would exceed what is left, and subtracts what it charged, so the
-limit holds for the whole run and not for each launch alone. A pipeline builds
-it from what the run's ledger already charged (``crowd/ledger.jsonl``).
+The run's one running budget, which prices every launch with these functions
+and subtracts what it charged, is :class:`~tutorial_lib.crowd.budget.Budget`.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
@@ -18,7 +15,7 @@ Taught in notebooks/01_crowdsourcing_basics.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from ..errors import TutorialLibError
@@ -36,7 +33,26 @@ def _up_to_cent(value: float | Decimal) -> Decimal:
 
 
 def reward_per_assignment(seconds_per_task: float, hourly_pay_usd: float = 12.0) -> float:
-    """Reward in USD for one assignment: hourly pay pro rata, rounded up to the cent."""
+    """Reward in USD for one assignment: hourly pay pro rata, rounded up to the cent.
+
+    Rounding up (never to nearest) keeps the effective hourly pay at or above the target.
+
+    Args:
+        seconds_per_task: how long one assignment takes a worker, in seconds (> 0).
+        hourly_pay_usd: the target pay per hour of work, in USD (>= 0).
+
+    Returns:
+        The reward in USD, a whole number of cents.
+
+    Raises:
+        ValueError: if ``seconds_per_task`` is not positive or ``hourly_pay_usd`` is negative.
+
+    Examples:
+        >>> reward_per_assignment(90)  # 90 s at $12/h = $0.30
+        0.3
+        >>> reward_per_assignment(100)  # $0.3333... rounds up, not down
+        0.34
+    """
     if not seconds_per_task or seconds_per_task <= 0:
         raise ValueError(f"seconds_per_task must be > 0, got {seconds_per_task!r}")
     if hourly_pay_usd < 0:
@@ -65,7 +81,11 @@ class CostEstimate:
     worker_hours: float
 
     def summary(self) -> str:
-        """A few lines to show before launch."""
+        """A few lines to show before launch: the work, the pay per hour and the bill.
+
+        Returns:
+            Three lines: assignments (real + control), reward and hourly pay, total cost.
+        """
         real = self.assignments - self.control_assignments
         work = (
             f"{self.n_tasks} tasks x overlap {self.overlap} = {real} assignments"
@@ -92,8 +112,27 @@ def estimate_cost(
     control_share: float = 0.1,
     platform_fee: float = 0.3,
 ) -> CostEstimate:
-    """Cost of ``n_tasks`` tasks at ``overlap``, with a ``control_share`` of all assignments
-    spent on control tasks and ``platform_fee`` on top of worker pay.
+    """What a launch costs before it happens: worker pay, control tasks and the platform fee.
+
+    Args:
+        n_tasks: tasks to launch (>= 0).
+        overlap: assignments (distinct workers) per task (>= 1).
+        seconds_per_task: how long one assignment takes, in seconds (> 0).
+        hourly_pay_usd: target pay per hour of work, in USD.
+        control_share: the share of ALL assignments spent on control tasks, in [0, 1).
+        platform_fee: the platform's fee as a fraction of worker pay (0.3 = 30 %).
+
+    Returns:
+        A :class:`CostEstimate`: counts, reward, total USD, hourly pay, worker-hours.
+
+    Raises:
+        ValueError: if a count, time, share or fee is out of the range above (named).
+
+    Examples:
+        >>> print(estimate_cost(100, overlap=3, seconds_per_task=60).summary())
+        100 tasks x overlap 3 = 300 assignments + 34 control (10%) = 334 assignments
+        reward $0.20 per assignment (~60 s each) = $12.00/h (target $12.00/h)
+        worker pay $66.80 + platform fee $20.04 (30%) = total $86.84 for ~5.6 worker-hours
 
     Taught in notebooks/01_crowdsourcing_basics.
     """
@@ -148,7 +187,25 @@ def _tasks_within(estimate: CostEstimate, budget_usd: float) -> int:
 
 
 def check_budget(estimate: CostEstimate, budget_usd: float | None) -> CostEstimate:
-    """Refuse a launch that costs more than ``budget_usd`` (``None`` means no limit).
+    """Refuse a launch that costs more than the budget, saying how many tasks would fit.
+
+    Args:
+        estimate: the launch's :func:`estimate_cost`.
+        budget_usd: the most it may cost, in USD; ``None`` means no limit.
+
+    Returns:
+        ``estimate`` itself when it fits, so the call can wrap the estimate.
+
+    Raises:
+        BudgetExceeded: if the estimate's total exceeds ``budget_usd``; the message says
+            by how much, how many tasks the budget covers and which settings to change
+            (never the hourly pay).
+
+    Examples:
+        >>> check_budget(estimate_cost(100, 3, 60), budget_usd=50.0)
+        Traceback (most recent call last):
+        ...
+        tutorial_lib.crowd.pricing.BudgetExceeded: estimated cost $86.84 exceeds the budget ...
 
     Taught in notebooks/01_crowdsourcing_basics.
     """
@@ -175,107 +232,13 @@ class Pricing:
 
     @classmethod
     def from_config(cls, cfg) -> Pricing:
-        """The pay settings of a ``CrowdConfig``."""
-        return cls(cfg.hourly_pay_usd, cfg.control_share, cfg.platform_fee)
+        """The pay settings of a ``CrowdConfig``.
 
+        Args:
+            cfg: the config's crowd section (``hourly_pay_usd``, ``control_share``,
+                ``platform_fee``).
 
-@dataclass
-class Budget:
-    """One running crowd budget: prices launches from the config and subtracts what it charges.
-
-    Args:
-        limit_usd: the most the run may spend (``crowd.budget_usd``); ``None`` means no limit.
-        pricing: pay per hour, control share and platform fee.
-        seconds_per_task: time per task by project kind (``answers``, ``validation``);
-            kinds not listed use the project spec's own time.
-        spent_usd: what earlier launches already charged (e.g. ``Ledger.spent_usd()``).
-
-    Examples:
-        >>> from tutorial_lib.config import CrowdConfig
-        >>> budget = Budget.from_config(CrowdConfig(budget_usd=10.0))
-        >>> est = budget.price(10, 2, 120)
-        >>> est.total_usd
-        11.96
-        >>> budget.charge(est, "answers")
-        Traceback (most recent call last):
-        ...
-        tutorial_lib.crowd.pricing.BudgetExceeded: answers: estimated cost $11.96 exceeds ...
-        >>> budget.charge(budget.price(2, 2, 120), "answers").total_usd, budget.remaining_usd
-        (2.6, 7.4)
-    """
-
-    limit_usd: float | None = None
-    pricing: Pricing = field(default_factory=Pricing)
-    seconds_per_task: dict = field(default_factory=dict)
-    spent_usd: float = 0.0
-
-    @classmethod
-    def from_config(cls, crowd_cfg, spent_usd: float = 0.0) -> Budget:
-        """The budget a ``CrowdConfig`` sets, less ``spent_usd`` already charged in this run."""
-        return cls(
-            limit_usd=crowd_cfg.budget_usd,
-            pricing=Pricing.from_config(crowd_cfg),
-            seconds_per_task={
-                "answers": crowd_cfg.seconds_per_answer,
-                "validation": crowd_cfg.seconds_per_vote,
-            },
-            spent_usd=float(spent_usd),
-        )
-
-    @property
-    def remaining_usd(self) -> float | None:
-        """What is left to spend (``None`` without a limit)."""
-        if self.limit_usd is None:
-            return None
-        return float(Decimal(str(self.limit_usd)) - Decimal(str(self.spent_usd)))
-
-    def price(self, n_tasks: int, overlap: int, seconds_per_task: float) -> CostEstimate:
-        """What ``n_tasks`` at ``overlap`` cost at this budget's pay settings."""
-        p = self.pricing
-        return estimate_cost(
-            n_tasks, overlap, seconds_per_task, p.hourly_pay_usd, p.control_share, p.platform_fee
-        )
-
-    def price_for(
-        self, kind: str, n_tasks: int, overlap: int, default_seconds: float, tariff=None
-    ) -> CostEstimate:
-        """Price work of one project ``kind``, timed from the config when it names the kind.
-
-        ``tariff(kind, n_tasks, overlap)`` is a backend's own bill for that work
-        (Toloka pays per task suite, golden tasks inside); when it returns an
-        estimate, that is what is charged, so the ledger holds what the platform takes.
+        Returns:
+            A :class:`Pricing` with those three values.
         """
-        billed = tariff(kind, n_tasks, overlap) if tariff is not None else None
-        if billed is not None:
-            return billed
-        return self.price(n_tasks, overlap, self.seconds_per_task.get(kind, default_seconds))
-
-    def check(self, estimate: CostEstimate, what: str = "launch") -> CostEstimate:
-        """Refuse ``estimate`` when it costs more than what is left; the message says what to do."""
-        try:
-            return check_budget(estimate, self.remaining_usd)
-        except BudgetExceeded as err:
-            spent = (
-                (
-                    f" (${self.spent_usd:.2f} of crowd.budget_usd=${self.limit_usd:.2f} is "
-                    "already spent in this run)"
-                )
-                if self.spent_usd
-                else ""
-            )
-            raise BudgetExceeded(f"{what}: {err}{spent}") from None
-
-    def charge(self, estimate: CostEstimate, what: str = "launch") -> CostEstimate:
-        """Check ``estimate`` against what is left, then subtract it; returns it."""
-        self.check(estimate, what)
-        self.spent_usd = float(Decimal(str(self.spent_usd)) + Decimal(str(estimate.total_usd)))
-        return estimate
-
-
-def as_budget(
-    budget: Budget | None, budget_usd: float | None = None, pricing: Pricing | None = None
-) -> Budget:
-    """A :class:`Budget` for callers that pass a bare limit and pay settings (older API)."""
-    if budget is not None:
-        return budget
-    return Budget(limit_usd=budget_usd, pricing=pricing or Pricing())
+        return cls(cfg.hourly_pay_usd, cfg.control_share, cfg.platform_fee)

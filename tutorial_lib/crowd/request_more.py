@@ -7,7 +7,7 @@ the money promise: a task is asked at most once per (round, dynamic-overlap
 step), and a plain request repeated while the sink still holds as many
 assignments as when it was asked (a crash before the new work was appended) is
 collected, not asked (and paid) twice. Every request is priced and charged by
-one :class:`~.pricing.Budget` and recorded in the ledger before the platform call.
+one :class:`~.budget.Budget` and recorded in the ledger before the platform call.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from pathlib import Path
 
 from ..records import Assignment
 from .backend import BackendError, CrowdBackend
+from .budget import Budget, as_budget
 from .design import ProjectSpec, answer_project, ranking_project, validation_project
 from .ledger import Ledger, sink_ledger
-from .pricing import Budget, Pricing, as_budget
+from .pricing import Pricing
 from .sink import append_new, read_sink, wait_for_work
 
 logger = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ def request_more_votes(
         poll_s: seconds between progress polls.
         budget_usd: a budget for this call alone, when ``budget`` is not given.
         pricing: prices for that budget.
-        budget: the run's one :class:`~.pricing.Budget`; it prices and charges the request.
+        budget: the run's one :class:`~.budget.Budget`; it prices and charges the request.
         ledger: the run's ledger (default: beside ``sink``).
         round: the re-collection round the loop runs in.
         step: the dynamic-overlap step.
@@ -233,7 +234,7 @@ def request_more_answers(
         poll_s: seconds between progress polls.
         budget_usd: a budget for this call alone, when ``budget`` is not given.
         pricing: prices for that budget.
-        budget: the run's one :class:`~.pricing.Budget`; it prices and charges the request.
+        budget: the run's one :class:`~.budget.Budget`; it prices and charges the request.
         ledger: the run's ledger (default: beside ``sink``).
 
     Returns:

@@ -23,7 +23,7 @@ What a presenter can rely on:
 This module holds the client, the state file and the pricing hooks; creating
 objects lives in ``toloka_setup.py``, tasks and work in ``toloka_work.py``,
 verdicts and re-collection in ``toloka_decide.py``, and the pure builders in
-``toloka_build.py`` and ``toloka_pools.py``.
+``toloka_build.py``, ``toloka_pools.py`` and ``toloka_graded.py``.
 
 Taught in notebooks/02_collecting_answers.
 """
@@ -211,7 +211,7 @@ class TolokaBackend(TolokaSetup, TolokaWork, TolokaDecisions, CrowdBackend):
         """What Toloka bills for more suites of this run's pool of one project kind.
 
         The run's budget prices Toloka work with this (see
-        :meth:`~tutorial_lib.crowd.pricing.Budget.price_for`), so the ledger holds
+        :meth:`~tutorial_lib.crowd.budget.Budget.price_for`), so the ledger holds
         what is paid; the suite reward includes the golden tasks in it.
 
         Args:

@@ -17,7 +17,8 @@ What the project encodes, and why:
 * instructions (with good and bad examples) go out in English and, through
   Toloka's localization, in the target language.
 
-Pools, training and quality control live in ``toloka_pools.py``.
+Pools and quality control live in ``toloka_pools.py``, training and golden
+tasks in ``toloka_graded.py``.
 """
 
 from __future__ import annotations

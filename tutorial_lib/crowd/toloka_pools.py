@@ -1,4 +1,4 @@
-"""Pure builders for what is paid on Toloka: pools, training, golden tasks, quality control.
+"""Pure builders for what is paid on Toloka: this run's pool, its pay and its quality control.
 
 Nothing here talks to a network; every function returns toloka-kit objects
 that ``structure(unstructure(x))`` round-trips, so ``crowd plan`` can show
@@ -9,10 +9,6 @@ What the pools encode, and why:
 * **one pool per run and project**: a pool's ``private_name`` carries the run
   id, so a pilot and the real run never share pools (projects and training
   are shared; training is unpaid);
-* **passable training**: Toloka lets a trainee through only when every
-  training answer matches a known solution exactly, so training tasks are
-  multiple-choice (Part I's quiz about the instructions, Part II's binary
-  judgements); free text is never a known solution;
 * **a review window that fits**: Part I is accepted or rejected by the kit
   after Part II; its ``auto_accept_period_day`` comes from the planned Part II
   duration (:func:`review_window_days`, clamped to Toloka's 1-21 days). Part II
@@ -21,16 +17,18 @@ What the pools encode, and why:
 * **no automatic overlap**: no ``AssignmentsAssessment -> ChangeOverlap`` rule;
   the kit raises overlap itself, priced, only where an answer is still missing;
 * majority-vote scoring only where a majority exists (overlap >= 3).
+
+Training and golden tasks (graded against known solutions) live in
+``toloka_graded.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 from dataclasses import dataclass
 
-from toloka.client import Pool, Skill, Task, Training, actions, collectors, conditions
+from toloka.client import Pool, Skill, actions, collectors, conditions
 from toloka.client import filter as tfilter
 from toloka.client.pool.mixer_config import MixerConfig
 from toloka.client.quality_control import QualityControl
@@ -38,13 +36,8 @@ from toloka.client.task_distribution_function import TaskDistributionFunction
 
 from .design import ProjectSpec
 from .pricing import reward_per_assignment
-from .toloka_build import (
-    QUIZ_CHOICE,
-    QUIZ_FIELD,
-    TASK_ID_FIELD,
-    has_choices,
-    quiz_option_field,
-)
+from .toloka_build import has_choices
+from .toloka_graded import passing_score
 
 # Toloka's review period is 1 to 21 days: CVAT's Toloka integration guide, "Days for manual
 # review by requester" (github.com/cvat-ai/cvat, site/content/en/docs/integration/toloka.md,
@@ -70,25 +63,53 @@ class PoolSettings:
 
 
 def pool_private_name(spec: ProjectSpec, run_id: str) -> str:
-    """The run's pool for ``spec``: found again by this name on a re-run, never another run's."""
+    """The run's pool for ``spec``: found again by this name on a re-run, never another run's.
+
+    Args:
+        spec: the project spec.
+        run_id: the run's id on Toloka (:func:`~tutorial_lib.crowd.toloka.run_id_for`).
+
+    Returns:
+        ``<private name>/<run id>/main``.
+
+    Examples:
+        >>> from tutorial_lib.crowd.design import validation_project
+        >>> pool_private_name(validation_project(), "run-1")
+        'tutorial-validation-sw-binary-ht-v1/run-1/main'
+    """
     return f"{spec.private_name}/{run_id}/main"
 
 
-def training_private_name(spec: ProjectSpec) -> str:
-    """The project's training pool (shared by runs: training is not paid)."""
-    return f"{spec.private_name}/training"
-
-
 def skill_name(spec: ProjectSpec) -> str:
-    """The agreement skill's name (majority-vote score on choice questions)."""
+    """The agreement skill's name (majority-vote score on choice questions), one per project.
+
+    Args:
+        spec: the project spec.
+
+    Returns:
+        ``<private name>/agreement``.
+    """
     return f"{spec.private_name}/agreement"
 
 
 def golden_every(spec: ProjectSpec, control_share: float) -> int:
     """Every how many task suites a golden task rides along (0: none).
 
-    Only choice projects with control items get golden tasks; ``control_share``
-    0.1 means one suite in ten carries one.
+    Only choice projects with control items get golden tasks: a free-text answer
+    has no known solution to grade against.
+
+    Args:
+        spec: the project spec.
+        control_share: the share of suites that carry a golden task (0.1: one in ten);
+            0 or less turns golden tasks off.
+
+    Returns:
+        N >= 2 (a golden task in every N-th suite), or 0 for none.
+
+    Examples:
+        >>> from tutorial_lib.crowd.design import answer_project, validation_project
+        >>> golden_every(validation_project(), 0.1), golden_every(answer_project(), 0.1)
+        (10, 0)
     """
     if not spec.control_items or not has_choices(spec) or control_share <= 0:
         return 0
@@ -100,6 +121,22 @@ def suite_reward(spec: ProjectSpec, settings: PoolSettings) -> float:
 
     Toloka pays per suite, so the golden tasks' time is paid on average through
     a ``1 + 1/golden_every`` longer suite; rounded up to the cent.
+
+    Args:
+        spec: the project spec (its ``seconds_per_task`` and kind; answer projects
+            carry no golden tasks).
+        settings: the run's pool settings (hourly pay, ``golden_every``).
+
+    Returns:
+        The reward per suite in USD.
+
+    Examples:
+        >>> from tutorial_lib.crowd.design import validation_project
+        >>> spec = validation_project()  # 36 s per vote
+        >>> suite_reward(spec, PoolSettings("run-1"))
+        0.12
+        >>> suite_reward(spec, PoolSettings("run-1", golden_every=10))  # 1.1 x 36 s
+        0.14
     """
     seconds = spec.seconds_per_task
     if spec.kind != "answers" and settings.golden_every:
@@ -123,135 +160,21 @@ def review_window_days(part2_seconds: float) -> int:
 
 
 def build_skill(spec: ProjectSpec) -> Skill:
-    """The skill holding each rater's agreement with the majority on this project."""
+    """The skill holding each rater's agreement with the majority on this project.
+
+    Hidden from raters; the pool's filter keeps out raters whose agreement fell low.
+
+    Args:
+        spec: the project spec (a choice project).
+
+    Returns:
+        An unsaved toloka-kit ``Skill`` named :func:`skill_name`.
+    """
     return Skill(
         name=skill_name(spec),
         hidden=True,
         private_comment=f"Majority-vote agreement on {spec.private_name}",
     )
-
-
-def passing_score(spec: ProjectSpec) -> int:
-    """Training pass mark in percent (Toloka also makes trainees correct every mistake)."""
-    return round(spec.exam_pass_score * 100)
-
-
-def has_training(spec: ProjectSpec) -> bool:
-    """Whether the spec has items Toloka can grade exactly (quiz, or choice questions)."""
-    return bool(spec.quiz_items) or (
-        has_choices(spec) and bool(spec.training_items or spec.exam_items)
-    )
-
-
-def build_training(spec: ProjectSpec, project_id: str) -> Training:
-    """The training pool: every gradable item in one suite, with a hint on each mistake."""
-    n_items = len(build_training_tasks(spec, "0"))
-    return Training(
-        project_id=project_id,
-        private_name=training_private_name(spec),
-        may_contain_adult_content=False,
-        inherited_instructions=True,
-        assignment_max_duration_seconds=max(600, int(spec.seconds_per_task * 3 * max(n_items, 1))),
-        mix_tasks_in_creation_order=True,
-        shuffle_tasks_in_task_suite=False,
-        training_tasks_in_task_suite_count=max(n_items, 1),
-        task_suites_required_to_pass=1,
-        retry_training_after_days=1,
-    )
-
-
-def _hint(spec: ProjectSpec, feedback: dict) -> str | None:
-    texts = (spec.text(feedback, spec.lang), spec.text(feedback, "en")) if feedback else ()
-    return " / ".join(dict.fromkeys(t for t in texts if t)) or None
-
-
-def _quiz_tasks(spec: ProjectSpec, pool_id: str) -> list[Task]:
-    tasks = []
-    for i, q in enumerate(spec.quiz_items):
-        inputs = {k: str(v) for k, v in q.item.items() if v not in ("", None)}
-        inputs[QUIZ_FIELD] = spec.text(q.question, spec.lang)
-        inputs.update({quiz_option_field(v): spec.text(label, spec.lang) for v, label in q.options})
-        inputs[TASK_ID_FIELD] = f"quiz-{i}"
-        tasks.append(
-            Task(
-                pool_id=pool_id,
-                input_values=inputs,
-                infinite_overlap=True,
-                known_solutions=[
-                    Task.KnownSolution(output_values={QUIZ_CHOICE: q.answer}, correctness_weight=1)
-                ],
-                message_on_unknown_solution=_hint(spec, q.feedback),
-            )
-        )
-    return tasks
-
-
-def _item_inputs(item: dict, names: set[str], task_id: str) -> dict[str, str]:
-    """A design item's input values as Toloka wants them (strings, empty ones left out)."""
-    inputs = {k: str(v) for k, v in item.items() if k in names and v not in ("", None)}
-    inputs[TASK_ID_FIELD] = task_id
-    return inputs
-
-
-def build_training_tasks(spec: ProjectSpec, training_id: str) -> list[Task]:
-    """Training tasks whose known solutions Toloka can match exactly.
-
-    Part I (free text) trains with its quiz; choice projects with their
-    training and exam items. Free-text model answers are never uploaded.
-    """
-    if spec.quiz_items:
-        return _quiz_tasks(spec, training_id)
-    if not has_choices(spec):
-        return []
-    tasks, names = [], {f.name for f in spec.input_fields}
-    for prefix, items in (("train", spec.training_items), ("exam", spec.exam_items)):
-        for i, item in enumerate(items):
-            inputs = _item_inputs(item.item, names, f"{prefix}-{i}")
-            tasks.append(
-                Task(
-                    pool_id=training_id,
-                    input_values=inputs,
-                    infinite_overlap=True,
-                    known_solutions=[
-                        Task.KnownSolution(output_values=dict(item.expected), correctness_weight=1)
-                    ],
-                    message_on_unknown_solution=_hint(spec, item.feedback),
-                )
-            )
-    return tasks
-
-
-def _golden_solutions(spec: ProjectSpec, expected: dict) -> list[Task.KnownSolution]:
-    """Known solutions judging the first question alone: every combination of the others."""
-    main, *others = spec.output_fields
-    choices = [[None] + list(q.values) for q in others]
-    out = []
-    for combo in itertools.product(*choices):
-        values = {main.name: expected[main.name]}
-        values.update({q.name: v for q, v in zip(others, combo) if v is not None})
-        out.append(Task.KnownSolution(output_values=values, correctness_weight=1))
-    return out
-
-
-def build_golden_tasks(spec: ProjectSpec, pool_id: str) -> list[Task]:
-    """The design's control items as golden tasks in the run's pool (judged on one field)."""
-    main = spec.output_fields[0].name
-    names = {f.name for f in spec.input_fields}
-    tasks = []
-    for i, item in enumerate(spec.control_items):
-        if main not in item.expected:
-            continue
-        inputs = _item_inputs(item.item, names, f"golden-{i}")
-        tasks.append(
-            Task(
-                pool_id=pool_id,
-                input_values=inputs,
-                infinite_overlap=True,
-                known_solutions=_golden_solutions(spec, item.expected),
-                message_on_unknown_solution=_hint(spec, item.feedback),
-            )
-        )
-    return tasks
 
 
 def _restrict(comment: str, days: int = 1) -> actions.RestrictionV2:
@@ -330,7 +253,22 @@ def build_pool(
     lang: str | None = None,
     now: dt.datetime | None = None,
 ) -> Pool:
-    """The run's pool: language filter, training, review window, golden tasks, QC rules."""
+    """The run's pool: language filter, training, review window, golden tasks, QC rules.
+
+    Args:
+        spec: the project spec.
+        project_id: Toloka's project id (a placeholder in ``crowd plan``).
+        settings: the run's pool settings (run id, pay, overlap, review window,
+            golden frequency, expiry).
+        training_id: the training a rater must pass first; ``None``: no training.
+        skill_id: the agreement skill to filter on and update; ``None``: none.
+        lang: the language raters must know; ``None`` uses the spec's.
+        now: the time the pool's expiry counts from (default: now, UTC).
+
+    Returns:
+        An unsaved toloka-kit ``Pool``; answer pools wait for the kit's verdicts,
+        others accept on their own.
+    """
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     language = (lang or spec.lang).upper()
     # Written in Toloka's normal form (an AND of ORs) so that it round-trips unchanged.

@@ -3,8 +3,8 @@
 A mixin of :class:`~.toloka.TolokaBackend` (kept apart so each file reads in
 one sitting). Every object is looked up before it is created (archived pools
 included), and a retried create looks again first, so nothing exists twice.
-The objects themselves come from the pure builders in ``toloka_build.py`` and
-``toloka_pools.py``.
+The objects themselves come from the pure builders in ``toloka_build.py``,
+``toloka_pools.py`` and ``toloka_graded.py``.
 """
 
 from __future__ import annotations
@@ -14,17 +14,14 @@ import logging
 from .design import ProjectSpec
 from .toloka_build import build_project, has_choices
 from .toloka_build import status_name as _status
-from .toloka_pools import (
+from .toloka_graded import (
     build_golden_tasks,
-    build_pool,
-    build_skill,
     build_training,
     build_training_tasks,
     has_training,
-    pool_private_name,
-    skill_name,
     training_private_name,
 )
+from .toloka_pools import build_pool, build_skill, pool_private_name, skill_name
 
 logger = logging.getLogger(__name__)
 

@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import CrowdConfig
+from ..crowd.budget import Budget
 from ..crowd.collect import collect_votes, read_sink, request_more_votes
 from ..crowd.ledger import Ledger, sink_ledger
 from ..crowd.plan import (
@@ -41,7 +42,6 @@ from ..crowd.plan import (
     REOPEN_FACTOR,  # noqa: F401  (re-exported: the bound on rounds)
     validation_rounds,
 )
-from ..crowd.pricing import Budget
 from ..records import Assignment, Prompt
 from .aggregate import make_label_aggregator
 

@@ -26,10 +26,10 @@ from typing import Any
 
 from ..config import CrowdConfig, QualityConfig
 from ..crowd.backend import VerdictTooLate
+from ..crowd.budget import Budget
 from ..crowd.collect import read_sink, request_more_answers, stop_asking
 from ..crowd.design import answer_project
 from ..crowd.ledger import Ledger
-from ..crowd.pricing import Budget
 from ..records import Assignment, Decision, Prompt, QCResult
 from .overlap import helpfulness, validate_dynamic
 from .rules import check_answers

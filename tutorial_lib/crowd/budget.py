@@ -6,8 +6,6 @@ a launch that would exceed what is left, and subtracts what it charged, so the
 limit holds for the whole run and not for each launch alone. A pipeline builds
 it from what the run's ledger already charged (``crowd/ledger.jsonl``). The
 pay arithmetic it uses lives in :mod:`~tutorial_lib.crowd.pricing`.
-
-Taught in notebooks/02_collecting_answers (the kit refuses to go past ``crowd.budget_usd``).
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ class TolokaCalls:
         """``fn(*args, **kwargs)``, retried on 408/429/5xx and network errors.
 
         Waits 1, 2, 4, ... s (at most 30 s) on the clock between tries. A refusal
-        that retrying cannot fix (4xx, a low balance) fails at once.
+        that retrying cannot fix (another 4xx, a low balance) fails at once.
 
         Args:
             what: Names the call in logs and errors.

@@ -81,7 +81,7 @@ class TolokaDecisions:
     def accept(self, assignment_id: str, comment: str = "") -> None:
         """Accept (pay) once: an already accepted assignment is left alone.
 
-        A rejected assignment may still be accepted (a worker's appeal upheld).
+        A rejected assignment can still be accepted (a verdict reversed).
 
         Args:
             assignment_id: the kit's assignment id (Toloka's id, with ``#n`` for the

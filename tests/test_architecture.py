@@ -22,6 +22,7 @@ TOP = (
     "tutorial_lib.pipeline",
     "tutorial_lib.stages",
     "tutorial_lib.stage_functions",
+    "tutorial_lib.model_stages",
     "tutorial_lib.cli",
     "tutorial_lib.report",
     "tutorial_lib.widgets",

@@ -39,16 +39,12 @@ NOT_YET_DOCUMENTED = {
     "facts/commands.py",
     "facts/figures.py",
     "facts/registry.py",
-    "pipeline.py",
-    "rundir.py",
     "slides/deck.py",
     "slides/figures.py",
     "slides/pdf.py",
     "slides/reveal.py",
     "slides/source.py",
     "slides/values.py",
-    "stage_functions.py",
-    "stages.py",
     "viz.py",
 }
 ATTRIBUTE_DECORATORS = {"property", "cached_property", "setter", "deleter", "overload"}

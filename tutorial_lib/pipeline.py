@@ -22,9 +22,10 @@ from pathlib import Path
 
 from .config import PipelineConfig
 from .errors import TutorialLibError
+from .fingerprints import fingerprint_changes
 from .jsonl import read_jsonl
 from .records import Assignment, Decision, Prompt, QCResult
-from .rundir import OPTIONAL_STAGES, STAGE_ORDER, RunDir, fingerprint_changes
+from .rundir import OPTIONAL_STAGES, STAGE_ORDER, RunDir
 from .stages import STAGES as STAGE_SPECS
 from .stages import StageContext, StageResult, plan_fingerprints
 
@@ -78,8 +79,14 @@ class Pipeline:
             force: stages to redo (each invalidates every stage below it); ``True``
                 redoes every stage in ``stages``.
 
+        Returns:
+            Stage name -> its manifest (the recorded one for a stage already done),
+            in pipeline order.
+
         Raises:
             StageChanged: a paid crowd stage's settings changed (names the keys).
+            UnknownStageError: a name in ``stages`` or ``force`` is not a stage.
+            RunDirBusy: another process kept the run directory for ``lock_timeout_s``.
         """
         wanted = list(stages or STAGES)
         for name in wanted:
@@ -258,13 +265,24 @@ class Pipeline:
         return self.run_dir.crowd_dir
 
     def ledger(self):
-        """The run's money ledger (``crowd/ledger.jsonl``) for the configured backend."""
+        """The run's money ledger (``crowd/ledger.jsonl``) for the configured backend.
+
+        Every launch and payment of the run is recorded there; ``--force`` never
+        wipes it, so nothing is paid twice.
+
+        Returns:
+            A :class:`~.crowd.ledger.Ledger`, read afresh from the file.
+        """
         from .crowd.ledger import run_ledger
 
         return run_ledger(self.crowd_dir, self.cfg.crowd.backend)
 
     def worker_groups(self) -> dict[str, str] | None:
         """Worker id -> region for the simulated crowd (None for backends that do not record it).
+
+        Returns:
+            The simulated workers' regions, or None on other backends or before the
+            crowd was simulated.
 
         Taught in notebooks/03_answer_validation.
         """
@@ -273,7 +291,14 @@ class Pipeline:
         return worker_groups(self.cfg.crowd.backend, self.crowd_dir)
 
     def backend(self):
-        """The crowd backend for this run (rebuilt from the run directory's state)."""
+        """The crowd backend for this run (rebuilt from the run directory's state).
+
+        Built on first use and kept, so stages share one backend; the simulated
+        crowd needs the prompts, so the prompts stage must have run.
+
+        Returns:
+            The :class:`~.crowd.backend.CrowdBackend` named by ``crowd.backend``.
+        """
         if self._backend is None:
             from .crowd.collect import make_backend
 

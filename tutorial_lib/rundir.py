@@ -16,9 +16,9 @@ Layout (one folder per stage, so a stage can be rerun or inspected alone)::
       crowd/                       backend state and ledger.jsonl (money): never wiped by --force
 
 A stage is done when its ``manifest.json`` exists *and* the fingerprint it
-records matches the one the current settings give (:func:`fingerprint`: the
-config keys the stage reads, its input stages' fingerprints and the input
-files it reads). The manifest is written last, so an interrupted stage is not
+records matches the one the current settings give
+(:func:`tutorial_lib.fingerprints.fingerprint`: the config keys the stage
+reads, its input stages' fingerprints and the input files it reads). The manifest is written last, so an interrupted stage is not
 done; ``.started.json`` records the fingerprint it started with, so a resumed
 stage can tell its own leftovers from another configuration's.
 
@@ -28,20 +28,18 @@ One process at a time: :meth:`RunDir.lock` is a file lock on the folder.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
-import platform
 import shutil
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 from .atomic import atomic_write_json
 from .errors import TutorialLibError
+from .provenance import package_versions, utc_now
 from .records import RunManifest
 
 logger = logging.getLogger(__name__)
@@ -62,36 +60,6 @@ CROWD_DIR, CONFIG_FILE = "crowd", "config.yaml"
 # Stages a later stage may run without: evaluate scores the preference-tuned model only when
 # the preference stage ran (a notebook can evaluate straight after fine-tuning).
 OPTIONAL_STAGES = ("preference",)
-TRACKED_PACKAGES = (
-    "tutorial-lib",
-    "torch",
-    "transformers",
-    "datasets",
-    "peft",
-    "accelerate",
-    "toloka-kit",
-    "crowd-kit",
-    "sacrebleu",
-    "sentencepiece",
-    "pandas",
-    "numpy",
-)
-
-
-def utc_now() -> str:
-    """An ISO-8601 UTC timestamp (what every record's time fields hold)."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def package_versions(names: tuple[str, ...] = TRACKED_PACKAGES) -> dict:
-    """Installed versions of the packages that shape a run's results."""
-    out = {"python": platform.python_version()}
-    for name in names:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 class UnknownStageError(TutorialLibError, ValueError):
@@ -104,53 +72,6 @@ class RunDirBusy(TutorialLibError, RuntimeError):
 
 class StageNotDone(TutorialLibError, FileNotFoundError):
     """An input stage has not finished (or was invalidated) in this run directory."""
-
-
-def file_digest(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes (a directory: of its files' names and bytes, sorted)."""
-    path, h = Path(path), hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for f in files:
-        h.update(str(f.relative_to(path) if path.is_dir() else f.name).encode("utf-8"))
-        with open(f, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()
-
-
-def fingerprint(config: dict, inputs: dict[str, str], files: dict[str, str]) -> dict:
-    """What a stage's result depends on, with a digest over all of it.
-
-    Args:
-        config: dotted config key -> value, for the keys the stage reads.
-        inputs: input stage -> that stage's fingerprint digest.
-        files: input file -> its :func:`file_digest` (or another stable id, e.g. a Hub name).
-
-    Returns:
-        ``{"digest", "config", "inputs", "files"}``, JSON-ready.
-    """
-    body = {"config": config, "inputs": inputs, "files": files}
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
-    return {"digest": hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], **body}
-
-
-def fingerprint_changes(old: dict | None, new: dict) -> list[str]:
-    """Human-readable differences between two fingerprints (``key: old -> new``)."""
-    if not old or "digest" not in old:
-        return ["no fingerprint recorded (made by an older version of the kit)"]
-    out = []
-    for part, label in (("config", ""), ("files", "file "), ("inputs", "input stage ")):
-        before, after = old.get(part, {}), new.get(part, {})
-        for key in sorted(set(before) | set(after)):
-            if before.get(key) != after.get(key):
-                if part == "inputs":
-                    out.append(f"{label}{key} changed")
-                else:
-                    out.append(
-                        f"{label}{key}: {before.get(key, '(unset)')!r} -> "
-                        f"{after.get(key, '(unset)')!r}"
-                    )
-    return out
 
 
 class RunDir:
@@ -217,6 +138,12 @@ class RunDir:
         Re-entrant within one :class:`RunDir`. ``timeout_s=None`` waits as long as it takes
         (saying so once); ``0`` stops at once if the folder is busy.
 
+        Args:
+            timeout_s: seconds to wait for a busy folder; None waits for ever, 0 not at all.
+
+        Yields:
+            This :class:`RunDir`, locked until the ``with`` block ends.
+
         Raises:
             RunDirBusy: the lock stayed busy for ``timeout_s`` seconds.
         """
@@ -257,6 +184,13 @@ class RunDir:
     def stage_dir(self, stage: str, create: bool = True) -> Path:
         """A stage's folder (created unless ``create`` is False).
 
+        Args:
+            stage: a stage name, e.g. ``"dataset"`` (see :data:`STAGE_DIRS`).
+            create: make the folder if missing; pass False to only read.
+
+        Returns:
+            ``root/NN_stage``, e.g. ``root/05_dataset``.
+
         Raises:
             UnknownStageError: ``stage`` is not a pipeline stage.
         """
@@ -269,22 +203,55 @@ class RunDir:
 
     def path(self, stage: str, name: str, create: bool = True) -> Path:
         """A file inside a stage's folder; the folder is created unless ``create`` is False
-        (pass False to read: reading never makes a stage's folder appear)."""
+        (pass False to read: reading never makes a stage's folder appear).
+
+        Args:
+            stage: a stage name, e.g. ``"dataset"``.
+            name: the file's name inside the stage folder, e.g. ``"train.jsonl"``.
+            create: make the stage's folder if missing (the file itself never).
+
+        Returns:
+            The file's path, whether or not it exists.
+        """
         return self.stage_dir(stage, create=create) / name
 
     def manifest_path(self, stage: str) -> Path:
-        """Where ``stage``'s manifest is (or will be) written; creates nothing."""
+        """Where ``stage``'s manifest is (or will be) written; creates nothing.
+
+        Args:
+            stage: a stage name.
+
+        Returns:
+            ``root/NN_stage/manifest.json``.
+        """
         return self.stage_dir(stage, create=False) / "manifest.json"
 
     def is_done(self, stage: str, digest: str | None = None) -> bool:
-        """The stage finished (and, given ``digest``, with that fingerprint)."""
+        """Whether the stage finished (and, given ``digest``, with that fingerprint).
+
+        Args:
+            stage: a stage name.
+            digest: the fingerprint digest the current settings give; None asks only
+                whether a manifest exists, whatever settings made it.
+
+        Returns:
+            True when the manifest exists and, if ``digest`` is given, records it.
+        """
         if not self.manifest_path(stage).exists():
             return False
         return digest is None or self.recorded_fingerprint(stage).get("digest") == digest
 
     def recorded_fingerprint(self, stage: str) -> dict | None:
         """The fingerprint a finished stage recorded, else the one an interrupted attempt started
-        with; ``None`` when the stage never started."""
+        with; ``None`` when the stage never started.
+
+        Args:
+            stage: a stage name.
+
+        Returns:
+            The fingerprint dict (``{}`` for a manifest written before fingerprints
+            existed), or None when the stage never started here.
+        """
         if self.manifest_path(stage).exists():
             return self.read_manifest(stage).get("fingerprint") or {}
         started = self.stage_dir(stage, create=False) / ".started.json"
@@ -293,11 +260,23 @@ class RunDir:
         return None
 
     def mark_started(self, stage: str, fp: dict) -> None:
-        """Record the fingerprint a stage starts with (tells a resume from a stale leftover)."""
+        """Record the fingerprint a stage starts with (tells a resume from a stale leftover).
+
+        Args:
+            stage: a stage name; its folder is created.
+            fp: the stage's fingerprint, written to ``.started.json``.
+        """
         atomic_write_json(self.stage_dir(stage) / ".started.json", fp)
 
     def read_manifest(self, stage: str) -> dict:
         """The manifest a finished stage wrote.
+
+        Args:
+            stage: a stage name.
+
+        Returns:
+            The manifest as a dict (the :class:`~tutorial_lib.records.RunManifest`
+            fields plus ``fingerprint``).
 
         Raises:
             FileNotFoundError: the stage has not run in this directory.
@@ -308,7 +287,15 @@ class RunDir:
         return json.loads(path.read_text(encoding="utf-8"))
 
     def require(self, stage: str) -> None:
-        """Fail clearly when a stage's input stage has not run yet."""
+        """Fail clearly when a stage's input stage has not run yet.
+
+        Args:
+            stage: the input stage that must have finished.
+
+        Raises:
+            StageNotDone: if ``stage`` has no manifest here; the message gives the
+                command that runs it.
+        """
         if not self.is_done(stage):
             raise StageNotDone(
                 f"stage {stage!r} has not finished in {self.root}; run "
@@ -316,13 +303,24 @@ class RunDir:
             )
 
     def reset(self, stage: str) -> None:
-        """Remove a stage's outputs (``--force``, a changed fingerprint). ``crowd/`` is untouched."""
+        """Remove a stage's outputs (``--force``, a changed fingerprint). ``crowd/`` is untouched.
+
+        Args:
+            stage: a stage name; its whole folder goes, manifest included.
+        """
         path = self.stage_dir(stage, create=False)
         if path.exists():
             shutil.rmtree(path)
 
     def invalidate(self, stage: str) -> list[str]:
-        """Reset ``stage`` and every stage after it; returns the stages that had outputs."""
+        """Reset ``stage`` and every stage after it, since their results derive from it.
+
+        Args:
+            stage: the first stage to reset.
+
+        Returns:
+            The stages whose folders existed and were removed, in pipeline order.
+        """
         gone = []
         for name in STAGE_ORDER[STAGE_ORDER.index(stage) :]:
             if self.stage_dir(name, create=False).exists():
@@ -343,7 +341,22 @@ class RunDir:
         notes: list[str] | None = None,
         fingerprint: dict | None = None,
     ) -> dict:
-        """Record what the stage did; written last so it marks the stage as done."""
+        """Record what the stage did; written last so it marks the stage as done.
+
+        Args:
+            stage: the stage that finished.
+            preset: the preset's name or YAML path.
+            seed: the run's random seed.
+            config: the whole resolved config (``PipelineConfig.to_dict()``).
+            started: when the stage started, as ``time.time()`` seconds.
+            rows: row counts of its outputs, e.g. ``{"train": 120}``.
+            outputs: the paths of the files it wrote, as strings.
+            notes: lines for the reader (what was skipped, what stood in).
+            fingerprint: the stage's fingerprint; it makes the stage done for these settings.
+
+        Returns:
+            The manifest as written (``RunManifest`` fields plus ``fingerprint``).
+        """
         finished = time.time()
         manifest = RunManifest(
             stage=stage,

@@ -1,4 +1,7 @@
-"""What each pipeline stage does: ``fn(ctx) -> StageResult``, one function per stage.
+"""The data stages, prompts to dataset: ``fn(ctx) -> StageResult``, one function per stage.
+
+The model stages (fine-tune, preference, evaluate, report) are in
+:mod:`.model_stages`.
 
 A stage function gets a :class:`~.stages.StageContext` (the config, the run
 directory, the crowd backend, the run's one :class:`~.crowd.budget.Budget` and
@@ -13,9 +16,7 @@ Taught in notebooks/03_answer_validation.
 
 from __future__ import annotations
 
-import functools
 import json
-import shutil
 from pathlib import Path
 
 from .atomic import atomic_write_json
@@ -89,7 +90,19 @@ def _task_design(ctx: StageContext, kind: str):
 
 
 def answers_stage(ctx: StageContext) -> StageResult:
-    """Part I: collect answers (resume-safe, charged once) and run the quality rules on them."""
+    """Part I: collect answers (resume-safe, charged once) and run the quality rules on them.
+
+    Answers already in the sink are kept and not asked for again, and every
+    launch is charged to the run's ledger once, so a rerun or a crash costs
+    nothing twice.
+
+    Args:
+        ctx: the stage's context; reads ``crowd`` (overlap, wait time), ``quality``
+            and the language, and the prompts stage's output.
+
+    Returns:
+        ``answers`` and ``qc_flagged`` counts; outputs ``answers.jsonl`` and ``qc.jsonl``.
+    """
     from .crowd.collect import collect_answers
     from .quality.rules import check_answers
 
@@ -114,7 +127,19 @@ def answers_stage(ctx: StageContext) -> StageResult:
 
 
 def validation_stage(ctx: StageContext) -> StageResult:
-    """Part II: helpfulness votes on the answers that passed QC (dynamic overlap by default)."""
+    """Part II: helpfulness votes on the answers that passed QC (dynamic overlap by default).
+
+    With ``crowd.dynamic_overlap`` an answer gets more votes only while its
+    aggregated label is still uncertain; otherwise every answer gets
+    ``crowd.validation_overlap`` votes.
+
+    Args:
+        ctx: the stage's context; reads ``crowd``, ``quality.aggregation`` and the
+            prompts, answers and QC results of earlier stages.
+
+    Returns:
+        ``answers_validated`` and ``votes`` counts; output ``votes.jsonl``.
+    """
     from .crowd.collect import collect_votes
     from .quality.overlap import validate_dynamic
 
@@ -150,7 +175,20 @@ def validation_stage(ctx: StageContext) -> StageResult:
 
 
 def decisions_stage(ctx: StageContext) -> StageResult:
-    """Accept/reject, re-collect; verdicts already applied (in the ledger) are never re-applied."""
+    """Accept/reject, re-collect; verdicts already applied (in the ledger) are never re-applied.
+
+    Rejected answers are asked for again and judged again, so the stage writes
+    the final answers, votes and QC results next to the decisions, and the
+    crowd bill from the ledger.
+
+    Args:
+        ctx: the stage's context; reads ``quality``, ``crowd`` and everything Parts
+            I and II wrote.
+
+    Returns:
+        Counts, ``acceptance_rate`` (0-1) and ``cost_usd``; outputs
+        ``decisions.jsonl``, ``answers.jsonl``, ``votes.jsonl``, ``qc.jsonl``, ``cost.json``.
+    """
     from .quality.postaccept import post_accept
     from .quality.rules import check_answers
 
@@ -195,7 +233,15 @@ def decisions_stage(ctx: StageContext) -> StageResult:
 
 
 def dataset_stage(ctx: StageContext) -> StageResult:
-    """Curate train / held-out / preference splits and write the data card."""
+    """Curate train / held-out / preference splits and write the data card.
+
+    Args:
+        ctx: the stage's context; reads ``dataset``, the seed, the language and the
+            final answers, votes and decisions (with their cost).
+
+    Returns:
+        Row counts per split; outputs the split files and ``data_card.md``.
+    """
     from .dataset import build_dataset, save_dataset, write_data_card
 
     prompts, decisions = ctx.load("prompts"), ctx.load("decisions")
@@ -222,65 +268,6 @@ def dataset_stage(ctx: StageContext) -> StageResult:
     return StageResult(rows, [*paths.values(), card])
 
 
-def finetune_stage(ctx: StageContext) -> StageResult:
-    """Fine-tune; resumes from a checkpoint only when it was started with the same fingerprint."""
-    from .data.prompts import prompt_texts
-    from .finetune.budget import budget_note
-    from .finetune.result import RESULT_FILE
-    from .finetune.train import finetune
-
-    ft = ctx.cfg.finetune
-    stage_dir = ctx.run_dir.stage_dir("finetune")
-    dataset_dir = ctx.run_dir.stage_dir("dataset", create=False)
-    out = Path(ft.output_dir) if ft.output_dir else stage_dir
-    trim_texts = None
-    if ft.trim_vocab:
-        from .evaluate.run import benchmark_texts
-
-        # Benchmarks are scored later with the same pieces; English originals keep the
-        # pieces a bilingual prompt needs (the training pairs are added by finetune()).
-        english = [p.prompt_en for p in ctx.load("prompts") if p.prompt_en]
-        trim_texts = benchmark_texts(ctx.cfg.evaluate) + english
-    # ctx.resume: an interrupted attempt with this fingerprint continues from its checkpoint;
-    # otherwise checkpoints already in ``out`` (outside the run on Drive, where --force does
-    # not reach) are moved aside, never continued.
-    result = finetune(
-        dataset_dir,
-        out,
-        model=ft.model,
-        cfg=ft,
-        resume=ctx.resume,
-        heldout=dataset_dir,
-        tiny_texts=prompt_texts(ctx.load("prompts")),
-        trim_texts=trim_texts,
-    )
-    if out.resolve() != stage_dir.resolve():  # checkpoints elsewhere (e.g. Drive): keep a copy
-        shutil.copyfile(out / RESULT_FILE, stage_dir / RESULT_FILE)
-    notes = []
-    if result.used_tiny_stand_in:
-        what = (
-            "mT5 stand-in, not google/mt5-small"
-            if result.family == "seq2seq"
-            else "causal (Llama-style) stand-in, not a real instruction-tuned LLM"
-        )
-        notes.append(
-            f"fine-tuned the tiny locally built {what}: scores show the workflow, not model quality"
-        )
-    stopped = budget_note(
-        result.steps, result.planned_steps, ft.time_budget_min, result.stopped_by_time_budget
-    )
-    notes += [stopped] if stopped else []
-    rows = {
-        "steps": result.steps,
-        "train_loss": result.train_loss,
-        "eval_loss": result.eval_loss,
-        "n_train": result.n_train,
-        "family": result.family,
-        "lora": result.lora,
-    }
-    return StageResult(rows, [result.model_dir], notes)
-
-
 def worker_groups(backend: str, crowd_dir: Path) -> dict[str, str] | None:
     """Worker id -> region on the simulated crowd (other backends do not record one).
 
@@ -299,64 +286,3 @@ def worker_groups(backend: str, crowd_dir: Path) -> dict[str, str] | None:
         return SimulatedCrowd.worker_groups(crowd_dir)
     except FileNotFoundError:
         return None
-
-
-def preference_stage(ctx: StageContext) -> StageResult:
-    """DPO on Part II's preference pairs, the fine-tuned model as the frozen reference."""
-    from .dataset import load_split
-    from .finetune.preference import preference_tune
-
-    stage_dir = ctx.run_dir.stage_dir("preference")
-    if not ctx.cfg.preference.enabled:
-        return StageResult(
-            {"pairs_train": 0, "skipped": 1}, [], ["preference.enabled is false: skipped"]
-        )
-    from .finetune.result import PREFERENCE_HEADLINE, read_result
-
-    ft_result = read_result(ctx.run_dir.stage_dir("finetune", create=False))
-    pairs = load_split(ctx.run_dir.stage_dir("dataset", create=False), "preference")
-    result = preference_tune(
-        pairs,
-        ft_result["model_dir"],
-        stage_dir,
-        ctx.cfg.preference,
-        ctx.cfg.finetune,
-        seed=ctx.cfg.seed,
-    )
-    rows = {k: getattr(result, k) for k in PREFERENCE_HEADLINE}
-    outputs = [
-        stage_dir / "preference_result.json",
-        *([result.model_dir] if result.model_dir else []),
-    ]
-    return StageResult(rows, outputs, [f"skipped: {result.skipped}"] if result.skipped else [])
-
-
-def evaluate_stage(ctx: StageContext) -> StageResult:
-    """Benchmarks, held-out generation and the side-by-side ranking, base vs fine-tuned."""
-    from .crowd.collect import collect_rankings
-    from .evaluate.run import GenerationLimits, evaluate_run
-
-    # The run's one budget and ledger: charged once per comparison, across reruns and --force.
-    collect_votes = functools.partial(
-        collect_rankings,
-        ctx.backend(),
-        timeout_s=ctx.cfg.crowd.wait_timeout_s,
-        budget=ctx.budget,
-        ledger=ctx.ledger,
-    )
-    ft = ctx.cfg.finetune  # prompts are cut, and answers end, where training set them
-    result = evaluate_run(
-        ctx.run_dir,
-        ctx.cfg.evaluate,
-        seed=ctx.cfg.seed,
-        limits=GenerationLimits(ft.max_new_tokens, ft.max_source_length),
-        collect_votes=collect_votes,
-    )
-    return StageResult(result.rows, result.outputs, result.notes)
-
-
-def report_stage(ctx: StageContext) -> StageResult:
-    """The Markdown report with its figures."""
-    from .report import write_report
-
-    return StageResult({"report": 1}, [write_report(ctx.run_dir.root)])

@@ -7,8 +7,9 @@ fingerprint (:func:`stage_fingerprint`), so a changed setting reruns exactly the
 stages it affects, as ``make`` or DVC would. Crowd stages (``crowd=True``)
 launch paid work on a paid backend and never rerun by themselves there.
 
-Adding a stage: write ``fn(ctx) -> StageResult`` (see :mod:`.stage_functions`),
-give it a folder in ``rundir.STAGE_DIRS`` and one :class:`Stage` entry below.
+Adding a stage: write ``fn(ctx) -> StageResult`` (see :mod:`.stage_functions` and
+:mod:`.model_stages`), give it a folder in ``rundir.STAGE_DIRS`` and one
+:class:`Stage` entry below.
 
 Taught in notebooks/05_hands_on_mt5.
 """
@@ -21,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import PipelineConfig, resolve_path
-from .rundir import STAGE_ORDER, RunDir, file_digest, fingerprint
+from .fingerprints import file_digest, fingerprint
+from .rundir import STAGE_ORDER, RunDir
 
 if TYPE_CHECKING:
     from .crowd.backend import CrowdBackend
@@ -98,7 +100,8 @@ class Stage:
 
     Attributes:
         name: the stage name (a key of ``rundir.STAGE_DIRS``).
-        run: ``fn(ctx) -> StageResult``, resolved lazily from :mod:`.stage_functions`.
+        run: ``"module.function"`` inside the package, e.g. ``"stage_functions.prompts_stage"``:
+            its ``fn(ctx) -> StageResult``, imported only when the stage runs.
         keys: config keys read: ``"section"`` for all of it, or ``"section.key"``.
         inputs: stages whose results this stage reads.
         files: config keys that name input files, hashed into the fingerprint.
@@ -116,18 +119,33 @@ class Stage:
     collection: bool = False
 
     def function(self) -> Callable:
-        from . import stage_functions
+        """The stage's function, imported now (the registry itself imports no wing).
 
-        return getattr(stage_functions, self.run)
+        Returns:
+            ``fn(ctx) -> StageResult``, named by :attr:`run`.
+
+        Examples:
+            >>> STAGES["report"].function().__name__
+            'report_stage'
+        """
+        import importlib
+
+        module, _, name = self.run.rpartition(".")
+        return getattr(importlib.import_module(f"{__package__}.{module}"), name)
 
 
 STAGES: dict[str, Stage] = {
     s.name: s
     for s in (
-        Stage("prompts", "prompts_stage", keys=("prompts", "seed"), files=("prompts.path",)),
+        Stage(
+            "prompts",
+            "stage_functions.prompts_stage",
+            keys=("prompts", "seed"),
+            files=("prompts.path",),
+        ),
         Stage(
             "answers",
-            "answers_stage",
+            "stage_functions.answers_stage",
             inputs=("prompts",),
             crowd=True,
             collection=True,
@@ -141,7 +159,7 @@ STAGES: dict[str, Stage] = {
         ),
         Stage(
             "validation",
-            "validation_stage",
+            "stage_functions.validation_stage",
             inputs=("answers",),
             crowd=True,
             collection=True,
@@ -149,7 +167,7 @@ STAGES: dict[str, Stage] = {
         ),
         Stage(
             "decisions",
-            "decisions_stage",
+            "stage_functions.decisions_stage",
             inputs=("validation",),
             crowd=True,
             collection=True,
@@ -157,14 +175,19 @@ STAGES: dict[str, Stage] = {
         ),
         Stage(
             "dataset",
-            "dataset_stage",
+            "stage_functions.dataset_stage",
             inputs=("decisions",),
             keys=("dataset", "seed", "prompts.lang"),
         ),
-        Stage("finetune", "finetune_stage", inputs=("dataset",), keys=("finetune", "seed")),
+        Stage(
+            "finetune",
+            "model_stages.finetune_stage",
+            inputs=("dataset",),
+            keys=("finetune", "seed"),
+        ),
         Stage(
             "preference",
-            "preference_stage",
+            "model_stages.preference_stage",
             inputs=("finetune", "dataset"),
             keys=(
                 "preference",
@@ -177,7 +200,7 @@ STAGES: dict[str, Stage] = {
         ),
         Stage(
             "evaluate",
-            "evaluate_stage",
+            "model_stages.evaluate_stage",
             inputs=("finetune", "preference"),
             crowd=True,
             keys=("evaluate", "finetune.max_new_tokens", *_PAY),
@@ -185,7 +208,7 @@ STAGES: dict[str, Stage] = {
         ),
         Stage(
             "report",
-            "report_stage",
+            "model_stages.report_stage",
             inputs=("decisions", "dataset", "finetune", "preference", "evaluate"),
         ),
     )
@@ -195,6 +218,16 @@ assert tuple(STAGES) == STAGE_ORDER, "every folder in rundir.STAGE_DIRS needs a 
 
 def config_values(cfg: PipelineConfig, keys: tuple[str, ...]) -> dict:
     """Dotted key -> value for ``keys`` (a section name expands to each of its keys).
+
+    These are the settings a stage's fingerprint records, so ``finetune.output_dir``
+    (where checkpoints go, not what is trained) is always left out.
+
+    Args:
+        cfg: the run's config.
+        keys: ``"section"`` for a whole section, ``"section.key"`` or a top-level key.
+
+    Returns:
+        ``{"section.key": value}``, in the order of ``keys``.
 
     Examples:
         >>> from tutorial_lib.config import PipelineConfig
@@ -238,7 +271,17 @@ def _file_ids(cfg: PipelineConfig, keys: tuple[str, ...]) -> dict[str, str]:
 
 
 def stage_fingerprint(stage: str, cfg: PipelineConfig, digests: dict[str, str]) -> dict:
-    """The fingerprint ``stage`` would record under ``cfg``, given its inputs' ``digests``."""
+    """The fingerprint ``stage`` would record under ``cfg``, given its inputs' ``digests``.
+
+    Args:
+        stage: a stage name.
+        cfg: the run's config.
+        digests: stage name -> fingerprint digest, for at least ``stage``'s inputs.
+
+    Returns:
+        The :func:`~.fingerprints.fingerprint` of the stage's config keys, input
+        stages and input files (hashed now; a missing file counts as ``"missing"``).
+    """
     spec = STAGES[stage]
     return fingerprint(
         config_values(cfg, spec.keys),
@@ -254,7 +297,7 @@ def plan_fingerprints(cfg: PipelineConfig) -> dict[str, dict]:
         cfg: the run's config.
 
     Returns:
-        Stage name -> :func:`~.rundir.fingerprint` (``digest``, ``config``, ``inputs``, ``files``).
+        Stage name -> :func:`~.fingerprints.fingerprint` (``digest``, ``config``, ``inputs``, ``files``).
 
     Examples:
         A setting reruns the stages that read it and every stage below them, no others:
@@ -273,6 +316,12 @@ def plan_fingerprints(cfg: PipelineConfig) -> dict[str, dict]:
 
 def downstream(stage: str) -> list[str]:
     """``stage`` and every stage after it (what ``--force stage`` redoes).
+
+    Args:
+        stage: a stage name.
+
+    Returns:
+        Stage names in pipeline order, ``stage`` first.
 
     Examples:
         >>> downstream("finetune")

@@ -35,8 +35,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..jsonl import append_jsonl, read_jsonl
+from ..provenance import utc_now
 from ..records import Decision, from_dict, renamed_keys, to_dict
-from ..rundir import utc_now
 
 LEDGER_FILE = "ledger.jsonl"
 OLD_KEYS = {"stage": "kind", "answer_id": "assignment_id"}  # older ledgers' key -> today's

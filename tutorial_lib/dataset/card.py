@@ -22,8 +22,8 @@ from typing import Any
 
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from ..provenance import utc_now
 from ..records import CATEGORIES, Assignment, Decision, Prompt, QCResult
-from ..rundir import utc_now
 from .curate import CuratedDataset, latest_by
 
 LANGUAGE_NAMES = {

@@ -12,9 +12,9 @@ import ipywidgets as w
 
 from ..crowd.backend import pseudonymise
 from ..crowd.design import ranking_project
+from ..provenance import utc_now
 from ..records import Assignment
 from ..render import nl2br, render
-from ..rundir import utc_now
 from .display import save_assignment
 from .task import DEFAULT_SALT
 

@@ -18,9 +18,9 @@ import ipywidgets as w
 
 from ..crowd.backend import pseudonymise
 from ..crowd.design import ProjectSpec, TrainingItem, grade_response, render_html
+from ..provenance import utc_now
 from ..records import Assignment
 from ..render import nl2br
-from ..rundir import utc_now
 from .display import save_assignment
 
 DEFAULT_SALT = "tutorial-widget"

@@ -153,6 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     Importing the wings' command modules may import HF libraries, so call
     :func:`offline_by_default` first (as :func:`main` does).
+
+    Returns:
+        The parser; each sub-command stores its handler as ``args.func``.
+
+    Examples:
+        >>> args = build_parser().parse_args(["run", "--preset", "demo", "--out", "runs/demo"])
+        >>> args.command, args.preset, args.func.__name__
+        ('run', 'demo', '_run')
     """
     parser = argparse.ArgumentParser(
         prog="tutorial-lib",

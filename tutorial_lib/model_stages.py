@@ -5,8 +5,6 @@ rules hold here. A stage function gets a :class:`~.stages.StageContext`, never t
 :class:`~.pipeline.Pipeline`, reads what earlier stages wrote and writes its own
 folder, handing each wing only its own config section, the
 :class:`~.rundir.RunDir` and plain values (seed, limits).
-
-Taught in notebooks/05_hands_on_mt5.
 """
 
 from __future__ import annotations

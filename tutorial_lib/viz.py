@@ -70,6 +70,27 @@ def _histogram(values: list[float], title: str, xlabel: str, ylabel: str):
 def plot_worker_skills(skills: Any, column: str = "skill") -> Figure:
     """Histogram of worker skills in [0, 1] (a dict, Series, list or a DataFrame's column).
 
+    Ten bins over [0, 1]; values outside are drawn in the edge bins, missing
+    and NaN values are left out (the title counts the workers drawn). A dashed
+    line marks the mean.
+
+    Args:
+        skills: worker -> skill (a dict or pandas Series), a list of skills, or a
+            DataFrame holding ``column`` (e.g. a crowd-kit estimator's ``skills_``).
+        column: the DataFrame column to read; ignored for other inputs.
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: if ``skills`` is a DataFrame without ``column`` (the message
+            lists its columns).
+
+    Examples:
+        >>> fig = plot_worker_skills({"w1": 0.9, "w2": 0.6, "w3": float("nan")})
+        >>> fig.axes[0].get_title()
+        'Worker skill (2 workers)'
+
     Taught in notebooks/03_answer_validation.
     """
     values = _values(skills, column)
@@ -91,6 +112,14 @@ def plot_acceptance_by_profile(decisions: Iterable[Any], profiles: Mapping[str, 
     """Share of answers accepted per (simulated) worker profile; one bar per profile.
 
     Workers missing from ``profiles`` are shown as ``unknown`` rather than dropped.
+
+    Args:
+        decisions: decisions (``Decision`` records or dicts) with ``worker_id`` and
+            ``verdict`` (``"accept"`` counts as accepted).
+        profiles: worker id -> profile name, e.g. from ``Pipeline.worker_groups()``.
+
+    Returns:
+        The figure; each bar is labelled ``accepted/total``.
 
     Taught in notebooks/03_answer_validation.
     """
@@ -118,7 +147,29 @@ def plot_acceptance_by_profile(decisions: Iterable[Any], profiles: Mapping[str, 
 
 
 def plot_cost_vs_accuracy(points: list[Mapping[str, Any]]) -> Figure:
-    """Decision accuracy against cost (USD) or validation assignments, one labelled point each."""
+    """Decision accuracy against cost (USD) or validation assignments, one labelled point each.
+
+    The x axis is ``cost`` when every point has it, else ``assignments``; points
+    are joined in order of x, so the curve shows what each extra dollar buys.
+
+    Args:
+        points: one mapping per setting: ``accuracy`` (0-1), ``cost`` (USD) or
+            ``assignments``, and an optional ``label``.
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: if ``points`` is empty, or a point lacks ``accuracy`` or the
+            x key (the message names the points).
+
+    Examples:
+        >>> fig = plot_cost_vs_accuracy(
+        ...     [{"label": "overlap 3", "cost": 12.0, "accuracy": 0.81},
+        ...      {"label": "overlap 5", "cost": 20.0, "accuracy": 0.86}])
+        >>> fig.axes[0].get_xlabel()
+        'cost (USD)'
+    """
     if not points:
         raise ValueError("plot_cost_vs_accuracy needs at least one point")
     key = "cost" if all("cost" in p for p in points) else "assignments"
@@ -149,6 +200,13 @@ def plot_category_counts(
 ) -> Figure:
     """Rows per category (horizontal bars); held-out prompts as a second bar set when given.
 
+    Args:
+        rows: training rows, each with a ``category`` key.
+        heldout: held-out rows, each with a ``category``; None draws one bar set.
+
+    Returns:
+        The figure; its height grows with the number of categories.
+
     Taught in notebooks/04_instruction_finetuning.
     """
     train = Counter(r["category"] for r in rows)
@@ -177,6 +235,19 @@ def plot_category_counts(
 def plot_filters(filters: list[Mapping]) -> Figure:
     """The curation trade-off: rows remaining after each filter, with how many it removed.
 
+    Args:
+        filters: one mapping per filter step, in order: ``step`` (its name),
+            ``remaining`` and ``removed`` (row counts).
+
+    Returns:
+        The figure, first step at the top.
+
+    Examples:
+        >>> fig = plot_filters([{"step": "accepted", "remaining": 120, "removed": 0},
+        ...                     {"step": "deduplicated", "remaining": 112, "removed": 8}])
+        >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        ['accepted', 'deduplicated']
+
     Taught in notebooks/04_instruction_finetuning.
     """
     fig, ax = _figure(6, 0.45 * max(len(filters), 2) + 1)
@@ -203,6 +274,16 @@ def plot_filters(filters: list[Mapping]) -> Figure:
 def plot_loss_curve(log_history: list[Mapping]) -> Figure:
     """Training and evaluation loss against step, from a transformers Trainer's ``log_history``.
 
+    Args:
+        log_history: the Trainer's log entries; those with ``step`` and ``loss``
+            or ``eval_loss`` are drawn, the rest ignored.
+
+    Returns:
+        The figure: train loss as a line, held-out loss with markers.
+
+    Raises:
+        ValueError: if no entry has a step and a loss.
+
     Taught in notebooks/05_hands_on_mt5.
     """
     series: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -226,6 +307,17 @@ def plot_loss_curve(log_history: list[Mapping]) -> Figure:
 
 def plot_preference_margins(result: Mapping[str, Any]) -> Figure:
     """DPO before/after: mean training margin and held-out pair accuracy, from the stage's JSON.
+
+    Args:
+        result: the preference stage's ``preference_result.json`` as a dict
+            (``margin_before``/``margin_after``, ``heldout_accuracy_before``/
+            ``heldout_accuracy_after``, ``pairs_train``, ``pairs_heldout``, ``beta``).
+
+    Returns:
+        The figure: margins on the left, held-out accuracy (0-1) on the right.
+
+    Raises:
+        ValueError: if the stage skipped training or recorded no margins.
 
     Taught in notebooks/04_instruction_finetuning.
     """
@@ -252,7 +344,14 @@ def plot_preference_margins(result: Mapping[str, Any]) -> Figure:
 
 
 def plot_presets(configs: Mapping[str, Any]) -> Figure:
-    """Training steps per preset (log scale), each bar labelled with its model and prompt limit."""
+    """Training steps per preset (log scale), each bar labelled with its model and prompt limit.
+
+    Args:
+        configs: preset name -> its loaded :class:`~tutorial_lib.config.PipelineConfig`.
+
+    Returns:
+        The figure, one bar per preset in the order given.
+    """
     names = list(configs)
     steps = [configs[n].finetune.max_steps for n in names]
     fig, ax = _figure(6.4, 3.2)

@@ -2,9 +2,9 @@
 
 ``registry`` holds every number the notebooks and slides state about the world, each
 with its source URL and retrieval date (``tutorial-lib facts`` lists them); ``figures``
-draws the charts: language shares in public data, the live tokenizer-fertility
-experiment (Rust et al. 2021; Petrov et al. 2023), published Swahili results, and
-what fair pay costs.
+draws the charts: language shares in public data, published Swahili results, and
+what fair pay costs; ``tokenization`` runs the live tokenizer-fertility experiment
+(Rust et al. 2021; Petrov et al. 2023).
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
@@ -14,12 +14,9 @@ from .figures import (  # noqa: F401
     GPT3_SOURCE,
     GPT3_WORDS,
     data_share_rows,
-    fertility,
-    fertility_experiment,
     language_share,
     plot_cost_by_overlap,
     plot_data_share,
-    plot_fertility,
     plot_language_share,
     plot_published_results,
     plot_reward_curve,
@@ -39,3 +36,4 @@ from .registry import (  # noqa: F401
     to_json,
     value,
 )
+from .tokenization import fertility, fertility_experiment, plot_fertility  # noqa: F401

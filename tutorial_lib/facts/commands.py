@@ -20,7 +20,11 @@ def _facts(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    """Add the ``facts`` sub-command to the CLI."""
+    """Add the ``facts`` sub-command to the CLI.
+
+    Args:
+        sub: the ``argparse`` sub-parsers object of ``tutorial-lib``'s main parser.
+    """
     p = sub.add_parser("facts", help="list the sourced facts the notebooks and slides cite")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of references")
     p.add_argument(

@@ -1,28 +1,19 @@
 """Figures for notebook 01: why low-resource languages lag, and what fair pay costs.
 
-The first fact is cited, not computed: how little Swahili there is in a large
+These facts are cited, not computed: how little Swahili there is in a large
 English-first pretraining corpus (GPT-3's own published per-language word
-counts). The second is computed live, offline: train a small SentencePiece
-tokenizer on an English-heavy mix and on a balanced mix of the kit's parallel
-prompts and count how many pieces each language needs for the same meaning
-("fertility"; Rust et al. 2021, https://aclanthology.org/2021.acl-long.243/;
-Petrov et al. 2023, https://arxiv.org/abs/2305.15425). More pieces per word
-means a shorter effective context, higher cost and a harder learning problem.
-Two pricing figures (reward per task, cost by overlap) draw on ``crowd.pricing``.
+counts), in Common Crawl, and in published benchmark results (all from the
+registry). Two pricing figures (reward per task, cost by overlap) draw on
+``crowd.pricing``. The live tokenizer experiment is :mod:`.tokenization`.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
 
 from __future__ import annotations
 
-import logging
-import random
 from collections.abc import Iterable
 
-from ..finetune.models import fertility
 from ..viz import NotebookFigure
-
-logger = logging.getLogger(__name__)
 
 # GPT-3 training data, share of words per language (selected rows, verbatim).
 GPT3_SOURCE = (
@@ -47,7 +38,22 @@ GPT3_WORDS = {
 
 
 def language_share(codes: Iterable[str] | None = None) -> list[dict]:
-    """Rows ``{"code","language","words","percent","source"}`` from GPT-3's published counts.
+    """How little of GPT-3's training text each language had, from OpenAI's published counts.
+
+    Args:
+        codes: ISO 639-1 codes to keep, in this order (any of :data:`GPT3_WORDS`);
+            None for every recorded language, English first.
+
+    Returns:
+        One row per code: ``{"code", "language", "words", "percent", "source"}``,
+        ``percent`` being the share of all training words (0-100).
+
+    Raises:
+        KeyError: a code has no recorded share (the message lists the known codes).
+
+    Examples:
+        >>> [(r["language"], r["percent"]) for r in language_share(["sw", "en"])]
+        [('Swahili', 0.0003), ('English', 92.64708)]
 
     Taught in notebooks/01_crowdsourcing_basics.
     """
@@ -94,6 +100,16 @@ def _share_bars(
 def plot_language_share(rows: list[dict] | None = None, highlight: str = "sw"):
     """Horizontal bars of word share on a log axis; ``highlight`` is drawn in a second colour.
 
+    A log axis is what makes the point: on a linear one every language but
+    English is an invisible sliver.
+
+    Args:
+        rows: rows of :func:`language_share`; None draws every recorded language.
+        highlight: the code to colour and name in the title (``"sw"``).
+
+    Returns:
+        The matplotlib figure (shows itself in a notebook).
+
     Taught in notebooks/01_crowdsourcing_basics.
     """
     rows = rows if rows is not None else language_share()
@@ -109,115 +125,21 @@ def plot_language_share(rows: list[dict] | None = None, highlight: str = "sw"):
     )
 
 
-def _parallel_pairs(prompts) -> list[tuple[str, str, list[str]]]:
-    """(Swahili prompt, English prompt, other Swahili text) for prompts that have both."""
-    pairs = []
-    for p in prompts:
-        if p.prompt_en.strip():
-            extra = [t for t in (*p.references, p.context) if t.strip()]
-            pairs.append((p.prompt, p.prompt_en, extra))
-    if len(pairs) < 10:
-        raise ValueError(f"need at least 10 prompts with an English original, got {len(pairs)}")
-    return pairs
-
-
-def _mix(sw: list[str], en: list[str], sw_share: float, rng: random.Random) -> list[str]:
-    """All English text plus enough Swahili that Swahili is ``sw_share`` of the characters."""
-    en_chars = sum(map(len, en))
-    want = en_chars * sw_share / (1 - sw_share)
-    pool, picked, have = sw[:], [], 0
-    rng.shuffle(pool)
-    while pool and have < want:
-        text = pool.pop()
-        picked.append(text)
-        have += len(text)
-    if have < want * 0.9:
-        logger.warning(
-            "only %d Swahili characters for a %.0f%% share (wanted %d)", have, sw_share * 100, want
-        )
-    return en + picked
-
-
-def fertility_experiment(
-    prompts,
-    shares: Iterable[float] = (0.03, 0.5),
-    vocab_size: int = 600,
-    heldout_fraction: float = 0.25,
-    seed: int = 0,
-) -> list[dict]:
-    """Train one tokenizer per Swahili share and measure both languages on held-out pairs.
-
-    Held-out prompts are parallel (same meaning in both languages), so the ratio
-    of Swahili to English tokens is the "tokenization premium" a Swahili user pays.
-    Returns rows ``{"sw_share","sw_fertility","en_fertility","premium","vocab_size"}``.
-
-    Taught in notebooks/01_crowdsourcing_basics.
-    """
-    from ..finetune.tiny import build_tiny_tokenizer
-
-    rng = random.Random(seed)
-    pairs = _parallel_pairs(prompts)
-    rng.shuffle(pairs)
-    n_held = max(5, int(len(pairs) * heldout_fraction))
-    held, train = pairs[:n_held], pairs[n_held:]
-    sw_train = [t for sw, _, extra in train for t in (sw, *extra)]
-    en_train = [en for _, en, _ in train]
-    rows = []
-    for share in shares:
-        if not 0 < share < 1:
-            raise ValueError(f"share must be in (0, 1), got {share}")
-        tok = build_tiny_tokenizer(_mix(sw_train, en_train, share, rng), vocab_size=vocab_size)
-        sw_tokens = sum(len(tok.tokenize(sw)) for sw, _, _ in held)
-        en_tokens = sum(len(tok.tokenize(en)) for _, en, _ in held)
-        rows.append(
-            {
-                "sw_share": share,
-                "vocab_size": len(tok),
-                "sw_fertility": round(fertility(tok, [sw for sw, _, _ in held]), 3),
-                "en_fertility": round(fertility(tok, [en for _, en, _ in held]), 3),
-                "premium": round(sw_tokens / en_tokens, 3),
-            }
-        )
-    return rows
-
-
-def plot_fertility(rows: list[dict]):
-    """Grouped bars: tokens per word for Swahili and English, one group per training mix.
-
-    Taught in notebooks/01_crowdsourcing_basics.
-    """
-    fig = NotebookFigure(figsize=(6, 3.4), dpi=100)
-    ax = fig.add_subplot()
-    xs = range(len(rows))
-    ax.bar(
-        [x - 0.2 for x in xs],
-        [r["sw_fertility"] for r in rows],
-        0.4,
-        label="Swahili",
-        color="#d95f02",
-    )
-    ax.bar(
-        [x + 0.2 for x in xs],
-        [r["en_fertility"] for r in rows],
-        0.4,
-        label="English",
-        color="#7570b3",
-    )
-    ax.set_xticks(
-        list(xs), [f"{r['sw_share']:.0%} Swahili\n(premium x{r['premium']:.2f})" for r in rows]
-    )
-    ax.set_ylabel("tokens per word (held-out prompts)")
-    ax.set_title("Same prompts, same vocabulary size: who pays more tokens?", fontsize=10)
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
 def plot_reward_curve(
     hourly_rates: Iterable[float] = (2.0, 6.0, 12.0),
     seconds: Iterable[float] = (15, 30, 60, 120, 180, 240),
 ):
     """Reward per assignment against task time, one line per hourly target (fair pay, visually).
+
+    Rewards come from :func:`~tutorial_lib.crowd.pricing.reward_per_assignment`,
+    the same rule the crowd backends pay by.
+
+    Args:
+        hourly_rates: target pay in USD per hour, one line each.
+        seconds: median task times in seconds (the x axis).
+
+    Returns:
+        The matplotlib figure.
 
     Taught in notebooks/01_crowdsourcing_basics.
     """
@@ -245,6 +167,18 @@ def plot_cost_by_overlap(
     crowd_cfg=None, n_prompts: int = 160, overlaps: Iterable[int] = range(1, 6)
 ):
     """Stacked bars: Part I answers plus Part II votes, as the validation overlap grows.
+
+    Costs come from :func:`~tutorial_lib.crowd.pricing.estimate_cost` (control
+    tasks and platform fee included), so the bars match what a launch would charge.
+
+    Args:
+        crowd_cfg: the ``crowd`` config section (pay, task times, overlap, fee);
+            None uses :class:`~tutorial_lib.config.CrowdConfig`'s defaults.
+        n_prompts: prompts sent to Part I.
+        overlaps: validation votes per answer to compare, one bar each.
+
+    Returns:
+        The matplotlib figure.
 
     Taught in notebooks/01_crowdsourcing_basics.
     """
@@ -299,7 +233,18 @@ DATA_SHARE_IDS = (
 
 
 def data_share_rows() -> list[dict]:
-    """Rows ``{"language","common_crawl_pct","gpt3_pct","sources"}`` read from the registry."""
+    """Two sources side by side per language: Common Crawl's page share and GPT-3's word share.
+
+    Returns:
+        One row per language of :data:`DATA_SHARE_IDS`:
+        ``{"language", "common_crawl_pct", "gpt3_pct", "sources"}``, percentages
+        (0-100) from the facts registry, ``gpt3_pct`` None where GPT-3 has no
+        recorded share, ``sources`` the URLs joined by ``"; "``.
+
+    Examples:
+        >>> data_share_rows()[3]["language"], data_share_rows()[3]["gpt3_pct"]
+        ('Swahili', 0.0003)
+    """
     from .registry import get
 
     rows = []
@@ -320,6 +265,13 @@ def data_share_rows() -> list[dict]:
 def plot_data_share(rows: list[dict] | None = None, highlight: str = "Swahili"):
     """Log-scale bars: share of Common Crawl pages (CC-MAIN-2024-42) per language, sourced.
 
+    Args:
+        rows: rows of :func:`data_share_rows`; None reads them from the registry.
+        highlight: the language drawn in the highlight colour.
+
+    Returns:
+        The matplotlib figure.
+
     Taught in notebooks/01_crowdsourcing_basics.
     """
     rows = rows if rows is not None else data_share_rows()
@@ -339,6 +291,18 @@ def plot_published_results(
     tasks: tuple[str, ...] = ("xcopa", "xnli", "xstorycloze"),
 ):
     """Grouped bars of published Swahili accuracy per model (registry), with chance lines.
+
+    The dashed chance line per task is what a model that guesses scores, so a
+    bar near it means the model has not learned the task in Swahili.
+
+    Args:
+        matrix: ``{model: {task: accuracy 0-1}}``; None reads
+            :func:`~tutorial_lib.facts.registry.benchmark_matrix` for Swahili.
+        tasks: the tasks to draw, in order (``xcopa``, ``xnli``, ``xstorycloze``);
+            a missing score is drawn as 0 (no visible bar).
+
+    Returns:
+        The matplotlib figure.
 
     Taught in notebooks/01_crowdsourcing_basics.
     """

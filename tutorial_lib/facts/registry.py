@@ -55,15 +55,38 @@ class Fact:
     extra: dict = field(default_factory=dict)
 
     def cite(self) -> str:
-        """``claim (source_url, retrieved DATE)``: the one-line form a slide footnote uses."""
+        """``claim (source_url, retrieved DATE)``: the one-line form a slide footnote uses.
+
+        Returns:
+            The claim followed by its source and retrieval date in parentheses.
+        """
         return f"{self.claim} ({self.source_url}, retrieved {self.retrieved})"
 
 
 def check_entry(entry: dict) -> Fact:
     """Validate one raw entry and return it as a ``Fact``.
 
+    A number without a source and a date cannot be checked by a reader, so the
+    registry refuses it at load time rather than let a slide print it.
+
+    Args:
+        entry: one fact as expanded by :func:`expand_entries`; keys beyond the
+            standard ones (a benchmark's ``model``, ``task``...) go to ``extra``.
+
+    Returns:
+        The validated, frozen :class:`Fact`.
+
     Raises:
-        FactError: when the id, claim, source URL or ISO retrieval date is missing.
+        FactError: the id, category, claim, source URL or retrieval date is empty,
+            the value is missing, the URL is not https, the date is not YYYY-MM-DD,
+            or the category is unknown.
+
+    Examples:
+        >>> check_entry({"id": "x", "category": "swahili", "claim": "c", "value": 1,
+        ...     "source_url": "http://a.example", "retrieved": "2026-11-30"})
+        Traceback (most recent call last):
+        ...
+        tutorial_lib.facts.registry.FactError: fact x: source_url must be an https:// address, got 'http://a.example'
     """
     fid = entry.get("id") or "<no id>"
     for key in ("id", "category", "claim", "source_url", "retrieved"):
@@ -149,15 +172,37 @@ def _load() -> dict[str, Fact]:
 
 
 def all_facts(category: str | None = None) -> list[Fact]:
-    """Every fact (optionally one category), in registry order."""
+    """Every fact (optionally one category), in registry order.
+
+    Args:
+        category: one of :data:`CATEGORY_TITLES` (``"crowdwork"``...); None for all.
+            An unknown category gives an empty list.
+
+    Returns:
+        The facts, in the order of ``data/facts/facts.yaml``.
+
+    Examples:
+        >>> [f.id for f in all_facts("swahili")][:2]
+        ['sw_l1_speakers_high', 'sw_l2_speakers']
+    """
     return [f for f in _load().values() if category is None or f.category == category]
 
 
 def get(fact_id: str) -> Fact:
     """The fact with this id.
 
+    Args:
+        fact_id: a registry id, e.g. ``"gpt3_sw_word_share"``.
+
+    Returns:
+        The :class:`Fact` (claim, value, unit, source URL, retrieval date).
+
     Raises:
         FactError: naming the unknown id and a few close ones.
+
+    Examples:
+        >>> get("hara_median_hourly_wage").unit
+        'USD/h'
     """
     try:
         return _load()[fact_id]
@@ -172,6 +217,16 @@ def get(fact_id: str) -> Fact:
 def value(fact_id: str):
     """The number behind ``fact_id`` (what a notebook prints or plots).
 
+    Args:
+        fact_id: a registry id.
+
+    Returns:
+        The fact's value as recorded (a number, or text for a few facts); its
+        unit is ``get(fact_id).unit``.
+
+    Raises:
+        FactError: through :func:`get`, for an unknown id.
+
     Taught in notebooks/01_crowdsourcing_basics.
     """
     return get(fact_id).value
@@ -179,6 +234,19 @@ def value(fact_id: str):
 
 def cite(fact_id: str) -> str:
     """The claim with its source and retrieval date, for a sentence under a chart.
+
+    Args:
+        fact_id: a registry id.
+
+    Returns:
+        ``claim (source_url, retrieved DATE)`` (see :meth:`Fact.cite`).
+
+    Raises:
+        FactError: through :func:`get`, for an unknown id.
+
+    Examples:
+        >>> cite("hara_median_hourly_wage")[:60]
+        'Workers on Amazon Mechanical Turk earned a median hourly wag'
 
     Taught in notebooks/01_crowdsourcing_basics.
     """
@@ -190,6 +258,18 @@ def table(
 ) -> list[dict]:
     """Rows of one category for ``widgets.show_table`` (benchmarks also carry model/task).
 
+    Args:
+        category: one of :data:`CATEGORY_TITLES`.
+        columns: the :class:`Fact` fields to show, in order; they follow a fact's
+            extra fields (a benchmark's ``model``, ``params``, ``task``).
+
+    Returns:
+        One dict per fact of the category, in registry order.
+
+    Examples:
+        >>> sorted(table("benchmarks")[0])[:4]
+        ['claim', 'model', 'params', 'retrieved']
+
     Taught in notebooks/04_instruction_finetuning.
     """
     rows = []
@@ -200,7 +280,19 @@ def table(
 
 
 def benchmark_matrix(lang: str = "sw") -> dict[str, dict[str, float]]:
-    """Published accuracy (0-1) per model and task from the registry's benchmark facts."""
+    """Published accuracy (0-1) per model and task from the registry's benchmark facts.
+
+    Args:
+        lang: the language code the fact ids end with (``sw`` -> ``..._sw``).
+
+    Returns:
+        ``{"MODEL (PARAMS)": {task: accuracy}}``, the shape
+        :func:`~tutorial_lib.facts.figures.plot_published_results` draws.
+
+    Examples:
+        >>> benchmark_matrix("sw")["mT0-xxl-mt (13B)"]["xcopa"]
+        0.81
+    """
     out: dict[str, dict[str, float]] = defaultdict(dict)
     for fact in all_facts("benchmarks"):
         if "task" in fact.extra and fact.id.endswith(f"_{lang}"):
@@ -211,7 +303,19 @@ def benchmark_matrix(lang: str = "sw") -> dict[str, dict[str, float]]:
 
 
 def published_references(model: str, lang: str = "sw") -> list[dict]:
-    """One model's published results in the form ``evaluate.plots.plot_accuracy`` draws."""
+    """One model's published results in the form ``evaluate.plots.plot_accuracy`` draws.
+
+    They are drawn beside a run's own scores, so a reader compares a small
+    fine-tuned model with a large published one on the same tasks.
+
+    Args:
+        model: the model name as the registry records it (``"mT0-xxl-mt"``).
+        lang: the language code the fact ids end with.
+
+    Returns:
+        One row per task: ``{"model", "task", "lang", "accuracy" (0-1), "source"}``;
+        empty when the registry has no result for ``model``.
+    """
     return [
         {
             "model": f"{fact.extra['model']} ({fact.extra['params']}, published)",
@@ -226,7 +330,15 @@ def published_references(model: str, lang: str = "sw") -> list[dict]:
 
 
 def references(facts: list[Fact] | None = None) -> list[str]:
-    """One line per distinct source, ``URL (retrieved DATE): ids``, sorted by category."""
+    """One line per distinct source, ``URL (retrieved DATE): ids``, for a references list.
+
+    Args:
+        facts: the facts to cite; None for the whole registry.
+
+    Returns:
+        One line per source URL, in the order the facts first cite it, naming
+        the ids that rely on it.
+    """
     by_url: dict[str, list[Fact]] = {}
     for fact in facts if facts is not None else all_facts():
         by_url.setdefault(fact.source_url, []).append(fact)
@@ -237,7 +349,12 @@ def references(facts: list[Fact] | None = None) -> list[str]:
 
 
 def format_references() -> str:
-    """The human-readable list ``tutorial-lib facts`` prints, grouped by category."""
+    """The human-readable list ``tutorial-lib facts`` prints, grouped by category.
+
+    Returns:
+        Markdown text: a ``## Title (N facts)`` heading per category, then each
+        fact's id, claim, value and unit, and its source URL and retrieval date.
+    """
     lines = []
     for category, title in CATEGORY_TITLES.items():
         facts = all_facts(category)
@@ -252,7 +369,12 @@ def format_references() -> str:
 
 
 def to_json() -> str:
-    """All facts as a JSON list (``tutorial-lib facts --json``)."""
+    """All facts as a JSON list (``tutorial-lib facts --json``).
+
+    Returns:
+        Indented JSON: one object per fact with the :class:`Fact` fields and its
+        extra fields flattened in (non-ASCII kept).
+    """
     rows = []
     for fact in all_facts():
         row = asdict(fact)

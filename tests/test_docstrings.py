@@ -35,12 +35,6 @@ NOT_YET_DOCUMENTED = {
     "data/prompts.py",
     "data/readers.py",
     "data/translate.py",
-    "slides/deck.py",
-    "slides/figures.py",
-    "slides/pdf.py",
-    "slides/reveal.py",
-    "slides/source.py",
-    "slides/values.py",
 }
 ATTRIBUTE_DECORATORS = {"property", "cached_property", "setter", "deleter", "overload"}
 

@@ -45,7 +45,14 @@ REVEAL_CONFIG = {
 
 
 def data_uri(data: bytes, mime: str) -> str:
-    """Embed ``data`` as a ``data:`` URI.
+    """Embed ``data`` as a ``data:`` URI, so the built deck is one file that needs no folder.
+
+    Args:
+        data: the raw bytes (a PNG, an SVG...).
+        mime: its media type, e.g. ``"image/png"``.
+
+    Returns:
+        ``data:MIME;base64,...``.
 
     Examples:
         >>> data_uri(b"hi", "text/plain")
@@ -103,6 +110,21 @@ def expand(
     lines: list[Line], sections: list[Section], colab_url: Callable[[str], str]
 ) -> list[Line]:
     """Replace directive lines and ``{{...}}`` placeholders by the Markdown they stand for.
+
+    A directive is a whole line (``[[agenda]]``, ``[[references]]`` or
+    ``[[references K/N]]``, ``[[colab NAME]]``); placeholders may sit anywhere in a line.
+
+    Args:
+        lines: a slide's body lines.
+        sections: every section of the deck (the agenda lists them all).
+        colab_url: the Colab link for a notebook name.
+
+    Returns:
+        The lines to render, each keeping the ``where`` of the line it came from.
+
+    Raises:
+        SlideSyntaxError: through :func:`~tutorial_lib.slides.values.substitute`, for
+            an unknown fact id or preset value.
 
     Examples:
         >>> expand([Line("[[colab 01_intro]]", "a.md:3")], [], lambda nb: f"https://c/{nb}")

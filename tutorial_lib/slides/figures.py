@@ -34,42 +34,79 @@ def _seed_prompts():
 
 
 def language_share():
+    """GPT-3's training words per language on a log axis, Swahili highlighted.
+
+    Returns:
+        The figure of :func:`~tutorial_lib.facts.figures.plot_language_share`.
+    """
     from ..facts import plot_language_share
 
     return plot_language_share()
 
 
 def fertility():
+    """Tokens per word for Swahili and English under an English-heavy and a balanced tokenizer.
+
+    Trains two small tokenizers on the shipped seed prompts at build time (seconds).
+
+    Returns:
+        The figure of :func:`~tutorial_lib.facts.tokenization.plot_fertility`.
+    """
     from ..facts import fertility_experiment, plot_fertility
 
     return plot_fertility(fertility_experiment(_seed_prompts(), shares=(0.03, 0.5)))
 
 
 def seed_categories():
+    """How many seed prompts each category has (the shipped Swahili set).
+
+    Returns:
+        The figure of :func:`~tutorial_lib.viz.plot_category_counts`.
+    """
     from ..viz import plot_category_counts
 
     return plot_category_counts([{"category": p.category} for p in _seed_prompts()])
 
 
 def fair_pay():
+    """Reward per assignment against task time at three hourly targets.
+
+    Returns:
+        The figure of :func:`~tutorial_lib.facts.figures.plot_reward_curve`.
+    """
     from ..facts import plot_reward_curve
 
     return plot_reward_curve()
 
 
 def cost_by_overlap():
+    """Total crowd cost as the validation overlap grows, at the default crowd settings.
+
+    Returns:
+        The figure of :func:`~tutorial_lib.facts.figures.plot_cost_by_overlap`.
+    """
     from ..facts import plot_cost_by_overlap
 
     return plot_cost_by_overlap()
 
 
 def data_share():
+    """Common Crawl's page share per language, Swahili highlighted.
+
+    Returns:
+        The figure of :func:`~tutorial_lib.facts.figures.plot_data_share`.
+    """
     from ..facts import plot_data_share
 
     return plot_data_share()
 
 
 def published_results():
+    """Published Swahili accuracy of multilingual models on XCOPA, XNLI and XStoryCloze.
+
+    Returns:
+        The figure of :func:`~tutorial_lib.facts.figures.plot_published_results`.
+    """
     from ..facts import plot_published_results
 
     return plot_published_results()
@@ -79,7 +116,12 @@ _RUN: dict[str, Path | None] = {"dir": None}
 
 
 def use_run(run_dir: str | Path | None) -> None:
-    """Draw run figures from ``run_dir`` (a finished pipeline run); clears the figure cache."""
+    """Draw run figures from ``run_dir`` (a finished pipeline run); clears the figure cache.
+
+    Args:
+        run_dir: the run directory (``runs/demo`` after ``make demo``); None forgets
+            the run, so run figures fail with a message saying how to give one.
+    """
     _RUN["dir"] = Path(run_dir) if run_dir else None
     render.cache_clear()
 
@@ -101,12 +143,28 @@ def _run_json(stage: str, name: str) -> dict:
 
 
 def loss_curve():
+    """The fine-tuning loss of the run given to :func:`use_run`.
+
+    Returns:
+        The figure of :func:`~tutorial_lib.viz.plot_loss_curve`.
+
+    Raises:
+        FileNotFoundError: no run was given (:func:`use_run`) or it lacks ``finetune/train_result.json``.
+    """
     from ..viz import plot_loss_curve
 
     return plot_loss_curve(_run_json("finetune", "train_result.json")["log_history"])
 
 
 def benchmark_accuracy():
+    """The run's benchmark accuracy beside mT0-xxl-mt's published results.
+
+    Returns:
+        The figure of :func:`~tutorial_lib.evaluate.plots.plot_accuracy`.
+
+    Raises:
+        FileNotFoundError: no run was given (:func:`use_run`) or it lacks ``evaluate/summary.json``.
+    """
     from ..evaluate.plots import plot_accuracy
     from ..facts import published_references
 
@@ -116,12 +174,31 @@ def benchmark_accuracy():
 
 
 def preference_margins():
+    """The run's DPO before and after: mean training margin and held-out pair accuracy.
+
+    Returns:
+        The figure of :func:`~tutorial_lib.viz.plot_preference_margins`.
+
+    Raises:
+        FileNotFoundError: no run was given (:func:`use_run`) or it lacks ``preference/preference_result.json``.
+    """
     from ..viz import plot_preference_margins
 
     return plot_preference_margins(_run_json("preference", "preference_result.json"))
 
 
 def acceptance_by_region():
+    """Acceptance rate per simulated writer region in the run's decisions.
+
+    The simulated crowd has no regional bias, so any gap is chance: the slide
+    shows what to look for in a real crowd.
+
+    Returns:
+        The figure of :func:`~tutorial_lib.viz.plot_acceptance_by_profile`.
+
+    Raises:
+        FileNotFoundError: no run was given (:func:`use_run`) or it lacks ``decisions/decisions.jsonl``.
+    """
     from ..crowd.simulated import SimulatedCrowd
     from ..jsonl import read_jsonl
     from ..records import Decision
@@ -135,6 +212,14 @@ def acceptance_by_region():
 
 
 def ranking():
+    """The run's human ranking of models: Bradley-Terry scores with bootstrap intervals.
+
+    Returns:
+        The figure of :func:`~tutorial_lib.evaluate.plots.plot_ranking`.
+
+    Raises:
+        FileNotFoundError: no run was given (:func:`use_run`) or it lacks ``evaluate/summary.json``.
+    """
     import pandas as pd
 
     from ..evaluate.plots import plot_ranking
@@ -143,7 +228,15 @@ def ranking():
 
 
 def dynamic_overlap():
-    """Fixed overlap 3/5 vs dynamic 2->max, one seed of the benchmark (same code, rerun now)."""
+    """Fixed overlap 3/5 vs dynamic 2->max, one seed of the benchmark (same code, rerun now).
+
+    Runs ``benchmarks/qc_overlap.py``'s ``run_seed`` on the seed prompts with the
+    ``demo`` preset's crowd settings, so the slide shows what the benchmark measures.
+
+    Returns:
+        The figure of :func:`~tutorial_lib.viz.plot_cost_vs_accuracy`: accuracy against
+        votes bought, for majority vote and Dawid-Skene at overlap 3 and 5, and dynamic.
+    """
     import importlib.util
     import tempfile
 
@@ -184,6 +277,11 @@ def dynamic_overlap():
 
 
 def presets():
+    """Training steps per shipped preset (log scale), labelled with model and prompt limit.
+
+    Returns:
+        The figure of :func:`~tutorial_lib.viz.plot_presets`.
+    """
     from ..config import PRESETS, load_config
     from ..viz import plot_presets
 
@@ -210,7 +308,17 @@ FIGURES: dict[str, Callable] = {
 
 @cache
 def render(name: str) -> bytes:
-    """PNG bytes of figure ``name``; an unknown name raises ``KeyError`` listing the known ones."""
+    """PNG bytes of figure ``name``, drawn once per build (a deck may show a figure twice).
+
+    Args:
+        name: a key of :data:`FIGURES`, as written in ``![caption](kit:NAME)``.
+
+    Returns:
+        The figure as PNG at 110 dpi.
+
+    Raises:
+        KeyError: ``name`` is not a kit figure (the message lists the known ones).
+    """
     if name not in FIGURES:
         raise KeyError(f"unknown kit figure {name!r}; known: {', '.join(sorted(FIGURES))}")
     fig = FIGURES[name]()

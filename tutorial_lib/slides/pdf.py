@@ -27,6 +27,12 @@ class PdfError(TutorialLibError, RuntimeError):
 def is_local(url: str) -> bool:
     """Whether a request stays on this machine (a ``file:`` or ``data:`` URL).
 
+    Args:
+        url: the URL a page asked for.
+
+    Returns:
+        True for ``file:`` and ``data:`` URLs; everything else is refused.
+
     Examples:
         >>> is_local("file:///tmp/deck/index.html"), is_local("https://fonts.example/x.css")
         (True, False)

@@ -46,6 +46,13 @@ class RevealFetchError(TutorialLibError, RuntimeError):
 def package_dir(cache: Path = CACHE_DIR, version: str = REVEAL_VERSION) -> Path:
     """Where the unpacked npm package of ``version`` lives in ``cache``.
 
+    Args:
+        cache: the cache folder.
+        version: the reveal.js version.
+
+    Returns:
+        ``cache/reveal.js-VERSION/package`` (it may not exist yet).
+
     Examples:
         >>> package_dir(Path("build/vendor"), "6.0.2").as_posix()
         'build/vendor/reveal.js-6.0.2/package'

@@ -133,12 +133,30 @@ def parse_text(text: str, path: str) -> Section:
 
 
 def parse_section(path: Path) -> Section:
-    """Read one source file into a :class:`Section` (see :func:`parse_text`)."""
+    """Read one source file into a :class:`Section` (see :func:`parse_text`).
+
+    Args:
+        path: a ``slides/*.md`` file (UTF-8).
+
+    Returns:
+        The parsed section; its lines name ``path`` and their line numbers.
+
+    Raises:
+        SlideSyntaxError: through :func:`parse_text`, for bad front matter or no slide.
+    """
     return parse_text(Path(path).read_text(encoding="utf-8"), str(path))
 
 
 def load_sections(src: Path) -> list[Section]:
     """Every ``*.md`` in ``src`` except README, in file-name order.
+
+    File names set the order of the tutorial's blocks (``01_intro.md``, ...).
+
+    Args:
+        src: the folder of slide sources (``slides/`` of the clone).
+
+    Returns:
+        One section per source file.
 
     Raises:
         FileNotFoundError: ``src`` holds no slide source.
@@ -151,6 +169,13 @@ def load_sections(src: Path) -> list[Section]:
 
 def check_budget(sections: list[Section], total: int = TOTAL_MINUTES) -> None:
     """Check that the blocks' minutes add up to the tutorial's length.
+
+    The agenda slide and the speaker view's pacing timer both come from these
+    minutes, so a deck that overruns its slot fails the build instead.
+
+    Args:
+        sections: the parsed sources.
+        total: the tutorial's length in minutes.
 
     Raises:
         SlideSyntaxError: the sum differs; the message lists each block's minutes.

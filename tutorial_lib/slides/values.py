@@ -40,7 +40,27 @@ def _format(value) -> str:
 
 
 def lookup(kind: str, key: str, where: str) -> str:
-    """The text for one placeholder; an unknown id or field is a :class:`SlideSyntaxError`."""
+    """The text for one placeholder; an unknown id or field is a :class:`SlideSyntaxError`.
+
+    Args:
+        kind: ``"fact"`` (a registry id) or ``"preset"`` (``NAME.section.key``).
+        key: what follows the colon in the placeholder.
+        where: the source's ``file:line``, named in errors.
+
+    Returns:
+        The value formatted as the deck prints it (``3`` not ``3.0``, ``585,858``).
+
+    Raises:
+        SlideSyntaxError: the fact id, preset, section or key does not exist.
+
+    Examples:
+        >>> lookup("preset", "ci.crowd.answer_overlap", "a.md:3")
+        '2'
+        >>> lookup("fact", "gpt3_sw_words", "a.md:4")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        tutorial_lib.slides.source.SlideSyntaxError: a.md:4: no fact 'gpt3_sw_words' in the registry; similar ids: ...
+    """
     from ..facts import registry
 
     if kind == "fact":
@@ -59,7 +79,21 @@ def lookup(kind: str, key: str, where: str) -> str:
 
 
 def substitute(line: Line) -> Line:
-    """``line`` with every ``{{fact:..}}`` / ``{{preset:..}}`` replaced by its value."""
+    """``line`` with every ``{{fact:..}}`` / ``{{preset:..}}`` replaced by its value.
+
+    Args:
+        line: one source line.
+
+    Returns:
+        The line itself when it holds no placeholder, else a new line with the same ``where``.
+
+    Raises:
+        SlideSyntaxError: through :func:`lookup`, for an unknown fact or preset value.
+
+    Examples:
+        >>> substitute(Line("GPT-3 was {{fact:gpt3_sw_word_share}}% Swahili", "a.md:9")).text
+        'GPT-3 was 0.0003% Swahili'
+    """
     if "{{" not in line.text:
         return line
     text = _PLACEHOLDER.sub(lambda m: lookup(m.group(1), m.group(2), line.where), line.text)
@@ -70,6 +104,15 @@ def references_lines(part: int = 1, parts: int = 1) -> list[Line]:
     """Bullets for the sources in the facts registry (``part`` of ``parts`` equal chunks).
 
     Each bullet: a short label linking the URL, what it supports, the retrieval date.
+    The list is long, so ``[[references 1/2]]`` and ``[[references 2/2]]`` split it
+    over two slides.
+
+    Args:
+        part: which chunk, from 1.
+        parts: how many chunks the list is cut into.
+
+    Returns:
+        The bullets of that chunk, each a :class:`Line` whose ``where`` is ``"references"``.
     """
     from ..facts import registry
 

@@ -31,10 +31,6 @@ NOT_YET_DOCUMENTED = {
     "crowd/simtext.py",
     "crowd/simulated.py",
     "crowd/simworkers.py",
-    "data/importers.py",
-    "data/prompts.py",
-    "data/readers.py",
-    "data/translate.py",
 }
 ATTRIBUTE_DECORATORS = {"property", "cached_property", "setter", "deleter", "overload"}
 

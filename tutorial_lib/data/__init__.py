@@ -5,7 +5,7 @@ Taught in notebooks/02_collecting_answers.
 
 from tutorial_lib.config import DATA_DIR
 
-from .importers import MAPPINGS, MappingError, named_mapping
+from .mappings import MAPPINGS, MappingError, named_mapping
 from .prompts import load_prompts, prompt_texts
 from .readers import DataSourceError
 from .translate import needs_translation, translate_missing

@@ -1,17 +1,8 @@
-"""Column mappings: how a foreign prompt set's columns become :class:`Prompt` fields.
+"""Apply a column mapping: check it against a source, then turn each row into a :class:`Prompt`.
 
-A mapping is a plain dict, so it can live in a YAML preset. Keys are Prompt
-fields; each value is a source column name, ``"=text"`` for a constant, or
-``{"column": c, "values": {...}, "default": d}`` to recode a column (e.g. a
-task name into a Dolly category). A few extra keys say how to read the source:
-``split``/``config`` (Hub datasets), ``filter`` (keep rows whose column equals
-a value), ``header`` and ``quoting`` (header-less or quote-free TSV) and
-``align`` (a second file whose rows line up with the first, e.g. MGSM's English).
-
-A mapping that gives ``prompt_en`` but no ``prompt`` imports an English-only
-set: the English text stands in ``prompt`` and the row is marked as waiting
-for machine translation (``translation_origin="machine"``, empty
-``translation_model``) until :func:`tutorial_lib.data.translate_missing` runs.
+The mapping format and the mappings of known real sets are :mod:`.mappings`.
+Checks run before any row is read (unknown keys, missing columns), and every
+row error names the row's file and line.
 """
 
 from __future__ import annotations
@@ -26,7 +17,7 @@ from typing import Any
 
 from tutorial_lib.records import Prompt, RecordError, from_dict
 
-from ..errors import TutorialLibError
+from .mappings import MappingError
 from .readers import RawRow
 
 logger = logging.getLogger(__name__)
@@ -45,103 +36,26 @@ TEXT_FIELDS = (
     "context",
 )
 
-_CATEGORY_BY_TASK = {"QA": "closed_qa", "topic-classification": "classification"}
-
-MAPPINGS: dict[str, dict] = {
-    # AfriQA: questions written in Swahili by native speakers, human English translation.
-    "afriqa": {
-        "prompt": "question",
-        "prompt_en": "translated_question",
-        "references": "answers",
-        "category": "=open_qa",
-        "translation_origin": "=source",
-        "source": "=afriqa",
-    },
-    # MGSM: human-translated grade-school maths; English file aligned row by row.
-    "mgsm": {
-        "header": ["question", "answer"],
-        "quoting": "none",
-        "align": {"path": "mgsm_en.tsv", "header": ["question_en", "answer_en"]},
-        "prompt": "question",
-        "prompt_en": "question_en",
-        "references": "answer",
-        "category": "=open_qa",
-        "translation_origin": "=human",
-        "source": "=mgsm",
-    },
-    # AfriInstruct: templated instructions; category from the task name.
-    "afriinstruct": {
-        "prompt": "instruction",
-        "references": "output",
-        "category": {"column": "task", "values": _CATEGORY_BY_TASK, "default": "general_qa"},
-        "translation_origin": "=source",
-        "source": "=afriinstruct",
-    },
-    # Aya: prompts and answers written by native speakers; the Hub set mixes 65 languages.
-    "aya": {
-        "split": "train",
-        "filter": {"language": "Swahili"},
-        "prompt": "inputs",
-        "references": "targets",
-        "category": "=general_qa",
-        "translation_origin": "=source",
-        "source": "=aya",
-    },
-    # A Dolly-style set already in the target language (usually machine-translated).
-    "dolly": {
-        "split": "train",
-        "prompt": "instruction",
-        "context": "context",
-        "references": "response",
-        "category": "category",
-        "translation_origin": "=machine",
-        "translation_model": "=unknown",
-        "source": "=dolly",
-    },
-    # The English Dolly set: prompts wait for MT; English answers are not references.
-    "dolly_en": {
-        "split": "train",
-        "prompt_en": "instruction",
-        "context": "context",
-        "category": "category",
-        "source": "=dolly",
-    },
-}
-
-
-class MappingError(TutorialLibError, ValueError):
-    """A mapping that cannot work with its source; names the key or column."""
-
-
-def named_mapping(mapping: dict | str | None) -> dict | None:
-    """A column mapping given inline, or by the name of a known real set (see ``MAPPINGS``).
-
-    Args:
-        mapping: a mapping dict, a name such as ``"afriqa"``, or None/``{}`` (no mapping).
-
-    Returns:
-        A fresh dict (safe to extend), or None when no mapping is given.
-
-    Raises:
-        MappingError: ``mapping`` is a name that ``MAPPINGS`` does not know.
-
-    Examples:
-        >>> named_mapping("mgsm")["prompt"]
-        'question'
-        >>> named_mapping({}) is None
-        True
-    """
-    if isinstance(mapping, str):
-        if mapping not in MAPPINGS:
-            raise MappingError(
-                f"unknown prompt mapping {mapping!r}; known: {', '.join(sorted(MAPPINGS))}"
-            )
-        return dict(MAPPINGS[mapping])
-    return mapping or None
-
 
 def check_mapping(mapping: dict) -> None:
-    """Fail early on unknown keys and value types, before any row is read."""
+    """Fail early on unknown keys and value types, before any row is read.
+
+    A typo in a mapping would otherwise surface as a confusing error on row 1,
+    or, for an optional field, as a column silently never read.
+
+    Args:
+        mapping: Prompt field -> column spec, plus any of :data:`META_KEYS`.
+
+    Raises:
+        MappingError: an unknown key, neither ``prompt`` nor ``prompt_en`` given, or
+            a field's spec that is not a column name, ``"=constant"`` or a recode dict.
+
+    Examples:
+        >>> check_mapping({"prompt": "question", "answer": "answers"})
+        Traceback (most recent call last):
+        ...
+        tutorial_lib.data.mappings.MappingError: mapping has unknown key(s) answer; keys are Prompt fields (id, category, prompt, prompt_en, references, lang, translation_origin, translation_model, source, context) or split, config, filter, header, quoting, align
+    """
     unknown = sorted(set(mapping) - set(PROMPT_FIELDS) - set(META_KEYS))
     if unknown:
         raise MappingError(
@@ -182,7 +96,22 @@ def _mapped_columns(mapping: dict) -> dict[str, str]:
 
 
 def check_columns(mapping: dict, available: Iterable[str], source_name: str) -> None:
-    """Every mapped column must exist in the source; the error lists what does."""
+    """Every mapped column must exist in the source; the error lists what does.
+
+    Args:
+        mapping: a mapping that passed :func:`check_mapping`.
+        available: the source's column names (a header, a Hub dataset's features).
+        source_name: the file or dataset, as errors name it.
+
+    Raises:
+        MappingError: a field (or ``filter``) names a column the source lacks.
+
+    Examples:
+        >>> check_columns({"prompt": "question"}, ["id", "text"], "qa.csv")
+        Traceback (most recent call last):
+        ...
+        tutorial_lib.data.mappings.MappingError: mapping for 'prompt' names column 'question', which is not in qa.csv (available columns: id, text)
+    """
     available = list(available)
     for col, key in _mapped_columns(mapping).items():
         if col not in available:
@@ -193,7 +122,22 @@ def check_columns(mapping: dict, available: Iterable[str], source_name: str) -> 
 
 
 def identity_mapping(columns: Iterable[str], source_name: str) -> dict:
-    """The mapping for a file whose columns already are Prompt fields."""
+    """The mapping for a file whose columns already are Prompt fields.
+
+    Args:
+        columns: the file's column names.
+        source_name: the file, as errors name it.
+
+    Returns:
+        ``{column: column}`` for every column.
+
+    Raises:
+        MappingError: a column is not a Prompt field (the message says to pass a mapping).
+
+    Examples:
+        >>> identity_mapping(["id", "prompt", "category"], "mine.csv")
+        {'id': 'id', 'prompt': 'prompt', 'category': 'category'}
+    """
     columns = list(columns)
     unknown = [c for c in columns if c not in PROMPT_FIELDS]
     if unknown:
@@ -205,7 +149,23 @@ def identity_mapping(columns: Iterable[str], source_name: str) -> dict:
 
 
 def row_matches(row: RawRow, mapping: dict) -> bool:
-    """The ``filter`` rule: every listed column equals the value (or is in the list)."""
+    """The ``filter`` rule: every listed column equals the value (or is in the list).
+
+    Args:
+        row: one source row.
+        mapping: the mapping; without a ``filter`` every row matches.
+
+    Returns:
+        Whether the row is kept (Aya keeps only ``language == "Swahili"``).
+
+    Raises:
+        RecordError: the row lacks a filtered column (file and line named).
+
+    Examples:
+        >>> row = RawRow(0, "aya.jsonl:1", {"language": "Swahili", "inputs": "Habari?"})
+        >>> row_matches(row, {"filter": {"language": ["Swahili", "Kiswahili"]}})
+        True
+    """
     for col, wanted in (mapping.get("filter") or {}).items():
         value = _column(row, col, "filter")
         if isinstance(wanted, (list, tuple, set)):
@@ -249,7 +209,23 @@ _SINGLE_ITEM = re.compile(r"^\[\s*['\"](.*)['\"]\s*\]$", re.DOTALL)
 
 
 def parse_references(value: Any) -> list[str]:
-    """A column holding one answer, a list, or a stringified list (AfriQA writes ``"['Ndio']"``)."""
+    """A column holding one answer, a list, or a stringified list (AfriQA writes ``"['Ndio']"``).
+
+    A stringified list is read as JSON, then as a Python literal, then as a
+    one-item list with unescaped quotes; if all fail the text is one answer.
+
+    Args:
+        value: the column's value (None, text, a list, a number...).
+
+    Returns:
+        The non-empty answers as stripped strings (empty when there is none).
+
+    Examples:
+        >>> parse_references("['Ndio', 'Hapana']"), parse_references(" 42 "), parse_references(None)
+        (['Ndio', 'Hapana'], ['42'], [])
+        >>> parse_references("['Léon M'ba']")
+        ["Léon M'ba"]
+    """
     if value is None:
         return []
     if isinstance(value, str):
@@ -280,9 +256,23 @@ def row_to_prompt(
 ) -> Prompt:
     """One source row as a Prompt; any problem names the row's file and line.
 
-    ``source`` (the caller's override) beats the mapping's ``source``, which
-    beats ``default_source``; ids missing from the source become
-    ``<source>-<row index>``, stable as long as the file is.
+    Ids missing from the source become ``<source>-<row index>``, stable as long
+    as the file is. Without a ``prompt`` column the English text stands in and
+    the prompt waits for machine translation.
+
+    Args:
+        row: one source row (``row.where`` is ``file:line``).
+        mapping: a checked mapping (:func:`check_mapping`).
+        lang: the prompts' language when the mapping gives none (``sw``).
+        source: the caller's source name; beats the mapping's ``source``.
+        default_source: the source name when neither gives one.
+
+    Returns:
+        The validated :class:`~tutorial_lib.records.Prompt`.
+
+    Raises:
+        RecordError: a mapped column is missing or not text, the id or prompt is
+            empty, or a value fails the Prompt's checks (category, origin...).
     """
     fields: dict[str, Any] = {}
     for key in TEXT_FIELDS:

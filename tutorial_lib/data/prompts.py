@@ -21,14 +21,13 @@ from tutorial_lib.records import Prompt, RecordError, from_dict
 from tutorial_lib.text_limits import check_text
 
 from .importers import (
-    MAPPINGS,
-    MappingError,
     check_columns,
     check_mapping,
     identity_mapping,
     row_matches,
     row_to_prompt,
 )
+from .mappings import MAPPINGS, MappingError
 from .readers import (
     HF_PREFIX,
     RawRow,
@@ -66,17 +65,19 @@ def load_prompts(
         limit: keep only the first ``limit`` prompts (after ``filter``).
         source: overrides the ``source`` field (and the prefix of derived ids).
         max_chars: longest text field accepted (``prompts.max_chars``); ``None``: no limit.
-            Control characters and bidirectional overrides are refused either way.
+
+    Returns:
+        The prompts in file order, at least one.
 
     Raises:
-        RecordError: a bad row (JSON, UTF-8, missing field, empty text, unknown
-            category, duplicate id), naming file and line.
+        RecordError: a bad row (JSON, UTF-8, missing field, empty text, unknown category,
+            duplicate id, a control character, too long), naming file and line.
         MappingError: a mapping key or column that does not exist, naming both.
         DataSourceError: a Hub set while offline, saying to use a local file.
+        ValueError: an unknown ``format``, a bad ``limit``, or no prompt at all.
 
     Examples:
-        >>> prompts = load_prompts("data/prompts/seed_sw.jsonl")
-        >>> len(prompts) >= 160
+        >>> len(load_prompts("data/prompts/seed_sw.jsonl")) >= 160
         True
 
     Taught in notebooks/01_crowdsourcing_basics.
@@ -269,6 +270,17 @@ def prompt_texts(prompts: Iterable[Prompt]) -> list[str]:
 
     Used to train the tiny offline tokenizer, so it sees the same Swahili the
     demo run will feed it.
+
+    Args:
+        prompts: the prompt records.
+
+    Returns:
+        The texts, prompt by prompt in that order; blank ones left out.
+
+    Examples:
+        >>> p = Prompt(id="p1", category="open_qa", prompt="Habari?", references=["Nzuri."])
+        >>> prompt_texts([p])
+        ['Habari?', 'Nzuri.']
     """
     texts: list[str] = []
     for p in prompts:
@@ -283,6 +295,19 @@ def balanced_subset(prompts: list[Prompt], n: int) -> list[Prompt]:
 
     A small preset still sees every category, so the curated split, the
     category plots and the fine-tune keep their shape at any size.
+
+    Args:
+        prompts: the loaded prompts.
+        n: how many to keep (all of them when ``n`` is larger).
+
+    Returns:
+        The chosen prompts, in their original order.
+
+    Examples:
+        >>> ps = [Prompt(id=f"p{i}", category=c, prompt="Swali?")
+        ...       for i, c in enumerate(["open_qa", "open_qa", "open_qa", "brainstorming"])]
+        >>> [p.id for p in balanced_subset(ps, 2)]
+        ['p0', 'p3']
     """
     by_category: dict[str, list[Prompt]] = {}
     for prompt in prompts:

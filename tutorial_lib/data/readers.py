@@ -42,7 +42,25 @@ class RawRow:
 
 
 def read_jsonl_rows(path: Path) -> Iterator[RawRow]:
-    """JSON Lines; bad UTF-8 or JSON raise RecordError with file and line."""
+    """Rows of a JSON Lines file, each ``where`` naming its line.
+
+    Args:
+        path: the ``.jsonl`` file (blank lines are not rows).
+
+    Yields:
+        One :class:`RawRow` per object, ``index`` counting rows from 0.
+
+    Raises:
+        RecordError: bad UTF-8, invalid JSON, or a line that is not a JSON object
+            (file and line named).
+
+    Examples:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "p.jsonl"
+        >>> _ = path.write_text('{"swali": "Habari?"}\\n\\n{"swali": "Je?"}\\n', encoding="utf-8")
+        >>> [(r.index, r.where.rsplit(":", 1)[1], r.data["swali"]) for r in read_jsonl_rows(path)]
+        [(0, '1', 'Habari?'), (1, '3', 'Je?')]
+    """
     for index, (lineno, obj) in enumerate(iter_jsonl(path)):
         where = f"{path}:{lineno}"
         if not isinstance(obj, dict):
@@ -55,7 +73,21 @@ def _line_of(text: str, offset: int) -> int:
 
 
 def read_json_rows(path: Path) -> Iterator[RawRow]:
-    """A JSON array of objects; each row's ``where`` is the line its object starts on."""
+    """Rows of a JSON array of objects; each row's ``where`` is the line its object starts on.
+
+    The array is decoded object by object, so an error names the line of the bad
+    object rather than a character offset into the whole file.
+
+    Args:
+        path: the ``.json`` file.
+
+    Yields:
+        One :class:`RawRow` per object, in array order.
+
+    Raises:
+        RecordError: bad UTF-8, invalid JSON, no top-level array, or an element
+            that is not an object (file and line named).
+    """
     text = _decode_whole(path)
     decoder = json.JSONDecoder()
     pos = _skip_ws(text, 0, path)
@@ -94,7 +126,18 @@ def _decode_whole(path: Path) -> str:
 
 
 def require_file(path: str | os.PathLike) -> Path:
-    """``path`` as a Path when it is an existing file; a clear error for a folder or nothing."""
+    """``path`` as a Path when it is an existing file; a clear error for a folder or nothing.
+
+    Args:
+        path: what the user gave.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        RecordError: ``path`` is a folder.
+        FileNotFoundError: nothing exists at ``path``.
+    """
     path = Path(path)
     if path.is_dir():
         raise RecordError(f"{path} is a folder; give a file (.jsonl, .json, .csv or .tsv)")
@@ -236,7 +279,23 @@ def _parse_table(path: Path, reader, columns: list[str] | None, rename: dict, hi
 
 
 def read_hf_rows(name: str, split: str = "train", config: str | None = None) -> Iterator[RawRow]:
-    """Rows of a Hub dataset (``hf:ORG/NAME``); a clear error when the Hub cannot be reached."""
+    """Rows of a Hub dataset (``hf:ORG/NAME``); a clear error when the Hub cannot be reached.
+
+    The only online reader: the kit runs offline, so it works when the dataset
+    is already in the local Hugging Face cache or the Hub can be reached.
+
+    Args:
+        name: the dataset id without the ``hf:`` prefix (``ORG/NAME``).
+        split: the split to read.
+        config: the dataset configuration (a language subset), or None.
+
+    Yields:
+        One :class:`RawRow` per example, ``where`` naming the split and row.
+
+    Raises:
+        DataSourceError: ``datasets`` is missing, or the dataset is neither cached
+            nor reachable (the message says how to use a local file instead).
+    """
     try:
         import datasets
     except ImportError as err:  # pragma: no cover - datasets is a pinned dependency
@@ -261,7 +320,21 @@ def read_hf_rows(name: str, split: str = "train", config: str | None = None) -> 
 
 
 def detect_format(path: str) -> str:
-    """``hf`` for ``hf:`` paths, otherwise the file suffix (jsonl, json, csv, tsv)."""
+    """``hf`` for ``hf:`` paths, otherwise the file suffix (jsonl, json, csv, tsv).
+
+    Args:
+        path: a file path or ``hf:ORG/NAME``.
+
+    Returns:
+        One of ``hf``, ``jsonl``, ``json``, ``csv``, ``tsv``.
+
+    Raises:
+        ValueError: the suffix is none of these (the message says to pass ``format=``).
+
+    Examples:
+        >>> detect_format("prompts/Swali.TSV"), detect_format("hf:CohereForAI/aya_dataset")
+        ('tsv', 'hf')
+    """
     if str(path).startswith(HF_PREFIX):
         return "hf"
     suffix = Path(path).suffix.lower().lstrip(".")

@@ -110,7 +110,23 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
 def needs_translation(prompt: Prompt) -> bool:
-    """True for a prompt marked as waiting for machine translation."""
+    """True for a prompt marked as waiting for machine translation.
+
+    Importers mark an English-only row ``translation_origin="machine"`` with an
+    empty ``translation_model``; a prompt already translated names its model.
+
+    Args:
+        prompt: one prompt record.
+
+    Returns:
+        Whether :func:`translate_missing` would translate it.
+
+    Examples:
+        >>> waiting = Prompt(id="p1", category="open_qa", prompt="Hello?", prompt_en="Hello?",
+        ...                  translation_origin="machine")
+        >>> needs_translation(waiting), needs_translation(Prompt("p2", "open_qa", "Habari?"))
+        (True, False)
+    """
     return prompt.translation_origin == "machine" and not prompt.translation_model
 
 
@@ -128,15 +144,25 @@ def translate_missing(
 ) -> list[Prompt]:
     """Translate the prompts that wait for it; returns new Prompts in the same order.
 
-    The English text is kept in ``prompt_en``; ``prompt`` (and ``context`` when
-    ``translate_context``) get the translation and ``translation_model`` the
-    model name. Text is split into sentences and batched longest-first, so a
-    long passage is not truncated and padding is small. A prompt whose
-    translation comes back empty stays waiting, with a warning naming it.
-    The target language follows each prompt's ``lang`` (the run's language),
-    mapped by :func:`nllb_code`, unless ``tgt_lang`` names one for all. NLLB
-    language codes (``src_lang``, ``forced_bos_token_id``) are used only when the
-    tokenizer knows them. The model is loaded only if something waits.
+    The English text is kept in ``prompt_en``; ``prompt`` (and ``context``) get the
+    translation and ``translation_model`` the model name. Text is split into sentences
+    and batched longest-first, so a long passage is not truncated and padding is small.
+    A prompt whose translation comes back empty stays waiting, with a warning naming it.
+    The model is loaded only if something waits, so translated sets work offline.
+
+    Args:
+        prompts: the loaded prompts; those not waiting (:func:`needs_translation`) are copied.
+        model_name: a Hub id or local folder of a seq2seq MT model (NLLB-200 by default).
+        src_lang: the English originals' NLLB code, used only when the tokenizer knows it.
+        tgt_lang: one target for all (see :func:`nllb_code`); None follows each ``lang``.
+        batch_size: sentences per ``generate`` call.
+        max_new_tokens: longest translation of one sentence, in tokens.
+        translate_context: also translate each prompt's ``context`` passage.
+        device: ``"cuda"``/``"cpu"``; None picks CUDA when available.
+        num_beams: beam width (1 is greedy decoding, faster and a little worse).
+
+    Returns:
+        New :class:`~tutorial_lib.records.Prompt` objects; the input is not changed.
 
     Raises:
         DataSourceError: the model is neither a local folder nor reachable on the Hub.
@@ -151,28 +177,30 @@ def translate_missing(
     for i in todo:
         by_target.setdefault(nllb_code(tgt_lang or out[i].lang), []).append(i)
     tokenizer, model = load_mt_model(model_name, device)
+    generate = {"batch_size": batch_size, "max_new_tokens": max_new_tokens, "num_beams": num_beams}
     by_prompt: dict[int, dict[str, str]] = {}
     for target, indices in by_target.items():
         forced_bos = _set_language_codes(tokenizer, src_lang, target, model_name)
-        jobs = []  # (prompt index, field, English text)
-        for i in indices:
-            p = out[i]
-            jobs.append((i, "prompt", p.prompt_en or p.prompt))
-            if translate_context and p.context.strip():
-                jobs.append((i, "context", p.context))
+        jobs = _jobs(out, indices, translate_context)
+        texts = [text for _, _, text in jobs]
         results = translate_texts(
-            [text for _, _, text in jobs],
-            tokenizer,
-            model,
-            batch_size=batch_size,
-            max_new_tokens=max_new_tokens,
-            num_beams=num_beams,
-            forced_bos_token_id=forced_bos,
+            texts, tokenizer, model, forced_bos_token_id=forced_bos, **generate
         )
         for (i, field, _), text in zip(jobs, results):
             by_prompt.setdefault(i, {})[field] = text
     _apply(out, by_prompt, str(model_name))
     return out
+
+
+def _jobs(out: list[Prompt], indices: list[int], translate_context: bool) -> list[tuple]:
+    """``(prompt index, field, English text)`` for every text to translate."""
+    jobs = []
+    for i in indices:
+        p = out[i]
+        jobs.append((i, "prompt", p.prompt_en or p.prompt))
+        if translate_context and p.context.strip():
+            jobs.append((i, "context", p.context))
+    return jobs
 
 
 def _apply(out: list[Prompt], by_prompt: dict[int, dict[str, str]], model_name: str) -> None:
@@ -258,7 +286,28 @@ def translate_texts(
     num_beams: int = 1,
     forced_bos_token_id: int | None = None,
 ) -> list[str]:
-    """Translate texts sentence by sentence in length-sorted batches; output order = input order."""
+    """Translate texts sentence by sentence in length-sorted batches; output order = input order.
+
+    Sentences, not whole texts, go to the model so a long passage is never cut
+    at the model's length limit; sorting by length keeps padding small. Line
+    breaks survive: each line's sentences are joined back with spaces.
+
+    Args:
+        texts: the texts to translate (English).
+        tokenizer: the model's tokenizer (its source language already set).
+        model: a seq2seq model with ``generate`` (on its device, in eval mode).
+        batch_size: sentences per ``generate`` call.
+        max_new_tokens: longest translation of one sentence, in tokens.
+        num_beams: beam width (1: greedy).
+        forced_bos_token_id: the target-language token NLLB starts with; None for
+            models without language codes.
+
+    Returns:
+        One translation per text, in the input order.
+
+    Raises:
+        ValueError: ``batch_size`` is below 1.
+    """
     import torch
     from tqdm.auto import tqdm
 
@@ -305,6 +354,18 @@ def machine_vs_human(
 
     Machine-translates the English originals of ``n`` human-translated prompts, so the two
     Swahili versions of one meaning sit side by side (online: needs the MT model).
+
+    Args:
+        prompts: the prompts; the first ``n`` with a human translation and an English
+            original are used.
+        model_name: a Hub id or local folder of the MT model.
+        n: how many examples.
+
+    Returns:
+        One row per chosen prompt: ``{"english", "human", "machine"}``.
+
+    Raises:
+        DataSourceError: through :func:`translate_missing`, when the model cannot be loaded.
 
     Taught in notebooks/02_collecting_answers.
     """

@@ -7,15 +7,12 @@ from html.parser import HTMLParser
 import pytest
 
 from tutorial_lib.crowd.design import (
-    DesignError,
-    ProjectSpec,
-    TrainingItem,
     answer_project,
-    grade_response,
     ranking_project,
     render_html,
     validation_project,
 )
+from tutorial_lib.crowd.design_spec import DesignError, ProjectSpec, TrainingItem, grade_response
 
 XSS = '</script><img src=x onerror="alert(1)"><script>alert(2)</script>'
 

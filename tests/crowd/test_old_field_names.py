@@ -13,7 +13,8 @@ from tutorial_lib.crowd.collect import collect_answers, read_sink
 from tutorial_lib.crowd.design import validation_project
 from tutorial_lib.crowd.ledger import Ledger, sink_ledger
 from tutorial_lib.crowd.room_config import read_room, write_room
-from tutorial_lib.crowd.simulated import TRUTH, SimulatedCrowd
+from tutorial_lib.crowd.simulated import SimulatedCrowd
+from tutorial_lib.crowd.simulated_store import TRUTH
 from tutorial_lib.jsonl import read_jsonl, write_jsonl
 from tutorial_lib.pipeline import Pipeline
 from tutorial_lib.records import Decision, QCResult

@@ -14,7 +14,8 @@ from sim_prompts import make_prompts
 
 from tutorial_lib.crowd.backend import BackendError
 from tutorial_lib.crowd.design import answer_project, ranking_project, validation_project
-from tutorial_lib.crowd.simulated import WORKERS, SimulatedCrowd
+from tutorial_lib.crowd.simulated import SimulatedCrowd
+from tutorial_lib.crowd.simulated_store import WORKERS
 from tutorial_lib.records import to_dict
 
 ENGLISH_WORDS = {"the", "is", "and", "it", "you", "in", "of", "about", "think", "answer"}

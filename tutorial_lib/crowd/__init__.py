@@ -1,12 +1,12 @@
 """Crowd projects (Parts I and II): one task design, pricing, and backends behind one lifecycle.
 
-``design`` defines the projects (their texts: ``design_texts``, reading
-``data/crowd_texts/<lang>.yaml``), ``pricing`` what they cost, ``budget`` the
-run's spending limit, ``backend`` the lifecycle, ``backend_factory`` which
-backend a run uses, ``simulated`` the offline default crowd, ``collect`` what
-the pipeline calls (with ``tasks``, ``sink`` and ``request_more``), ``ledger``
-the money record. ``toloka`` and ``room`` (Potato) are imported lazily because
-they pull in optional dependencies.
+``design`` defines the projects (their data model: ``design_spec``; their
+texts: ``design_texts``, reading ``data/crowd_texts/<lang>.yaml``), ``pricing``
+what they cost, ``budget`` the run's spending limit, ``backend`` the lifecycle,
+``backend_factory`` which backend a run uses, ``simulated`` the offline default
+crowd, ``collect`` what the pipeline calls (with ``tasks``, ``sink`` and
+``request_more``), ``ledger`` the money record. ``toloka`` and ``room`` (Potato)
+are imported lazily because they pull in optional dependencies.
 
 Taught in notebooks/01_crowdsourcing_basics.
 """
@@ -21,15 +21,8 @@ from .collect import (
     request_more_answers,
     request_more_votes,
 )
-from .design import (
-    DesignError,
-    ProjectSpec,
-    QuestionSpec,
-    answer_project,
-    ranking_project,
-    render_html,
-    validation_project,
-)
+from .design import answer_project, ranking_project, render_html, validation_project
+from .design_spec import DesignError, ProjectSpec, QuestionSpec
 from .ledger import Ledger
 from .pricing import (
     BudgetExceeded,

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from ..errors import TutorialLibError
 from ..records import Assignment
-from .design import ProjectSpec
+from .design_spec import ProjectSpec
 
 
 class BackendError(TutorialLibError, RuntimeError):

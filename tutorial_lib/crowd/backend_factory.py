@@ -89,7 +89,7 @@ def reset_simulation(workdir: str | os.PathLike) -> None:
     Args:
         workdir: the folder holding the simulated crowd's state.
     """
-    from .simulated import STATE, TRUTH, WORKERS
+    from .simulated_store import STATE, TRUTH, WORKERS
 
     workdir = Path(workdir)
     for name in (STATE, TRUTH, WORKERS):

@@ -27,7 +27,8 @@ from ..records import Assignment, Prompt
 from .backend import CrowdBackend
 from .backend_factory import make_backend, reset_simulation
 from .budget import Budget, as_budget
-from .design import ProjectSpec, answer_project, ranking_project, validation_project
+from .design import answer_project, ranking_project, validation_project
+from .design_spec import ProjectSpec
 from .ledger import Ledger, sink_ledger
 from .pricing import Pricing
 from .request_more import request_more_answers, request_more_votes, stop_asking

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from ..jsonl import read_jsonl
 from ..records import Assignment, Prompt, RecordError
-from .design import DesignError, answer_project, validation_project
+from .design import answer_project, validation_project
+from .design_spec import DesignError
 from .room import RoomError, export, room_dir, serve, show_join, stop, wait_ready, write_room
 from .room_process import signals_stop
 from .room_server import LOG_FILE

@@ -86,6 +86,15 @@ def language_texts(lang: str) -> dict | None:
 def language_name(lang: str) -> str:
     """The English name of ``lang`` put into ``{language}`` placeholders (the code if unknown).
 
+    Names come from ``data/crowd_texts/languages.yaml``, so instructions say
+    "write in Swahili" rather than "write in sw".
+
+    Args:
+        lang: A language code (``"sw"``).
+
+    Returns:
+        Its English name, or ``lang`` itself when the table lacks it.
+
     Examples:
         >>> language_name("sw")
         'Swahili'

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from ..render import render
 
-if TYPE_CHECKING:  # design.py imports this module (it re-exports render_html)
-    from .design import Example, ProjectSpec
+if TYPE_CHECKING:
+    from .design_spec import Example, ProjectSpec
 
 
 def label_with_english(spec: ProjectSpec, mapping: dict) -> str:

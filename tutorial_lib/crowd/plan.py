@@ -19,7 +19,8 @@ import datetime as dt
 from ..config import CrowdConfig, PipelineConfig, QualityConfig
 from ..errors import TutorialLibError
 from ..records import Prompt
-from .design import ProjectSpec, answer_project, validation_project
+from .design import answer_project, validation_project
+from .design_spec import ProjectSpec
 from .pricing import CostEstimate, estimate_cost
 
 # Rounds of one more vote allowed per vote an answer may get beyond the start (answers
@@ -35,7 +36,20 @@ class PlanError(TutorialLibError, ValueError):
 
 
 def project_spec_for(kind: str, crowd: CrowdConfig, lang: str) -> ProjectSpec:
-    """The task design for ``kind`` ("answers" or "validation"), timed as the config says."""
+    """The task design for ``kind`` ("answers" or "validation"), timed as the config says.
+
+    The plan and the Toloka backend both price from this spec, so the
+    planned reward is the reward sent.
+
+    Args:
+        kind: ``"answers"`` for Part I; anything else gives the Part II
+            validation project.
+        crowd: The ``crowd`` config section (seconds per answer/vote, scale).
+        lang: The target language of the texts.
+
+    Returns:
+        The project's spec with ``seconds_per_task`` from the config.
+    """
     if kind == "answers":
         return dataclasses.replace(
             answer_project(lang=lang), seconds_per_task=crowd.seconds_per_answer
@@ -46,7 +60,21 @@ def project_spec_for(kind: str, crowd: CrowdConfig, lang: str) -> ProjectSpec:
 
 
 def validation_rounds(crowd: CrowdConfig) -> int:
-    """Sequential Part II rounds at most: the start plus dynamic overlap's extra votes."""
+    """Sequential Part II rounds at most: the start plus dynamic overlap's extra votes.
+
+    Args:
+        crowd: The ``crowd`` config section.
+
+    Returns:
+        1 without dynamic overlap, else
+        ``1 + REOPEN_FACTOR * (validation_max_overlap - validation_overlap)``.
+
+    Examples:
+        >>> validation_rounds(CrowdConfig(dynamic_overlap=False))
+        1
+        >>> validation_rounds(CrowdConfig(validation_overlap=3, validation_max_overlap=5))
+        9
+    """
     if not crowd.dynamic_overlap:
         return 1
     return 1 + REOPEN_FACTOR * (crowd.validation_max_overlap - crowd.validation_overlap)
@@ -54,14 +82,41 @@ def validation_rounds(crowd: CrowdConfig) -> int:
 
 def part2_seconds(crowd: CrowdConfig, quality: QualityConfig) -> float:
     """Planned time from Part I's answers to the last verdict: every Part II round and,
-    per re-collection round, one more answer wait and its validation rounds."""
+    per re-collection round, one more answer wait and its validation rounds.
+
+    Toloka accepts Part I work by itself when its review period runs out, so
+    the review window must cover this time.
+
+    Args:
+        crowd: The ``crowd`` config section; each wait lasts ``wait_timeout_s``,
+            or :data:`ASSUMED_WAIT_S` (a day) when it is unset.
+        quality: The ``quality`` config section (``max_rounds`` of re-collection).
+
+    Returns:
+        Seconds.
+
+    Examples:
+        >>> crowd = CrowdConfig(dynamic_overlap=False, wait_timeout_s=3600)
+        >>> part2_seconds(crowd, QualityConfig(max_rounds=1)) / 3600  # 2 vote waits + 1 answer wait
+        3.0
+    """
     wait = float(crowd.wait_timeout_s or ASSUMED_WAIT_S)
     waits = validation_rounds(crowd) * (1 + quality.max_rounds) + quality.max_rounds
     return waits * wait
 
 
 def toloka_settings(kind: str, cfg: PipelineConfig, run_id: str):
-    """The pool settings a run uses on Toloka (review window from the planned Part II time)."""
+    """The pool settings a run uses on Toloka (review window from the planned Part II time).
+
+    Args:
+        kind: ``"answers"`` or ``"validation"``.
+        cfg: The run's config (``crowd``, ``quality`` and ``prompts`` are read).
+        run_id: The run's id on Toloka (pool names carry it).
+
+    Returns:
+        A ``toloka_pools.PoolSettings``: pay, overlap, review days and how
+        often a golden task rides in a suite.
+    """
     from .toloka_pools import PoolSettings, golden_every, review_window_days
 
     crowd = cfg.crowd
@@ -83,6 +138,16 @@ def launch_cost(
 
     Golden tasks ride along inside suites (their time is in the reward), so no
     separate control assignments are billed.
+
+    Args:
+        spec: The project, from :func:`project_spec_for`.
+        settings: Its pool settings, from :func:`toloka_settings`.
+        n_tasks: Tasks launched.
+        overlap: Assignments per task.
+        platform_fee: Toloka's fee as a fraction of rewards (``crowd.platform_fee``).
+
+    Returns:
+        The estimate (rewards, fee, total in USD, assignments).
     """
     from .toloka_pools import suite_reward
 
@@ -164,7 +229,18 @@ def _objects(cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.da
 
 
 def cost_of(estimate: CostEstimate | None) -> float:
-    """An estimate's total in USD (0 when nothing is launched)."""
+    """An estimate's total in USD (0 when nothing is launched).
+
+    Args:
+        estimate: A launch's estimate, or ``None`` for a launch that does not happen.
+
+    Returns:
+        ``estimate.total_usd``, or 0.0.
+
+    Examples:
+        >>> cost_of(None)
+        0.0
+    """
     return estimate.total_usd if estimate else 0.0
 
 
@@ -256,7 +332,17 @@ def build_plan(
 def plan_prompts(
     cfg: PipelineConfig, prompts_file=None, prompt_format: str = "auto"
 ) -> list[Prompt]:
-    """The prompts a run would ask about: ``prompts_file``, else the preset's (with its limit)."""
+    """The prompts a run would ask about: ``prompts_file``, else the preset's (with its limit).
+
+    Args:
+        cfg: The run's config; ``prompts`` gives the path, format, mapping,
+            language and limit.
+        prompts_file: A prompt file to plan for instead; read whole, no limit.
+        prompt_format: That file's format (``auto`` guesses from the name).
+
+    Returns:
+        The prompts, a balanced subset of ``prompts.limit`` when one is set.
+    """
     from ..config import resolve_path
     from ..data.prompts import balanced_subset, load_prompts
 
@@ -277,6 +363,18 @@ def write_plan(
 
     The run id comes from ``out_dir/crowd`` (created if needed), so launching
     into the same directory creates exactly the pools shown.
+
+    Args:
+        cfg: The run's config.
+        out_dir: The run directory the launch will use.
+        prompts_file: Plan for this prompt file instead of the preset's prompts.
+        prompt_format: That file's format.
+
+    Returns:
+        ``(path of plan.json, the plan dict)`` as :func:`build_plan` makes it.
+
+    Raises:
+        PlanError: if ``out_dir`` is an existing file.
     """
     import json
     from pathlib import Path

@@ -20,7 +20,8 @@ from pathlib import Path
 from ..records import Assignment
 from .backend import BackendError, CrowdBackend
 from .budget import Budget, as_budget
-from .design import ProjectSpec, answer_project, ranking_project, validation_project
+from .design import answer_project, ranking_project, validation_project
+from .design_spec import ProjectSpec
 from .ledger import Ledger, sink_ledger
 from .pricing import Pricing
 from .sink import append_new, read_sink, wait_for_work

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..jsonl import append_jsonl, read_jsonl
 from ..records import Assignment
 from .backend import CrowdBackend, Progress, check_comment, check_tasks
-from .design import ProjectSpec
+from .design_spec import ProjectSpec
 from .room_config import RoomError, find_rooms, read_room, room_dir, write_room
 from .room_export import DECISIONS_FILE, export, load_decisions, over_collected
 from .room_join import join_text, show_join  # noqa: F401

@@ -28,7 +28,7 @@ from ..atomic import atomic_write_json, atomic_write_text
 from ..jsonl import write_jsonl
 from ..records import renamed_keys
 from .backend import BackendError, check_tasks
-from .design import ProjectSpec, TrainingItem
+from .design_spec import ProjectSpec, TrainingItem
 from .instructions import bilingual_instructions, item_html, label_with_english
 
 logger = logging.getLogger(__name__)

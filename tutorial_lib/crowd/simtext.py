@@ -84,7 +84,18 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def sentences(text: str) -> list[str]:
-    """Split on sentence-final punctuation (good enough for simulated answers)."""
+    """Split on sentence-final punctuation (good enough for simulated answers).
+
+    Args:
+        text: An answer or reference; leading/trailing space is ignored.
+
+    Returns:
+        The sentences in order, each keeping its final ``.``, ``!`` or ``?``.
+
+    Examples:
+        >>> sentences("Maji ni muhimu. Kunywa kila siku! Je, unakubali?")
+        ['Maji ni muhimu.', 'Kunywa kila siku!', 'Je, unakubali?']
+    """
     return [s for s in _SENTENCE.split(text.strip()) if s]
 
 
@@ -101,7 +112,24 @@ def _reword(rng: random.Random, text: str) -> str:
 
 
 def vary(rng: random.Random, text: str) -> str:
-    """A light paraphrase of a reference: reorder, reword, drop or add sentences."""
+    """A light paraphrase of a reference: reorder, reword, drop or add sentences.
+
+    Up to three Swahili rewordings from :data:`REWORDS`, a swap of two
+    non-first sentences, a dropped sentence, an opener and a closer, each by
+    chance; the result never equals the reference, so no two simulated
+    workers hand in the same text.
+
+    Args:
+        rng: The worker's random stream (a seeded one gives the same text again).
+        text: The reference answer to vary.
+
+    Returns:
+        The varied answer.
+
+    Examples:
+        >>> vary(random.Random(1), "Maji ni muhimu. Kunywa kila siku.")
+        'Maji ni muhimu. Kunywa siku zote. Hilo ndilo jibu langu.'
+    """
     parts = sentences(_reword(rng, text)) or [text]
     if len(parts) >= 3 and rng.random() < 0.4:
         i, j = rng.sample(range(1, len(parts)), 2)
@@ -116,19 +144,48 @@ def vary(rng: random.Random, text: str) -> str:
 
 
 def truncate(rng: random.Random, text: str) -> str:
-    """Cut an answer off between a fifth and a half of the way, mid-word when possible."""
+    """Cut an answer off between a fifth and a half of the way, mid-word when possible.
+
+    Args:
+        rng: The worker's random stream.
+        text: The answer to cut.
+
+    Returns:
+        Its first 20-50% (at least 3 characters), trailing spaces and
+        punctuation removed.
+
+    Examples:
+        >>> truncate(random.Random(0), "Maji safi ni muhimu kwa afya ya kila mtu.")
+        'Maji safi ni muhim'
+    """
     cut = max(3, int(len(text) * rng.uniform(0.2, 0.5)))
     return text[:cut].rstrip(" .,!?")
 
 
 def english(rng: random.Random, prompt_en: str) -> str:
-    """An English answer (the wrong language), echoing the English prompt when there is one."""
+    """An English answer (the wrong language), echoing the English prompt when there is one.
+
+    Args:
+        rng: The worker's random stream.
+        prompt_en: The prompt's English version; empty gives a generic answer.
+
+    Returns:
+        One of the :data:`ENGLISH` templates, filled in.
+    """
     q = (prompt_en or "this question").strip().rstrip("?.!")
     return rng.choice(ENGLISH).format(q=q)
 
 
 def copy_prompt(rng: random.Random, prompt: str) -> str:
-    """The prompt handed back as the answer, sometimes with a token prefix."""
+    """The prompt handed back as the answer, sometimes with a token prefix.
+
+    Args:
+        rng: The worker's random stream.
+        prompt: The prompt in the target language.
+
+    Returns:
+        ``prompt`` itself (70%) or ``"Jibu: " + prompt``.
+    """
     return prompt if rng.random() < 0.7 else f"Jibu: {prompt}"
 
 
@@ -140,7 +197,25 @@ def write(
     prompt_en: str,
     other_refs: list[str],
 ) -> str:
-    """Answer text for one ``variant`` (good, weak, english, truncated, copy, offtopic, junk)."""
+    """Answer text for one ``variant`` (good, weak, english, truncated, copy, offtopic, junk).
+
+    Args:
+        rng: The worker's random stream.
+        variant: What the worker hands in: ``good`` (a varied reference),
+            ``weak`` (fluent filler), ``english``, ``truncated``, ``copy`` (the
+            prompt back), ``offtopic`` (another prompt's answer) or ``junk``.
+        refs: The prompt's reference answers; without any, ``good`` falls
+            back to filler.
+        prompt: The prompt in the target language (for ``copy``).
+        prompt_en: The prompt in English (for ``english``).
+        other_refs: Other prompts' references (for ``offtopic``).
+
+    Returns:
+        The answer text (``junk`` may be empty).
+
+    Raises:
+        ValueError: if ``variant`` is none of the above.
+    """
     good = vary(rng, rng.choice(refs)) if refs else rng.choice(FILLER)
     if variant == "good":
         return good
@@ -160,7 +235,18 @@ def write(
 
 
 def closeness(answer: str, refs: list[str]) -> float:
-    """chrF++ of an answer against a prompt's references (0-100); 0 without references."""
+    """chrF++ of an answer against a prompt's references (0-100); 0 without references.
+
+    The simulated raters' notion of "better" in Part II ranking.
+
+    Args:
+        answer: The answer text.
+        refs: The prompt's reference answers.
+
+    Returns:
+        sacrebleu's sentence chrF++ (``word_order=2``); 0.0 for an empty
+        answer or no references.
+    """
     if not refs or not (answer or "").strip():
         return 0.0
     from sacrebleu.metrics import CHRF

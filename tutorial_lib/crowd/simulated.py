@@ -9,9 +9,10 @@ answer has a hidden truth (helpful or not, the writer's profile) kept in
 ``workdir/_truth.jsonl`` and never in an :class:`~tutorial_lib.records.Assignment`,
 so quality control is scored against it later without seeing it now.
 
-All state lives as JSON in ``workdir`` and every draw is seeded by
-(seed, project, task, slot), so a stage in another process continues where the
-last one stopped and re-running creates nothing twice, with the same ids.
+All state lives as JSON in ``workdir`` (see :mod:`.simulated_store`) and every
+draw is seeded by (seed, project, task, slot), so a stage in another process
+continues where the last one stopped and re-running creates nothing twice,
+with the same ids.
 
 Taught in notebooks/02_collecting_answers.
 """
@@ -19,24 +20,28 @@ Taught in notebooks/02_collecting_answers.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ..atomic import atomic_write_json
-from ..jsonl import append_jsonl, iter_jsonl
 from ..records import Assignment, Prompt, to_dict
 from . import simtext
-from .backend import BackendError, CrowdBackend, Progress, check_comment, check_tasks, pseudonymise
-from .design import ProjectSpec
-from .simworkers import ROLE_OF, build_pool, resolve_mix, vote
+from .backend import BackendError, CrowdBackend, Progress, check_comment, check_tasks
+from .design_spec import ProjectSpec
+from .simulated_store import (
+    append_truth,
+    load_or_build_pool,
+    load_state,
+    load_truth,
+    save_state,
+    worker_groups,
+)
+from .simworkers import ROLE_OF, resolve_mix, vote
 
 logger = logging.getLogger(__name__)
 
-STATE, TRUTH, WORKERS = "_state.json", "_truth.jsonl", "_workers.json"
 _EPOCH = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
 _PREFIX = {"answers": "ans", "validation": "val", "ranking": "rnk"}
 
@@ -75,67 +80,16 @@ class SimulatedCrowd(CrowdBackend):
         self.prompts = {p.id: p for p in prompts}
         self._other_refs = [(p.id, r) for p in prompts for r in p.references]
         self.mix = resolve_mix(mix)
-        self.workers = self._load_or_build_pool(n_workers)
-        self.state = self._load_state()
-        self.truth = self.load_truth(self.workdir)
-
-    # --- persistence -------------------------------------------------------------------
-    def _load_or_build_pool(self, n_workers: int) -> dict:
-        path = self.workdir / WORKERS
-        if path.exists():
-            saved = json.loads(path.read_text(encoding="utf-8"))
-            wanted = {"seed": self.seed, "n_workers": n_workers, "mix": self.mix}
-            got = {k: saved.get(k) for k in wanted}
-            if got != wanted:
-                raise BackendError(
-                    f"{path} belongs to another simulation ({got}); use a fresh "
-                    f"workdir or the same seed, n_workers and mix ({wanted})"
-                )
-            return saved["workers"]
-        salt = f"simulated-crowd-{self.seed}"
-        workers = build_pool(self.seed, n_workers, self.mix, lambda raw: pseudonymise(raw, salt))
-        atomic_write_json(
-            path, {"seed": self.seed, "n_workers": n_workers, "mix": self.mix, "workers": workers}
-        )
-        return workers
-
-    def _load_state(self) -> dict:
-        path = self.workdir / STATE
-        if path.exists():
-            return json.loads(path.read_text(encoding="utf-8"))
-        return {"format": 1, "seed": self.seed, "projects": {}, "tasks": {}, "assignments": {}}
+        self.workers = load_or_build_pool(self.workdir, self.seed, n_workers, self.mix)
+        self.state = load_state(self.workdir, self.seed)
+        self.truth = load_truth(self.workdir)
 
     def _save(self) -> None:
-        atomic_write_json(self.workdir / STATE, self.state)
+        save_state(self.workdir, self.state)
 
-    @staticmethod
-    def worker_groups(workdir: str | os.PathLike, attribute: str = "region") -> dict[str, str]:
-        """Worker id -> a pool attribute (``region`` by default) from the saved pool.
-
-        Used to measure acceptance by annotator group (``quality.groups``); a pool saved
-        before regions existed maps every worker to ``"unknown"``.
-
-        Taught in notebooks/03_answer_validation.
-        """
-        path = Path(workdir) / WORKERS
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no simulated worker pool here")
-        workers = json.loads(path.read_text(encoding="utf-8"))["workers"]
-        return {wid: str(w.get(attribute, "unknown")) for wid, w in workers.items()}
-
-    @staticmethod
-    def load_truth(workdir: str | os.PathLike) -> dict:
-        """Hidden truth per simulated answer id: ``{"helpful", "profile", "worker_id", "variant"}``.
-
-        Taught in notebooks/03_answer_validation.
-        """
-        path, out = Path(workdir) / TRUTH, {}
-        if path.exists():
-            for _, row in iter_jsonl(path):
-                # truth files written before the rename call the id answer_id
-                key = "assignment_id" if "assignment_id" in row else "answer_id"
-                out[row.pop(key)] = row
-        return out
+    # Class-level access for code that has a crowd folder but no crowd (notebooks, slides).
+    worker_groups = staticmethod(worker_groups)
+    load_truth = staticmethod(load_truth)
 
     # --- lifecycle ---------------------------------------------------------------------
     def _project(self, project_id: str) -> dict:
@@ -144,6 +98,15 @@ class SimulatedCrowd(CrowdBackend):
         return self.state["projects"][project_id]
 
     def create_project(self, spec: ProjectSpec) -> str:
+        """Create the project for ``spec``, or find the one made earlier under its name.
+
+        Args:
+            spec: The task design; its kind, exam, scale, time per task and
+                questions decide how the simulated workers answer.
+
+        Returns:
+            The project id, ``"sim-" + spec.private_name``.
+        """
         project_id = f"sim-{spec.private_name}"
         if project_id not in self.state["projects"]:
             self.state["projects"][project_id] = {
@@ -160,6 +123,22 @@ class SimulatedCrowd(CrowdBackend):
         return project_id
 
     def add_tasks(self, project_id: str, tasks: list[dict], overlap: int) -> int:
+        """Add tasks; known task ids are skipped. An open project answers them at once.
+
+        Args:
+            project_id: An id from :meth:`create_project`.
+            tasks: Task dicts with unique ``task_id`` (keys by kind: see
+                :class:`~tutorial_lib.crowd.backend.CrowdBackend`).
+            overlap: Assignments wanted per new task.
+
+        Returns:
+            How many tasks were new.
+
+        Raises:
+            BackendError: if the project is unknown, a task id is missing or
+                repeated, or fewer workers passed the exam than ``overlap``
+                needs (a rater never rates their own answer).
+        """
         project = self._project(project_id)
         ids = check_tasks(tasks, f"tasks for {project_id}")
         self._check_overlap(project, overlap)
@@ -181,15 +160,42 @@ class SimulatedCrowd(CrowdBackend):
         return new
 
     def open(self, project_id: str) -> None:
+        """Open the project: every open slot is filled now, deterministically.
+
+        Args:
+            project_id: An id from :meth:`create_project`.
+
+        Raises:
+            BackendError: if the project is unknown.
+        """
         self._project(project_id)["status"] = "open"
         self._simulate(project_id)
         self._save()
 
     def close(self, project_id: str) -> None:
+        """Stop answering new tasks (tasks added later wait for :meth:`open`).
+
+        Args:
+            project_id: An id from :meth:`create_project`.
+
+        Raises:
+            BackendError: if the project is unknown.
+        """
         self._project(project_id)["status"] = "closed"
         self._save()
 
     def progress(self, project_id: str) -> Progress:
+        """Assignments expected (tasks x overlap, raised overlap included) and submitted.
+
+        Args:
+            project_id: An id from :meth:`create_project`.
+
+        Returns:
+            The project's :class:`~tutorial_lib.crowd.backend.Progress`.
+
+        Raises:
+            BackendError: if the project is unknown.
+        """
         self._project(project_id)
         tasks = self.state["tasks"][project_id].values()
         return Progress(
@@ -197,6 +203,18 @@ class SimulatedCrowd(CrowdBackend):
         )
 
     def fetch(self, project_id: str) -> list[Assignment]:
+        """Every assignment simulated for the project, with its current status and comment.
+
+        Args:
+            project_id: An id from :meth:`create_project`.
+
+        Returns:
+            The assignments in the order they were simulated; the hidden
+            truth is not in them (see :meth:`load_truth`).
+
+        Raises:
+            BackendError: if the project is unknown.
+        """
         self._project(project_id)
         rows = [a for a in self.state["assignments"].values() if a["project_id"] == project_id]
         return [Assignment(**{k: v for k, v in a.items() if k != "project_id"}) for a in rows]
@@ -211,12 +229,42 @@ class SimulatedCrowd(CrowdBackend):
         self._save()
 
     def accept(self, assignment_id: str, comment: str = "") -> None:
+        """Accept an assignment (accepting it again changes nothing).
+
+        Args:
+            assignment_id: An id from :meth:`fetch`.
+            comment: Optional note to the worker.
+
+        Raises:
+            BackendError: if the assignment is unknown or already rejected.
+        """
         self._decide(assignment_id, "accepted", comment)
 
     def reject(self, assignment_id: str, comment: str) -> None:
+        """Reject an assignment, telling the worker why.
+
+        Args:
+            assignment_id: An id from :meth:`fetch`.
+            comment: The reason; required.
+
+        Raises:
+            BackendError: if ``comment`` is empty, or the assignment is
+                unknown or already accepted.
+        """
         self._decide(assignment_id, "rejected", check_comment(comment))
 
     def raise_overlap(self, project_id: str, task_ids: list[str], extra: int = 1) -> None:
+        """Ask ``extra`` more workers per task; they answer a day later, as a new round.
+
+        Args:
+            project_id: An id from :meth:`create_project`.
+            task_ids: Tasks already in the project.
+            extra: More assignments per task, at least 1.
+
+        Raises:
+            BackendError: if a task is unknown, ``extra`` < 1, or the raised
+                overlap needs more workers than passed the exam.
+        """
         project = self._project(project_id)
         known = self.state["tasks"][project_id]
         unknown = [t for t in task_ids if t not in known]
@@ -268,7 +316,7 @@ class SimulatedCrowd(CrowdBackend):
                 t["workers"].append(worker)
                 t["filled"] += 1
         if new_truth:
-            append_jsonl(self.workdir / TRUTH, new_truth)
+            append_truth(self.workdir, new_truth)
 
     def _make(
         self, project: dict, t: dict, task_id: str, slot: int, worker_id: str, rng: random.Random

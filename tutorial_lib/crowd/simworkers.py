@@ -121,13 +121,42 @@ REGIONS = {
 
 
 def region_of(seed: int, index: int) -> str:
-    """The region of worker ``index`` in pool ``seed`` (its own stream, so pools stay as they were)."""
+    """The region of worker ``index`` in pool ``seed`` (its own stream, so pools stay as they were).
+
+    Drawn from :data:`REGIONS`' shares, independently of the worker's profile:
+    region has no effect on quality in the simulation.
+
+    Args:
+        seed: The pool's seed.
+        index: The worker's position in the pool (0-based).
+
+    Returns:
+        A key of :data:`REGIONS`.
+    """
     rng = random.Random(f"region|{seed}|{index}")
     return rng.choices(list(REGIONS), weights=list(REGIONS.values()))[0]
 
 
 def resolve_mix(mix: dict | None) -> dict:
-    """Profile shares per role, normalised; ``mix`` replaces a role's shares wholesale."""
+    """Profile shares per role, normalised; ``mix`` replaces a role's shares wholesale.
+
+    Args:
+        mix: ``{"writers"|"validators": {profile: share}}``; shares need not
+            sum to 1. A role left out keeps the default shares of
+            :data:`WRITERS` / :data:`VALIDATORS`; ``None`` keeps both.
+
+    Returns:
+        ``{"writers": {...}, "validators": {...}}`` with shares summing to 1
+        (rounded to 6 places), zero shares left out.
+
+    Raises:
+        ValueError: if a role or profile is unknown, a share is negative, or
+            a role's shares are all zero.
+
+    Examples:
+        >>> resolve_mix({"writers": {"diligent": 3, "spammer": 1}})["writers"]
+        {'diligent': 0.75, 'spammer': 0.25}
+    """
     mix = dict(mix or {})
     unknown_roles = set(mix) - set(_TABLES)
     if unknown_roles:
@@ -177,7 +206,28 @@ def _exam(profiles: list[str], table: dict, rng: random.Random) -> list[bool]:
 
 
 def build_pool(seed: int, n_workers: int, mix: dict, name: Callable[[str], str]) -> dict:
-    """``n_workers`` workers keyed by pseudonymised id, each with a writer and validator role."""
+    """``n_workers`` workers keyed by pseudonymised id, each with a writer and validator role.
+
+    Profiles are assigned in exact proportion to ``mix`` (largest remainder),
+    each profile's exam share passes, and skill, bias and activity vary
+    around the profile's values. The same arguments give the same pool.
+
+    Args:
+        seed: The pool's seed.
+        n_workers: Pool size, at least 2.
+        mix: Shares per role and profile, as :func:`resolve_mix` returns them.
+        name: Turns a raw worker id (``sim<seed>-worker-<i>``) into the id
+            records carry (the simulated crowd pseudonymises it).
+
+    Returns:
+        ``{worker_id: {"writer": {...}, "validator": {...}, "passed":
+        {"writer": bool, "validator": bool}, "region": str}}``; a role holds
+        its ``profile``, ``speed`` and ``activity`` plus ``good`` and
+        ``bad_variant`` (writer) or ``skill`` and ``bias`` (validator).
+
+    Raises:
+        ValueError: if ``n_workers`` < 2.
+    """
     if n_workers < 2:
         raise ValueError(f"n_workers must be >= 2, got {n_workers}")
     rng = random.Random(f"pool|{seed}|{n_workers}")
@@ -218,6 +268,30 @@ def vote(
 
     For ranking, ``diff`` is closeness(B) - closeness(A): near-ties are hard
     even for the diligent, and a yes-sayer's bias becomes a bias for answer A.
+    With probability ``skill`` the vote follows the truth; otherwise it is
+    "yes" with probability ``bias``.
+
+    Args:
+        rng: The worker's random stream.
+        role: The worker's validator role from :func:`build_pool`
+            (``profile``, ``skill``, ``bias``).
+        scale: ``binary``, ``likert5`` or ``ranking``.
+        truth: Whether the answer is helpful (``binary``/``likert5``).
+        diff: chrF difference B - A (``ranking`` only); the smaller it is,
+            the more the vote follows ``bias`` (a tie: only the bias).
+
+    Returns:
+        The vote on the scale's own values.
+
+    Raises:
+        ValueError: if ``scale`` is none of the three.
+
+    Examples:
+        >>> perfect = {"profile": "diligent", "skill": 1.0, "bias": 0.5}
+        >>> vote(random.Random(0), perfect, "binary", truth=True)
+        1
+        >>> vote(random.Random(0), perfect, "ranking", diff=20.0)  # B is clearly closer
+        1
     """
     skill = role["skill"]
     if scale == "ranking":

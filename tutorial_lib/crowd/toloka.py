@@ -38,7 +38,7 @@ from pathlib import Path
 
 from ..atomic import atomic_write_json
 from .backend import Clock, CrowdBackend
-from .design import ProjectSpec
+from .design_spec import ProjectSpec
 from .secrets import SALT_FILE, Secret, get_token, workdir_salt
 from .toloka_build import status_name as _status
 from .toloka_calls import TolokaCalls, TolokaError

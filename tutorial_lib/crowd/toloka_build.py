@@ -32,7 +32,7 @@ from toloka.client.project.view_spec import TemplateBuilderViewSpec
 
 from ..records import Assignment
 from .backend import pseudonymise
-from .design import ProjectSpec, QuestionSpec
+from .design_spec import ProjectSpec, QuestionSpec
 from .instructions import instructions_html
 
 TASK_ID_FIELD = "task_id"  # our stable id, carried as a hidden input so re-runs find tasks

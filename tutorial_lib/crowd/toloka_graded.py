@@ -20,7 +20,7 @@ import itertools
 
 from toloka.client import Task, Training
 
-from .design import ProjectSpec
+from .design_spec import ProjectSpec
 from .toloka_build import (
     QUIZ_CHOICE,
     QUIZ_FIELD,

@@ -34,7 +34,7 @@ from toloka.client.pool.mixer_config import MixerConfig
 from toloka.client.quality_control import QualityControl
 from toloka.client.task_distribution_function import TaskDistributionFunction
 
-from .design import ProjectSpec
+from .design_spec import ProjectSpec
 from .pricing import reward_per_assignment
 from .toloka_build import has_choices
 from .toloka_graded import passing_score

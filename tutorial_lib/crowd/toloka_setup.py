@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from .design import ProjectSpec
+from .design_spec import ProjectSpec
 from .toloka_build import build_project, has_choices
 from .toloka_build import status_name as _status
 from .toloka_graded import (

@@ -17,7 +17,8 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..crowd.backend import pseudonymise
-from ..crowd.design import ProjectSpec, TrainingItem, grade_response, render_html
+from ..crowd.design_spec import ProjectSpec, TrainingItem, grade_response
+from ..crowd.instructions import render_html
 from ..provenance import utc_now
 from ..records import Assignment
 from ..render import nl2br

@@ -7,9 +7,8 @@ examined, and how long a task takes (for pricing). Backends translate it: the
 simulated crowd reads ``kind`` and the questions, Toloka builds a Template
 Builder config from it, the room builds a Potato config, and
 :func:`~tutorial_lib.crowd.instructions.render_html` shows a worker's-eye
-preview. The kit's three projects are built in :mod:`tutorial_lib.crowd.design`.
-
-Taught in notebooks/01_crowdsourcing_basics.
+preview. The kit's three projects are built in :mod:`tutorial_lib.crowd.design`,
+which notebooks/01_crowdsourcing_basics teaches.
 """
 
 from __future__ import annotations

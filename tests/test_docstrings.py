@@ -23,8 +23,6 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tutorial_lib"
 SECTION = re.compile(r"^(\s*)([A-Z][A-Za-z ]*):\s*$")
-# Modules still being documented (issue 15); an entry leaves when its module passes.
-NOT_YET_DOCUMENTED: set[str] = set()
 ATTRIBUTE_DECORATORS = {"property", "cached_property", "setter", "deleter", "overload"}
 
 
@@ -162,8 +160,6 @@ def _modules() -> list[Path]:
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_public_functions_have_google_style_sections(path):
-    if str(path.relative_to(PACKAGE)) in NOT_YET_DOCUMENTED:
-        pytest.skip("not yet documented")
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = [
         f"{path.relative_to(PACKAGE.parent)}:{fn.lineno} {name}: {'; '.join(problems)}"
@@ -173,20 +169,6 @@ def test_public_functions_have_google_style_sections(path):
         if problems
     ]
     assert not found, "docstrings without their sections:\n" + "\n".join(found)
-
-
-def test_the_allowlist_only_names_modules_that_still_fail():
-    """An entry leaves the allowlist as soon as its module is documented."""
-    stale = []
-    for name in sorted(NOT_YET_DOCUMENTED):
-        tree = ast.parse((PACKAGE / name).read_text(encoding="utf-8"))
-        if not any(
-            _problems(fn)
-            for n, fn in _public_functions(tree)
-            if not n.rsplit(".", 1)[-1].startswith("_")
-        ):
-            stale.append(name)
-    assert not stale, f"documented now, remove from NOT_YET_DOCUMENTED: {stale}"
 
 
 def test_the_check_catches_a_missing_section():

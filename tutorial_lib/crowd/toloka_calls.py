@@ -93,9 +93,9 @@ class TolokaCalls:
         Raises:
             TolokaError: The call failed for good: not retryable, or still failing
                 after ``attempts`` tries (message without the token).
-            AssertionError: Never; it marks the end of the retry loop as unreachable.
         """
-        for attempt in range(self.attempts):
+        attempt = 0
+        while True:
             if attempt and lookup is not None:
                 found = lookup()
                 if found is not None:
@@ -117,7 +117,7 @@ class TolokaCalls:
                 delay,
             )
             self.clock.sleep(delay)
-        raise AssertionError("unreachable")
+            attempt += 1
 
     def wait_operation(self, client, op, what: str):
         """Poll an operation (opening a pool, uploading tasks) until it finishes.

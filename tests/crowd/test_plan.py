@@ -73,7 +73,9 @@ def test_the_plan_shows_the_pools_the_backend_creates(tmp_path):
         crowd = cfg.crowd
         backend = em.backend(
             tmp_path / "crowd",
-            review_days=toloka_settings("answers", cfg, "x").review_days,
+            review_days=toloka_settings(
+                "answers", cfg.crowd, cfg.quality, cfg.prompts.lang, "x"
+            ).review_days,
             control_share=crowd.control_share,
             overlaps={"answers": crowd.answer_overlap, "validation": crowd.validation_overlap},
         )
@@ -86,7 +88,7 @@ def test_the_plan_shows_the_pools_the_backend_creates(tmp_path):
             timeout_s=600,
             poll_s=60,
         )
-        plan = build_plan(cfg, prompts, backend.run_id)
+        plan = build_plan(cfg.crowd, cfg.quality, prompts, backend.run_id, lang=cfg.prompts.lang)
         sent = next(iter(em.emu.tables["pools"].values()))
         shown = next(p for p in plan["pools"] if p["kind"] == "answers")
         for key in (

@@ -69,7 +69,9 @@ def _run(em: Emulated, cfg, prompts, run_dir: Path):
     crowd = cfg.crowd
     backend = em.backend(
         run_dir / "crowd",
-        review_days=toloka_settings("answers", cfg, "-").review_days,
+        review_days=toloka_settings(
+            "answers", cfg.crowd, cfg.quality, cfg.prompts.lang, "-"
+        ).review_days,
         control_share=crowd.control_share,
         overlaps={"answers": crowd.answer_overlap, "validation": crowd.validation_overlap},
     )
@@ -144,8 +146,15 @@ def test_whole_flow_pays_only_what_the_kit_decided_and_a_rerun_buys_nothing(em, 
     assert late_verdicts(ledger) == []
 
     # money: the first launches are the plan; all the rest was priced and charged by the kit
-    plan = build_plan(cfg, prompts, backend.run_id)
+    plan = build_plan(cfg.crowd, cfg.quality, prompts, backend.run_id, lang=cfg.prompts.lang)
     assert len(em.emu.tables["pools"]) == len(plan["pools"]) == 2
+    uploaded = [
+        t["input_values"]
+        for t in em.emu.real_tasks(answer_pool["pool_id"])
+        if not str(t["input_values"]["task_id"]).startswith("golden-")
+    ]
+    planned = [t["input_values"] for t in plan["tasks"]]
+    assert sorted(uploaded, key=str) == sorted(planned, key=str)  # the plan shows what is sent
     first = {e["kind"]: e["cost_usd"] for e in ledger.events("launch") if e["round"] == 0}
     assert first == {k: plan["cost_usd"][k] for k in ("answers", "validation")}
     charged = ledger.spent_usd()

@@ -16,9 +16,12 @@ offline (no token, no network), to review before paying.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
+from ..config import CrowdConfig, PromptsConfig, QualityConfig
+from ..errors import TutorialLibError
 from ..jsonl import read_jsonl
 from ..records import Assignment, Prompt, RecordError
 from .design import answer_project, validation_project
@@ -170,6 +173,80 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
+class PlanError(TutorialLibError, ValueError):
+    """A plan that cannot be written; the message names the path."""
+
+
+def plan_prompts(
+    section: PromptsConfig, prompts_file=None, prompt_format: str = "auto"
+) -> list[Prompt]:
+    """The prompts a run would ask about: ``prompts_file``, else the preset's (with its limit).
+
+    Args:
+        section: The ``prompts`` config section: path, format, mapping, language
+            and limit.
+        prompts_file: A prompt file to plan for instead; read whole, no limit.
+        prompt_format: That file's format (``auto`` guesses from the name).
+
+    Returns:
+        The prompts, a balanced subset of ``prompts.limit`` when one is set.
+    """
+    from ..config import resolve_path
+    from ..data.prompts import balanced_subset, load_prompts
+
+    pc = section
+    if prompts_file is not None:
+        return load_prompts(prompts_file, format=prompt_format, lang=pc.lang)
+    mapping = pc.mapping if isinstance(pc.mapping, dict) else None
+    prompts = load_prompts(
+        resolve_path(pc.path), format=pc.format, mapping=mapping or None, lang=pc.lang
+    )
+    return balanced_subset(prompts, pc.limit) if pc.limit else prompts
+
+
+def write_plan(
+    crowd: CrowdConfig,
+    quality: QualityConfig,
+    prompts_section: PromptsConfig,
+    out_dir,
+    prompts_file=None,
+    *,
+    prompt_format: str = "auto",
+) -> tuple:
+    """Write ``out_dir/plan.json`` for a Toloka run into ``out_dir``; returns (path, plan).
+
+    The run id comes from ``out_dir/crowd`` (created if needed), so launching
+    into the same directory creates exactly the pools shown.
+
+    Args:
+        crowd: The ``crowd`` config section.
+        quality: The ``quality`` section.
+        prompts_section: The ``prompts`` section (the preset's prompts and language).
+        out_dir: The run directory the launch will use.
+        prompts_file: Plan for this prompt file instead of the preset's prompts.
+        prompt_format: That file's format.
+
+    Returns:
+        ``(path of plan.json, the plan dict)`` as :func:`build_plan` makes it.
+
+    Raises:
+        PlanError: if ``out_dir`` is an existing file.
+    """
+    from ..rundir import RunDir
+    from .plan import build_plan
+    from .toloka import run_id_for
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise PlanError(f"--out {out_dir} is a file; give the run directory")
+    prompts = plan_prompts(prompts_section, prompts_file, prompt_format)
+    run_id = run_id_for(RunDir(out_dir).crowd_dir)
+    plan = build_plan(crowd, quality, prompts, run_id, lang=prompts_section.lang)
+    path = out_dir / "plan.json"
+    path.write_text(json.dumps(plan, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+    return path, plan
+
+
 def plan_command(args: argparse.Namespace) -> int:
     """Write ``plan.json`` for a Toloka run of ``--preset`` and print its cost and window.
 
@@ -183,10 +260,16 @@ def plan_command(args: argparse.Namespace) -> int:
         0; a bad preset or prompt file raises a kit error that the CLI reports.
     """
     from ..config import load_config
-    from .plan import write_plan
 
     cfg = load_config(args.preset, args.set or [])
-    path, plan = write_plan(cfg, args.out, args.prompts, prompt_format=args.prompt_format)
+    path, plan = write_plan(
+        cfg.crowd,
+        cfg.quality,
+        cfg.prompts,
+        args.out,
+        args.prompts,
+        prompt_format=args.prompt_format,
+    )
     cost, window = plan["cost_usd"], plan["time_window"]
     print(
         f"Plan for run {plan['run_id']}: {plan['prompts']} prompts, {len(plan['pools'])} pools, "

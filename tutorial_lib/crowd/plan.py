@@ -16,8 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from ..config import CrowdConfig, PipelineConfig, QualityConfig
-from ..errors import TutorialLibError
+from ..config import CrowdConfig, QualityConfig
 from ..records import Prompt
 from .design import answer_project, validation_project
 from .design_spec import ProjectSpec
@@ -29,10 +28,6 @@ REOPEN_FACTOR = 4
 # How long one wait for Tolokers is planned to take when crowd.wait_timeout_s is unset.
 ASSUMED_WAIT_S = 86400.0
 PLACEHOLDER = "<{kind} {what}>"  # ids Toloka assigns on creation
-
-
-class PlanError(TutorialLibError, ValueError):
-    """A plan that cannot be written; the message names the path."""
 
 
 def project_spec_for(kind: str, crowd: CrowdConfig, lang: str) -> ProjectSpec:
@@ -105,12 +100,14 @@ def part2_seconds(crowd: CrowdConfig, quality: QualityConfig) -> float:
     return waits * wait
 
 
-def toloka_settings(kind: str, cfg: PipelineConfig, run_id: str):
+def toloka_settings(kind: str, crowd: CrowdConfig, quality: QualityConfig, lang: str, run_id: str):
     """The pool settings a run uses on Toloka (review window from the planned Part II time).
 
     Args:
         kind: ``"answers"`` or ``"validation"``.
-        cfg: The run's config (``crowd``, ``quality`` and ``prompts`` are read).
+        crowd: The ``crowd`` config section (pay, overlaps, control share).
+        quality: The ``quality`` section (its rounds set the planned Part II time).
+        lang: The run's target language (``prompts.lang``).
         run_id: The run's id on Toloka (pool names carry it).
 
     Returns:
@@ -119,14 +116,13 @@ def toloka_settings(kind: str, cfg: PipelineConfig, run_id: str):
     """
     from .toloka_pools import PoolSettings, golden_every, review_window_days
 
-    crowd = cfg.crowd
-    spec = project_spec_for(kind, crowd, cfg.prompts.lang)
+    spec = project_spec_for(kind, crowd, lang)
     overlap = crowd.answer_overlap if kind == "answers" else crowd.validation_overlap
     return PoolSettings(
         run_id=run_id,
         hourly_pay_usd=crowd.hourly_pay_usd,
         overlap=overlap,
-        review_days=review_window_days(part2_seconds(crowd, cfg.quality)),
+        review_days=review_window_days(part2_seconds(crowd, quality)),
         golden_every=golden_every(spec, crowd.control_share),
     )
 
@@ -167,10 +163,36 @@ def _tagged(kind: str, objects) -> list[dict]:
     return [{"kind": kind, **unstructure(obj)} for obj in objects]
 
 
-def _objects(cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.datetime) -> dict:
+def _answer_tasks(crowd: CrowdConfig, lang: str, prompts: list[Prompt]) -> list:
+    """Part I's tasks with the inputs the backend uploads (``toloka_work.task_inputs``)."""
     from toloka.client import Task
 
-    from .toloka_build import TASK_ID_FIELD, build_project, has_choices
+    from .tasks import answer_task
+    from .toloka_work import task_inputs
+
+    spec, pool = (
+        project_spec_for("answers", crowd, lang),
+        PLACEHOLDER.format(kind="answers", what="pool"),
+    )
+    return [
+        Task(
+            pool_id=pool,
+            overlap=crowd.answer_overlap,
+            input_values=task_inputs(spec, answer_task(p), p.id),
+        )
+        for p in prompts
+    ]
+
+
+def _objects(
+    crowd: CrowdConfig,
+    quality: QualityConfig,
+    lang: str,
+    prompts: list[Prompt],
+    run_id: str,
+    now: dt.datetime,
+) -> dict:
+    from .toloka_build import build_project, has_choices
     from .toloka_graded import (
         build_golden_tasks,
         build_training,
@@ -184,10 +206,10 @@ def _objects(cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.da
         for key in ("projects", "trainings", "pools", "training_tasks", "golden_tasks", "tasks")
     }
     for kind in ("answers", "validation"):
-        spec, ids = project_spec_for(kind, cfg.crowd, cfg.prompts.lang), {}
+        spec, ids = project_spec_for(kind, crowd, lang), {}
         for what in ("project", "training", "pool", "skill"):
             ids[what] = PLACEHOLDER.format(kind=kind, what=what)
-        settings = toloka_settings(kind, cfg, run_id)
+        settings = toloka_settings(kind, crowd, quality, lang, run_id)
         out["projects"] += _tagged(kind, [build_project(spec)])
         training_id = ids["training"] if has_training(spec) else None
         if training_id:
@@ -208,23 +230,7 @@ def _objects(cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.da
         )
         if settings.golden_every:
             out["golden_tasks"] += _tagged(kind, build_golden_tasks(spec, ids["pool"]))
-    pool = PLACEHOLDER.format(kind="answers", what="pool")
-    out["tasks"] = _tagged(
-        "answers",
-        [
-            Task(
-                pool_id=pool,
-                overlap=cfg.crowd.answer_overlap,
-                input_values={
-                    TASK_ID_FIELD: p.id,
-                    "prompt": p.prompt,
-                    **({"prompt_en": p.prompt_en} if p.prompt_en else {}),
-                    **({"context": p.context} if p.context else {}),
-                },
-            )
-            for p in prompts
-        ],
-    )
+    out["tasks"] = _tagged("answers", _answer_tasks(crowd, lang, prompts))
     return out
 
 
@@ -244,10 +250,11 @@ def cost_of(estimate: CostEstimate | None) -> float:
     return estimate.total_usd if estimate else 0.0
 
 
-def _costs(cfg: PipelineConfig, n_prompts: int, run_id: str) -> tuple[dict, dict]:
-    crowd, quality = cfg.crowd, cfg.quality
-    specs = {k: project_spec_for(k, crowd, cfg.prompts.lang) for k in ("answers", "validation")}
-    sets = {k: toloka_settings(k, cfg, run_id) for k in specs}
+def _costs(
+    crowd: CrowdConfig, quality: QualityConfig, lang: str, n_prompts: int, run_id: str
+) -> tuple[dict, dict]:
+    specs = {k: project_spec_for(k, crowd, lang) for k in ("answers", "validation")}
+    sets = {k: toloka_settings(k, crowd, quality, lang, run_id) for k in specs}
     n_answers = n_prompts * crowd.answer_overlap
     fee = crowd.platform_fee
     plan = {
@@ -287,14 +294,22 @@ def _costs(cfg: PipelineConfig, n_prompts: int, run_id: str) -> tuple[dict, dict
 
 
 def build_plan(
-    cfg: PipelineConfig, prompts: list[Prompt], run_id: str, now: dt.datetime | None = None
+    crowd: CrowdConfig,
+    quality: QualityConfig,
+    prompts: list[Prompt],
+    run_id: str,
+    *,
+    lang: str,
+    now: dt.datetime | None = None,
 ) -> dict:
     """Everything ``crowd plan`` shows: objects, cost by kind and in total, time window.
 
     Args:
-        cfg: The run's config (crowd, quality, prompts sections are read).
+        crowd: The ``crowd`` config section (pay, overlaps, budget, waits).
+        quality: The ``quality`` section (re-collection rounds).
         prompts: The prompts Part I would ask about.
         run_id: The run's id on Toloka (pool names carry it).
+        lang: The run's target language (``prompts.lang``).
         now: The planned launch time (default: now, UTC).
 
     Returns:
@@ -305,14 +320,13 @@ def build_plan(
     Taught in notebooks/02_collecting_answers.
     """
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
-    crowd, quality = cfg.crowd, cfg.quality
-    cost, extra = _costs(cfg, len(prompts), run_id)
-    settings = toloka_settings("answers", cfg, run_id)
+    cost, extra = _costs(crowd, quality, lang, len(prompts), run_id)
+    settings = toloka_settings("answers", crowd, quality, lang, run_id)
     part2 = part2_seconds(crowd, quality)
     return {
         "run_id": run_id,
         "prompts": len(prompts),
-        **_objects(cfg, prompts, run_id, now),
+        **_objects(crowd, quality, lang, prompts, run_id, now),
         "cost_usd": cost,
         **extra,
         "budget_usd": crowd.budget_usd,
@@ -327,66 +341,3 @@ def build_plan(
             "pools_expire": (now + dt.timedelta(days=settings.expire_days)).isoformat(),
         },
     }
-
-
-def plan_prompts(
-    cfg: PipelineConfig, prompts_file=None, prompt_format: str = "auto"
-) -> list[Prompt]:
-    """The prompts a run would ask about: ``prompts_file``, else the preset's (with its limit).
-
-    Args:
-        cfg: The run's config; ``prompts`` gives the path, format, mapping,
-            language and limit.
-        prompts_file: A prompt file to plan for instead; read whole, no limit.
-        prompt_format: That file's format (``auto`` guesses from the name).
-
-    Returns:
-        The prompts, a balanced subset of ``prompts.limit`` when one is set.
-    """
-    from ..config import resolve_path
-    from ..data.prompts import balanced_subset, load_prompts
-
-    pc = cfg.prompts
-    if prompts_file is not None:
-        return load_prompts(prompts_file, format=prompt_format, lang=pc.lang)
-    mapping = pc.mapping if isinstance(pc.mapping, dict) else None
-    prompts = load_prompts(
-        resolve_path(pc.path), format=pc.format, mapping=mapping or None, lang=pc.lang
-    )
-    return balanced_subset(prompts, pc.limit) if pc.limit else prompts
-
-
-def write_plan(
-    cfg: PipelineConfig, out_dir, prompts_file=None, *, prompt_format: str = "auto"
-) -> tuple:
-    """Write ``out_dir/plan.json`` for a Toloka run into ``out_dir``; returns (path, plan).
-
-    The run id comes from ``out_dir/crowd`` (created if needed), so launching
-    into the same directory creates exactly the pools shown.
-
-    Args:
-        cfg: The run's config.
-        out_dir: The run directory the launch will use.
-        prompts_file: Plan for this prompt file instead of the preset's prompts.
-        prompt_format: That file's format.
-
-    Returns:
-        ``(path of plan.json, the plan dict)`` as :func:`build_plan` makes it.
-
-    Raises:
-        PlanError: if ``out_dir`` is an existing file.
-    """
-    import json
-    from pathlib import Path
-
-    from ..rundir import RunDir
-    from .toloka import run_id_for
-
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise PlanError(f"--out {out_dir} is a file; give the run directory")
-    prompts = plan_prompts(cfg, prompts_file, prompt_format)
-    plan = build_plan(cfg, prompts, run_id_for(RunDir(out_dir).crowd_dir))
-    path = out_dir / "plan.json"
-    path.write_text(json.dumps(plan, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
-    return path, plan

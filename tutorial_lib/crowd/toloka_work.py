@@ -14,6 +14,7 @@ from collections import Counter
 
 from ..records import Assignment
 from .backend import Progress, check_tasks
+from .design_spec import ProjectSpec
 from .toloka_build import TASK_ID_FIELD, assignment_record
 from .toloka_build import status_name as _status
 from .toloka_calls import TolokaError
@@ -26,6 +27,38 @@ NAMESPACE = uuid.UUID("6f1e9a52-64c4-4d7e-9d3b-2f0c1a7b5e11")  # task-upload ope
 
 def _is_golden(task) -> bool:
     return str(task.input_values.get(TASK_ID_FIELD, "")).startswith("golden-")
+
+
+def task_inputs(spec: ProjectSpec, task: dict, task_id: str) -> dict[str, str]:
+    """A task's input values as Toloka takes them: the plan shows exactly what is uploaded.
+
+    Args:
+        spec: the project the task belongs to; its input fields are read.
+        task: the kit's task dict (``crowd.tasks.answer_task``, ``validation_task``).
+        task_id: the task's stable id, carried as the hidden ``task_id`` input.
+
+    Returns:
+        Field name -> text; empty optional fields are left out.
+
+    Raises:
+        TolokaError: if a required input field is empty.
+
+    Examples:
+        >>> from tutorial_lib.crowd.design import answer_project
+        >>> task_inputs(answer_project(), {"prompt": "Habari?", "prompt_en": ""}, "sw-1")
+        {'task_id': 'sw-1', 'prompt': 'Habari?'}
+    """
+    inputs = {TASK_ID_FIELD: task_id}
+    for f in spec.input_fields:
+        value = task.get(f.name)
+        if value in (None, ""):
+            if f.required:
+                raise TolokaError(
+                    f"task {task_id!r} has no {f.name!r}, which {spec.private_name} requires"
+                )
+            continue
+        inputs[f.name] = str(value)
+    return inputs
 
 
 class TolokaWork:
@@ -90,17 +123,7 @@ class TolokaWork:
         authors = self._authors() if spec.kind == "validation" else {}
         objs = []
         for task_id, task in zip(ids, tasks):
-            inputs = {TASK_ID_FIELD: task_id}
-            for f in spec.input_fields:
-                value = task.get(f.name)
-                if value in (None, ""):
-                    if f.required:
-                        raise TolokaError(
-                            f"task {task_id!r} has no {f.name!r}, which "
-                            f"{spec.private_name} requires"
-                        )
-                    continue
-                inputs[f.name] = str(value)
+            inputs = task_inputs(spec, task, task_id)
             banned = [authors[task_id]] if task_id in authors else None
             objs.append(
                 Task(

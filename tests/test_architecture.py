@@ -159,3 +159,14 @@ def test_no_wing_imports_the_pipeline_the_cli_or_what_people_look_at(wing):
         if name in TOP or name.startswith(tuple(f"{t}." for t in TOP))
     }
     assert not offenders, "\n".join(sorted(offenders))
+
+
+@pytest.mark.parametrize("wing", WINGS)
+def test_a_wing_gets_config_sections_not_the_whole_config(wing):
+    """Only a wing's command module (the CLI loads a preset there) sees ``PipelineConfig``."""
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in sorted((PACKAGE / wing).rglob("*.py"))
+        if path.name != "commands.py" and "PipelineConfig" in path.read_text(encoding="utf-8")
+    ]
+    assert not offenders, f"modules that take the whole config: {offenders}"

@@ -105,6 +105,21 @@ def _hint(spec: ProjectSpec, feedback: dict) -> str | None:
     return " / ".join(dict.fromkeys(t for t in texts if t)) or None
 
 
+def _graded(
+    spec: ProjectSpec, pool_id: str, inputs: dict, solutions: list[dict], feedback: dict
+) -> Task:
+    """A task Toloka grades against known answers; a wrong one shows the design's hint."""
+    return Task(
+        pool_id=pool_id,
+        input_values=inputs,
+        infinite_overlap=True,
+        known_solutions=[
+            Task.KnownSolution(output_values=values, correctness_weight=1) for values in solutions
+        ],
+        message_on_unknown_solution=_hint(spec, feedback),
+    )
+
+
 def _quiz_tasks(spec: ProjectSpec, pool_id: str) -> list[Task]:
     tasks = []
     for i, q in enumerate(spec.quiz_items):
@@ -112,17 +127,7 @@ def _quiz_tasks(spec: ProjectSpec, pool_id: str) -> list[Task]:
         inputs[QUIZ_FIELD] = spec.text(q.question, spec.lang)
         inputs.update({quiz_option_field(v): spec.text(label, spec.lang) for v, label in q.options})
         inputs[TASK_ID_FIELD] = f"quiz-{i}"
-        tasks.append(
-            Task(
-                pool_id=pool_id,
-                input_values=inputs,
-                infinite_overlap=True,
-                known_solutions=[
-                    Task.KnownSolution(output_values={QUIZ_CHOICE: q.answer}, correctness_weight=1)
-                ],
-                message_on_unknown_solution=_hint(spec, q.feedback),
-            )
-        )
+        tasks.append(_graded(spec, pool_id, inputs, [{QUIZ_CHOICE: q.answer}], q.feedback))
     return tasks
 
 
@@ -160,21 +165,12 @@ def build_training_tasks(spec: ProjectSpec, training_id: str) -> list[Task]:
     for prefix, items in (("train", spec.training_items), ("exam", spec.exam_items)):
         for i, item in enumerate(items):
             inputs = _item_inputs(item.item, names, f"{prefix}-{i}")
-            tasks.append(
-                Task(
-                    pool_id=training_id,
-                    input_values=inputs,
-                    infinite_overlap=True,
-                    known_solutions=[
-                        Task.KnownSolution(output_values=dict(item.expected), correctness_weight=1)
-                    ],
-                    message_on_unknown_solution=_hint(spec, item.feedback),
-                )
-            )
+            solutions = [dict(item.expected)]
+            tasks.append(_graded(spec, training_id, inputs, solutions, item.feedback))
     return tasks
 
 
-def _golden_solutions(spec: ProjectSpec, expected: dict) -> list[Task.KnownSolution]:
+def _golden_solutions(spec: ProjectSpec, expected: dict) -> list[dict]:
     """Known solutions judging the first question alone: every combination of the others."""
     main, *others = spec.output_fields
     choices = [[None] + list(q.values) for q in others]
@@ -182,7 +178,7 @@ def _golden_solutions(spec: ProjectSpec, expected: dict) -> list[Task.KnownSolut
     for combo in itertools.product(*choices):
         values = {main.name: expected[main.name]}
         values.update({q.name: v for q, v in zip(others, combo) if v is not None})
-        out.append(Task.KnownSolution(output_values=values, correctness_weight=1))
+        out.append(values)
     return out
 
 
@@ -205,13 +201,6 @@ def build_golden_tasks(spec: ProjectSpec, pool_id: str) -> list[Task]:
         if main not in item.expected:
             continue
         inputs = _item_inputs(item.item, names, f"golden-{i}")
-        tasks.append(
-            Task(
-                pool_id=pool_id,
-                input_values=inputs,
-                infinite_overlap=True,
-                known_solutions=_golden_solutions(spec, item.expected),
-                message_on_unknown_solution=_hint(spec, item.feedback),
-            )
-        )
+        solutions = _golden_solutions(spec, item.expected)
+        tasks.append(_graded(spec, pool_id, inputs, solutions, item.feedback))
     return tasks

@@ -20,6 +20,7 @@ import logging
 import time
 from pathlib import Path
 
+from .atomic import atomic_write_text
 from .config import PipelineConfig
 from .errors import TutorialLibError
 from .fingerprints import fingerprint_changes
@@ -254,9 +255,9 @@ class Pipeline:
     def _write_config(self) -> None:
         import yaml
 
-        self.run_dir.config_path.write_text(
+        atomic_write_text(
+            self.run_dir.config_path,
             yaml.safe_dump(self.cfg.to_dict(), sort_keys=False, allow_unicode=True),
-            encoding="utf-8",
         )
 
     @property

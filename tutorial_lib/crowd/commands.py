@@ -16,10 +16,10 @@ offline (no token, no network), to review before paying.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from ..atomic import atomic_write_json
 from ..config import CrowdConfig, PromptsConfig, QualityConfig
 from ..errors import TutorialLibError
 from ..jsonl import read_jsonl
@@ -242,9 +242,7 @@ def write_plan(
     prompts = plan_prompts(prompts_section, prompts_file, prompt_format)
     run_id = run_id_for(RunDir(out_dir).crowd_dir)
     plan = build_plan(crowd, quality, prompts, run_id, lang=prompts_section.lang)
-    path = out_dir / "plan.json"
-    path.write_text(json.dumps(plan, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
-    return path, plan
+    return atomic_write_json(out_dir / "plan.json", plan, indent=1), plan
 
 
 def plan_command(args: argparse.Namespace) -> int:

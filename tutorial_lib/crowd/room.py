@@ -20,6 +20,7 @@ import logging
 from collections import Counter
 from pathlib import Path
 
+from ..atomic import atomic_write_json
 from ..jsonl import append_jsonl, read_jsonl
 from ..records import Assignment
 from .backend import CrowdBackend, Progress, check_comment, check_tasks
@@ -113,7 +114,7 @@ class RoomBackend(CrowdBackend):
                 f"{self.workdir} already has a {spec.kind} room for "
                 f"{self._saved_spec(spec.kind).private_name}; use another workdir"
             )
-        path.write_text(json.dumps(spec.to_dict(), ensure_ascii=False), encoding="utf-8")
+        atomic_write_json(path, spec.to_dict())
         return spec.kind
 
     def add_tasks(self, project_id: str, tasks: list[dict], overlap: int) -> int:

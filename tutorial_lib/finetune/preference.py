@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..atomic import atomic_write_json
 from ..config import FinetuneConfig, PreferenceConfig
 from .dpo import PairCollator, dpo_trainer_class, pair_logprobs
 from .loading import load_seq2seq, model_family, quiet_tie_warnings
@@ -303,9 +304,7 @@ def _seq2seq_dpo(train, held, model_dir: str, out: Path, cfg, ft, seed: int) -> 
 
 
 def _write(result: PreferenceResult, out: Path) -> PreferenceResult:
-    (out / RESULT_FILE).write_text(
-        json.dumps(dataclasses.asdict(result), indent=2, default=str), encoding="utf-8"
-    )
+    atomic_write_json(out / RESULT_FILE, dataclasses.asdict(result), indent=2)
     return result
 
 
